@@ -1,0 +1,323 @@
+//! Staff sign-in (argon2id passwords, session tokens), residents' one-time codes, and turning
+//! a bearer secret into a caller.
+
+use crate::authz::StaffUser;
+use crate::{App, AppError, AppResult};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Duration;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tawasul_domain::intake::{Email, PhoneNumber};
+use tawasul_domain::vocab::Role;
+use tawasul_domain::{secret_digest, Invalid};
+use tawasul_store::{AuditInsert, OtpAttempt, OtpInsert, OutboxInsert, SessionInsert, StaffInsert, StaffRow};
+use utoipa::ToSchema;
+
+const STAFF_SESSION_HOURS: i64 = 12;
+const RESIDENT_SESSION_DAYS: i64 = 30;
+const OTP_MINUTES: i64 = 10;
+const OTP_MAX_ATTEMPTS: i64 = 5;
+const OTP_PER_HOUR: i64 = 5;
+const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Anonymous,
+    Staff(StaffUser),
+    /// A resident who proved a phone number or e-mail address with a one-time code.
+    Resident {
+        contact: String,
+    },
+    /// A bearer secret that is no session: perhaps a case's tracking token.
+    CaseToken(String),
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// A new random secret of 160 bits, hex-encoded.
+pub fn new_secret() -> String {
+    hex::encode(rand::thread_rng().gen::<[u8; 20]>())
+}
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+fn staff_user(row: StaffRow) -> AppResult<StaffUser> {
+    Ok(StaffUser {
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        role: Role::parse(&row.role)?,
+        entity_id: row.entity_id,
+        entity_code: row.entity_code,
+        department_id: row.department_id,
+    })
+}
+
+/// A verified contact: a phone number or an e-mail address, in its normal form.
+pub fn parse_contact(raw: &str) -> AppResult<(String, &'static str)> {
+    if raw.contains('@') {
+        let email = Email::parse(raw).map_err(|e| Invalid {
+            field: "contact".into(),
+            ..e
+        })?;
+        Ok((email.as_str().to_owned(), "email"))
+    } else {
+        let phone = PhoneNumber::parse(raw).map_err(|e| Invalid {
+            field: "contact".into(),
+            ..e
+        })?;
+        Ok((phone.as_str().to_owned(), "sms"))
+    }
+}
+
+impl App {
+    /// Creates a staff user (from the command line or the admin API).
+    pub async fn add_staff(
+        &self,
+        username: &str,
+        password: &str,
+        role: Role,
+        entity: Option<&str>,
+        display_name: Option<&str>,
+    ) -> AppResult<i64> {
+        let name_ok = (3..=64).contains(&username.len())
+            && username
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !name_ok {
+            return Err(Invalid::new(
+                "invalid_username",
+                "username",
+                "use 3–64 letters, digits, '.', '_' or '-'",
+            )
+            .into());
+        }
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(Invalid::new(
+                "weak_password",
+                "password",
+                format!("use at least {MIN_PASSWORD_CHARS} characters"),
+            )
+            .into());
+        }
+        let entity_id = match entity {
+            Some(code) => Some(
+                self.store
+                    .entity_by_code(code)
+                    .await?
+                    .ok_or_else(|| Invalid::new("unknown_entity", "entity", format!("no entity {code:?}")))?
+                    .id,
+            ),
+            None => None,
+        };
+        let password = password.to_owned();
+        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(anyhow::Error::from)??;
+        let id = self
+            .store
+            .insert_staff(StaffInsert {
+                username: username.to_owned(),
+                password_hash,
+                role: role.as_str().to_owned(),
+                entity_id,
+                department_id: None,
+                display_name: display_name.unwrap_or(username).to_owned(),
+                created_at: self.now_micros(),
+            })
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn login(&self, credentials: Credentials) -> AppResult<(Session, StaffUser)> {
+        let row = self.store.staff_by_username(&credentials.username).await?;
+        // Verify against a real hash even for an unknown user, so timing tells nothing.
+        let hash = row
+            .as_ref()
+            .filter(|r| r.active)
+            .map(|r| r.password_hash.clone())
+            .unwrap_or_else(|| dummy_hash().to_owned());
+        let password = credentials.password;
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(anyhow::Error::from)?;
+        let user = match row {
+            Some(row) if ok && row.active => staff_user(row)?,
+            _ => return Err(AppError::BadCredentials),
+        };
+        let session = self
+            .open_session(Some(user.id), None, Duration::hours(STAFF_SESSION_HOURS))
+            .await?;
+        self.store
+            .audit(AuditInsert {
+                at: self.now_micros(),
+                staff_id: Some(user.id),
+                action: "login".into(),
+                target: format!("staff:{}", user.username),
+                details: "{}".into(),
+            })
+            .await?;
+        Ok((session, user))
+    }
+
+    async fn open_session(&self, staff_id: Option<i64>, contact: Option<String>, ttl: Duration) -> AppResult<Session> {
+        let token = new_secret();
+        let now = self.now();
+        let expires = now + ttl;
+        self.store
+            .insert_session(SessionInsert {
+                token_hash: secret_digest(&token),
+                staff_id,
+                contact,
+                created_at: tawasul_domain::micros(now),
+                expires_at: tawasul_domain::micros(expires),
+            })
+            .await?;
+        Ok(Session {
+            token,
+            expires_at: expires.to_rfc3339(),
+        })
+    }
+
+    pub async fn logout(&self, token: &str) -> AppResult<()> {
+        Ok(self.store.delete_session(secret_digest(token)).await?)
+    }
+
+    /// Turns a bearer secret (or a session cookie's value) into the caller it belongs to.
+    pub async fn authenticate(&self, bearer: Option<&str>) -> AppResult<Caller> {
+        let Some(token) = bearer.filter(|t| !t.is_empty()) else {
+            return Ok(Caller::Anonymous);
+        };
+        let Some(session) = self.store.session(&secret_digest(token), self.now_micros()).await? else {
+            return Ok(Caller::CaseToken(token.to_owned()));
+        };
+        match (session.staff_id, session.contact) {
+            (Some(id), _) => {
+                let row = self.store.staff_by_id(id).await?.ok_or(AppError::Unauthenticated)?;
+                Ok(Caller::Staff(staff_user(row)?))
+            }
+            (None, Some(contact)) => Ok(Caller::Resident { contact }),
+            (None, None) => Ok(Caller::Anonymous),
+        }
+    }
+
+    /// Sends a one-time code to a phone or e-mail address (through the outbox). Says nothing
+    /// of whether that contact has cases.
+    pub async fn request_code(&self, raw_contact: &str) -> AppResult<()> {
+        let (contact, channel) = parse_contact(raw_contact)?;
+        let now = self.now();
+        let last_hour = tawasul_domain::micros(now - Duration::hours(1));
+        if self.store.recent_otp_count(&contact, last_hour).await? >= OTP_PER_HOUR {
+            return Err(AppError::TooManyRequests(format!(
+                "at most {OTP_PER_HOUR} codes an hour may be sent to one contact"
+            )));
+        }
+        let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
+        let at = tawasul_domain::micros(now);
+        self.store
+            .insert_otp(
+                OtpInsert {
+                    contact: contact.clone(),
+                    code_hash: secret_digest(&format!("{contact}:{code}")),
+                    created_at: at,
+                    expires_at: tawasul_domain::micros(now + Duration::minutes(OTP_MINUTES)),
+                },
+                OutboxInsert {
+                    channel: channel.into(),
+                    recipient: contact.clone(),
+                    template: "one_time_code".into(),
+                    language: "ar".into(),
+                    payload: serde_json::json!({ "code": code, "minutes": OTP_MINUTES }).to_string(),
+                    created_at: at,
+                },
+            )
+            .await?;
+        if self.settings.demo {
+            tracing::info!(%contact, %code, "demo mode: one-time code (in production it goes only by {channel})");
+        }
+        Ok(())
+    }
+
+    pub async fn verify_code(&self, raw_contact: &str, code: &str) -> AppResult<Session> {
+        let (contact, _) = parse_contact(raw_contact)?;
+        let matched = self
+            .store
+            .redeem_otp(OtpAttempt {
+                code_hash: secret_digest(&format!("{contact}:{}", code.trim())),
+                contact: contact.clone(),
+                now: self.now_micros(),
+                max_attempts: OTP_MAX_ATTEMPTS,
+            })
+            .await?;
+        if !matched {
+            return Err(Invalid::new("invalid_code", "code", "the code is wrong, used or expired").into());
+        }
+        self.open_session(None, Some(contact), Duration::days(RESIDENT_SESSION_DAYS))
+            .await
+    }
+}
+
+/// An argon2id hash of a random secret nobody knows, verified when the username is unknown.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_secret()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong horse battery", &hash));
+        assert!(!verify_password("anything", dummy_hash()));
+    }
+
+    #[test]
+    fn secrets_are_long_and_distinct() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_eq!(a.len(), 40, "160 bits in hex");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn contacts_are_normalised() {
+        assert_eq!(
+            parse_contact("+973 3300 0000").expect("phone"),
+            ("+97333000000".into(), "sms")
+        );
+        assert_eq!(parse_contact("A@B.bh").expect("email"), ("a@b.bh".into(), "email"));
+        assert_eq!(
+            parse_contact("hello").expect_err("neither").to_string(),
+            "contact: may hold only digits, spaces, dashes and a leading +"
+        );
+    }
+}

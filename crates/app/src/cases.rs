@@ -1,0 +1,695 @@
+//! Reading and working cases: the reporter's view, staff queues, transitions, comments,
+//! attachments. Every staff action is authorised here and audited with the change.
+
+use crate::auth::Caller;
+use crate::authz::{Permission, StaffUser};
+use crate::views::*;
+use crate::{App, AppError, AppResult};
+use serde::Deserialize;
+use tawasul_domain::attachment::AttachmentType;
+use tawasul_domain::lifecycle::{self, Action};
+use tawasul_domain::text::{normalise_for_search, CaseText};
+use tawasul_domain::vocab::{Channel, Kind, Status};
+use tawasul_domain::{from_micros, secret_digest, Invalid};
+use tawasul_store::{AttachmentInsert, AuditInsert, CaseChange, CaseFilter, CaseRow, EventInsert, OutboxInsert};
+use utoipa::{IntoParams, ToSchema};
+
+const MAX_COMMENT: usize = 5_000;
+const MAX_REASON: usize = 1_000;
+const MAX_PAGE: i64 = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// A reply the reporter sees.
+    Public,
+    /// A note for staff only.
+    Internal,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    pub body: String,
+    /// Staff only; the reporter's comments are always public. Defaults to internal for staff.
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub action: Action,
+    /// Required to reject; recorded for any action.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Required to resolve: what was done, as the reporter will read it.
+    #[serde(default)]
+    pub resolution: Option<String>,
+    /// For `assign`: the department code (of the case's entity).
+    #[serde(default)]
+    pub department: Option<String>,
+    /// For `assign`: the staff username to assign.
+    #[serde(default)]
+    pub assignee: Option<String>,
+}
+
+/// Filters of the staff case list; all optional, combined with AND.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseQuery {
+    /// Words that must all occur (Arabic spelling variants are folded), or a reference.
+    pub q: Option<String>,
+    /// One status, or several separated by commas.
+    pub status: Option<String>,
+    pub service: Option<String>,
+    pub department: Option<String>,
+    pub entity: Option<String>,
+    pub channel: Option<String>,
+    pub kind: Option<String>,
+    /// Assignee username; `me` for the caller.
+    pub assignee: Option<String>,
+    /// Created at or after this instant (RFC 3339) or date (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Created before this instant (RFC 3339) or date (YYYY-MM-DD, exclusive).
+    pub to: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+}
+
+fn parse_instant(raw: &str, field: &str) -> AppResult<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.timestamp_micros());
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_micros())
+        .ok_or_else(|| Invalid::new("invalid_date", field, "expected an RFC 3339 instant or YYYY-MM-DD").into())
+}
+
+fn parse_cursor(raw: &str) -> AppResult<(i64, i64)> {
+    raw.split_once('_')
+        .and_then(|(at, id)| Some((at.parse().ok()?, id.parse().ok()?)))
+        .ok_or_else(|| Invalid::new("invalid_cursor", "cursor", "use the next_cursor of the previous page").into())
+}
+
+fn is_reference(q: &str) -> bool {
+    let parts: Vec<&str> = q.split('-').collect();
+    parts.len() == 3
+        && parts[0].eq_ignore_ascii_case("TW")
+        && parts[1..]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Constant-time comparison of two digests.
+fn same_digest(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+enum Access {
+    Staff(StaffUser),
+    Reporter,
+}
+
+impl App {
+    async fn case_row(&self, reference: &str) -> AppResult<CaseRow> {
+        self.store
+            .case_by_reference(reference)
+            .await?
+            .ok_or(AppError::NotFound("case"))
+    }
+
+    /// Who may see this case: staff by role and entity, the reporter by token or verified
+    /// contact. To anyone else a case that exists looks like one that does not.
+    fn access(&self, caller: &Caller, case: &CaseRow) -> AppResult<Access> {
+        match caller {
+            Caller::Anonymous => Err(AppError::Unauthenticated),
+            Caller::Staff(user) => {
+                user.require(Permission::ViewCase, Some(case.entity_id))?;
+                Ok(Access::Staff(user.clone()))
+            }
+            Caller::CaseToken(token) if same_digest(&secret_digest(token), &case.token_hash) => Ok(Access::Reporter),
+            Caller::Resident { contact }
+                if case.reporter_phone.as_deref() == Some(contact)
+                    || case.reporter_email.as_deref() == Some(contact) =>
+            {
+                Ok(Access::Reporter)
+            }
+            _ => Err(AppError::NotFound("case")),
+        }
+    }
+
+    pub async fn read_case(&self, caller: &Caller, reference: &str) -> AppResult<CaseView> {
+        let case = self.case_row(reference).await?;
+        let access = self.access(caller, &case)?;
+        let (events, attachments) = tokio::try_join!(self.store.events(case.id), self.store.attachments(case.id))?;
+        let staff = match &access {
+            Access::Staff(user) => Some(user),
+            Access::Reporter => None,
+        };
+        let reporter = (case.reporter_name.is_some() || case.reporter_phone.is_some() || case.reporter_email.is_some())
+            .then(|| {
+                let plain = staff.is_none_or(|u| u.may(Permission::ViewReporter, Some(case.entity_id)));
+                let shown = |v: &Option<String>, mask: fn(&str) -> String| {
+                    v.as_deref().map(|s| if plain { s.to_owned() } else { mask(s) })
+                };
+                ReporterView {
+                    name: shown(&case.reporter_name, mask_name),
+                    phone: shown(&case.reporter_phone, mask_phone),
+                    email: shown(&case.reporter_email, mask_email),
+                    language: case.reporter_language.clone(),
+                    masked: !plain,
+                }
+            });
+        let status = Status::parse(&case.status)?;
+        let available_actions = match staff {
+            Some(user) => lifecycle::available(status)
+                .into_iter()
+                .filter(|a| user.may(Permission::Transition(*a), Some(case.entity_id)))
+                .collect(),
+            None => vec![],
+        };
+        Ok(CaseView {
+            timeline: events
+                .iter()
+                .filter(|e| staff.is_some() || e.public)
+                .map(|e| EventView::from_row(e, staff.is_some()))
+                .collect(),
+            attachments: attachments
+                .iter()
+                .filter(|a| staff.is_some() || a.public)
+                .map(|a| AttachmentView::from_row(a, &case.reference))
+                .collect(),
+            reference: case.reference,
+            kind: case.kind,
+            status: case.status,
+            service: case.service_code,
+            entity: case.entity_code,
+            department: case.department_code,
+            assignee: staff.and(case.assignee_username),
+            channel: case.channel,
+            language: case.language,
+            priority: case.priority,
+            description: case.description,
+            answers: serde_json::from_str(&case.answers).unwrap_or_default(),
+            location: case.lat.zip(case.lon).map(|(lat, lon)| LocationView { lat, lon }),
+            address: case.address,
+            reporter,
+            resolution: case.resolution,
+            created_at: from_micros(case.created_at).to_rfc3339(),
+            updated_at: from_micros(case.updated_at).to_rfc3339(),
+            available_actions,
+        })
+    }
+
+    /// The staff case list: filtered, scoped to the caller's entity, newest first, keyset-paged.
+    pub async fn list_cases(&self, user: &StaffUser, query: CaseQuery) -> AppResult<CasePage> {
+        let limit = query.limit.unwrap_or(50);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(Invalid::new("out_of_range", "limit", format!("must lie between 1 and {MAX_PAGE}")).into());
+        }
+        let mut filter = CaseFilter {
+            entity_id: user.entity_id,
+            limit: limit + 1,
+            ..Default::default()
+        };
+        if let Some(code) = &query.entity {
+            let entity = self.store.entity_by_code(code).await?;
+            match (entity, user.entity_id) {
+                (Some(e), None) => filter.entity_id = Some(e.id),
+                (Some(e), Some(mine)) if e.id == mine => {}
+                (Some(_), Some(_)) => {
+                    return Err(AppError::Forbidden("staff see only their own entity's cases".into()))
+                }
+                (None, _) => return Err(Invalid::new("unknown_entity", "entity", format!("no entity {code:?}")).into()),
+            }
+        }
+        if let Some(statuses) = &query.status {
+            for s in statuses.split(',').filter(|s| !s.is_empty()) {
+                filter.statuses.push(Status::parse(s)?.as_str().to_owned());
+            }
+        }
+        if let Some(code) = &query.service {
+            let service = self.store.service_by_code(code).await?;
+            filter.service_id = Some(
+                service
+                    .ok_or_else(|| Invalid::new("unknown_service", "service", format!("no service {code:?}")))?
+                    .id,
+            );
+        }
+        if let Some(code) = &query.department {
+            let departments = self.store.departments().await?;
+            let found = departments
+                .iter()
+                .find(|d| d.code == *code && filter.entity_id.is_none_or(|e| e == d.entity_id))
+                .ok_or_else(|| Invalid::new("unknown_department", "department", format!("no department {code:?}")))?;
+            filter.department_id = Some(found.id);
+        }
+        if let Some(name) = &query.assignee {
+            let id = if name == "me" {
+                user.id
+            } else {
+                self.store
+                    .staff_by_username(name)
+                    .await?
+                    .ok_or_else(|| Invalid::new("unknown_assignee", "assignee", format!("no staff user {name:?}")))?
+                    .id
+            };
+            filter.assignee_id = Some(id);
+        }
+        filter.channel = query
+            .channel
+            .as_deref()
+            .map(Channel::parse)
+            .transpose()?
+            .map(|c| c.as_str().to_owned());
+        filter.kind = query
+            .kind
+            .as_deref()
+            .map(Kind::parse)
+            .transpose()?
+            .map(|k| k.as_str().to_owned());
+        filter.created_from = query.from.as_deref().map(|v| parse_instant(v, "from")).transpose()?;
+        filter.created_to = query.to.as_deref().map(|v| parse_instant(v, "to")).transpose()?;
+        filter.before = query.cursor.as_deref().map(parse_cursor).transpose()?;
+        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            if q.chars().count() > 200 {
+                return Err(Invalid::new("too_long", "q", "search at most 200 characters").into());
+            }
+            if is_reference(q) {
+                let found = self.store.case_by_reference(&q.to_ascii_uppercase()).await?;
+                let visible = found.filter(|c| user.may(Permission::ViewCase, Some(c.entity_id)));
+                return Ok(CasePage {
+                    items: visible.iter().map(CaseSummary::from_row).collect(),
+                    next_cursor: None,
+                });
+            }
+            filter.words = normalise_for_search(q)
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        let mut rows = self.store.list_cases(filter).await?;
+        let next_cursor = (rows.len() as i64 > limit).then(|| {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| format!("{}_{}", r.created_at, r.id))
+        });
+        Ok(CasePage {
+            items: rows.iter().map(CaseSummary::from_row).collect(),
+            next_cursor: next_cursor.flatten(),
+        })
+    }
+
+    /// An identified resident's own cases.
+    pub async fn my_cases(&self, caller: &Caller) -> AppResult<Vec<CaseSummary>> {
+        let Caller::Resident { contact } = caller else {
+            return Err(AppError::Unauthenticated);
+        };
+        let (phone, email) = if contact.contains('@') {
+            (None, Some(contact.clone()))
+        } else {
+            (Some(contact.clone()), None)
+        };
+        let rows = self.store.cases_for_contact(phone, email, 200).await?;
+        Ok(rows.iter().map(CaseSummary::from_row).collect())
+    }
+
+    /// An event by a staff user, public unless the caller says otherwise.
+    fn staff_event(&self, user: &StaffUser, case: &CaseRow, action: &str, to: Option<Status>) -> EventInsert {
+        EventInsert {
+            case_id: case.id,
+            at: self.now_micros(),
+            actor_type: "staff".into(),
+            actor_id: Some(user.id),
+            actor_name: user.display_name.clone(),
+            action: action.into(),
+            from_status: to.map(|_| case.status.clone()),
+            to_status: to.map(|s| s.as_str().to_owned()),
+            public: true,
+            body: None,
+            details: "{}".into(),
+        }
+    }
+
+    fn audit_of(&self, user: &StaffUser, case: &CaseRow, action: &str, details: serde_json::Value) -> AuditInsert {
+        AuditInsert {
+            at: self.now_micros(),
+            staff_id: Some(user.id),
+            action: action.into(),
+            target: format!("case:{}", case.reference),
+            details: details.to_string(),
+        }
+    }
+
+    /// A message to the reporter about their case, by their e-mail or else their phone.
+    fn notify_reporter(&self, case: &CaseRow, template: &str, payload: serde_json::Value) -> Vec<OutboxInsert> {
+        let channel = case
+            .reporter_email
+            .as_ref()
+            .map(|e| ("email", e))
+            .or(case.reporter_phone.as_ref().map(|p| ("sms", p)));
+        channel
+            .map(|(channel, recipient)| OutboxInsert {
+                channel: channel.into(),
+                recipient: recipient.clone(),
+                template: template.into(),
+                language: case.reporter_language.clone().unwrap_or_else(|| case.language.clone()),
+                payload: serde_json::json!({ "reference": case.reference, "details": payload }).to_string(),
+                created_at: self.now_micros(),
+            })
+            .into_iter()
+            .collect()
+    }
+
+    /// Moves a case through its lifecycle on a staff user's behalf.
+    pub async fn transition(
+        &self,
+        user: &StaffUser,
+        reference: &str,
+        request: TransitionRequest,
+    ) -> AppResult<CaseView> {
+        let case = self.case_row(reference).await?;
+        user.require(Permission::ViewCase, Some(case.entity_id))
+            .map_err(|_| AppError::NotFound("case"))?;
+        user.require(Permission::Transition(request.action), Some(case.entity_id))?;
+        let from = Status::parse(&case.status)?;
+        let to = lifecycle::transition(from, request.action)?;
+        let reason = request
+            .reason
+            .as_deref()
+            .map(|r| CaseText::parse(r, "reason", MAX_REASON))
+            .transpose()?;
+        let resolution = request
+            .resolution
+            .as_deref()
+            .map(|r| CaseText::parse(r, "resolution", MAX_COMMENT))
+            .transpose()?;
+        if request.action == Action::Reject && reason.is_none() {
+            return Err(Invalid::new("required", "reason", "say why the case is rejected").into());
+        }
+        if request.action == Action::Resolve && resolution.is_none() {
+            return Err(Invalid::new("required", "resolution", "say what was done to resolve the case").into());
+        }
+        let mut change = CaseChange {
+            case_id: case.id,
+            expected_status: case.status.clone(),
+            status: Some(to.as_str().to_owned()),
+            department_id: None,
+            assignee_id: None,
+            resolution: resolution.as_ref().map(|r| r.as_str().to_owned()),
+            at: self.now_micros(),
+            event: self.staff_event(user, &case, request.action.as_str(), Some(to)),
+            audit: None,
+            notifications: vec![],
+        };
+        let mut details = serde_json::json!({});
+        if request.action == Action::Assign {
+            let (department, assignee) = self.assignment_target(&case, &request).await?;
+            if let Some((id, code)) = &department {
+                change.department_id = Some(Some(*id));
+                details["department"] = code.clone().into();
+            }
+            if let Some((id, username)) = &assignee {
+                change.assignee_id = Some(Some(*id));
+                details["assignee"] = username.clone().into();
+            }
+        }
+        change.event.body = resolution.or(reason).map(CaseText::into_string);
+        change.event.details = details.to_string();
+        change.audit = Some(self.audit_of(user, &case, request.action.as_str(), details.clone()));
+        let template = match request.action {
+            Action::Acknowledge => Some("case_acknowledged"),
+            Action::Assign => Some("case_assigned"),
+            Action::WaitOnReporter => Some("case_waiting_on_you"),
+            Action::Resolve => Some("case_resolved"),
+            Action::Reject => Some("case_rejected"),
+            Action::Reopen => Some("case_reopened"),
+            _ => None,
+        };
+        if let Some(template) = template {
+            change.notifications = self.notify_reporter(&case, template, details);
+        }
+        self.store.change_case(change).await?;
+        self.read_case(&Caller::Staff(user.clone()), reference).await
+    }
+
+    async fn assignment_target(
+        &self,
+        case: &CaseRow,
+        request: &TransitionRequest,
+    ) -> AppResult<(Option<(i64, String)>, Option<(i64, String)>)> {
+        if request.department.is_none() && request.assignee.is_none() {
+            return Err(Invalid::new("required", "department", "name a department, an assignee or both").into());
+        }
+        let department = match &request.department {
+            Some(code) => {
+                let d = self
+                    .store
+                    .department_by_code(case.entity_id, code)
+                    .await?
+                    .ok_or_else(|| {
+                        Invalid::new(
+                            "unknown_department",
+                            "department",
+                            format!("no department {code:?} in this entity"),
+                        )
+                    })?;
+                Some((d.id, d.code))
+            }
+            None => None,
+        };
+        let assignee = match &request.assignee {
+            Some(name) => {
+                let u = self
+                    .store
+                    .staff_by_username(name)
+                    .await?
+                    .filter(|u| u.active && u.entity_id == Some(case.entity_id))
+                    .ok_or_else(|| {
+                        Invalid::new(
+                            "unknown_assignee",
+                            "assignee",
+                            format!("no active staff user {name:?} in this entity"),
+                        )
+                    })?;
+                Some((u.id, u.username))
+            }
+            None => None,
+        };
+        Ok((department, assignee))
+    }
+
+    /// A comment on a case: staff reply publicly or note internally; the reporter's comments
+    /// are public, and answer a case that was waiting on them.
+    pub async fn comment(&self, caller: &Caller, reference: &str, request: CommentRequest) -> AppResult<CaseView> {
+        let case = self.case_row(reference).await?;
+        let access = self.access(caller, &case)?;
+        let body = CaseText::parse(&request.body, "body", MAX_COMMENT)?.into_string();
+        let at = self.now_micros();
+        let change = match access {
+            Access::Staff(user) => {
+                let visibility = request.visibility.unwrap_or(Visibility::Internal);
+                let (permission, public) = match visibility {
+                    Visibility::Public => (Permission::PublicReply, true),
+                    Visibility::Internal => (Permission::InternalNote, false),
+                };
+                user.require(permission, Some(case.entity_id))?;
+                let action = if public { "reply" } else { "note" };
+                CaseChange {
+                    case_id: case.id,
+                    expected_status: case.status.clone(),
+                    status: None,
+                    department_id: None,
+                    assignee_id: None,
+                    resolution: None,
+                    at,
+                    event: EventInsert {
+                        public,
+                        body: Some(body),
+                        ..self.staff_event(&user, &case, action, None)
+                    },
+                    audit: Some(self.audit_of(&user, &case, action, serde_json::json!({}))),
+                    notifications: if public {
+                        self.notify_reporter(&case, "case_reply", serde_json::json!({}))
+                    } else {
+                        vec![]
+                    },
+                }
+            }
+            Access::Reporter => {
+                if request.visibility == Some(Visibility::Internal) {
+                    return Err(
+                        Invalid::new("invalid_visibility", "visibility", "the reporter's comments are public").into(),
+                    );
+                }
+                let resumes = case.status == Status::WaitingOnReporter.as_str();
+                let to = resumes.then_some(Status::InProgress);
+                CaseChange {
+                    case_id: case.id,
+                    expected_status: case.status.clone(),
+                    status: to.map(|s| s.as_str().to_owned()),
+                    department_id: None,
+                    assignee_id: None,
+                    resolution: None,
+                    at,
+                    event: EventInsert {
+                        case_id: case.id,
+                        at,
+                        actor_type: "reporter".into(),
+                        actor_id: None,
+                        actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
+                        action: "reporter_comment".into(),
+                        from_status: to.map(|_| case.status.clone()),
+                        to_status: to.map(|s| s.as_str().to_owned()),
+                        public: true,
+                        body: Some(body),
+                        details: "{}".into(),
+                    },
+                    audit: None,
+                    notifications: vec![],
+                }
+            }
+        };
+        self.store.change_case(change).await?;
+        self.read_case(caller, reference).await
+    }
+
+    /// Stores a file on a case after checking, by its content, that it is a photo or a PDF.
+    pub async fn attach(
+        &self,
+        caller: &Caller,
+        reference: &str,
+        bytes: Vec<u8>,
+        claimed_type: Option<&str>,
+        filename: Option<&str>,
+        public: bool,
+    ) -> AppResult<AttachmentView> {
+        let case = self.case_row(reference).await?;
+        let access = self.access(caller, &case)?;
+        let kind = AttachmentType::sniff(&bytes, claimed_type)?;
+        let filename = match filename.filter(|f| !f.trim().is_empty()) {
+            Some(f) => CaseText::parse(f, "filename", 200)?.into_string(),
+            None => format!("attachment.{}", kind.mime().rsplit('/').next().unwrap_or("bin")),
+        };
+        let (uploaded_by, public, event_actor) = match &access {
+            Access::Staff(user) => {
+                user.require(Permission::UploadAttachment, Some(case.entity_id))?;
+                (
+                    format!("staff:{}", user.username),
+                    public,
+                    ("staff", Some(user.id), user.display_name.clone()),
+                )
+            }
+            Access::Reporter => (
+                "reporter".to_owned(),
+                true,
+                (
+                    "reporter",
+                    None,
+                    case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
+                ),
+            ),
+        };
+        let key = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&bytes))
+        };
+        let size = bytes.len() as i64;
+        self.blobs.put(&key, bytes).await?;
+        let at = self.now_micros();
+        let insert = AttachmentInsert {
+            case_id: case.id,
+            blob_key: key,
+            mime: kind.mime().into(),
+            size_bytes: size,
+            filename,
+            public,
+            uploaded_by,
+            created_at: at,
+            event: EventInsert {
+                case_id: case.id,
+                at,
+                actor_type: event_actor.0.into(),
+                actor_id: event_actor.1,
+                actor_name: event_actor.2,
+                action: "attachment".into(),
+                from_status: None,
+                to_status: None,
+                public,
+                body: None,
+                details: serde_json::json!({ "mime": kind.mime(), "size_bytes": size }).to_string(),
+            },
+        };
+        let id = self.store.insert_attachment(insert.clone()).await?;
+        let row = tawasul_store::AttachmentRow {
+            id,
+            case_id: case.id,
+            blob_key: insert.blob_key,
+            mime: insert.mime,
+            size_bytes: size,
+            filename: insert.filename,
+            public,
+            uploaded_by: insert.uploaded_by,
+            created_at: at,
+        };
+        Ok(AttachmentView::from_row(&row, &case.reference))
+    }
+
+    /// The bytes and type of an attachment the caller may see.
+    pub async fn attachment(&self, caller: &Caller, reference: &str, id: i64) -> AppResult<(String, String, Vec<u8>)> {
+        let case = self.case_row(reference).await?;
+        let access = self.access(caller, &case)?;
+        let row = self
+            .store
+            .attachments(case.id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id && (a.public || matches!(access, Access::Staff(_))))
+            .ok_or(AppError::NotFound("attachment"))?;
+        let bytes = self
+            .blobs
+            .get(&row.blob_key)
+            .await?
+            .ok_or(AppError::NotFound("attachment"))?;
+        Ok((row.mime, row.filename, bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_recognised_in_search() {
+        assert!(is_reference("TW-2026-0000123"));
+        assert!(is_reference("tw-2026-1"));
+        assert!(!is_reference("TW-2026"));
+        assert!(!is_reference("تسرب مياه"));
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(
+            parse_cursor("1700000000000000_42").expect("cursor"),
+            (1_700_000_000_000_000, 42)
+        );
+        assert!(parse_cursor("42").is_err());
+        assert!(parse_cursor("a_b").is_err());
+    }
+
+    #[test]
+    fn dates_and_instants_are_accepted() {
+        assert_eq!(
+            parse_instant("2026-01-01", "from").expect("date"),
+            1_767_225_600_000_000
+        );
+        assert!(parse_instant("2026-01-01T00:00:00+03:00", "from").is_ok());
+        assert!(parse_instant("yesterday", "from").is_err());
+    }
+}

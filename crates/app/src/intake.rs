@@ -1,0 +1,183 @@
+//! Submitting a case: the one intake command every channel is normalised to.
+
+use crate::auth::new_secret;
+use crate::views::Receipt;
+use crate::{App, AppError, AppResult};
+use tawasul_domain::catalogue::Service;
+use tawasul_domain::intake::{IntakeDraft, NewCase};
+use tawasul_domain::text::normalise_for_search;
+use tawasul_domain::vocab::{Kind, Priority, Status};
+use tawasul_domain::{secret_digest, Invalid};
+use tawasul_store::{CaseInsert, EventInsert, IdempotencyInsert, Inserted, OutboxInsert, ServiceRow};
+
+/// A client's `Idempotency-Key` with a digest of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+impl IdempotencyKey {
+    pub fn parse(key: &str, request_body: &[u8]) -> AppResult<Self> {
+        let ok = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+        if !ok {
+            return Err(Invalid::new(
+                "invalid_idempotency_key",
+                "Idempotency-Key",
+                "must be 1–255 visible ASCII characters",
+            )
+            .into());
+        }
+        use sha2::Digest;
+        Ok(Self {
+            key: key.to_owned(),
+            fingerprint: hex::encode(sha2::Sha256::digest(request_body)),
+        })
+    }
+}
+
+pub fn service_from_row(row: &ServiceRow) -> AppResult<Service> {
+    let kinds = row.kinds.split(',').map(Kind::parse).collect::<Result<Vec<_>, _>>()?;
+    Ok(Service {
+        id: row.id,
+        code: row.code.clone(),
+        entity: row.entity_code.clone(),
+        entity_id: row.entity_id,
+        name_ar: row.name_ar.clone(),
+        name_en: row.name_en.clone(),
+        description_ar: row.description_ar.clone(),
+        description_en: row.description_en.clone(),
+        kinds,
+        fields: serde_json::from_str(&row.fields).map_err(anyhow::Error::from)?,
+        default_department: row.default_department_code.clone(),
+        default_department_id: row.default_department_id,
+        default_priority: Priority::parse(&row.default_priority)?,
+    })
+}
+
+impl App {
+    pub async fn submit(&self, draft: IntakeDraft, idempotency: Option<IdempotencyKey>) -> AppResult<Receipt> {
+        let row = self.store.service_by_code(&draft.service).await?.ok_or_else(|| {
+            AppError::Invalid(Invalid::new(
+                "unknown_service",
+                "service",
+                format!("there is no service {:?}; see GET /api/v1/services", draft.service),
+            ))
+        })?;
+        let service = service_from_row(&row)?;
+        let case = NewCase::parse(&draft, &service)?;
+        let token = new_secret();
+        let insert = self.case_insert(&case, &service, token.clone(), idempotency);
+        let receipt = match self.store.insert_case(insert).await? {
+            Inserted::Created { reference, .. } => self.receipt(reference, token, false),
+            Inserted::Replayed { reference, token, .. } => self.receipt(reference, token, true),
+        };
+        Ok(receipt)
+    }
+
+    fn receipt(&self, reference: String, token: String, replayed: bool) -> Receipt {
+        Receipt {
+            tracking_url: format!("/track/{reference}?token={token}"),
+            reference,
+            token,
+            status: Status::New.as_str().to_owned(),
+            replayed,
+        }
+    }
+
+    fn case_insert(
+        &self,
+        case: &NewCase,
+        service: &Service,
+        token: String,
+        idempotency: Option<IdempotencyKey>,
+    ) -> CaseInsert {
+        let now = self.now_micros();
+        let reporter = case.reporter.as_ref();
+        let name = reporter.and_then(|r| r.name.as_ref()).map(|n| n.as_str().to_owned());
+        let phone = reporter.and_then(|r| r.phone.as_ref()).map(|p| p.as_str().to_owned());
+        let email = reporter.and_then(|r| r.email.as_ref()).map(|e| e.as_str().to_owned());
+        let searchable = [
+            Some(case.description.as_str()),
+            case.address.as_ref().map(|a| a.as_str()),
+            Some(service.name_ar.as_str()),
+            Some(service.name_en.as_str()),
+            name.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let event = |actor_type: &str, actor_name: &str, action: &str, details: serde_json::Value| EventInsert {
+            case_id: 0,
+            at: now,
+            actor_type: actor_type.into(),
+            actor_id: None,
+            actor_name: actor_name.into(),
+            action: action.into(),
+            from_status: None,
+            to_status: (action == "received").then(|| Status::New.as_str().to_owned()),
+            public: true,
+            body: None,
+            details: details.to_string(),
+        };
+        let mut events = vec![event(
+            if reporter.is_some() { "reporter" } else { "system" },
+            name.as_deref().unwrap_or("anonymous"),
+            "received",
+            serde_json::json!({ "channel": case.channel, "kind": case.kind }),
+        )];
+        if let Some(department) = &service.default_department {
+            events.push(event(
+                "system",
+                "routing",
+                "routed",
+                serde_json::json!({ "department": department, "reason": "the service's default department" }),
+            ));
+        }
+        let language = reporter.map_or(case.language, |r| r.language).as_str().to_owned();
+        let notifications = [(email.as_ref(), "email"), (phone.as_ref(), "sms")]
+            .into_iter()
+            .find_map(|(to, channel)| to.map(|to| (to.clone(), channel)))
+            .map(|(recipient, channel)| OutboxInsert {
+                channel: channel.into(),
+                recipient,
+                template: "case_received".into(),
+                language: language.clone(),
+                payload: serde_json::json!({ "service_ar": service.name_ar, "service_en": service.name_en })
+                    .to_string(),
+                created_at: now,
+            })
+            .into_iter()
+            .collect();
+        CaseInsert {
+            token_hash: secret_digest(&token),
+            token,
+            idempotency: idempotency.map(|k| IdempotencyInsert {
+                key: k.key,
+                fingerprint: k.fingerprint,
+            }),
+            entity_id: case.entity_id,
+            department_id: case.department_id,
+            service_id: case.service_id,
+            kind: case.kind.as_str().into(),
+            status: Status::New.as_str().into(),
+            channel: case.channel.as_str().into(),
+            language: case.language.as_str().into(),
+            priority: case.priority.as_str().into(),
+            description: case.description.as_str().into(),
+            answers: serde_json::Value::Object(case.answers.clone()).to_string(),
+            lat: case.location.map(|l| l.lat),
+            lon: case.location.map(|l| l.lon),
+            address: case.address.as_ref().map(|a| a.as_str().to_owned()),
+            reporter_name: name,
+            reporter_phone: phone,
+            reporter_email: email,
+            reporter_language: reporter.map(|r| r.language.as_str().to_owned()),
+            search_text: normalise_for_search(&searchable),
+            created_at: now,
+            events,
+            notifications,
+        }
+    }
+}

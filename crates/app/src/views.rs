@@ -1,0 +1,246 @@
+//! What callers get back, shaped for JSON and documented for OpenAPI.
+
+use serde::Serialize;
+use serde_json::Value;
+use tawasul_domain::catalogue::FormField;
+use tawasul_domain::from_micros;
+use tawasul_domain::lifecycle::Action;
+use tawasul_store::{AttachmentRow, CaseRow, EventRow, ServiceRow};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceView {
+    pub code: String,
+    pub entity: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub description_ar: String,
+    pub description_en: String,
+    /// The kinds of case this service accepts.
+    pub kinds: Vec<String>,
+    pub fields: Vec<FormField>,
+    pub default_department: Option<String>,
+    pub default_priority: String,
+}
+
+impl ServiceView {
+    pub fn from_row(row: &ServiceRow) -> Self {
+        Self {
+            code: row.code.clone(),
+            entity: row.entity_code.clone(),
+            name_ar: row.name_ar.clone(),
+            name_en: row.name_en.clone(),
+            description_ar: row.description_ar.clone(),
+            description_en: row.description_en.clone(),
+            kinds: row.kinds.split(',').map(str::to_owned).collect(),
+            fields: serde_json::from_str(&row.fields).unwrap_or_default(),
+            default_department: row.default_department_code.clone(),
+            default_priority: row.default_priority.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceList {
+    pub items: Vec<ServiceView>,
+}
+
+/// Returned by `POST /api/v1/cases`. The token is shown once: keep it to follow the case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Receipt {
+    pub reference: String,
+    pub token: String,
+    pub status: String,
+    /// Path of the resident's private tracking page.
+    pub tracking_url: String,
+    /// True when this answers a retry with an Idempotency-Key already used.
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationView {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterView {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub language: Option<String>,
+    /// True when the caller may not see the details and they were masked.
+    pub masked: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub at: String,
+    /// system, staff or reporter.
+    pub actor_type: String,
+    /// The staff member's name; omitted on the reporter's view.
+    pub actor: Option<String>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    /// Shown to the reporter; internal notes are not.
+    pub public: bool,
+    pub body: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+impl EventView {
+    pub fn from_row(row: &EventRow, for_staff: bool) -> Self {
+        Self {
+            at: from_micros(row.at).to_rfc3339(),
+            actor_type: row.actor_type.clone(),
+            actor: for_staff.then(|| row.actor_name.clone()),
+            action: row.action.clone(),
+            from_status: row.from_status.clone(),
+            to_status: row.to_status.clone(),
+            public: row.public,
+            body: row.body.clone(),
+            details: serde_json::from_str(&row.details).unwrap_or(Value::Null),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub mime: String,
+    pub size_bytes: i64,
+    pub filename: String,
+    pub public: bool,
+    pub url: String,
+    pub created_at: String,
+}
+
+impl AttachmentView {
+    pub fn from_row(row: &AttachmentRow, reference: &str) -> Self {
+        Self {
+            id: row.id,
+            mime: row.mime.clone(),
+            size_bytes: row.size_bytes,
+            filename: row.filename.clone(),
+            public: row.public,
+            url: format!("/api/v1/cases/{reference}/attachments/{}", row.id),
+            created_at: from_micros(row.created_at).to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    pub reference: String,
+    pub kind: String,
+    pub status: String,
+    pub service: String,
+    pub entity: String,
+    pub department: Option<String>,
+    pub assignee: Option<String>,
+    pub channel: String,
+    pub language: String,
+    pub priority: String,
+    pub description: String,
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    pub location: Option<LocationView>,
+    pub address: Option<String>,
+    pub reporter: Option<ReporterView>,
+    pub resolution: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub timeline: Vec<EventView>,
+    pub attachments: Vec<AttachmentView>,
+    /// Actions the caller may take now (staff only).
+    pub available_actions: Vec<Action>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSummary {
+    pub reference: String,
+    pub kind: String,
+    pub status: String,
+    pub service: String,
+    pub entity: String,
+    pub department: Option<String>,
+    pub assignee: Option<String>,
+    pub channel: String,
+    pub priority: String,
+    pub language: String,
+    /// The first 160 characters of the description.
+    pub excerpt: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl CaseSummary {
+    pub fn from_row(row: &CaseRow) -> Self {
+        Self {
+            reference: row.reference.clone(),
+            kind: row.kind.clone(),
+            status: row.status.clone(),
+            service: row.service_code.clone(),
+            entity: row.entity_code.clone(),
+            department: row.department_code.clone(),
+            assignee: row.assignee_username.clone(),
+            channel: row.channel.clone(),
+            priority: row.priority.clone(),
+            language: row.language.clone(),
+            excerpt: row.description.chars().take(160).collect(),
+            created_at: from_micros(row.created_at).to_rfc3339(),
+            updated_at: from_micros(row.updated_at).to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Masks all but the ends of a phone number: `+973****0000`.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+}
+
+/// Keeps the first letter of the mailbox and the domain: `r***@example.bh`.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+/// Keeps the first letter of each word of a name.
+pub fn mask_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(|w| format!("{}***", w.chars().next().unwrap_or('*')))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_data_is_masked_to_its_ends() {
+        assert_eq!(mask_phone("+97333001234"), "+973****1234");
+        assert_eq!(mask_email("resident@example.bh"), "r***@example.bh");
+        assert_eq!(mask_name("فاطمة أحمد"), "ف*** أ***");
+    }
+}

@@ -1,0 +1,157 @@
+//! The closed vocabularies of the model: kinds, statuses, channels, languages, priorities, roles.
+//! Each has one spelling (snake_case) in JSON, in SQL and on the command line.
+
+use crate::Invalid;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Result<Self, Invalid> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(Invalid::new(
+                        concat!("unknown_", $field),
+                        $field,
+                        format!("unknown {} {:?}; one of: {}", $field, s, [$($text),+].join(", ")),
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = Invalid;
+            fn from_str(s: &str) -> Result<Self, Invalid> { Self::parse(s) }
+        }
+    };
+}
+
+vocabulary!(
+    /// What the resident is telling us.
+    Kind, "kind" {
+        Complaint = "complaint",
+        Suggestion = "suggestion",
+        Inquiry = "inquiry",
+        Report = "report",
+        Compliment = "compliment",
+    }
+);
+
+vocabulary!(
+    /// Where a case stands in its lifecycle (see `lifecycle`).
+    Status, "status" {
+        New = "new",
+        Acknowledged = "acknowledged",
+        Assigned = "assigned",
+        InProgress = "in_progress",
+        WaitingOnReporter = "waiting_on_reporter",
+        Resolved = "resolved",
+        Closed = "closed",
+        Rejected = "rejected",
+    }
+);
+
+vocabulary!(
+    /// How the case reached us.
+    Channel, "channel" {
+        Web = "web",
+        Api = "api",
+        Phone = "phone",
+        Email = "email",
+        Sms = "sms",
+        Whatsapp = "whatsapp",
+        Chat = "chat",
+        WalkIn = "walk_in",
+        Social = "social",
+        Open311 = "open311",
+        Qr = "qr",
+    }
+);
+
+vocabulary!(
+    /// Languages residents write in and are answered in. Arabic first.
+    Language, "language" {
+        Ar = "ar",
+        En = "en",
+        Ur = "ur",
+        Hi = "hi",
+        Bn = "bn",
+        Tl = "tl",
+        Ml = "ml",
+        Fr = "fr",
+    }
+);
+
+vocabulary!(
+    Priority, "priority" {
+        Low = "low",
+        Normal = "normal",
+        High = "high",
+        Urgent = "urgent",
+    }
+);
+
+vocabulary!(
+    /// What a staff user does; what each role may do is decided in the application layer.
+    Role, "role" {
+        Admin = "admin",
+        Supervisor = "supervisor",
+        Agent = "agent",
+        Officer = "officer",
+        Inspector = "inspector",
+        Liaison = "liaison",
+        Satisfaction = "satisfaction",
+        Secretary = "secretary",
+    }
+);
+
+impl Status {
+    /// Open cases are those someone still has to act on.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Closed | Status::Rejected | Status::Resolved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_round_trips_through_text_and_json() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Ok(*s));
+            let json = serde_json::to_string(s).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(*r));
+        }
+        assert_eq!(Channel::WalkIn.as_str(), "walk_in");
+    }
+
+    #[test]
+    fn unknown_words_name_the_field_and_the_choices() {
+        let err = Kind::parse("nonsense").expect_err("not a kind");
+        assert_eq!(err.code, "unknown_kind");
+        assert_eq!(err.field, "kind");
+        assert!(err.message.contains("complaint"));
+    }
+}

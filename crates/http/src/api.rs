@@ -1,0 +1,307 @@
+//! REST API under /api/v1.
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{body_rejection, CallerOf, JsonBody, QueryOf, Staff, SESSION_COOKIE};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use tawasul_app::auth::{Credentials, Session};
+use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest};
+use tawasul_app::intake::IdempotencyKey;
+use tawasul_app::views::*;
+use tawasul_domain::attachment::MAX_ATTACHMENT_BYTES;
+use tawasul_domain::intake::IntakeDraft;
+use tawasul_domain::vocab::Channel;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_services))
+        .routes(routes!(create_case, list_cases))
+        .routes(routes!(get_case))
+        .routes(routes!(transition))
+        .routes(routes!(comment))
+        .routes(routes!(upload_attachment).layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 1)))
+        .routes(routes!(download_attachment))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(request_code))
+        .routes(routes!(verify_code))
+        .routes(routes!(my_cases))
+}
+
+/// The service catalogue: what residents can ask for, with each service's form.
+#[utoipa::path(get, path = "/api/v1/services", tag = "catalogue", responses((status = 200, body = ServiceList)))]
+async fn list_services(State(state): State<AppState>) -> ApiResult<Json<ServiceList>> {
+    let rows = state.app.store.services().await.map_err(tawasul_app::AppError::from)?;
+    Ok(Json(ServiceList {
+        items: rows.iter().map(ServiceView::from_row).collect(),
+    }))
+}
+
+/// Submit a case. With an `Idempotency-Key`, a retry returns the same case and token.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = IntakeDraft,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the case the first attempt made")),
+    responses(
+        (status = 201, body = Receipt, description = "Created, or replayed for a retry"),
+        (status = 400, body = ErrorBody, description = "Malformed JSON"),
+        (status = 413, body = ErrorBody, description = "Body too large"),
+        (status = 422, body = ErrorBody, description = "Invalid field")))]
+async fn create_case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: JsonBody<IntakeDraft>,
+) -> ApiResult<Response> {
+    let idempotency = match headers.get("idempotency-key") {
+        Some(v) => {
+            let key = v.to_str().map_err(|_| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_idempotency_key",
+                    "must be visible ASCII",
+                )
+                .with_field("Idempotency-Key")
+            })?;
+            Some(IdempotencyKey::parse(key, &body.raw)?)
+        }
+        None => None,
+    };
+    let mut draft = body.value;
+    draft.channel = Some(Channel::Api);
+    let receipt = state.app.submit(draft, idempotency).await?;
+    let mut response = (StatusCode::CREATED, Json(&receipt)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/cases/{}", receipt.reference)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    if receipt.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// Staff: list and filter cases of the caller's entity, newest first, keyset-paged.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQuery), security(("bearer" = [])),
+    responses((status = 200, body = CasePage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_cases(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    QueryOf(query): QueryOf<CaseQuery>,
+) -> ApiResult<Json<CasePage>> {
+    Ok(Json(state.app.list_cases(&user, query).await?))
+}
+
+/// A case with its timeline: the reporter (bearer = tracking token, or a resident session)
+/// sees the public part; staff see it by role and entity.
+#[utoipa::path(get, path = "/api/v1/cases/{reference}", tag = "cases", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "e.g. TW-2026-0000123")),
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_case(
+    State(state): State<AppState>,
+    CallerOf(caller): CallerOf,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<CaseView>> {
+    Ok(Json(state.app.read_case(&caller, &reference).await?))
+}
+
+/// Staff: move a case through its lifecycle (acknowledge, assign, start, wait_on_reporter,
+/// resume, resolve, close, reopen, reject).
+#[utoipa::path(post, path = "/api/v1/cases/{reference}/transitions", tag = "cases", security(("bearer" = [])),
+    params(("reference" = String, Path)), request_body = TransitionRequest,
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not allowed from the case's status"), (status = 422, body = ErrorBody)))]
+async fn transition(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: JsonBody<TransitionRequest>,
+) -> ApiResult<Json<CaseView>> {
+    Ok(Json(state.app.transition(&user, &reference, body.value).await?))
+}
+
+/// A public reply or an internal note (staff), or the reporter's own comment.
+#[utoipa::path(post, path = "/api/v1/cases/{reference}/comments", tag = "cases", security(("bearer" = [])),
+    params(("reference" = String, Path)), request_body = CommentRequest,
+    responses((status = 201, body = CaseView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn comment(
+    State(state): State<AppState>,
+    CallerOf(caller): CallerOf,
+    Path(reference): Path<String>,
+    body: JsonBody<CommentRequest>,
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.app.comment(&caller, &reference, body.value).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct UploadQuery {
+    filename: Option<String>,
+    /// Staff uploads are internal unless `public=true`; the reporter's are always public.
+    #[serde(default)]
+    public: bool,
+}
+
+/// Attach a photo (JPEG, PNG, WebP, HEIC) or a PDF, sent as the raw request body. The type
+/// is read from the content; a Content-Type that disagrees is refused.
+#[utoipa::path(post, path = "/api/v1/cases/{reference}/attachments", tag = "cases", security(("bearer" = [])),
+    params(("reference" = String, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = AttachmentView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_attachment(
+    State(state): State<AppState>,
+    CallerOf(caller): CallerOf,
+    Path(reference): Path<String>,
+    QueryOf(query): QueryOf<UploadQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+    let bytes = body.map_err(|r| body_rejection(r.status(), r.body_text()))?;
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
+    }
+    let claimed = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let view = state
+        .app
+        .attach(
+            &caller,
+            &reference,
+            bytes.to_vec(),
+            claimed,
+            query.filename.as_deref(),
+            query.public,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Download an attachment the caller may see.
+#[utoipa::path(get, path = "/api/v1/cases/{reference}/attachments/{id}", tag = "cases", security(("bearer" = [])),
+    params(("reference" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+async fn download_attachment(
+    State(state): State<AppState>,
+    CallerOf(caller): CallerOf,
+    Path((reference, id)): Path<(String, i64)>,
+) -> ApiResult<Response> {
+    let (mime, filename, bytes) = state.app.attachment(&caller, &reference, id).await?;
+    let safe_name: String = filename
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ".-_".contains(*c))
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe_name}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+struct LoginResponse {
+    token: String,
+    expires_at: String,
+    username: String,
+    role: String,
+    entity: Option<String>,
+}
+
+/// Staff sign-in: returns a bearer token and sets the same as an HttpOnly session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Credentials,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+async fn login(State(state): State<AppState>, headers: HeaderMap, body: JsonBody<Credentials>) -> ApiResult<Response> {
+    let (session, user) = state.app.login(body.value).await?;
+    let secure = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session.token,
+        12 * 3600,
+        if secure { "; Secure" } else { "" }
+    );
+    let mut response = Json(LoginResponse {
+        token: session.token,
+        expires_at: session.expires_at,
+        username: user.username,
+        role: user.role.as_str().to_owned(),
+        entity: user.entity_code,
+    })
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// Ends the session of the bearer token or cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204)))]
+async fn logout(State(state): State<AppState>, parts: axum::http::request::Parts) -> ApiResult<Response> {
+    if let Some(token) = crate::extract::bearer(&parts) {
+        state.app.logout(&token).await?;
+    }
+    let clear = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
+        .map_err(|e| tawasul_app::AppError::Unexpected(e.into()))?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CodeRequest {
+    /// A phone number (+973…) or an e-mail address.
+    contact: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CodeVerification {
+    contact: String,
+    code: String,
+}
+
+/// Residents: send a one-time code to a phone or e-mail address.
+#[utoipa::path(post, path = "/api/v1/auth/code", tag = "auth", request_body = CodeRequest,
+    responses((status = 202), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn request_code(State(state): State<AppState>, body: JsonBody<CodeRequest>) -> ApiResult<StatusCode> {
+    state.app.request_code(&body.value.contact).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Residents: exchange the one-time code for a session token.
+#[utoipa::path(post, path = "/api/v1/auth/code/verify", tag = "auth", request_body = CodeVerification,
+    responses((status = 200, body = Session), (status = 422, body = ErrorBody)))]
+async fn verify_code(State(state): State<AppState>, body: JsonBody<CodeVerification>) -> ApiResult<Json<Session>> {
+    Ok(Json(
+        state.app.verify_code(&body.value.contact, &body.value.code).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+struct MyCases {
+    items: Vec<CaseSummary>,
+}
+
+/// Residents: the cases submitted with the verified phone or e-mail.
+#[utoipa::path(get, path = "/api/v1/me/cases", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = MyCases), (status = 401, body = ErrorBody)))]
+async fn my_cases(State(state): State<AppState>, CallerOf(caller): CallerOf) -> ApiResult<Json<MyCases>> {
+    Ok(Json(MyCases {
+        items: state.app.my_cases(&caller).await?,
+    }))
+}

@@ -1,0 +1,377 @@
+//! Persistence for Tawasul: one schema in two dialects, SQLite (embedded default) and PostgreSQL.
+//!
+//! Every operation is written once (`ops`) and compiled for both backends. Writes on SQLite go
+//! through a single writer task that commits queued writes together (group commit); on
+//! PostgreSQL each write is its own transaction on a pooled connection.
+
+mod dialect;
+mod ops;
+mod records;
+mod sqlite_writer;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use records::*;
+use sqlite_writer::Writer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the case changed meanwhile (it is now {0})")]
+    Conflict(String),
+    #[error("idempotency key reused with a different request")]
+    IdempotencyKeyReused,
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("commit failed: {0}")]
+    Commit(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// A unique-constraint violation becomes `Duplicate(what)`; anything else stays as it is.
+    fn unique_as(self, what: &str) -> Self {
+        match &self {
+            StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                StoreError::Duplicate(what.to_owned())
+            }
+            _ => self,
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite { read: SqlitePool, writer: Writer },
+    Postgres(PgPool),
+}
+
+/// Runs `ops::<backend>::$op(conn, $input)` in a write transaction: on SQLite through the
+/// writer task (committed with whatever else is queued), on PostgreSQL on its own.
+macro_rules! write_op {
+    ($self:expr, $op:ident, $input:expr) => {{
+        let input = $input;
+        match &$self.backend {
+            Backend::Sqlite { writer, .. } => {
+                writer
+                    .run(move |c| Box::pin(async move { ops::sqlite::$op(c, input).await }))
+                    .await
+            }
+            Backend::Postgres(pool) => {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let out = ops::pg::$op(&mut tx, input).await?;
+                    tx.commit().await?;
+                    Ok(out)
+                }
+                .await
+            }
+        }
+    }};
+}
+
+/// Runs `ops::<backend>::$op(conn, $input)` on a pooled read connection.
+macro_rules! read_op {
+    ($self:expr, $op:ident, $input:expr) => {{
+        match &$self.backend {
+            Backend::Sqlite { read, .. } => ops::sqlite::$op(&mut *read.acquire().await?, $input).await,
+            Backend::Postgres(pool) => ops::pg::$op(&mut *pool.acquire().await?, $input).await,
+        }
+    }};
+}
+
+impl Store {
+    /// Opens the database named by `database_url` (PostgreSQL), or else the SQLite file in
+    /// `data_dir`, and brings its schema up to date.
+    pub async fn open(data_dir: &Path, database_url: Option<&str>) -> StoreResult<Self> {
+        match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Self::open_postgres(url).await
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                Self::open_sqlite(SqliteConnectOptions::from_str(url)?.create_if_missing(true)).await
+            }
+            Some(other) => Err(StoreError::Database(sqlx::Error::Configuration(
+                format!("unsupported database URL {other:?}: use postgres://… or sqlite:…").into(),
+            ))),
+            None => {
+                std::fs::create_dir_all(data_dir).map_err(sqlx::Error::Io)?;
+                let file = data_dir.join("tawasul.db");
+                Self::open_sqlite(SqliteConnectOptions::new().filename(file).create_if_missing(true)).await
+            }
+        }
+    }
+
+    async fn open_sqlite(options: SqliteConnectOptions) -> StoreResult<Self> {
+        // FULL: a commit is on disk before the writer acknowledges it, so an acknowledged case
+        // survives a crash or power loss. Group commit pays the fsync once per batch.
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32000")
+            .disable_statement_logging();
+        let mut conn = options.connect().await?;
+        sqlx::migrate!("./migrations/sqlite").run(&mut conn).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self {
+            backend: Backend::Sqlite {
+                read,
+                writer: Writer::spawn(conn),
+            },
+        })
+    }
+
+    async fn open_postgres(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(24)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        // sqlx takes an advisory lock while migrating, so nodes starting together are safe.
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            backend: Backend::Postgres(pool),
+        })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Waits for queued writes to commit and closes the connections.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { read, writer } => {
+                writer.shutdown().await;
+                read.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    pub async fn ping(&self) -> StoreResult<()> {
+        match &self.backend {
+            Backend::Sqlite { read, .. } => read.acquire().await?.ping().await?,
+            Backend::Postgres(pool) => pool.acquire().await?.ping().await?,
+        }
+        Ok(())
+    }
+
+    // Catalogue and staff.
+
+    pub async fn is_empty(&self) -> StoreResult<bool> {
+        read_op!(self, is_empty, ())
+    }
+
+    pub async fn insert_entity(&self, e: EntityInsert) -> StoreResult<i64> {
+        write_op!(self, insert_entity, e).map_err(|e| e.unique_as("entity"))
+    }
+
+    pub async fn insert_department(&self, d: DepartmentInsert) -> StoreResult<i64> {
+        write_op!(self, insert_department, d).map_err(|e| e.unique_as("department"))
+    }
+
+    pub async fn insert_service(&self, s: ServiceInsert) -> StoreResult<i64> {
+        write_op!(self, insert_service, s).map_err(|e| e.unique_as("service"))
+    }
+
+    pub async fn insert_staff(&self, s: StaffInsert) -> StoreResult<i64> {
+        write_op!(self, insert_staff, s).map_err(|e| e.unique_as("username"))
+    }
+
+    pub async fn entity_by_code(&self, code: &str) -> StoreResult<Option<EntityRow>> {
+        read_op!(self, entity_by_code, code)
+    }
+
+    pub async fn department_by_code(&self, entity_id: i64, code: &str) -> StoreResult<Option<DepartmentRow>> {
+        read_op!(self, department_by_code, (entity_id, code))
+    }
+
+    pub async fn departments(&self) -> StoreResult<Vec<DepartmentRow>> {
+        read_op!(self, departments, ())
+    }
+
+    pub async fn services(&self) -> StoreResult<Vec<ServiceRow>> {
+        read_op!(self, services, ())
+    }
+
+    pub async fn service_by_code(&self, code: &str) -> StoreResult<Option<ServiceRow>> {
+        read_op!(self, service_by_code, code)
+    }
+
+    pub async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRow>> {
+        read_op!(self, staff_by_username, username)
+    }
+
+    pub async fn staff_by_id(&self, id: i64) -> StoreResult<Option<StaffRow>> {
+        read_op!(self, staff_by_id, id)
+    }
+
+    pub async fn staff(&self) -> StoreResult<Vec<StaffRow>> {
+        read_op!(self, staff, ())
+    }
+
+    // Sessions and one-time codes.
+
+    pub async fn insert_session(&self, s: SessionInsert) -> StoreResult<()> {
+        write_op!(self, insert_session, s)
+    }
+
+    pub async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<SessionRow>> {
+        read_op!(self, session, (token_hash, now))
+    }
+
+    pub async fn delete_session(&self, token_hash: String) -> StoreResult<()> {
+        write_op!(self, delete_session, token_hash)
+    }
+
+    /// Stores a one-time code and the notification that carries it, together.
+    pub async fn insert_otp(&self, otp: OtpInsert, message: OutboxInsert) -> StoreResult<()> {
+        write_op!(self, insert_otp, (otp, message))
+    }
+
+    /// Checks a code against the contact's latest live one, counting the attempt; a match
+    /// uses the code up. Returns whether it matched.
+    pub async fn redeem_otp(&self, attempt: OtpAttempt) -> StoreResult<bool> {
+        write_op!(self, redeem_otp, attempt)
+    }
+
+    pub async fn recent_otp_count(&self, contact: &str, since: i64) -> StoreResult<i64> {
+        read_op!(self, recent_otp_count, (contact, since))
+    }
+
+    pub async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+        read_op!(self, outbox, limit)
+    }
+
+    // Cases.
+
+    /// Writes a new case with its first events, or, when its idempotency key was seen
+    /// before with the same request, returns the case that key made.
+    pub async fn insert_case(&self, case: CaseInsert) -> StoreResult<Inserted> {
+        let key = case.idempotency.clone();
+        match write_op!(self, insert_case, case) {
+            // Two PostgreSQL nodes raced on one key: the loser finds the winner's case.
+            Err(e)
+                if key.is_some()
+                    && matches!(&e, StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation()) =>
+            {
+                let Some(key) = key else { return Err(e) };
+                read_op!(self, replay_idempotent, &key)?.ok_or(e)
+            }
+            other => other,
+        }
+    }
+
+    pub async fn case_by_reference(&self, reference: &str) -> StoreResult<Option<CaseRow>> {
+        read_op!(self, case_by_reference, reference)
+    }
+
+    pub async fn events(&self, case_id: i64) -> StoreResult<Vec<EventRow>> {
+        read_op!(self, events, case_id)
+    }
+
+    /// Applies a change to a case if it is still in the status the caller saw.
+    pub async fn change_case(&self, change: CaseChange) -> StoreResult<()> {
+        write_op!(self, change_case, change)
+    }
+
+    pub async fn list_cases(&self, filter: CaseFilter) -> StoreResult<Vec<CaseRow>> {
+        read_op!(self, list_cases, &filter)
+    }
+
+    pub async fn cases_for_contact(
+        &self,
+        phone: Option<String>,
+        email: Option<String>,
+        limit: i64,
+    ) -> StoreResult<Vec<CaseRow>> {
+        read_op!(self, cases_for_contact, (phone, email, limit))
+    }
+
+    pub async fn count_by_status(&self) -> StoreResult<Vec<(String, i64)>> {
+        read_op!(self, count_by_status, ())
+    }
+
+    pub async fn insert_attachment(&self, a: AttachmentInsert) -> StoreResult<i64> {
+        write_op!(self, insert_attachment, a)
+    }
+
+    pub async fn attachments(&self, case_id: i64) -> StoreResult<Vec<AttachmentRow>> {
+        read_op!(self, attachments, case_id)
+    }
+
+    pub async fn audit(&self, a: AuditInsert) -> StoreResult<()> {
+        write_op!(self, insert_audit, a)
+    }
+
+    pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRow>> {
+        read_op!(self, audit_log, limit)
+    }
+}
+pub use sqlx::Error as SqlxError;
+
+/// Support for tests that need a real database of each kind.
+pub mod testing {
+    use sqlx::Connection;
+
+    /// The PostgreSQL server tests use: `TAWASUL_TEST_POSTGRES_URL`, by default the local one.
+    pub fn postgres_server_url() -> String {
+        std::env::var("TAWASUL_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    }
+
+    /// Creates a fresh, empty database on the test server and returns its URL. Fails loudly
+    /// when the server is unreachable: a PostgreSQL test must never pass by being skipped.
+    pub async fn fresh_postgres_database() -> String {
+        let server = postgres_server_url();
+        let mut admin = sqlx::PgConnection::connect(&server)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {server} is unreachable ({e}); store tests need it"));
+        let name = format!("tw_test_{:016x}", rand_u64());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
+        let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+        format!("{base}/{name}")
+    }
+
+    fn rand_u64() -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.finish()
+    }
+}

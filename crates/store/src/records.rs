@@ -1,0 +1,345 @@
+//! What goes into the store and what comes out: plain rows, no behaviour.
+
+#[derive(Debug, Clone)]
+pub struct EntityInsert {
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub entity_type: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EntityRow {
+    pub id: i64,
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub entity_type: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DepartmentInsert {
+    pub entity_id: i64,
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DepartmentRow {
+    pub id: i64,
+    pub entity_id: i64,
+    pub entity_code: String,
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceInsert {
+    pub entity_id: i64,
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub description_ar: String,
+    pub description_en: String,
+    /// Comma-separated kinds.
+    pub kinds: String,
+    /// JSON array of form fields.
+    pub fields: String,
+    pub default_department_id: Option<i64>,
+    pub default_priority: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ServiceRow {
+    pub id: i64,
+    pub entity_id: i64,
+    pub entity_code: String,
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub description_ar: String,
+    pub description_en: String,
+    pub kinds: String,
+    pub fields: String,
+    pub default_department_id: Option<i64>,
+    pub default_department_code: Option<String>,
+    pub default_priority: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffInsert {
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub entity_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub display_name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub entity_id: Option<i64>,
+    pub entity_code: Option<String>,
+    pub department_id: Option<i64>,
+    pub display_name: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionInsert {
+    pub token_hash: String,
+    pub staff_id: Option<i64>,
+    /// A resident's verified phone or e-mail.
+    pub contact: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub staff_id: Option<i64>,
+    pub contact: Option<String>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct OtpInsert {
+    pub contact: String,
+    pub code_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct OtpAttempt {
+    pub contact: String,
+    pub code_hash: String,
+    pub now: i64,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxInsert {
+    pub channel: String,
+    pub recipient: String,
+    pub template: String,
+    pub language: String,
+    pub payload: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub template: String,
+    pub language: String,
+    pub payload: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdempotencyInsert {
+    pub key: String,
+    /// Digest of the request body: the same key with another body is refused.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseInsert {
+    pub token_hash: String,
+    /// The plain token, kept with the idempotency key only, so that a retry can be answered.
+    pub token: String,
+    pub idempotency: Option<IdempotencyInsert>,
+    pub entity_id: i64,
+    pub department_id: Option<i64>,
+    pub service_id: i64,
+    pub kind: String,
+    pub status: String,
+    pub channel: String,
+    pub language: String,
+    pub priority: String,
+    pub description: String,
+    pub answers: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_language: Option<String>,
+    pub search_text: String,
+    pub created_at: i64,
+    /// Events recorded with the case (received, routed, …); `case_id` is filled in.
+    pub events: Vec<EventInsert>,
+    /// Notifications enqueued with the case, in the same transaction.
+    pub notifications: Vec<OutboxInsert>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    Created {
+        id: i64,
+        reference: String,
+    },
+    /// An earlier request with the same idempotency key made this case.
+    Replayed {
+        id: i64,
+        reference: String,
+        token: String,
+    },
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub reference: String,
+    pub token_hash: String,
+    pub entity_id: i64,
+    pub entity_code: String,
+    pub department_id: Option<i64>,
+    pub department_code: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub assignee_username: Option<String>,
+    pub service_id: i64,
+    pub service_code: String,
+    pub kind: String,
+    pub status: String,
+    pub channel: String,
+    pub language: String,
+    pub priority: String,
+    pub description: String,
+    pub answers: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_language: Option<String>,
+    pub resolution: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventInsert {
+    pub case_id: i64,
+    pub at: i64,
+    /// system, staff or reporter.
+    pub actor_type: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    /// Shown to the reporter on their timeline.
+    pub public: bool,
+    pub body: Option<String>,
+    /// JSON object.
+    pub details: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub at: i64,
+    pub actor_type: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub public: bool,
+    pub body: Option<String>,
+    pub details: String,
+}
+
+/// One change to a case, applied only while it is still in `expected_status`.
+#[derive(Debug, Clone)]
+pub struct CaseChange {
+    pub case_id: i64,
+    pub expected_status: String,
+    pub status: Option<String>,
+    pub department_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<i64>>,
+    pub resolution: Option<String>,
+    pub at: i64,
+    pub event: EventInsert,
+    pub audit: Option<AuditInsert>,
+    pub notifications: Vec<OutboxInsert>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only cases of this entity (staff of one entity); `None` for the whole installation.
+    pub entity_id: Option<i64>,
+    pub statuses: Vec<String>,
+    pub service_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub channel: Option<String>,
+    pub kind: Option<String>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    /// Normalised search words; every one must occur.
+    pub words: Vec<String>,
+    /// Keyset cursor: rows strictly older than (created_at, id).
+    pub before: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttachmentInsert {
+    pub case_id: i64,
+    pub blob_key: String,
+    pub mime: String,
+    pub size_bytes: i64,
+    pub filename: String,
+    pub public: bool,
+    pub uploaded_by: String,
+    pub created_at: i64,
+    pub event: EventInsert,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub blob_key: String,
+    pub mime: String,
+    pub size_bytes: i64,
+    pub filename: String,
+    pub public: bool,
+    pub uploaded_by: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditInsert {
+    pub at: i64,
+    pub staff_id: Option<i64>,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub staff_id: Option<i64>,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+}

@@ -1,0 +1,265 @@
+//! One conformance suite, run against both backends: every test exists as `<name>::sqlite`
+//! and `<name>::postgres`, each on a fresh database.
+
+use tawasul_store::*;
+
+async fn sqlite() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), None).await.expect("open sqlite");
+    (store, dir)
+}
+
+async fn postgres() -> (Store, ()) {
+    let url = testing::fresh_postgres_database().await;
+    (
+        Store::open(std::path::Path::new("/nonexistent"), Some(&url))
+            .await
+            .expect("open postgres"),
+        (),
+    )
+}
+
+macro_rules! on_both {
+    ($(async fn $name:ident($store:ident: &Store) $body:block)*) => {$(
+        mod $name {
+            use super::*;
+            async fn check($store: &Store) $body
+            #[tokio::test]
+            async fn sqlite() { let (s, _dir) = super::sqlite().await; check(&s).await; s.close().await; }
+            #[tokio::test]
+            async fn postgres() { let (s, _) = super::postgres().await; check(&s).await; s.close().await; }
+        }
+    )*};
+}
+
+const T0: i64 = 1_790_000_000_000_000; // 2026-09-21
+
+async fn catalogue(store: &Store) -> (i64, i64, i64) {
+    let entity = store
+        .insert_entity(EntityInsert {
+            code: "cap".into(),
+            name_ar: "العاصمة".into(),
+            name_en: "Capital".into(),
+            entity_type: "governorate".into(),
+        })
+        .await
+        .expect("entity");
+    let department = store
+        .insert_department(DepartmentInsert {
+            entity_id: entity,
+            code: "water".into(),
+            name_ar: "المياه".into(),
+            name_en: "Water".into(),
+        })
+        .await
+        .expect("department");
+    let service = store
+        .insert_service(ServiceInsert {
+            entity_id: entity,
+            code: "water-leak".into(),
+            name_ar: "تسرب مياه".into(),
+            name_en: "Water leak".into(),
+            description_ar: String::new(),
+            description_en: String::new(),
+            kinds: "complaint,report".into(),
+            fields: "[]".into(),
+            default_department_id: Some(department),
+            default_priority: "normal".into(),
+        })
+        .await
+        .expect("service");
+    (entity, department, service)
+}
+
+fn case(entity: i64, department: i64, service: i64, at: i64, text: &str) -> CaseInsert {
+    CaseInsert {
+        token_hash: tawasul_domain::secret_digest(&format!("token-{at}")),
+        token: format!("token-{at}"),
+        idempotency: None,
+        entity_id: entity,
+        department_id: Some(department),
+        service_id: service,
+        kind: "complaint".into(),
+        status: "new".into(),
+        channel: "api".into(),
+        language: "ar".into(),
+        priority: "normal".into(),
+        description: text.into(),
+        answers: "{}".into(),
+        lat: Some(26.2),
+        lon: Some(50.58),
+        address: None,
+        reporter_name: Some("مواطن".into()),
+        reporter_phone: Some("+97333000000".into()),
+        reporter_email: None,
+        reporter_language: Some("ar".into()),
+        search_text: tawasul_domain::text::normalise_for_search(text),
+        created_at: at,
+        events: vec![EventInsert {
+            case_id: 0,
+            at,
+            actor_type: "reporter".into(),
+            actor_id: None,
+            actor_name: "مواطن".into(),
+            action: "received".into(),
+            from_status: None,
+            to_status: Some("new".into()),
+            public: true,
+            body: None,
+            details: "{}".into(),
+        }],
+        notifications: vec![],
+    }
+}
+
+fn created(i: Inserted) -> (i64, String) {
+    match i {
+        Inserted::Created { id, reference } => (id, reference),
+        other => panic!("expected a new case, got {other:?}"),
+    }
+}
+
+on_both! {
+    async fn cases_get_increasing_references_and_their_events(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id1, r1) = created(store.insert_case(case(e, d, s, T0, "تسرب مياه")).await.expect("insert"));
+        let (id2, r2) = created(store.insert_case(case(e, d, s, T0 + 1, "حفرة في الطريق")).await.expect("insert"));
+        assert!(id2 > id1);
+        assert_eq!(r1, format!("TW-2026-{id1:07}"));
+        assert_ne!(r1, r2);
+        let row = store.case_by_reference(&r1).await.expect("read").expect("found");
+        assert_eq!((row.entity_code.as_str(), row.department_code.as_deref(), row.service_code.as_str()), ("cap", Some("water"), "water-leak"));
+        assert_eq!(row.description, "تسرب مياه");
+        assert_eq!(row.lat, Some(26.2));
+        let events = store.events(row.id).await.expect("events");
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, "received");
+        assert!(events[0].public);
+        assert!(store.case_by_reference("TW-2026-9999999").await.expect("read").is_none());
+    }
+
+    async fn an_idempotency_key_makes_one_case_and_refuses_another_body(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let key = |fp: &str| Some(IdempotencyInsert { key: "k-1".into(), fingerprint: fp.into() });
+        let first = store.insert_case(CaseInsert { idempotency: key("a"), ..case(e, d, s, T0, "x") }).await.expect("first");
+        let again = store.insert_case(CaseInsert { idempotency: key("a"), ..case(e, d, s, T0 + 5, "x") }).await.expect("retry");
+        let (id, reference) = created(first);
+        assert_eq!(again, Inserted::Replayed { id, reference, token: format!("token-{T0}") });
+        let other = store.insert_case(CaseInsert { idempotency: key("b"), ..case(e, d, s, T0 + 6, "y") }).await;
+        assert!(matches!(other, Err(StoreError::IdempotencyKeyReused)), "{other:?}");
+        assert_eq!(store.count_by_status().await.expect("count"), vec![("new".to_owned(), 1)]);
+    }
+
+    async fn a_change_applies_only_from_the_status_it_expected(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id, reference) = created(store.insert_case(case(e, d, s, T0, "x")).await.expect("insert"));
+        let event = EventInsert {
+            case_id: id, at: T0 + 10, actor_type: "staff".into(), actor_id: None, actor_name: "موظف".into(),
+            action: "acknowledge".into(), from_status: Some("new".into()), to_status: Some("acknowledged".into()),
+            public: true, body: None, details: "{}".into(),
+        };
+        let change = CaseChange {
+            case_id: id, expected_status: "new".into(), status: Some("acknowledged".into()), department_id: None,
+            assignee_id: Some(None), resolution: None, at: T0 + 10, event: event.clone(),
+            audit: Some(AuditInsert { at: T0 + 10, staff_id: None, action: "acknowledge".into(), target: reference.clone(), details: "{}".into() }),
+            notifications: vec![OutboxInsert { channel: "sms".into(), recipient: "+97333000000".into(), template: "case_acknowledged".into(), language: "ar".into(), payload: "{}".into(), created_at: T0 + 10 }],
+        };
+        store.change_case(change.clone()).await.expect("first change applies");
+        let stale = store.change_case(change).await;
+        assert!(matches!(&stale, Err(StoreError::Conflict(now)) if now == "acknowledged"), "{stale:?}");
+        let row = store.case_by_reference(&reference).await.expect("read").expect("found");
+        assert_eq!((row.status.as_str(), row.updated_at), ("acknowledged", T0 + 10));
+        assert_eq!(store.events(id).await.expect("events").len(), 2, "the refused change wrote no event");
+        assert_eq!(store.audit_log(10).await.expect("audit").len(), 1);
+        assert_eq!(store.outbox(10).await.expect("outbox").len(), 1);
+    }
+
+    async fn lists_filter_search_and_page_by_keyset(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        for i in 0..25 {
+            let text = if i % 5 == 0 { "إنارة الشارع معطلة" } else { "تسرب مياه" };
+            store.insert_case(case(e, d, s, T0 + i, text)).await.expect("insert");
+        }
+        let page = |before| CaseFilter { limit: 10, before, ..Default::default() };
+        let first = store.list_cases(page(None)).await.expect("page 1");
+        assert_eq!(first.len(), 10);
+        assert_eq!(first[0].created_at, T0 + 24, "newest first");
+        let last = first.last().expect("row");
+        let second = store.list_cases(page(Some((last.created_at, last.id)))).await.expect("page 2");
+        assert_eq!(second[0].created_at, T0 + 14, "the next page starts right after the cursor");
+        // Spelling variants fold: the query has alef without hamza and heh for teh marbuta.
+        let words = vec![tawasul_domain::text::normalise_for_search("اناره")];
+        let found = store.list_cases(CaseFilter { words, limit: 50, ..Default::default() }).await.expect("search");
+        assert_eq!(found.len(), 5);
+        let none = store.list_cases(CaseFilter { words: vec!["100%".into()], limit: 50, ..Default::default() }).await.expect("search");
+        assert!(none.is_empty(), "LIKE wildcards in a query are literal");
+        let other_entity = store.list_cases(CaseFilter { entity_id: Some(e + 100), limit: 50, ..Default::default() }).await.expect("scoped");
+        assert!(other_entity.is_empty());
+        let by_status = store.list_cases(CaseFilter { statuses: vec!["closed".into()], limit: 50, ..Default::default() }).await.expect("status");
+        assert!(by_status.is_empty());
+        let ranged = store.list_cases(CaseFilter { created_from: Some(T0 + 20), created_to: Some(T0 + 22), limit: 50, ..Default::default() }).await.expect("range");
+        assert_eq!(ranged.len(), 2);
+        let mine = store.cases_for_contact(Some("+97333000000".into()), None, 100).await.expect("contact");
+        assert_eq!(mine.len(), 25);
+    }
+
+    async fn staff_sessions_and_codes(store: &Store) {
+        let (e, _, _) = catalogue(store).await;
+        let id = store.insert_staff(StaffInsert {
+            username: "cap.officer".into(), password_hash: "x".into(), role: "officer".into(), entity_id: Some(e),
+            department_id: None, display_name: "موظف".into(), created_at: T0,
+        }).await.expect("staff");
+        let twice = store.insert_staff(StaffInsert {
+            username: "cap.officer".into(), password_hash: "x".into(), role: "officer".into(), entity_id: None,
+            department_id: None, display_name: "x".into(), created_at: T0,
+        }).await;
+        assert!(matches!(twice, Err(StoreError::Duplicate(_))), "{twice:?}");
+        let row = store.staff_by_username("cap.officer").await.expect("read").expect("found");
+        assert_eq!((row.id, row.entity_code.as_deref()), (id, Some("cap")));
+        store.insert_session(SessionInsert { token_hash: "h".into(), staff_id: Some(id), contact: None, created_at: T0, expires_at: T0 + 100 }).await.expect("session");
+        assert!(store.session("h", T0 + 50).await.expect("live").is_some());
+        assert!(store.session("h", T0 + 100).await.expect("expired").is_none());
+        store.delete_session("h".into()).await.expect("logout");
+        assert!(store.session("h", T0 + 50).await.expect("gone").is_none());
+
+        let otp = OtpInsert { contact: "+97333000000".into(), code_hash: "good".into(), created_at: T0, expires_at: T0 + 600 };
+        let message = OutboxInsert { channel: "sms".into(), recipient: "+97333000000".into(), template: "one_time_code".into(), language: "ar".into(), payload: "{}".into(), created_at: T0 };
+        store.insert_otp(otp, message).await.expect("otp");
+        let attempt = |hash: &str, now| OtpAttempt { contact: "+97333000000".into(), code_hash: hash.into(), now, max_attempts: 3 };
+        assert!(!store.redeem_otp(attempt("bad", T0 + 1)).await.expect("wrong"));
+        assert!(store.redeem_otp(attempt("good", T0 + 2)).await.expect("right"));
+        assert!(!store.redeem_otp(attempt("good", T0 + 3)).await.expect("used up"));
+        assert_eq!(store.recent_otp_count("+97333000000", T0 - 1).await.expect("count"), 1);
+    }
+
+    async fn concurrent_writes_all_commit(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..200 {
+            let store = store.clone();
+            tasks.spawn(async move { store.insert_case(case(e, d, s, T0 + i, "x")).await });
+        }
+        let mut references = std::collections::HashSet::new();
+        while let Some(done) = tasks.join_next().await {
+            let (_, reference) = created(done.expect("task").expect("insert"));
+            assert!(references.insert(reference), "references are unique");
+        }
+        assert_eq!(store.count_by_status().await.expect("count"), vec![("new".to_owned(), 200)]);
+    }
+
+    async fn attachments_are_listed_with_their_event(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id, _) = created(store.insert_case(case(e, d, s, T0, "x")).await.expect("insert"));
+        let event = EventInsert {
+            case_id: id, at: T0 + 1, actor_type: "reporter".into(), actor_id: None, actor_name: "r".into(),
+            action: "attachment".into(), from_status: None, to_status: None, public: true, body: None, details: "{}".into(),
+        };
+        store.insert_attachment(AttachmentInsert {
+            case_id: id, blob_key: "ab".repeat(32), mime: "image/png".into(), size_bytes: 10, filename: "p.png".into(),
+            public: true, uploaded_by: "reporter".into(), created_at: T0 + 1, event,
+        }).await.expect("attach");
+        let rows = store.attachments(id).await.expect("list");
+        assert_eq!((rows.len(), rows[0].mime.as_str()), (1, "image/png"));
+        assert_eq!(store.events(id).await.expect("events").len(), 2);
+    }
+}
