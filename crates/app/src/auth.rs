@@ -2,6 +2,7 @@
 //! a bearer secret into a caller.
 
 use crate::authz::StaffUser;
+use crate::views::{mask_email, mask_phone};
 use crate::{App, AppError, AppResult};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -258,7 +259,12 @@ impl App {
             )
             .await?;
         if self.settings.demo {
-            tracing::info!(%contact, %code, "demo mode: one-time code (in production it goes only by {channel})");
+            let masked = if channel == "email" {
+                mask_email(&contact)
+            } else {
+                mask_phone(&contact)
+            };
+            tracing::info!(contact = %masked, %code, "demo mode: one-time code (in production it goes only by {channel})");
         }
         Ok(())
     }

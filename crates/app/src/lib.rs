@@ -36,8 +36,6 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Demo mode prints one-time codes to the log, since no SMS or e-mail leaves the machine.
     pub demo: bool,
-    /// Where residents reach the portal, for links in notifications.
-    pub public_url: String,
 }
 
 #[derive(Clone)]

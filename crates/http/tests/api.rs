@@ -25,7 +25,6 @@ async fn spawn(postgres: bool) -> TestApp {
         data_dir: dir.path().to_path_buf(),
         database_url,
         demo: false,
-        public_url: "http://localhost".into(),
     })
     .await
     .expect("app opens");

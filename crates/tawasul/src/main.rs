@@ -44,9 +44,6 @@ struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     storage: Storage,
-    /// The address residents reach, for links in notifications.
-    #[arg(long, env = "TAWASUL_PUBLIC_URL")]
-    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -89,13 +86,11 @@ fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).map_err(|e| e.message)
 }
 
-fn settings(storage: &Storage, demo: bool, public_url: Option<String>, listen: Option<SocketAddr>) -> Settings {
+fn settings(storage: &Storage, demo: bool) -> Settings {
     Settings {
         data_dir: storage.data_dir.clone(),
         database_url: storage.database_url.clone(),
         demo,
-        public_url: public_url
-            .unwrap_or_else(|| format!("http://{}", listen.map_or("127.0.0.1:8080".into(), |l| l.to_string()))),
     }
 }
 
@@ -119,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args, false).await,
         Command::Demo(args) => serve(args, true).await,
         Command::Migrate(storage) => {
-            let app = App::open(settings(&storage, false, None, None)).await?;
+            let app = App::open(settings(&storage, false)).await?;
             app.store.close().await;
             println!("database is up to date ({})", app.store.backend_name());
             Ok(())
@@ -132,7 +127,7 @@ async fn main() -> anyhow::Result<()> {
             display_name,
             storage,
         }) => {
-            let app = App::open(settings(&storage, false, None, None)).await?;
+            let app = App::open(settings(&storage, false)).await?;
             let added = app
                 .add_staff(&username, &password, role, entity.as_deref(), display_name.as_deref())
                 .await;
@@ -146,14 +141,9 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
-    let app = App::open(settings(
-        &args.storage,
-        demo,
-        args.public_url.clone(),
-        Some(args.listen),
-    ))
-    .await
-    .context("opening the database")?;
+    let app = App::open(settings(&args.storage, demo))
+        .await
+        .context("opening the database")?;
     if demo {
         match app.seed_demo().await? {
             Some(summary) => tracing::info!(
