@@ -13,7 +13,6 @@ use tawasul_app::auth::{Credentials, Session};
 use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest};
 use tawasul_app::intake::IdempotencyKey;
 use tawasul_app::views::*;
-use tawasul_domain::attachment::MAX_ATTACHMENT_BYTES;
 use tawasul_domain::intake::IntakeDraft;
 use tawasul_domain::vocab::Channel;
 use utoipa::ToSchema;
@@ -27,7 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_case))
         .routes(routes!(transition))
         .routes(routes!(comment))
-        .routes(routes!(upload_attachment).layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 1)))
+        .routes(routes!(upload_attachment).layer(DefaultBodyLimit::max(crate::body_limit(crate::UPLOAD_ROUTE))))
         .routes(routes!(download_attachment))
         .routes(routes!(login))
         .routes(routes!(logout))
@@ -166,9 +165,6 @@ async fn upload_attachment(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     let bytes = body.map_err(|r| body_rejection(r.status(), r.body_text()))?;
-    if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
-    }
     let claimed = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let view = state
         .app

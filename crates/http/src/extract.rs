@@ -3,9 +3,11 @@
 use crate::error::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use tawasul_app::auth::Caller;
 use tawasul_app::authz::StaffUser;
@@ -105,6 +107,21 @@ pub fn bearer(parts: &Parts) -> Option<String> {
             .find(|(k, _)| *k == SESSION_COOKIE)
             .map(|(_, v)| v.to_owned())
     })
+}
+
+/// Answers 413 before reading a body whose Content-Length is over the route's limit, so a
+/// client is told at once instead of uploading megabytes to be refused.
+pub async fn refuse_declared_oversize(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let route = request.extensions().get::<MatchedPath>().map_or("", |p| p.as_str());
+    if declared.is_some_and(|n| n > crate::body_limit(route) as u64) {
+        return body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()).into_response();
+    }
+    next.run(request).await
 }
 
 /// Whoever the request's credentials say it is (possibly nobody).

@@ -19,6 +19,17 @@ pub use extract::SESSION_COOKIE;
 
 /// JSON bodies are small; uploads get their own, larger limit on their route.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+const UPLOAD_ROUTE: &str = "/api/v1/cases/{reference}/attachments";
+
+/// The most a request to `route` may send. `DefaultBodyLimit` enforces it while reading;
+/// `extract::refuse_declared_oversize` answers at once when Content-Length already says more.
+fn body_limit(route: &str) -> usize {
+    if route == UPLOAD_ROUTE {
+        tawasul_domain::attachment::MAX_ATTACHMENT_BYTES
+    } else {
+        JSON_BODY_LIMIT
+    }
+}
 
 #[derive(Clone)]
 pub struct AppState {
@@ -67,6 +78,7 @@ pub fn router(app: App) -> Router {
         .route("/api/openapi.json", axum::routing::get(ops::openapi_json))
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(extract::refuse_declared_oversize))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(ops::panic_response))

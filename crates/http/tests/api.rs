@@ -154,6 +154,31 @@ impl TestApp {
         )
     }
 
+    /// Declares a body of `length` bytes and sends only the headers: the server must refuse it
+    /// from the Content-Length alone. Returns the status and the JSON error code.
+    async fn declare_oversized(&self, path: &str, content_type: &str, length: usize) -> (u16, Value) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.base.trim_start_matches("http://");
+        let mut socket = tokio::net::TcpStream::connect(address).await.expect("connect");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        );
+        socket.write_all(head.as_bytes()).await.expect("write");
+        let mut response = Vec::new();
+        tokio::time::timeout(std::time::Duration::from_secs(30), socket.read_to_end(&mut response))
+            .await
+            .expect("answered without the body")
+            .expect("read");
+        let text = String::from_utf8_lossy(&response);
+        let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let body = text
+            .split("\r\n\r\n")
+            .nth(1)
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or(Value::Null);
+        (status, body["error"]["code"].clone())
+    }
+
     async fn case_count(&self) -> i64 {
         self.app
             .store
@@ -286,10 +311,8 @@ on_both! {
         let broken = raw(b"{\"service\": ".to_vec(), "application/json").await.expect("send");
         assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
         assert_eq!(broken.json::<Value>().await.expect("json")["error"]["code"], "malformed_json");
-        let huge = serde_json::to_vec(&complaint(&"a".repeat(2_000_000))).expect("json");
-        let too_big = raw(huge, "application/json").await.expect("send");
-        assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(too_big.json::<Value>().await.expect("json")["error"]["code"], "payload_too_large");
+        let too_big = t.declare_oversized("/api/v1/cases", "application/json", 2_000_000).await;
+        assert_eq!(too_big, (413, json!("payload_too_large")));
         let form = raw(b"service=x".to_vec(), "application/x-www-form-urlencoded").await.expect("send");
         assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let bad_key = t.client.post(format!("{}/api/v1/cases", t.base)).header("Idempotency-Key", "x".repeat(300)).json(&complaint("نص")).send().await.expect("send");
@@ -444,8 +467,8 @@ on_both! {
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
             assert_eq!(r.json::<Value>().await.expect("json")["error"]["code"], code);
         }
-        let huge = upload(vec![0u8; 11 * 1024 * 1024], "image/png", token.clone()).await.expect("upload");
-        assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let huge = t.declare_oversized(&format!("/api/v1/cases/{reference}/attachments"), "image/png", 11 * 1024 * 1024).await;
+        assert_eq!(huge, (413, json!("payload_too_large")));
         let stranger = upload(PNG.to_vec(), "image/png", "not-a-token".into()).await.expect("upload");
         assert_eq!(stranger.status(), StatusCode::NOT_FOUND);
         let officer = t.login("cap.officer").await;
