@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use tawasul_app::auth::Caller;
 use tawasul_app::authz::StaffUser;
@@ -109,8 +110,10 @@ pub fn bearer(parts: &Parts) -> Option<String> {
     })
 }
 
-/// Answers 413 before reading a body whose Content-Length is over the route's limit, so a
-/// client is told at once instead of uploading megabytes to be refused.
+/// Refuses with 413 a body whose Content-Length is over the route's limit. A client that
+/// asked `Expect: 100-continue` is answered at once, before it sends anything; any other client
+/// is writing the body already, so up to `DRAIN_LIMIT` of it is read and dropped first (as
+/// nginx's lingering close does): closing on a client mid-write would cost it the answer.
 pub async fn refuse_declared_oversize(request: Request, next: Next) -> Response {
     let declared = request
         .headers()
@@ -118,11 +121,23 @@ pub async fn refuse_declared_oversize(request: Request, next: Next) -> Response 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let route = request.extensions().get::<MatchedPath>().map_or("", |p| p.as_str());
-    if declared.is_some_and(|n| n > crate::body_limit(route) as u64) {
-        return body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()).into_response();
+    let Some(declared) = declared.filter(|n| *n > crate::body_limit(route) as u64) else {
+        return next.run(request).await;
+    };
+    let waits_for_go_ahead = request
+        .headers()
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if !waits_for_go_ahead && declared <= DRAIN_LIMIT {
+        let mut body = request.into_body();
+        let drain = async { while let Some(Ok(_)) = body.frame().await {} };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), drain).await;
     }
-    next.run(request).await
+    body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()).into_response()
 }
+
+/// The most of a refused body read before answering; beyond it the connection is just closed.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Whoever the request's credentials say it is (possibly nobody).
 pub struct CallerOf(pub Caller);

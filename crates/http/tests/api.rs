@@ -154,14 +154,15 @@ impl TestApp {
         )
     }
 
-    /// Declares a body of `length` bytes and sends only the headers: the server must refuse it
-    /// from the Content-Length alone. Returns the status and the JSON error code.
+    /// Declares a body of `length` bytes and, as `Expect: 100-continue` allows, sends only the
+    /// headers: the server must refuse it from the Content-Length alone. Returns the status and
+    /// the JSON error code.
     async fn declare_oversized(&self, path: &str, content_type: &str, length: usize) -> (u16, Value) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let address = self.base.trim_start_matches("http://");
         let mut socket = tokio::net::TcpStream::connect(address).await.expect("connect");
         let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
         );
         socket.write_all(head.as_bytes()).await.expect("write");
         let mut response = Vec::new();
@@ -313,6 +314,11 @@ on_both! {
         assert_eq!(broken.json::<Value>().await.expect("json")["error"]["code"], "malformed_json");
         let too_big = t.declare_oversized("/api/v1/cases", "application/json", 2_000_000).await;
         assert_eq!(too_big, (413, json!("payload_too_large")));
+        // A client that sends the whole body first still reads its answer.
+        let huge = serde_json::to_vec(&complaint(&"a".repeat(2_000_000))).expect("json");
+        let sent = raw(huge, "application/json").await.expect("the answer arrives");
+        assert_eq!(sent.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(sent.json::<Value>().await.expect("json")["error"]["code"], "payload_too_large");
         let form = raw(b"service=x".to_vec(), "application/x-www-form-urlencoded").await.expect("send");
         assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let bad_key = t.client.post(format!("{}/api/v1/cases", t.base)).header("Idempotency-Key", "x".repeat(300)).json(&complaint("نص")).send().await.expect("send");
