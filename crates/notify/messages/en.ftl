@@ -1,0 +1,118 @@
+### Tawasul notifications in English. The conventions are explained at the top of ar.ftl.
+
+signature =
+    Kind regards,
+    Tawasul
+
+one_time_code-subject = Your Tawasul verification code
+one_time_code-body =
+    Your verification code is: { $code }
+
+    This code is valid for { $minutes ->
+        [one] { $minutes } minute
+       *[other] { $minutes } minutes
+    }. Do not share it with anyone; Tawasul staff will never ask you for it.
+    If you did not request this code, please ignore this message.
+
+case_received-subject = We have received your case { $reference }
+case_received-body =
+    Hello,
+
+    Thank you for contacting us. We have received your case about “{ $service_en }” and registered it under the reference { $reference }.
+    The responsible team will review it, and we will keep you informed.
+    .track_url =
+        You can follow your case here:
+        { $track_url }
+
+case_acknowledged-subject = Your case { $reference } is under review
+case_acknowledged-body =
+    Hello,
+
+    The responsible team has looked at your case { $reference } and is now reviewing it. We will keep you informed.
+
+case_assigned-subject = Your case { $reference } has been assigned
+case_assigned-body =
+    Hello,
+
+    Your case { $reference } has been assigned to { $department_en }, which will follow it up and take the necessary action.
+
+case_transferred-subject = Your case { $reference } has been transferred
+case_transferred-body =
+    Hello,
+
+    Your case { $reference } has been transferred to { $entity_en }, the government entity responsible for this matter, which will follow it up from now on.
+
+case_waiting_on_you-subject = Your case { $reference } is waiting for your reply
+case_waiting_on_you-body =
+    Hello,
+
+    The team handling your case { $reference } needs more information from you to continue. Please reply through the case tracking page as soon as you can; work on the case is paused until we hear from you.
+    .message =
+        Message from the case officer:
+        { ISOLATE($message) }
+
+case_reply-subject = New reply on your case { $reference }
+case_reply-body =
+    Hello,
+
+    The team handling your case { $reference } has replied. You can read the reply on the case tracking page.
+    .message =
+        The reply:
+        { ISOLATE($message) }
+
+case_resolved-subject = Your case { $reference } has been resolved
+case_resolved-body =
+    Hello,
+
+    We are pleased to let you know that your case { $reference } has been resolved. This is what was done:
+
+    { ISOLATE($resolution) }
+
+    If you have any comments on the outcome, you are welcome to send them through the case tracking page. Thank you for your cooperation.
+
+case_rejected-subject = Your case { $reference } could not be accepted
+case_rejected-body =
+    Hello,
+
+    We are sorry to let you know that your case { $reference } could not be accepted, for the following reason:
+
+    { ISOLATE($reason) }
+
+    You are welcome to submit a new case when you have more information. Thank you for your understanding.
+
+case_reopened-subject = Your case { $reference } has been reopened
+case_reopened-body =
+    Hello,
+
+    Your case { $reference } has been reopened, and the responsible team will review it again. We will keep you informed.
+
+case_closed-subject = Your case { $reference } has been closed
+case_closed-body =
+    Hello,
+
+    Your case { $reference } has been closed. Thank you for contacting us; we are always glad to help.
+
+case_escalated-subject = Your case { $reference } has been escalated
+case_escalated-body =
+    Hello,
+
+    Your case { $reference } has been escalated to a higher level of management (level { $level }) so that it is dealt with as soon as possible.
+
+escalation_received-subject = We have registered your complaint { $reference }
+escalation_received-body =
+    Hello,
+
+    We have registered your complaint that your case { $original_reference } was not dealt with, under the reference { $reference }. A higher level of management will review the case, and we will let you know the outcome.
+
+staff_escalation-subject = Escalation: case { $reference } is past its deadline
+staff_escalation-body =
+    Case { $reference } is past the time allowed for handling it and has been escalated to level { $level }.
+    It was due: { $due }
+
+    Please act on it as soon as possible.
+
+staff_ignored_complaint-subject = Complaint about case { $original_reference }
+staff_ignored_complaint-body =
+    The reporter of case { $original_reference } has complained that it was not dealt with. The complaint is registered under the reference { $reference }.
+
+    Please review the case and reply to the reporter as soon as possible.

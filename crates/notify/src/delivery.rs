@@ -1,0 +1,61 @@
+//! What every channel shares: the message, the outcome, the transport trait.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::Rendered;
+
+/// How long one delivery attempt may take, connection included, unless a sender is told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One rendered outbox row, ready for its channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    /// The outbox row id: it keys the Message-ID and the idempotency key, so that a receiver can
+    /// drop a message delivered twice (after a crash between sending and recording it).
+    pub id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub template: String,
+    pub rendered: Rendered,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth retrying later with backoff: network trouble, a busy or failing receiver.
+    #[error("transient delivery failure: {0}")]
+    Transient(String),
+    /// Retrying cannot help: the receiver refused this message. Dead letter.
+    #[error("permanent delivery failure: {0}")]
+    Permanent(String),
+}
+
+impl DeliveryError {
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Permanent(_))
+    }
+}
+
+/// A setting a sender cannot work with, found when it is built.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {setting}: {reason}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(setting: &'static str, reason: impl ToString) -> Self {
+        Self {
+            setting,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// A channel: e-mail, SMS, webhook.
+#[async_trait]
+pub trait Transport: Send + Sync {
+    async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError>;
+}

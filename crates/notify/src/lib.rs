@@ -1,0 +1,19 @@
+//! Tawasul's notifications: the texts of outbox messages in each language (Fluent), their
+//! delivery by e-mail, SMS gateway or webhook, and the retry and quiet-hours policy around it.
+//! The job runner that reads the outbox is built on this crate; nothing here touches the store.
+
+mod delivery;
+mod http;
+mod policy;
+mod smtp;
+mod templates;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use delivery::{ConfigError, DeliveryError, Outbound, Transport, DEFAULT_TIMEOUT};
+pub use http::{
+    signature_header, verify_signature, SmsGateway, SmsSettings, WebhookSender, WebhookSettings, SIGNATURE_HEADER,
+};
+pub use policy::{backoff, QuietHours, MAX_ATTEMPTS};
+pub use smtp::{SmtpSecurity, SmtpSender, SmtpSettings};
+pub use templates::{Rendered, TemplateError, Templates};
