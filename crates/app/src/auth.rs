@@ -98,6 +98,18 @@ pub fn parse_contact(raw: &str) -> AppResult<(String, &'static str)> {
 
 impl App {
     /// Creates a staff user (from the command line or the admin API).
+    /// Where escalations and notices reach a staff user (or nowhere, with `None`).
+    pub async fn set_staff_email(&self, username: &str, email: Option<&str>) -> AppResult<()> {
+        let email = email
+            .map(|e| tawasul_domain::intake::Email::parse(e).map(|e| e.as_str().to_owned()))
+            .transpose()?;
+        if self.store.set_staff_email(username, email).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("staff user"))
+        }
+    }
+
     pub async fn add_staff(
         &self,
         username: &str,
@@ -149,6 +161,7 @@ impl App {
                 entity_id,
                 department_id: None,
                 display_name: display_name.unwrap_or(username).to_owned(),
+                email: None,
                 created_at: self.now_micros(),
             })
             .await?;

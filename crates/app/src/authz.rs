@@ -26,6 +26,10 @@ pub enum Permission {
     InternalNote,
     Transition(Action),
     UploadAttachment,
+    /// Hand a misrouted case to another department or entity.
+    Transfer,
+    /// Accept or return a case another entity transferred.
+    DecideTransfer,
     ManageStaff,
     ManageCatalogue,
     ViewAudit,
@@ -45,6 +49,7 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
                 | P::PublicReply
                 | P::InternalNote
                 | P::UploadAttachment
+                | P::Transfer
                 | P::Transition(A::Acknowledge | A::Assign | A::WaitOnReporter | A::Resume)
         ),
         Role::Officer => matches!(
@@ -54,6 +59,7 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
                 | P::PublicReply
                 | P::InternalNote
                 | P::UploadAttachment
+                | P::Transfer
                 | P::Transition(A::Acknowledge | A::Start | A::WaitOnReporter | A::Resume | A::Resolve | A::Close)
         ),
         Role::Inspector => matches!(
@@ -62,7 +68,7 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
         ),
         Role::Liaison => matches!(
             permission,
-            P::ViewCase | P::PublicReply | P::InternalNote | P::Transition(A::Acknowledge)
+            P::ViewCase | P::PublicReply | P::InternalNote | P::DecideTransfer | P::Transition(A::Acknowledge)
         ),
         Role::Satisfaction => matches!(
             permission,
@@ -146,6 +152,13 @@ mod tests {
             (Role::Secretary, P::ViewCase, true),
             (Role::Secretary, P::PublicReply, false),
             (Role::Secretary, P::ViewReporter, false),
+            (Role::Agent, P::Transfer, true),
+            (Role::Officer, P::Transfer, true),
+            (Role::Inspector, P::Transfer, false),
+            (Role::Liaison, P::DecideTransfer, true),
+            (Role::Supervisor, P::DecideTransfer, true),
+            (Role::Officer, P::DecideTransfer, false),
+            (Role::Liaison, P::Transfer, false),
         ];
         for &(role, permission, own) in table {
             let u = user(role);

@@ -4,14 +4,18 @@
 use crate::auth::Caller;
 use crate::authz::{Permission, StaffUser};
 use crate::views::*;
+use crate::workflow::{clock_of, stored};
 use crate::{App, AppError, AppResult};
 use serde::Deserialize;
 use tawasul_domain::attachment::AttachmentType;
 use tawasul_domain::lifecycle::{self, Action};
 use tawasul_domain::text::{normalise_for_search, CaseText};
+use tawasul_domain::vocab::Priority;
 use tawasul_domain::vocab::{Channel, Kind, Status};
 use tawasul_domain::{from_micros, secret_digest, Invalid};
-use tawasul_store::{AttachmentInsert, AuditInsert, CaseChange, CaseFilter, CaseRow, EventInsert, OutboxInsert};
+use tawasul_store::{
+    AttachmentInsert, AuditInsert, CaseChange, CaseFilter, CaseRow, EventInsert, OutboxInsert, QueueScope, SlaFilter,
+};
 use utoipa::{IntoParams, ToSchema};
 
 const MAX_COMMENT: usize = 5_000;
@@ -54,6 +58,18 @@ pub struct TransitionRequest {
     pub assignee: Option<String>,
 }
 
+/// A change of a case's service or priority; its SLA due times are recomputed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReclassifyRequest {
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
 /// Filters of the staff case list; all optional, combined with AND.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +86,13 @@ pub struct CaseQuery {
     pub kind: Option<String>,
     /// Assignee username; `me` for the caller.
     pub assignee: Option<String>,
+    /// mine, department (the caller's), triage (no department yet), transferred (to the
+    /// caller's entity, not yet accepted), followed (handed by the caller's entity to
+    /// another), escalated.
+    pub queue: Option<String>,
+    /// overdue, or due_soon (resolution due within a working day).
+    pub sla: Option<String>,
+    pub priority: Option<String>,
     /// Created at or after this instant (RFC 3339) or date (YYYY-MM-DD).
     pub from: Option<String>,
     /// Created before this instant (RFC 3339) or date (YYYY-MM-DD, exclusive).
@@ -111,13 +134,39 @@ fn same_digest(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// How a reporter hears from us: through the channel bridge (the signed webhook) when the
+/// case came by WhatsApp, chat or social media, else by e-mail, else by SMS.
+pub(crate) fn reporter_channel<'a>(
+    case_channel: &str,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+) -> Option<(&'static str, &'a str)> {
+    let conversational = matches!(case_channel, "whatsapp" | "chat" | "social");
+    phone
+        .or(email)
+        .filter(|_| conversational)
+        .map(|contact| ("webhook", contact))
+        .or(email.map(|e| ("email", e)))
+        .or(phone.map(|p| ("sms", p)))
+}
+
 enum Access {
     Staff(StaffUser),
+    /// Staff of an entity that handed the case to another: they follow it, read-only.
+    Follower(StaffUser),
     Reporter,
 }
 
 impl App {
-    async fn case_row(&self, reference: &str) -> AppResult<CaseRow> {
+    /// A case a staff user may work on; to staff of other entities it does not exist.
+    pub(crate) async fn staff_case(&self, user: &StaffUser, reference: &str) -> AppResult<CaseRow> {
+        let case = self.case_row(reference).await?;
+        user.require(Permission::ViewCase, Some(case.entity_id))
+            .map_err(|_| AppError::NotFound("case"))?;
+        Ok(case)
+    }
+
+    pub(crate) async fn case_row(&self, reference: &str) -> AppResult<CaseRow> {
         self.store
             .case_by_reference(reference)
             .await?
@@ -144,17 +193,57 @@ impl App {
         }
     }
 
+    /// `access`, or for staff of an entity that transferred the case away, read-only access.
+    async fn read_access(&self, caller: &Caller, case: &CaseRow) -> AppResult<Access> {
+        match (self.access(caller, case), caller) {
+            (Err(AppError::Forbidden(_)), Caller::Staff(user)) if user.may(Permission::ViewCase, user.entity_id) => {
+                let handed_over = self
+                    .store
+                    .transfers_of(case.id)
+                    .await?
+                    .iter()
+                    .any(|t| Some(t.from_entity_id) == user.entity_id);
+                if handed_over {
+                    Ok(Access::Follower(user.clone()))
+                } else {
+                    Err(AppError::Forbidden("staff see only their own entity's cases".into()))
+                }
+            }
+            (access, _) => access,
+        }
+    }
+
+    /// Only the reporter (by tracking token or verified contact) may act as the reporter.
+    pub(crate) fn require_reporter(&self, caller: &Caller, case: &CaseRow) -> AppResult<()> {
+        match self.access(caller, case)? {
+            Access::Reporter => Ok(()),
+            Access::Staff(_) | Access::Follower(_) => Err(AppError::Forbidden(
+                "only the reporter, with their tracking token or verified contact, may do this".into(),
+            )),
+        }
+    }
+
     pub async fn read_case(&self, caller: &Caller, reference: &str) -> AppResult<CaseView> {
         let case = self.case_row(reference).await?;
-        let access = self.access(caller, &case)?;
-        let (events, attachments) = tokio::try_join!(self.store.events(case.id), self.store.attachments(case.id))?;
+        let access = self.read_access(caller, &case).await?;
+        let (events, attachments, transfers) = tokio::try_join!(
+            self.store.events(case.id),
+            self.store.attachments(case.id),
+            self.store.transfers_of(case.id)
+        )?;
         let staff = match &access {
-            Access::Staff(user) => Some(user),
+            Access::Staff(user) | Access::Follower(user) => Some(user),
             Access::Reporter => None,
+        };
+        let acting = matches!(access, Access::Staff(_));
+        let now = self.now_micros();
+        let ignored_complaint = match access {
+            Access::Reporter => Some(self.ignored_eligibility(&case, now).await?),
+            _ => None,
         };
         let reporter = (case.reporter_name.is_some() || case.reporter_phone.is_some() || case.reporter_email.is_some())
             .then(|| {
-                let plain = staff.is_none_or(|u| u.may(Permission::ViewReporter, Some(case.entity_id)));
+                let plain = staff.is_none_or(|u| acting && u.may(Permission::ViewReporter, Some(case.entity_id)));
                 let shown = |v: &Option<String>, mask: fn(&str) -> String| {
                     v.as_deref().map(|s| if plain { s.to_owned() } else { mask(s) })
                 };
@@ -167,13 +256,15 @@ impl App {
                 }
             });
         let status = Status::parse(&case.status)?;
-        let available_actions = match staff {
+        let available_actions = match staff.filter(|_| acting) {
             Some(user) => lifecycle::available(status)
                 .into_iter()
                 .filter(|a| user.may(Permission::Transition(*a), Some(case.entity_id)))
                 .collect(),
             None => vec![],
         };
+        let sla = SlaView::from_row(&case, now);
+        let linked_case = case.linked_reference.clone();
         Ok(CaseView {
             timeline: events
                 .iter()
@@ -204,6 +295,13 @@ impl App {
             created_at: from_micros(case.created_at).to_rfc3339(),
             updated_at: from_micros(case.updated_at).to_rfc3339(),
             available_actions,
+            sla,
+            linked_case,
+            transfers: match staff {
+                Some(_) => transfers.iter().map(TransferView::from_row).collect(),
+                None => vec![],
+            },
+            ignored_complaint,
         })
     }
 
@@ -274,6 +372,54 @@ impl App {
             .map(Kind::parse)
             .transpose()?
             .map(|k| k.as_str().to_owned());
+        let now = self.now_micros();
+        match query.queue.as_deref() {
+            None | Some("all") => {}
+            Some("mine") => filter.assignee_id = Some(user.id),
+            Some("department") => {
+                filter.department_id = Some(user.department_id.ok_or_else(|| {
+                    Invalid::new(
+                        "no_department",
+                        "queue",
+                        "you belong to no department; use another queue",
+                    )
+                })?)
+            }
+            Some("triage") => filter.scope = QueueScope::Triage,
+            Some("transferred") => filter.scope = QueueScope::TransferredIn,
+            Some("followed") => filter.scope = QueueScope::Followed,
+            Some("escalated") => filter.scope = QueueScope::Escalated,
+            Some(other) => {
+                return Err(Invalid::new(
+                    "unknown_queue",
+                    "queue",
+                    format!("no queue {other:?}: use mine, department, triage, transferred, followed or escalated"),
+                )
+                .into())
+            }
+        }
+        filter.sla = match query.sla.as_deref() {
+            None => None,
+            Some("overdue") => Some(SlaFilter::Overdue { now }),
+            Some("due_soon") => Some(SlaFilter::DueBefore {
+                now,
+                before: now + 24 * 3_600_000_000,
+            }),
+            Some(other) => {
+                return Err(Invalid::new(
+                    "unknown_sla_state",
+                    "sla",
+                    format!("no SLA state {other:?}: use overdue or due_soon"),
+                )
+                .into())
+            }
+        };
+        filter.priority = query
+            .priority
+            .as_deref()
+            .map(Priority::parse)
+            .transpose()?
+            .map(|p| p.as_str().to_owned());
         filter.created_from = query.from.as_deref().map(|v| parse_instant(v, "from")).transpose()?;
         filter.created_to = query.to.as_deref().map(|v| parse_instant(v, "to")).transpose()?;
         filter.before = query.cursor.as_deref().map(parse_cursor).transpose()?;
@@ -285,7 +431,7 @@ impl App {
                 let found = self.store.case_by_reference(&q.to_ascii_uppercase()).await?;
                 let visible = found.filter(|c| user.may(Permission::ViewCase, Some(c.entity_id)));
                 return Ok(CasePage {
-                    items: visible.iter().map(CaseSummary::from_row).collect(),
+                    items: visible.iter().map(|r| CaseSummary::from_row(r, now)).collect(),
                     next_cursor: None,
                 });
             }
@@ -301,7 +447,7 @@ impl App {
             rows.last().map(|r| format!("{}_{}", r.created_at, r.id))
         });
         Ok(CasePage {
-            items: rows.iter().map(CaseSummary::from_row).collect(),
+            items: rows.iter().map(|r| CaseSummary::from_row(r, now)).collect(),
             next_cursor: next_cursor.flatten(),
         })
     }
@@ -317,11 +463,18 @@ impl App {
             (Some(contact.clone()), None)
         };
         let rows = self.store.cases_for_contact(phone, email, 200).await?;
-        Ok(rows.iter().map(CaseSummary::from_row).collect())
+        let now = self.now_micros();
+        Ok(rows.iter().map(|r| CaseSummary::from_row(r, now)).collect())
     }
 
     /// An event by a staff user, public unless the caller says otherwise.
-    fn staff_event(&self, user: &StaffUser, case: &CaseRow, action: &str, to: Option<Status>) -> EventInsert {
+    pub(crate) fn staff_event(
+        &self,
+        user: &StaffUser,
+        case: &CaseRow,
+        action: &str,
+        to: Option<Status>,
+    ) -> EventInsert {
         EventInsert {
             case_id: case.id,
             at: self.now_micros(),
@@ -337,7 +490,13 @@ impl App {
         }
     }
 
-    fn audit_of(&self, user: &StaffUser, case: &CaseRow, action: &str, details: serde_json::Value) -> AuditInsert {
+    pub(crate) fn audit_of(
+        &self,
+        user: &StaffUser,
+        case: &CaseRow,
+        action: &str,
+        details: serde_json::Value,
+    ) -> AuditInsert {
         AuditInsert {
             at: self.now_micros(),
             staff_id: Some(user.id),
@@ -347,24 +506,98 @@ impl App {
         }
     }
 
-    /// A message to the reporter about their case, by their e-mail or else their phone.
-    fn notify_reporter(&self, case: &CaseRow, template: &str, payload: serde_json::Value) -> Vec<OutboxInsert> {
-        let channel = case
-            .reporter_email
-            .as_ref()
-            .map(|e| ("email", e))
-            .or(case.reporter_phone.as_ref().map(|p| ("sms", p)));
-        channel
-            .map(|(channel, recipient)| OutboxInsert {
-                channel: channel.into(),
-                recipient: recipient.clone(),
-                template: template.into(),
-                language: case.reporter_language.clone().unwrap_or_else(|| case.language.clone()),
-                payload: serde_json::json!({ "reference": case.reference, "details": payload }).to_string(),
-                created_at: self.now_micros(),
-            })
-            .into_iter()
-            .collect()
+    /// A message to the reporter about their case, on their channel (`reporter_channel`).
+    /// The payload's fields are the template's arguments, beside `reference`.
+    pub(crate) fn notify_reporter(
+        &self,
+        case: &CaseRow,
+        template: &str,
+        fields: serde_json::Value,
+    ) -> Vec<OutboxInsert> {
+        let mut payload = serde_json::json!({ "reference": case.reference });
+        if let serde_json::Value::Object(extra) = fields {
+            payload
+                .as_object_mut()
+                .into_iter()
+                .for_each(|p| p.extend(extra.clone()));
+        }
+        reporter_channel(
+            &case.channel,
+            case.reporter_phone.as_deref(),
+            case.reporter_email.as_deref(),
+        )
+        .map(|(channel, recipient)| OutboxInsert {
+            channel: channel.into(),
+            recipient: recipient.to_owned(),
+            template: template.into(),
+            language: case.reporter_language.clone().unwrap_or_else(|| case.language.clone()),
+            payload: payload.to_string(),
+            created_at: self.now_micros(),
+        })
+        .into_iter()
+        .collect()
+    }
+
+    /// Changes a case's service or priority (those who dispatch cases may), and recomputes its
+    /// SLA due times from the same start against the new targets.
+    pub async fn reclassify(
+        &self,
+        user: &StaffUser,
+        reference: &str,
+        request: ReclassifyRequest,
+    ) -> AppResult<CaseView> {
+        let case = self.staff_case(user, reference).await?;
+        user.require(Permission::Transition(Action::Assign), Some(case.entity_id))?;
+        let reason = request
+            .reason
+            .as_deref()
+            .map(|r| CaseText::parse(r, "reason", MAX_REASON))
+            .transpose()?;
+        let service = match &request.service {
+            None => None,
+            Some(code) => Some(
+                self.store
+                    .service_by_code(code)
+                    .await?
+                    .ok_or_else(|| Invalid::new("unknown_service", "service", format!("no service {code:?}")))?,
+            ),
+        };
+        let service_id = service.as_ref().map_or(case.service_id, |s| s.id);
+        let priority = request
+            .priority
+            .map_or(case.priority.clone(), |p| p.as_str().to_owned());
+        if service_id == case.service_id && priority == case.priority {
+            return Err(Invalid::new("no_change", "service", "give another service or priority").into());
+        }
+        let config = self.workflow().await?;
+        let terms = config.terms(case.entity_id, service_id, &priority);
+        let mut clock = clock_of(&case.sla);
+        clock.retarget(&terms);
+        if !Status::parse(&case.status)?.is_open() {
+            clock.stop();
+        }
+        let details = serde_json::json!({
+            "from": { "service": case.service_code, "priority": case.priority },
+            "to": { "service": service.as_ref().map_or(case.service_code.clone(), |s| s.code.clone()), "priority": priority },
+        });
+        let change = CaseChange {
+            case_id: case.id,
+            expected_status: case.status.clone(),
+            service_id: Some(service_id),
+            priority: Some(priority),
+            sla: Some(stored(&clock)),
+            at: self.now_micros(),
+            event: EventInsert {
+                public: false,
+                body: reason.map(CaseText::into_string),
+                details: details.to_string(),
+                ..self.staff_event(user, &case, "reclassified", None)
+            },
+            audit: Some(self.audit_of(user, &case, "reclassify", details)),
+            ..Default::default()
+        };
+        self.store.change_case(change).await?;
+        self.read_case(&Caller::Staff(user.clone()), reference).await
     }
 
     /// Moves a case through its lifecycle on a staff user's behalf.
@@ -405,8 +638,7 @@ impl App {
             resolution: resolution.as_ref().map(|r| r.as_str().to_owned()),
             at: self.now_micros(),
             event: self.staff_event(user, &case, request.action.as_str(), Some(to)),
-            audit: None,
-            notifications: vec![],
+            ..Default::default()
         };
         let mut details = serde_json::json!({});
         if request.action == Action::Assign {
@@ -420,20 +652,54 @@ impl App {
                 details["assignee"] = username.clone().into();
             }
         }
+        let config = self.workflow().await?;
+        let terms = config.terms(case.entity_id, case.service_id, &case.priority);
+        let mut clock = clock_of(&case.sla);
+        let at = change.at;
+        if request.action == Action::Reopen {
+            clock.reopen(at, &terms);
+        } else {
+            // Any staff action on the case is its first response.
+            clock.respond(at, &terms);
+            match request.action {
+                Action::WaitOnReporter => clock.pause(at),
+                Action::Resume => clock.resume(at, &terms),
+                Action::Resolve | Action::Close | Action::Reject => clock.stop(),
+                _ => {}
+            }
+        }
+        change.sla = Some(stored(&clock));
+        let mut fields = details.clone();
+        if let Some(d) = change
+            .department_id
+            .flatten()
+            .and_then(|id| config.departments.get(&id))
+        {
+            fields["department_ar"] = d.name_ar.clone().into();
+            fields["department_en"] = d.name_en.clone().into();
+        }
+        if let Some(text) = resolution.as_ref().or(reason.as_ref()) {
+            fields[if request.action == Action::Resolve {
+                "resolution"
+            } else {
+                "reason"
+            }] = text.as_str().into();
+        }
         change.event.body = resolution.or(reason).map(CaseText::into_string);
         change.event.details = details.to_string();
-        change.audit = Some(self.audit_of(user, &case, request.action.as_str(), details.clone()));
+        change.audit = Some(self.audit_of(user, &case, request.action.as_str(), details));
         let template = match request.action {
             Action::Acknowledge => Some("case_acknowledged"),
             Action::Assign => Some("case_assigned"),
             Action::WaitOnReporter => Some("case_waiting_on_you"),
             Action::Resolve => Some("case_resolved"),
+            Action::Close => Some("case_closed"),
             Action::Reject => Some("case_rejected"),
             Action::Reopen => Some("case_reopened"),
-            _ => None,
+            Action::Start | Action::Resume => None,
         };
         if let Some(template) = template {
-            change.notifications = self.notify_reporter(&case, template, details);
+            change.notifications = self.notify_reporter(&case, template, fields);
         }
         self.store.change_case(change).await?;
         self.read_case(&Caller::Staff(user.clone()), reference).await
@@ -492,7 +758,11 @@ impl App {
         let access = self.access(caller, &case)?;
         let body = CaseText::parse(&request.body, "body", MAX_COMMENT)?.into_string();
         let at = self.now_micros();
+        let config = self.workflow().await?;
+        let terms = config.terms(case.entity_id, case.service_id, &case.priority);
+        let mut clock = clock_of(&case.sla);
         let change = match access {
+            Access::Follower(_) => return Err(AppError::Forbidden("the case is now another entity's".into())),
             Access::Staff(user) => {
                 let visibility = request.visibility.unwrap_or(Visibility::Internal);
                 let (permission, public) = match visibility {
@@ -501,13 +771,12 @@ impl App {
                 };
                 user.require(permission, Some(case.entity_id))?;
                 let action = if public { "reply" } else { "note" };
+                if public {
+                    clock.respond(at, &terms);
+                }
                 CaseChange {
                     case_id: case.id,
                     expected_status: case.status.clone(),
-                    status: None,
-                    department_id: None,
-                    assignee_id: None,
-                    resolution: None,
                     at,
                     event: EventInsert {
                         public,
@@ -520,6 +789,8 @@ impl App {
                     } else {
                         vec![]
                     },
+                    sla: Some(stored(&clock)),
+                    ..Default::default()
                 }
             }
             Access::Reporter => {
@@ -530,13 +801,13 @@ impl App {
                 }
                 let resumes = case.status == Status::WaitingOnReporter.as_str();
                 let to = resumes.then_some(Status::InProgress);
+                if resumes {
+                    clock.resume(at, &terms);
+                }
                 CaseChange {
                     case_id: case.id,
                     expected_status: case.status.clone(),
                     status: to.map(|s| s.as_str().to_owned()),
-                    department_id: None,
-                    assignee_id: None,
-                    resolution: None,
                     at,
                     event: EventInsert {
                         case_id: case.id,
@@ -551,8 +822,8 @@ impl App {
                         body: Some(body),
                         details: "{}".into(),
                     },
-                    audit: None,
-                    notifications: vec![],
+                    sla: Some(stored(&clock)),
+                    ..Default::default()
                 }
             }
         };
@@ -586,6 +857,7 @@ impl App {
                     ("staff", Some(user.id), user.display_name.clone()),
                 )
             }
+            Access::Follower(_) => return Err(AppError::Forbidden("the case is now another entity's".into())),
             Access::Reporter => (
                 "reporter".to_owned(),
                 true,

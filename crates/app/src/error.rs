@@ -25,6 +25,9 @@ pub enum AppError {
     Duplicate(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// Not possible yet; the message says when it will be.
+    #[error("{0}")]
+    NotEligible(String),
     #[error("the service is shutting down or its database is unavailable")]
     Unavailable,
     #[error(transparent)]

@@ -2,12 +2,15 @@
 
 use crate::auth::new_secret;
 use crate::views::Receipt;
+use crate::workflow::{stored, WorkflowConfig};
 use crate::{App, AppError, AppResult};
 use tawasul_domain::catalogue::Service;
 use tawasul_domain::intake::{IntakeDraft, NewCase};
+use tawasul_domain::sla::SlaClock;
 use tawasul_domain::text::normalise_for_search;
 use tawasul_domain::vocab::{Kind, Priority, Status};
 use tawasul_domain::{secret_digest, Invalid};
+use tawasul_routing::{route, RoutingInput};
 use tawasul_store::{CaseInsert, EventInsert, IdempotencyInsert, Inserted, OutboxInsert, ServiceRow};
 
 /// A client's `Idempotency-Key` with a digest of the request it came with.
@@ -67,7 +70,8 @@ impl App {
         let service = service_from_row(&row)?;
         let case = NewCase::parse(&draft, &service)?;
         let token = new_secret();
-        let insert = self.case_insert(&case, &service, token.clone(), idempotency);
+        let config = self.workflow().await?;
+        let insert = self.case_insert(&case, &service, &config, token.clone(), idempotency);
         let receipt = match self.store.insert_case(insert).await? {
             Inserted::Created { reference, .. } => self.receipt(reference, token, false),
             Inserted::Replayed { reference, token, .. } => self.receipt(reference, token, true),
@@ -89,10 +93,25 @@ impl App {
         &self,
         case: &NewCase,
         service: &Service,
+        config: &WorkflowConfig,
         token: String,
         idempotency: Option<IdempotencyKey>,
     ) -> CaseInsert {
         let now = self.now_micros();
+        let decision = route(
+            &RoutingInput {
+                service: &service.code,
+                service_entity_id: service.entity_id,
+                service_department_id: service.default_department_id,
+                coordinates: case.location.map(|l| (l.lon, l.lat)),
+                text: case.description.as_str(),
+                language: case.language,
+            },
+            config.areas_for(service.entity_id),
+            &config.rules,
+        );
+        let terms = config.terms(decision.entity_id, service.id, case.priority.as_str());
+        let clock = SlaClock::start(now, &terms);
         let reporter = case.reporter.as_ref();
         let name = reporter.and_then(|r| r.name.as_ref()).map(|n| n.as_str().to_owned());
         let phone = reporter.and_then(|r| r.phone.as_ref()).map(|p| p.as_str().to_owned());
@@ -127,28 +146,33 @@ impl App {
             "received",
             serde_json::json!({ "channel": case.channel, "kind": case.kind }),
         )];
-        if let Some(department) = &service.default_department {
-            events.push(event(
-                "system",
-                "routing",
-                "routed",
-                serde_json::json!({ "department": department, "reason": "the service's default department" }),
-            ));
+        let mut routed = decision.reason.describe();
+        routed["entity"] = config.entity_code(decision.entity_id).into();
+        routed["department"] = config.department_code(decision.department_id).into();
+        routed["queue"] = if decision.department_id.is_some() {
+            "department"
+        } else {
+            "triage"
         }
+        .into();
+        events.push(event("system", "routing", "routed", routed));
         let language = reporter.map_or(case.language, |r| r.language).as_str().to_owned();
-        let notifications = [(email.as_ref(), "email"), (phone.as_ref(), "sms")]
+        let notifications = crate::cases::reporter_channel(case.channel.as_str(), phone.as_deref(), email.as_deref())
+            .map(|(channel, recipient)| (recipient.to_owned(), channel))
             .into_iter()
-            .find_map(|(to, channel)| to.map(|to| (to.clone(), channel)))
             .map(|(recipient, channel)| OutboxInsert {
                 channel: channel.into(),
                 recipient,
                 template: "case_received".into(),
                 language: language.clone(),
-                payload: serde_json::json!({ "service_ar": service.name_ar, "service_en": service.name_en })
-                    .to_string(),
+                payload: serde_json::json!({
+                    "service_ar": service.name_ar,
+                    "service_en": service.name_en,
+                    "track_url": self.settings.public_link(&format!("/track/{{reference}}?token={token}")),
+                })
+                .to_string(),
                 created_at: now,
             })
-            .into_iter()
             .collect();
         CaseInsert {
             token_hash: secret_digest(&token),
@@ -157,8 +181,8 @@ impl App {
                 key: k.key,
                 fingerprint: k.fingerprint,
             }),
-            entity_id: case.entity_id,
-            department_id: case.department_id,
+            entity_id: decision.entity_id,
+            department_id: decision.department_id,
             service_id: case.service_id,
             kind: case.kind.as_str().into(),
             status: Status::New.as_str().into(),
@@ -178,6 +202,8 @@ impl App {
             created_at: now,
             events,
             notifications,
+            sla: stored(&clock),
+            ..Default::default()
         }
     }
 }

@@ -1,18 +1,25 @@
 //! Tawasul's use cases. Handlers at the edge turn requests into calls here; everything that
 //! decides (who may do what, what a case becomes) happens here or in the domain.
 
+pub mod admin;
 pub mod auth;
 pub mod authz;
 pub mod blobs;
 pub mod cases;
 pub mod demo;
+mod demo_workflow;
 pub mod error;
+pub mod escalation;
 pub mod intake;
+pub mod jobs;
+pub mod transfers;
 pub mod views;
+pub mod workflow;
 
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tawasul_store::Store;
 
 pub use error::{AppError, AppResult};
@@ -36,6 +43,51 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Demo mode prints one-time codes to the log, since no SMS or e-mail leaves the machine.
     pub demo: bool,
+    /// The address residents reach this service at (`https://tawasul.example.gov`), for the
+    /// links in notifications; without it they carry paths only.
+    pub public_url: Option<String>,
+    /// This node's name in job leases.
+    pub node: String,
+    /// How long a claimed job is this node's before another may take it.
+    pub job_lease: Duration,
+    pub delivery: DeliverySettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("tawasul-data"),
+            database_url: None,
+            demo: false,
+            public_url: None,
+            node: format!(
+                "node-{}-{}",
+                std::process::id(),
+                auth::new_secret().get(..8).unwrap_or("0")
+            ),
+            job_lease: Duration::from_secs(60),
+            delivery: DeliverySettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// `path` under the public address, when there is one.
+    pub fn public_link(&self, path: &str) -> String {
+        match &self.public_url {
+            Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+            None => path.to_owned(),
+        }
+    }
+}
+
+/// Where notifications go out; a channel without settings is not delivered.
+#[derive(Debug, Clone, Default)]
+pub struct DeliverySettings {
+    pub smtp: Option<tawasul_notify::SmtpSettings>,
+    pub sms: Option<tawasul_notify::SmsSettings>,
+    pub webhook: Option<tawasul_notify::WebhookSettings>,
+    pub sms_quiet_hours: Option<tawasul_notify::QuietHours>,
 }
 
 #[derive(Clone)]
@@ -44,18 +96,48 @@ pub struct App {
     pub blobs: Arc<dyn blobs::BlobStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    workflow: Arc<workflow::WorkflowCache>,
+    pub jobs: Arc<jobs::JobStats>,
+    transports: Arc<jobs::Transports>,
+    templates: Arc<tawasul_notify::Templates>,
 }
 
 impl App {
     pub async fn open(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.data_dir, settings.database_url.as_deref()).await?;
         let blobs = Arc::new(blobs::LocalDir::new(settings.data_dir.join("blobs"))?);
+        let d = &settings.delivery;
+        let transports = jobs::Transports {
+            email: match &d.smtp {
+                Some(s) => Some(Box::new(tawasul_notify::SmtpSender::new(s)?)),
+                None => None,
+            },
+            sms: match &d.sms {
+                Some(s) => Some(Box::new(tawasul_notify::SmsGateway::new(s.clone())?)),
+                None => None,
+            },
+            webhook: match &d.webhook {
+                Some(s) => Some(Box::new(tawasul_notify::WebhookSender::new(s.clone())?)),
+                None => None,
+            },
+            sms_quiet_hours: d.sms_quiet_hours,
+        };
         Ok(Self {
             store,
             blobs,
             clock: Arc::new(SystemClock),
             settings: Arc::new(settings),
+            workflow: Arc::default(),
+            jobs: Arc::default(),
+            transports: Arc::new(transports),
+            templates: Arc::new(tawasul_notify::Templates::embedded()),
         })
+    }
+
+    /// The same application on another clock: tests move time forward with it.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {

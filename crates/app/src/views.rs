@@ -5,7 +5,7 @@ use serde_json::Value;
 use tawasul_domain::catalogue::FormField;
 use tawasul_domain::from_micros;
 use tawasul_domain::lifecycle::Action;
-use tawasul_store::{AttachmentRow, CaseRow, EventRow, ServiceRow};
+use tawasul_store::{AttachmentRow, CaseRow, EventRow, ServiceRow, TransferRow};
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -156,6 +156,106 @@ pub struct CaseView {
     pub attachments: Vec<AttachmentView>,
     /// Actions the caller may take now (staff only).
     pub available_actions: Vec<Action>,
+    pub sla: SlaView,
+    /// The case this one escalates ("my report was ignored"), for an escalation case.
+    pub linked_case: Option<String>,
+    /// Transfers between departments and entities, oldest first (staff only).
+    pub transfers: Vec<TransferView>,
+    /// May the reporter say the report was ignored, and if not yet, from when (reporter only).
+    pub ignored_complaint: Option<IgnoredEligibility>,
+}
+
+/// The SLA clock of a case as people read it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaView {
+    pub first_response_due: Option<String>,
+    pub first_responded_at: Option<String>,
+    pub resolution_due: Option<String>,
+    /// on_track, due_soon (a ladder step has passed), overdue, paused (waiting on the
+    /// reporter), stopped (resolved, closed or rejected) or none (no target).
+    pub state: String,
+    /// The due time in force: first response until the first response, then resolution.
+    pub due: Option<String>,
+    /// Ladder steps taken on the target in force.
+    pub escalation_level: i64,
+}
+
+impl SlaView {
+    pub fn from_row(row: &CaseRow, now: i64) -> Self {
+        let iso = |m: Option<i64>| m.map(|m| from_micros(m).to_rfc3339());
+        let sla = &row.sla;
+        let due = if sla.first_responded_at.is_none() {
+            sla.first_response_due
+        } else {
+            sla.resolution_due
+        };
+        let ended = matches!(row.status.as_str(), "resolved" | "closed" | "rejected");
+        let state = match (ended, sla.sla_paused_at, due) {
+            (true, _, _) => "stopped",
+            (_, Some(_), _) => "paused",
+            (_, _, None) => "none",
+            (_, _, Some(d)) if d < now => "overdue",
+            _ if sla.escalation_level > 0 => "due_soon",
+            _ => "on_track",
+        };
+        Self {
+            first_response_due: iso(sla.first_response_due),
+            first_responded_at: iso(sla.first_responded_at),
+            resolution_due: iso(sla.resolution_due),
+            state: state.into(),
+            due: iso(due),
+            escalation_level: sla.escalation_level,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    pub from_entity: String,
+    pub to_entity: String,
+    pub reason: String,
+    /// pending, accepted, returned, or done (between departments of one entity).
+    pub status: String,
+    pub requested_at: String,
+    /// The OLA's (or the receiver's SLA) accept-by and resolve-by times.
+    pub accept_due: Option<String>,
+    pub resolve_due: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_reason: Option<String>,
+}
+
+impl TransferView {
+    pub fn from_row(row: &TransferRow) -> Self {
+        let iso = |m: Option<i64>| m.map(|m| from_micros(m).to_rfc3339());
+        Self {
+            from_entity: row.from_entity_code.clone(),
+            to_entity: row.to_entity_code.clone(),
+            reason: row.reason.clone(),
+            status: row.status.clone(),
+            requested_at: from_micros(row.requested_at).to_rfc3339(),
+            accept_due: iso(row.accept_due),
+            resolve_due: iso(row.resolve_due),
+            decided_at: iso(row.decided_at),
+            decision_reason: row.decision_reason.clone(),
+        }
+    }
+}
+
+/// Where a case went when it left the caller's hands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Handover {
+    pub reference: String,
+    pub status: String,
+    pub entity: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IgnoredEligibility {
+    pub eligible: bool,
+    /// When it becomes possible, if it is not yet.
+    pub eligible_from: Option<String>,
+    /// An escalation case already open for this case.
+    pub open_escalation: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -174,10 +274,12 @@ pub struct CaseSummary {
     pub excerpt: String,
     pub created_at: String,
     pub updated_at: String,
+    pub sla: SlaView,
 }
 
 impl CaseSummary {
-    pub fn from_row(row: &CaseRow) -> Self {
+    /// `now` decides the SLA state shown.
+    pub fn from_row(row: &CaseRow, now: i64) -> Self {
         Self {
             reference: row.reference.clone(),
             kind: row.kind.clone(),
@@ -192,6 +294,7 @@ impl CaseSummary {
             excerpt: row.description.chars().take(160).collect(),
             created_at: from_micros(row.created_at).to_rfc3339(),
             updated_at: from_micros(row.updated_at).to_rfc3339(),
+            sla: SlaView::from_row(row, now),
         }
     }
 }

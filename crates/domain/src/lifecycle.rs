@@ -4,6 +4,8 @@
 //! new → acknowledged → assigned → in_progress ⇄ waiting_on_reporter → resolved → closed
 //!                                     reopen: resolved | closed | rejected → assigned
 //!                  reject (with reason): any open status → rejected
+//!   transfer to another entity: new | acknowledged | assigned | in_progress → transferred
+//!                  the receiver accepts (→ acknowledged) or returns it (→ where it was)
 //! ```
 
 use crate::vocab::Status;
@@ -92,6 +94,18 @@ pub fn transition(from: Status, action: Action) -> Result<Status, TransitionRefu
     Ok(to)
 }
 
+/// Whether a case in `from` may be handed to another department or entity. A transfer
+/// carries its own data (where to, why), so it is not one of the plain actions.
+pub fn may_transfer(from: Status) -> bool {
+    matches!(
+        from,
+        Status::New | Status::Acknowledged | Status::Assigned | Status::InProgress
+    )
+}
+
+/// Where a transferred case goes when the receiving entity accepts it.
+pub const ACCEPTED: Status = Status::Acknowledged;
+
 /// The actions open to a case in `from`: what a console offers as buttons.
 pub fn available(from: Status) -> Vec<Action> {
     Action::ALL
@@ -160,7 +174,10 @@ mod tests {
 
         #[test]
         fn every_open_case_can_be_rejected_and_every_ended_one_reopened(s in any_status()) {
-            if s.is_open() {
+            if s == Status::Transferred {
+                // The receiving entity accepts or returns it first.
+                prop_assert!(available(s).is_empty());
+            } else if s.is_open() {
                 prop_assert_eq!(transition(s, Action::Reject), Ok(Status::Rejected));
             } else {
                 prop_assert_eq!(transition(s, Action::Reopen), Ok(Status::Assigned));

@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, $field:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -52,6 +52,9 @@ vocabulary!(
         Inquiry = "inquiry",
         Report = "report",
         Compliment = "compliment",
+        /// "My report was ignored": made by the system from the reporter's complaint about
+        /// another case, never chosen at intake.
+        Escalation = "escalation",
     }
 );
 
@@ -63,6 +66,8 @@ vocabulary!(
         Assigned = "assigned",
         InProgress = "in_progress",
         WaitingOnReporter = "waiting_on_reporter",
+        /// Handed to another entity, which has not yet accepted or returned it.
+        Transferred = "transferred",
         Resolved = "resolved",
         Closed = "closed",
         Rejected = "rejected",

@@ -65,6 +65,7 @@ impl From<AppError> for ApiError {
             }
             AppError::Duplicate(_) => ApiError::new(StatusCode::CONFLICT, "duplicate", message),
             AppError::TooManyRequests(_) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message),
+            AppError::NotEligible(_) => ApiError::new(StatusCode::CONFLICT, "not_eligible", message),
             AppError::Unavailable => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
             AppError::Unexpected(cause) => {
                 // The whole cause chain goes to the log; the client gets no internals.

@@ -5,6 +5,7 @@ pub mod error;
 mod extract;
 mod metrics;
 mod ops;
+mod workflow_api;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -20,14 +21,17 @@ pub use extract::SESSION_COOKIE;
 /// JSON bodies are small; uploads get their own, larger limit on their route.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 const UPLOAD_ROUTE: &str = "/api/v1/cases/{reference}/attachments";
+const AREAS_ROUTE: &str = "/api/v1/admin/entities/{code}/areas";
+/// An entity's areas, as GeoJSON, may be detailed coastlines.
+const AREAS_LIMIT: usize = 20 * 1024 * 1024;
 
 /// The most a request to `route` may send. `DefaultBodyLimit` enforces it while reading;
 /// `extract::refuse_declared_oversize` answers at once when Content-Length already says more.
 fn body_limit(route: &str) -> usize {
-    if route == UPLOAD_ROUTE {
-        tawasul_domain::attachment::MAX_ATTACHMENT_BYTES
-    } else {
-        JSON_BODY_LIMIT
+    match route {
+        UPLOAD_ROUTE => tawasul_domain::attachment::MAX_ATTACHMENT_BYTES,
+        AREAS_ROUTE => AREAS_LIMIT,
+        _ => JSON_BODY_LIMIT,
     }
 }
 
@@ -67,6 +71,7 @@ impl utoipa::Modify for BearerAuth {
 pub fn router(app: App) -> Router {
     let (api_router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
+        .merge(workflow_api::routes())
         .merge(ops::routes())
         .split_for_parts();
     let state = AppState {
@@ -110,6 +115,7 @@ pub fn documented_routes(openapi: &utoipa::openapi::OpenApi) -> Vec<(String, Str
 pub fn openapi() -> utoipa::openapi::OpenApi {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
+        .merge(workflow_api::routes())
         .merge(ops::routes())
         .split_for_parts()
         .1

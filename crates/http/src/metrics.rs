@@ -13,6 +13,9 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     cases: IntGaugeVec,
+    jobs: IntGaugeVec,
+    jobs_finished: IntCounterVec,
+    transfers: IntGaugeVec,
 }
 
 impl Metrics {
@@ -34,10 +37,37 @@ impl Metrics {
         )
         .expect("valid metric");
         let cases = IntGaugeVec::new(Opts::new("tawasul_cases", "Cases by status"), &["status"]).expect("valid metric");
+        let jobs = IntGaugeVec::new(
+            Opts::new(
+                "tawasul_jobs",
+                "Jobs in the job table by kind and status (ready, running, done, dead)",
+            ),
+            &["kind", "status"],
+        )
+        .expect("valid metric");
+        let jobs_finished = IntCounterVec::new(
+            Opts::new(
+                "tawasul_jobs_finished_total",
+                "Jobs this node finished, by kind and outcome",
+            ),
+            &["kind", "outcome"],
+        )
+        .expect("valid metric");
+        let transfers = IntGaugeVec::new(
+            Opts::new(
+                "tawasul_transfers",
+                "Misroutes: cases transferred between departments or entities, by status",
+            ),
+            &["status"],
+        )
+        .expect("valid metric");
         for metric in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(transfers.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(requests.clone()),
             Box::new(latency.clone()),
             Box::new(cases.clone()),
+            Box::new(jobs.clone()),
+            Box::new(jobs_finished.clone()),
         ] {
             registry.register(metric).expect("metric registered once");
         }
@@ -46,6 +76,28 @@ impl Metrics {
             requests,
             latency,
             cases,
+            jobs,
+            jobs_finished,
+            transfers,
+        }
+    }
+
+    pub fn set_transfers(&self, counts: &[(String, i64)]) {
+        self.transfers.reset();
+        for (status, n) in counts {
+            self.transfers.with_label_values(&[status.as_str()]).set(*n);
+        }
+    }
+
+    pub fn set_jobs(&self, counts: &[(String, String, i64)], finished: &[(String, &'static str, u64)]) {
+        self.jobs.reset();
+        for (kind, status, n) in counts {
+            self.jobs.with_label_values(&[kind.as_str(), status.as_str()]).set(*n);
+        }
+        // The app keeps running totals; the counter catches up with them at each scrape.
+        for (kind, outcome, total) in finished {
+            let counter = self.jobs_finished.with_label_values(&[kind.as_str(), outcome]);
+            counter.inc_by(total.saturating_sub(counter.get()));
         }
     }
 

@@ -55,12 +55,21 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiErr
     }
 }
 
-/// Prometheus text: requests by route and status, latency histogram, cases by status.
+/// Prometheus text: requests by route and status, latency histogram, cases by status, jobs
+/// by kind and status, and the jobs this node finished.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
 async fn metrics(State(state): State<AppState>) -> Response {
     match state.app.store.count_by_status().await {
         Ok(counts) => state.metrics.set_cases(&counts),
         Err(e) => tracing::warn!(error = %e, "could not count cases for /metrics"),
+    }
+    match state.app.store.count_transfers().await {
+        Ok(counts) => state.metrics.set_transfers(&counts),
+        Err(e) => tracing::warn!(error = %e, "could not count transfers for /metrics"),
+    }
+    match state.app.store.job_counts().await {
+        Ok(counts) => state.metrics.set_jobs(&counts, &state.app.jobs.snapshot()),
+        Err(e) => tracing::warn!(error = %e, "could not count jobs for /metrics"),
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

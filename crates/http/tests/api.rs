@@ -25,6 +25,7 @@ async fn spawn(postgres: bool) -> TestApp {
         data_dir: dir.path().to_path_buf(),
         database_url,
         demo: false,
+        ..Settings::default()
     })
     .await
     .expect("app opens");
@@ -535,6 +536,17 @@ async fn every_route_is_in_the_openapi_document() {
         ("POST", "/api/v1/auth/code"),
         ("POST", "/api/v1/auth/code/verify"),
         ("GET", "/api/v1/me/cases"),
+        ("POST", "/api/v1/cases/{reference}/classification"),
+        ("POST", "/api/v1/cases/{reference}/transfer"),
+        ("POST", "/api/v1/cases/{reference}/transfer/accept"),
+        ("POST", "/api/v1/cases/{reference}/transfer/return"),
+        ("POST", "/api/v1/cases/{reference}/ignored"),
+        ("GET", "/api/v1/admin/entities/{code}/policy"),
+        ("PUT", "/api/v1/admin/entities/{code}/policy"),
+        ("PUT", "/api/v1/admin/entities/{code}/areas"),
+        ("PUT", "/api/v1/admin/sla-targets"),
+        ("POST", "/api/v1/admin/routing-rules"),
+        ("PUT", "/api/v1/admin/olas"),
     ];
     let documented = tawasul_http::documented_routes(&tawasul_http::openapi());
     for (method, path) in served {
@@ -542,7 +554,10 @@ async fn every_route_is_in_the_openapi_document() {
             documented.contains(&(method.to_string(), path.to_string())),
             "{method} {path} is not documented"
         );
-        let probe = path.replace("{reference}", "TW-2026-0000001").replace("{id}", "1");
+        let probe = path
+            .replace("{reference}", "TW-2026-0000001")
+            .replace("{id}", "1")
+            .replace("{code}", "cap");
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let (status, body) = t.send(m, &probe, None, None).await;
         assert!(

@@ -206,6 +206,11 @@ impl Store {
         write_op!(self, insert_staff, s).map_err(|e| e.unique_as("username"))
     }
 
+    /// Whether the user exists.
+    pub async fn set_staff_email(&self, username: &str, email: Option<String>) -> StoreResult<bool> {
+        write_op!(self, set_staff_email, (username.to_owned(), email))
+    }
+
     pub async fn entity_by_code(&self, code: &str) -> StoreResult<Option<EntityRow>> {
         read_op!(self, entity_by_code, code)
     }
@@ -290,6 +295,11 @@ impl Store {
         }
     }
 
+    /// Many cases in one transaction: all or none.
+    pub async fn insert_cases(&self, cases: Vec<CaseInsert>) -> StoreResult<usize> {
+        write_op!(self, insert_cases, cases)
+    }
+
     pub async fn case_by_reference(&self, reference: &str) -> StoreResult<Option<CaseRow>> {
         read_op!(self, case_by_reference, reference)
     }
@@ -334,6 +344,133 @@ impl Store {
 
     pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRow>> {
         read_op!(self, audit_log, limit)
+    }
+
+    // Workflow configuration.
+
+    pub async fn entities(&self) -> StoreResult<Vec<EntityRow>> {
+        read_op!(self, entities, ())
+    }
+
+    pub async fn upsert_policy(&self, p: PolicyRow) -> StoreResult<()> {
+        write_op!(self, upsert_policy, p)
+    }
+
+    pub async fn policies(&self) -> StoreResult<Vec<PolicyRow>> {
+        read_op!(self, policies, ())
+    }
+
+    pub async fn upsert_sla_target(&self, t: SlaTargetRow) -> StoreResult<()> {
+        write_op!(self, upsert_sla_target, t)
+    }
+
+    pub async fn sla_targets(&self) -> StoreResult<Vec<SlaTargetRow>> {
+        read_op!(self, sla_targets, ())
+    }
+
+    /// Replaces the areas an entity serves; returns how many it now has.
+    pub async fn replace_areas(&self, entity_id: i64, areas: Vec<AreaInsert>, at: i64) -> StoreResult<usize> {
+        write_op!(self, replace_areas, (entity_id, areas, at))
+    }
+
+    pub async fn areas(&self) -> StoreResult<Vec<AreaRow>> {
+        read_op!(self, areas, ())
+    }
+
+    pub async fn insert_rule(&self, r: RuleInsert) -> StoreResult<i64> {
+        write_op!(self, insert_rule, r)
+    }
+
+    pub async fn rules(&self) -> StoreResult<Vec<RuleRow>> {
+        read_op!(self, rules, ())
+    }
+
+    pub async fn upsert_ola(&self, o: OlaRow) -> StoreResult<()> {
+        write_op!(self, upsert_ola, o)
+    }
+
+    pub async fn olas(&self) -> StoreResult<Vec<OlaRow>> {
+        read_op!(self, olas, ())
+    }
+
+    // Workflow state.
+
+    pub async fn transfers_of(&self, case_id: i64) -> StoreResult<Vec<TransferRow>> {
+        read_op!(self, transfers_of, case_id)
+    }
+
+    pub async fn due_escalations(&self, now: i64, limit: i64) -> StoreResult<Vec<CaseRow>> {
+        read_op!(self, due_escalations, (now, limit))
+    }
+
+    pub async fn last_public_update(&self, case_id: i64) -> StoreResult<Option<i64>> {
+        read_op!(self, last_public_update, case_id)
+    }
+
+    pub async fn open_escalations_of(&self, case_id: i64) -> StoreResult<Vec<String>> {
+        read_op!(self, open_escalations_of, case_id)
+    }
+
+    pub async fn staff_to_notify(
+        &self,
+        entity_id: i64,
+        roles: Vec<String>,
+        department_id: Option<i64>,
+    ) -> StoreResult<Vec<StaffRow>> {
+        read_op!(self, staff_to_notify, (entity_id, roles, department_id))
+    }
+
+    pub async fn set_sla(&self, case_id: i64, expected_level: i64, sla: CaseSla) -> StoreResult<()> {
+        write_op!(self, set_sla, (case_id, expected_level, sla))
+    }
+
+    pub async fn count_transfers(&self) -> StoreResult<Vec<(String, i64)>> {
+        read_op!(self, count_transfers, ())
+    }
+
+    pub async fn count_open_cases(&self) -> StoreResult<i64> {
+        read_op!(self, count_open_cases, ())
+    }
+
+    // Jobs and delivery.
+
+    pub async fn enqueue_job(&self, job: JobInsert) -> StoreResult<()> {
+        write_op!(self, enqueue_job, job)
+    }
+
+    pub async fn claim_jobs(&self, owner: &str, now: i64, lease_until: i64, limit: i64) -> StoreResult<Vec<JobRow>> {
+        write_op!(self, claim_jobs, (owner.to_owned(), now, lease_until, limit))
+    }
+
+    /// Whether the job was still ours to finish.
+    pub async fn finish_job(&self, id: i64, owner: &str, now: i64, outcome: JobOutcome) -> StoreResult<bool> {
+        write_op!(self, finish_job, (id, owner.to_owned(), now, outcome))
+    }
+
+    pub async fn job_counts(&self) -> StoreResult<Vec<(String, String, i64)>> {
+        read_op!(self, job_counts, ())
+    }
+
+    pub async fn purge(&self, before: i64) -> StoreResult<u64> {
+        write_op!(self, purge, before)
+    }
+
+    pub async fn outbox_delivery(&self, id: i64) -> StoreResult<Option<OutboxDelivery>> {
+        read_op!(self, outbox_delivery, id)
+    }
+
+    pub async fn outbox_deliveries(&self, limit: i64) -> StoreResult<Vec<OutboxDelivery>> {
+        read_op!(self, outbox_deliveries, limit)
+    }
+
+    pub async fn mark_outbox(
+        &self,
+        id: i64,
+        status: &str,
+        delivered_at: Option<i64>,
+        error: Option<String>,
+    ) -> StoreResult<()> {
+        write_op!(self, mark_outbox, (id, status.to_owned(), delivered_at, error))
     }
 }
 pub use sqlx::Error as SqlxError;

@@ -68,7 +68,7 @@ pub struct ServiceRow {
     pub default_priority: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StaffInsert {
     pub username: String,
     pub password_hash: String,
@@ -76,6 +76,8 @@ pub struct StaffInsert {
     pub entity_id: Option<i64>,
     pub department_id: Option<i64>,
     pub display_name: String,
+    /// Where escalations and staff notices reach them.
+    pub email: Option<String>,
     pub created_at: i64,
 }
 
@@ -89,6 +91,7 @@ pub struct StaffRow {
     pub entity_code: Option<String>,
     pub department_id: Option<i64>,
     pub display_name: String,
+    pub email: Option<String>,
     pub active: bool,
 }
 
@@ -154,7 +157,7 @@ pub struct IdempotencyInsert {
     pub fingerprint: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CaseInsert {
     pub token_hash: String,
     /// The plain token, kept with the idempotency key only, so that a retry can be answered.
@@ -183,6 +186,27 @@ pub struct CaseInsert {
     pub events: Vec<EventInsert>,
     /// Notifications enqueued with the case, in the same transaction.
     pub notifications: Vec<OutboxInsert>,
+    pub sla: CaseSla,
+    /// The case this one escalates ("my report was ignored").
+    pub linked_case_id: Option<i64>,
+    /// An event recorded on the linked case in the same transaction; the store adds the new
+    /// case's reference to its details as `linked_reference`.
+    pub linked_event: Option<EventInsert>,
+}
+
+/// The SLA clock of a case, as the application computed it. Written as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct CaseSla {
+    pub sla_response_target: Option<i64>,
+    pub sla_resolution_target: Option<i64>,
+    pub sla_started_at: Option<i64>,
+    pub sla_paused_at: Option<i64>,
+    pub sla_paused_micros: i64,
+    pub first_response_due: Option<i64>,
+    pub first_responded_at: Option<i64>,
+    pub resolution_due: Option<i64>,
+    pub escalation_level: i64,
+    pub next_escalation_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,9 +253,13 @@ pub struct CaseRow {
     pub resolution: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    #[sqlx(flatten)]
+    pub sla: CaseSla,
+    pub linked_case_id: Option<i64>,
+    pub linked_reference: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EventInsert {
     pub case_id: i64,
     pub at: i64,
@@ -265,25 +293,109 @@ pub struct EventRow {
     pub details: String,
 }
 
-/// One change to a case, applied only while it is still in `expected_status`.
-#[derive(Debug, Clone)]
+/// One change to a case, applied only while it is still in `expected_status` (and, when
+/// given, at `expected_escalation_level`, so that one ladder step is taken once).
+#[derive(Debug, Clone, Default)]
 pub struct CaseChange {
     pub case_id: i64,
     pub expected_status: String,
+    pub expected_escalation_level: Option<i64>,
     pub status: Option<String>,
+    pub entity_id: Option<i64>,
+    pub service_id: Option<i64>,
+    pub priority: Option<String>,
     pub department_id: Option<Option<i64>>,
     pub assignee_id: Option<Option<i64>>,
     pub resolution: Option<String>,
+    pub sla: Option<CaseSla>,
     pub at: i64,
     pub event: EventInsert,
+    pub more_events: Vec<EventInsert>,
     pub audit: Option<AuditInsert>,
     pub notifications: Vec<OutboxInsert>,
+    pub transfer: Option<TransferWrite>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TransferWrite {
+    Open(TransferInsert),
+    /// The receiving entity accepted or returned the pending transfer `id`.
+    Decide {
+        id: i64,
+        status: String,
+        decided_by: i64,
+        decided_at: i64,
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct TransferInsert {
+    pub from_entity_id: i64,
+    pub to_entity_id: i64,
+    pub from_department_id: Option<i64>,
+    pub to_department_id: Option<i64>,
+    pub from_status: String,
+    pub reason: String,
+    /// pending (between entities, until accepted or returned) or done (between departments).
+    pub status: String,
+    pub requested_by: i64,
+    pub requested_at: i64,
+    pub accept_due: Option<i64>,
+    pub resolve_due: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TransferRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub from_entity_id: i64,
+    pub from_entity_code: String,
+    pub to_entity_id: i64,
+    pub to_entity_code: String,
+    pub from_department_id: Option<i64>,
+    pub to_department_id: Option<i64>,
+    pub from_status: String,
+    pub reason: String,
+    pub status: String,
+    pub requested_by: Option<i64>,
+    pub requested_at: i64,
+    pub accept_due: Option<i64>,
+    pub resolve_due: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub decision_reason: Option<String>,
+}
+
+/// Which queue a staff list shows, beyond the plain filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueScope {
+    /// Cases of the filter's entity (or all, for installation-wide staff).
+    #[default]
+    Entity,
+    /// Cases with no department yet: the entity's triage queue.
+    Triage,
+    /// Cases transferred to the entity and not yet accepted.
+    TransferredIn,
+    /// Cases the entity handed over to another entity, wherever they are now.
+    Followed,
+    /// Cases past a ladder step, and escalation cases.
+    Escalated,
+}
+
+/// SLA state filter: due times compared with `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    Overdue { now: i64 },
+    DueBefore { now: i64, before: i64 },
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     /// Only cases of this entity (staff of one entity); `None` for the whole installation.
     pub entity_id: Option<i64>,
+    pub scope: QueueScope,
+    pub sla: Option<SlaFilter>,
+    pub priority: Option<String>,
     pub statuses: Vec<String>,
     pub service_id: Option<i64>,
     pub department_id: Option<i64>,
@@ -342,4 +454,118 @@ pub struct AuditRow {
     pub action: String,
     pub target: String,
     pub details: String,
+}
+
+/// An entity's workflow policy: its calendar and escalation ladder as JSON.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PolicyRow {
+    pub entity_id: i64,
+    pub calendar: String,
+    pub escalation: String,
+    pub ignored_after_days: i64,
+    pub satisfaction_department_id: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlaTargetRow {
+    pub entity_id: i64,
+    pub service_id: Option<i64>,
+    pub priority: String,
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AreaRow {
+    pub id: i64,
+    pub entity_id: i64,
+    pub name: Option<String>,
+    pub geometry: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AreaInsert {
+    pub name: Option<String>,
+    pub geometry: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RuleRow {
+    pub id: i64,
+    pub entity_id: i64,
+    pub department_id: i64,
+    pub service_code: Option<String>,
+    /// JSON array of words.
+    pub keywords: String,
+    pub language: Option<String>,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleInsert {
+    pub entity_id: i64,
+    pub department_id: i64,
+    pub service_code: Option<String>,
+    pub keywords: String,
+    pub language: Option<String>,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OlaRow {
+    pub from_entity_id: i64,
+    pub to_entity_id: i64,
+    pub service_id: Option<i64>,
+    pub accept_minutes: i64,
+    pub resolve_minutes: i64,
+}
+
+/// A unit of background work, claimed under a lease.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub key: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobInsert {
+    pub kind: String,
+    /// Enqueueing the same key twice makes one job.
+    pub key: String,
+    pub payload: String,
+    pub run_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    Done,
+    /// Run again at this instant (periodic work, or a notification held by quiet hours).
+    Again {
+        run_at: i64,
+    },
+    Retry {
+        run_at: i64,
+        error: String,
+    },
+    Dead {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxDelivery {
+    pub id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub template: String,
+    pub language: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub delivered_at: Option<i64>,
+    pub last_error: Option<String>,
 }

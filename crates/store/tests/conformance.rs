@@ -109,6 +109,7 @@ fn case(entity: i64, department: i64, service: i64, at: i64, text: &str) -> Case
             details: "{}".into(),
         }],
         notifications: vec![],
+        ..CaseInsert::default()
     }
 }
 
@@ -163,6 +164,7 @@ on_both! {
             assignee_id: Some(None), resolution: None, at: T0 + 10, event: event.clone(),
             audit: Some(AuditInsert { at: T0 + 10, staff_id: None, action: "acknowledge".into(), target: reference.clone(), details: "{}".into() }),
             notifications: vec![OutboxInsert { channel: "sms".into(), recipient: "+97333000000".into(), template: "case_acknowledged".into(), language: "ar".into(), payload: "{}".into(), created_at: T0 + 10 }],
+            ..CaseChange::default()
         };
         store.change_case(change.clone()).await.expect("first change applies");
         let stale = store.change_case(change).await;
@@ -207,11 +209,11 @@ on_both! {
         let (e, _, _) = catalogue(store).await;
         let id = store.insert_staff(StaffInsert {
             username: "cap.officer".into(), password_hash: "x".into(), role: "officer".into(), entity_id: Some(e),
-            department_id: None, display_name: "موظف".into(), created_at: T0,
+            department_id: None, display_name: "موظف".into(), created_at: T0, email: None,
         }).await.expect("staff");
         let twice = store.insert_staff(StaffInsert {
             username: "cap.officer".into(), password_hash: "x".into(), role: "officer".into(), entity_id: None,
-            department_id: None, display_name: "x".into(), created_at: T0,
+            department_id: None, display_name: "x".into(), created_at: T0, email: None,
         }).await;
         assert!(matches!(twice, Err(StoreError::Duplicate(_))), "{twice:?}");
         let row = store.staff_by_username("cap.officer").await.expect("read").expect("found");
@@ -261,5 +263,159 @@ on_both! {
         let rows = store.attachments(id).await.expect("list");
         assert_eq!((rows.len(), rows[0].mime.as_str()), (1, "image/png"));
         assert_eq!(store.events(id).await.expect("events").len(), 2);
+    }
+
+    async fn jobs_are_claimed_once_and_taken_over_when_a_lease_expires(store: &Store) {
+        let job = |key: &str, run_at| JobInsert { kind: "deliver".into(), key: key.into(), payload: "{}".into(), run_at };
+        store.enqueue_job(job("a", T0)).await.expect("enqueue");
+        store.enqueue_job(job("a", T0)).await.expect("the same key again is one job");
+        store.enqueue_job(job("b", T0 + 1_000)).await.expect("enqueue");
+        store.enqueue_job(job("later", T0 + 60_000_000)).await.expect("enqueue");
+        let first = store.claim_jobs("node-1", T0 + 1_000, T0 + 5_000_000, 10).await.expect("claim");
+        assert_eq!(first.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(), vec!["a", "b"]);
+        assert_eq!(first[0].attempts, 1);
+        assert!(store.claim_jobs("node-2", T0 + 2_000, T0 + 6_000_000, 10).await.expect("claim").is_empty(), "leased jobs are not claimed twice");
+        // node-1 finishes one and dies holding the other: after the lease, node-2 takes it over.
+        assert!(store.finish_job(first[0].id, "node-1", T0 + 3_000, JobOutcome::Done).await.expect("finish"));
+        let taken = store.claim_jobs("node-2", T0 + 5_000_001, T0 + 9_000_000, 10).await.expect("claim");
+        assert_eq!(taken.iter().map(|j| (j.key.as_str(), j.attempts)).collect::<Vec<_>>(), vec![("b", 2)]);
+        assert!(!store.finish_job(first[1].id, "node-1", T0 + 5_000_002, JobOutcome::Done).await.expect("late"), "the old holder no longer owns it");
+        let retry = JobOutcome::Retry { run_at: T0 + 7_000_000, error: "451 try later".into() };
+        assert!(store.finish_job(taken[0].id, "node-2", T0 + 5_000_003, retry).await.expect("retry"));
+        assert!(store.claim_jobs("node-2", T0 + 6_000_000, T0 + 9_000_000, 10).await.expect("claim").is_empty(), "backing off");
+        let again = store.claim_jobs("node-2", T0 + 7_000_000, T0 + 9_000_000, 10).await.expect("claim");
+        assert!(store.finish_job(again[0].id, "node-2", T0 + 7_000_001, JobOutcome::Dead { error: "550".into() }).await.expect("dead"));
+        let counts = store.job_counts().await.expect("counts");
+        assert_eq!(counts, vec![("deliver".into(), "dead".into(), 1), ("deliver".into(), "done".into(), 1), ("deliver".into(), "ready".into(), 1)]);
+        assert_eq!(store.purge(T0 + 10_000_000).await.expect("purge"), 1, "the finished job goes");
+    }
+
+    async fn many_claimers_never_share_a_job(store: &Store) {
+        for i in 0..200 {
+            store.enqueue_job(JobInsert { kind: "deliver".into(), key: format!("k{i}"), payload: "{}".into(), run_at: T0 }).await.expect("enqueue");
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..8 {
+            let store = store.clone();
+            tasks.spawn(async move {
+                let mut mine = vec![];
+                loop {
+                    let got = store.claim_jobs(&format!("node-{n}"), T0 + 1, T0 + 60_000_000, 7).await.expect("claim");
+                    if got.is_empty() { return mine; }
+                    mine.extend(got.into_iter().map(|j| j.id));
+                }
+            });
+        }
+        let mut all = vec![];
+        while let Some(done) = tasks.join_next().await {
+            all.extend(done.expect("task"));
+        }
+        let distinct: std::collections::HashSet<_> = all.iter().collect();
+        assert_eq!((all.len(), distinct.len()), (200, 200));
+    }
+
+    async fn notifications_enqueue_their_delivery_and_record_its_status(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let mut new = case(e, d, s, T0, "x");
+        new.notifications = vec![OutboxInsert {
+            channel: "email".into(), recipient: "r@example.bh".into(), template: "case_received".into(),
+            language: "ar".into(), payload: r#"{"track_url":"/track/{reference}?token=t"}"#.into(), created_at: T0,
+        }];
+        let (_, reference) = created(store.insert_case(new).await.expect("insert"));
+        let jobs = store.claim_jobs("n", T0, T0 + 1, 10).await.expect("claim");
+        assert_eq!(jobs.len(), 1);
+        let outbox_id = serde_json::from_str::<serde_json::Value>(&jobs[0].payload).expect("json")["outbox_id"].as_i64().expect("id");
+        let row = store.outbox_delivery(outbox_id).await.expect("read").expect("row");
+        let payload: serde_json::Value = serde_json::from_str(&row.payload).expect("json");
+        assert_eq!(payload["reference"].as_str(), Some(reference.as_str()), "the store fills in the new reference");
+        assert_eq!(payload["track_url"].as_str(), Some(format!("/track/{reference}?token=t").as_str()));
+        store.mark_outbox(outbox_id, "sent", Some(T0 + 2), None).await.expect("mark");
+        let row = store.outbox_delivery(outbox_id).await.expect("read").expect("row");
+        assert_eq!((row.status.as_str(), row.attempts, row.delivered_at), ("sent", 1, Some(T0 + 2)));
+    }
+
+    async fn the_sla_clock_is_stored_and_due_cases_found_by_their_next_step(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let clock = |next| CaseSla { sla_started_at: Some(T0), first_response_due: Some(T0 + 100), resolution_due: Some(T0 + 1_000), next_escalation_at: next, ..CaseSla::default() };
+        let (due_id, due_ref) = created(store.insert_case(CaseInsert { sla: clock(Some(T0 + 50)), ..case(e, d, s, T0, "due") }).await.expect("insert"));
+        created(store.insert_case(CaseInsert { sla: clock(Some(T0 + 500)), ..case(e, d, s, T0 + 1, "later") }).await.expect("insert"));
+        created(store.insert_case(CaseInsert { sla: clock(None), ..case(e, d, s, T0 + 2, "paused") }).await.expect("insert"));
+        let due = store.due_escalations(T0 + 60, 10).await.expect("due");
+        assert_eq!(due.iter().map(|c| c.reference.as_str()).collect::<Vec<_>>(), vec![due_ref.as_str()]);
+        assert_eq!(due[0].sla.resolution_due, Some(T0 + 1_000));
+        // A step is taken only from the level it was planned at.
+        let step = |level| CaseChange {
+            case_id: due_id, expected_status: "new".into(), expected_escalation_level: Some(level),
+            sla: Some(CaseSla { escalation_level: 1, next_escalation_at: Some(T0 + 100), ..clock(None) }), at: T0 + 60,
+            event: EventInsert { case_id: due_id, at: T0 + 60, actor_type: "system".into(), actor_name: "sla".into(), action: "escalated".into(), details: "{}".into(), ..EventInsert::default() },
+            ..CaseChange::default()
+        };
+        store.change_case(step(0)).await.expect("first step");
+        assert!(matches!(store.change_case(step(0)).await, Err(StoreError::Conflict(_))), "never twice");
+        let overdue = store.list_cases(CaseFilter { sla: Some(SlaFilter::Overdue { now: T0 + 200 }), limit: 10, ..CaseFilter::default() }).await.expect("list");
+        assert_eq!(overdue.len(), 3, "first responses are overdue on all three");
+        let escalated = store.list_cases(CaseFilter { scope: QueueScope::Escalated, limit: 10, ..CaseFilter::default() }).await.expect("list");
+        assert_eq!(escalated.iter().map(|c| c.id).collect::<Vec<_>>(), vec![due_id]);
+    }
+
+    async fn transfers_move_a_case_and_the_sender_follows_it(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let other = store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "البلدية".into(), name_en: "Municipality".into(), entity_type: "municipality".into() }).await.expect("entity");
+        let (id, reference) = created(store.insert_case(case(e, d, s, T0, "x")).await.expect("insert"));
+        let event = EventInsert { case_id: id, at: T0 + 1, actor_type: "staff".into(), actor_name: "s".into(), action: "transferred".into(), details: "{}".into(), ..EventInsert::default() };
+        store.change_case(CaseChange {
+            case_id: id, expected_status: "new".into(), status: Some("transferred".into()), entity_id: Some(other),
+            department_id: Some(None), at: T0 + 1, event: event.clone(),
+            transfer: Some(TransferWrite::Open(TransferInsert {
+                from_entity_id: e, to_entity_id: other, from_department_id: Some(d), to_department_id: None,
+                from_status: "new".into(), reason: "ليس من اختصاصنا".into(), status: "pending".into(), requested_by: 0,
+                requested_at: T0 + 1, accept_due: Some(T0 + 100), resolve_due: Some(T0 + 1_000),
+            })),
+            ..CaseChange::default()
+        }).await.expect_err("requested_by must be a real staff user");
+        let staff = store.insert_staff(StaffInsert { username: "cap.agent".into(), password_hash: "x".into(), role: "agent".into(), entity_id: Some(e), display_name: "a".into(), created_at: T0, ..StaffInsert::default() }).await.expect("staff");
+        let open = |requested_by| TransferInsert {
+            from_entity_id: e, to_entity_id: other, from_department_id: Some(d), to_department_id: None,
+            from_status: "new".into(), reason: "ليس من اختصاصنا".into(), status: "pending".into(), requested_by,
+            requested_at: T0 + 1, accept_due: Some(T0 + 100), resolve_due: Some(T0 + 1_000),
+        };
+        store.change_case(CaseChange {
+            case_id: id, expected_status: "new".into(), status: Some("transferred".into()), entity_id: Some(other),
+            department_id: Some(None), at: T0 + 1, event, transfer: Some(TransferWrite::Open(open(staff))),
+            ..CaseChange::default()
+        }).await.expect("transfer");
+        let row = store.case_by_reference(&reference).await.expect("read").expect("case");
+        assert_eq!((row.entity_code.as_str(), row.department_id, row.status.as_str()), ("mun", None, "transferred"));
+        let followed = store.list_cases(CaseFilter { entity_id: Some(e), scope: QueueScope::Followed, limit: 10, ..CaseFilter::default() }).await.expect("list");
+        assert_eq!(followed.len(), 1);
+        let incoming = store.list_cases(CaseFilter { entity_id: Some(other), scope: QueueScope::TransferredIn, limit: 10, ..CaseFilter::default() }).await.expect("list");
+        assert_eq!(incoming.len(), 1);
+        let transfers = store.transfers_of(id).await.expect("transfers");
+        assert_eq!((transfers[0].status.as_str(), transfers[0].to_entity_code.as_str()), ("pending", "mun"));
+    }
+
+    async fn workflow_configuration_round_trips(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{}".into(), escalation: "{}".into(), ignored_after_days: 5, satisfaction_department_id: Some(d), updated_at: T0 }).await.expect("policy");
+        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{\"v\":2}".into(), escalation: "{}".into(), ignored_after_days: 3, satisfaction_department_id: None, updated_at: T0 + 1 }).await.expect("policy again replaces");
+        let policies = store.policies().await.expect("policies");
+        assert_eq!((policies.len(), policies[0].ignored_after_days), (1, 3));
+        for service_id in [None, Some(s), None] {
+            store.upsert_sla_target(SlaTargetRow { entity_id: e, service_id, priority: "high".into(), first_response_minutes: 60, resolution_minutes: 600 }).await.expect("target");
+        }
+        assert_eq!(store.sla_targets().await.expect("targets").len(), 2, "one per service × priority, the default included");
+        let areas = vec![AreaInsert { name: Some("المنامة".into()), geometry: "{}".into() }; 3];
+        assert_eq!(store.replace_areas(e, areas, T0).await.expect("areas"), 3);
+        assert_eq!(store.replace_areas(e, vec![AreaInsert { name: None, geometry: "{}".into() }], T0).await.expect("areas"), 1);
+        assert_eq!(store.areas().await.expect("areas").len(), 1, "an import replaces the entity's areas");
+        store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: None, keywords: "[\"مياه\"]".into(), language: None, position: 2 }).await.expect("rule");
+        store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("water-leak".into()), keywords: "[]".into(), language: Some("en".into()), position: 1 }).await.expect("rule");
+        assert_eq!(store.rules().await.expect("rules").iter().map(|r| r.position).collect::<Vec<_>>(), vec![1, 2]);
+        let other = store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "ب".into(), name_en: "M".into(), entity_type: "municipality".into() }).await.expect("entity");
+        for accept_minutes in [60, 120] {
+            store.upsert_ola(OlaRow { from_entity_id: e, to_entity_id: other, service_id: None, accept_minutes, resolve_minutes: 600 }).await.expect("ola");
+        }
+        let olas = store.olas().await.expect("olas");
+        assert_eq!((olas.len(), olas[0].accept_minutes), (1, 120));
     }
 }

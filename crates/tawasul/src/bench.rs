@@ -24,15 +24,223 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         duration: u64,
     },
+    /// Time the SLA sweep over N open cases of which a share is due: its cost should follow
+    /// the due cases, not the open ones.
+    Sweep {
+        /// PostgreSQL URL of an empty database to fill (default: SQLite in a temp dir).
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, value_delimiter = ',', default_value = "10000,1000000")]
+        open: Vec<usize>,
+        /// Percent of the open cases whose next escalation step is due.
+        #[arg(long, default_value_t = 1.0)]
+        due_percent: f64,
+    },
+    /// Deliver N e-mail notifications from the outbox to a local SMTP server through the job
+    /// runner, and report e-mails per second.
+    Notify {
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 5000)]
+        emails: usize,
+    },
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Intake {
-        url,
-        database_url,
-        concurrency,
-        duration,
-    } = command;
+    match command {
+        BenchCommand::Intake {
+            url,
+            database_url,
+            concurrency,
+            duration,
+        } => intake(url, database_url, concurrency, duration).await,
+        BenchCommand::Sweep {
+            database_url,
+            open,
+            due_percent,
+        } => {
+            println!(
+                "backend: {}",
+                if database_url.is_some() { "postgres" } else { "sqlite" }
+            );
+            println!("| open cases | due | sweep s | due cases/s | steps |");
+            println!("|---:|---:|---:|---:|---:|");
+            for n in open {
+                sweep(database_url.as_deref(), n, due_percent).await?;
+            }
+            Ok(())
+        }
+        BenchCommand::Notify { database_url, emails } => notify(database_url.as_deref(), emails).await,
+    }
+}
+
+/// A fresh App on a temp dir (SQLite) or on the given empty PostgreSQL database, with the
+/// demo's catalogue, staff and workflow.
+async fn bench_app(
+    database_url: Option<&str>,
+    smtp_port: Option<u16>,
+) -> anyhow::Result<(tawasul_app::App, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    let mut settings = tawasul_app::Settings {
+        data_dir: dir.path().to_path_buf(),
+        database_url: database_url.map(str::to_owned),
+        ..tawasul_app::Settings::default()
+    };
+    if let Some(port) = smtp_port {
+        settings.delivery.smtp = Some(tawasul_notify::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port,
+            security: tawasul_notify::SmtpSecurity::None,
+            username: None,
+            password: None,
+            from: "Tawasul <bench@tawasul.example>".into(),
+            pool_size: 32,
+        });
+    }
+    let app = tawasul_app::App::open(settings).await?;
+    app.seed_demo().await?;
+    Ok((app, dir))
+}
+
+/// Open cases in bulk: `due` of them a step past their first threshold, the rest weeks away.
+async fn fill(app: &tawasul_app::App, open: usize, due: usize, with_email: bool) -> anyhow::Result<()> {
+    let service = app
+        .store
+        .service_by_code("water-leak")
+        .await?
+        .context("the demo's first service")?;
+    let now = app.now_micros();
+    const DAY: i64 = 86_400_000_000;
+    let mut batch = Vec::with_capacity(10_000);
+    for i in 0..open {
+        let is_due = i < due;
+        let started = if is_due { now - 40 * DAY } else { now - DAY };
+        let case = tawasul_store::CaseInsert {
+            token_hash: format!("bench-{i}"),
+            entity_id: service.entity_id,
+            department_id: service.default_department_id,
+            service_id: service.id,
+            kind: "complaint".into(),
+            status: "new".into(),
+            channel: "api".into(),
+            language: "ar".into(),
+            priority: "normal".into(),
+            description: format!("بلاغ رقم {i}"),
+            answers: "{}".into(),
+            reporter_email: with_email.then(|| format!("resident{i}@example.bh")),
+            reporter_language: Some("ar".into()),
+            search_text: format!("بلاغ رقم {i}"),
+            created_at: started,
+            notifications: if with_email {
+                vec![tawasul_store::OutboxInsert {
+                    channel: "email".into(),
+                    recipient: format!("resident{i}@example.bh"),
+                    template: "case_received".into(),
+                    language: if i % 2 == 0 { "ar" } else { "en" }.into(),
+                    payload: serde_json::json!({ "service_ar": "تسرب مياه", "service_en": "Water leak" }).to_string(),
+                    created_at: now,
+                }]
+            } else {
+                vec![]
+            },
+            sla: tawasul_store::CaseSla {
+                sla_response_target: Some(7 * 3_600_000_000),
+                sla_resolution_target: Some(35 * 3_600_000_000),
+                sla_started_at: Some(started),
+                next_escalation_at: Some(if is_due { now - DAY } else { now + 30 * DAY }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        batch.push(case);
+        if batch.len() == 10_000 {
+            app.store.insert_cases(std::mem::take(&mut batch)).await?;
+        }
+    }
+    if !batch.is_empty() {
+        app.store.insert_cases(batch).await?;
+    }
+    Ok(())
+}
+
+async fn sweep(database_url: Option<&str>, open: usize, due_percent: f64) -> anyhow::Result<()> {
+    let database_url = match database_url {
+        Some(server) => Some(fresh_database(server).await?),
+        None => None,
+    };
+    let (app, _dir) = bench_app(database_url.as_deref(), None).await?;
+    // The demo's own overdue cases go first, so that the timing covers the filled ones only.
+    while app.sla_sweep().await?.more {}
+    let due = ((open as f64) * due_percent / 100.0).round() as usize;
+    fill(&app, open, due, false).await?;
+    let started = Instant::now();
+    let mut steps = 0;
+    loop {
+        let report = app.sla_sweep().await?;
+        steps += report.steps;
+        if !report.more {
+            break;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "| {open} | {due} | {seconds:.2} | {:.0} | {steps} |",
+        due as f64 / seconds.max(1e-9)
+    );
+    app.store.close().await;
+    Ok(())
+}
+
+async fn notify(database_url: Option<&str>, emails: usize) -> anyhow::Result<()> {
+    let database_url = match database_url {
+        Some(server) => Some(fresh_database(server).await?),
+        None => None,
+    };
+    let sink = tawasul_notify::testing::SmtpSink::start().await?;
+    let (app, _dir) = bench_app(database_url.as_deref(), Some(sink.port())).await?;
+    // Deliver what the demo queued (nothing reaches a reporter there) before timing.
+    app.run_jobs_until_idle().await?;
+    let before = sink.messages().len();
+    fill(&app, emails, 0, true).await?;
+    let started = Instant::now();
+    app.run_jobs_until_idle().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let delivered = sink.messages().len() - before;
+    println!(
+        "backend: {}",
+        if database_url.is_some() { "postgres" } else { "sqlite" }
+    );
+    println!("| e-mails | delivered | seconds | e-mails/s |");
+    println!("|---:|---:|---:|---:|");
+    println!(
+        "| {emails} | {delivered} | {seconds:.2} | {:.0} |",
+        delivered as f64 / seconds.max(1e-9)
+    );
+    app.store.close().await;
+    Ok(())
+}
+
+/// A new, empty database on the PostgreSQL server `server_url` points at.
+async fn fresh_database(server_url: &str) -> anyhow::Result<String> {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(server_url).await?;
+    let name = format!("tw_bench_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let base = server_url.rsplit_once('/').map_or(server_url, |(b, _)| b);
+    Ok(format!("{base}/{name}"))
+}
+
+async fn intake(
+    url: Option<String>,
+    database_url: Option<String>,
+    concurrency: Vec<usize>,
+    duration: u64,
+) -> anyhow::Result<()> {
     let mut server = None;
     let base = match url {
         Some(url) => url,

@@ -44,6 +44,51 @@ struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     storage: Storage,
+    #[command(flatten)]
+    delivery: DeliveryArgs,
+}
+
+/// Where notifications go and how background work is shared.
+#[derive(Args, Clone)]
+struct DeliveryArgs {
+    /// The address residents reach this service at, for links in notifications.
+    #[arg(long, env = "TAWASUL_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// SMTP server for e-mail: smtp://[user:pass@]host[:port] (plain), smtp+starttls://… or smtps://….
+    #[arg(long, env = "TAWASUL_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The From of notification e-mails.
+    #[arg(long, env = "TAWASUL_MAIL_FROM", default_value = "Tawasul <noreply@localhost>")]
+    mail_from: String,
+    /// SMS gateway URL; the message goes out as --sms-body with {to}, {text} and {id} filled in.
+    #[arg(long, env = "TAWASUL_SMS_URL")]
+    sms_url: Option<String>,
+    #[arg(long, env = "TAWASUL_SMS_METHOD", default_value = "POST")]
+    sms_method: String,
+    #[arg(
+        long,
+        env = "TAWASUL_SMS_BODY",
+        default_value = r#"{"to":"{to}","text":"{text}","id":"{id}"}"#
+    )]
+    sms_body: String,
+    #[arg(long, env = "TAWASUL_SMS_CONTENT_TYPE", default_value = "application/json")]
+    sms_content_type: String,
+    /// No SMS between these local times, e.g. 21:00-08:00 (messages wait until the end).
+    #[arg(long, env = "TAWASUL_SMS_QUIET_HOURS")]
+    sms_quiet_hours: Option<String>,
+    #[arg(long, env = "TAWASUL_TIME_ZONE", default_value = "Asia/Bahrain")]
+    time_zone: String,
+    /// Webhook that receives every notification, signed with --webhook-secret.
+    #[arg(long, env = "TAWASUL_WEBHOOK_URL")]
+    webhook_url: Option<String>,
+    #[arg(long, env = "TAWASUL_WEBHOOK_SECRET", default_value = "")]
+    webhook_secret: String,
+    /// Seconds a claimed job stays this node's before another node may take it over.
+    #[arg(long, env = "TAWASUL_JOB_LEASE_SECONDS", default_value_t = 60)]
+    job_lease_seconds: u64,
+    /// Do not run background jobs on this node (others do).
+    #[arg(long, env = "TAWASUL_NO_JOBS")]
+    no_jobs: bool,
 }
 
 #[derive(Subcommand)]
@@ -57,9 +102,24 @@ enum Command {
     /// Manage staff users.
     #[command(subcommand)]
     User(UserCommand),
+    /// The areas entities serve, for routing by location.
+    #[command(subcommand)]
+    Area(AreaCommand),
     /// Load benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum AreaCommand {
+    /// Replace an entity's areas with the polygons of a GeoJSON file.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        entity: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Subcommand)]
@@ -91,7 +151,73 @@ fn settings(storage: &Storage, demo: bool) -> Settings {
         data_dir: storage.data_dir.clone(),
         database_url: storage.database_url.clone(),
         demo,
+        ..Settings::default()
     }
+}
+
+fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
+    let d = &args.delivery;
+    let smtp = d
+        .smtp_url
+        .as_deref()
+        .map(|u| smtp_settings(u, &d.mail_from))
+        .transpose()?;
+    let sms = d.sms_url.as_ref().map(|url| tawasul_notify::SmsSettings {
+        url: url.clone(),
+        method: d.sms_method.clone(),
+        body_template: d.sms_body.clone(),
+        content_type: d.sms_content_type.clone(),
+        headers: vec![],
+    });
+    let webhook = d.webhook_url.as_ref().map(|url| tawasul_notify::WebhookSettings {
+        url: url.clone(),
+        secret: d.webhook_secret.clone(),
+    });
+    let sms_quiet_hours = match &d.sms_quiet_hours {
+        None => None,
+        Some(range) => {
+            let (start, end) = range
+                .split_once('-')
+                .context("--sms-quiet-hours takes a range such as 21:00-08:00")?;
+            Some(tawasul_notify::QuietHours::parse(start, end, &d.time_zone).map_err(|e| anyhow::anyhow!("{e}"))?)
+        }
+    };
+    Ok(Settings {
+        public_url: d.public_url.clone(),
+        job_lease: std::time::Duration::from_secs(d.job_lease_seconds.max(1)),
+        delivery: tawasul_app::DeliverySettings {
+            smtp,
+            sms,
+            webhook,
+            sms_quiet_hours,
+        },
+        ..settings(&args.storage, demo)
+    })
+}
+
+/// `smtp://user:pass@host:port` (plain, port 25 by default), `smtp+starttls://…` (587) or
+/// `smtps://…` (465).
+fn smtp_settings(raw: &str, from: &str) -> anyhow::Result<tawasul_notify::SmtpSettings> {
+    use tawasul_notify::SmtpSecurity;
+    let url = url::Url::parse(raw).with_context(|| format!("--smtp-url {raw:?} is not a URL"))?;
+    let (security, port) = match url.scheme() {
+        "smtp" => (SmtpSecurity::None, 25),
+        "smtp+starttls" => (SmtpSecurity::StartTls, 587),
+        "smtps" => (SmtpSecurity::Tls, 465),
+        other => anyhow::bail!("--smtp-url scheme {other:?}: use smtp, smtp+starttls or smtps"),
+    };
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    Ok(tawasul_notify::SmtpSettings {
+        host: url.host_str().context("--smtp-url needs a host")?.to_owned(),
+        port: url.port().unwrap_or(port),
+        security,
+        username: Some(url.username()).filter(|u| !u.is_empty()).map(decode),
+        password: url.password().map(decode),
+        from: from.to_owned(),
+        // lettre leaves Nagle's algorithm on, so one connection carries about 22 mails/s;
+        // the job runner sends up to 64 at once over these.
+        pool_size: 32,
+    })
 }
 
 fn init_logging(format: LogFormat) {
@@ -136,12 +262,21 @@ async fn main() -> anyhow::Result<()> {
             println!("staff user {username} created (id {id}, role {role})");
             Ok(())
         }
+        Command::Area(AreaCommand::Import { file, entity, storage }) => {
+            let geojson = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let app = App::open(settings(&storage, false)).await?;
+            let imported = app.import_areas_as_operator(&entity, &geojson).await;
+            app.store.close().await;
+            let saved = imported.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{} area(s) imported for {entity}", saved.count);
+            Ok(())
+        }
         Command::Bench(command) => bench::run(command).await,
     }
 }
 
 async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
-    let app = App::open(settings(&args.storage, demo))
+    let app = App::open(serve_settings(&args, demo)?)
         .await
         .context("opening the database")?;
     if demo {
@@ -163,11 +298,25 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     if demo {
         print_demo_banner(address);
     }
+    let (stop_jobs, mut stopped) = tokio::sync::watch::channel(false);
+    let runner = (!args.delivery.no_jobs).then(|| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.run_jobs(async move {
+                let _ = stopped.changed().await;
+            })
+            .await
+        })
+    });
     let router = tawasul_http::router(app.clone());
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    tracing::info!("in-flight requests finished; committing queued writes");
+    tracing::info!("in-flight requests finished; finishing jobs and committing queued writes");
+    let _ = stop_jobs.send(true);
+    if let Some(runner) = runner {
+        let _ = runner.await;
+    }
     app.store.close().await;
     Ok(())
 }

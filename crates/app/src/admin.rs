@@ -1,0 +1,342 @@
+//! Administration of the workflow: entity policies (calendar, ladder), SLA targets, areas,
+//! routing rules and OLAs. Each change is validated, audited, and takes effect on this node
+//! at once (on the others within the configuration snapshot's lifetime).
+
+use crate::authz::{Permission, StaffUser};
+use crate::{App, AppError, AppResult};
+use serde::{Deserialize, Serialize};
+use tawasul_domain::calendar::{BusinessCalendar, CalendarSpec};
+use tawasul_domain::sla::EscalationLadder;
+use tawasul_domain::text::normalise_for_search;
+use tawasul_domain::vocab::{Language, Priority};
+use tawasul_domain::Invalid;
+use tawasul_store::{AreaInsert, AuditInsert, EntityRow, OlaRow, PolicyRow, RuleInsert, SlaTargetRow};
+use utoipa::ToSchema;
+
+/// Targets longer than a working year are typing mistakes.
+const MAX_TARGET_MINUTES: i64 = 250 * 24 * 60;
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRequest {
+    pub calendar: CalendarSpec,
+    /// Defaults to 75 % → assignee, 100 % → supervisor, 150 % → director and satisfaction unit.
+    #[serde(default)]
+    pub escalation: Option<EscalationLadder>,
+    /// Business days without a public update after which the reporter may say the report
+    /// was ignored (1–60, default 5).
+    #[serde(default)]
+    pub ignored_after_days: Option<i64>,
+    /// Department code of the beneficiary-satisfaction unit.
+    #[serde(default)]
+    pub satisfaction_department: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTargetRequest {
+    pub entity: String,
+    /// Omit for the entity's default for this priority.
+    #[serde(default)]
+    pub service: Option<String>,
+    pub priority: Priority,
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleRequest {
+    pub entity: String,
+    pub department: String,
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub language: Option<Language>,
+    /// Lower runs first.
+    #[serde(default)]
+    pub position: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OlaRequest {
+    pub from_entity: String,
+    pub to_entity: String,
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Business minutes of the receiver to accept or return the case.
+    pub accept_minutes: i64,
+    /// Business minutes of the receiver to resolve it.
+    pub resolve_minutes: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Saved {
+    /// How many rows the change wrote (areas imported, for an area import).
+    pub count: usize,
+}
+
+fn minutes(value: i64, field: &str) -> AppResult<i64> {
+    if (1..=MAX_TARGET_MINUTES).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            field,
+            format!("between 1 and {MAX_TARGET_MINUTES} business minutes"),
+        )
+        .into())
+    }
+}
+
+impl App {
+    async fn managed_entity(&self, user: &StaffUser, code: &str, field: &str) -> AppResult<EntityRow> {
+        let entity = self
+            .store
+            .entity_by_code(code)
+            .await?
+            .ok_or_else(|| Invalid::new("unknown_entity", field, format!("no entity {code:?}")))?;
+        user.require(Permission::ManageCatalogue, Some(entity.id))?;
+        Ok(entity)
+    }
+
+    async fn service_id(&self, code: Option<&str>, entity_id: Option<i64>) -> AppResult<Option<i64>> {
+        let Some(code) = code else { return Ok(None) };
+        let service = self
+            .store
+            .service_by_code(code)
+            .await?
+            .filter(|s| entity_id.is_none_or(|e| e == s.entity_id))
+            .ok_or_else(|| Invalid::new("unknown_service", "service", format!("no service {code:?} here")))?;
+        Ok(Some(service.id))
+    }
+
+    /// Records an administrative change (by `user`, or by the operator at the command line)
+    /// and makes this node read the configuration again.
+    async fn audited(
+        &self,
+        user: Option<&StaffUser>,
+        action: &str,
+        target: String,
+        details: serde_json::Value,
+    ) -> AppResult<()> {
+        self.store
+            .audit(AuditInsert {
+                at: self.now_micros(),
+                staff_id: user.map(|u| u.id),
+                action: action.into(),
+                target,
+                details: details.to_string(),
+            })
+            .await?;
+        self.workflow_changed().await;
+        Ok(())
+    }
+
+    pub async fn set_policy(&self, user: &StaffUser, entity: &str, request: PolicyRequest) -> AppResult<Saved> {
+        let entity = self.managed_entity(user, entity, "entity").await?;
+        BusinessCalendar::from_spec(&request.calendar).map_err(|e| e.within("calendar"))?;
+        let ladder = request.escalation.clone().unwrap_or_default();
+        ladder.validate().map_err(|e| e.within("escalation"))?;
+        let days = request
+            .ignored_after_days
+            .unwrap_or(crate::workflow::DEFAULT_IGNORED_AFTER_DAYS);
+        if !(1..=60).contains(&days) {
+            return Err(Invalid::new("out_of_range", "ignored_after_days", "between 1 and 60 business days").into());
+        }
+        let satisfaction = match &request.satisfaction_department {
+            None => None,
+            Some(code) => Some(
+                self.store
+                    .department_by_code(entity.id, code)
+                    .await?
+                    .ok_or_else(|| {
+                        Invalid::new(
+                            "unknown_department",
+                            "satisfaction_department",
+                            format!("no department {code:?}"),
+                        )
+                    })?
+                    .id,
+            ),
+        };
+        let calendar = serde_json::to_string(&request.calendar).map_err(anyhow::Error::from)?;
+        self.store
+            .upsert_policy(PolicyRow {
+                entity_id: entity.id,
+                calendar,
+                escalation: serde_json::to_string(&ladder).map_err(anyhow::Error::from)?,
+                ignored_after_days: days,
+                satisfaction_department_id: satisfaction,
+                updated_at: self.now_micros(),
+            })
+            .await?;
+        let details = serde_json::to_value(&request).unwrap_or_default();
+        self.audited(Some(user), "set_policy", format!("entity:{}", entity.code), details)
+            .await?;
+        Ok(Saved { count: 1 })
+    }
+
+    /// The policy in force for an entity (the default where it has set none).
+    pub async fn policy_of(&self, user: &StaffUser, entity: &str) -> AppResult<PolicyRequest> {
+        let entity = self.managed_entity(user, entity, "entity").await?;
+        let config = self.workflow().await?;
+        let policy = config.policy(entity.id);
+        Ok(PolicyRequest {
+            calendar: policy.calendar.spec().clone(),
+            escalation: Some(policy.ladder.clone()),
+            ignored_after_days: Some(policy.ignored_after_days),
+            satisfaction_department: config.department_code(policy.satisfaction_department_id),
+        })
+    }
+
+    pub async fn set_sla_target(&self, user: &StaffUser, request: SlaTargetRequest) -> AppResult<Saved> {
+        let entity = self.managed_entity(user, &request.entity, "entity").await?;
+        let service_id = self.service_id(request.service.as_deref(), None).await?;
+        let first = minutes(request.first_response_minutes, "first_response_minutes")?;
+        let resolution = minutes(request.resolution_minutes, "resolution_minutes")?;
+        if resolution < first {
+            return Err(Invalid::new(
+                "out_of_range",
+                "resolution_minutes",
+                "resolution cannot come before the first response",
+            )
+            .into());
+        }
+        self.store
+            .upsert_sla_target(SlaTargetRow {
+                entity_id: entity.id,
+                service_id,
+                priority: request.priority.as_str().into(),
+                first_response_minutes: first,
+                resolution_minutes: resolution,
+            })
+            .await?;
+        let details = serde_json::json!({
+            "service": request.service, "priority": request.priority,
+            "first_response_minutes": first, "resolution_minutes": resolution,
+        });
+        self.audited(Some(user), "set_sla_target", format!("entity:{}", entity.code), details)
+            .await?;
+        Ok(Saved { count: 1 })
+    }
+
+    /// Replaces the areas an entity serves with those in a GeoJSON document.
+    pub async fn import_areas(&self, user: &StaffUser, entity: &str, geojson: &str) -> AppResult<Saved> {
+        let entity = self.managed_entity(user, entity, "entity").await?;
+        self.replace_areas(Some(user), &entity, geojson).await
+    }
+
+    /// The same, by the operator at the command line (`tawasul area import`).
+    pub async fn import_areas_as_operator(&self, entity: &str, geojson: &str) -> AppResult<Saved> {
+        let entity = self
+            .store
+            .entity_by_code(entity)
+            .await?
+            .ok_or_else(|| Invalid::new("unknown_entity", "entity", format!("no entity {entity:?}")))?;
+        self.replace_areas(None, &entity, geojson).await
+    }
+
+    async fn replace_areas(&self, user: Option<&StaffUser>, entity: &EntityRow, geojson: &str) -> AppResult<Saved> {
+        let shapes = tawasul_routing::parse_areas(geojson).map_err(|e| {
+            AppError::Invalid(Invalid {
+                code: e.code(),
+                field: e.field().to_owned(),
+                message: e.to_string(),
+            })
+        })?;
+        let areas = shapes
+            .iter()
+            .map(|s| AreaInsert {
+                name: s.name.clone(),
+                geometry: tawasul_routing::geometry_json(&s.geometry),
+            })
+            .collect();
+        let count = self.store.replace_areas(entity.id, areas, self.now_micros()).await?;
+        self.audited(
+            user,
+            "import_areas",
+            format!("entity:{}", entity.code),
+            serde_json::json!({ "areas": count }),
+        )
+        .await?;
+        Ok(Saved { count })
+    }
+
+    pub async fn add_rule(&self, user: &StaffUser, request: RuleRequest) -> AppResult<Saved> {
+        let entity = self.managed_entity(user, &request.entity, "entity").await?;
+        let department = self
+            .store
+            .department_by_code(entity.id, &request.department)
+            .await?
+            .ok_or_else(|| Invalid::new("unknown_department", "department", "no such department in the entity"))?;
+        if let Some(code) = &request.service {
+            self.service_id(Some(code), None).await?;
+        }
+        if request.keywords.len() > 50 {
+            return Err(Invalid::new("too_many", "keywords", "at most 50 keywords").into());
+        }
+        let mut keywords = Vec::with_capacity(request.keywords.len());
+        for (i, k) in request.keywords.iter().enumerate() {
+            let folded = normalise_for_search(k);
+            if folded.is_empty() || k.chars().count() > 100 {
+                return Err(
+                    Invalid::new("invalid_keyword", format!("keywords[{i}]"), "1–100 letters or digits").into(),
+                );
+            }
+            keywords.push(folded);
+        }
+        if request.service.is_none() && keywords.is_empty() && request.language.is_none() {
+            return Err(Invalid::new("required", "service", "a rule needs a service, keywords or a language").into());
+        }
+        self.store
+            .insert_rule(RuleInsert {
+                entity_id: entity.id,
+                department_id: department.id,
+                service_code: request.service.clone(),
+                keywords: serde_json::to_string(&keywords).map_err(anyhow::Error::from)?,
+                language: request.language.map(|l| l.as_str().to_owned()),
+                position: request.position,
+            })
+            .await?;
+        let details =
+            serde_json::json!({ "department": department.code, "service": request.service, "keywords": keywords });
+        self.audited(
+            Some(user),
+            "add_routing_rule",
+            format!("entity:{}", entity.code),
+            details,
+        )
+        .await?;
+        Ok(Saved { count: 1 })
+    }
+
+    pub async fn set_ola(&self, user: &StaffUser, request: OlaRequest) -> AppResult<Saved> {
+        let from = self.managed_entity(user, &request.from_entity, "from_entity").await?;
+        let to = self
+            .store
+            .entity_by_code(&request.to_entity)
+            .await?
+            .filter(|e| e.id != from.id)
+            .ok_or_else(|| Invalid::new("unknown_entity", "to_entity", "name another existing entity"))?;
+        let service_id = self.service_id(request.service.as_deref(), None).await?;
+        let accept = minutes(request.accept_minutes, "accept_minutes")?;
+        let resolve = minutes(request.resolve_minutes, "resolve_minutes")?;
+        self.store
+            .upsert_ola(OlaRow {
+                from_entity_id: from.id,
+                to_entity_id: to.id,
+                service_id,
+                accept_minutes: accept,
+                resolve_minutes: resolve,
+            })
+            .await?;
+        let details = serde_json::json!({ "to": to.code, "service": request.service, "accept_minutes": accept, "resolve_minutes": resolve });
+        self.audited(Some(user), "set_ola", format!("entity:{}", from.code), details)
+            .await?;
+        Ok(Saved { count: 1 })
+    }
+}

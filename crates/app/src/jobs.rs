@@ -1,0 +1,261 @@
+//! The job runner: background work taken from the `jobs` table under a lease. Any number
+//! of nodes run it side by side on PostgreSQL; a job whose node died is taken again once
+//! its lease has run out. Notification delivery, the SLA sweep and housekeeping run here.
+
+use crate::{App, AppResult};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use tawasul_notify::{backoff, DeliveryError, Outbound, Rendered, Transport, MAX_ATTEMPTS};
+use tawasul_store::{JobInsert, JobOutcome, JobRow};
+
+/// How often the periodic jobs run.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// Finished jobs and idempotency keys are kept this long.
+const KEEP_FOR: Duration = Duration::from_secs(24 * 3600);
+/// Jobs one node claims at once; deliveries among them run concurrently.
+const CLAIM_BATCH: i64 = 64;
+/// How long an idle runner waits before looking again.
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// Counts of finished jobs by kind and outcome, for `/metrics`.
+#[derive(Default)]
+pub struct JobStats {
+    finished: Mutex<BTreeMap<(String, &'static str), u64>>,
+}
+
+impl JobStats {
+    fn count(&self, kind: &str, outcome: &'static str) {
+        if let Ok(mut map) = self.finished.lock() {
+            *map.entry((kind.to_owned(), outcome)).or_default() += 1;
+        }
+    }
+
+    pub fn snapshot(&self) -> Vec<(String, &'static str, u64)> {
+        self.finished
+            .lock()
+            .map(|m| m.iter().map(|((k, o), n)| (k.clone(), *o, *n)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The delivery adapters this node has, by channel.
+#[derive(Default)]
+pub struct Transports {
+    pub email: Option<Box<dyn Transport>>,
+    pub sms: Option<Box<dyn Transport>>,
+    pub webhook: Option<Box<dyn Transport>>,
+    pub sms_quiet_hours: Option<tawasul_notify::QuietHours>,
+}
+
+impl App {
+    /// Makes sure the periodic jobs exist (their keys make this idempotent across nodes).
+    pub async fn schedule_periodic_jobs(&self) -> AppResult<()> {
+        let now = self.now_micros();
+        for kind in ["sla_sweep", "purge"] {
+            self.store
+                .enqueue_job(JobInsert {
+                    kind: kind.into(),
+                    key: kind.into(),
+                    payload: "{}".into(),
+                    run_at: now,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Claims the jobs due now and runs them; returns how many it ran.
+    pub async fn run_due_jobs(&self) -> AppResult<usize> {
+        let now = self.now_micros();
+        let lease_until = now + micros(self.settings.job_lease);
+        let jobs = self
+            .store
+            .claim_jobs(&self.settings.node, now, lease_until, CLAIM_BATCH)
+            .await?;
+        let count = jobs.len();
+        let runs = jobs.into_iter().map(|job| async move {
+            let outcome = self.run_job(&job).await;
+            let label = match &outcome {
+                JobOutcome::Done | JobOutcome::Again { .. } => "done",
+                JobOutcome::Retry { .. } => "retry",
+                JobOutcome::Dead { .. } => "dead",
+            };
+            self.jobs.count(&job.kind, label);
+            let finished = self
+                .store
+                .finish_job(job.id, &self.settings.node, self.now_micros(), outcome)
+                .await;
+            if let Err(e) = finished {
+                tracing::warn!(job = job.id, error = %e, "could not record the end of a job; its lease will expire");
+            }
+        });
+        futures::future::join_all(runs).await;
+        Ok(count)
+    }
+
+    /// Runs jobs until none is due: for tests on a settable clock, and for `bench`.
+    pub async fn run_jobs_until_idle(&self) -> AppResult<usize> {
+        let mut total = 0;
+        loop {
+            let ran = self.run_due_jobs().await?;
+            if ran == 0 {
+                return Ok(total);
+            }
+            total += ran;
+        }
+    }
+
+    /// The runner loop of `tawasul serve`, until `stop` resolves.
+    pub async fn run_jobs(&self, stop: impl std::future::Future<Output = ()>) {
+        if let Err(e) = self.schedule_periodic_jobs().await {
+            tracing::error!(error = %e, "could not schedule the periodic jobs");
+        }
+        tokio::pin!(stop);
+        loop {
+            let pause = match self.run_due_jobs().await {
+                Ok(n) if n as i64 == CLAIM_BATCH => Duration::ZERO,
+                Ok(_) => IDLE_POLL,
+                Err(e) => {
+                    tracing::warn!(error = %e, "job runner could not claim work");
+                    Duration::from_secs(2)
+                }
+            };
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    async fn run_job(&self, job: &JobRow) -> JobOutcome {
+        let now = self.now_micros();
+        let result = match job.kind.as_str() {
+            "deliver" => return self.deliver(job).await,
+            "sla_sweep" => self.sla_sweep().await.map(|report| {
+                if report.steps > 0 {
+                    tracing::info!(due = report.due, steps = report.steps, "SLA sweep escalated cases");
+                }
+                let next = if report.more { now } else { now + micros(SWEEP_EVERY) };
+                JobOutcome::Again { run_at: next }
+            }),
+            "purge" => self
+                .store
+                .purge(now - micros(KEEP_FOR))
+                .await
+                .map_err(Into::into)
+                .map(|_| JobOutcome::Again {
+                    run_at: now + micros(PURGE_EVERY),
+                }),
+            other => {
+                return JobOutcome::Dead {
+                    error: format!("unknown job kind {other:?}"),
+                }
+            }
+        };
+        result.unwrap_or_else(|e| self.retry_or_dead(job, e.to_string()))
+    }
+
+    fn retry_or_dead(&self, job: &JobRow, error: String) -> JobOutcome {
+        let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+        if attempts >= MAX_ATTEMPTS {
+            JobOutcome::Dead { error }
+        } else {
+            JobOutcome::Retry {
+                run_at: self.now_micros() + micros(backoff(attempts)),
+                error,
+            }
+        }
+    }
+
+    /// Delivers one outbox notification. The notification's id is its idempotency key
+    /// (Message-ID, Idempotency-Key header), so a delivery repeated after a node died
+    /// between sending and recording is recognised by the receiver.
+    async fn deliver(&self, job: &JobRow) -> JobOutcome {
+        let id = serde_json::from_str::<serde_json::Value>(&job.payload)
+            .ok()
+            .and_then(|p| p["outbox_id"].as_i64());
+        let Some(id) = id else {
+            return JobOutcome::Dead {
+                error: "delivery job without an outbox id".into(),
+            };
+        };
+        let row = match self.store.outbox_delivery(id).await {
+            Ok(Some(row)) => row,
+            Ok(None) => {
+                return JobOutcome::Dead {
+                    error: format!("notification {id} is gone"),
+                }
+            }
+            Err(e) => return self.retry_or_dead(job, e.to_string()),
+        };
+        if row.status == "sent" {
+            return JobOutcome::Done;
+        }
+        let transports = &self.transports;
+        let transport = match row.channel.as_str() {
+            "email" => transports.email.as_deref(),
+            "sms" => transports.sms.as_deref(),
+            "webhook" => transports.webhook.as_deref(),
+            _ => None,
+        };
+        let Some(transport) = transport else {
+            let _ = self
+                .store
+                .mark_outbox(id, "undeliverable", None, Some("no transport configured".into()))
+                .await;
+            return JobOutcome::Done;
+        };
+        if row.channel == "sms" {
+            if let Some(until) = transports
+                .sms_quiet_hours
+                .as_ref()
+                .and_then(|q| q.defer_until(self.now()))
+            {
+                return JobOutcome::Again {
+                    run_at: tawasul_domain::micros(until),
+                };
+            }
+        }
+        let payload = serde_json::from_str(&row.payload).unwrap_or_default();
+        let rendered: Rendered = match self.templates.render(&row.template, &row.language, &payload) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = self.store.mark_outbox(id, "failed", None, Some(e.to_string())).await;
+                return JobOutcome::Dead { error: e.to_string() };
+            }
+        };
+        let message = Outbound {
+            id,
+            channel: row.channel.clone(),
+            recipient: row.recipient.clone(),
+            template: row.template.clone(),
+            rendered,
+        };
+        let outcome = match transport.deliver(&message).await {
+            Ok(()) => {
+                let sent = self.store.mark_outbox(id, "sent", Some(self.now_micros()), None).await;
+                match sent {
+                    Ok(()) => JobOutcome::Done,
+                    Err(e) => self.retry_or_dead(job, e.to_string()),
+                }
+            }
+            Err(DeliveryError::Permanent(e)) => JobOutcome::Dead { error: e },
+            Err(DeliveryError::Transient(e)) => self.retry_or_dead(job, e),
+        };
+        let status = match &outcome {
+            JobOutcome::Dead { error } => Some(("failed", error.clone())),
+            JobOutcome::Retry { error, .. } => Some(("retrying", error.clone())),
+            _ => None,
+        };
+        if let Some((status, error)) = status {
+            let _ = self.store.mark_outbox(id, status, None, Some(error)).await;
+        }
+        outcome
+    }
+}
