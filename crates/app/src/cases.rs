@@ -111,13 +111,13 @@ fn same_digest(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-enum Access {
+pub(crate) enum Access {
     Staff(StaffUser),
     Reporter,
 }
 
 impl App {
-    async fn case_row(&self, reference: &str) -> AppResult<CaseRow> {
+    pub(crate) async fn case_row(&self, reference: &str) -> AppResult<CaseRow> {
         self.store
             .case_by_reference(reference)
             .await?
@@ -126,7 +126,7 @@ impl App {
 
     /// Who may see this case: staff by role and entity, the reporter by token or verified
     /// contact. To anyone else a case that exists looks like one that does not.
-    fn access(&self, caller: &Caller, case: &CaseRow) -> AppResult<Access> {
+    pub(crate) fn access(&self, caller: &Caller, case: &CaseRow) -> AppResult<Access> {
         match caller {
             Caller::Anonymous => Err(AppError::Unauthenticated),
             Caller::Staff(user) => {

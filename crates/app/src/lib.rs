@@ -8,6 +8,7 @@ pub mod cases;
 pub mod demo;
 pub mod error;
 pub mod intake;
+pub mod survey;
 pub mod views;
 
 use chrono::{DateTime, Utc};

@@ -27,7 +27,7 @@ fn body_limit(route: &str) -> usize {
     if route == UPLOAD_ROUTE {
         tawasul_domain::attachment::MAX_ATTACHMENT_BYTES
     } else {
-        JSON_BODY_LIMIT
+        tawasul_web::body_limit(route).unwrap_or(JSON_BODY_LIMIT)
     }
 }
 
@@ -76,6 +76,7 @@ pub fn router(app: App) -> Router {
     };
     api_router
         .route("/api/openapi.json", axum::routing::get(ops::openapi_json))
+        .merge(tawasul_web::router(state.app.clone()))
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(axum::middleware::from_fn(extract::refuse_declared_oversize))
