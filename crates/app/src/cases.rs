@@ -150,7 +150,7 @@ pub(crate) fn reporter_channel<'a>(
         .or(phone.map(|p| ("sms", p)))
 }
 
-enum Access {
+pub(crate) enum Access {
     Staff(StaffUser),
     /// Staff of an entity that handed the case to another: they follow it, read-only.
     Follower(StaffUser),
@@ -175,7 +175,7 @@ impl App {
 
     /// Who may see this case: staff by role and entity, the reporter by token or verified
     /// contact. To anyone else a case that exists looks like one that does not.
-    fn access(&self, caller: &Caller, case: &CaseRow) -> AppResult<Access> {
+    pub(crate) fn access(&self, caller: &Caller, case: &CaseRow) -> AppResult<Access> {
         match caller {
             Caller::Anonymous => Err(AppError::Unauthenticated),
             Caller::Staff(user) => {

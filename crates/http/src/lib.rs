@@ -31,7 +31,7 @@ fn body_limit(route: &str) -> usize {
     match route {
         UPLOAD_ROUTE => tawasul_domain::attachment::MAX_ATTACHMENT_BYTES,
         AREAS_ROUTE => AREAS_LIMIT,
-        _ => JSON_BODY_LIMIT,
+        _ => tawasul_web::body_limit(route).unwrap_or(JSON_BODY_LIMIT),
     }
 }
 
@@ -81,6 +81,7 @@ pub fn router(app: App) -> Router {
     };
     api_router
         .route("/api/openapi.json", axum::routing::get(ops::openapi_json))
+        .merge(tawasul_web::router(state.app.clone()))
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(axum::middleware::from_fn(extract::refuse_declared_oversize))

@@ -472,6 +472,18 @@ impl Store {
     ) -> StoreResult<()> {
         write_op!(self, mark_outbox, (id, status.to_owned(), delivered_at, error))
     }
+
+    // web: the closure survey.
+
+    /// Records a case's survey with its timeline entry; a second one for the case is a
+    /// `Duplicate`.
+    pub async fn insert_survey(&self, s: SurveyInsert) -> StoreResult<i64> {
+        write_op!(self, insert_survey, s).map_err(|e| e.unique_as("a survey of this case"))
+    }
+
+    pub async fn survey(&self, case_id: i64) -> StoreResult<Option<SurveyRow>> {
+        read_op!(self, survey, case_id)
+    }
 }
 pub use sqlx::Error as SqlxError;
 

@@ -761,4 +761,24 @@ for_both_backends! {
         .execute(&mut *c).await?;
         Ok(())
     }
+
+    // web: the closure survey.
+
+    pub async fn insert_survey(c: &mut Conn, s: SurveyInsert) -> StoreResult<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO case_surveys (case_id, quality, speed, agent, comment, low, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(s.case_id).bind(s.quality).bind(s.speed).bind(s.agent).bind(&s.comment).bind(s.low).bind(s.created_at)
+        .fetch_one(&mut *c).await?;
+        insert_event(c, &s.event).await?;
+        Ok(id)
+    }
+
+    pub async fn survey(c: &mut Conn, case_id: i64) -> StoreResult<Option<SurveyRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, case_id, quality, speed, agent, comment, low, created_at FROM case_surveys WHERE case_id = $1",
+        )
+        .bind(case_id).fetch_optional(&mut *c).await?)
+    }
 }

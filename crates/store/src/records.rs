@@ -569,3 +569,31 @@ pub struct OutboxDelivery {
     pub delivered_at: Option<i64>,
     pub last_error: Option<String>,
 }
+
+// web: the closure survey.
+
+#[derive(Debug, Clone)]
+pub struct SurveyInsert {
+    pub case_id: i64,
+    pub quality: i64,
+    pub speed: i64,
+    pub agent: i64,
+    pub comment: Option<String>,
+    /// Any rating of 2 or less: the satisfaction unit looks at these.
+    pub low: bool,
+    pub created_at: i64,
+    /// The timeline entry written with it.
+    pub event: EventInsert,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SurveyRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub quality: i64,
+    pub speed: i64,
+    pub agent: i64,
+    pub comment: Option<String>,
+    pub low: bool,
+    pub created_at: i64,
+}

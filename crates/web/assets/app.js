@@ -1,0 +1,105 @@
+// Tawasul pages work without this file; it only improves them: a map to pick the place,
+// "use my location", previews of chosen photos. No inline code anywhere (strict CSP).
+(function () {
+  "use strict";
+
+  function mapPicker(el) {
+    if (!window.L || !el.dataset.tiles) return;
+    var lat = document.getElementById(el.dataset.latInput);
+    var lon = document.getElementById(el.dataset.lonInput);
+    el.hidden = false;
+    el.setAttribute("role", "application");
+    el.setAttribute("aria-label", el.dataset.mapLabel || "");
+    var start = [parseFloat(lat.value), parseFloat(lon.value)];
+    var has = isFinite(start[0]) && isFinite(start[1]);
+    var map = L.map(el).setView(has ? start : [26.2235, 50.5876], has ? 16 : 11);
+    var failures = 0;
+    var tiles = L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" });
+    tiles.on("tileerror", function () {
+      failures += 1;
+      if (failures === 4) {
+        var note = document.createElement("p");
+        note.className = "hint";
+        note.setAttribute("role", "status");
+        note.textContent = el.dataset.tilesFailed || "";
+        el.parentNode.insertBefore(note, el.nextSibling);
+      }
+    });
+    tiles.addTo(map);
+    var marker = null;
+    function place(latlng, pan) {
+      if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng, { draggable: true }).addTo(map);
+      marker.off("dragend").on("dragend", function () { place(marker.getLatLng(), false); });
+      lat.value = latlng.lat.toFixed(6);
+      lon.value = latlng.lng.toFixed(6);
+      if (pan) map.setView(latlng, Math.max(map.getZoom(), 16));
+    }
+    if (has) place(L.latLng(start[0], start[1]), false);
+    map.on("click", function (e) { place(e.latlng, false); });
+    [lat, lon].forEach(function (input) {
+      input.addEventListener("change", function () {
+        var a = parseFloat(lat.value), b = parseFloat(lon.value);
+        if (isFinite(a) && isFinite(b)) place(L.latLng(a, b), true);
+      });
+    });
+    if (navigator.geolocation) {
+      var tools = document.createElement("p");
+      tools.className = "map-tools";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = el.dataset.locateLabel || "";
+      button.addEventListener("click", function () {
+        navigator.geolocation.getCurrentPosition(function (p) {
+          place(L.latLng(p.coords.latitude, p.coords.longitude), true);
+        });
+      });
+      tools.appendChild(button);
+      el.parentNode.insertBefore(tools, el);
+    }
+  }
+
+  function mapView(el) {
+    var tiles = document.querySelector("[data-tiles]");
+    var url = el.dataset.tiles || (tiles && tiles.dataset.tiles);
+    if (!window.L || !url) return;
+    el.hidden = false;
+    el.setAttribute("role", "img");
+    el.setAttribute("aria-label", el.dataset.mapLabel || "");
+    var at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
+    var map = L.map(el).setView(at, 16);
+    L.tileLayer(url, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
+    L.marker(at).addTo(map);
+  }
+
+  function previews(input) {
+    var list = input.parentNode.querySelector(".previews");
+    if (!list) return;
+    input.addEventListener("change", function () {
+      list.textContent = "";
+      var max = parseInt(input.dataset.max || "5", 10);
+      Array.prototype.slice.call(input.files, 0, max).forEach(function (file) {
+        var item = document.createElement("li");
+        if (file.type.indexOf("image/") === 0 && window.URL) {
+          var img = document.createElement("img");
+          img.alt = file.name;
+          img.src = URL.createObjectURL(file);
+          img.addEventListener("load", function () { URL.revokeObjectURL(img.src); });
+          item.appendChild(img);
+        } else {
+          item.textContent = file.name;
+        }
+        list.appendChild(item);
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.L && L.Icon && L.Icon.Default) L.Icon.Default.imagePath = "/assets/vendor/leaflet/images/";
+    document.querySelectorAll(".map-picker").forEach(mapPicker);
+    document.querySelectorAll(".map-view").forEach(mapView);
+    document.querySelectorAll("input[type=file][data-max]").forEach(previews);
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  });
+})();

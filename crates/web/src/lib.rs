@@ -1,0 +1,111 @@
+//! Tawasul's server-rendered pages: the resident portal at `/` and the staff console at
+//! `/staff`. Arabic first (right to left), every word from a Fluent file, every form working
+//! without JavaScript, and every page under a strict Content-Security-Policy.
+
+mod assets;
+mod context;
+mod dates;
+pub mod error;
+mod forms;
+mod i18n;
+mod pages;
+mod resident;
+mod search;
+mod staff;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+use tawasul_app::App;
+
+pub use context::{CSRF_FIELD, LANG_COOKIE, RESIDENT_COOKIE};
+
+/// A resident's report form carries up to five photos of up to 10 MiB each.
+pub const MAX_PHOTOS: usize = 5;
+const UPLOAD_LIMIT: usize = MAX_PHOTOS * tawasul_domain::attachment::MAX_ATTACHMENT_BYTES + 1024 * 1024;
+const REPORT_ROUTE: &str = "/report/{service}";
+const PHOTOS_ROUTE: &str = "/track/{reference}/photos";
+
+/// The most a request to one of these pages' routes may send, for the HTTP edge's early
+/// Content-Length check; `None` for routes that are not upload forms.
+pub fn body_limit(route: &str) -> Option<usize> {
+    [REPORT_ROUTE, PHOTOS_ROUTE].contains(&route).then_some(UPLOAD_LIMIT)
+}
+
+/// Settings of the pages, read once at start.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Map tiles, `{z}/{x}/{y}` style (`TAWASUL_TILE_URL`); empty turns the map off.
+    pub tile_url: String,
+}
+
+impl WebSettings {
+    pub fn from_env() -> Self {
+        Self {
+            tile_url: std::env::var("TAWASUL_TILE_URL")
+                .unwrap_or_else(|_| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
+        }
+    }
+
+    /// `https://host[:port]` of the tile URL, for the CSP's img-src.
+    fn tile_origin(&self) -> Option<String> {
+        let (scheme, rest) = self.tile_url.split_once("://")?;
+        let host = rest.split('/').next()?;
+        (!host.is_empty() && !host.contains(['{', ' ', ';', '\''])).then(|| format!("{scheme}://{host}"))
+    }
+}
+
+#[derive(Clone)]
+pub struct WebState {
+    pub app: App,
+    catalog: Arc<i18n::Catalog>,
+    languages: Arc<Vec<(String, String)>>,
+    settings: Arc<WebSettings>,
+    csp: Arc<String>,
+}
+
+/// The pages, for the HTTP edge to merge into its router (whatever its state type).
+pub fn router<S: Clone + Send + Sync + 'static>(app: App) -> Router<S> {
+    router_with(app, WebSettings::from_env())
+}
+
+pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSettings) -> Router<S> {
+    // The message files are compiled in and checked by the tests; failing here is a build bug.
+    let catalog = Arc::new(i18n::Catalog::load().expect("embedded message files parse"));
+    let state = WebState {
+        app,
+        languages: Arc::new(catalog.languages()),
+        catalog,
+        csp: Arc::new(context::content_security_policy(settings.tile_origin().as_deref())),
+        settings: Arc::new(settings),
+    };
+    let uploads = DefaultBodyLimit::max(UPLOAD_LIMIT);
+    Router::new()
+        .route("/", get(resident::home))
+        .route(
+            REPORT_ROUTE,
+            get(resident::report_form).post(resident::report_submit).layer(uploads),
+        )
+        .route("/submitted/{reference}", get(resident::submitted))
+        .route("/track", get(resident::track_start))
+        .route("/track/code", post(resident::track_code))
+        .route("/track/verify", post(resident::track_verify))
+        .route("/track/{reference}", get(resident::track_case))
+        .route("/track/{reference}/comment", post(resident::track_comment))
+        .route(PHOTOS_ROUTE, post(resident::track_photos).layer(uploads))
+        .route("/track/{reference}/survey", post(resident::track_survey))
+        .route("/track/{reference}/attachments/{id}", get(resident::track_attachment))
+        .route("/my", get(resident::my_cases))
+        .route("/my/logout", post(resident::my_logout))
+        .route("/staff", get(staff::home))
+        .route("/staff/login", post(staff::login))
+        .route("/staff/logout", post(staff::logout))
+        .route("/staff/cases/{reference}", get(staff::case))
+        .route("/staff/cases/{reference}/comment", post(staff::comment))
+        .route("/staff/cases/{reference}/transition", post(staff::transition))
+        .route("/staff/cases/{reference}/attachments/{id}", get(staff::attachment))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
+        .route("/assets/{*path}", get(assets::serve))
+        .with_state(state)
+}

@@ -1,0 +1,501 @@
+//! The staff console: sign-in, queues with filters, and the case page with its actions.
+
+use crate::context::{cookie, Ctx};
+use crate::error::{WebError, WebResult};
+use crate::forms;
+use crate::pages::{render, FieldErrors};
+use crate::resident::attachment_response;
+use crate::WebState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::Form;
+use serde::Deserialize;
+use tawasul_app::auth::{Caller, Credentials};
+use tawasul_app::authz::{Permission, StaffUser};
+use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest, Visibility};
+use tawasul_app::survey::SurveyView;
+use tawasul_app::views::{CaseSummary, CaseView};
+use tawasul_app::AppError;
+use tawasul_domain::lifecycle::Action;
+use tawasul_domain::vocab::{Channel, Status};
+
+/// The cookie the API's login sets too, so one sign-in serves both.
+const SESSION_COOKIE: &str = "tawasul_session";
+const SESSION_SECS: i64 = 12 * 3600;
+const PAGE_SIZE: i64 = 25;
+
+async fn signed_in(state: &WebState, headers: &HeaderMap) -> WebResult<Option<StaffUser>> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    match state.app.authenticate(Some(token)).await? {
+        Caller::Staff(user) => Ok(Some(user)),
+        _ => Ok(None),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_login.html")]
+pub struct LoginPage {
+    ctx: Ctx,
+    username: String,
+    failed: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    queue: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+impl QueueQuery {
+    /// This query as a link, with `cursor` replaced.
+    fn href(&self, queue: &str, cursor: &str) -> String {
+        let pairs = [
+            ("queue", queue),
+            ("q", &self.q),
+            ("status", &self.status),
+            ("service", &self.service),
+            ("channel", &self.channel),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("cursor", cursor),
+        ];
+        let kept: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        format!("/staff?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
+    }
+}
+
+/// A queue tab. The workflow engine's queues (transferred, followed, escalated) are more
+/// entries of `queue_tabs`.
+pub struct Tab {
+    pub key: &'static str,
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct Option2 {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff_queue.html")]
+pub struct QueuePage {
+    ctx: Ctx,
+    user: StaffUser,
+    tabs: Vec<Tab>,
+    query: QueueQuery,
+    statuses: Vec<Option2>,
+    services: Vec<Option2>,
+    channels: Vec<Option2>,
+    cases: Vec<CaseSummary>,
+    next: Option<String>,
+    first: Option<String>,
+    error: Option<String>,
+}
+
+fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
+    values
+        .map(|(value, label)| Option2 {
+            selected: value == selected,
+            value,
+            label,
+        })
+        .collect()
+}
+
+fn queue_tabs(ctx: &Ctx, user: &StaffUser, query: &QueueQuery, current: &str) -> Vec<Tab> {
+    let mut keys = vec!["mine"];
+    if user.department_id.is_some() {
+        keys.push("department");
+    }
+    keys.push("all");
+    keys.into_iter()
+        .map(|key| Tab {
+            key,
+            label: ctx.t(&format!("queue-{key}")),
+            href: query.href(key, ""),
+            current: key == current,
+        })
+        .collect()
+}
+
+pub async fn home(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(query): Query<QueueQuery>,
+) -> WebResult {
+    let Some(user) = signed_in(&state, &headers).await? else {
+        return render(&LoginPage {
+            ctx,
+            username: String::new(),
+            failed: false,
+        });
+    };
+    let queue = match query.queue.as_str() {
+        "department" if user.department_id.is_some() => "department",
+        "all" => "all",
+        _ => "mine",
+    };
+    let department = match (queue, user.department_id) {
+        ("department", Some(id)) => {
+            let departments = state.app.store.departments().await.map_err(AppError::from)?;
+            departments.into_iter().find(|d| d.id == id).map(|d| d.code)
+        }
+        _ => None,
+    };
+    let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let case_query = CaseQuery {
+        q: blank(&query.q),
+        status: blank(&query.status),
+        service: blank(&query.service),
+        channel: blank(&query.channel),
+        department,
+        assignee: (queue == "mine").then(|| "me".to_owned()),
+        from: blank(&query.from),
+        to: blank(&query.to),
+        cursor: blank(&query.cursor),
+        limit: Some(PAGE_SIZE),
+        ..CaseQuery::default()
+    };
+    let (cases, next, error) = match state.app.list_cases(&user, case_query).await {
+        Ok(page) => (page.items, page.next_cursor, None),
+        Err(AppError::Invalid(invalid)) => (vec![], None, Some(forms::message(&ctx, invalid.code))),
+        Err(e) => return Err(e.into()),
+    };
+    let services = state.app.store.services().await.map_err(AppError::from)?;
+    let ar = ctx.lang() == "ar";
+    let page = QueuePage {
+        tabs: queue_tabs(&ctx, &user, &query, queue),
+        statuses: options(
+            Status::ALL
+                .iter()
+                .map(|s| (s.as_str().to_owned(), ctx.word("status", s.as_str()))),
+            &query.status,
+        ),
+        services: options(
+            services
+                .iter()
+                .filter(|s| user.entity_id.is_none_or(|e| e == s.entity_id))
+                .map(|s| (s.code.clone(), if ar { s.name_ar.clone() } else { s.name_en.clone() })),
+            &query.service,
+        ),
+        channels: options(
+            Channel::ALL
+                .iter()
+                .map(|c| (c.as_str().to_owned(), ctx.word("channel", c.as_str()))),
+            &query.channel,
+        ),
+        next: next.map(|cursor| query.href(queue, &cursor)),
+        first: (!query.cursor.is_empty()).then(|| query.href(queue, "")),
+        cases,
+        error,
+        user,
+        query,
+        ctx,
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login(State(state): State<WebState>, ctx: Ctx, Form(form): Form<LoginForm>) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    let credentials = Credentials {
+        username: form.username.trim().to_owned(),
+        password: form.password,
+    };
+    match state.app.login(credentials).await {
+        Ok((session, _)) => {
+            let cookie = ctx.cookie(SESSION_COOKIE, &session.token, SESSION_SECS);
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response())
+        }
+        Err(AppError::BadCredentials) => {
+            let mut response = render(&LoginPage {
+                ctx,
+                username: form.username,
+                failed: true,
+            })?;
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+}
+
+pub async fn logout(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        state.app.logout(token).await?;
+    }
+    let cookie = ctx.cookie(SESSION_COOKIE, "", 0);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response())
+}
+
+pub struct ActionForm {
+    pub action: &'static str,
+    pub label: String,
+    /// Which extra input the action needs: "resolution", "reason", "assign" or "".
+    pub needs: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff_case.html")]
+pub struct CasePage {
+    ctx: Ctx,
+    user: StaffUser,
+    case: CaseView,
+    actions: Vec<ActionForm>,
+    departments: Vec<Option2>,
+    assignees: Vec<Option2>,
+    may_reply: bool,
+    may_note: bool,
+    errors: FieldErrors,
+    comment: String,
+    survey: Option<SurveyView>,
+    tile_url: String,
+}
+
+impl CasePage {
+    fn error(&self, name: &str) -> Option<&String> {
+        self.errors.get(name)
+    }
+}
+
+async fn case_page(
+    state: &WebState,
+    ctx: Ctx,
+    user: StaffUser,
+    reference: &str,
+    errors: FieldErrors,
+    comment: String,
+) -> WebResult<CasePage> {
+    let caller = Caller::Staff(user.clone());
+    let case = state.app.read_case(&caller, reference).await?;
+    let survey = state.app.survey(&caller, reference).await?;
+    let actions = case
+        .available_actions
+        .iter()
+        .map(|a| ActionForm {
+            action: a.as_str(),
+            label: ctx.word("action", a.as_str()),
+            needs: match a {
+                Action::Resolve => "resolution",
+                Action::Reject => "reason",
+                Action::Assign => "assign",
+                _ => "",
+            },
+        })
+        .collect();
+    let (departments, staff) =
+        tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
+    let ar = ctx.lang() == "ar";
+    let departments = options(
+        departments
+            .into_iter()
+            .filter(|d| d.entity_code == case.entity)
+            .map(|d| (d.code, if ar { d.name_ar } else { d.name_en })),
+        case.department.as_deref().unwrap_or(""),
+    );
+    let assignees = options(
+        staff
+            .into_iter()
+            .filter(|s| s.active && s.entity_code.as_deref() == Some(case.entity.as_str()))
+            .map(|s| (s.username, s.display_name)),
+        case.assignee.as_deref().unwrap_or(""),
+    );
+    let entity = user.entity_id;
+    Ok(CasePage {
+        may_reply: user.may(Permission::PublicReply, entity),
+        may_note: user.may(Permission::InternalNote, entity),
+        actions,
+        departments,
+        assignees,
+        errors,
+        comment,
+        survey,
+        tile_url: state.settings.tile_url.clone(),
+        case,
+        user,
+        ctx,
+    })
+}
+
+async fn require_staff(
+    state: &WebState,
+    headers: &HeaderMap,
+) -> WebResult<Result<StaffUser, axum::response::Response>> {
+    Ok(signed_in(state, headers)
+        .await?
+        .ok_or_else(|| Redirect::to("/staff").into_response()))
+}
+
+pub async fn case(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> WebResult {
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    render(&case_page(&state, ctx, user, &reference, FieldErrors::new(), String::new()).await?)
+}
+
+fn refused(page: CasePage) -> WebResult {
+    let mut response = render(&page)?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    visibility: String,
+}
+
+pub async fn comment(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<CommentForm>,
+) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let visibility = if form.visibility == "public" {
+        Visibility::Public
+    } else {
+        Visibility::Internal
+    };
+    let request = CommentRequest {
+        body: form.body.clone(),
+        visibility: Some(visibility),
+    };
+    match state
+        .app
+        .comment(&Caller::Staff(user.clone()), &reference, request)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/cases/{reference}#timeline")).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let mut errors = FieldErrors::new();
+            errors.insert("body".into(), forms::message(&ctx, invalid.code));
+            refused(case_page(&state, ctx, user, &reference, errors, form.body).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TransitionForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    resolution: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    assignee: String,
+}
+
+pub async fn transition(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<TransitionForm>,
+) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let action = Action::ALL
+        .iter()
+        .copied()
+        .find(|a| a.as_str() == form.action)
+        .ok_or_else(|| WebError::BadRequest(format!("no action {:?}", form.action)))?;
+    let some = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+    let request = TransitionRequest {
+        action,
+        reason: some(&form.reason),
+        resolution: some(&form.resolution),
+        department: some(&form.department),
+        assignee: some(&form.assignee),
+    };
+    match state.app.transition(&user, &reference, request).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let mut errors = FieldErrors::new();
+            errors.insert(
+                format!("{}.{}", form.action, invalid.field),
+                forms::message(&ctx, invalid.code),
+            );
+            refused(case_page(&state, ctx, user, &reference, errors, String::new()).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn attachment(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path((reference, id)): Path<(String, i64)>,
+) -> WebResult {
+    let Some(user) = signed_in(&state, &headers).await? else {
+        return Err(WebError::NotFound);
+    };
+    let (mime, filename, bytes) = state.app.attachment(&Caller::Staff(user), &reference, id).await?;
+    Ok(attachment_response(mime, &filename, bytes))
+}

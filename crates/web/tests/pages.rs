@@ -1,0 +1,444 @@
+//! The pages end to end: the whole HTTP application (API and pages) on a real port, a fresh
+//! database per test, requests as a browser without JavaScript would send them. Every test
+//! runs as `<name>::sqlite` and `<name>::postgres`.
+
+use reqwest::header::{HeaderMap, ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+use serde_json::json;
+use tawasul_app::{App, Settings};
+use tawasul_domain::vocab::Role;
+use tawasul_store::*;
+
+struct Site {
+    base: String,
+    app: App,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap_or("").to_owned())
+    }
+
+    fn location(&self) -> String {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+macro_rules! on_both {
+    ($(async fn $name:ident($site:ident: &Site) $body:block)*) => {$(
+        mod $name {
+            use super::*;
+            async fn check($site: &Site) $body
+            #[tokio::test]
+            async fn sqlite() { check(&spawn(false).await).await; }
+            #[tokio::test]
+            async fn postgres() { check(&spawn(true).await).await; }
+        }
+    )*};
+}
+
+async fn spawn(postgres: bool) -> Site {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database_url = if postgres {
+        Some(testing::fresh_postgres_database().await)
+    } else {
+        None
+    };
+    let app = App::open(Settings {
+        data_dir: dir.path().to_path_buf(),
+        database_url,
+        demo: false,
+        ..Settings::default()
+    })
+    .await
+    .expect("app opens");
+    seed(&app).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = tawasul_http::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Site {
+        base,
+        app,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        _dir: dir,
+    }
+}
+
+async fn seed(app: &App) {
+    let s = &app.store;
+    let entity = s
+        .insert_entity(EntityInsert {
+            code: "cap".into(),
+            name_ar: "العاصمة".into(),
+            name_en: "Capital".into(),
+            entity_type: "governorate".into(),
+        })
+        .await
+        .expect("entity");
+    let department = s
+        .insert_department(DepartmentInsert {
+            entity_id: entity,
+            code: "water".into(),
+            name_ar: "المياه".into(),
+            name_en: "Water".into(),
+        })
+        .await
+        .expect("department");
+    let fields = json!([
+        {"key": "depth", "label_ar": "العمق", "label_en": "Depth", "type": "number", "required": true, "min": 0, "max": 10}
+    ]);
+    s.insert_service(ServiceInsert {
+        entity_id: entity,
+        code: "water-leak".into(),
+        name_ar: "تسرب مياه".into(),
+        name_en: "Water leak".into(),
+        description_ar: "تسرب المياه في الشوارع".into(),
+        description_en: "Water leaking in the streets".into(),
+        kinds: "complaint,report".into(),
+        fields: fields.to_string(),
+        default_department_id: Some(department),
+        default_priority: "normal".into(),
+    })
+    .await
+    .expect("service");
+    app.add_staff(
+        "cap.supervisor",
+        "correct-horse-battery",
+        Role::Supervisor,
+        Some("cap"),
+        None,
+    )
+    .await
+    .expect("staff");
+}
+
+const CSRF: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// A tiny valid PNG.
+fn png() -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    bytes.extend_from_slice(&[
+        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
+    ]);
+    bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xde]);
+    bytes
+}
+
+impl Site {
+    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        let response = request.send().await.expect("request");
+        Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    async fn get(&self, path: &str, cookies: &str) -> Page {
+        self.send(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .header(COOKIE, format!("tawasul_csrf={CSRF}; {cookies}")),
+        )
+        .await
+    }
+
+    async fn post_form(&self, path: &str, cookies: &str, fields: &[(&str, &str)]) -> Page {
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header(COOKIE, format!("tawasul_csrf={CSRF}; {cookies}"))
+                .form(fields),
+        )
+        .await
+    }
+
+    async fn post_multipart(&self, path: &str, form: Form) -> Page {
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header(COOKIE, format!("tawasul_csrf={CSRF}"))
+                .multipart(form),
+        )
+        .await
+    }
+
+    async fn case_count(&self) -> usize {
+        let rows = self.app.store.count_by_status().await.expect("count");
+        rows.iter().map(|(_, n)| *n as usize).sum()
+    }
+
+    /// Submits a valid report and returns the tracking path it redirects to.
+    async fn report(&self, description: &str) -> String {
+        let form = report_form(CSRF, description).text("answers.depth", "٣").part(
+            "photos",
+            Part::bytes(png())
+                .file_name("leak.png")
+                .mime_str("image/png")
+                .expect("mime"),
+        );
+        let page = self.post_multipart("/report/water-leak", form).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let confirmation = page.location();
+        assert!(confirmation.starts_with("/submitted/TW-"), "{confirmation}");
+        let done = self.get(&confirmation, "").await;
+        assert_eq!(done.status, StatusCode::OK);
+        let start = done.body.find("href=\"/track/").expect("tracking link") + 6;
+        let end = done.body[start..].find('"').expect("end of link") + start;
+        done.body[start..end].replace("&#x3d;", "=").replace("&amp;", "&")
+    }
+}
+
+fn report_form(csrf: &str, description: &str) -> Form {
+    Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .text("kind", "complaint")
+        .text("description", description.to_owned())
+        .text("name", "فاطمة أحمد")
+}
+
+fn has_csp(page: &Page) -> bool {
+    page.headers
+        .get(CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|csp| {
+            csp.contains("script-src 'self'") && csp.contains("style-src 'self'") && !csp.contains("unsafe-inline")
+        })
+}
+
+on_both! {
+    async fn forms_without_the_right_csrf_token_are_refused_and_change_nothing(site: &Site) {
+        let missing = Form::new().text("kind", "complaint").text("description", "تسرب").text("answers.depth", "1");
+        let page = site.post_multipart("/report/water-leak", missing).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert!(page.body.contains("<html lang=\"ar\" dir=\"rtl\">"), "an error page, in Arabic");
+        let wrong = report_form("ffffffffffffffffffffffffffffffffffffffff", "تسرب").text("answers.depth", "1");
+        assert_eq!(site.post_multipart("/report/water-leak", wrong).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.case_count().await, 0, "nothing was written");
+        let login = site
+            .post_form("/staff/login", "", &[("username", "cap.supervisor"), ("password", "correct-horse-battery")])
+            .await;
+        assert_eq!(login.status, StatusCode::FORBIDDEN);
+        assert!(login.cookie("tawasul_session").is_none());
+        let code = site.post_form("/track/code", "", &[("csrf_token", "nope"), ("contact", "+97333001234")]).await;
+        assert_eq!(code.status, StatusCode::FORBIDDEN);
+    }
+
+    async fn every_page_has_a_strict_content_security_policy(site: &Site) {
+        let track = site.report("تسرب").await;
+        for path in ["/", "/?q=water", "/report/water-leak", "/track", "/staff", "/my", track.as_str(), "/track/TW-2026-9999999?token=x", "/report/nothing"] {
+            let page = site.get(path, "").await;
+            assert!(has_csp(&page), "{path}: {:?}", page.headers.get(CONTENT_SECURITY_POLICY));
+            assert_eq!(page.headers.get("referrer-policy").and_then(|v| v.to_str().ok()), Some("no-referrer"), "{path}");
+        }
+        assert_eq!(site.get("/report/nothing", "").await.status, StatusCode::NOT_FOUND);
+        let api = site.get("/api/v1/nothing", "").await;
+        assert_eq!(api.status, StatusCode::NOT_FOUND);
+        assert!(api.body.starts_with("{\"error\""), "the API keeps its JSON 404: {}", api.body);
+    }
+
+    async fn arabic_is_right_to_left_english_left_to_right_and_the_switch_sticks(site: &Site) {
+        let ar = site.send(site.client.get(format!("{}/", site.base)).header(ACCEPT_LANGUAGE, "ar")).await;
+        assert!(ar.body.contains("<html lang=\"ar\" dir=\"rtl\">"));
+        assert!(ar.body.contains("ماذا تريد أن تخبرنا؟"));
+        assert!(ar.body.contains("href=\"/?lang=en\""), "a switch to English");
+        let browser_en = site.send(site.client.get(format!("{}/track", site.base)).header(ACCEPT_LANGUAGE, "en-GB,en;q=0.9")).await;
+        assert!(browser_en.body.contains("<html lang=\"en\" dir=\"ltr\">"));
+        let switched = site.get("/report/water-leak?lang=en", "").await;
+        assert!(switched.body.contains("<html lang=\"en\" dir=\"ltr\">"));
+        assert!(switched.body.contains("Water leak"));
+        assert!(switched.body.contains("href=\"/report/water-leak?lang=ar\""), "the switch keeps the page");
+        let lang = switched.cookie("tawasul_lang").expect("the choice is remembered");
+        assert_eq!(lang, "en");
+        let later = site.send(
+            site.client.get(format!("{}/staff", site.base)).header(ACCEPT_LANGUAGE, "ar").header(COOKIE, "tawasul_lang=en"),
+        ).await;
+        assert!(later.body.contains("<html lang=\"en\" dir=\"ltr\">"), "the cookie beats the browser");
+        assert!(later.body.contains("type=\"password\""));
+        let cookie = later.cookie("tawasul_csrf").expect("a CSRF cookie for a new visitor");
+        assert_eq!(cookie.len(), 40);
+        let set = later.headers.get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join("\n");
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    }
+
+    async fn invalid_reports_come_back_with_errors_beside_fields_and_data_kept(site: &Site) {
+        let form = Form::new()
+            .text("csrf_token", CSRF)
+            .text("kind", "complaint")
+            .text("description", "   ")
+            .text("answers.depth", "deep")
+            .text("name", "فاطمة <b>أحمد</b>")
+            .text("phone", "call me")
+            .text("lat", "26.2");
+        let page = site.post_multipart("/report/water-leak", form).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let beside = |field: &str| {
+            let start = page.body.find(&format!("id=\"field-{field}\"")).unwrap_or_else(|| panic!("no field {field}"));
+            page.body[start..].find("field-error").is_some_and(|at| at < 400)
+        };
+        assert!(beside("answers.depth"), "the number error is beside its field");
+        assert!(beside("location"), "half a location is refused beside it");
+        assert!(page.body.contains("value=\"فاطمة &#60;b&#62;أحمد&#60;/b&#62;\"") || page.body.contains("value=\"فاطمة &lt;b&gt;أحمد&lt;/b&gt;\""), "the name is kept, escaped");
+        assert!(page.body.contains("value=\"call me\""), "the phone is kept");
+        assert!(page.body.contains("value=\"26.2\""), "the latitude is kept");
+        assert!(page.body.contains("checked"), "the chosen kind is kept");
+        // Fixed one by one, the domain's own checks answer beside their fields too.
+        let form = report_form(CSRF, "تسرب مياه").text("answers.depth", "3").text("phone", "call me");
+        let page = site.post_multipart("/report/water-leak", form).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let at = page.body.find("id=\"field-phone\"").expect("phone field");
+        assert!(page.body[at..].find("field-error").is_some_and(|d| d < 300), "the phone error is beside the phone");
+        assert!(page.body.contains("تسرب مياه</textarea>"), "the description is kept");
+        assert_eq!(site.case_count().await, 0);
+    }
+
+    async fn oversized_and_malformed_uploads_are_refused(site: &Site) {
+        let huge = site.send(
+            site.client
+                .post(format!("{}/report/water-leak", site.base))
+                .header(COOKIE, format!("tawasul_csrf={CSRF}"))
+                .header("content-type", "multipart/form-data; boundary=x")
+                .header("content-length", (60 * 1024 * 1024).to_string())
+                .header("expect", "100-continue")
+                .body(""),
+        ).await;
+        assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let broken = site.send(
+            site.client
+                .post(format!("{}/report/water-leak", site.base))
+                .header(COOKIE, format!("tawasul_csrf={CSRF}"))
+                .header("content-type", "multipart/form-data; boundary=abc")
+                .body("--abc\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nx\r\n--ab"),
+        ).await;
+        assert_eq!(broken.status, StatusCode::BAD_REQUEST, "{}", broken.body);
+        assert!(has_csp(&broken) && broken.body.contains("<html"), "an error page, not a crash");
+        let not_multipart = site.post_form("/report/water-leak", "", &[("csrf_token", CSRF)]).await;
+        assert_eq!(not_multipart.status, StatusCode::BAD_REQUEST);
+        let mut six = report_form(CSRF, "تسرب").text("answers.depth", "1");
+        for i in 0..6 {
+            six = six.part("photos", Part::bytes(png()).file_name(format!("{i}.png")).mime_str("image/png").expect("mime"));
+        }
+        assert_eq!(site.post_multipart("/report/water-leak", six).await.status, StatusCode::BAD_REQUEST);
+        let fake = report_form(CSRF, "تسرب").text("answers.depth", "1").part(
+            "photos",
+            Part::bytes(b"MZ\x90\x00 not a photo".to_vec()).file_name("photo.jpg").mime_str("image/jpeg").expect("mime"),
+        );
+        let page = site.post_multipart("/report/water-leak", fake).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let at = page.body.find("id=\"field-photos\"").expect("photos field");
+        assert!(page.body[at..].find("field-error").is_some_and(|d| d < 400));
+        assert_eq!(site.case_count().await, 0, "nothing was written");
+    }
+
+    async fn hostile_text_is_shown_as_text(site: &Site) {
+        let track = site.report("<script>alert('x')</script><img src=x onerror=alert(1)> \"quoted\"").await;
+        let page = site.get(&track, "").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("<script>alert"), "no script tag from the resident");
+        assert!(!page.body.contains("<img src=x"), "no element from the resident");
+        assert!(page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"));
+        let (token, reference) = split_track(&track);
+        let staff = staff_cookie(site).await;
+        let case = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        assert!(!case.body.contains("<script>alert") && !case.body.contains("<img src=x"));
+        let _ = token;
+    }
+
+    async fn a_report_is_followed_answered_resolved_and_rated(site: &Site) {
+        let track = site.report("تسرب مياه أمام المنزل").await;
+        let (token, reference) = split_track(&track);
+        let page = site.get(&track, "").await;
+        assert!(page.body.contains(&reference) && page.body.contains("تسرب مياه أمام المنزل"));
+        assert!(page.body.contains("/attachments/"), "the photo came with the report");
+        assert!(page.body.contains(" هـ"), "the Hijri date is shown");
+        assert!(!page.body.contains("class=\"survey\""), "no rating before the case is resolved");
+        let empty = site.post_form(&format!("/track/{reference}/comment"), "", &[("csrf_token", CSRF), ("token", &token), ("body", " ")]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let sent = site.post_form(&format!("/track/{reference}/comment"), "", &[("csrf_token", CSRF), ("token", &token), ("body", "ما زال الماء يتسرب")]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+
+        let staff = staff_cookie(site).await;
+        let queue = site.get("/staff?queue=all", &staff).await;
+        assert!(queue.body.contains(&format!("/staff/cases/{reference}")), "the case is in the queue");
+        let filtered = site.get("/staff?queue=all&status=closed", &staff).await;
+        assert!(!filtered.body.contains(&format!("/staff/cases/{reference}")), "filters apply");
+        let reply = site.post_form(&format!("/staff/cases/{reference}/comment"), &staff, &[("csrf_token", CSRF), ("visibility", "public"), ("body", "الفريق في الطريق")]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        let note = site.post_form(&format!("/staff/cases/{reference}/comment"), &staff, &[("csrf_token", CSRF), ("visibility", "internal"), ("body", "ملاحظة سرية")]).await;
+        assert_eq!(note.status, StatusCode::SEE_OTHER);
+        for (action, extra) in [("acknowledge", ("", "")), ("assign", ("department", "water")), ("start", ("", ""))] {
+            let mut fields = vec![("csrf_token", CSRF), ("action", action)];
+            if !extra.0.is_empty() {
+                fields.push(extra);
+            }
+            let done = site.post_form(&format!("/staff/cases/{reference}/transition"), &staff, &fields).await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER, "{action}: {}", done.body);
+        }
+        let bare = site.post_form(&format!("/staff/cases/{reference}/transition"), &staff, &[("csrf_token", CSRF), ("action", "resolve")]).await;
+        assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY, "a resolution text is required");
+        let resolved = site.post_form(&format!("/staff/cases/{reference}/transition"), &staff, &[("csrf_token", CSRF), ("action", "resolve"), ("resolution", "أُصلح الأنبوب")]).await;
+        assert_eq!(resolved.status, StatusCode::SEE_OTHER);
+
+        let page = site.get(&track, "").await;
+        assert!(page.body.contains("الفريق في الطريق"), "the resident sees the public reply");
+        assert!(!page.body.contains("ملاحظة سرية"), "but not the internal note");
+        assert!(page.body.contains("أُصلح الأنبوب"));
+        assert!(page.body.contains("class=\"survey\""), "a resolved case can be rated");
+        let half = site.post_form(&format!("/track/{reference}/survey"), "", &[("csrf_token", CSRF), ("token", &token), ("quality", "1"), ("comment", "بطيء")]).await;
+        assert_eq!(half.status, StatusCode::UNPROCESSABLE_ENTITY, "every score is needed");
+        assert!(half.body.contains("بطيء</textarea>"), "the comment is kept");
+        let rated = site.post_form(&format!("/track/{reference}/survey"), "", &[("csrf_token", CSRF), ("token", &token), ("quality", "1"), ("speed", "2"), ("agent", "4"), ("comment", "بطيء")]).await;
+        assert_eq!(rated.status, StatusCode::SEE_OTHER);
+        let again = site.post_form(&format!("/track/{reference}/survey"), "", &[("csrf_token", CSRF), ("token", &token), ("quality", "5"), ("speed", "5"), ("agent", "5")]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "one rating per case");
+        let case = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        assert!(case.body.contains("low-rating"), "staff see the low rating");
+        assert!(case.body.contains("ملاحظة سرية"), "staff see internal notes");
+    }
+}
+
+fn split_track(track: &str) -> (String, String) {
+    let (path, query) = track.split_once("?token=").expect("a token in the link");
+    (query.to_owned(), path.trim_start_matches("/track/").to_owned())
+}
+
+async fn staff_cookie(site: &Site) -> String {
+    let page = site
+        .post_form(
+            "/staff/login",
+            "",
+            &[
+                ("csrf_token", CSRF),
+                ("username", "cap.supervisor"),
+                ("password", "correct-horse-battery"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    format!(
+        "tawasul_session={}",
+        page.cookie("tawasul_session").expect("a session cookie")
+    )
+}

@@ -1,0 +1,344 @@
+// Browser tests of Tawasul's pages against the real `tawasul` binary (started by
+// scripts/browser-test, which passes its address in TAWASUL_URL and its log in TAWASUL_LOG).
+//
+// Flows, in Arabic and in English: a resident reports a complaint with a photo and a map
+// location and follows it; a staff member signs in, replies and resolves it; the resident
+// sees the reply and rates the closure. Then the same submit and track flows with JavaScript
+// off. Every main page is screenshot at phone and desktop size, checked by axe-core (no
+// serious or critical violation) and its served HTML by the Nu HTML checker.
+
+import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import zlib from "node:zlib";
+
+const require = createRequire(import.meta.url);
+const BASE = process.env.TAWASUL_URL;
+const LOG = process.env.TAWASUL_LOG;
+const OUT = process.env.SCREENSHOT_DIR || path.resolve("../target/screenshots");
+const HTML_DIR = path.resolve("../target/web-tests-html");
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const PASSWORD = "tawasul-demo-2026";
+const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1366, height: 900 } };
+
+let failures = 0;
+let checks = 0;
+function check(ok, what) {
+  checks += 1;
+  if (ok) {
+    console.log(`  ok   ${what}`);
+  } else {
+    failures += 1;
+    console.log(`  FAIL ${what}`);
+  }
+}
+
+// A small valid PNG (a 64×48 teal picture), standing in for a phone photo.
+function png() {
+  const w = 64, h = 48;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    raw[y * (w * 3 + 1)] = 0;
+    for (let x = 0; x < w; x++) {
+      const o = y * (w * 3 + 1) + 1 + x * 3;
+      raw[o] = 11; raw[o + 1] = 94 + x; raw[o + 2] = 85 + y;
+    }
+  }
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+const PHOTO = path.resolve("../target/web-tests-photo.png");
+
+const htmlSaved = new Set();
+// Keeps the HTML as served (before any script ran) for the Nu checker.
+async function saveHtml(name, response) {
+  if (!response || htmlSaved.has(name)) return;
+  htmlSaved.add(name);
+  writeFileSync(path.join(HTML_DIR, `${name}.html`), await response.text());
+}
+
+async function axe(page, name) {
+  // Our CSP refuses inline scripts, so axe's source is evaluated through the debugger instead.
+  const results = await page.evaluate(async (source) => {
+    if (!window.axe) (0, eval)(source);
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  }, AXE);
+  const bad = results.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of bad) console.log(`       axe ${v.impact} ${v.id}: ${v.nodes.join(" | ")}`);
+  check(bad.length === 0, `axe: no serious or critical violation on ${name}`);
+}
+
+// Screenshot at both sizes, axe in the page, and its served HTML kept for the Nu checker.
+async function visit(page, name, response) {
+  await saveHtml(name, response);
+  const original = page.viewportSize();
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: path.join(OUT, `${name}-${size}.png`), fullPage: true });
+  }
+  await page.setViewportSize(original);
+  await axe(page, name);
+}
+
+// A context whose steps fail after 15 s rather than hang the run.
+async function newContext(browser, options) {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(15000);
+  return context;
+}
+
+async function pageLangDir(page) {
+  return page.evaluate(() => [document.documentElement.lang, document.documentElement.dir]);
+}
+
+function lastCode() {
+  const log = readFileSync(LOG, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+  const codes = [...log.matchAll(/"code":"(\d{6})"|code=(\d{6})/g)];
+  const last = codes[codes.length - 1];
+  return last ? last[1] || last[2] : null;
+}
+
+const TEXT = {
+  ar: {
+    search: "اناره",
+    description: "تسرب مياه كبير أمام المنزل رقم ١٢ في طريق ٣٤ منذ يومين <script>alert(1)</script>",
+    reply: "شكرًا لبلاغك، الفريق في الطريق إلى الموقع.",
+    resolution: "تم إصلاح التسرب واستبدال الأنبوب التالف.",
+    comment: "الماء ما زال يتجمع قليلًا بجانب الرصيف.",
+    name: "فاطمة أحمد",
+  },
+  en: {
+    search: "watr lek",
+    description: "A large water leak in front of house 12 on Road 34 for two days <script>alert(1)</script>",
+    reply: "Thank you for the report, the team is on its way.",
+    resolution: "The leak was repaired and the damaged pipe replaced.",
+    comment: "Water is still pooling a little by the kerb.",
+    name: "Fatima Ahmed",
+  },
+};
+
+async function residentSubmits(browser, lang, { js }) {
+  const t = TEXT[lang];
+  const tag = js ? lang : `${lang}-nojs`;
+  const context = await newContext(browser, { javaScriptEnabled: js, locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.phone });
+  const page = await context.newPage();
+  let dialogs = 0;
+  page.on("dialog", async (d) => { dialogs += 1; await d.dismiss(); });
+  let response = await page.goto(`${BASE}/?lang=${lang}`);
+  const [htmlLang, dir] = await pageLangDir(page);
+  check(htmlLang === lang && dir === (lang === "ar" ? "rtl" : "ltr"), `${tag}: home has lang=${lang} dir=${dir}`);
+  if (js) await visit(page, `home-${lang}`, response);
+
+  response = await page.goto(`${BASE}/?q=${encodeURIComponent(t.search)}`);
+  const found = await page.locator("ul.services a[href^='/report/water-leak']").count();
+  check(found > 0 || lang === "ar", `${tag}: search "${t.search}" finds the water leak service`);
+  if (lang === "ar") {
+    check((await page.locator("ul.services a").count()) > 0, `${tag}: search "${t.search}" finds lighting services`);
+  }
+  if (js) await visit(page, `search-${lang}`, response);
+
+  response = await page.goto(`${BASE}/report/water-leak?kind=complaint`);
+  if (js) await visit(page, `report-${lang}`, response);
+
+  // Sent empty: errors beside the fields, nothing lost.
+  await page.fill("#name", t.name);
+  await page.click("form.report button[type=submit]");
+  check((await page.locator("#field-description .field-error").count()) === 1, `${tag}: empty description refused beside its field`);
+  check((await page.inputValue("#name")) === t.name, `${tag}: the typed name is kept after a refusal`);
+  if (js) await visit(page, `report-errors-${lang}`, null);
+
+  await page.check("input[name=kind][value=complaint]");
+  await page.fill("#description", t.description);
+  await page.check("input[name='answers.source'][value=main]");
+  await page.setInputFiles("#photos", PHOTO);
+  if (js) {
+    check((await page.locator("#photo-previews img").count()) === 1, `${tag}: the chosen photo is previewed`);
+    const map = page.locator("#map");
+    check(await map.isVisible(), `${tag}: the map picker is shown`);
+    const box = await map.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const lat = await page.inputValue("#lat");
+    check(lat !== "" && Math.abs(parseFloat(lat) - 26.2) < 1, `${tag}: a tap on the map fills the location (${lat})`);
+  } else {
+    await page.fill("#address", lang === "ar" ? "طريق ٣٤، مجمع ٣١٥، المنامة" : "Road 34, Block 315, Manama");
+  }
+  await page.fill("#phone", lang === "ar" ? "+973 3300 1234" : "+973 3300 5678");
+  response = await Promise.all([page.waitForNavigation(), page.click("form.report button[type=submit]")]).then((r) => r[0]);
+  const reference = (await page.locator(".reference").first().textContent()).trim();
+  check(/^TW-\d{4}-\d+$/.test(reference), `${tag}: confirmation shows the reference ${reference}`);
+  const trackingHref = await page.getAttribute("#tracking-link", "href");
+  check(/^\/track\/TW-.*\?token=[0-9a-f]{40}$/.test(trackingHref), `${tag}: confirmation gives the private tracking link`);
+  if (js) await visit(page, `submitted-${lang}`, response);
+
+  response = await page.goto(`${BASE}${trackingHref}`);
+  const body = await page.textContent("main");
+  check(body.includes("<script>alert(1)</script>"), `${tag}: hostile text is shown as text`);
+  check(dialogs === 0, `${tag}: no script from the description ran`);
+  check((await page.locator(".attachments img").count()) === 1, `${tag}: the photo is on the case`);
+  if (js) await visit(page, `track-${lang}`, response);
+  await context.close();
+  return { reference, trackingHref };
+}
+
+async function staffResolves(browser, lang, reference) {
+  const t = TEXT[lang];
+  const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.desktop });
+  const page = await context.newPage();
+  let response = await page.goto(`${BASE}/staff?lang=${lang}`);
+  check((await page.locator("input[type=password]").count()) === 1, `${lang}: /staff asks for a password`);
+  await visit(page, `staff-login-${lang}`, response);
+  await page.fill("#username", "cap.supervisor");
+  await page.fill("#password", PASSWORD);
+  response = await Promise.all([page.waitForNavigation(), page.click("button[type=submit].primary")]).then((r) => r[0]);
+  response = await page.goto(`${BASE}/staff?queue=all`);
+  check((await page.locator(`a[href='/staff/cases/${reference}']`).count()) === 1, `${lang}: the new case is in the entity's queue`);
+  await visit(page, `staff-queue-${lang}`, response);
+
+  response = await page.goto(`${BASE}/staff/cases/${reference}`);
+  await visit(page, `staff-case-${lang}`, response);
+  await page.check("input[name=visibility][value=public]");
+  await page.fill("#body", t.reply);
+  await Promise.all([page.waitForNavigation(), page.click("#comment-title ~ form button[type=submit]")]);
+  check((await page.textContent("#timeline")).includes(t.reply), `${lang}: the public reply is on the timeline`);
+  const act = async (action, fill) => {
+    const form = page.locator(`form.action-${action}`);
+    if (fill) await fill(form);
+    await Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+  };
+  await act("acknowledge");
+  await act("assign", async (form) => {
+    await form.locator("select[name=department]").selectOption("water");
+    await form.locator("select[name=assignee]").selectOption("cap.supervisor");
+  });
+  await act("start");
+  // Resolving without saying what was done is refused beside the field.
+  await act("resolve");
+  check((await page.locator("form.action-resolve .field-error").count()) === 1, `${lang}: resolving needs a resolution text`);
+  await act("resolve", (form) => form.locator("textarea[name=resolution]").fill(t.resolution));
+  await act("close");
+  check((await page.locator(".case-head .status-closed").count()) === 1, `${lang}: the case is closed`);
+  response = await page.goto(`${BASE}/staff?queue=mine`);
+  check((await page.locator(`a[href='/staff/cases/${reference}']`).count()) === 1, `${lang}: the case is in "assigned to me"`);
+  await context.close();
+}
+
+async function residentRates(browser, lang, trackingHref) {
+  const t = TEXT[lang];
+  const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.phone });
+  const page = await context.newPage();
+  let response = await page.goto(`${BASE}${trackingHref}&lang=${lang}`);
+  const main = await page.textContent("main");
+  check(main.includes(t.reply), `${lang}: the resident sees the staff reply`);
+  check(main.includes(t.resolution), `${lang}: the resident sees what was done`);
+  check((await page.locator("form.survey").count()) === 1, `${lang}: the closed case offers the rating form`);
+  await visit(page, `track-closed-${lang}`, response);
+  await page.check("input[name=quality][value='5']");
+  await page.check("input[name=speed][value='4']");
+  await page.check("input[name=agent][value='5']");
+  await page.fill("#survey-comment", lang === "ar" ? "خدمة ممتازة وسريعة" : "Quick and kind, thank you");
+  await Promise.all([page.waitForNavigation(), page.click("form.survey button[type=submit]")]);
+  check((await page.locator("form.survey").count()) === 0 && (await page.locator(".survey-done").count()) === 1, `${lang}: the rating is recorded once`);
+  await context.close();
+}
+
+async function noJsTrackByCode(browser, lang, reference, trackingHref) {
+  const t = TEXT[lang];
+  const context = await newContext(browser, { javaScriptEnabled: false, locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.phone });
+  const page = await context.newPage();
+  let response = await page.goto(`${BASE}/track?lang=${lang}`);
+  await visit(page, `track-start-${lang}`, response);
+  // With the reference and its code typed in.
+  const token = new URL(`${BASE}${trackingHref}`).searchParams.get("token");
+  await page.fill("#reference", reference);
+  await page.fill("#token", token);
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/track'] button")]);
+  check((await page.locator(".case-head .reference").textContent()).trim() === reference, `${lang}-nojs: the case opens by reference and code`);
+  await page.fill("#body", t.comment);
+  await Promise.all([page.waitForNavigation(), page.click("#reply button[type=submit]")]);
+  check((await page.textContent("#timeline")).includes(t.comment), `${lang}-nojs: the resident's reply is on the timeline`);
+  await page.setInputFiles("#attachments input[type=file]", PHOTO);
+  await Promise.all([page.waitForNavigation(), page.click("#attachments button[type=submit]")]);
+  check((await page.locator(".attachments img").count()) === 2, `${lang}-nojs: a photo can be added later`);
+
+  // With a one-time code sent to the phone (in demo mode the code is in the log).
+  await page.goto(`${BASE}/track`);
+  await page.fill("#contact", lang === "ar" ? "+973 3300 1234" : "+973 3300 5678");
+  response = await Promise.all([page.waitForNavigation(), page.click("form[action='/track/code'] button")]).then((r) => r[0]);
+  await visit(page, `code-${lang}`, response);
+  await new Promise((r) => setTimeout(r, 300));
+  const code = lastCode();
+  check(code !== null, `${lang}-nojs: a one-time code was sent`);
+  await page.fill("#code", code || "000000");
+  response = await Promise.all([page.waitForNavigation(), page.click("form[action='/track/verify'] button")]).then((r) => r[0]);
+  check((await page.locator(`a[href='/track/${reference}']`).count()) === 1, `${lang}-nojs: "my cases" lists the case`);
+  await visit(page, `my-cases-${lang}`, response);
+  await page.click(`a[href='/track/${reference}']`);
+  check((await page.locator(".case-head .reference").textContent()).trim() === reference, `${lang}-nojs: the signed-in resident opens the case`);
+  await context.close();
+}
+
+function vnu() {
+  const jar = require.resolve("vnu-jar/build/dist/vnu.jar");
+  try {
+    execFileSync("java", ["-jar", jar, "--errors-only", "--format", "gnu", HTML_DIR], { stdio: ["ignore", "pipe", "pipe"] });
+    check(true, `Nu HTML checker: ${htmlSaved.size} pages valid`);
+  } catch (e) {
+    console.log(String(e.stderr || e.stdout || e));
+    check(false, `Nu HTML checker: ${htmlSaved.size} pages valid`);
+  }
+}
+
+async function main() {
+  rmSync(HTML_DIR, { recursive: true, force: true });
+  mkdirSync(HTML_DIR, { recursive: true });
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(PHOTO, png());
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  try {
+    for (const lang of ["ar", "en"]) {
+      console.log(`— ${lang}: resident, staff, rating (JavaScript on)`);
+      const { reference, trackingHref } = await residentSubmits(browser, lang, { js: true });
+      await staffResolves(browser, lang, reference);
+      await residentRates(browser, lang, trackingHref);
+      console.log(`— ${lang}: submit and track with JavaScript off`);
+      const plain = await residentSubmits(browser, lang, { js: false });
+      await noJsTrackByCode(browser, lang, plain.reference, plain.trackingHref);
+    }
+  } finally {
+    await browser.close();
+  }
+  vnu();
+  console.log(`${checks - failures}/${checks} checks passed; screenshots in ${OUT}`);
+  process.exit(failures === 0 ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
