@@ -100,7 +100,7 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx, Query(query): Query<H
         ));
     }
     // Best matches first; among equals the catalogue's own order.
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     let kinds = Kind::ALL
         .iter()
         .map(|k| {
