@@ -13,6 +13,7 @@
     var start = [parseFloat(lat.value), parseFloat(lon.value)];
     var has = isFinite(start[0]) && isFinite(start[1]);
     var map = L.map(el).setView(has ? start : [26.2235, 50.5876], has ? 16 : 11);
+    map.attributionControl.setPrefix(false);
     var failures = 0;
     var tiles = L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" });
     tiles.on("tileerror", function () {
@@ -68,6 +69,7 @@
     el.setAttribute("aria-label", el.dataset.mapLabel || "");
     var at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
     var map = L.map(el).setView(at, 16);
+    map.attributionControl.setPrefix(false);
     L.tileLayer(url, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
     L.marker(at).addTo(map);
   }

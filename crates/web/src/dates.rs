@@ -37,6 +37,13 @@ pub fn both(tr: &Tr, rfc3339: &str) -> String {
     format!("{gregorian}{hijri} · {}", t.format("%H:%M"))
 }
 
+/// An instant as HTML's `datetime` wants it: UTC, whole seconds.
+pub fn machine(rfc3339: &str) -> String {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
 /// A short date for tables: "2026-11-24 09:15".
 pub fn short(rfc3339: &str) -> String {
     DateTime::parse_from_rfc3339(rfc3339)

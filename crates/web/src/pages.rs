@@ -39,6 +39,11 @@ impl Ctx {
         crate::dates::both(&self.tr, rfc3339)
     }
 
+    /// The instant for a `datetime` attribute (HTML allows at most milliseconds).
+    pub fn machine_date(&self, rfc3339: &str) -> String {
+        crate::dates::machine(rfc3339)
+    }
+
     pub fn short_date(&self, rfc3339: &str) -> String {
         crate::dates::short(rfc3339)
     }
