@@ -293,6 +293,7 @@ pub struct CasePage {
     comment: String,
     survey: Option<SurveyView>,
     tile_url: String,
+    service_name: String,
 }
 
 impl CasePage {
@@ -329,6 +330,17 @@ async fn case_page(
     let (departments, staff) =
         tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
     let ar = ctx.lang() == "ar";
+    let service_name = match state
+        .app
+        .store
+        .service_by_code(&case.service)
+        .await
+        .map_err(AppError::from)?
+    {
+        Some(s) if ar => s.name_ar,
+        Some(s) => s.name_en,
+        None => case.service.clone(),
+    };
     let departments = options(
         departments
             .into_iter()
@@ -354,6 +366,7 @@ async fn case_page(
         comment,
         survey,
         tile_url: state.settings.tile_url.clone(),
+        service_name,
         case,
         user,
         ctx,
