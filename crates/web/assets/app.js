@@ -65,7 +65,7 @@
     var url = el.dataset.tiles || (tiles && tiles.dataset.tiles);
     if (!window.L || !url) return;
     el.hidden = false;
-    el.setAttribute("role", "img");
+    el.setAttribute("role", "region");
     el.setAttribute("aria-label", el.dataset.mapLabel || "");
     var at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
     var map = L.map(el).setView(at, 16);

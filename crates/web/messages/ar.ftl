@@ -272,3 +272,12 @@ score-4 = ٤ — جيد
 score-3 = ٣ — مقبول
 score-2 = ٢ — ضعيف
 score-1 = ١ — ضعيف جدًا
+
+reply-templates = ردود جاهزة (بلغة المستفيد)
+reply-resident = المستفيد الكريم
+reply-template-label-received = نعمل عليه
+reply-template-label-more-info = نحتاج تفاصيل
+reply-template-label-resolved = تم الإنجاز
+reply-template-received = عزيزنا { $name }، استلمنا بلاغك رقم { $reference } ({ $service }) والفريق يعمل عليه. شكرًا لتواصلك معنا.
+reply-template-more-info = عزيزنا { $name }، لمتابعة البلاغ { $reference } ({ $service }) نحتاج بعض التفاصيل: يرجى الرد هنا بالموقع الدقيق وصورة إن أمكن.
+reply-template-resolved = عزيزنا { $name }، تم إنجاز العمل على البلاغ { $reference } ({ $service }). نرجو تقييم الخدمة لنعرف رأيك.

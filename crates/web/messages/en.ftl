@@ -272,3 +272,12 @@ score-4 = 4 — good
 score-3 = 3 — fair
 score-2 = 2 — poor
 score-1 = 1 — very poor
+
+reply-templates = Reply templates (in the resident's language)
+reply-resident = resident
+reply-template-label-received = We are on it
+reply-template-label-more-info = Need more details
+reply-template-label-resolved = Done
+reply-template-received = Dear { $name }, we received your report { $reference } ({ $service }) and the team is working on it. Thank you for telling us.
+reply-template-more-info = Dear { $name }, to act on { $reference } ({ $service }) we need a few more details: please reply here with the exact place and, if you can, a photo.
+reply-template-resolved = Dear { $name }, the work on { $reference } ({ $service }) is done. Please tell us how we did when you rate the case.

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
+use fluent_bundle::{FluentArgs, FluentValue};
 use serde::Deserialize;
 use tawasul_app::auth::{Caller, Credentials};
 use tawasul_app::authz::{Permission, StaffUser};
@@ -293,12 +294,51 @@ pub struct CasePage {
     comment: String,
     survey: Option<SurveyView>,
     tile_url: String,
+    service_name: String,
+    templates: Vec<TemplateLink>,
 }
 
 impl CasePage {
     fn error(&self, name: &str) -> Option<&String> {
         self.errors.get(name)
     }
+}
+
+/// Reply templates, each a Fluent message `reply-template-{key}` with the placeholders
+/// `$name`, `$reference` and `$service`, written in the reporter's language.
+const REPLY_TEMPLATES: &[&str] = &["received", "more-info", "resolved"];
+
+pub struct TemplateLink {
+    pub label: String,
+    pub href: String,
+}
+
+/// A reply template filled in for this case, in the language the reporter reads.
+fn fill_template(ctx: &Ctx, case: &CaseView, service: Option<(&str, &str)>, key: &str) -> Option<String> {
+    if !REPLY_TEMPLATES.contains(&key) {
+        return None;
+    }
+    let catalog = &ctx.tr.catalog;
+    let lang = [
+        case.reporter.as_ref().and_then(|r| r.language.clone()),
+        Some(case.language.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|l| catalog.has(l))
+    .unwrap_or_else(|| ctx.lang().to_owned());
+    let name = case
+        .reporter
+        .as_ref()
+        .filter(|r| !r.masked)
+        .and_then(|r| r.name.clone())
+        .unwrap_or_else(|| catalog.format(&lang, "reply-resident", None));
+    let service = service.map_or(case.service.as_str(), |(ar, en)| if lang == "ar" { ar } else { en });
+    let mut args = FluentArgs::new();
+    args.set("name", FluentValue::from(name));
+    args.set("reference", FluentValue::from(case.reference.clone()));
+    args.set("service", FluentValue::from(service.to_owned()));
+    Some(catalog.format(&lang, &format!("reply-template-{key}"), Some(&args)))
 }
 
 async fn case_page(
@@ -308,9 +348,30 @@ async fn case_page(
     reference: &str,
     errors: FieldErrors,
     comment: String,
+    template: Option<&str>,
 ) -> WebResult<CasePage> {
     let caller = Caller::Staff(user.clone());
     let case = state.app.read_case(&caller, reference).await?;
+    let service = state
+        .app
+        .store
+        .service_by_code(&case.service)
+        .await
+        .map_err(AppError::from)?;
+    let comment = match template.filter(|_| comment.is_empty()) {
+        Some(key) => {
+            let names = service.as_ref().map(|s| (s.name_ar.as_str(), s.name_en.as_str()));
+            fill_template(&ctx, &case, names, key).unwrap_or(comment)
+        }
+        None => comment,
+    };
+    let templates = REPLY_TEMPLATES
+        .iter()
+        .map(|key| TemplateLink {
+            label: ctx.t(&format!("reply-template-label-{key}")),
+            href: format!("/staff/cases/{}?template={key}#comment-title", case.reference),
+        })
+        .collect();
     let survey = state.app.survey(&caller, reference).await?;
     let actions = case
         .available_actions
@@ -329,6 +390,11 @@ async fn case_page(
     let (departments, staff) =
         tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
     let ar = ctx.lang() == "ar";
+    let service_name = match service {
+        Some(s) if ar => s.name_ar,
+        Some(s) => s.name_en,
+        None => case.service.clone(),
+    };
     let departments = options(
         departments
             .into_iter()
@@ -354,6 +420,8 @@ async fn case_page(
         comment,
         survey,
         tile_url: state.settings.tile_url.clone(),
+        service_name,
+        templates,
         case,
         user,
         ctx,
@@ -369,17 +437,36 @@ async fn require_staff(
         .ok_or_else(|| Redirect::to("/staff").into_response()))
 }
 
+#[derive(Deserialize, Default)]
+pub struct TemplateQuery {
+    #[serde(default)]
+    template: String,
+}
+
 pub async fn case(
     State(state): State<WebState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(reference): Path<String>,
+    Query(query): Query<TemplateQuery>,
 ) -> WebResult {
     let user = match require_staff(&state, &headers).await? {
         Ok(user) => user,
         Err(redirect) => return Ok(redirect),
     };
-    render(&case_page(&state, ctx, user, &reference, FieldErrors::new(), String::new()).await?)
+    let template = Some(query.template.as_str()).filter(|t| !t.is_empty());
+    render(
+        &case_page(
+            &state,
+            ctx,
+            user,
+            &reference,
+            FieldErrors::new(),
+            String::new(),
+            template,
+        )
+        .await?,
+    )
 }
 
 fn refused(page: CasePage) -> WebResult {
@@ -428,7 +515,7 @@ pub async fn comment(
         Err(AppError::Invalid(invalid)) => {
             let mut errors = FieldErrors::new();
             errors.insert("body".into(), forms::message(&ctx, invalid.code));
-            refused(case_page(&state, ctx, user, &reference, errors, form.body).await?)
+            refused(case_page(&state, ctx, user, &reference, errors, form.body, None).await?)
         }
         Err(e) => Err(e.into()),
     }
@@ -482,7 +569,7 @@ pub async fn transition(
                 format!("{}.{}", form.action, invalid.field),
                 forms::message(&ctx, invalid.code),
             );
-            refused(case_page(&state, ctx, user, &reference, errors, String::new()).await?)
+            refused(case_page(&state, ctx, user, &reference, errors, String::new(), None).await?)
         }
         Err(e) => Err(e.into()),
     }

@@ -380,6 +380,10 @@ on_both! {
         assert_eq!(sent.status, StatusCode::SEE_OTHER);
 
         let staff = staff_cookie(site).await;
+        let templated = site.get(&format!("/staff/cases/{reference}?template=received&lang=en"), &staff).await;
+        let textarea = templated.body.split("name=\"body\"").nth(1).expect("the reply box");
+        assert!(textarea.contains("استلمنا بلاغك رقم"), "the template is in the reporter's language");
+        assert!(textarea.contains(&reference) && textarea.contains("فاطمة أحمد"), "placeholders filled");
         let queue = site.get("/staff?queue=all", &staff).await;
         assert!(queue.body.contains(&format!("/staff/cases/{reference}")), "the case is in the queue");
         let filtered = site.get("/staff?queue=all&status=closed", &staff).await;
