@@ -281,3 +281,29 @@ reply-template-label-resolved = تم الإنجاز
 reply-template-received = عزيزنا { $name }، استلمنا بلاغك رقم { $reference } ({ $service }) والفريق يعمل عليه. شكرًا لتواصلك معنا.
 reply-template-more-info = عزيزنا { $name }، لمتابعة البلاغ { $reference } ({ $service }) نحتاج بعض التفاصيل: يرجى الرد هنا بالموقع الدقيق وصورة إن أمكن.
 reply-template-resolved = عزيزنا { $name }، تم إنجاز العمل على البلاغ { $reference } ({ $service }). نرجو تقييم الخدمة لنعرف رأيك.
+
+# Workflow: transfers, SLA badges, queues of the workflow engine.
+status-transferred = محوّل إلى جهة أخرى
+queue-triage = الفرز
+queue-transferred = المحوّلة إلينا
+queue-followed = المحوّلة منا
+queue-escalated = المُصعَّدة
+col-sla = مهلة الخدمة
+sla-on_track = ضمن المهلة
+sla-due_soon = تقترب المهلة
+sla-overdue = تجاوز المهلة
+sla-paused = متوقفة بانتظار المواطن
+sla-stopped = منتهية
+sla-none = بلا مهلة
+sla-due-by = حتى { $due }
+
+ignored-title = لم يصلني رد؟
+ignored-explain = تجاوز بلاغك مهلته أو لم يصلك عنه جديد منذ مدة. يمكنك رفع شكوى إلى وحدة رضا المستفيدين، وستتابعها برقم مرجعي جديد.
+ignored-label = ما الذي تود أن تعرفه وحدة رضا المستفيدين؟
+ignored-send = أرسل الشكوى
+ignored-open = شكواك قيد المتابعة برقم { $reference }.
+ignored-from = يمكنك رفع شكوى بعدم الرد ابتداءً من { $date }.
+event-transferred = حُوّل إلى جهة أخرى
+event-transfer_accepted = قبلته الجهة المحوَّل إليها
+event-escalated = صُعِّد لتأخره
+event-ignored_complaint = شكوى بعدم الرد

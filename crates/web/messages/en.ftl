@@ -281,3 +281,29 @@ reply-template-label-resolved = Done
 reply-template-received = Dear { $name }, we received your report { $reference } ({ $service }) and the team is working on it. Thank you for telling us.
 reply-template-more-info = Dear { $name }, to act on { $reference } ({ $service }) we need a few more details: please reply here with the exact place and, if you can, a photo.
 reply-template-resolved = Dear { $name }, the work on { $reference } ({ $service }) is done. Please tell us how we did when you rate the case.
+
+# Workflow: transfers, SLA badges, queues of the workflow engine.
+status-transferred = Transferred to another entity
+queue-triage = Triage
+queue-transferred = Transferred to us
+queue-followed = Handed to others
+queue-escalated = Escalated
+col-sla = Service time
+sla-on_track = On track
+sla-due_soon = Due soon
+sla-overdue = Overdue
+sla-paused = Paused, waiting on the resident
+sla-stopped = Done
+sla-none = No target
+sla-due-by = by { $due }
+
+ignored-title = No answer?
+ignored-explain = Your report is past its due time or has had no news for a while. You can complain to the beneficiary-satisfaction unit; you will follow the complaint under a new reference.
+ignored-label = What should the beneficiary-satisfaction unit know?
+ignored-send = Send the complaint
+ignored-open = Your complaint is being followed under { $reference }.
+ignored-from = You may complain that your report was ignored from { $date }.
+event-transferred = Transferred to another entity
+event-transfer_accepted = Accepted by the receiving entity
+event-escalated = Escalated for delay
+event-ignored_complaint = Complaint: report ignored

@@ -95,6 +95,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/track/{reference}/comment", post(resident::track_comment))
         .route(PHOTOS_ROUTE, post(resident::track_photos).layer(uploads))
         .route("/track/{reference}/survey", post(resident::track_survey))
+        .route("/track/{reference}/ignored", post(resident::track_ignored))
         .route("/track/{reference}/attachments/{id}", get(resident::track_attachment))
         .route("/my", get(resident::my_cases))
         .route("/my/logout", post(resident::my_logout))

@@ -13,6 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use tawasul_app::escalation::IgnoredRequest;
 use tawasul_app::auth::Caller;
 use tawasul_app::cases::CommentRequest;
 use tawasul_app::intake::{service_from_row, IdempotencyKey};
@@ -747,6 +748,46 @@ pub async fn track_comment(
             };
             refused(track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct IgnoredForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// "My report was ignored": opens the linked escalation case and shows its confirmation.
+pub async fn track_ignored(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<IgnoredForm>,
+) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    let caller = resident(&state, &headers, &form.token).await?;
+    let request = IgnoredRequest {
+        description: form.description.clone(),
+    };
+    match state.app.complain_ignored(&caller, &reference, request).await {
+        Ok(receipt) => Ok(Redirect::to(&format!("/submitted/{}?token={}", receipt.reference, receipt.token)).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let mut errors = FieldErrors::new();
+            errors.insert("ignored".into(), forms::message(&ctx, invalid.code));
+            let kept = Kept {
+                errors,
+                ..Kept::default()
+            };
+            refused(track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
+        }
+        // Not eligible (any more) or already complained: the page says which.
+        Err(AppError::NotEligible(_) | AppError::Conflict(_)) => Ok(back_to_case(&reference, &form.token, "ignored")),
         Err(e) => Err(e.into()),
     }
 }

@@ -124,11 +124,15 @@ fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Ve
         .collect()
 }
 
+/// The workflow engine's queues, beside mine, my department's and all.
+const WORKFLOW_QUEUES: [&str; 4] = ["triage", "transferred", "followed", "escalated"];
+
 fn queue_tabs(ctx: &Ctx, user: &StaffUser, query: &QueueQuery, current: &str) -> Vec<Tab> {
     let mut keys = vec!["mine"];
     if user.department_id.is_some() {
         keys.push("department");
     }
+    keys.extend(WORKFLOW_QUEUES);
     keys.push("all");
     keys.into_iter()
         .map(|key| Tab {
@@ -156,7 +160,7 @@ pub async fn home(
     let queue = match query.queue.as_str() {
         "department" if user.department_id.is_some() => "department",
         "all" => "all",
-        _ => "mine",
+        other => WORKFLOW_QUEUES.into_iter().find(|q| *q == other).unwrap_or("mine"),
     };
     let department = match (queue, user.department_id) {
         ("department", Some(id)) => {
@@ -173,6 +177,7 @@ pub async fn home(
         channel: blank(&query.channel),
         department,
         assignee: (queue == "mine").then(|| "me".to_owned()),
+        queue: WORKFLOW_QUEUES.contains(&queue).then(|| queue.to_owned()),
         from: blank(&query.from),
         to: blank(&query.to),
         cursor: blank(&query.cursor),
