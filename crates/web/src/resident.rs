@@ -13,9 +13,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use tawasul_app::escalation::IgnoredRequest;
 use tawasul_app::auth::Caller;
 use tawasul_app::cases::CommentRequest;
+use tawasul_app::escalation::IgnoredRequest;
 use tawasul_app::intake::{service_from_row, IdempotencyKey};
 use tawasul_app::survey::{may_rate, SurveyRequest, SurveyView};
 use tawasul_app::views::{CaseSummary, CaseView};
@@ -776,7 +776,9 @@ pub async fn track_ignored(
         description: form.description.clone(),
     };
     match state.app.complain_ignored(&caller, &reference, request).await {
-        Ok(receipt) => Ok(Redirect::to(&format!("/submitted/{}?token={}", receipt.reference, receipt.token)).into_response()),
+        Ok(receipt) => {
+            Ok(Redirect::to(&format!("/submitted/{}?token={}", receipt.reference, receipt.token)).into_response())
+        }
         Err(AppError::Invalid(invalid)) => {
             let mut errors = FieldErrors::new();
             errors.insert("ignored".into(), forms::message(&ctx, invalid.code));
