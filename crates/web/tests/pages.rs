@@ -421,6 +421,49 @@ on_both! {
         assert!(case.body.contains("low-rating"), "staff see the low rating");
         assert!(case.body.contains("ملاحظة سرية"), "staff see internal notes");
     }
+
+    async fn workflow_queues_sla_badges_and_the_ignored_complaint(site: &Site) {
+        let track = site.report("تسرب مياه بجوار المدرسة").await;
+        let (token, reference) = split_track(&track);
+        let staff = staff_cookie(site).await;
+        let queue = site.get("/staff?queue=all", &staff).await;
+        for tab in ["queue=triage", "queue=transferred", "queue=followed", "queue=escalated"] {
+            assert!(queue.body.contains(tab), "the {tab} tab");
+        }
+        assert!(queue.body.contains("class=\"sla sla-on_track\""), "an SLA badge on each row");
+        let escalated = site.get("/staff?queue=escalated", &staff).await;
+        assert!(!escalated.body.contains(&format!("/staff/cases/{reference}")), "not escalated yet");
+
+        // Too early: the page says from when the complaint is possible, and offers no form.
+        let page = site.get(&track, "").await;
+        assert!(page.body.contains("id=\"ignored\""), "{}", page.body);
+        assert!(!page.body.contains("/ignored\""), "no form yet");
+        let early = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", "لا رد")]).await;
+        assert_eq!((early.status, site.case_count().await), (StatusCode::SEE_OTHER, 1), "refused, nothing written");
+
+        // Overdue: the form appears, a blank complaint is refused beside its field, a real one
+        // opens the escalation case and shows its confirmation.
+        let row = site.app.store.case_by_reference(&reference).await.expect("read").expect("case");
+        let overdue = CaseSla { first_response_due: Some(row.created_at - 1), next_escalation_at: None, ..row.sla.clone() };
+        site.app.store.set_sla(row.id, row.sla.escalation_level, overdue).await.expect("clock");
+        let page = site.get(&track, "").await;
+        assert!(page.body.contains(&format!("action=\"/track/{reference}/ignored\"")), "the form is offered");
+        let blank = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", " ")]).await;
+        assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(blank.body.contains("ignored-error"));
+        let forged = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", "forged"), ("token", &token), ("description", "لا رد")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let sent = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", "لم يصلني أي رد")]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let confirmation = sent.location();
+        assert!(confirmation.starts_with("/submitted/TW-") && !confirmation.contains(&reference), "{confirmation}");
+        assert_eq!(site.case_count().await, 2);
+        let page = site.get(&track, "").await;
+        let escalation = confirmation.trim_start_matches("/submitted/").split('?').next().expect("reference").to_owned();
+        assert!(page.body.contains(&escalation), "the original case names its escalation case");
+        let again = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", "مرة أخرى")]).await;
+        assert_eq!((again.status, site.case_count().await), (StatusCode::SEE_OTHER, 2), "one at a time");
+    }
 }
 
 fn split_track(track: &str) -> (String, String) {
