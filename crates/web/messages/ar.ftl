@@ -307,3 +307,14 @@ event-transferred = حُوّل إلى جهة أخرى
 event-transfer_accepted = قبلته الجهة المحوَّل إليها
 event-escalated = صُعِّد لتأخره
 event-ignored_complaint = شكوى بعدم الرد
+
+transfer-title = تحويل البلاغ
+transfer-to = إلى
+transfer-reason = سبب التحويل
+transfer-send = حوّل
+transfer-incoming = بلاغ محوّل إلى جهتكم
+transfer-accept-department = القسم الذي يتولاه
+transfer-triage = الفرز
+transfer-accept = اقبل البلاغ
+transfer-return-reason = سبب الإعادة
+transfer-return = أعده إلى الجهة المحوِّلة

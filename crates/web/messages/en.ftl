@@ -307,3 +307,14 @@ event-transferred = Transferred to another entity
 event-transfer_accepted = Accepted by the receiving entity
 event-escalated = Escalated for delay
 event-ignored_complaint = Complaint: report ignored
+
+transfer-title = Transfer
+transfer-to = To
+transfer-reason = Why it is transferred
+transfer-send = Transfer
+transfer-incoming = Transferred to your entity
+transfer-accept-department = Department that takes it
+transfer-triage = Triage
+transfer-accept = Accept
+transfer-return-reason = Why it is returned
+transfer-return = Return to the sender

@@ -105,6 +105,11 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/staff/cases/{reference}", get(staff::case))
         .route("/staff/cases/{reference}/comment", post(staff::comment))
         .route("/staff/cases/{reference}/transition", post(staff::transition))
+        .route("/staff/cases/{reference}/transfer", post(staff::transfer))
+        .route(
+            "/staff/cases/{reference}/transfer/{decision}",
+            post(staff::decide_transfer),
+        )
         .route("/staff/cases/{reference}/attachments/{id}", get(staff::attachment))
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
         .route("/assets/{*path}", get(assets::serve))

@@ -17,9 +17,10 @@ use tawasul_app::auth::{Caller, Credentials};
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest, Visibility};
 use tawasul_app::survey::SurveyView;
+use tawasul_app::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::views::{CaseSummary, CaseView};
 use tawasul_app::AppError;
-use tawasul_domain::lifecycle::Action;
+use tawasul_domain::lifecycle::{self, Action};
 use tawasul_domain::vocab::{Channel, Status};
 
 /// The cookie the API's login sets too, so one sign-in serves both.
@@ -301,6 +302,10 @@ pub struct CasePage {
     tile_url: String,
     service_name: String,
     templates: Vec<TemplateLink>,
+    /// Where the case may be handed: `department:CODE` of its entity, `entity:CODE` of others.
+    transfer_targets: Vec<Option2>,
+    /// The case waits for this user's entity to accept or return it.
+    may_decide_transfer: bool,
 }
 
 impl CasePage {
@@ -377,7 +382,11 @@ async fn case_page(
             href: format!("/staff/cases/{}?template={key}#comment-title", case.reference),
         })
         .collect();
-    let survey = state.app.survey(&caller, reference).await?;
+    // Staff of an entity that handed the case over follow it without its survey.
+    let survey = match state.app.survey(&caller, reference).await {
+        Err(AppError::Forbidden(_)) => None,
+        other => other?,
+    };
     let actions = case
         .available_actions
         .iter()
@@ -415,7 +424,24 @@ async fn case_page(
         case.assignee.as_deref().unwrap_or(""),
     );
     let entity = user.entity_id;
+    let status = Status::parse(&case.status).map_err(AppError::from)?;
+    let transfer_targets = if lifecycle::may_transfer(status) && user.may(Permission::Transfer, entity) {
+        let entities = state.app.store.entities().await.map_err(AppError::from)?;
+        let other_departments = departments
+            .iter()
+            .filter(|d| Some(d.value.as_str()) != case.department.as_deref())
+            .map(|d| (format!("department:{}", d.value), d.label.clone()));
+        let other_entities = entities
+            .into_iter()
+            .filter(|e| e.code != case.entity)
+            .map(|e| (format!("entity:{}", e.code), if ar { e.name_ar } else { e.name_en }));
+        options(other_departments.chain(other_entities), "")
+    } else {
+        vec![]
+    };
     Ok(CasePage {
+        may_decide_transfer: status == Status::Transferred && user.may(Permission::DecideTransfer, entity),
+        transfer_targets,
         may_reply: user.may(Permission::PublicReply, entity),
         may_note: user.may(Permission::InternalNote, entity),
         actions,
@@ -572,6 +598,102 @@ pub async fn transition(
             let mut errors = FieldErrors::new();
             errors.insert(
                 format!("{}.{}", form.action, invalid.field),
+                forms::message(&ctx, invalid.code),
+            );
+            refused(case_page(&state, ctx, user, &reference, errors, String::new(), None).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TransferForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+    /// `department:CODE` or `entity:CODE` (handing over); a department code (accepting).
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Hands a misrouted case to another department, or to another entity under their OLA.
+pub async fn transfer(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<TransferForm>,
+) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let (entity, department) = match form.to.split_once(':') {
+        Some(("entity", code)) => (Some(code.to_owned()), None),
+        Some(("department", code)) => (None, Some(code.to_owned())),
+        _ => (None, None),
+    };
+    let request = TransferRequest {
+        entity,
+        department,
+        reason: form.reason,
+    };
+    match state.app.transfer(&user, &reference, request).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let mut errors = FieldErrors::new();
+            let field = if invalid.field == "reason" {
+                "transfer.reason"
+            } else {
+                "transfer.to"
+            };
+            errors.insert(field.into(), forms::message(&ctx, invalid.code));
+            refused(case_page(&state, ctx, user, &reference, errors, String::new(), None).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The receiving entity accepts (`accept`) or returns (`return`) a transferred case.
+pub async fn decide_transfer(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((reference, decision)): Path<(String, String)>,
+    Form(form): Form<TransferForm>,
+) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let some = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+    let request = TransferDecision {
+        department: some(&form.to),
+        reason: some(&form.reason),
+    };
+    let done = match decision.as_str() {
+        "accept" => state
+            .app
+            .accept_transfer(&user, &reference, request)
+            .await
+            .map(|_| format!("/staff/cases/{reference}")),
+        // Returned, the case is no longer this entity's to see.
+        "return" => state
+            .app
+            .return_transfer(&user, &reference, request)
+            .await
+            .map(|_| "/staff?queue=transferred".to_owned()),
+        other => return Err(WebError::BadRequest(format!("no transfer decision {other:?}"))),
+    };
+    match done {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let mut errors = FieldErrors::new();
+            errors.insert(
+                format!("{decision}.{}", invalid.field),
                 forms::message(&ctx, invalid.code),
             );
             refused(case_page(&state, ctx, user, &reference, errors, String::new(), None).await?)

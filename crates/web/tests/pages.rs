@@ -463,6 +463,23 @@ on_both! {
         assert!(page.body.contains(&escalation), "the original case names its escalation case");
         let again = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", "مرة أخرى")]).await;
         assert_eq!((again.status, site.case_count().await), (StatusCode::SEE_OTHER, 2), "one at a time");
+
+        // Handed to another entity from the case page: it leaves this entity's queues and
+        // is followed from the "handed to others" tab.
+        site.app.store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "بلدية المنامة".into(), name_en: "Manama Municipality".into(), entity_type: "municipality".into() }).await.expect("entity");
+        let case = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        assert!(case.body.contains("value=\"entity:mun\""), "the other entity is offered");
+        let blank = site.post_form(&format!("/staff/cases/{reference}/transfer"), &staff, &[("csrf_token", CSRF), ("to", "entity:mun"), ("reason", "")]).await;
+        assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
+        let handed = site.post_form(&format!("/staff/cases/{reference}/transfer"), &staff, &[("csrf_token", CSRF), ("to", "entity:mun"), ("reason", "الموقع يتبع البلدية")]).await;
+        assert_eq!(handed.status, StatusCode::SEE_OTHER, "{}", handed.body);
+        let followed = site.get("/staff?queue=followed", &staff).await;
+        assert!(followed.body.contains(&format!("/staff/cases/{reference}")), "followed after the hand-over");
+        let mine = site.get("/staff?queue=all", &staff).await;
+        assert!(!mine.body.contains(&format!("/staff/cases/{reference}\"")), "no longer in this entity's queue");
+        let page = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        assert_eq!(page.status, StatusCode::OK, "the sender still reads it");
+        assert!(!page.body.contains("/transfer\""), "but may not act on it");
     }
 }
 
