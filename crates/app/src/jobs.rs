@@ -173,6 +173,14 @@ impl App {
         }
     }
 
+    /// The delivery status shown on a notification; the job's own outcome is what retries,
+    /// so a failure to record it is logged, not fatal.
+    async fn record_delivery(&self, id: i64, status: &str, error: Option<String>) {
+        if let Err(e) = self.store.mark_outbox(id, status, None, error).await {
+            tracing::warn!(notification = id, error = %e, "could not record a delivery status");
+        }
+    }
+
     /// Delivers one outbox notification. The notification's id is its idempotency key
     /// (Message-ID, Idempotency-Key header), so a delivery repeated after a node died
     /// between sending and recording is recognised by the receiver.
@@ -205,9 +213,7 @@ impl App {
             _ => None,
         };
         let Some(transport) = transport else {
-            let _ = self
-                .store
-                .mark_outbox(id, "undeliverable", None, Some("no transport configured".into()))
+            self.record_delivery(id, "undeliverable", Some("no transport configured".into()))
                 .await;
             return JobOutcome::Done;
         };
@@ -226,7 +232,7 @@ impl App {
         let rendered: Rendered = match self.templates.render(&row.template, &row.language, &payload) {
             Ok(r) => r,
             Err(e) => {
-                let _ = self.store.mark_outbox(id, "failed", None, Some(e.to_string())).await;
+                self.record_delivery(id, "failed", Some(e.to_string())).await;
                 return JobOutcome::Dead { error: e.to_string() };
             }
         };
@@ -254,7 +260,7 @@ impl App {
             _ => None,
         };
         if let Some((status, error)) = status {
-            let _ = self.store.mark_outbox(id, status, None, Some(error)).await;
+            self.record_delivery(id, status, Some(error)).await;
         }
         outcome
     }
