@@ -196,3 +196,32 @@ mod tests {
         assert_eq!(form_field("description"), "description");
     }
 }
+
+/// A form that carries nothing but its CSRF token (sign-out buttons).
+#[derive(serde::Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf_token: Option<String>,
+}
+
+/// Signs out: ends the session named by `session_cookie`, clears the cookie, goes to `to`.
+pub async fn sign_out(
+    state: &crate::WebState,
+    ctx: &Ctx,
+    headers: &axum::http::HeaderMap,
+    form: CsrfOnly,
+    session_cookie: &str,
+    to: &str,
+) -> crate::error::WebResult {
+    use axum::response::IntoResponse;
+    check_csrf(ctx, form.csrf_token.as_deref())?;
+    if let Some(session) = crate::context::cookie(headers, session_cookie) {
+        state.app.logout(session).await?;
+    }
+    let cleared = ctx.cookie(session_cookie, "", 0);
+    Ok((
+        [(axum::http::header::SET_COOKIE, cleared)],
+        axum::response::Redirect::to(to),
+    )
+        .into_response())
+}

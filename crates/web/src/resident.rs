@@ -958,22 +958,11 @@ pub async fn my_cases(State(state): State<WebState>, ctx: Ctx, headers: HeaderMa
     })
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: Option<String>,
-}
-
 pub async fn my_logout(
     State(state): State<WebState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<forms::CsrfOnly>,
 ) -> WebResult {
-    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    if let Some(session) = cookie(&headers, RESIDENT_COOKIE) {
-        state.app.logout(session).await?;
-    }
-    let cookie = ctx.cookie(RESIDENT_COOKIE, "", 0);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+    forms::sign_out(&state, &ctx, &headers, form, RESIDENT_COOKIE, "/").await
 }

@@ -258,24 +258,13 @@ pub async fn login(State(state): State<WebState>, ctx: Ctx, Form(form): Form<Log
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf_token: Option<String>,
-}
-
 pub async fn logout(
     State(state): State<WebState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<forms::CsrfOnly>,
 ) -> WebResult {
-    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        state.app.logout(token).await?;
-    }
-    let cookie = ctx.cookie(SESSION_COOKIE, "", 0);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response())
+    forms::sign_out(&state, &ctx, &headers, form, SESSION_COOKIE, "/staff").await
 }
 
 pub struct ActionForm {
