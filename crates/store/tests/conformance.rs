@@ -418,4 +418,71 @@ on_both! {
         let olas = store.olas().await.expect("olas");
         assert_eq!((olas.len(), olas[0].accept_minutes), (1, 120));
     }
+
+    async fn a_case_has_at_most_one_survey_written_with_its_event(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id, _) = created(store.insert_case(case(e, d, s, T0, "تسرب مياه")).await.expect("insert"));
+        assert!(store.survey(id).await.expect("read").is_none());
+        let survey = |quality: i64, comment: Option<&str>| SurveyInsert {
+            case_id: id,
+            quality,
+            speed: 2,
+            agent: 5,
+            comment: comment.map(str::to_owned),
+            low: true,
+            created_at: T0 + 10,
+            event: EventInsert {
+                case_id: id,
+                at: T0 + 10,
+                actor_type: "reporter".into(),
+                actor_id: None,
+                actor_name: "مواطن".into(),
+                action: "survey".into(),
+                from_status: None,
+                to_status: None,
+                public: true,
+                body: comment.map(str::to_owned),
+                details: "{}".into(),
+            },
+        };
+        store.insert_survey(survey(4, Some("بطيء"))).await.expect("first survey");
+        let row = store.survey(id).await.expect("read").expect("found");
+        assert_eq!((row.quality, row.speed, row.agent, row.low), (4, 2, 5, true));
+        assert_eq!(row.comment.as_deref(), Some("بطيء"));
+        assert_eq!(row.created_at, T0 + 10);
+        let second = store.insert_survey(survey(5, None)).await;
+        assert!(matches!(second, Err(StoreError::Duplicate(_))), "{second:?}");
+        let events = store.events(id).await.expect("events");
+        assert_eq!(events.iter().filter(|e| e.action == "survey").count(), 1, "the refused survey wrote no event");
+        assert_eq!(store.survey(id).await.expect("read").expect("found").quality, 4);
+    }
+
+    async fn scores_outside_one_to_five_are_refused_by_the_schema(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id, _) = created(store.insert_case(case(e, d, s, T0, "حفرة")).await.expect("insert"));
+        let bad = SurveyInsert {
+            case_id: id,
+            quality: 6,
+            speed: 3,
+            agent: 3,
+            comment: None,
+            low: false,
+            created_at: T0,
+            event: EventInsert {
+                case_id: id,
+                at: T0,
+                actor_type: "reporter".into(),
+                actor_id: None,
+                actor_name: "مواطن".into(),
+                action: "survey".into(),
+                from_status: None,
+                to_status: None,
+                public: true,
+                body: None,
+                details: "{}".into(),
+            },
+        };
+        assert!(store.insert_survey(bad).await.is_err());
+        assert!(store.survey(id).await.expect("read").is_none());
+    }
 }
