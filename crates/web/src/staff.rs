@@ -489,6 +489,21 @@ pub async fn case(
     )
 }
 
+/// The case page again, with `invalid`'s message beside the form field `field`.
+async fn refused_at(
+    state: &WebState,
+    ctx: Ctx,
+    user: StaffUser,
+    reference: &str,
+    field: String,
+    code: &str,
+    comment: String,
+) -> WebResult {
+    let mut errors = FieldErrors::new();
+    errors.insert(field, forms::message(&ctx, code));
+    refused(case_page(state, ctx, user, reference, errors, comment, None).await?)
+}
+
 fn refused(page: CasePage) -> WebResult {
     let mut response = render(&page)?;
     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -533,9 +548,7 @@ pub async fn comment(
     {
         Ok(_) => Ok(Redirect::to(&format!("/staff/cases/{reference}#timeline")).into_response()),
         Err(AppError::Invalid(invalid)) => {
-            let mut errors = FieldErrors::new();
-            errors.insert("body".into(), forms::message(&ctx, invalid.code));
-            refused(case_page(&state, ctx, user, &reference, errors, form.body, None).await?)
+            refused_at(&state, ctx, user, &reference, "body".into(), invalid.code, form.body).await
         }
         Err(e) => Err(e.into()),
     }
@@ -584,12 +597,8 @@ pub async fn transition(
     match state.app.transition(&user, &reference, request).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
         Err(AppError::Invalid(invalid)) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(
-                format!("{}.{}", form.action, invalid.field),
-                forms::message(&ctx, invalid.code),
-            );
-            refused(case_page(&state, ctx, user, &reference, errors, String::new(), None).await?)
+            let field = format!("{}.{}", form.action, invalid.field);
+            refused_at(&state, ctx, user, &reference, field, invalid.code, String::new()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -632,14 +641,12 @@ pub async fn transfer(
     match state.app.transfer(&user, &reference, request).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
         Err(AppError::Invalid(invalid)) => {
-            let mut errors = FieldErrors::new();
             let field = if invalid.field == "reason" {
                 "transfer.reason"
             } else {
                 "transfer.to"
             };
-            errors.insert(field.into(), forms::message(&ctx, invalid.code));
-            refused(case_page(&state, ctx, user, &reference, errors, String::new(), None).await?)
+            refused_at(&state, ctx, user, &reference, field.into(), invalid.code, String::new()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -680,12 +687,8 @@ pub async fn decide_transfer(
     match done {
         Ok(to) => Ok(Redirect::to(&to).into_response()),
         Err(AppError::Invalid(invalid)) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(
-                format!("{decision}.{}", invalid.field),
-                forms::message(&ctx, invalid.code),
-            );
-            refused(case_page(&state, ctx, user, &reference, errors, String::new(), None).await?)
+            let field = format!("{decision}.{}", invalid.field);
+            refused_at(&state, ctx, user, &reference, field, invalid.code, String::new()).await
         }
         Err(e) => Err(e.into()),
     }
