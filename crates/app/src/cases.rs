@@ -14,7 +14,8 @@ use tawasul_domain::vocab::Priority;
 use tawasul_domain::vocab::{Channel, Kind, Status};
 use tawasul_domain::{from_micros, secret_digest, Invalid};
 use tawasul_store::{
-    AttachmentInsert, AuditInsert, CaseChange, CaseFilter, CaseRow, EventInsert, OutboxInsert, QueueScope, SlaFilter,
+    AttachmentInsert, AuditInsert, CaseChange, CaseCursor, CaseFilter, CaseOrder, CaseRow, EventInsert, OutboxInsert,
+    QueueScope, SlaFilter,
 };
 use utoipa::{IntoParams, ToSchema};
 
@@ -93,6 +94,9 @@ pub struct CaseQuery {
     /// overdue, or due_soon (resolution due within a working day).
     pub sla: Option<String>,
     pub priority: Option<String>,
+    /// newest (the default), oldest, due (soonest due first; paused, ended and untimed
+    /// cases last) or priority (urgent first, newest first within a priority).
+    pub sort: Option<String>,
     /// Created at or after this instant (RFC 3339) or date (YYYY-MM-DD).
     pub from: Option<String>,
     /// Created before this instant (RFC 3339) or date (YYYY-MM-DD, exclusive).
@@ -114,10 +118,27 @@ fn parse_instant(raw: &str, field: &str) -> AppResult<i64> {
         .ok_or_else(|| Invalid::new("invalid_date", field, "expected an RFC 3339 instant or YYYY-MM-DD").into())
 }
 
-fn parse_cursor(raw: &str) -> AppResult<(i64, i64)> {
-    raw.split_once('_')
-        .and_then(|(at, id)| Some((at.parse().ok()?, id.parse().ok()?)))
-        .ok_or_else(|| Invalid::new("invalid_cursor", "cursor", "use the next_cursor of the previous page").into())
+fn parse_cursor(raw: &str) -> AppResult<CaseCursor> {
+    let parts: Option<Vec<i64>> = raw.split('_').map(|p| p.parse().ok()).collect();
+    match parts.as_deref() {
+        Some(&[first, second, id]) => Ok(CaseCursor { first, second, id }),
+        _ => Err(Invalid::new("invalid_cursor", "cursor", "use the next_cursor of the previous page").into()),
+    }
+}
+
+fn parse_order(raw: Option<&str>) -> AppResult<CaseOrder> {
+    match raw {
+        None | Some("newest") => Ok(CaseOrder::Newest),
+        Some("oldest") => Ok(CaseOrder::Oldest),
+        Some("due") => Ok(CaseOrder::DueFirst),
+        Some("priority") => Ok(CaseOrder::PriorityFirst),
+        Some(other) => Err(Invalid::new(
+            "unknown_sort",
+            "sort",
+            format!("no sort {other:?}: use newest, oldest, due or priority"),
+        )
+        .into()),
+    }
 }
 
 fn is_reference(q: &str) -> bool {
@@ -305,7 +326,7 @@ impl App {
         })
     }
 
-    /// The staff case list: filtered, scoped to the caller's entity, newest first, keyset-paged.
+    /// The staff case list: filtered, scoped to the caller's entity, sorted, keyset-paged.
     pub async fn list_cases(&self, user: &StaffUser, query: CaseQuery) -> AppResult<CasePage> {
         let limit = query.limit.unwrap_or(50);
         if !(1..=MAX_PAGE).contains(&limit) {
@@ -422,7 +443,8 @@ impl App {
             .map(|p| p.as_str().to_owned());
         filter.created_from = query.from.as_deref().map(|v| parse_instant(v, "from")).transpose()?;
         filter.created_to = query.to.as_deref().map(|v| parse_instant(v, "to")).transpose()?;
-        filter.before = query.cursor.as_deref().map(parse_cursor).transpose()?;
+        filter.order = parse_order(query.sort.as_deref())?;
+        filter.after = query.cursor.as_deref().map(parse_cursor).transpose()?;
         if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             if q.chars().count() > 200 {
                 return Err(Invalid::new("too_long", "q", "search at most 200 characters").into());
@@ -441,10 +463,14 @@ impl App {
                 .map(str::to_owned)
                 .collect();
         }
+        let filter_order = filter.order;
         let mut rows = self.store.list_cases(filter).await?;
         let next_cursor = (rows.len() as i64 > limit).then(|| {
             rows.truncate(limit as usize);
-            rows.last().map(|r| format!("{}_{}", r.created_at, r.id))
+            rows.last().map(|r| {
+                let cursor = filter_order.cursor_after(r);
+                format!("{}_{}_{}", cursor.first, cursor.second, cursor.id)
+            })
         });
         Ok(CasePage {
             items: rows.iter().map(|r| CaseSummary::from_row(r, now)).collect(),
@@ -948,11 +974,17 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         assert_eq!(
-            parse_cursor("1700000000000000_42").expect("cursor"),
-            (1_700_000_000_000_000, 42)
+            parse_cursor("1700000000000000_0_42").expect("cursor"),
+            CaseCursor {
+                first: 1_700_000_000_000_000,
+                second: 0,
+                id: 42
+            }
         );
-        assert!(parse_cursor("42").is_err());
-        assert!(parse_cursor("a_b").is_err());
+        assert_eq!(parse_cursor("-1_9223372036854775807_7").expect("cursor").first, -1);
+        for garbage in ["42", "1_42", "a_b_c", "1_2_3_4", "1__3", ""] {
+            assert!(parse_cursor(garbage).is_err(), "{garbage:?}");
+        }
     }
 
     #[test]

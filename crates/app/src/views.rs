@@ -178,6 +178,8 @@ pub struct SlaView {
     pub due: Option<String>,
     /// Ladder steps taken on the target in force.
     pub escalation_level: i64,
+    /// Whole minutes from now to `due` (below zero: overdue by), while the clock runs.
+    pub minutes_left: Option<i64>,
 }
 
 impl SlaView {
@@ -205,6 +207,9 @@ impl SlaView {
             state: state.into(),
             due: iso(due),
             escalation_level: sla.escalation_level,
+            minutes_left: due
+                .filter(|_| matches!(state, "on_track" | "due_soon" | "overdue"))
+                .map(|d| (d - now).div_euclid(60_000_000)),
         }
     }
 }

@@ -419,18 +419,21 @@ on_both! {
             t.submit(json!({"service": "cap-service", "kind": if i % 2 == 0 { "complaint" } else { "report" }, "description": text})).await;
         }
         let root = t.login("root").await;
-        let (status, page) = t.get("/api/v1/cases?limit=5", Some(&root)).await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        assert_eq!(page["items"].as_array().expect("items").len(), 5);
-        let mut seen: Vec<String> = page["items"].as_array().expect("items").iter().map(|c| c["reference"].as_str().expect("ref").to_owned()).collect();
-        let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
-        while let Some(c) = cursor {
-            let (_, next) = t.get(&format!("/api/v1/cases?limit=5&cursor={c}"), Some(&root)).await;
-            seen.extend(next["items"].as_array().expect("items").iter().map(|c| c["reference"].as_str().expect("ref").to_owned()));
-            cursor = next["next_cursor"].as_str().map(str::to_owned);
+        let mut seen: Vec<String> = vec![];
+        for sort in ["newest", "oldest", "due", "priority"] {
+            let (status, page) = t.get(&format!("/api/v1/cases?limit=5&sort={sort}"), Some(&root)).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            assert_eq!(page["items"].as_array().expect("items").len(), 5);
+            seen = page["items"].as_array().expect("items").iter().map(|c| c["reference"].as_str().expect("ref").to_owned()).collect();
+            let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
+            while let Some(c) = cursor {
+                let (_, next) = t.get(&format!("/api/v1/cases?limit=5&sort={sort}&cursor={c}"), Some(&root)).await;
+                seen.extend(next["items"].as_array().expect("items").iter().map(|c| c["reference"].as_str().expect("ref").to_owned()));
+                cursor = next["next_cursor"].as_str().map(str::to_owned);
+            }
+            let unique: std::collections::HashSet<_> = seen.iter().collect();
+            assert_eq!((seen.len(), unique.len()), (12, 12), "sorted by {sort}: every case once, across pages");
         }
-        let unique: std::collections::HashSet<_> = seen.iter().collect();
-        assert_eq!((seen.len(), unique.len()), (12, 12), "every case once, across pages");
         let root_ref = root.as_str();
         let count = |path: String| async move { t.get(&path, Some(root_ref)).await.1["items"].as_array().map_or(usize::MAX, Vec::len) };
         assert_eq!(count("/api/v1/cases?q=%D8%A7%D9%86%D8%A7%D8%B1%D9%87".into()).await, 4, "اناره finds إنارة");

@@ -454,11 +454,19 @@ for_both_backends! {
         for w in &f.words {
             q.push(" AND c.search_text LIKE ").push_bind(like_pattern(w)).push(" ESCAPE '\\'");
         }
-        if let Some((at, id)) = f.before {
-            q.push(" AND (c.created_at < ").push_bind(at);
-            q.push(" OR (c.created_at = ").push_bind(at).push(" AND c.id < ").push_bind(id).push("))");
+        let (first, second) = f.order.key_sql();
+        let (beyond, direction) = if f.order.descending() { ("<", "DESC") } else { (">", "ASC") };
+        let keys = match second { Some(second) => format!("{first}, {second}, c.id"), None => format!("{first}, c.id") };
+        if let Some(after) = f.after {
+            q.push(format!(" AND ({keys}) {beyond} (")).push_bind(after.first).push(", ");
+            if second.is_some() { q.push_bind(after.second).push(", "); }
+            q.push_bind(after.id).push(")");
         }
-        q.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ").push_bind(f.limit);
+        let order = match second {
+            Some(second) => format!("{first} {direction}, {second} {direction}, c.id {direction}"),
+            None => format!("{first} {direction}, c.id {direction}"),
+        };
+        q.push(format!(" ORDER BY {order} LIMIT ")).push_bind(f.limit);
         Ok(q.build_query_as::<CaseRow>().fetch_all(&mut *c).await?)
     }
 

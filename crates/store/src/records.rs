@@ -382,6 +382,83 @@ pub enum QueueScope {
     Escalated,
 }
 
+/// The order of a staff list. Each order is a descending or ascending sort on two integer
+/// keys and the id, so one keyset cursor (`CaseCursor`) pages them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaseOrder {
+    /// Newest received first.
+    #[default]
+    Newest,
+    /// Oldest received first.
+    Oldest,
+    /// Soonest due time in force first; paused, ended and untimed cases last.
+    DueFirst,
+    /// Urgent first, then high, normal and low; newest first within a priority.
+    PriorityFirst,
+}
+
+/// Where the previous page ended: the last row's two sort keys and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseCursor {
+    pub first: i64,
+    pub second: i64,
+    pub id: i64,
+}
+
+impl CaseOrder {
+    /// The SQL of the sort keys, which `cursor_after` computes from a row. An order with one
+    /// key has none second, so that the (created_at, id) indexes serve it.
+    pub(crate) fn key_sql(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            CaseOrder::Newest | CaseOrder::Oldest => ("c.created_at", None),
+            CaseOrder::DueFirst => (
+                "CASE WHEN c.status IN ('resolved', 'closed', 'rejected') OR c.sla_paused_at IS NOT NULL THEN 9223372036854775807 \
+                 ELSE COALESCE(CASE WHEN c.first_responded_at IS NULL THEN c.first_response_due ELSE c.resolution_due END, 9223372036854775807) END",
+                None,
+            ),
+            CaseOrder::PriorityFirst => (
+                "CASE c.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END",
+                Some("c.created_at"),
+            ),
+        }
+    }
+
+    pub(crate) fn descending(self) -> bool {
+        matches!(self, CaseOrder::Newest | CaseOrder::PriorityFirst)
+    }
+
+    /// The cursor that continues after `row`.
+    pub fn cursor_after(self, row: &CaseRow) -> CaseCursor {
+        let (first, second) = match self {
+            CaseOrder::Newest | CaseOrder::Oldest => (row.created_at, 0),
+            CaseOrder::DueFirst => {
+                let sla = &row.sla;
+                let ended = matches!(row.status.as_str(), "resolved" | "closed" | "rejected");
+                let due = match sla.first_responded_at {
+                    None => sla.first_response_due,
+                    Some(_) => sla.resolution_due,
+                };
+                let due = due.filter(|_| !ended && sla.sla_paused_at.is_none());
+                (due.unwrap_or(i64::MAX), 0)
+            }
+            CaseOrder::PriorityFirst => {
+                let rank = match row.priority.as_str() {
+                    "urgent" => 3,
+                    "high" => 2,
+                    "normal" => 1,
+                    _ => 0,
+                };
+                (rank, row.created_at)
+            }
+        };
+        CaseCursor {
+            first,
+            second,
+            id: row.id,
+        }
+    }
+}
+
 /// SLA state filter: due times compared with `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlaFilter {
@@ -406,8 +483,9 @@ pub struct CaseFilter {
     pub created_to: Option<i64>,
     /// Normalised search words; every one must occur.
     pub words: Vec<String>,
-    /// Keyset cursor: rows strictly older than (created_at, id).
-    pub before: Option<(i64, i64)>,
+    pub order: CaseOrder,
+    /// Keyset cursor: rows strictly after this one in `order`.
+    pub after: Option<CaseCursor>,
     pub limit: i64,
 }
 

@@ -182,12 +182,12 @@ on_both! {
             let text = if i % 5 == 0 { "إنارة الشارع معطلة" } else { "تسرب مياه" };
             store.insert_case(case(e, d, s, T0 + i, text)).await.expect("insert");
         }
-        let page = |before| CaseFilter { limit: 10, before, ..Default::default() };
+        let page = |after| CaseFilter { limit: 10, after, ..Default::default() };
         let first = store.list_cases(page(None)).await.expect("page 1");
         assert_eq!(first.len(), 10);
         assert_eq!(first[0].created_at, T0 + 24, "newest first");
         let last = first.last().expect("row");
-        let second = store.list_cases(page(Some((last.created_at, last.id)))).await.expect("page 2");
+        let second = store.list_cases(page(Some(CaseOrder::Newest.cursor_after(last)))).await.expect("page 2");
         assert_eq!(second[0].created_at, T0 + 14, "the next page starts right after the cursor");
         // Spelling variants fold: the query has alef without hamza and heh for teh marbuta.
         let words = vec![tawasul_domain::text::normalise_for_search("اناره")];
@@ -203,6 +203,47 @@ on_both! {
         assert_eq!(ranged.len(), 2);
         let mine = store.cases_for_contact(Some("+97333000000".into()), None, 100).await.expect("contact");
         assert_eq!(mine.len(), 25);
+    }
+
+    async fn every_order_pages_through_each_case_once_in_its_order(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let priorities = ["low", "normal", "high", "urgent"];
+        for i in 0..23 {
+            let mut insert = case(e, d, s, T0 + i % 7, "تسرب مياه");
+            insert.priority = priorities[i as usize % 4].into();
+            insert.token = format!("token-order-{i}");
+            insert.token_hash = tawasul_domain::secret_digest(&insert.token);
+            // Due times repeat, some cases have none, one is paused and one has ended.
+            insert.sla.first_response_due = (i % 5 != 0).then_some(T0 + 1_000 + (i * 37) % 11);
+            if i == 3 { insert.sla.sla_paused_at = Some(T0); }
+            if i == 4 { insert.status = "closed".into(); }
+            store.insert_case(insert).await.expect("insert");
+        }
+        for order in [CaseOrder::Newest, CaseOrder::Oldest, CaseOrder::DueFirst, CaseOrder::PriorityFirst] {
+            let all = store.list_cases(CaseFilter { order, limit: 100, ..Default::default() }).await.expect("all");
+            assert_eq!(all.len(), 23);
+            let keys: Vec<_> = all.iter().map(|r| order.cursor_after(r)).collect();
+            let mut sorted = keys.clone();
+            sorted.sort_by_key(|k| (k.first, k.second, k.id));
+            if matches!(order, CaseOrder::Newest | CaseOrder::PriorityFirst) { sorted.reverse(); }
+            assert_eq!(keys, sorted, "{order:?}: the rows come in the order of their cursor keys");
+            let mut paged = vec![];
+            let mut after = None;
+            loop {
+                let rows = store.list_cases(CaseFilter { order, after, limit: 4, ..Default::default() }).await.expect("page");
+                let Some(last) = rows.last() else { break };
+                after = Some(order.cursor_after(last));
+                paged.extend(rows.iter().map(|r| r.id));
+            }
+            assert_eq!(paged, all.iter().map(|r| r.id).collect::<Vec<_>>(), "{order:?}: pages of 4 give the same rows once");
+        }
+        let due = store.list_cases(CaseFilter { order: CaseOrder::DueFirst, limit: 100, ..Default::default() }).await.expect("due");
+        assert!(due[0].sla.first_response_due.is_some(), "timed cases first");
+        let tail: Vec<_> = due[due.len() - 7..].iter().map(|r| r.sla.first_response_due.is_none() || r.sla.sla_paused_at.is_some() || r.status == "closed").collect();
+        assert!(tail.iter().all(|t| *t), "untimed, paused and ended cases last");
+        let by_priority = store.list_cases(CaseFilter { order: CaseOrder::PriorityFirst, limit: 100, ..Default::default() }).await.expect("priority");
+        assert_eq!(by_priority[0].priority, "urgent");
+        assert_eq!(by_priority[22].priority, "low");
     }
 
     async fn staff_sessions_and_codes(store: &Store) {

@@ -181,6 +181,13 @@ filter-channel = القناة
 filter-from = من
 filter-to = إلى
 filter-apply = تصفية
+filter-priority = الأولوية
+filter-sla = زمن الخدمة
+filter-sort = الترتيب
+sort-newest = الأحدث أولًا
+sort-oldest = الأقدم أولًا
+sort-due = الأقرب استحقاقًا
+sort-priority = الأكثر إلحاحًا
 col-reference = الرقم المرجعي
 col-status = الحالة
 col-kind = النوع
@@ -296,6 +303,45 @@ sla-paused = متوقفة بانتظار المواطن
 sla-stopped = منتهية
 sla-none = بلا مهلة
 sla-due-by = حتى { $due }
+sla-due-now = مستحق الآن
+sla-left-minutes = { $n ->
+    [one] تبقّت دقيقة واحدة
+    [two] تبقّت دقيقتان
+    [few] تبقّت { $n } دقائق
+   *[other] تبقّت { $n } دقيقة
+}
+sla-left-hours = { $n ->
+    [one] تبقّت ساعة واحدة
+    [two] تبقّت ساعتان
+    [few] تبقّت { $n } ساعات
+   *[other] تبقّت { $n } ساعة
+}
+sla-left-days = { $n ->
+    [one] تبقّى يوم واحد
+    [two] تبقّى يومان
+    [few] تبقّى { $n } أيام
+    [many] تبقّى { $n } يومًا
+   *[other] تبقّى { $n } يوم
+}
+sla-late-minutes = { $n ->
+    [one] متأخر دقيقة واحدة
+    [two] متأخر دقيقتين
+    [few] متأخر { $n } دقائق
+   *[other] متأخر { $n } دقيقة
+}
+sla-late-hours = { $n ->
+    [one] متأخر ساعة واحدة
+    [two] متأخر ساعتين
+    [few] متأخر { $n } ساعات
+   *[other] متأخر { $n } ساعة
+}
+sla-late-days = { $n ->
+    [one] متأخر يومًا واحدًا
+    [two] متأخر يومين
+    [few] متأخر { $n } أيام
+    [many] متأخر { $n } يومًا
+   *[other] متأخر { $n } يوم
+}
 
 ignored-title = لم يصلني رد؟
 ignored-explain = تجاوز بلاغك مهلته أو لم يصلك عنه جديد منذ مدة. يمكنك رفع شكوى إلى وحدة رضا المستفيدين، وستتابعها برقم مرجعي جديد.

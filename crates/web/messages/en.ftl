@@ -181,6 +181,13 @@ filter-channel = Channel
 filter-from = From
 filter-to = To
 filter-apply = Filter
+filter-priority = Priority
+filter-sla = Service time
+filter-sort = Sort by
+sort-newest = Newest first
+sort-oldest = Oldest first
+sort-due = Due soonest
+sort-priority = Most urgent
 col-reference = Reference
 col-status = Status
 col-kind = Kind
@@ -296,6 +303,31 @@ sla-paused = Paused, waiting on the resident
 sla-stopped = Done
 sla-none = No target
 sla-due-by = by { $due }
+sla-due-now = Due now
+sla-left-minutes = { $n ->
+    [one] 1 minute left
+   *[other] { $n } minutes left
+}
+sla-left-hours = { $n ->
+    [one] 1 hour left
+   *[other] { $n } hours left
+}
+sla-left-days = { $n ->
+    [one] 1 day left
+   *[other] { $n } days left
+}
+sla-late-minutes = { $n ->
+    [one] Overdue by 1 minute
+   *[other] Overdue by { $n } minutes
+}
+sla-late-hours = { $n ->
+    [one] Overdue by 1 hour
+   *[other] Overdue by { $n } hours
+}
+sla-late-days = { $n ->
+    [one] Overdue by 1 day
+   *[other] Overdue by { $n } days
+}
 
 ignored-title = No answer?
 ignored-explain = Your report is past its due time or has had no news for a while. You can complain to the beneficiary-satisfaction unit; you will follow the complaint under a new reference.

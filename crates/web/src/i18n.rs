@@ -146,6 +146,24 @@ impl Tr {
         self.catalog.format(&self.lang, id, Some(&args))
     }
 
+    /// Time to an SLA due time in words: "3 hours left", "overdue by 2 days". Minutes under
+    /// an hour, hours under two days, days beyond; the count is a Fluent number so each
+    /// language picks its plural form (Arabic has six).
+    pub fn time_left(&self, minutes: i64) -> String {
+        let span = minutes.unsigned_abs();
+        let (unit, count) = match span {
+            0 => return self.t("sla-due-now"),
+            1..60 => ("minutes", span),
+            60..2880 => ("hours", span / 60),
+            _ => ("days", span / 1440),
+        };
+        let side = if minutes < 0 { "late" } else { "left" };
+        let mut args = FluentArgs::new();
+        args.set("n", FluentValue::from(count));
+        self.catalog
+            .format(&self.lang, &format!("sla-{side}-{unit}"), Some(&args))
+    }
+
     /// `prefix-key` when the catalog has it, else the key itself (an unknown status from a
     /// newer server is shown raw rather than hidden).
     pub fn word(&self, prefix: &str, key: &str) -> String {
@@ -180,6 +198,31 @@ mod tests {
                 assert!(bundle.has_message(id), "{code}.ftl lacks {id}");
             }
         }
+    }
+
+    #[test]
+    fn time_left_chooses_the_unit_and_the_plural_form() {
+        let catalog = Arc::new(Catalog::load().expect("messages parse"));
+        let tr = |lang: &str| Tr {
+            catalog: catalog.clone(),
+            lang: lang.to_owned(),
+        };
+        let (en, ar) = (tr("en"), tr("ar"));
+        // Fluent isolates placeables with bidi marks; they are not what is checked here.
+        let plain = |s: String| s.replace(['\u{2068}', '\u{2069}'], "");
+        assert_eq!(plain(en.time_left(0)), "Due now");
+        assert_eq!(plain(en.time_left(1)), "1 minute left");
+        assert_eq!(plain(en.time_left(59)), "59 minutes left");
+        assert_eq!(plain(en.time_left(60)), "1 hour left");
+        assert_eq!(plain(en.time_left(2879)), "47 hours left");
+        assert_eq!(plain(en.time_left(2880)), "2 days left");
+        assert_eq!(plain(en.time_left(-1)), "Overdue by 1 minute");
+        assert_eq!(plain(en.time_left(-3 * 1440 - 5)), "Overdue by 3 days");
+        assert_eq!(plain(ar.time_left(120)), "تبقّت ساعتان");
+        assert_eq!(plain(ar.time_left(5 * 60)), "تبقّت 5 ساعات");
+        assert_eq!(plain(ar.time_left(11 * 1440)), "تبقّى 11 يومًا");
+        assert_eq!(plain(ar.time_left(-1440 * 2)), "متأخر يومين");
+        assert_eq!(plain(ar.time_left(-60)), "متأخر ساعة واحدة");
     }
 
     #[test]

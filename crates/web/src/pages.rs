@@ -48,6 +48,11 @@ impl Ctx {
         crate::dates::short(rfc3339)
     }
 
+    /// Askama passes a template's arguments by reference.
+    pub fn time_left(&self, minutes: &i64) -> String {
+        self.tr.time_left(*minutes)
+    }
+
     pub fn is_lang(&self, code: &str) -> bool {
         self.tr.lang == code
     }

@@ -21,7 +21,7 @@ use tawasul_app::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::views::{CaseSummary, CaseView};
 use tawasul_app::AppError;
 use tawasul_domain::lifecycle::{self, Action};
-use tawasul_domain::vocab::{Channel, Status};
+use tawasul_domain::vocab::{Channel, Priority, Status};
 
 /// The cookie the API's login sets too, so one sign-in serves both.
 const SESSION_COOKIE: &str = "tawasul_session";
@@ -59,6 +59,12 @@ pub struct QueueQuery {
     #[serde(default)]
     channel: String,
     #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    sla: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
@@ -75,6 +81,9 @@ impl QueueQuery {
             ("status", &self.status),
             ("service", &self.service),
             ("channel", &self.channel),
+            ("priority", &self.priority),
+            ("sla", &self.sla),
+            ("sort", &self.sort),
             ("from", &self.from),
             ("to", &self.to),
             ("cursor", cursor),
@@ -109,6 +118,9 @@ pub struct QueuePage {
     statuses: Vec<Option2>,
     services: Vec<Option2>,
     channels: Vec<Option2>,
+    priorities: Vec<Option2>,
+    sla_states: Vec<Option2>,
+    sorts: Vec<Option2>,
     cases: Vec<CaseSummary>,
     next: Option<String>,
     first: Option<String>,
@@ -124,6 +136,11 @@ fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Ve
         })
         .collect()
 }
+
+/// The SLA states a queue can be narrowed to, and the orders it can be sorted in (the
+/// first is the default); the application layer knows each by these names.
+const SLA_FILTERS: [&str; 2] = ["overdue", "due_soon"];
+const SORTS: [&str; 4] = ["newest", "oldest", "due", "priority"];
 
 /// The workflow engine's queues, beside mine, my department's and all.
 const WORKFLOW_QUEUES: [&str; 4] = ["triage", "transferred", "followed", "escalated"];
@@ -176,6 +193,9 @@ pub async fn home(
         status: blank(&query.status),
         service: blank(&query.service),
         channel: blank(&query.channel),
+        priority: blank(&query.priority),
+        sla: blank(&query.sla),
+        sort: blank(&query.sort),
         department,
         assignee: (queue == "mine").then(|| "me".to_owned()),
         queue: WORKFLOW_QUEUES.contains(&queue).then(|| queue.to_owned()),
@@ -212,6 +232,21 @@ pub async fn home(
                 .iter()
                 .map(|c| (c.as_str().to_owned(), ctx.word("channel", c.as_str()))),
             &query.channel,
+        ),
+        priorities: options(
+            Priority::ALL
+                .iter()
+                .rev()
+                .map(|p| (p.as_str().to_owned(), ctx.word("priority", p.as_str()))),
+            &query.priority,
+        ),
+        sla_states: options(
+            SLA_FILTERS.into_iter().map(|s| (s.to_owned(), ctx.word("sla", s))),
+            &query.sla,
+        ),
+        sorts: options(
+            SORTS.into_iter().map(|s| (s.to_owned(), ctx.word("sort", s))),
+            &query.sort,
         ),
         next: next.map(|cursor| query.href(queue, &cursor)),
         first: (!query.cursor.is_empty()).then(|| query.href(queue, "")),

@@ -207,6 +207,7 @@ on_both! {
             assert!(queue.body.contains(tab), "the {tab} tab");
         }
         assert!(queue.body.contains("class=\"sla sla-on_track\""), "an SLA badge on each row");
+        assert!(queue.body.contains("class=\"sla-left\""), "with the time left in words");
         let escalated = site.get("/staff?queue=escalated", &staff).await;
         assert!(!escalated.body.contains(&format!("/staff/cases/{reference}")), "not escalated yet");
 
@@ -256,5 +257,61 @@ on_both! {
         let page = site.get(&format!("/staff/cases/{reference}"), &staff).await;
         assert_eq!(page.status, StatusCode::OK, "the sender still reads it");
         assert!(!page.body.contains("/transfer\""), "but may not act on it");
+    }
+
+    async fn queues_filter_by_priority_and_sla_state_and_sort(site: &Site) {
+        let mut references = vec![];
+        for text in ["تسرب أول", "تسرب ثان", "تسرب ثالث"] {
+            let (_, reference) = split_track(&site.report(text).await);
+            references.push(reference);
+        }
+        let staff = staff_cookie(site).await;
+        let rows = |body: &str| -> Vec<String> {
+            body.match_indices("<a href=\"/staff/cases/")
+                .map(|(at, _)| body[at + 22..].split('"').next().unwrap_or("").to_owned())
+                .collect()
+        };
+        // The second is urgent and overdue by two days; the third is due in three hours.
+        let token = staff.trim_start_matches("tawasul_session=");
+        let tawasul_app::auth::Caller::Staff(supervisor) = site.app.authenticate(Some(token)).await.expect("session") else {
+            panic!("a staff session")
+        };
+        let urgent = tawasul_app::cases::ReclassifyRequest { service: None, priority: Some(tawasul_domain::vocab::Priority::Urgent), reason: None };
+        site.app.reclassify(&supervisor, &references[1], urgent).await.expect("reclassified");
+        let urgent = site.app.store.case_by_reference(&references[1]).await.expect("read").expect("case");
+        let overdue = CaseSla { first_response_due: Some(urgent.created_at - 2 * 86_400_000_000 - 1), ..urgent.sla.clone() };
+        site.app.store.set_sla(urgent.id, urgent.sla.escalation_level, overdue).await.expect("clock");
+        let soon = site.app.store.case_by_reference(&references[2]).await.expect("read").expect("case");
+        let now = chrono::Utc::now().timestamp_micros();
+        let due_soon = CaseSla { first_response_due: Some(now + 3 * 3_600_000_000 + 120_000_000), ..soon.sla.clone() };
+        site.app.store.set_sla(soon.id, soon.sla.escalation_level, due_soon).await.expect("clock");
+
+        // Fluent wraps arguments in bidi isolates; the words are checked without them.
+        let plain = |page: &Page| page.body.replace(['\u{2068}', '\u{2069}'], "");
+        let page = site.get("/staff?queue=all", &staff).await;
+        assert_eq!(rows(&page.body), [references[2].clone(), references[1].clone(), references[0].clone()], "newest first");
+        assert!(plain(&page).contains("متأخر يومين"), "overdue in words");
+        assert!(plain(&page).contains("تبقّت 3 ساعات"), "the time left in words");
+        let oldest = site.get("/staff?queue=all&sort=oldest", &staff).await;
+        assert_eq!(rows(&oldest.body), [references[0].clone(), references[1].clone(), references[2].clone()]);
+        let due = site.get("/staff?queue=all&sort=due", &staff).await;
+        assert_eq!(rows(&due.body)[..2], [references[1].clone(), references[2].clone()], "soonest due first");
+        assert!(due.body.contains("<option value=\"due\" selected>"), "the chosen sort stays chosen");
+        let urgent_first = site.get("/staff?queue=all&sort=priority", &staff).await;
+        assert_eq!(rows(&urgent_first.body)[0], references[1]);
+        let only_urgent = site.get("/staff?queue=all&priority=urgent", &staff).await;
+        assert_eq!(rows(&only_urgent.body), [references[1].clone()]);
+        let overdue = site.get("/staff?queue=all&sla=overdue", &staff).await;
+        assert_eq!(rows(&overdue.body), [references[1].clone()]);
+        assert!(overdue.body.contains("<option value=\"overdue\" selected>"));
+        let english = site.get("/staff?queue=all&sla=overdue&lang=en", &format!("{staff}; tawasul_lang=en")).await;
+        assert!(plain(&english).contains("Overdue by 2 days"), "{}", english.body);
+        // A sort or an SLA state the console does not know is refused on the page, not a 500.
+        for bad in ["sort=sideways", "sla=late", "priority=panic"] {
+            let page = site.get(&format!("/staff?queue=all&{bad}"), &staff).await;
+            assert_eq!(page.status, StatusCode::OK, "{bad}");
+            assert!(page.body.contains("role=\"alert\""), "{bad}: the error is shown");
+            assert!(rows(&page.body).is_empty(), "{bad}: no rows");
+        }
     }
 }
