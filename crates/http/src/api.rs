@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use tawasul_app::auth::{Credentials, Session};
 use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest};
 use tawasul_app::intake::IdempotencyKey;
+use tawasul_app::survey::{SurveyRequest, SurveyView};
 use tawasul_app::views::*;
 use tawasul_domain::intake::IntakeDraft;
 use tawasul_domain::vocab::Channel;
@@ -26,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_case))
         .routes(routes!(transition))
         .routes(routes!(comment))
+        .routes(routes!(get_survey, rate))
         .routes(routes!(upload_attachment).layer(DefaultBodyLimit::max(crate::body_limit(crate::UPLOAD_ROUTE))))
         .routes(routes!(download_attachment))
         .routes(routes!(login))
@@ -137,6 +139,41 @@ async fn comment(
     Ok((
         StatusCode::CREATED,
         Json(state.app.comment(&caller, &reference, body.value).await?),
+    ))
+}
+
+/// The closure survey of a case, for its reporter or for staff who may see the case; 204
+/// while it has not been rated.
+#[utoipa::path(get, path = "/api/v1/cases/{reference}/survey", tag = "cases", security(("bearer" = [])),
+    params(("reference" = String, Path)),
+    responses((status = 200, body = SurveyView), (status = 204, description = "Not rated yet"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_survey(
+    State(state): State<AppState>,
+    CallerOf(caller): CallerOf,
+    Path(reference): Path<String>,
+) -> ApiResult<Response> {
+    Ok(match state.app.survey(&caller, &reference).await? {
+        Some(survey) => Json(survey).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// The reporter rates a resolved or closed case, once: quality and speed of the closure and
+/// the agent, 1–5 each, and a comment. Any score of 2 or less flags a low rating for the
+/// satisfaction unit.
+#[utoipa::path(post, path = "/api/v1/cases/{reference}/survey", tag = "cases", security(("bearer" = [])),
+    params(("reference" = String, Path)), request_body = SurveyRequest,
+    responses((status = 201, body = SurveyView), (status = 403, body = ErrorBody, description = "Only the reporter rates"),
+        (status = 409, body = ErrorBody, description = "Not resolved or closed yet, or rated already"), (status = 422, body = ErrorBody)))]
+async fn rate(
+    State(state): State<AppState>,
+    CallerOf(caller): CallerOf,
+    Path(reference): Path<String>,
+    body: JsonBody<SurveyRequest>,
+) -> ApiResult<(StatusCode, Json<SurveyView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.app.rate(&caller, &reference, body.value).await?),
     ))
 }
 

@@ -63,13 +63,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// serde names a missing field only in its message, at the path of the object lacking it.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(raw);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() {
-            let field = if path == "." { String::new() } else { path };
+            let container = if path == "." { String::new() } else { path };
+            let field = match missing_field(&inner.to_string()) {
+                Some(name) if container.is_empty() => name.to_owned(),
+                Some(name) => format!("{container}.{name}"),
+                None => container,
+            };
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", inner.to_string()).with_field(field)
         } else {
             ApiError::new(

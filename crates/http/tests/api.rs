@@ -390,6 +390,52 @@ on_both! {
         assert!(outbox.iter().all(|m| m.recipient == "fatima@example.bh" && m.language == "ar"));
     }
 
+    async fn the_reporter_rates_the_closure_once(t: &TestApp) {
+        let (reference, token) = t.submit(complaint("حفرة في الطريق")).await;
+        let survey = format!("/api/v1/cases/{reference}/survey");
+        let good = json!({"quality": 5, "speed": 4, "agent": 5, "comment": "شكرًا"});
+        assert_eq!(t.get(&survey, Some(&token)).await.0, StatusCode::NO_CONTENT, "not rated yet");
+        let (status, err) = t.post(&survey, Some(&token), good.clone()).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "not before resolution: {err}");
+        let officer = t.login("cap.officer").await;
+        let path = format!("/api/v1/cases/{reference}/transitions");
+        let steps = [
+            json!({"action": "acknowledge"}),
+            json!({"action": "assign", "assignee": "cap.officer"}),
+            json!({"action": "start"}),
+            json!({"action": "resolve", "resolution": "رُدمت الحفرة"}),
+        ];
+        for step in steps {
+            let who = if step["action"] == "assign" { t.login("cap.agent").await } else { officer.clone() };
+            let (status, case) = t.post(&path, Some(&who), step).await;
+            assert_eq!(status, StatusCode::OK, "{case}");
+        }
+        for (bad, field) in [
+            (json!({"quality": 0, "speed": 4, "agent": 5}), "quality"),
+            (json!({"quality": 5, "speed": 6, "agent": 5}), "speed"),
+            (json!({"quality": 5, "speed": 4, "agent": 5, "comment": "x".repeat(1_001)}), "comment"),
+            (json!({"quality": 5, "speed": 4}), "agent"),
+            (json!({"quality": 5, "speed": 4, "agent": 5, "stars": 9}), "stars"),
+        ] {
+            let (status, err) = t.post(&survey, Some(&token), bad.clone()).await;
+            assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{bad} → {err}");
+        }
+        let (status, err) = t.post(&survey, Some(&officer), good.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "staff do not rate: {err}");
+        assert_eq!(t.get(&survey, Some(&token)).await.0, StatusCode::NO_CONTENT, "refused ratings wrote nothing");
+        let (status, rated) = t.post(&survey, Some(&token), good.clone()).await;
+        assert_eq!((status, rated["quality"].as_i64(), rated["low"].as_bool()), (StatusCode::CREATED, Some(5), Some(false)), "{rated}");
+        let (status, err) = t.post(&survey, Some(&token), json!({"quality": 1, "speed": 1, "agent": 1})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "one rating per case: {err}");
+        let (status, read) = t.get(&survey, Some(&officer)).await;
+        assert_eq!((status, read["comment"].as_str(), read["speed"].as_i64()), (StatusCode::OK, Some("شكرًا"), Some(4)), "staff read it");
+        let mun = t.login("mun.officer").await;
+        assert_eq!(t.get(&survey, Some(&mun)).await.0, StatusCode::FORBIDDEN, "not another entity's staff");
+        assert_eq!(t.get(&survey, None).await.0, StatusCode::UNAUTHORIZED);
+        let unknown = t.get("/api/v1/cases/TW-2026-9999999/survey", Some(&officer)).await.0;
+        assert_eq!(unknown, StatusCode::NOT_FOUND);
+    }
+
     async fn staff_see_only_their_entity_and_masked_details_by_role(t: &TestApp) {
         let (reference, _) = t.submit(complaint("تسرب")).await;
         let mun = t.login("mun.officer").await;
@@ -532,6 +578,8 @@ async fn every_route_is_in_the_openapi_document() {
         ("GET", "/api/v1/cases/{reference}"),
         ("POST", "/api/v1/cases/{reference}/transitions"),
         ("POST", "/api/v1/cases/{reference}/comments"),
+        ("GET", "/api/v1/cases/{reference}/survey"),
+        ("POST", "/api/v1/cases/{reference}/survey"),
         ("POST", "/api/v1/cases/{reference}/attachments"),
         ("GET", "/api/v1/cases/{reference}/attachments/{id}"),
         ("POST", "/api/v1/auth/login"),
