@@ -84,6 +84,7 @@ invalid-duplicate_option = تكرر اختيار أحد الخيارات.
 invalid-incomplete_location = أدخل خطي العرض والطول معًا أو اتركهما فارغين.
 invalid-file_too_large = أحد الملفات أكبر من ١٠ ميغابايت.
 invalid-empty_file = أحد الملفات فارغ.
+invalid-too_many_files = يمكن إرفاق 5 صور على الأكثر في المرة الواحدة. اختر الصور التي توضح المشكلة أكثر.
 invalid-unsupported_file_type = نقبل الصور (JPEG وPNG وWebP وHEIC) وملفات PDF فقط.
 invalid-content_mismatch = أحد الملفات ليس كما يدل اسمه.
 invalid-invalid_code = الرمز غير صحيح أو مستخدم أو منتهي الصلاحية.

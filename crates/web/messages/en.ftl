@@ -84,6 +84,7 @@ invalid-duplicate_option = An option is chosen twice.
 invalid-incomplete_location = Give both latitude and longitude, or neither.
 invalid-file_too_large = A file is larger than 10 MB.
 invalid-empty_file = A file is empty.
+invalid-too_many_files = At most 5 photos at once. Choose the ones that show the problem best.
 invalid-unsupported_file_type = Only photos (JPEG, PNG, WebP, HEIC) and PDF files are accepted.
 invalid-content_mismatch = A file is not what its name says.
 invalid-invalid_code = The code is wrong, used or expired.

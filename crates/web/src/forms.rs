@@ -25,6 +25,8 @@ pub struct Upload {
 pub struct Submitted {
     pub fields: Vec<(String, String)>,
     pub files: Vec<Upload>,
+    /// Files beyond the form's limit, read and dropped so the page can say so beside the field.
+    pub files_over_limit: usize,
 }
 
 impl Submitted {
@@ -54,8 +56,8 @@ fn multipart_error(e: MultipartError) -> WebError {
     }
 }
 
-/// Reads a whole multipart form. File inputs left empty (no name, no bytes) are skipped; more
-/// than `max_files` files, or broken MIME, are refused before any of it is used.
+/// Reads a whole multipart form. File inputs left empty (no name, no bytes) are skipped; files
+/// beyond `max_files` are counted in `files_over_limit` and dropped; broken MIME is refused.
 pub async fn read_multipart(
     mut multipart: Multipart,
     file_field: &str,
@@ -71,14 +73,15 @@ pub async fn read_multipart(
             if bytes.is_empty() && filename.is_none() {
                 continue;
             }
+            if form.files.len() == max_files {
+                form.files_over_limit += 1;
+                continue;
+            }
             form.files.push(Upload {
                 bytes: bytes.to_vec(),
                 content_type,
                 filename,
             });
-            if form.files.len() > max_files {
-                return Err(WebError::BadRequest(format!("at most {max_files} files")));
-            }
         } else {
             let value = field.text().await.map_err(multipart_error)?;
             form.fields.push((name, value));
@@ -100,9 +103,13 @@ pub fn csrf_of(form: &Submitted) -> Option<&str> {
     form.get(CSRF_FIELD)
 }
 
-/// Checks each upload is a file we accept, by its content; the first refusal as a field error.
-pub fn check_uploads(files: &[Upload]) -> Result<(), Invalid> {
-    for f in files {
+/// Checks there were not too many uploads and each is a file we accept, by its content; the
+/// first refusal as a field error.
+pub fn check_uploads(form: &Submitted) -> Result<(), Invalid> {
+    if form.files_over_limit > 0 {
+        return Err(Invalid::new("too_many_files", "photos", "too many files at once"));
+    }
+    for f in &form.files {
         AttachmentType::sniff(&f.bytes, f.content_type.as_deref())?;
     }
     Ok(())

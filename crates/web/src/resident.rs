@@ -358,7 +358,7 @@ pub async fn report_submit(
     let service = service(&state, &code).await?;
     let v = values_of(&form);
     let (draft, mut errors) = draft_of(&ctx, &service, &form, &v);
-    if let Err(invalid) = forms::check_uploads(&form.files) {
+    if let Err(invalid) = forms::check_uploads(&form) {
         errors.insert("photos".into(), forms::message(&ctx, invalid.code));
     }
     // Found errors of our own: add the domain's first one, so the resident sees more at once.
@@ -808,7 +808,7 @@ pub async fn track_photos(
     let mut errors = FieldErrors::new();
     if form.files.is_empty() {
         errors.insert("photos".into(), forms::message(&ctx, "required"));
-    } else if let Err(invalid) = forms::check_uploads(&form.files) {
+    } else if let Err(invalid) = forms::check_uploads(&form) {
         errors.insert("photos".into(), forms::message(&ctx, invalid.code));
     }
     if !errors.is_empty() {

@@ -116,7 +116,10 @@ on_both! {
         for i in 0..6 {
             six = six.part("photos", Part::bytes(png()).file_name(format!("{i}.png")).mime_str("image/png").expect("mime"));
         }
-        assert_eq!(site.post_multipart("/report/water-leak", six).await.status, StatusCode::BAD_REQUEST);
+        let page = site.post_multipart("/report/water-leak", six).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "six photos: refused beside the field");
+        assert!(page.body.contains("يمكن إرفاق 5 صور على الأكثر"), "{}", page.body);
+        assert!(page.body.contains(">تسرب</textarea>"), "the description is kept");
         let fake = report_form(CSRF, "تسرب").text("answers.depth", "1").part(
             "photos",
             Part::bytes(b"MZ\x90\x00 not a photo".to_vec()).file_name("photo.jpg").mime_str("image/jpeg").expect("mime"),
