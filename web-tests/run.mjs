@@ -214,8 +214,12 @@ async function residentSubmits(browser, lang, { js }) {
   return { reference, trackingHref };
 }
 
-async function staffResolves(browser, lang, reference) {
+async function staffResolves(browser, lang, reference, trackingHref) {
   const t = TEXT[lang];
+  // The resident keeps the case open meanwhile: the staff reply arrives there by itself.
+  const residentContext = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.phone });
+  const residentPage = await residentContext.newPage();
+  await residentPage.goto(`${BASE}${trackingHref}`);
   const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.desktop });
   const page = await context.newPage();
   let response = await page.goto(`${BASE}/staff?lang=${lang}`);
@@ -234,6 +238,13 @@ async function staffResolves(browser, lang, reference) {
   await page.fill("#body", t.reply);
   await Promise.all([page.waitForNavigation(), page.click("#comment-title ~ form button[type=submit]")]);
   check((await page.textContent("#timeline")).includes(t.reply), `${lang}: the public reply is on the timeline`);
+  const arrived = await residentPage
+    .waitForFunction((text) => document.querySelector("#timeline").textContent.includes(text), t.reply, { timeout: 20000 })
+    .then(() => true, () => false);
+  check(arrived, `${lang}: the reply appears on the resident's open page without a reload`);
+  const note = (await residentPage.textContent(".live-note")) || "";
+  check(note.length > 0 && (await residentPage.locator(".live-note a").count()) === 1, `${lang}: the page says it changed and offers a reload`);
+  await residentContext.close();
   const act = async (action, fill) => {
     const form = page.locator(`form.action-${action}`);
     if (fill) await fill(form);
@@ -336,7 +347,7 @@ async function main() {
     for (const lang of ["ar", "en"]) {
       console.log(`— ${lang}: resident, staff, rating (JavaScript on)`);
       const { reference, trackingHref } = await residentSubmits(browser, lang, { js: true });
-      await staffResolves(browser, lang, reference);
+      await staffResolves(browser, lang, reference, trackingHref);
       await residentRates(browser, lang, trackingHref);
       console.log(`— ${lang}: submit and track with JavaScript off`);
       const plain = await residentSubmits(browser, lang, { js: false });

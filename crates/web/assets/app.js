@@ -1,5 +1,6 @@
 // Tawasul pages work without this file; it only improves them: a map to pick the place,
-// "use my location", previews of chosen photos. No inline code anywhere (strict CSP).
+// "use my location", previews of chosen photos, live updates of cases and queues. No inline
+// code anywhere (strict CSP).
 (function () {
   "use strict";
 
@@ -96,11 +97,53 @@
     });
   }
 
+  // Live updates: fetch the page again every few seconds while it is visible, swap in each
+  // data-live region that changed (never one holding the focus), and when the page's version
+  // moves on, say so in the polite status note (present and empty from the start, so it is announced) with a link to reload (for fresh forms).
+  function live(note) {
+    var every = Math.max(2, parseInt(note.dataset.liveEvery, 10) || 30) * 1000;
+    var failures = 0;
+    function schedule() {
+      setTimeout(poll, every * Math.min(8, Math.pow(2, failures)));
+    }
+    function poll() {
+      if (document.hidden) return schedule();
+      fetch(note.dataset.liveUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          failures = 0;
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          document.querySelectorAll("[data-live]").forEach(function (region) {
+            var next = fresh.querySelector('[data-live="' + region.dataset.live + '"]');
+            if (next && next.innerHTML !== region.innerHTML && !region.contains(document.activeElement)) {
+              region.innerHTML = next.innerHTML;
+            }
+          });
+          var version = fresh.querySelector("[data-live-version]");
+          if (version && version.dataset.liveVersion !== note.dataset.liveVersion) {
+            note.dataset.liveVersion = version.dataset.liveVersion;
+            note.textContent = note.dataset.liveMessage + " ";
+            var reload = document.createElement("a");
+            reload.href = note.dataset.liveUrl;
+            reload.textContent = note.dataset.liveReload;
+            note.appendChild(reload);
+          }
+        })
+        .catch(function () { failures += 1; })
+        .then(schedule);
+    }
+    schedule();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (window.L && L.Icon && L.Icon.Default) L.Icon.Default.imagePath = "/assets/vendor/leaflet/images/";
     document.querySelectorAll(".map-picker").forEach(mapPicker);
     document.querySelectorAll(".map-view").forEach(mapView);
     document.querySelectorAll("input[type=file][data-max]").forEach(previews);
+    document.querySelectorAll("[data-live-url]").forEach(live);
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
   });

@@ -365,3 +365,8 @@ transfer-triage = الفرز
 transfer-accept = اقبل البلاغ
 transfer-return-reason = سبب الإعادة
 transfer-return = أعده إلى الجهة المحوِّلة
+
+# Live updates (assets/app.js)
+live-case-changed = تغيّرت هذه الحالة للتو، وما تراه محدَّث.
+live-queue-changed = تغيّرت هذه القائمة للتو، وما تراه محدَّث.
+live-reload = أعد تحميل الصفحة

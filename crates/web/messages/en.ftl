@@ -351,3 +351,8 @@ transfer-triage = Triage
 transfer-accept = Accept
 transfer-return-reason = Why it is returned
 transfer-return = Return to the sender
+
+# Live updates (assets/app.js)
+live-case-changed = This case has just changed; what you see is up to date.
+live-queue-changed = This list has just changed; what you see is up to date.
+live-reload = Reload the page

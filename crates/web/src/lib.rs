@@ -38,6 +38,9 @@ pub fn body_limit(route: &str) -> Option<usize> {
 pub struct WebSettings {
     /// Map tiles, `{z}/{x}/{y}` style (`TAWASUL_TILE_URL`); empty turns the map off.
     pub tile_url: String,
+    /// How often open case, tracking and queue pages refresh themselves
+    /// (`TAWASUL_LIVE_POLL_SECONDS`, default 30); 0 turns live updates off.
+    pub live_poll_secs: u64,
 }
 
 impl WebSettings {
@@ -45,6 +48,10 @@ impl WebSettings {
         Self {
             tile_url: std::env::var("TAWASUL_TILE_URL")
                 .unwrap_or_else(|_| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
+            live_poll_secs: std::env::var("TAWASUL_LIVE_POLL_SECONDS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(30),
         }
     }
 

@@ -6,9 +6,47 @@ use crate::error::{WebError, WebResult};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use tawasul_app::views::{CaseSummary, CaseView};
 
 pub fn render(page: &impl Template) -> WebResult {
     Ok(Html(page.render()?).into_response())
+}
+
+/// Live updates of a page (`assets/app.js`): every `every_secs` the script fetches `url`,
+/// swaps in the page's `data-live` regions that changed, and announces a new `version`
+/// with `message` (a Fluent id) and a link to reload for the forms.
+pub struct Live {
+    pub url: String,
+    pub version: String,
+    pub every_secs: u64,
+    pub message: &'static str,
+}
+
+impl Live {
+    /// A case page: its status, timeline and last change make its version.
+    pub fn case(case: &CaseView, url: String, every_secs: u64) -> Self {
+        Self {
+            url,
+            version: format!("{}.{}.{}", case.status, case.timeline.len(), case.updated_at),
+            every_secs,
+            message: "live-case-changed",
+        }
+    }
+
+    /// A queue page: which cases it lists, in which status, changed when, make its version.
+    pub fn queue(cases: &[CaseSummary], url: String, every_secs: u64) -> Self {
+        let mut hasher = DefaultHasher::new();
+        for c in cases {
+            (&c.reference, &c.status, &c.updated_at).hash(&mut hasher);
+        }
+        Self {
+            url,
+            version: format!("{:016x}", hasher.finish()),
+            every_secs,
+            message: "live-queue-changed",
+        }
+    }
 }
 
 /// Field name → the message shown beside that field.

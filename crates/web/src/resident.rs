@@ -3,7 +3,7 @@
 use crate::context::{cookie, Ctx, RESIDENT_COOKIE};
 use crate::error::{WebError, WebResult};
 use crate::forms::{self, Submitted};
-use crate::pages::{render, FieldErrors};
+use crate::pages::{render, FieldErrors, Live};
 use crate::search;
 use crate::{WebState, MAX_PHOTOS};
 use askama::Template;
@@ -606,6 +606,7 @@ pub struct TrackPage {
     can_rate: bool,
     /// The scores and comment sent with a refused survey, kept for the form.
     rating: Rating,
+    live: Live,
 }
 
 /// Scores offered in the survey form, best first.
@@ -676,7 +677,14 @@ async fn track_page(
     let case = state.app.read_case(caller, reference).await?;
     let service = service(state, &case.service).await?;
     let survey = state.app.survey(caller, reference).await?;
+    let url = if token.is_empty() {
+        format!("/track/{}", case.reference)
+    } else {
+        let query = serde_urlencoded::to_string([("token", &token)]).unwrap_or_default();
+        format!("/track/{}?{query}", case.reference)
+    };
     Ok(TrackPage {
+        live: Live::case(&case, url, state.settings.live_poll_secs),
         can_rate: survey.is_none() && may_rate(&case.status),
         survey,
         rating,

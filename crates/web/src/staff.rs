@@ -3,7 +3,7 @@
 use crate::context::{cookie, Ctx};
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::pages::{render, FieldErrors};
+use crate::pages::{render, FieldErrors, Live};
 use crate::resident::attachment_response;
 use crate::WebState;
 use askama::Template;
@@ -125,6 +125,7 @@ pub struct QueuePage {
     next: Option<String>,
     first: Option<String>,
     error: Option<String>,
+    live: Live,
 }
 
 fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
@@ -250,6 +251,7 @@ pub async fn home(
         ),
         next: next.map(|cursor| query.href(queue, &cursor)),
         first: (!query.cursor.is_empty()).then(|| query.href(queue, "")),
+        live: Live::queue(&cases, query.href(queue, &query.cursor), state.settings.live_poll_secs),
         cases,
         error,
         user,
@@ -330,6 +332,7 @@ pub struct CasePage {
     transfer_targets: Vec<Option2>,
     /// The case waits for this user's entity to accept or return it.
     may_decide_transfer: bool,
+    live: Live,
 }
 
 impl CasePage {
@@ -464,6 +467,11 @@ async fn case_page(
         vec![]
     };
     Ok(CasePage {
+        live: Live::case(
+            &case,
+            format!("/staff/cases/{}", case.reference),
+            state.settings.live_poll_secs,
+        ),
         may_decide_transfer: status == Status::Transferred && user.may(Permission::DecideTransfer, entity),
         transfer_targets,
         may_reply: user.may(Permission::PublicReply, entity),

@@ -317,4 +317,28 @@ on_both! {
             assert!(rows(&page.body).is_empty(), "{bad}: no rows");
         }
     }
+
+    async fn case_track_and_queue_pages_carry_their_live_updates(site: &Site) {
+        let track = site.report("تسرب مياه").await;
+        let (token, reference) = split_track(&track);
+        let page = site.get(&track, "").await;
+        assert!(page.body.contains(&format!("data-live-url=\"/track/{reference}?token={token}\"")), "{}", page.body);
+        assert!(page.body.contains("data-live=\"timeline\"") && page.body.contains("data-live=\"head\""));
+        let version = |body: &str| body.split("data-live-version=\"").nth(1).and_then(|v| v.split('"').next()).map(str::to_owned);
+        let before = version(&page.body).expect("a version");
+        let staff = staff_cookie(site).await;
+        let case = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        assert!(case.body.contains(&format!("data-live-url=\"/staff/cases/{reference}\"")));
+        let reply = site.post_form(&format!("/staff/cases/{reference}/comment"), &staff, &[("csrf_token", CSRF), ("body", "وصلنا بلاغك"), ("visibility", "public")]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        let after = version(&site.get(&track, "").await.body).expect("a version");
+        assert_ne!(before, after, "a reply moves the case's version on");
+        let queue = site.get("/staff?queue=all&sort=oldest", &staff).await;
+        assert!(queue.body.contains("data-live-url=\"/staff?queue=all&#38;sort=oldest\""), "the queue polls itself, filters kept");
+        assert!(queue.body.contains("data-live=\"queue\""));
+        // A refused form is shown at its POST address; the page still polls the case's own.
+        let refused = site.post_form(&format!("/staff/cases/{reference}/comment"), &staff, &[("csrf_token", CSRF), ("body", " "), ("visibility", "public")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains(&format!("data-live-url=\"/staff/cases/{reference}\"")));
+    }
 }
