@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use fluent_bundle::{FluentArgs, FluentValue};
 use serde::Deserialize;
+use std::collections::HashMap;
 use tawasul_app::auth::{Caller, Credentials};
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest, Visibility};
@@ -22,6 +23,7 @@ use tawasul_app::views::{CaseSummary, CaseView};
 use tawasul_app::AppError;
 use tawasul_domain::lifecycle::{self, Action};
 use tawasul_domain::vocab::{Channel, Priority, Status};
+use tawasul_store::{DepartmentRow, StaffRow};
 
 /// The cookie the API's login sets too, so one sign-in serves both.
 const SESSION_COOKIE: &str = "tawasul_session";
@@ -126,6 +128,42 @@ pub struct QueuePage {
     first: Option<String>,
     error: Option<String>,
     live: Live,
+    names: Names,
+}
+
+/// Names, in the page's language, for the department codes and staff usernames that cases
+/// carry; a code or username not found is shown as it is.
+pub struct Names {
+    departments: HashMap<(String, String), String>,
+    staff: HashMap<String, String>,
+}
+
+impl Names {
+    fn new(departments: &[DepartmentRow], staff: &[StaffRow], ar: bool) -> Self {
+        Self {
+            departments: departments
+                .iter()
+                .map(|d| {
+                    let name = if ar { &d.name_ar } else { &d.name_en };
+                    ((d.entity_code.clone(), d.code.clone()), name.clone())
+                })
+                .collect(),
+            staff: staff
+                .iter()
+                .map(|s| (s.username.clone(), s.display_name.clone()))
+                .collect(),
+        }
+    }
+
+    pub fn department<'a>(&'a self, entity: &str, code: &'a str) -> &'a str {
+        self.departments
+            .get(&(entity.to_owned(), code.to_owned()))
+            .map_or(code, String::as_str)
+    }
+
+    pub fn staff<'a>(&'a self, username: &'a str) -> &'a str {
+        self.staff.get(username).map_or(username, String::as_str)
+    }
 }
 
 fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
@@ -181,11 +219,10 @@ pub async fn home(
         "all" => "all",
         other => WORKFLOW_QUEUES.into_iter().find(|q| *q == other).unwrap_or("mine"),
     };
+    let (departments, staff) =
+        tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
     let department = match (queue, user.department_id) {
-        ("department", Some(id)) => {
-            let departments = state.app.store.departments().await.map_err(AppError::from)?;
-            departments.into_iter().find(|d| d.id == id).map(|d| d.code)
-        }
+        ("department", Some(id)) => departments.iter().find(|d| d.id == id).map(|d| d.code.clone()),
         _ => None,
     };
     let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
@@ -214,6 +251,7 @@ pub async fn home(
     let services = state.app.store.services().await.map_err(AppError::from)?;
     let ar = ctx.lang() == "ar";
     let page = QueuePage {
+        names: Names::new(&departments, &staff, ar),
         tabs: queue_tabs(&ctx, &user, &query, queue),
         statuses: options(
             Status::ALL
@@ -333,6 +371,7 @@ pub struct CasePage {
     /// The case waits for this user's entity to accept or return it.
     may_decide_transfer: bool,
     live: Live,
+    names: Names,
 }
 
 impl CasePage {
@@ -431,6 +470,7 @@ async fn case_page(
     let (departments, staff) =
         tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
     let ar = ctx.lang() == "ar";
+    let names = Names::new(&departments, &staff, ar);
     let service_name = match service {
         Some(s) if ar => s.name_ar,
         Some(s) => s.name_en,
@@ -467,6 +507,7 @@ async fn case_page(
         vec![]
     };
     Ok(CasePage {
+        names,
         live: Live::case(
             &case,
             format!("/staff/cases/{}", case.reference),

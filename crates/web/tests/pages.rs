@@ -295,6 +295,10 @@ on_both! {
         assert_eq!(rows(&page.body), [references[2].clone(), references[1].clone(), references[0].clone()], "newest first");
         assert!(plain(&page).contains("متأخر يومين"), "overdue in words");
         assert!(plain(&page).contains("تبقّت 3 ساعات"), "the time left in words");
+        assert!(page.body.contains("<td>المياه</td>") && !page.body.contains("<td>water</td>"), "departments by name");
+        let case = site.get(&format!("/staff/cases/{}", references[0]), &staff).await;
+        assert!(case.body.contains("<dd>المياه</dd>"), "the case page names its department");
+        assert!(!case.body.contains("· routing</p>"), "system events are Tawasul's, not an internal name");
         let oldest = site.get("/staff?queue=all&sort=oldest", &staff).await;
         assert_eq!(rows(&oldest.body), [references[0].clone(), references[1].clone(), references[2].clone()]);
         let due = site.get("/staff?queue=all&sort=due", &staff).await;
