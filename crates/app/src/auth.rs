@@ -89,7 +89,12 @@ pub(crate) fn check_username(username: &str) -> AppResult<()> {
     if name_ok {
         Ok(())
     } else {
-        Err(Invalid::new("invalid_username", "username", "use 3–64 letters, digits, '.', '_' or '-'").into())
+        Err(Invalid::new(
+            "invalid_username",
+            "username",
+            "use 3–64 letters, digits, '.', '_' or '-'",
+        )
+        .into())
     }
 }
 

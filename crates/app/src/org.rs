@@ -68,7 +68,12 @@ fn code(raw: &str) -> AppResult<String> {
     if ok {
         Ok(code.to_owned())
     } else {
-        Err(Invalid::new("invalid_identifier", "code", "use 2–32 lower-case letters, digits or '-'").into())
+        Err(Invalid::new(
+            "invalid_identifier",
+            "code",
+            "use 2–32 lower-case letters, digits or '-'",
+        )
+        .into())
     }
 }
 
@@ -113,17 +118,30 @@ impl App {
         let entities = self.store.entities().await?;
         let mine: Vec<EntityRow> = entities
             .into_iter()
-            .filter(|e| user.may(Permission::ManageCatalogue, Some(e.id)) || user.may(Permission::ManageStaff, Some(e.id)))
+            .filter(|e| {
+                user.may(Permission::ManageCatalogue, Some(e.id)) || user.may(Permission::ManageStaff, Some(e.id))
+            })
             .collect();
         if mine.is_empty() && !user.may(Permission::ManageCatalogue, None) {
-            return Err(AppError::Forbidden("only administrators manage the organisation".into()));
+            return Err(AppError::Forbidden(
+                "only administrators manage the organisation".into(),
+            ));
         }
         Ok(mine)
     }
 
     /// An entity `user` may administer with `permission`, by code.
-    pub async fn administered_entity(&self, user: &StaffUser, code: &str, permission: Permission) -> AppResult<EntityRow> {
-        let entity = self.store.entity_by_code(code).await?.ok_or(AppError::NotFound("entity"))?;
+    pub async fn administered_entity(
+        &self,
+        user: &StaffUser,
+        code: &str,
+        permission: Permission,
+    ) -> AppResult<EntityRow> {
+        let entity = self
+            .store
+            .entity_by_code(code)
+            .await?
+            .ok_or(AppError::NotFound("entity"))?;
         user.require(permission, Some(entity.id))?;
         Ok(entity)
     }
@@ -143,7 +161,8 @@ impl App {
             .await
             .map_err(AppError::from)
             .map_err(duplicate_at("code"))?;
-        let details = serde_json::json!({ "name_ar": insert.name_ar, "name_en": insert.name_en, "type": insert.entity_type });
+        let details =
+            serde_json::json!({ "name_ar": insert.name_ar, "name_en": insert.name_en, "type": insert.entity_type });
         self.audited(Some(user), "add_entity", format!("entity:{}", insert.code), details)
             .await?;
         Ok(EntityRow {
@@ -164,7 +183,8 @@ impl App {
             name_en: name(&request.name_en, "name_en")?,
             entity_type: entity_type(&request.entity_type)?,
         };
-        let details = serde_json::json!({ "name_ar": update.name_ar, "name_en": update.name_en, "type": update.entity_type });
+        let details =
+            serde_json::json!({ "name_ar": update.name_ar, "name_en": update.name_en, "type": update.entity_type });
         if !self.store.update_entity(update).await? {
             return Err(AppError::NotFound("entity"));
         }
@@ -174,12 +194,8 @@ impl App {
 
     pub async fn departments_of(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<DepartmentRow>> {
         let entity = self.managed_entity(user, entity, "entity").await?;
-        Ok(self.entity_departments(entity.id).await?)
-    }
-
-    async fn entity_departments(&self, entity_id: i64) -> AppResult<Vec<DepartmentRow>> {
         let all = self.store.departments().await?;
-        Ok(all.into_iter().filter(|d| d.entity_id == entity_id).collect())
+        Ok(all.into_iter().filter(|d| d.entity_id == entity.id).collect())
     }
 
     pub async fn add_department(&self, user: &StaffUser, entity: &str, request: DepartmentRequest) -> AppResult<()> {
@@ -247,11 +263,10 @@ impl App {
         if raw.is_empty() {
             return Ok(None);
         }
-        let row = self
-            .store
-            .department_by_code(entity_id, raw)
-            .await?
-            .ok_or_else(|| Invalid::new("unknown_department", "department", "choose a department of this entity"))?;
+        let row =
+            self.store.department_by_code(entity_id, raw).await?.ok_or_else(|| {
+                Invalid::new("unknown_department", "department", "choose a department of this entity")
+            })?;
         Ok(Some(row.id))
     }
 
@@ -302,12 +317,19 @@ impl App {
         let email = email(&change.email)?;
         let role = role(&change.role)?;
         if row.id == user.id && user.role == Role::Admin && role != Role::Admin {
-            return Err(Invalid::new("own_admin_role", "role", "you may not remove your own administrator role").into());
+            return Err(Invalid::new(
+                "own_admin_role",
+                "role",
+                "you may not remove your own administrator role",
+            )
+            .into());
         }
         let department_id = match row.entity_id {
             Some(entity_id) => self.department_of(entity_id, &change.department).await?,
             None if change.department.trim().is_empty() => None,
-            None => return Err(Invalid::new("unknown_department", "department", "a global user has no department").into()),
+            None => {
+                return Err(Invalid::new("unknown_department", "department", "a global user has no department").into())
+            }
         };
         let update = StaffUpdate {
             id: row.id,
@@ -336,7 +358,8 @@ impl App {
             return Err(AppError::NotFound("staff user"));
         }
         let action = if active { "reactivate_staff" } else { "deactivate_staff" };
-        self.audit_staff(user, action, &row.username, serde_json::json!({})).await
+        self.audit_staff(user, action, &row.username, serde_json::json!({}))
+            .await
     }
 
     /// Gives a staff user a new password; their open sessions end.

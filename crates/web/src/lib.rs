@@ -113,7 +113,10 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         )
         .route("/staff/cases/{reference}/attachments/{id}", get(staff::attachment))
         .route("/staff/admin", get(org_admin::home))
-        .route("/staff/admin/entities", get(org_admin::entities).post(org_admin::add_entity))
+        .route(
+            "/staff/admin/entities",
+            get(org_admin::entities).post(org_admin::add_entity),
+        )
         .route(
             "/staff/admin/entities/{code}",
             get(org_admin::entity).post(org_admin::update_entity),
@@ -139,7 +142,10 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
             get(org_admin::user).post(org_admin::change_user),
         )
         .route("/staff/admin/users/{username}/active", post(org_admin::set_user_active))
-        .route("/staff/admin/users/{username}/password", post(org_admin::reset_password))
+        .route(
+            "/staff/admin/users/{username}/password",
+            post(org_admin::reset_password),
+        )
         // After the fixed paths above: departments, calendar or users of one's own entity.
         .route("/staff/admin/{section}", get(org_admin::section))
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))

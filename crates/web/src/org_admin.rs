@@ -71,7 +71,9 @@ impl Input {
         Self {
             id: format!(
                 "f-{}",
-                name.replace(['[', ']', '.'], "-").replace("--", "-").trim_end_matches('-')
+                name.replace(['[', ']', '.'], "-")
+                    .replace("--", "-")
+                    .trim_end_matches('-')
             ),
             name: name.to_owned(),
             label: ctx.t(label),
@@ -129,10 +131,7 @@ fn localized(ctx: &Ctx, ar: &str, en: &str) -> String {
 }
 
 fn submitted(fields: Vec<(String, String)>) -> Submitted {
-    Submitted {
-        fields,
-        files: vec![],
-    }
+    Submitted { fields, files: vec![] }
 }
 
 /// Refusals of a use case: an invalid field becomes a message beside `field_of(its name)`;
@@ -200,7 +199,9 @@ fn entity_links(ctx: &Ctx, entities: Vec<EntityRow>) -> Vec<EntityLink> {
 pub async fn home(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap) -> WebResult {
     let user = signed_in_or_return!(state, headers);
     if !user.may_administer() {
-        return Err(WebError::Forbidden("only administrators manage the organisation".into()));
+        return Err(WebError::Forbidden(
+            "only administrators manage the organisation".into(),
+        ));
     }
     let entities = state.app.managed_entities(&user).await?;
     render(&HomePage {
@@ -213,17 +214,15 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap) -
 
 /// A section for one entity: an entity administrator goes straight to theirs; a global one
 /// chooses on the entities page.
-pub async fn section(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(section): Path<String>,
-) -> WebResult {
+pub async fn section(State(state): State<WebState>, headers: HeaderMap, Path(section): Path<String>) -> WebResult {
     let user = signed_in_or_return!(state, headers);
     if !["departments", "calendar", "users"].contains(&section.as_str()) {
         return Err(WebError::NotFound);
     }
     if !user.may_administer() {
-        return Err(WebError::Forbidden("only administrators manage the organisation".into()));
+        return Err(WebError::Forbidden(
+            "only administrators manage the organisation".into(),
+        ));
     }
     let to = match &user.entity_code {
         Some(code) => format!("/staff/admin/entities/{code}/{section}"),
@@ -459,10 +458,24 @@ async fn departments_page(
         add: DepartmentForm {
             code: String::new(),
             code_input: Input::new(&ctx, "code", "admin-code", &add_form.text("code"), "text", add_errors).required(),
-            name_ar: Input::new(&ctx, "name_ar", "admin-name-ar", &add_form.text("name_ar"), "text", add_errors)
-                .required(),
-            name_en: Input::new(&ctx, "name_en", "admin-name-en", &add_form.text("name_en"), "text", add_errors)
-                .required(),
+            name_ar: Input::new(
+                &ctx,
+                "name_ar",
+                "admin-name-ar",
+                &add_form.text("name_ar"),
+                "text",
+                add_errors,
+            )
+            .required(),
+            name_en: Input::new(
+                &ctx,
+                "name_en",
+                "admin-name-en",
+                &add_form.text("name_en"),
+                "text",
+                add_errors,
+            )
+            .required(),
         },
         title: localized(&ctx, &entity.name_ar, &entity.name_en),
         saved: false,
@@ -662,6 +675,7 @@ fn policy_form(policy: &PolicyRequest) -> Submitted {
 
 /// For each list of the policy, the form row behind each item (blank rows and rows marked
 /// for removal are left out), so a refusal finds its row again.
+#[derive(Debug)]
 struct FormRows {
     holiday_rows: Vec<usize>,
     override_rows: Vec<usize>,
@@ -673,8 +687,12 @@ fn parse_policy(form: &Submitted) -> Result<(PolicyRequest, FormRows), Invalid> 
         (0..row_count(form, list))
             .filter(|i| form.get(&format!("{list}[{i}].remove")).is_none())
             .filter(|i| {
-                keys.iter()
-                    .any(|k| !form.all(&format!("{list}[{i}].{k}")).iter().all(|v| v.trim().is_empty()))
+                keys.iter().any(|k| {
+                    !form
+                        .all(&format!("{list}[{i}].{k}"))
+                        .iter()
+                        .all(|v| v.trim().is_empty())
+                })
             })
             .collect()
     };
@@ -787,13 +805,21 @@ async fn calendar_page(
     let chosen_days = form.all("working_days");
     let working_days = WEEKDAYS
         .iter()
-        .map(|d| checkbox("working_days", d, t.word("weekday", d), chosen_days.iter().any(|c| c == d)))
+        .map(|d| {
+            checkbox(
+                "working_days",
+                d,
+                t.word("weekday", d),
+                chosen_days.iter().any(|c| c == d),
+            )
+        })
         .collect();
     let remove = |list: &str, i: usize| {
         let name = format!("{list}[{i}].remove");
         checkbox(&name, "1", t.t("admin-remove"), form.get(&name).is_some())
     };
-    let field = |name: String, label: &str, kind: &'static str| Input::new(t, &name, label, &form.text(&name), kind, errors);
+    let field =
+        |name: String, label: &str, kind: &'static str| Input::new(t, &name, label, &form.text(&name), kind, errors);
     let holidays = (0..row_count(form, "holidays") + BLANK_ROWS)
         .map(|i| Row {
             legend: t.t1("admin-holiday-n", "n", i + 1),
@@ -827,15 +853,25 @@ async fn calendar_page(
                 percent: field(format!("escalation[{i}].percent"), "admin-step-percent", "number"),
                 notify: NOTIFY
                     .iter()
-                    .map(|(_, key)| checkbox(&notify_name, key, t.word("notify", key), chosen.iter().any(|c| c == key)))
+                    .map(|(_, key)| {
+                        checkbox(
+                            &notify_name,
+                            key,
+                            t.word("notify", key),
+                            chosen.iter().any(|c| c == key),
+                        )
+                    })
                     .collect(),
                 notify_error: errors.get(&notify_name).cloned(),
                 remove: remove("escalation", i),
             }
         })
         .collect();
-    let satisfaction = std::iter::once((String::new(), t.t("admin-none")))
-        .chain(departments.into_iter().map(|d| (d.code, localized(t, &d.name_ar, &d.name_en))));
+    let satisfaction = std::iter::once((String::new(), t.t("admin-none"))).chain(
+        departments
+            .into_iter()
+            .map(|d| (d.code, localized(t, &d.name_ar, &d.name_en))),
+    );
     Ok(CalendarPage {
         time_zone: field("time_zone".into(), "admin-time-zone", "text").required(),
         working_days,
@@ -902,9 +938,7 @@ pub async fn set_calendar(
             (invalid, field)
         }
         Ok((request, rows)) => match state.app.set_policy(&user, &code, request).await {
-            Ok(_) => {
-                return Ok(Redirect::to(&format!("/staff/admin/entities/{code}/calendar?saved=1")).into_response())
-            }
+            Ok(_) => return Ok(Redirect::to(&format!("/staff/admin/entities/{code}/calendar?saved=1")).into_response()),
             Err(AppError::Invalid(invalid)) => {
                 let field = policy_field(&invalid.field, &rows);
                 (invalid, field)
@@ -992,7 +1026,8 @@ async fn users_page(
             active: s.active,
         })
         .collect();
-    let text = |name: &str, label: &str, kind: &'static str| Input::new(&ctx, name, label, &form.text(name), kind, errors);
+    let text =
+        |name: &str, label: &str, kind: &'static str| Input::new(&ctx, name, label, &form.text(name), kind, errors);
     Ok(UsersPage {
         username: text("username", "staff-username", "text").required(),
         display_name: text("display_name", "admin-display-name", "text").required(),
@@ -1029,7 +1064,10 @@ pub async fn users(
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
     let user = signed_in_or_return!(state, headers);
-    let entity = state.app.administered_entity(&user, &code, Permission::ManageStaff).await?;
+    let entity = state
+        .app
+        .administered_entity(&user, &code, Permission::ManageStaff)
+        .await?;
     let blank = submitted(vec![("role".into(), Role::Agent.as_str().into())]);
     let mut page = users_page(&state, ctx, user, entity, &blank, &FieldErrors::new()).await?;
     page.saved = !query.saved.is_empty();
@@ -1046,7 +1084,10 @@ pub async fn add_user(
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let user = signed_in_or_return!(state, headers);
-    let entity = state.app.administered_entity(&user, &code, Permission::ManageStaff).await?;
+    let entity = state
+        .app
+        .administered_entity(&user, &code, Permission::ManageStaff)
+        .await?;
     let request = NewStaff {
         username: form.text("username"),
         display_name: form.text("display_name"),
@@ -1098,7 +1139,8 @@ async fn user_page(
         .into_iter()
         .filter(|d| Some(d.entity_id) == staff.entity_id)
         .collect();
-    let text = |name: &str, label: &str, kind: &'static str| Input::new(&ctx, name, label, &form.text(name), kind, errors);
+    let text =
+        |name: &str, label: &str, kind: &'static str| Input::new(&ctx, name, label, &form.text(name), kind, errors);
     Ok(UserPage {
         display_name: text("display_name", "admin-display-name", "text").required(),
         email: text("email", "admin-email", "email"),
@@ -1274,7 +1316,10 @@ mod tests {
         assert_eq!(ladder.steps.len(), 1);
         assert_eq!(ladder.steps[0].percent, 75, "Arabic-Indic digits are numbers");
         assert_eq!(policy_field("calendar.holidays[0].to", &parsed), "holidays[2].to");
-        assert_eq!(policy_field("escalation.steps[0].percent", &parsed), "escalation[0].percent");
+        assert_eq!(
+            policy_field("escalation.steps[0].percent", &parsed),
+            "escalation[0].percent"
+        );
         assert_eq!(policy_field("calendar.working_days[1]", &parsed), "working_days");
         assert_eq!(policy_field("calendar.holidays", &parsed), "holidays");
         assert_eq!(policy_field("calendar.time_zone", &parsed), "time_zone");

@@ -18,7 +18,10 @@ async fn login(site: &Site, username: &str, password: &str) -> Page {
 async fn cookie_of(site: &Site, username: &str, password: &str) -> String {
     let page = login(site, username, password).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{username} signs in: {}", page.body);
-    format!("tawasul_session={}", page.cookie("tawasul_session").expect("a session cookie"))
+    format!(
+        "tawasul_session={}",
+        page.cookie("tawasul_session").expect("a session cookie")
+    )
 }
 
 /// The entity's administrator (`cap.admin`).
@@ -45,7 +48,13 @@ async fn other_entity(site: &Site, root: &str) {
         .post_form(
             "/staff/admin/entities",
             root,
-            &[("csrf_token", CSRF), ("code", "mun"), ("name_ar", "البلدية"), ("name_en", "Municipality"), ("entity_type", "municipality")],
+            &[
+                ("csrf_token", CSRF),
+                ("code", "mun"),
+                ("name_ar", "البلدية"),
+                ("name_en", "Municipality"),
+                ("entity_type", "municipality"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -53,7 +62,12 @@ async fn other_entity(site: &Site, root: &str) {
         .post_form(
             "/staff/admin/entities/mun/departments",
             root,
-            &[("csrf_token", CSRF), ("code", "roads"), ("name_ar", "الطرق"), ("name_en", "Roads")],
+            &[
+                ("csrf_token", CSRF),
+                ("code", "roads"),
+                ("name_ar", "الطرق"),
+                ("name_en", "Roads"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -65,7 +79,10 @@ async fn other_entity(site: &Site, root: &str) {
 
 async fn audit_actions(site: &Site) -> Vec<String> {
     let rows = site.app.store.audit_log(500).await.expect("audit");
-    rows.into_iter().filter(|r| r.action != "login").map(|r| r.action).collect()
+    rows.into_iter()
+        .filter(|r| r.action != "login")
+        .map(|r| r.action)
+        .collect()
 }
 
 /// The message shown beside input `id` (its error paragraph is `{id}-error`).
