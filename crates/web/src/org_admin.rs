@@ -43,6 +43,8 @@ const NOTIFY: [(Notify, &str); 5] = [
 ];
 /// Empty rows offered under the holidays, hour overrides and escalation steps, for adding.
 const BLANK_ROWS: usize = 2;
+/// More rows than the calendar accepts (400 holidays or overrides), so the domain refuses them.
+const MAX_ROWS: usize = 500;
 
 /// May this user open the admin console (manage staff or the catalogue anywhere)?
 pub trait AdminAccess {
@@ -621,16 +623,19 @@ fn checkbox(name: &str, value: &str, label: String, checked: bool) -> Checkbox {
     }
 }
 
-/// How many rows of `list` (`holidays`, `overrides`, `escalation`) the form sent.
+/// How many rows of `list` (`holidays`, `overrides`, `escalation`) the form filled: up to
+/// the last row with a value, so the blank rows sent back do not pile up on each refusal.
+/// Capped: a row number beyond any real form's is no row at all.
 fn row_count(form: &Submitted, list: &str) -> usize {
     let prefix = format!("{list}[");
     form.fields
         .iter()
+        .filter(|(k, v)| !v.trim().is_empty() && !k.ends_with(".remove"))
         .filter_map(|(k, _)| k.strip_prefix(&prefix)?.split_once(']')?.0.parse::<usize>().ok())
+        .filter(|i| *i < MAX_ROWS)
         .map(|i| i + 1)
         .max()
         .unwrap_or(0)
-        .min(500)
 }
 
 /// The policy as a form (what the page shows when it opens).
@@ -1323,6 +1328,19 @@ mod tests {
         assert_eq!(policy_field("calendar.working_days[1]", &parsed), "working_days");
         assert_eq!(policy_field("calendar.holidays", &parsed), "holidays");
         assert_eq!(policy_field("calendar.time_zone", &parsed), "time_zone");
+    }
+
+    #[test]
+    fn blank_rows_sent_back_do_not_pile_up() {
+        let sent = form(&[
+            ("holidays[0].name", "Eid"),
+            ("holidays[1].name", ""),
+            ("holidays[2].name", " "),
+            ("holidays[3].remove", "1"),
+            ("holidays[999].name", "far"),
+        ]);
+        assert_eq!(row_count(&sent, "holidays"), 1, "rows past {MAX_ROWS} are ignored");
+        assert_eq!(row_count(&sent, "overrides"), 0);
     }
 
     #[test]
