@@ -335,8 +335,11 @@ on_both! {
         let add = [("csrf_token", CSRF), ("username", "cap.officer"), ("display_name", "سارة"), ("email", "sara@example.bh"),
             ("department", "water"), ("role", "officer"), ("password", "a-long-initial-pass")];
         let weak = [("password", "short")];
-        let bad_cases: [(&[(&str, &str)], &str); 5] = [
+        let huge = "x".repeat(5000);
+        let oversized = [("password", huge.as_str())];
+        let bad_cases: [(&[(&str, &str)], &str); 6] = [
             (&weak, "f-password"),
+            (&oversized, "f-password"),
             (&[("username", "no spaces")], "f-username"),
             (&[("email", "not-mail")], "f-email"),
             (&[("department", "roads")], "f-department"),
