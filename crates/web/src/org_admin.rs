@@ -12,7 +12,7 @@ use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use serde::Deserialize;
 use tawasul_app::admin::PolicyRequest;
@@ -150,14 +150,10 @@ fn refused(page: &impl Template) -> WebResult {
     Ok(response)
 }
 
-/// The signed-in staff user, or the redirect to sign in.
-async fn staff_user(state: &WebState, headers: &HeaderMap) -> WebResult<Result<StaffUser, Response>> {
-    require_staff(state, headers).await
-}
-
+/// The signed-in staff user; without one, the handler answers with the redirect to sign in.
 macro_rules! signed_in_or_return {
     ($state:expr, $headers:expr) => {
-        match staff_user(&$state, &$headers).await? {
+        match require_staff(&$state, &$headers).await? {
             Ok(user) => user,
             Err(redirect) => return Ok(redirect),
         }
@@ -404,13 +400,14 @@ pub struct DepartmentsPage {
     entity: EntityRow,
     title: String,
     departments: Vec<DepartmentForm>,
+    /// The add form: its code, and its names as `add.name_ar` and `add.name_en`.
+    add_code: Input,
     add: DepartmentForm,
     saved: bool,
 }
 
 pub struct DepartmentForm {
     pub code: String,
-    pub code_input: Input,
     pub name_ar: Input,
     pub name_en: Input,
 }
@@ -424,7 +421,6 @@ fn department_form(ctx: &Ctx, d: &DepartmentRow, sent: Option<(&str, &Submitted,
         _ => (d.name_ar.clone(), d.name_en.clone(), &none),
     };
     DepartmentForm {
-        code_input: Input::new(ctx, "code", "admin-code", &d.code, "text", errors).within(&d.code),
         name_ar: Input::new(ctx, "name_ar", "admin-name-ar", &name_ar, "text", errors)
             .required()
             .within(&d.code),
@@ -457,9 +453,9 @@ async fn departments_page(
     };
     Ok(DepartmentsPage {
         departments: departments.iter().map(|d| department_form(&ctx, d, renamed)).collect(),
+        add_code: Input::new(&ctx, "code", "admin-code", &add_form.text("code"), "text", add_errors).required(),
         add: DepartmentForm {
             code: String::new(),
-            code_input: Input::new(&ctx, "code", "admin-code", &add_form.text("code"), "text", add_errors).required(),
             name_ar: Input::new(
                 &ctx,
                 "name_ar",
