@@ -267,6 +267,38 @@ async function staffResolves(browser, lang, reference, trackingHref) {
   await context.close();
 }
 
+// The admin console's organisation pages, as the demo's platform administrator: each page
+// visited, and a refused calendar form shown with its error beside the field.
+async function adminOrg(browser, lang) {
+  const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.desktop });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/staff?lang=${lang}`);
+  await page.fill("#username", "admin");
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit].primary")]);
+  check((await page.locator("a[href='/staff/admin']").count()) === 1, `${lang}: the staff header links to the admin console`);
+  const pages = [
+    ["admin-home", "/staff/admin"],
+    ["admin-entities", "/staff/admin/entities"],
+    ["admin-departments", "/staff/admin/entities/cap/departments"],
+    ["admin-calendar", "/staff/admin/entities/cap/calendar"],
+    ["admin-users", "/staff/admin/entities/cap/users"],
+    ["admin-user", "/staff/admin/users/cap.agent"],
+  ];
+  for (const [name, url] of pages) {
+    const response = await page.goto(`${BASE}${url}`);
+    check(response.status() === 200, `${lang}: ${url} opens`);
+    await visit(page, `${name}-${lang}`, response);
+  }
+  await page.goto(`${BASE}/staff/admin/entities/cap/calendar`);
+  await page.fill("input[name=closes]", "06:00");
+  const [refused] = await Promise.all([page.waitForNavigation(), page.click("form.admin-calendar button[type=submit].primary")]);
+  check(refused.status() === 422, `${lang}: closing before opening is refused`);
+  check((await page.locator("#f-closes-error").count()) === 1, `${lang}: the error is beside the closing time`);
+  await visit(page, `admin-calendar-refused-${lang}`, refused);
+  await context.close();
+}
+
 async function residentRates(browser, lang, trackingHref) {
   const t = TEXT[lang];
   const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.phone });
@@ -349,6 +381,7 @@ async function main() {
       const { reference, trackingHref } = await residentSubmits(browser, lang, { js: true });
       await staffResolves(browser, lang, reference, trackingHref);
       await residentRates(browser, lang, trackingHref);
+      await adminOrg(browser, lang);
       console.log(`— ${lang}: submit and track with JavaScript off`);
       const plain = await residentSubmits(browser, lang, { js: false });
       await noJsTrackByCode(browser, lang, plain.reference, plain.trackingHref);

@@ -93,7 +93,7 @@ fn minutes(value: i64, field: &str) -> AppResult<i64> {
 }
 
 impl App {
-    async fn managed_entity(&self, user: &StaffUser, code: &str, field: &str) -> AppResult<EntityRow> {
+    pub(crate) async fn managed_entity(&self, user: &StaffUser, code: &str, field: &str) -> AppResult<EntityRow> {
         let entity = self
             .store
             .entity_by_code(code)
@@ -116,7 +116,7 @@ impl App {
 
     /// Records an administrative change (by `user`, or by the operator at the command line)
     /// and makes this node read the configuration again.
-    async fn audited(
+    pub(crate) async fn audited(
         &self,
         user: Option<&StaffUser>,
         action: &str,

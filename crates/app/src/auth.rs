@@ -21,6 +21,7 @@ const OTP_MINUTES: i64 = 10;
 const OTP_MAX_ATTEMPTS: i64 = 5;
 const OTP_PER_HOUR: i64 = 5;
 const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// Who is asking.
 #[derive(Debug, Clone)]
@@ -79,6 +80,54 @@ fn staff_user(row: StaffRow) -> AppResult<StaffUser> {
     })
 }
 
+/// A username: 3–64 ASCII letters, digits, '.', '_' or '-'.
+pub(crate) fn check_username(username: &str) -> AppResult<()> {
+    let name_ok = (3..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if name_ok {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "invalid_username",
+            "username",
+            "use 3–64 letters, digits, '.', '_' or '-'",
+        )
+        .into())
+    }
+}
+
+/// A new password: long enough, and short enough that hashing it costs nothing unusual.
+pub(crate) fn check_new_password(password: &str) -> AppResult<()> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(Invalid::new(
+            "weak_password",
+            "password",
+            format!("use at least {MIN_PASSWORD_CHARS} characters"),
+        )
+        .into());
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(Invalid::new(
+            "too_long",
+            "password",
+            format!("use at most {MAX_PASSWORD_CHARS} characters"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// argon2id is slow on purpose: hash off the async runtime.
+pub(crate) async fn hash_off_thread(password: &str) -> AppResult<String> {
+    let password = password.to_owned();
+    Ok(tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(anyhow::Error::from)??)
+}
+
 /// A verified contact: a phone number or an e-mail address, in its normal form.
 pub fn parse_contact(raw: &str) -> AppResult<(String, &'static str)> {
     if raw.contains('@') {
@@ -118,26 +167,8 @@ impl App {
         entity: Option<&str>,
         display_name: Option<&str>,
     ) -> AppResult<i64> {
-        let name_ok = (3..=64).contains(&username.len())
-            && username
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if !name_ok {
-            return Err(Invalid::new(
-                "invalid_username",
-                "username",
-                "use 3–64 letters, digits, '.', '_' or '-'",
-            )
-            .into());
-        }
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(Invalid::new(
-                "weak_password",
-                "password",
-                format!("use at least {MIN_PASSWORD_CHARS} characters"),
-            )
-            .into());
-        }
+        check_username(username)?;
+        check_new_password(password)?;
         let entity_id = match entity {
             Some(code) => Some(
                 self.store
@@ -148,10 +179,7 @@ impl App {
             ),
             None => None,
         };
-        let password = password.to_owned();
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(anyhow::Error::from)??;
+        let password_hash = hash_off_thread(password).await?;
         let id = self
             .store
             .insert_staff(StaffInsert {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod escalation;
 pub mod intake;
 pub mod jobs;
+pub mod org;
 pub mod survey;
 pub mod transfers;
 pub mod views;

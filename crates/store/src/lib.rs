@@ -211,6 +211,31 @@ impl Store {
         write_op!(self, set_staff_email, (username.to_owned(), email))
     }
 
+    /// Whether the entity exists.
+    pub async fn update_entity(&self, u: EntityUpdate) -> StoreResult<bool> {
+        write_op!(self, update_entity, u)
+    }
+
+    /// Whether the department exists.
+    pub async fn update_department(&self, id: i64, name_ar: String, name_en: String) -> StoreResult<bool> {
+        write_op!(self, update_department, (id, name_ar, name_en))
+    }
+
+    /// Whether the staff user exists.
+    pub async fn update_staff(&self, u: StaffUpdate) -> StoreResult<bool> {
+        write_op!(self, update_staff, u)
+    }
+
+    /// Whether the staff user exists. Deactivating also ends their sessions.
+    pub async fn set_staff_active(&self, id: i64, active: bool) -> StoreResult<bool> {
+        write_op!(self, set_staff_active, (id, active))
+    }
+
+    /// Whether the staff user exists. Their sessions end, so the old password's holder is out.
+    pub async fn set_staff_password(&self, id: i64, password_hash: String) -> StoreResult<bool> {
+        write_op!(self, set_staff_password, (id, password_hash))
+    }
+
     pub async fn entity_by_code(&self, code: &str) -> StoreResult<Option<EntityRow>> {
         read_op!(self, entity_by_code, code)
     }

@@ -123,6 +123,48 @@ for_both_backends! {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Renames an entity; whether it exists.
+    pub async fn update_entity(c: &mut Conn, u: EntityUpdate) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE entities SET name_ar = $2, name_en = $3, entity_type = $4 WHERE id = $1")
+            .bind(u.id).bind(u.name_ar).bind(u.name_en).bind(u.entity_type).execute(&mut *c).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Renames a department; whether it exists.
+    pub async fn update_department(c: &mut Conn, (id, name_ar, name_en): (i64, String, String)) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE departments SET name_ar = $2, name_en = $3 WHERE id = $1")
+            .bind(id).bind(name_ar).bind(name_en).execute(&mut *c).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Changes a staff user's name, role, department and e-mail; whether they exist.
+    pub async fn update_staff(c: &mut Conn, u: StaffUpdate) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE staff_users SET display_name = $2, role = $3, department_id = $4, email = $5 WHERE id = $1",
+        )
+        .bind(u.id).bind(u.display_name).bind(u.role).bind(u.department_id).bind(u.email)
+        .execute(&mut *c).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deactivates (ending every session) or reactivates a staff user; whether they exist.
+    pub async fn set_staff_active(c: &mut Conn, (id, active): (i64, bool)) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE staff_users SET active = $2 WHERE id = $1")
+            .bind(id).bind(active).execute(&mut *c).await?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(id).execute(&mut *c).await?;
+        }
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Replaces a staff user's password hash and ends their sessions; whether they exist.
+    pub async fn set_staff_password(c: &mut Conn, (id, password_hash): (i64, String)) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE staff_users SET password_hash = $2 WHERE id = $1")
+            .bind(id).bind(password_hash).execute(&mut *c).await?;
+        sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(id).execute(&mut *c).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn entity_by_code(c: &mut Conn, code: &str) -> StoreResult<Option<EntityRow>> {
         Ok(sqlx::query_as("SELECT id, code, name_ar, name_en, entity_type FROM entities WHERE code = $1")
             .bind(code).fetch_optional(&mut *c).await?)

@@ -17,6 +17,15 @@ pub struct EntityRow {
     pub entity_type: String,
 }
 
+/// New names (and type) of an existing entity; its code never changes.
+#[derive(Debug, Clone)]
+pub struct EntityUpdate {
+    pub id: i64,
+    pub name_ar: String,
+    pub name_en: String,
+    pub entity_type: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct DepartmentInsert {
     pub entity_id: i64,
@@ -79,6 +88,16 @@ pub struct StaffInsert {
     /// Where escalations and staff notices reach them.
     pub email: Option<String>,
     pub created_at: i64,
+}
+
+/// What an administrator may change of a staff user; the username never changes.
+#[derive(Debug, Clone)]
+pub struct StaffUpdate {
+    pub id: i64,
+    pub display_name: String,
+    pub role: String,
+    pub department_id: Option<i64>,
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -526,4 +526,46 @@ on_both! {
         assert!(store.insert_survey(bad).await.is_err());
         assert!(store.survey(id).await.expect("read").is_none());
     }
+
+    async fn entities_and_departments_are_renamed_in_place(store: &Store) {
+        let (e, d, _) = catalogue(store).await;
+        let renamed = EntityUpdate { id: e, name_ar: "محافظة العاصمة".into(), name_en: "Capital Governorate".into(), entity_type: "governorate".into() };
+        assert!(store.update_entity(renamed).await.expect("rename"));
+        let row = store.entity_by_code("cap").await.expect("read").expect("found");
+        assert_eq!((row.name_ar.as_str(), row.name_en.as_str()), ("محافظة العاصمة", "Capital Governorate"));
+        let missing = EntityUpdate { id: e + 99, name_ar: "x".into(), name_en: "x".into(), entity_type: "municipality".into() };
+        assert!(!store.update_entity(missing).await.expect("no such entity"));
+        assert!(store.update_department(d, "مياه الشرب".into(), "Drinking water".into()).await.expect("rename"));
+        let dept = store.department_by_code(e, "water").await.expect("read").expect("found");
+        assert_eq!((dept.name_ar.as_str(), dept.name_en.as_str()), ("مياه الشرب", "Drinking water"));
+        assert!(!store.update_department(d + 99, "x".into(), "x".into()).await.expect("no such department"));
+    }
+
+    async fn staff_are_changed_deactivated_and_given_new_passwords(store: &Store) {
+        let (e, d, _) = catalogue(store).await;
+        let id = store.insert_staff(StaffInsert {
+            username: "cap.agent".into(), password_hash: "old".into(), role: "agent".into(), entity_id: Some(e),
+            display_name: "A".into(), created_at: T0, ..StaffInsert::default()
+        }).await.expect("staff");
+        let change = StaffUpdate { id, display_name: "Amal".into(), role: "officer".into(), department_id: Some(d), email: Some("amal@example.bh".into()) };
+        assert!(store.update_staff(change).await.expect("update"));
+        let row = store.staff_by_id(id).await.expect("read").expect("found");
+        assert_eq!((row.display_name.as_str(), row.role.as_str(), row.department_id, row.email.as_deref()), ("Amal", "officer", Some(d), Some("amal@example.bh")));
+        let session = |hash: &str| SessionInsert { token_hash: hash.into(), staff_id: Some(id), contact: None, created_at: T0, expires_at: T0 + 100 };
+        store.insert_session(session("s1")).await.expect("session");
+        assert!(store.set_staff_active(id, false).await.expect("deactivate"));
+        assert!(!store.staff_by_id(id).await.expect("read").expect("found").active);
+        assert!(store.session("s1", T0 + 1).await.expect("read").is_none(), "a deactivated user's session ends");
+        assert!(store.set_staff_active(id, true).await.expect("reactivate"));
+        assert!(store.staff_by_id(id).await.expect("read").expect("found").active);
+        assert!(store.session("s1", T0 + 1).await.expect("read").is_none(), "reactivation does not revive old sessions");
+        store.insert_session(session("s2")).await.expect("session");
+        assert!(store.set_staff_password(id, "new".into()).await.expect("reset"));
+        assert_eq!(store.staff_by_id(id).await.expect("read").expect("found").password_hash, "new");
+        assert!(store.session("s2", T0 + 1).await.expect("read").is_none(), "a reset password ends the sessions");
+        assert!(!store.set_staff_active(id + 99, false).await.expect("no such user"));
+        assert!(!store.set_staff_password(id + 99, "x".into()).await.expect("no such user"));
+        let ghost = StaffUpdate { id: id + 99, display_name: "x".into(), role: "agent".into(), department_id: None, email: None };
+        assert!(!store.update_staff(ghost).await.expect("no such user"));
+    }
 }

@@ -8,6 +8,7 @@ mod dates;
 pub mod error;
 mod forms;
 mod i18n;
+mod org_admin;
 mod pages;
 mod resident;
 mod search;
@@ -118,6 +119,42 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
             post(staff::decide_transfer),
         )
         .route("/staff/cases/{reference}/attachments/{id}", get(staff::attachment))
+        .route("/staff/admin", get(org_admin::home))
+        .route(
+            "/staff/admin/entities",
+            get(org_admin::entities).post(org_admin::add_entity),
+        )
+        .route(
+            "/staff/admin/entities/{code}",
+            get(org_admin::entity).post(org_admin::update_entity),
+        )
+        .route(
+            "/staff/admin/entities/{code}/departments",
+            get(org_admin::departments).post(org_admin::add_department),
+        )
+        .route(
+            "/staff/admin/entities/{code}/departments/{department}",
+            post(org_admin::rename_department),
+        )
+        .route(
+            "/staff/admin/entities/{code}/calendar",
+            get(org_admin::calendar).post(org_admin::set_calendar),
+        )
+        .route(
+            "/staff/admin/entities/{code}/users",
+            get(org_admin::users).post(org_admin::add_user),
+        )
+        .route(
+            "/staff/admin/users/{username}",
+            get(org_admin::user).post(org_admin::change_user),
+        )
+        .route("/staff/admin/users/{username}/active", post(org_admin::set_user_active))
+        .route(
+            "/staff/admin/users/{username}/password",
+            post(org_admin::reset_password),
+        )
+        // After the fixed paths above: departments, calendar or users of one's own entity.
+        .route("/staff/admin/{section}", get(org_admin::section))
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
         .route("/assets/{*path}", get(assets::serve))
         .with_state(state)

@@ -3,6 +3,7 @@
 use crate::context::{cookie, Ctx};
 use crate::error::{WebError, WebResult};
 use crate::forms;
+use crate::org_admin::AdminAccess;
 use crate::pages::{render, FieldErrors, Live};
 use crate::resident::attachment_response;
 use crate::WebState;
@@ -532,7 +533,7 @@ async fn case_page(
     })
 }
 
-async fn require_staff(
+pub(crate) async fn require_staff(
     state: &WebState,
     headers: &HeaderMap,
 ) -> WebResult<Result<StaffUser, axum::response::Response>> {
