@@ -1722,8 +1722,8 @@ fn path_to(rng: &mut StdRng, outcome: Status) -> Vec<Action> {
         }
         Status::Rejected if rng.gen_bool(0.5) => vec![Reject],
         Status::Rejected => vec![Acknowledge, Reject],
-        // Not among OUTCOMES: a transfer carries its own data (where to, why).
-        Status::Transferred => vec![Acknowledge],
+        // Not among OUTCOMES: a transfer or a merge carries its own data (where to, why).
+        Status::Transferred | Status::Merged => vec![Acknowledge],
     }
 }
 
