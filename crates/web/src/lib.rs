@@ -3,6 +3,7 @@
 //! without JavaScript, and every page under a strict Content-Security-Policy.
 
 mod assets;
+mod board;
 mod context;
 mod dates;
 pub mod error;
@@ -110,7 +111,10 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
             "/staff/cases/{reference}/transfer/{decision}",
             post(staff::decide_transfer),
         )
+        .route("/staff/cases/{reference}/merge", post(staff::merge))
         .route("/staff/cases/{reference}/attachments/{id}", get(staff::attachment))
+        .route("/staff/board", get(board::board))
+        .route("/staff/board/reassign", post(board::reassign))
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
         .route("/assets/{*path}", get(assets::serve))
         .with_state(state)

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use tawasul_app::auth::{Caller, Credentials};
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest, Visibility};
+use tawasul_app::merge::{MergeRequest, MERGE_TARGET};
 use tawasul_app::survey::SurveyView;
 use tawasul_app::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::views::{CaseSummary, CaseView};
@@ -28,7 +29,7 @@ const SESSION_COOKIE: &str = "tawasul_session";
 const SESSION_SECS: i64 = 12 * 3600;
 const PAGE_SIZE: i64 = 25;
 
-async fn signed_in(state: &WebState, headers: &HeaderMap) -> WebResult<Option<StaffUser>> {
+pub(crate) async fn signed_in(state: &WebState, headers: &HeaderMap) -> WebResult<Option<StaffUser>> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -115,7 +116,7 @@ pub struct QueuePage {
     error: Option<String>,
 }
 
-fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
+pub(crate) fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
     values
         .map(|(value, label)| Option2 {
             selected: value == selected,
@@ -295,6 +296,10 @@ pub struct CasePage {
     transfer_targets: Vec<Option2>,
     /// The case waits for this user's entity to accept or return it.
     may_decide_transfer: bool,
+    /// The merge form, and what was typed in it when it comes back refused.
+    may_merge: bool,
+    merge_into: String,
+    merge_reason: String,
 }
 
 impl CasePage {
@@ -430,6 +435,9 @@ async fn case_page(
     };
     Ok(CasePage {
         may_decide_transfer: status == Status::Transferred && user.may(Permission::DecideTransfer, entity),
+        may_merge: lifecycle::may_merge(status) && user.may(Permission::Merge, entity),
+        merge_into: String::new(),
+        merge_reason: String::new(),
         transfer_targets,
         may_reply: user.may(Permission::PublicReply, entity),
         may_note: user.may(Permission::InternalNote, entity),
@@ -448,7 +456,7 @@ async fn case_page(
     })
 }
 
-async fn require_staff(
+pub(crate) async fn require_staff(
     state: &WebState,
     headers: &HeaderMap,
 ) -> WebResult<Result<StaffUser, axum::response::Response>> {
@@ -692,6 +700,47 @@ pub async fn decide_transfer(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+    #[serde(default)]
+    into: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Merges a duplicate report into the case that stays; a refusal comes back beside the field.
+pub async fn merge(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<MergeForm>,
+) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let request = MergeRequest {
+        into: form.into.clone(),
+        reason: form.reason.clone(),
+    };
+    let (field, message) = match state.app.merge(&user, &reference, request).await {
+        Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
+        Err(AppError::Invalid(invalid)) => (format!("merge.{}", invalid.field), forms::message(&ctx, invalid.code)),
+        Err(AppError::NotFound(MERGE_TARGET)) => ("merge.into".to_owned(), ctx.t("merge-unknown-target")),
+        Err(AppError::NotMergeable(_)) => ("merge.into".to_owned(), ctx.t("merge-not-mergeable")),
+        Err(e) => return Err(e.into()),
+    };
+    let errors = FieldErrors::from([(field, message)]);
+    let mut page = case_page(&state, ctx, user, &reference, errors, String::new(), None).await?;
+    page.merge_into = form.into;
+    page.merge_reason = form.reason;
+    refused(page)
 }
 
 pub async fn attachment(
