@@ -738,6 +738,8 @@ pub async fn merge(
     };
     let errors = FieldErrors::from([(field, message)]);
     let mut page = case_page(&state, ctx, user, &reference, errors, String::new(), None).await?;
+    // The form comes back with its error even when the case can no longer be merged.
+    page.may_merge = true;
     page.merge_into = form.into;
     page.merge_reason = form.reason;
     refused(page)
