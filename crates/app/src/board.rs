@@ -215,7 +215,12 @@ impl App {
             return Err(Invalid::new("required", "cases", "choose the cases to reassign").into());
         }
         if references.len() > MAX_BULK {
-            return Err(Invalid::new("too_many", "cases", format!("reassign at most {MAX_BULK} cases at once")).into());
+            return Err(Invalid::new(
+                "too_many",
+                "cases",
+                format!("reassign at most {MAX_BULK} cases at once"),
+            )
+            .into());
         }
         let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
         let (department, assignee) = (blank(&request.department), blank(&request.assignee));
@@ -243,8 +248,12 @@ impl App {
         for reference in references {
             let already_there = match self.staff_case(user, &reference).await {
                 Ok(case) => {
-                    department.as_ref().is_none_or(|d| case.department_code.as_ref() == Some(d))
-                        && assignee.as_ref().is_none_or(|a| case.assignee_username.as_ref() == Some(a))
+                    department
+                        .as_ref()
+                        .is_none_or(|d| case.department_code.as_ref() == Some(d))
+                        && assignee
+                            .as_ref()
+                            .is_none_or(|a| case.assignee_username.as_ref() == Some(a))
                 }
                 Err(_) => false,
             };

@@ -138,8 +138,19 @@ mod tests {
 
     #[test]
     fn references_are_read_case_aside_and_garbage_is_refused() {
-        assert_eq!(parse_reference(" tw-2026-0000123 ").expect("reference"), "TW-2026-0000123");
-        for bad in ["", "  ", "TW-2026", "XX-2026-1", "TW-2026-12a", "TW--1", "TW-2026-1234567890123"] {
+        assert_eq!(
+            parse_reference(" tw-2026-0000123 ").expect("reference"),
+            "TW-2026-0000123"
+        );
+        for bad in [
+            "",
+            "  ",
+            "TW-2026",
+            "XX-2026-1",
+            "TW-2026-12a",
+            "TW--1",
+            "TW-2026-1234567890123",
+        ] {
             assert!(parse_reference(bad).is_err(), "{bad:?}");
         }
     }

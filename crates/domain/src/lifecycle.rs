@@ -180,7 +180,10 @@ mod tests {
         ] {
             assert!(!may_merge(s), "{s}");
         }
-        assert!(!Status::Merged.is_open(), "the SLA clock stops and it is not counted open");
+        assert!(
+            !Status::Merged.is_open(),
+            "the SLA clock stops and it is not counted open"
+        );
         assert!(available(Status::Merged).is_empty(), "no action moves a merged case");
     }
 

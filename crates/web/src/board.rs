@@ -110,7 +110,10 @@ async fn board_page(
                 Some(code) => departments
                     .iter()
                     .find(|d| &d.code == code && own(Some(d.entity_id)))
-                    .map_or_else(|| code.clone(), |d| if ar { d.name_ar.clone() } else { d.name_en.clone() }),
+                    .map_or_else(
+                        || code.clone(),
+                        |d| if ar { d.name_ar.clone() } else { d.name_en.clone() },
+                    ),
                 None => ctx.t("board-no-department"),
             },
             overdue: c.overdue,

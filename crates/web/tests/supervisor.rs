@@ -54,7 +54,11 @@ async fn login(site: &Site, username: &str) -> String {
         .post_form(
             "/staff/login",
             "",
-            &[("csrf_token", CSRF), ("username", username), ("password", "correct-horse-battery")],
+            &[
+                ("csrf_token", CSRF),
+                ("username", username),
+                ("password", "correct-horse-battery"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -62,7 +66,12 @@ async fn login(site: &Site, username: &str) -> String {
 }
 
 async fn row(site: &Site, reference: &str) -> CaseRow {
-    site.app.store.case_by_reference(reference).await.expect("read").expect("case")
+    site.app
+        .store
+        .case_by_reference(reference)
+        .await
+        .expect("read")
+        .expect("case")
 }
 
 async fn event_count(site: &Site, reference: &str) -> usize {
@@ -73,7 +82,11 @@ async fn event_count(site: &Site, reference: &str) -> usize {
 /// Sets a case's SLA clock as the sweep would have left it.
 async fn set_clock(site: &Site, reference: &str, sla: CaseSla) {
     let case = row(site, reference).await;
-    site.app.store.set_sla(case.id, case.sla.escalation_level, sla).await.expect("sla");
+    site.app
+        .store
+        .set_sla(case.id, case.sla.escalation_level, sla)
+        .await
+        .expect("sla");
 }
 
 fn now() -> i64 {
