@@ -5,50 +5,19 @@ use crate::authz::{Permission, StaffUser};
 use crate::cases::{TransitionRequest, DUE_SOON_MICROS};
 use crate::views::CaseSummary;
 use crate::{App, AppError, AppResult};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use tawasul_domain::lifecycle::Action;
 use tawasul_domain::vocab::{Kind, Status};
 use tawasul_domain::Invalid;
 use tawasul_store::{CaseFilter, CaseRow, QueueScope, SlaFilter};
-use utoipa::ToSchema;
 
 /// The most cases one bulk reassignment may name.
 pub const MAX_BULK: usize = 200;
 /// The most cases of each kind of trouble the board reads; beyond it, it says it is cut short.
 const BOARD_CAP: i64 = 500;
 
-/// Why a case is on the board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Trouble {
-    Overdue,
-    DueSoon,
-    /// Past a step of the escalation ladder.
-    Escalated,
-    /// A reporter's "my report was ignored" case.
-    Ignored,
-}
-
-impl Trouble {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trouble::Overdue => "overdue",
-            Trouble::DueSoon => "due_soon",
-            Trouble::Escalated => "escalated",
-            Trouble::Ignored => "ignored",
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BoardRow {
-    pub case: CaseSummary,
-    pub troubles: Vec<Trouble>,
-}
-
 /// How many cases of one department (or of none yet) are in each kind of trouble.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DepartmentCounts {
     /// `None`: cases not yet given a department.
     pub department: Option<String>,
@@ -60,38 +29,34 @@ pub struct DepartmentCounts {
     pub total: usize,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug)]
 pub struct Board {
     pub counts: Vec<DepartmentCounts>,
     /// Oldest breach first: by the due time in force, cases without one last.
-    pub rows: Vec<BoardRow>,
+    pub rows: Vec<CaseSummary>,
     /// More cases are in trouble than the board reads at once.
     pub truncated: bool,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct BulkReassignRequest {
     /// References of the cases to reassign, at most 200.
     pub cases: Vec<String>,
     /// The department code (of each case's entity).
-    #[serde(default)]
     pub department: Option<String>,
     /// The staff username to assign.
-    #[serde(default)]
     pub assignee: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug)]
 pub struct BulkRefusal {
     pub reference: String,
     /// Stable code: not_found, forbidden, invalid_transition, conflict, or a field error's code.
     pub code: String,
-    pub message: String,
 }
 
 /// What one bulk reassignment did, case by case.
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Debug, Default)]
 pub struct BulkOutcome {
     pub reassigned: Vec<String>,
     /// Already where they were to go: nothing written (a repeated submit lands here).
@@ -158,19 +123,6 @@ impl App {
         let rows = rows
             .iter()
             .map(|row| {
-                let mut troubles = vec![];
-                if overdue_ids.contains(&row.id) {
-                    troubles.push(Trouble::Overdue);
-                }
-                if due_soon_ids.contains(&row.id) {
-                    troubles.push(Trouble::DueSoon);
-                }
-                if row.sla.escalation_level > 0 {
-                    troubles.push(Trouble::Escalated);
-                }
-                if row.kind == Kind::Escalation.as_str() {
-                    troubles.push(Trouble::Ignored);
-                }
                 let count = counts
                     .entry(row.department_code.clone())
                     .or_insert_with(|| DepartmentCounts {
@@ -178,18 +130,11 @@ impl App {
                         ..DepartmentCounts::default()
                     });
                 count.total += 1;
-                for t in &troubles {
-                    *match t {
-                        Trouble::Overdue => &mut count.overdue,
-                        Trouble::DueSoon => &mut count.due_soon,
-                        Trouble::Escalated => &mut count.escalated,
-                        Trouble::Ignored => &mut count.ignored,
-                    } += 1;
-                }
-                BoardRow {
-                    case: CaseSummary::from_row(row, now),
-                    troubles,
-                }
+                count.overdue += usize::from(overdue_ids.contains(&row.id));
+                count.due_soon += usize::from(due_soon_ids.contains(&row.id));
+                count.escalated += usize::from(row.sla.escalation_level > 0);
+                count.ignored += usize::from(row.kind == Kind::Escalation.as_str());
+                CaseSummary::from_row(row, now)
             })
             .collect();
         Ok(Board {
@@ -281,7 +226,6 @@ impl App {
                 outcome.refused.push(BulkRefusal {
                     reference,
                     code: code.to_owned(),
-                    message: e.to_string(),
                 });
             } else {
                 outcome.reassigned.push(reference);

@@ -13,7 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Form;
 use std::collections::{HashMap, HashSet};
 use tawasul_app::authz::StaffUser;
-use tawasul_app::board::{BoardRow, BulkOutcome, BulkReassignRequest};
+use tawasul_app::board::{BulkOutcome, BulkReassignRequest};
+use tawasul_app::views::CaseSummary;
 use tawasul_app::AppError;
 
 pub struct CountRow {
@@ -42,7 +43,7 @@ pub struct BoardPage {
     ctx: Ctx,
     user: StaffUser,
     counts: Vec<CountRow>,
-    rows: Vec<BoardRow>,
+    rows: Vec<CaseSummary>,
     /// Department names by (entity code, department code), for the rows.
     department_names: HashMap<(String, String), String>,
     truncated: bool,
@@ -59,11 +60,11 @@ impl BoardPage {
         self.errors.get(name)
     }
 
-    fn department_name(&self, row: &BoardRow) -> String {
-        match &row.case.department {
+    fn department_name(&self, case: &CaseSummary) -> String {
+        match &case.department {
             Some(code) => self
                 .department_names
-                .get(&(row.case.entity.clone(), code.clone()))
+                .get(&(case.entity.clone(), code.clone()))
                 .cloned()
                 .unwrap_or_else(|| code.clone()),
             None => "—".to_owned(),
