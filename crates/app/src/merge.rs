@@ -64,7 +64,7 @@ impl App {
             Ok(_) | Err(AppError::NotFound(_)) => return Err(AppError::NotFound(MERGE_TARGET)),
             Err(e) => return Err(e),
         };
-        self.check_mergeable(&case, &target).await?;
+        Self::check_mergeable(&case, &target)?;
         let at = self.now_micros();
         let mut clock = clock_of(&case.sla);
         clock.stop();
@@ -102,7 +102,7 @@ impl App {
         self.read_case(&Caller::Staff(user.clone()), reference).await
     }
 
-    async fn check_mergeable(&self, case: &CaseRow, target: &CaseRow) -> AppResult<()> {
+    fn check_mergeable(case: &CaseRow, target: &CaseRow) -> AppResult<()> {
         let refuse = |why: &str| Err(AppError::NotMergeable(why.to_owned()));
         if target.entity_id != case.entity_id {
             return refuse("both cases must belong to the same entity");
@@ -114,19 +114,15 @@ impl App {
         if to == Status::Merged {
             return refuse("the case to merge into is itself merged; merge into the case it joined");
         }
+        // A case is `transferred` exactly while its transfer to another entity is open.
         if from == Status::Transferred || to == Status::Transferred {
-            return refuse("a case awaiting a transfer decision cannot be merged");
+            return refuse("a case with an open transfer cannot be merged");
         }
         if !lifecycle::may_merge(from) {
             return refuse(&format!("a case that is {from} cannot be merged"));
         }
         if !lifecycle::may_merge(to) {
             return refuse(&format!("a case that is {to} cannot be merged into"));
-        }
-        for id in [case.id, target.id] {
-            if self.store.transfers_of(id).await?.iter().any(|t| t.status == "pending") {
-                return refuse("a case with an open transfer cannot be merged");
-            }
         }
         Ok(())
     }

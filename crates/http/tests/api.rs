@@ -531,6 +531,10 @@ on_both! {
         assert_eq!(status, StatusCode::NOT_FOUND, "another entity's case is unknown to cap's staff");
         let (status, err) = t.post(&merge(&duplicate), Some(&t.login("root").await), body(&other_entity)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "two entities: {err}");
+        let (status, moved) = t.post(&format!("/api/v1/cases/{third}/transfer"), Some(&agent), json!({"entity": "mun", "reason": "ليس من اختصاصنا"})).await;
+        assert_eq!((status, moved["status"].as_str()), (StatusCode::OK, Some("transferred")), "{moved}");
+        let (status, err) = t.post(&merge(&third), Some(&t.login("root").await), body(&other_entity)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "an open transfer: {err}");
         assert_eq!(t.get(&format!("/api/v1/cases/{duplicate}"), Some(&agent)).await.1["status"], "new", "refusals wrote nothing");
 
         let (status, case) = t.post(&merge(&duplicate), Some(&agent), body(&stays.to_lowercase())).await;
@@ -538,7 +542,8 @@ on_both! {
         assert_eq!((case["status"].as_str(), case["merged_into"].as_str(), case["sla"]["state"].as_str()), (Some("merged"), Some(stays.as_str()), Some("stopped")));
         let (status, err) = t.post(&merge(&duplicate), Some(&agent), body(&stays)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "merged once only");
-        let (status, err) = t.post(&merge(&third), Some(&agent), body(&duplicate)).await;
+        let (fourth, _) = t.submit(complaint("تسرب رابع")).await;
+        let (status, err) = t.post(&merge(&fourth), Some(&agent), body(&duplicate)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "not into a merged case");
 
         let (_, mine) = t.get(&format!("/api/v1/cases/{duplicate}"), Some(&token)).await;
