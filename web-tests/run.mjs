@@ -264,6 +264,16 @@ async function staffResolves(browser, lang, reference, trackingHref) {
   check((await page.locator(".case-head .status-closed").count()) === 1, `${lang}: the case is closed`);
   response = await page.goto(`${BASE}/staff?queue=mine`);
   check((await page.locator(`a[href='/staff/cases/${reference}']`).count()) === 1, `${lang}: the case is in "assigned to me"`);
+
+  // The supervisor's board: the demo's overdue and escalated cases, reassigned in bulk.
+  response = await page.goto(`${BASE}/staff/board`);
+  check((await page.locator("form.bulk input[name=cases]").count()) > 0, `${lang}: the board lists breaches and escalations`);
+  await visit(page, `staff-board-${lang}`, response);
+  await page.locator("form.bulk input[name=cases]").first().check();
+  await page.locator("#bulk-department").selectOption({ index: 1 });
+  response = await Promise.all([page.waitForNavigation(), page.click("form.bulk button[type=submit]")]).then((r) => r[0]);
+  check((await page.locator("#outcome-title").count()) === 1, `${lang}: the board says what the bulk reassignment did`);
+  await visit(page, `staff-board-result-${lang}`, response);
   await context.close();
 }
 

@@ -30,6 +30,10 @@ pub enum Permission {
     Transfer,
     /// Accept or return a case another entity transferred.
     DecideTransfer,
+    /// Merge a duplicate report into the case that stays.
+    Merge,
+    /// Watch the entity's breaches and escalations and reassign cases in bulk.
+    Supervise,
     ManageStaff,
     ManageCatalogue,
     ViewAudit,
@@ -50,6 +54,7 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
                 | P::InternalNote
                 | P::UploadAttachment
                 | P::Transfer
+                | P::Merge
                 | P::Transition(A::Acknowledge | A::Assign | A::WaitOnReporter | A::Resume)
         ),
         Role::Officer => matches!(
@@ -60,6 +65,7 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
                 | P::InternalNote
                 | P::UploadAttachment
                 | P::Transfer
+                | P::Merge
                 | P::Transition(A::Acknowledge | A::Start | A::WaitOnReporter | A::Resume | A::Resolve | A::Close)
         ),
         Role::Inspector => matches!(
@@ -88,6 +94,11 @@ impl StaffUser {
             (Some(_), None) => false,
         };
         in_scope && role_grants(self.role, permission)
+    }
+
+    /// May this user open the supervisor's board of their own entity (or of all, installation-wide)?
+    pub fn may_supervise(&self) -> bool {
+        role_grants(self.role, Permission::Supervise)
     }
 
     pub fn require(&self, permission: Permission, entity_id: Option<i64>) -> AppResult<()> {
@@ -159,6 +170,22 @@ mod tests {
             (Role::Supervisor, P::DecideTransfer, true),
             (Role::Officer, P::DecideTransfer, false),
             (Role::Liaison, P::Transfer, false),
+            (Role::Supervisor, P::Merge, true),
+            (Role::Agent, P::Merge, true),
+            (Role::Officer, P::Merge, true),
+            (Role::Admin, P::Merge, true),
+            (Role::Inspector, P::Merge, false),
+            (Role::Liaison, P::Merge, false),
+            (Role::Satisfaction, P::Merge, false),
+            (Role::Secretary, P::Merge, false),
+            (Role::Supervisor, P::Supervise, true),
+            (Role::Admin, P::Supervise, true),
+            (Role::Agent, P::Supervise, false),
+            (Role::Officer, P::Supervise, false),
+            (Role::Inspector, P::Supervise, false),
+            (Role::Liaison, P::Supervise, false),
+            (Role::Satisfaction, P::Supervise, false),
+            (Role::Secretary, P::Supervise, false),
         ];
         for &(role, permission, own) in table {
             let u = user(role);

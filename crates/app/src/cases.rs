@@ -22,6 +22,8 @@ use utoipa::{IntoParams, ToSchema};
 const MAX_COMMENT: usize = 5_000;
 const MAX_REASON: usize = 1_000;
 const MAX_PAGE: i64 = 200;
+/// "Due soon": the resolution falls due within this long (a working day).
+pub(crate) const DUE_SOON_MICROS: i64 = 24 * 3_600_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -286,6 +288,7 @@ impl App {
         };
         let sla = SlaView::from_row(&case, now);
         let linked_case = case.linked_reference.clone();
+        let merged_into = case.merged_into_reference.clone();
         Ok(CaseView {
             timeline: events
                 .iter()
@@ -318,6 +321,7 @@ impl App {
             available_actions,
             sla,
             linked_case,
+            merged_into,
             transfers: match staff {
                 Some(_) => transfers.iter().map(TransferView::from_row).collect(),
                 None => vec![],
@@ -424,7 +428,7 @@ impl App {
             Some("overdue") => Some(SlaFilter::Overdue { now }),
             Some("due_soon") => Some(SlaFilter::DueBefore {
                 now,
-                before: now + 24 * 3_600_000_000,
+                before: now + DUE_SOON_MICROS,
             }),
             Some(other) => {
                 return Err(Invalid::new(

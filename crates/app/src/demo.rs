@@ -1722,8 +1722,8 @@ fn path_to(rng: &mut StdRng, outcome: Status) -> Vec<Action> {
         }
         Status::Rejected if rng.gen_bool(0.5) => vec![Reject],
         Status::Rejected => vec![Acknowledge, Reject],
-        // Not among OUTCOMES: a transfer carries its own data (where to, why).
-        Status::Transferred => vec![Acknowledge],
+        // Not among OUTCOMES: a transfer or a merge carries its own data (where to, why).
+        Status::Transferred | Status::Merged => vec![Acknowledge],
     }
 }
 
@@ -1878,9 +1878,10 @@ mod tests {
             }
             reached.insert(status);
         }
-        // Every status but `transferred`, which only a transfer between entities reaches.
-        assert_eq!(reached.len(), Status::ALL.len() - 1, "{reached:?}");
-        assert!(!reached.contains(&Status::Transferred));
+        // Every status but `transferred` and `merged`, which only a transfer between entities
+        // and a merge into another case reach.
+        assert_eq!(reached.len(), Status::ALL.len() - 2, "{reached:?}");
+        assert!(!reached.contains(&Status::Transferred) && !reached.contains(&Status::Merged));
         assert!(plans.windows(2).all(|w| w[0].case.created_at <= w[1].case.created_at));
     }
 }

@@ -162,7 +162,7 @@ impl App {
                 }
                 match event.to_status.as_deref() {
                     Some("waiting_on_reporter") => clock.pause(event.at),
-                    Some("resolved" | "closed" | "rejected") => clock.stop(),
+                    Some("resolved" | "closed" | "rejected" | "merged") => clock.stop(),
                     _ => {}
                 }
             }

@@ -19,6 +19,9 @@ pub enum AppError {
     Transition(#[from] TransitionRefused),
     #[error("{0}")]
     Conflict(String),
+    /// A merge the rules refuse: the two cases, as they stand, cannot become one.
+    #[error("{0}")]
+    NotMergeable(String),
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
     #[error("{0} already exists")]

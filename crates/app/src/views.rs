@@ -159,6 +159,8 @@ pub struct CaseView {
     pub sla: SlaView,
     /// The case this one escalates ("my report was ignored"), for an escalation case.
     pub linked_case: Option<String>,
+    /// The case this duplicate was merged into, which is handled in its place.
+    pub merged_into: Option<String>,
     /// Transfers between departments and entities, oldest first (staff only).
     pub transfers: Vec<TransferView>,
     /// May the reporter say the report was ignored, and if not yet, from when (reporter only).
@@ -172,7 +174,7 @@ pub struct SlaView {
     pub first_responded_at: Option<String>,
     pub resolution_due: Option<String>,
     /// on_track, due_soon (a ladder step has passed), overdue, paused (waiting on the
-    /// reporter), stopped (resolved, closed or rejected) or none (no target).
+    /// reporter), stopped (resolved, closed, rejected or merged) or none (no target).
     pub state: String,
     /// The due time in force: first response until the first response, then resolution.
     pub due: Option<String>,
@@ -191,7 +193,7 @@ impl SlaView {
         } else {
             sla.resolution_due
         };
-        let ended = matches!(row.status.as_str(), "resolved" | "closed" | "rejected");
+        let ended = matches!(row.status.as_str(), "resolved" | "closed" | "rejected" | "merged");
         let state = match (ended, sla.sla_paused_at, due) {
             (true, _, _) => "stopped",
             (_, Some(_), _) => "paused",

@@ -6,6 +6,7 @@
 //!                  reject (with reason): any open status → rejected
 //!   transfer to another entity: new | acknowledged | assigned | in_progress → transferred
 //!                  the receiver accepts (→ acknowledged) or returns it (→ where it was)
+//!   merge into another case (a duplicate): any open status but transferred → merged (final)
 //! ```
 
 use crate::vocab::Status;
@@ -103,6 +104,13 @@ pub fn may_transfer(from: Status) -> bool {
     )
 }
 
+/// Whether a case in `from` may be merged into another case as its duplicate, or be the case
+/// another is merged into. A transferred case waits for the receiver's decision first, and a
+/// merged case is final: nothing more is merged into it.
+pub fn may_merge(from: Status) -> bool {
+    from.is_open() && from != Status::Transferred
+}
+
 /// Where a transferred case goes when the receiving entity accepts it.
 pub const ACCEPTED: Status = Status::Acknowledged;
 
@@ -152,6 +160,33 @@ mod tests {
         assert_eq!(transition(Status::Closed, Action::Reopen), Ok(Status::Assigned));
     }
 
+    #[test]
+    fn open_cases_merge_and_a_merged_case_is_final() {
+        for s in [
+            Status::New,
+            Status::Acknowledged,
+            Status::Assigned,
+            Status::InProgress,
+            Status::WaitingOnReporter,
+        ] {
+            assert!(may_merge(s), "{s}");
+        }
+        for s in [
+            Status::Transferred,
+            Status::Resolved,
+            Status::Closed,
+            Status::Rejected,
+            Status::Merged,
+        ] {
+            assert!(!may_merge(s), "{s}");
+        }
+        assert!(
+            !Status::Merged.is_open(),
+            "the SLA clock stops and it is not counted open"
+        );
+        assert!(available(Status::Merged).is_empty(), "no action moves a merged case");
+    }
+
     fn any_status() -> impl Strategy<Value = Status> {
         proptest::sample::select(Status::ALL.to_vec())
     }
@@ -174,8 +209,8 @@ mod tests {
 
         #[test]
         fn every_open_case_can_be_rejected_and_every_ended_one_reopened(s in any_status()) {
-            if s == Status::Transferred {
-                // The receiving entity accepts or returns it first.
+            if s == Status::Transferred || s == Status::Merged {
+                // The receiving entity accepts or returns it first; a merged case is final.
                 prop_assert!(available(s).is_empty());
             } else if s.is_open() {
                 prop_assert_eq!(transition(s, Action::Reject), Ok(Status::Rejected));

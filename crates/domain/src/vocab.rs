@@ -71,6 +71,8 @@ vocabulary!(
         Resolved = "resolved",
         Closed = "closed",
         Rejected = "rejected",
+        /// A duplicate report joined to the case that stays; final.
+        Merged = "merged",
     }
 );
 
@@ -131,7 +133,10 @@ vocabulary!(
 impl Status {
     /// Open cases are those someone still has to act on.
     pub fn is_open(self) -> bool {
-        !matches!(self, Status::Closed | Status::Rejected | Status::Resolved)
+        !matches!(
+            self,
+            Status::Closed | Status::Rejected | Status::Resolved | Status::Merged
+        )
     }
 }
 

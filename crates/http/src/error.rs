@@ -59,6 +59,7 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
             AppError::Transition(_) => ApiError::new(StatusCode::CONFLICT, "invalid_transition", message),
             AppError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            AppError::NotMergeable(_) => ApiError::new(StatusCode::CONFLICT, "not_mergeable", message),
             AppError::IdempotencyKeyReused => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", message)
                     .with_field("Idempotency-Key")

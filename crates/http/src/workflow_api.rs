@@ -11,6 +11,7 @@ use axum::Json;
 use tawasul_app::admin::{OlaRequest, PolicyRequest, RuleRequest, Saved, SlaTargetRequest};
 use tawasul_app::cases::ReclassifyRequest;
 use tawasul_app::escalation::IgnoredRequest;
+use tawasul_app::merge::MergeRequest;
 use tawasul_app::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::views::{CaseView, Handover, Receipt};
 use tawasul_domain::Invalid;
@@ -23,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(transfer))
         .routes(routes!(accept_transfer))
         .routes(routes!(return_transfer))
+        .routes(routes!(merge))
         .routes(routes!(ignored))
         .routes(routes!(get_policy, put_policy))
         .routes(routes!(put_areas).layer(DefaultBodyLimit::max(crate::body_limit(crate::AREAS_ROUTE))))
@@ -83,6 +85,22 @@ async fn return_transfer(
     body: JsonBody<TransferDecision>,
 ) -> ApiResult<Json<Handover>> {
     Ok(Json(state.app.return_transfer(&user, &reference, body.value).await?))
+}
+
+/// Staff (supervisors, agents, officers): merge a duplicate report into the case that stays.
+/// Both must be open cases of one entity, neither merged nor awaiting a transfer: else 409
+/// `not_mergeable`; an unknown target is 404; a malformed reference or no reason is 422.
+#[utoipa::path(post, path = "/api/v1/cases/{reference}/merge", tag = "workflow", security(("bearer" = [])),
+    params(("reference" = String, Path)), request_body = MergeRequest,
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn merge(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(reference): Path<String>,
+    body: JsonBody<MergeRequest>,
+) -> ApiResult<Json<CaseView>> {
+    Ok(Json(state.app.merge(&user, &reference, body.value).await?))
 }
 
 /// The reporter (tracking token or resident session): "my report was ignored". Opens a

@@ -559,6 +559,54 @@ on_both! {
         assert_eq!(t.post("/api/v1/auth/code", None, json!({"contact": "fatima@example.bh"})).await.0, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(t.post("/api/v1/auth/code", None, json!({"contact": "nobody"})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
     }
+    async fn a_duplicate_is_merged_into_the_case_that_stays(t: &TestApp) {
+        let (stays, _) = t.submit(complaint("تسرب مياه أمام المدرسة")).await;
+        let (duplicate, token) = t.submit(complaint("تسرب مياه أمام المدرسة مرة ثانية")).await;
+        let (third, _) = t.submit(complaint("تسرب ثالث")).await;
+        let other_entity = t.submit(json!({"service": "mun-service", "kind": "complaint", "description": "x", "answers": {"depth": 1}})).await.0;
+        let agent = t.login("cap.agent").await;
+        let merge = |reference: &str| format!("/api/v1/cases/{reference}/merge");
+        let body = |into: &str| json!({"into": into, "reason": "البلاغ نفسه"});
+        let (status, err) = t.post(&merge(&duplicate), Some(&t.login("cap.inspector").await), body(&stays)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "inspectors do not merge");
+        assert_eq!(t.post(&merge(&duplicate), Some(&t.login("mun.officer").await), body(&stays)).await.0, StatusCode::NOT_FOUND, "another entity's case");
+        for (bad, field) in [(json!({"into": "", "reason": "x"}), "into"), (json!({"into": "nonsense", "reason": "x"}), "into"), (json!({"into": stays, "reason": " "}), "reason"), (body(&duplicate), "into")] {
+            let (status, err) = t.post(&merge(&duplicate), Some(&agent), bad.clone()).await;
+            assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{bad}: {err}");
+        }
+        let (status, err) = t.post(&merge(&duplicate), Some(&agent), body("TW-2026-9999999")).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "unknown target");
+        let (status, _) = t.post(&merge(&duplicate), Some(&agent), body(&other_entity)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "another entity's case is unknown to cap's staff");
+        let (status, err) = t.post(&merge(&duplicate), Some(&t.login("root").await), body(&other_entity)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "two entities: {err}");
+        let (status, moved) = t.post(&format!("/api/v1/cases/{third}/transfer"), Some(&agent), json!({"entity": "mun", "reason": "ليس من اختصاصنا"})).await;
+        assert_eq!((status, moved["status"].as_str()), (StatusCode::OK, Some("transferred")), "{moved}");
+        let (status, err) = t.post(&merge(&third), Some(&t.login("root").await), body(&other_entity)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "an open transfer: {err}");
+        assert_eq!(t.get(&format!("/api/v1/cases/{duplicate}"), Some(&agent)).await.1["status"], "new", "refusals wrote nothing");
+
+        let (status, case) = t.post(&merge(&duplicate), Some(&agent), body(&stays.to_lowercase())).await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+        assert_eq!((case["status"].as_str(), case["merged_into"].as_str(), case["sla"]["state"].as_str()), (Some("merged"), Some(stays.as_str()), Some("stopped")));
+        let (status, err) = t.post(&merge(&duplicate), Some(&agent), body(&stays)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "merged once only");
+        let (fourth, _) = t.submit(complaint("تسرب رابع")).await;
+        let (status, err) = t.post(&merge(&fourth), Some(&agent), body(&duplicate)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "not into a merged case");
+
+        let (_, mine) = t.get(&format!("/api/v1/cases/{duplicate}"), Some(&token)).await;
+        assert_eq!((mine["status"].as_str(), mine["merged_into"].as_str()), (Some("merged"), Some(stays.as_str())));
+        assert!(mine["timeline"].as_array().expect("timeline").iter().any(|e| e["action"] == "merged"));
+        let (_, kept) = t.get(&format!("/api/v1/cases/{stays}"), Some(&agent)).await;
+        let merged_in = kept["timeline"].as_array().expect("timeline").iter().find(|e| e["action"] == "merged_in").cloned().expect("event");
+        assert_eq!((merged_in["details"]["from"].as_str(), merged_in["public"].as_bool()), (Some(duplicate.as_str()), Some(false)));
+        let outbox = t.app.store.outbox(50).await.expect("outbox");
+        let notice = outbox.iter().find(|m| m.template == "case_merged").expect("the reporter is told");
+        let payload: Value = serde_json::from_str(&notice.payload).expect("json");
+        assert_eq!((payload["reference"].as_str(), payload["into"].as_str(), notice.language.as_str()), (Some(duplicate.as_str()), Some(stays.as_str()), "ar"));
+        assert!(t.app.store.audit_log(50).await.expect("audit").iter().any(|a| a.action == "merge" && a.target == format!("case:{duplicate}")));
+    }
 }
 
 /// The OpenAPI document is generated from the code and names every route the router serves.
@@ -591,6 +639,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("POST", "/api/v1/cases/{reference}/transfer"),
         ("POST", "/api/v1/cases/{reference}/transfer/accept"),
         ("POST", "/api/v1/cases/{reference}/transfer/return"),
+        ("POST", "/api/v1/cases/{reference}/merge"),
         ("POST", "/api/v1/cases/{reference}/ignored"),
         ("GET", "/api/v1/admin/entities/{code}/policy"),
         ("PUT", "/api/v1/admin/entities/{code}/policy"),

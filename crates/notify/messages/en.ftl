@@ -80,6 +80,12 @@ case_rejected-body =
 
     You are welcome to submit a new case when you have more information. Thank you for your understanding.
 
+case_merged-subject = Your case { $reference } has been joined to case { $into }
+case_merged-body =
+    Hello,
+
+    Your case { $reference } reports the same matter as case { $into }, so the two have been joined. Case { $into } is being handled, and its progress answers your report too; you can follow it through your case tracking page. Thank you for reporting it.
+
 case_reopened-subject = Your case { $reference } has been reopened
 case_reopened-body =
     Hello,

@@ -41,6 +41,10 @@ fn samples() -> Vec<(&'static str, Value)> {
             "case_rejected",
             json!({ "reference": REFERENCE, "reason": "البلاغ خارج نطاق اختصاص الجهة." }),
         ),
+        (
+            "case_merged",
+            json!({ "reference": "TW-2026-0000140", "into": REFERENCE }),
+        ),
         ("case_reopened", json!({ "reference": REFERENCE })),
         ("case_closed", json!({ "reference": REFERENCE })),
         ("case_escalated", json!({ "reference": REFERENCE, "level": 2 })),

@@ -30,10 +30,11 @@ const CASE_SELECT: &str = "SELECT c.id, c.reference, c.token_hash, c.entity_id, 
      c.description, c.answers, c.lat, c.lon, c.address, c.reporter_name, c.reporter_phone, \
      c.reporter_email, c.reporter_language, c.resolution, c.created_at, c.updated_at, \
      c.sla_response_target, c.sla_resolution_target, c.sla_started_at, c.sla_paused_at, c.sla_paused_micros, c.first_response_due, c.first_responded_at, \
-     c.resolution_due, c.escalation_level, c.next_escalation_at, c.linked_case_id, lc.reference AS linked_reference \
+     c.resolution_due, c.escalation_level, c.next_escalation_at, c.linked_case_id, lc.reference AS linked_reference, \
+     c.merged_into_id, mc.reference AS merged_into_reference \
      FROM cases c JOIN entities e ON e.id = c.entity_id JOIN services s ON s.id = c.service_id \
      LEFT JOIN departments d ON d.id = c.department_id LEFT JOIN staff_users u ON u.id = c.assignee_id \
-     LEFT JOIN cases lc ON lc.id = c.linked_case_id";
+     LEFT JOIN cases lc ON lc.id = c.linked_case_id LEFT JOIN cases mc ON mc.id = c.merged_into_id";
 
 const TRANSFER_SELECT: &str = "SELECT t.id, t.case_id, t.from_entity_id, fe.code AS from_entity_code, t.to_entity_id, \
      te.code AS to_entity_code, t.from_department_id, t.to_department_id, t.from_status, t.reason, t.status, \
@@ -41,7 +42,7 @@ const TRANSFER_SELECT: &str = "SELECT t.id, t.case_id, t.from_entity_id, fe.code
      FROM transfers t JOIN entities fe ON fe.id = t.from_entity_id JOIN entities te ON te.id = t.to_entity_id";
 
 /// The statuses in which a case is no longer worked on.
-const ENDED: &str = "('resolved', 'closed', 'rejected')";
+const ENDED: &str = "('resolved', 'closed', 'rejected', 'merged')";
 
 const SERVICE_SELECT: &str = "SELECT s.id, s.entity_id, e.code AS entity_code, s.code, s.name_ar, s.name_en, \
      s.description_ar, s.description_en, s.kinds, s.fields, s.default_department_id, \
@@ -387,6 +388,7 @@ for_both_backends! {
         if let Some(v) = change.department_id { q.push(", department_id = ").push_bind(v); }
         if let Some(v) = change.assignee_id { q.push(", assignee_id = ").push_bind(v); }
         if let Some(v) = &change.resolution { q.push(", resolution = ").push_bind(v.clone()); }
+        if let Some(v) = change.merged_into_id { q.push(", merged_into_id = ").push_bind(v); }
         if let Some(sla) = &change.sla {
             q.push(", sla_response_target = ").push_bind(sla.sla_response_target);
             q.push(", sla_resolution_target = ").push_bind(sla.sla_resolution_target);
@@ -409,6 +411,17 @@ for_both_backends! {
             let now: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
                 .bind(change.case_id).fetch_optional(&mut *c).await?;
             return Err(StoreError::Conflict(now.unwrap_or_else(|| "gone".into())));
+        }
+        if let Some(target) = change.merged_into_id {
+            // The case that stays must still be open and not itself merged or handed away
+            // when the duplicate joins it, whatever happened since the caller looked.
+            let still_open = sqlx::query(&format!(
+                "UPDATE cases SET updated_at = $2 WHERE id = $1 AND status NOT IN {ENDED} AND status <> 'transferred'"
+            ))
+            .bind(target).bind(change.at).execute(&mut *c).await?;
+            if still_open.rows_affected() != 1 {
+                return Err(StoreError::Conflict("the case to merge into is no longer open".into()));
+            }
         }
         insert_event(c, &change.event).await?;
         for event in &change.more_events {

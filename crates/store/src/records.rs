@@ -276,6 +276,9 @@ pub struct CaseRow {
     pub sla: CaseSla,
     pub linked_case_id: Option<i64>,
     pub linked_reference: Option<String>,
+    /// The case this duplicate was merged into.
+    pub merged_into_id: Option<i64>,
+    pub merged_into_reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -326,6 +329,9 @@ pub struct CaseChange {
     pub department_id: Option<Option<i64>>,
     pub assignee_id: Option<Option<i64>>,
     pub resolution: Option<String>,
+    /// Merges the case into this one, which must still be open (not merged, not transferred);
+    /// otherwise the change is a `Conflict` and nothing is written.
+    pub merged_into_id: Option<i64>,
     pub sla: Option<CaseSla>,
     pub at: i64,
     pub event: EventInsert,

@@ -568,4 +568,42 @@ on_both! {
         let ghost = StaffUpdate { id: id + 99, display_name: "x".into(), role: "agent".into(), department_id: None, email: None };
         assert!(!store.update_staff(ghost).await.expect("no such user"));
     }
+
+    async fn a_duplicate_merges_into_an_open_case_and_leaves_the_open_count(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let overdue_clock = CaseSla { sla_started_at: Some(T0), first_response_due: Some(T0 + 100), resolution_due: Some(T0 + 1_000), ..CaseSla::default() };
+        let (stays, stays_ref) = created(store.insert_case(case(e, d, s, T0, "تسرب مياه")).await.expect("insert"));
+        let (dup, dup_ref) = created(store.insert_case(CaseInsert { sla: overdue_clock, ..case(e, d, s, T0 + 1, "تسرب مياه مرة أخرى") }).await.expect("insert"));
+        let (closed, _) = created(store.insert_case(case(e, d, s, T0 + 2, "قديم")).await.expect("insert"));
+        let event = |case_id, action: &str| EventInsert { case_id, at: T0 + 10, actor_type: "staff".into(), actor_name: "s".into(), action: action.into(), details: "{}".into(), ..EventInsert::default() };
+        store.change_case(CaseChange { case_id: closed, expected_status: "new".into(), status: Some("closed".into()), at: T0 + 5, event: event(closed, "close"), ..CaseChange::default() }).await.expect("close");
+        let merge = |into| CaseChange {
+            case_id: dup, expected_status: "new".into(), status: Some("merged".into()), merged_into_id: Some(into),
+            sla: Some(CaseSla::default()), at: T0 + 10, event: event(dup, "merged"), more_events: vec![event(into, "merged_in")],
+            ..CaseChange::default()
+        };
+        let refused = store.change_case(merge(closed)).await;
+        assert!(matches!(&refused, Err(StoreError::Conflict(_))), "not into a closed case: {refused:?}");
+        let row = store.case_by_reference(&dup_ref).await.expect("read").expect("case");
+        assert_eq!((row.status.as_str(), row.merged_into_id), ("new", None), "the refused merge wrote nothing");
+        assert_eq!(store.events(dup).await.expect("events").len(), 1);
+        assert_eq!(store.events(closed).await.expect("events").len(), 2);
+        assert_eq!(store.count_open_cases().await.expect("count"), 2);
+
+        store.change_case(merge(stays)).await.expect("merge");
+        let row = store.case_by_reference(&dup_ref).await.expect("read").expect("case");
+        assert_eq!((row.status.as_str(), row.merged_into_id, row.merged_into_reference.as_deref()), ("merged", Some(stays), Some(stays_ref.as_str())));
+        assert_eq!(store.events(dup).await.expect("events").last().map(|e| e.action.clone()).as_deref(), Some("merged"));
+        assert_eq!(store.events(stays).await.expect("events").last().map(|e| e.action.clone()).as_deref(), Some("merged_in"));
+        assert_eq!(store.case_by_reference(&stays_ref).await.expect("read").expect("case").updated_at, T0 + 10);
+        assert_eq!(store.count_open_cases().await.expect("count"), 1, "a merged case is not open");
+        let overdue = store.list_cases(CaseFilter { sla: Some(SlaFilter::Overdue { now: T0 + 2_000 }), limit: 10, ..CaseFilter::default() }).await.expect("list");
+        assert!(overdue.iter().all(|c| c.id != dup), "a merged case is never overdue");
+
+        // Nothing merges into a merged case, whatever the caller saw before.
+        let (third, _) = created(store.insert_case(case(e, d, s, T0 + 3, "ثالث")).await.expect("insert"));
+        let into_merged = CaseChange { case_id: third, merged_into_id: Some(dup), event: event(third, "merged"), more_events: vec![event(dup, "merged_in")], ..merge(dup) };
+        assert!(matches!(store.change_case(into_merged).await, Err(StoreError::Conflict(_))));
+        assert_eq!(store.case_by_reference(&format!("TW-2026-{third:07}")).await.expect("read").expect("case").status, "new");
+    }
 }

@@ -65,7 +65,7 @@ impl From<AppError> for WebError {
             AppError::Forbidden(why) => WebError::Forbidden(why),
             AppError::Invalid(invalid) => WebError::BadRequest(invalid.to_string()),
             AppError::Transition(refused) => WebError::Conflict(refused.to_string()),
-            AppError::Conflict(why) => WebError::Conflict(why),
+            AppError::Conflict(why) | AppError::NotMergeable(why) => WebError::Conflict(why),
             AppError::TooManyRequests(why) => WebError::TooMany(why),
             AppError::Unavailable => WebError::Unavailable,
             other => {

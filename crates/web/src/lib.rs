@@ -3,6 +3,7 @@
 //! without JavaScript, and every page under a strict Content-Security-Policy.
 
 mod assets;
+mod board;
 mod context;
 mod dates;
 pub mod error;
@@ -118,6 +119,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
             "/staff/cases/{reference}/transfer/{decision}",
             post(staff::decide_transfer),
         )
+        .route("/staff/cases/{reference}/merge", post(staff::merge))
         .route("/staff/cases/{reference}/attachments/{id}", get(staff::attachment))
         .route("/staff/admin", get(org_admin::home))
         .route(
@@ -155,6 +157,8 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         )
         // After the fixed paths above: departments, calendar or users of one's own entity.
         .route("/staff/admin/{section}", get(org_admin::section))
+        .route("/staff/board", get(board::board))
+        .route("/staff/board/reassign", post(board::reassign))
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
         .route("/assets/{*path}", get(assets::serve))
         .with_state(state)

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use tawasul_app::auth::{Caller, Credentials};
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest, Visibility};
+use tawasul_app::merge::{MergeRequest, MERGE_TARGET};
 use tawasul_app::survey::SurveyView;
 use tawasul_app::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::views::{CaseSummary, CaseView};
@@ -31,7 +32,7 @@ const SESSION_COOKIE: &str = "tawasul_session";
 const SESSION_SECS: i64 = 12 * 3600;
 const PAGE_SIZE: i64 = 25;
 
-async fn signed_in(state: &WebState, headers: &HeaderMap) -> WebResult<Option<StaffUser>> {
+pub(crate) async fn signed_in(state: &WebState, headers: &HeaderMap) -> WebResult<Option<StaffUser>> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -167,7 +168,7 @@ impl Names {
     }
 }
 
-fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
+pub(crate) fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
     values
         .map(|(value, label)| Option2 {
             selected: value == selected,
@@ -373,6 +374,10 @@ pub struct CasePage {
     may_decide_transfer: bool,
     live: Live,
     names: Names,
+    /// The merge form, and what was typed in it when it comes back refused.
+    may_merge: bool,
+    merge_into: String,
+    merge_reason: String,
 }
 
 impl CasePage {
@@ -515,6 +520,9 @@ async fn case_page(
             state.settings.live_poll_secs,
         ),
         may_decide_transfer: status == Status::Transferred && user.may(Permission::DecideTransfer, entity),
+        may_merge: lifecycle::may_merge(status) && user.may(Permission::Merge, entity),
+        merge_into: String::new(),
+        merge_reason: String::new(),
         transfer_targets,
         may_reply: user.may(Permission::PublicReply, entity),
         may_note: user.may(Permission::InternalNote, entity),
@@ -777,6 +785,49 @@ pub async fn decide_transfer(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    csrf_token: Option<String>,
+    #[serde(default)]
+    into: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Merges a duplicate report into the case that stays; a refusal comes back beside the field.
+pub async fn merge(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<MergeForm>,
+) -> WebResult {
+    forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let request = MergeRequest {
+        into: form.into.clone(),
+        reason: form.reason.clone(),
+    };
+    let (field, message) = match state.app.merge(&user, &reference, request).await {
+        Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
+        Err(AppError::Invalid(invalid)) => (format!("merge.{}", invalid.field), forms::message(&ctx, invalid.code)),
+        Err(AppError::NotFound(MERGE_TARGET)) => ("merge.into".to_owned(), ctx.t("merge-unknown-target")),
+        Err(AppError::NotMergeable(_)) => ("merge.into".to_owned(), ctx.t("merge-not-mergeable")),
+        Err(e) => return Err(e.into()),
+    };
+    let errors = FieldErrors::from([(field, message)]);
+    let mut page = case_page(&state, ctx, user, &reference, errors, String::new(), None).await?;
+    // The form comes back with its error even when the case can no longer be merged.
+    page.may_merge = true;
+    page.merge_into = form.into;
+    page.merge_reason = form.reason;
+    refused(page)
 }
 
 pub async fn attachment(
