@@ -360,6 +360,28 @@ impl Store {
         read_op!(self, policies, ())
     }
 
+    pub async fn reply_templates(&self, entity_id: i64) -> StoreResult<Vec<ReplyTemplateRow>> {
+        read_op!(self, reply_templates, entity_id)
+    }
+
+    pub async fn reply_template(&self, id: i64) -> StoreResult<Option<ReplyTemplateRow>> {
+        read_op!(self, reply_template, id)
+    }
+
+    /// Adds a template with its audit row; a second one of the same entity, key and
+    /// language is `Duplicate`.
+    pub async fn insert_reply_template(&self, t: ReplyTemplateInsert, audit: AuditInsert) -> StoreResult<i64> {
+        write_op!(self, insert_reply_template, (t, audit)).map_err(|e| e.unique_as("reply template"))
+    }
+
+    pub async fn update_reply_template(&self, t: ReplyTemplateEdit, audit: AuditInsert) -> StoreResult<bool> {
+        write_op!(self, update_reply_template, (t, audit))
+    }
+
+    pub async fn delete_reply_template(&self, id: i64, audit: AuditInsert) -> StoreResult<bool> {
+        write_op!(self, delete_reply_template, (id, audit))
+    }
+
     pub async fn upsert_sla_target(&self, t: SlaTargetRow) -> StoreResult<()> {
         write_op!(self, upsert_sla_target, t)
     }

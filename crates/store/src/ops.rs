@@ -781,4 +781,53 @@ for_both_backends! {
         )
         .bind(case_id).fetch_optional(&mut *c).await?)
     }
+
+    // Reply templates: each write carries its audit row, committed with it.
+
+    pub async fn reply_templates(c: &mut Conn, entity_id: i64) -> StoreResult<Vec<ReplyTemplateRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, entity_id, key, language, title, body, updated_at FROM reply_templates \
+             WHERE entity_id = $1 ORDER BY key, language",
+        )
+        .bind(entity_id).fetch_all(&mut *c).await?)
+    }
+
+    pub async fn reply_template(c: &mut Conn, id: i64) -> StoreResult<Option<ReplyTemplateRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, entity_id, key, language, title, body, updated_at FROM reply_templates WHERE id = $1",
+        )
+        .bind(id).fetch_optional(&mut *c).await?)
+    }
+
+    pub async fn insert_reply_template(c: &mut Conn, (t, audit): (ReplyTemplateInsert, AuditInsert)) -> StoreResult<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO reply_templates (entity_id, key, language, title, body, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(t.entity_id).bind(t.key).bind(t.language).bind(t.title).bind(t.body).bind(t.updated_at)
+        .fetch_one(&mut *c).await?;
+        insert_audit_row(c, &audit).await?;
+        Ok(id)
+    }
+
+    /// False (and nothing written) when there is no template `id`.
+    pub async fn update_reply_template(c: &mut Conn, (t, audit): (ReplyTemplateEdit, AuditInsert)) -> StoreResult<bool> {
+        let changed = sqlx::query("UPDATE reply_templates SET title = $1, body = $2, updated_at = $3 WHERE id = $4")
+            .bind(t.title).bind(t.body).bind(t.updated_at).bind(t.id)
+            .execute(&mut *c).await?.rows_affected();
+        if changed == 1 {
+            insert_audit_row(c, &audit).await?;
+        }
+        Ok(changed == 1)
+    }
+
+    /// False (and nothing written) when there is no template `id`.
+    pub async fn delete_reply_template(c: &mut Conn, (id, audit): (i64, AuditInsert)) -> StoreResult<bool> {
+        let deleted = sqlx::query("DELETE FROM reply_templates WHERE id = $1")
+            .bind(id).execute(&mut *c).await?.rows_affected();
+        if deleted == 1 {
+            insert_audit_row(c, &audit).await?;
+        }
+        Ok(deleted == 1)
+    }
 }

@@ -597,3 +597,35 @@ pub struct SurveyRow {
     pub low: bool,
     pub created_at: i64,
 }
+
+/// A reply template of an entity in one language; its body holds `{name}`, `{reference}`
+/// and `{service}` placeholders.
+#[derive(Debug, Clone)]
+pub struct ReplyTemplateInsert {
+    pub entity_id: i64,
+    pub key: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ReplyTemplateRow {
+    pub id: i64,
+    pub entity_id: i64,
+    pub key: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub updated_at: i64,
+}
+
+/// A new title and body for the reply template `id`.
+#[derive(Debug, Clone)]
+pub struct ReplyTemplateEdit {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub updated_at: i64,
+}

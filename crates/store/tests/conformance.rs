@@ -485,4 +485,30 @@ on_both! {
         assert!(store.insert_survey(bad).await.is_err());
         assert!(store.survey(id).await.expect("read").is_none());
     }
+
+    async fn reply_templates_are_kept_per_entity_key_and_language_each_write_with_its_audit(store: &Store) {
+        let (e, _, _) = catalogue(store).await;
+        let other = store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "ب".into(), name_en: "M".into(), entity_type: "municipality".into() }).await.expect("entity");
+        let audit = |action: &str| AuditInsert { at: T0, staff_id: None, action: action.into(), target: "entity:cap".into(), details: "{}".into() };
+        let template = |entity_id, language: &str| ReplyTemplateInsert {
+            entity_id, key: "received".into(), language: language.into(), title: "Received".into(), body: "Dear {name}".into(), updated_at: T0,
+        };
+        let ar = store.insert_reply_template(template(e, "ar"), audit("add")).await.expect("ar");
+        store.insert_reply_template(template(e, "en"), audit("add")).await.expect("en");
+        store.insert_reply_template(template(other, "en"), audit("add")).await.expect("the same key in another entity");
+        let again = store.insert_reply_template(template(e, "ar"), audit("add")).await;
+        assert!(matches!(again, Err(StoreError::Duplicate(_))), "{again:?}");
+        let mine = store.reply_templates(e).await.expect("list");
+        assert_eq!(mine.iter().map(|t| t.language.as_str()).collect::<Vec<_>>(), vec!["ar", "en"]);
+        let edit = |id| ReplyTemplateEdit { id, title: "استلمنا".into(), body: "عزيزنا {name}".into(), updated_at: T0 + 1 };
+        assert!(store.update_reply_template(edit(ar), audit("edit")).await.expect("edit"));
+        let edited = store.reply_template(ar).await.expect("read").expect("still there");
+        assert_eq!((edited.title.as_str(), edited.body.as_str(), edited.updated_at), ("استلمنا", "عزيزنا {name}", T0 + 1));
+        assert!(!store.update_reply_template(edit(9_999), audit("edit")).await.expect("no such template"));
+        assert!(store.delete_reply_template(ar, audit("delete")).await.expect("delete"));
+        assert!(!store.delete_reply_template(ar, audit("delete")).await.expect("already gone"));
+        assert!(store.reply_template(ar).await.expect("read").is_none());
+        let actions: Vec<String> = store.audit_log(100).await.expect("audit").into_iter().map(|a| a.action).collect();
+        assert_eq!(actions, vec!["delete", "edit", "add", "add", "add"], "one audit row per write that happened");
+    }
 }
