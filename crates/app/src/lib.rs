@@ -12,6 +12,7 @@ pub mod error;
 pub mod escalation;
 pub mod intake;
 pub mod jobs;
+pub mod reply_templates;
 pub mod survey;
 pub mod transfers;
 pub mod views;

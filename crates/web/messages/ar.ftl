@@ -275,12 +275,6 @@ score-1 = ١ — ضعيف جدًا
 
 reply-templates = ردود جاهزة (بلغة المستفيد)
 reply-resident = المستفيد الكريم
-reply-template-label-received = نعمل عليه
-reply-template-label-more-info = نحتاج تفاصيل
-reply-template-label-resolved = تم الإنجاز
-reply-template-received = عزيزنا { $name }، استلمنا بلاغك رقم { $reference } ({ $service }) والفريق يعمل عليه. شكرًا لتواصلك معنا.
-reply-template-more-info = عزيزنا { $name }، لمتابعة البلاغ { $reference } ({ $service }) نحتاج بعض التفاصيل: يرجى الرد هنا بالموقع الدقيق وصورة إن أمكن.
-reply-template-resolved = عزيزنا { $name }، تم إنجاز العمل على البلاغ { $reference } ({ $service }). نرجو تقييم الخدمة لنعرف رأيك.
 
 # Workflow: transfers, SLA badges, queues of the workflow engine.
 status-transferred = محوّل إلى جهة أخرى
@@ -318,3 +312,31 @@ transfer-triage = الفرز
 transfer-accept = اقبل البلاغ
 transfer-return-reason = سبب الإعادة
 transfer-return = أعده إلى الجهة المحوِّلة
+
+admin-catalogue-nav = إدارة الخدمات
+admin-entity = الجهة
+admin-show = عرض
+admin-edit = تعديل
+admin-save = حفظ
+admin-delete = حذف
+admin-invalid-key = استخدم من 2 إلى 64 حرفًا: a–z و0–9 و«-».
+admin-sla-title = مستويات الخدمة
+admin-sla-hint = ساعات العمل حتى أول رد وحتى الحل، لكل خدمة وأولوية. الخدمة التي ليس لها هدف خاص تتبع هدف الجهة، والجهة تتبع هدف المنصة.
+admin-sla-caption = أول رد / الحل، بساعات العمل
+admin-sla-service = الخدمة
+admin-sla-default = الافتراضي للجهة
+admin-sla-inherited = موروث
+admin-sla-first-response = أول رد (ساعات عمل)
+admin-sla-resolution = الحل (ساعات عمل)
+admin-templates-title = الردود الجاهزة
+admin-templates-hint = يبدأ الموظفون ردهم من هذه النصوص في صفحة البلاغ، بلغة المستفيد. لكل مفتاح نص واحد في كل لغة.
+admin-templates-none = لا توجد ردود جاهزة بعد.
+admin-template-add = إضافة رد جاهز
+admin-template-key = المفتاح (نفسه في كل لغة)
+admin-template-language = اللغة
+admin-template-title = العنوان
+admin-template-body = النص
+admin-template-placeholders = يمكن أن يحتوي النص على:
+invalid-unknown_placeholder = استخدم فقط {"{"}name{"}"} و{"{"}reference{"}"} و{"{"}service{"}"}، كلٌّ مغلق.
+invalid-duplicate = هذا موجود من قبل.
+invalid-unknown_language = اختر إحدى اللغات.

@@ -275,12 +275,6 @@ score-1 = 1 — very poor
 
 reply-templates = Reply templates (in the resident's language)
 reply-resident = resident
-reply-template-label-received = We are on it
-reply-template-label-more-info = Need more details
-reply-template-label-resolved = Done
-reply-template-received = Dear { $name }, we received your report { $reference } ({ $service }) and the team is working on it. Thank you for telling us.
-reply-template-more-info = Dear { $name }, to act on { $reference } ({ $service }) we need a few more details: please reply here with the exact place and, if you can, a photo.
-reply-template-resolved = Dear { $name }, the work on { $reference } ({ $service }) is done. Please tell us how we did when you rate the case.
 
 # Workflow: transfers, SLA badges, queues of the workflow engine.
 status-transferred = Transferred to another entity
@@ -318,3 +312,31 @@ transfer-triage = Triage
 transfer-accept = Accept
 transfer-return-reason = Why it is returned
 transfer-return = Return to the sender
+
+admin-catalogue-nav = Catalogue administration
+admin-entity = Entity
+admin-show = Show
+admin-edit = Edit
+admin-save = Save
+admin-delete = Delete
+admin-invalid-key = Use 2–64 characters: a–z, 0–9 and “-”.
+admin-sla-title = SLA targets
+admin-sla-hint = Business hours to the first response and to the resolution, for each service and priority. A service without its own target follows the entity's default, and that the platform's.
+admin-sla-caption = First response / resolution, in business hours
+admin-sla-service = Service
+admin-sla-default = Default for the entity
+admin-sla-inherited = inherited
+admin-sla-first-response = First response (business hours)
+admin-sla-resolution = Resolution (business hours)
+admin-templates-title = Reply templates
+admin-templates-hint = Staff start a reply from these on a case page, in the reporter's language. One key, one template per language.
+admin-templates-none = No templates yet.
+admin-template-add = Add a template
+admin-template-key = Key (the same in every language)
+admin-template-language = Language
+admin-template-title = Title
+admin-template-body = Text
+admin-template-placeholders = The text may use:
+invalid-unknown_placeholder = Use only the placeholders {"{"}name{"}"}, {"{"}reference{"}"} and {"{"}service{"}"}, each closed.
+invalid-duplicate = This already exists.
+invalid-unknown_language = Choose one of the languages.

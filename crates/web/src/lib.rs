@@ -2,6 +2,7 @@
 //! `/staff`. Arabic first (right to left), every word from a Fluent file, every form working
 //! without JavaScript, and every page under a strict Content-Security-Policy.
 
+mod admin_catalogue;
 mod assets;
 mod context;
 mod dates;
@@ -111,6 +112,13 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
             post(staff::decide_transfer),
         )
         .route("/staff/cases/{reference}/attachments/{id}", get(staff::attachment))
+        .route("/staff/admin/sla", get(admin_catalogue::sla).post(admin_catalogue::set_sla))
+        .route(
+            "/staff/admin/templates",
+            get(admin_catalogue::templates).post(admin_catalogue::add_template),
+        )
+        .route("/staff/admin/templates/{id}", post(admin_catalogue::edit_template))
+        .route("/staff/admin/templates/{id}/delete", post(admin_catalogue::delete_template))
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
         .route("/assets/{*path}", get(assets::serve))
         .with_state(state)
