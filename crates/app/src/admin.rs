@@ -251,9 +251,9 @@ impl App {
         let mut cells = Vec::new();
         for (service_id, service) in std::iter::once((None, None)).chain(services.map(|s| (Some(s.id), Some(s.code)))) {
             for priority in Priority::ALL {
-                let set = rows.iter().any(|r| {
-                    r.entity_id == entity.id && r.service_id == service_id && r.priority == priority.as_str()
-                });
+                let set = rows
+                    .iter()
+                    .any(|r| r.entity_id == entity.id && r.service_id == service_id && r.priority == priority.as_str());
                 // No service has id 0, so the entity's own row or the default answers for it.
                 let targets = config.targets(entity.id, service_id.unwrap_or(0), priority.as_str());
                 cells.push(SlaCell {

@@ -13,6 +13,7 @@ pub mod escalation;
 pub mod intake;
 pub mod jobs;
 pub mod reply_templates;
+pub mod services_admin;
 pub mod survey;
 pub mod transfers;
 pub mod views;

@@ -36,11 +36,7 @@ impl App {
 
     /// The templates offered on a case of `entity` to staff who may answer the reporter there;
     /// none to anyone else.
-    pub async fn reply_templates_for_reply(
-        &self,
-        user: &StaffUser,
-        entity: &str,
-    ) -> AppResult<Vec<ReplyTemplateRow>> {
+    pub async fn reply_templates_for_reply(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<ReplyTemplateRow>> {
         let Some(entity) = self.store.entity_by_code(entity).await? else {
             return Ok(vec![]);
         };
@@ -66,12 +62,15 @@ impl App {
             body,
             updated_at: self.now_micros(),
         };
-        self.store.insert_reply_template(row, audit).await.map_err(|e| match AppError::from(e) {
-            AppError::Duplicate(_) => {
-                Invalid::new("duplicate", "key", "this key already has a template in this language").into()
-            }
-            other => other,
-        })
+        self.store
+            .insert_reply_template(row, audit)
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Duplicate(_) => {
+                    Invalid::new("duplicate", "key", "this key already has a template in this language").into()
+                }
+                other => other,
+            })
     }
 
     /// A template that exists and that `user` may manage, with its entity's code.

@@ -234,7 +234,10 @@ pub fn parse_description(raw: &str, field: &str) -> Result<String, Invalid> {
 pub fn parse_kinds(raw: &[String]) -> Result<Vec<Kind>, Invalid> {
     let mut kinds = Vec::with_capacity(raw.len());
     for k in raw {
-        let kind = Kind::parse(k).map_err(|e| Invalid { field: "kinds".into(), ..e })?;
+        let kind = Kind::parse(k).map_err(|e| Invalid {
+            field: "kinds".into(),
+            ..e
+        })?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -269,29 +272,49 @@ pub fn parse_field_key(raw: &str, field: &str) -> Result<String, Invalid> {
 /// range only on numbers, its minimum not above its maximum. Errors name `fields[i].…`.
 pub fn validate_form(fields: &[FormField]) -> Result<Vec<FormField>, Invalid> {
     if fields.len() > MAX_FIELDS {
-        return Err(Invalid::new("too_many", "fields", format!("at most {MAX_FIELDS} questions")));
+        return Err(Invalid::new(
+            "too_many",
+            "fields",
+            format!("at most {MAX_FIELDS} questions"),
+        ));
     }
     let mut clean: Vec<FormField> = Vec::with_capacity(fields.len());
     for (i, f) in fields.iter().enumerate() {
         let at = |name: &str| format!("fields[{i}].{name}");
         let key = parse_field_key(&f.key, &at("key"))?;
         if clean.iter().any(|c| c.key == key) {
-            return Err(Invalid::new("duplicate_key", at("key"), format!("{key:?} is used twice")));
+            return Err(Invalid::new(
+                "duplicate_key",
+                at("key"),
+                format!("{key:?} is used twice"),
+            ));
         }
         let label_ar = CaseText::parse(&f.label_ar, &at("label_ar"), MAX_LABEL)?.into_string();
         let label_en = CaseText::parse(&f.label_en, &at("label_en"), MAX_LABEL)?.into_string();
         let mut options = Vec::new();
         if f.field_type.has_choices() {
             if f.options.is_empty() {
-                return Err(Invalid::new("choices_required", at("options"), "a choice needs options"));
+                return Err(Invalid::new(
+                    "choices_required",
+                    at("options"),
+                    "a choice needs options",
+                ));
             }
             if f.options.len() > MAX_OPTIONS {
-                return Err(Invalid::new("too_many", at("options"), format!("at most {MAX_OPTIONS} options")));
+                return Err(Invalid::new(
+                    "too_many",
+                    at("options"),
+                    format!("at most {MAX_OPTIONS} options"),
+                ));
             }
             for o in &f.options {
                 let value = parse_field_key(&o.value, &at("options"))?;
                 if options.iter().any(|c: &Choice| c.value == value) {
-                    return Err(Invalid::new("duplicate_option", at("options"), format!("{value:?} is used twice")));
+                    return Err(Invalid::new(
+                        "duplicate_option",
+                        at("options"),
+                        format!("{value:?} is used twice"),
+                    ));
                 }
                 options.push(Choice {
                     value,
@@ -300,7 +323,11 @@ pub fn validate_form(fields: &[FormField]) -> Result<Vec<FormField>, Invalid> {
                 });
             }
         } else if !f.options.is_empty() {
-            return Err(Invalid::new("unexpected_options", at("options"), "only a choice has options"));
+            return Err(Invalid::new(
+                "unexpected_options",
+                at("options"),
+                "only a choice has options",
+            ));
         }
         let (min, max) = if f.field_type == FieldType::Number {
             if [f.min, f.max].iter().flatten().any(|n| !n.is_finite()) {
@@ -308,7 +335,11 @@ pub fn validate_form(fields: &[FormField]) -> Result<Vec<FormField>, Invalid> {
             }
             if let (Some(min), Some(max)) = (f.min, f.max) {
                 if min > max {
-                    return Err(Invalid::new("out_of_range", at("max"), "the maximum is below the minimum"));
+                    return Err(Invalid::new(
+                        "out_of_range",
+                        at("max"),
+                        "the maximum is below the minimum",
+                    ));
                 }
             }
             (f.min, f.max)
@@ -445,7 +476,10 @@ mod tests {
             let err = validate_form(&fields).expect_err(field);
             assert_eq!((err.code, err.field.as_str()), (code, field));
         }
-        assert_eq!(FieldType::parse("colour", "type").map_err(|e| e.code), Err("unknown_field_type"));
+        assert_eq!(
+            FieldType::parse("colour", "type").map_err(|e| e.code),
+            Err("unknown_field_type")
+        );
         for t in FieldType::ALL {
             assert_eq!(FieldType::parse(t.as_str(), "type"), Ok(t));
         }

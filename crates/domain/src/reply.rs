@@ -29,10 +29,14 @@ pub fn parse_body(raw: &str) -> Result<String, Invalid> {
             return Err(unknown_placeholder("a '}' without its '{'"));
         }
         let after = &rest[open + 1..];
-        let close = after.find('}').ok_or_else(|| unknown_placeholder("a '{' without its '}'"))?;
+        let close = after
+            .find('}')
+            .ok_or_else(|| unknown_placeholder("a '{' without its '}'"))?;
         let name = &after[..close];
         if !PLACEHOLDERS.contains(&name) {
-            return Err(unknown_placeholder(&format!("{{{name}}} is not one of {{name}}, {{reference}}, {{service}}")));
+            return Err(unknown_placeholder(&format!(
+                "{{{name}}} is not one of {{name}}, {{reference}}, {{service}}"
+            )));
         }
         rest = &after[close + 1..];
     }
@@ -91,10 +95,19 @@ mod tests {
 
     #[test]
     fn bodies_and_titles_are_bounded_and_not_empty() {
-        assert_eq!(parse_body(&"x".repeat(MAX_BODY_CHARS)).map(|b| b.len()), Ok(MAX_BODY_CHARS));
-        assert_eq!(parse_body(&"x".repeat(MAX_BODY_CHARS + 1)).map_err(|e| e.code), Err("too_long"));
+        assert_eq!(
+            parse_body(&"x".repeat(MAX_BODY_CHARS)).map(|b| b.len()),
+            Ok(MAX_BODY_CHARS)
+        );
+        assert_eq!(
+            parse_body(&"x".repeat(MAX_BODY_CHARS + 1)).map_err(|e| e.code),
+            Err("too_long")
+        );
         assert_eq!(parse_body("   ").map_err(|e| e.code), Err("required"));
-        assert_eq!(parse_title(&"t".repeat(MAX_TITLE_CHARS + 1)).map_err(|e| e.code), Err("too_long"));
+        assert_eq!(
+            parse_title(&"t".repeat(MAX_TITLE_CHARS + 1)).map_err(|e| e.code),
+            Err("too_long")
+        );
         assert_eq!(parse_key("More Info").map_err(|e| e.field), Err("key".to_owned()));
         assert_eq!(parse_key(" more-info "), Ok("more-info".to_owned()));
     }

@@ -24,7 +24,7 @@ use tawasul_store::ReplyTemplateRow;
 
 /// The entity whose catalogue the page shows: the one asked for, else the user's own, else
 /// (for an installation-wide administrator) the first.
-async fn chosen_entity(state: &WebState, user: &StaffUser, asked: &str) -> WebResult<String> {
+pub(crate) async fn chosen_entity(state: &WebState, user: &StaffUser, asked: &str) -> WebResult<String> {
     if !asked.trim().is_empty() {
         return Ok(asked.trim().to_owned());
     }
@@ -36,7 +36,12 @@ async fn chosen_entity(state: &WebState, user: &StaffUser, asked: &str) -> WebRe
 }
 
 /// The entity chooser, for users who are not bound to one entity.
-async fn entity_choices(state: &WebState, ctx: &Ctx, user: &StaffUser, entity: &str) -> WebResult<Vec<Option2>> {
+pub(crate) async fn entity_choices(
+    state: &WebState,
+    ctx: &Ctx,
+    user: &StaffUser,
+    entity: &str,
+) -> WebResult<Vec<Option2>> {
     if user.entity_id.is_some() {
         return Ok(vec![]);
     }
@@ -51,14 +56,14 @@ async fn entity_choices(state: &WebState, ctx: &Ctx, user: &StaffUser, entity: &
 }
 
 /// The message beside a field: the domain's code in the page's language.
-fn message(ctx: &Ctx, invalid: &Invalid) -> String {
+pub(crate) fn message(ctx: &Ctx, invalid: &Invalid) -> String {
     match (invalid.field.as_str(), invalid.code) {
-        ("key", "invalid_code") => ctx.t("admin-invalid-key"),
+        ("key" | "code", "invalid_code") => ctx.t("admin-invalid-key"),
         _ => forms::message(ctx, invalid.code),
     }
 }
 
-fn with_status(page: &impl Template, status: StatusCode) -> WebResult {
+pub(crate) fn with_status(page: &impl Template, status: StatusCode) -> WebResult {
     let mut response = render(page)?;
     *response.status_mut() = status;
     Ok(response)
@@ -67,7 +72,7 @@ fn with_status(page: &impl Template, status: StatusCode) -> WebResult {
 #[derive(Deserialize, Default)]
 pub struct EntityQuery {
     #[serde(default)]
-    entity: String,
+    pub entity: String,
     #[serde(default)]
     service: String,
     #[serde(default)]
@@ -180,8 +185,8 @@ async fn sla_page(
             let Some(cell) = cell else {
                 return Err(WebError::NotFound);
             };
-            let (first_response, resolution) = typed
-                .unwrap_or_else(|| (hours(cell.first_response_minutes), hours(cell.resolution_minutes)));
+            let (first_response, resolution) =
+                typed.unwrap_or_else(|| (hours(cell.first_response_minutes), hours(cell.resolution_minutes)));
             Some(SlaEdit {
                 service_label: label(&service_key),
                 service,

@@ -49,7 +49,11 @@ async fn cap_id(site: &Site) -> i64 {
 }
 
 async fn templates_of_cap(site: &Site) -> Vec<ReplyTemplateRow> {
-    site.app.store.reply_templates(cap_id(site).await).await.expect("templates")
+    site.app
+        .store
+        .reply_templates(cap_id(site).await)
+        .await
+        .expect("templates")
 }
 
 /// The audit log's actions, newest first, sign-ins left out.
@@ -258,5 +262,180 @@ on_both! {
         let rows = site.app.store.sla_targets().await.expect("targets");
         assert_eq!((rows.len(), rows[0].first_response_minutes), (1, 90), "no refused change was written");
         assert_eq!(audit_actions(site).await.len(), 1);
+    }
+}
+
+fn service_form<'a>(code: &'a str, name_en: &'a str, kinds: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("csrf_token", CSRF),
+        ("entity", "cap"),
+        ("code", code),
+        ("name_ar", "حفرة في الطريق"),
+        ("name_en", name_en),
+        ("description_ar", ""),
+        ("description_en", "Holes in the road"),
+        ("default_department", "water"),
+        ("default_priority", "high"),
+        ("active", "yes"),
+    ];
+    form.extend(kinds.iter().map(|k| ("kinds", *k)));
+    form
+}
+
+async fn service(site: &Site, code: &str) -> Option<ManagedServiceRow> {
+    site.app.store.managed_service(code).await.expect("read")
+}
+
+fn field_form<'a>(key: &'a str, field_type: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("csrf_token", CSRF),
+        ("key", key),
+        ("label_ar", "السؤال"),
+        ("label_en", "The question"),
+        ("type", field_type),
+    ];
+    form.extend_from_slice(extra);
+    form
+}
+
+fn field_keys(row: &ManagedServiceRow) -> Vec<String> {
+    let fields: Vec<serde_json::Value> = serde_json::from_str(&row.service.fields).expect("fields");
+    fields
+        .iter()
+        .map(|f| f["key"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+on_both! {
+    async fn an_admin_adds_and_edits_a_service_refusals_beside_their_field(site: &Site) {
+        admins(site).await;
+        let admin = login(site, "cap.admin").await;
+        let list = site.get("/staff/admin/services", &admin).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert!(list.body.contains("href=\"/staff/admin/services/water-leak\""));
+        for (form, field) in [
+            (service_form("Pot Hole", "Pothole", &["report"]), "service.code"),
+            (service_form("pothole", " ", &["report"]), "service.name_en"),
+            (service_form("pothole", "Pothole", &[]), "service.kinds"),
+            (service_form("pothole", "Pothole", &["gossip"]), "service.kinds"),
+            (service_form("water-leak", "Pothole", &["report"]), "service.code"),
+        ] {
+            let refused = site.post_form("/staff/admin/services", &admin, &form).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            assert!(error_beside(&refused, field), "{field}: {}", refused.body);
+            assert!(refused.body.contains("Holes in the road</textarea>"), "the data is kept");
+        }
+        let mut unknown_department = service_form("pothole", "Pothole", &["report"]);
+        unknown_department[7] = ("default_department", "roads");
+        let refused = site.post_form("/staff/admin/services", &admin, &unknown_department).await;
+        assert!(error_beside(&refused, "service.default_department"));
+        assert!(service(site, "pothole").await.is_none() && audit_actions(site).await.is_empty(), "nothing refused was written");
+
+        let added = site.post_form("/staff/admin/services", &admin, &service_form("pothole", "Pothole", &["report", "complaint"])).await;
+        assert_eq!((added.status, added.location().as_str()), (StatusCode::SEE_OTHER, "/staff/admin/services/pothole"), "{}", added.body);
+        let again = site.post_form("/staff/admin/services", &admin, &service_form("pothole", "Pothole", &["report"])).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "the same code twice");
+        let page = site.get("/staff/admin/services/pothole", &admin).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("value=\"pothole\"") && !page.body.contains("readonly"), "no case yet: the code may change");
+        let mut renamed = service_form("road-hole", "Road hole", &["report"]);
+        renamed.retain(|(k, _)| *k != "active");
+        assert_eq!(site.post_form("/staff/admin/services/pothole", &admin, &renamed).await.location(), "/staff/admin/services/road-hole");
+        let stored = service(site, "road-hole").await.expect("renamed");
+        assert_eq!((stored.service.name_en.as_str(), stored.service.kinds.as_str(), stored.active), ("Road hole", "report", false));
+        assert!(site.get("/report/road-hole", "").await.status == StatusCode::NOT_FOUND, "an inactive service is not offered");
+        assert_eq!(audit_actions(site).await, ["update_service", "add_service"]);
+
+        site.report("تسرب").await;
+        let leak = site.get("/staff/admin/services/water-leak", &admin).await;
+        assert!(leak.body.contains("readonly"), "a service with cases shows its code as fixed");
+        let recode = service_form("leak", "Leak", &["complaint"]);
+        let refused = site.post_form("/staff/admin/services/water-leak", &admin, &recode).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(error_beside(&refused, "service.code"));
+        assert!(service(site, "water-leak").await.is_some() && service(site, "leak").await.is_none());
+        let kept = service_form("water-leak", "Leak in the street", &["complaint"]);
+        assert_eq!(site.post_form("/staff/admin/services/water-leak", &admin, &kept).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(service(site, "water-leak").await.expect("there").service.name_en, "Leak in the street");
+    }
+
+    async fn a_services_form_is_edited_question_by_question_and_old_answers_stay(site: &Site) {
+        admins(site).await;
+        let admin = login(site, "cap.admin").await;
+        let (_, reference) = split_track(&site.report("تسرب مياه").await);
+        let base = "/staff/admin/services/water-leak/fields";
+        let added = site.post_form(base, &admin, &field_form("colour", "single_choice", &[("choices", "blue | أزرق | Blue\nbrown | بني | Brown")])).await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        for (form, field) in [
+            (field_form("colour", "text", &[]), "new.key"),
+            (field_form("Colour!", "text", &[]), "new.key"),
+            (field_form("smell", "smell", &[]), "new.type"),
+            (field_form("smell", "single_choice", &[]), "new.choices"),
+            (field_form("smell", "single_choice", &[("choices", "strong")]), "new.choices"),
+            (field_form("smell", "number", &[("min", "a lot")]), "new.min"),
+            (field_form("smell", "number", &[("min", "5"), ("max", "1")]), "new.max"),
+            (field_form("smell", "text", &[("max", "5")]), "new.min"),
+        ] {
+            let refused = site.post_form(base, &admin, &form).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {form:?}");
+            assert!(error_beside(&refused, field), "{field}: {form:?}");
+            assert!(refused.body.contains("value=\"The question\""), "the data is kept");
+        }
+        assert_eq!(field_keys(&service(site, "water-leak").await.expect("there")), ["depth", "colour"], "nothing refused was written");
+
+        let edited = site.post_form(&format!("{base}/colour"), &admin, &field_form("colour", "multiple_choice", &[("required", "yes"), ("choices", "blue | أزرق | Blue")])).await;
+        assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+        let clash = site.post_form(&format!("{base}/colour"), &admin, &field_form("depth", "text", &[])).await;
+        assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(error_beside(&clash, "q-colour.key"), "{}", clash.body);
+        assert_eq!(site.post_form(&format!("{base}/colour/up"), &admin, &[("csrf_token", CSRF)]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(field_keys(&service(site, "water-leak").await.expect("there")), ["colour", "depth"]);
+        site.post_form(&format!("{base}/colour/down"), &admin, &[("csrf_token", CSRF)]).await;
+        assert_eq!(field_keys(&service(site, "water-leak").await.expect("there")), ["depth", "colour"]);
+        assert_eq!(site.post_form(&format!("{base}/depth/remove"), &admin, &[("csrf_token", CSRF)]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(site.post_form(&format!("{base}/depth/remove"), &admin, &[("csrf_token", CSRF)]).await.status, StatusCode::NOT_FOUND, "removed once");
+        assert_eq!(site.post_form(&format!("{base}/colour/sideways"), &admin, &[("csrf_token", CSRF)]).await.status, StatusCode::BAD_REQUEST);
+        let row = service(site, "water-leak").await.expect("there");
+        assert_eq!(field_keys(&row), ["colour"]);
+        assert!(row.service.fields.contains("\"required\":true") && row.service.fields.contains("multiple_choice"));
+
+        let case = site.app.store.case_by_reference(&reference).await.expect("read").expect("the old case");
+        assert_eq!(case.answers, "{\"depth\":3.0}", "the old case keeps its answer to the removed question");
+        let staff = staff_cookie(site).await;
+        assert_eq!(site.get(&format!("/staff/cases/{reference}"), &staff).await.status, StatusCode::OK);
+        let actions = audit_actions(site).await;
+        assert_eq!((actions.len(), actions[0].as_str()), (5, "set_service_fields"));
+    }
+
+    async fn services_are_refused_to_forgers_other_entities_and_staff_without_the_permission(site: &Site) {
+        admins(site).await;
+        let admin = login(site, "cap.admin").await;
+        let supervisor = staff_cookie(site).await;
+        let other = login(site, "mun.admin").await;
+        assert_eq!(site.get("/staff/admin/services", &supervisor).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.get("/staff/admin/services?entity=cap", &other).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.get("/staff/admin/services", &other).await.status, StatusCode::OK, "its own entity's list");
+        assert_eq!(site.get("/staff/admin/services/nothing", &admin).await.status, StatusCode::NOT_FOUND);
+        for who in [&supervisor, &other] {
+            assert_eq!(site.get("/staff/admin/services/water-leak", who).await.status, StatusCode::FORBIDDEN);
+            let add = site.post_form("/staff/admin/services", who, &service_form("pothole", "Pothole", &["report"])).await;
+            assert_eq!(add.status, StatusCode::FORBIDDEN);
+            let edit = site.post_form("/staff/admin/services/water-leak", who, &service_form("water-leak", "Mine now", &["report"])).await;
+            assert_eq!(edit.status, StatusCode::FORBIDDEN);
+            let field = site.post_form("/staff/admin/services/water-leak/fields", who, &field_form("colour", "text", &[])).await;
+            assert_eq!(field.status, StatusCode::FORBIDDEN);
+            let remove = site.post_form("/staff/admin/services/water-leak/fields/depth/remove", who, &[("csrf_token", CSRF)]).await;
+            assert_eq!(remove.status, StatusCode::FORBIDDEN);
+        }
+        let mut forged = field_form("colour", "text", &[]);
+        forged[0] = ("csrf_token", "nope");
+        assert_eq!(site.post_form("/staff/admin/services/water-leak/fields", &admin, &forged).await.status, StatusCode::FORBIDDEN);
+        let mut foreign = service_form("pothole", "Pothole", &["report"]);
+        foreign[1] = ("entity", "mun");
+        assert_eq!(site.post_form("/staff/admin/services", &admin, &foreign).await.status, StatusCode::FORBIDDEN);
+        let row = service(site, "water-leak").await.expect("there");
+        assert_eq!((row.service.name_en.as_str(), field_keys(&row)), ("Water leak", vec!["depth".to_owned()]), "no refused change reached the store");
+        assert!(service(site, "pothole").await.is_none());
+        assert!(audit_actions(site).await.is_empty());
     }
 }
