@@ -302,8 +302,11 @@ struct Actor {
     name: String,
 }
 
-/// The reply templates every demo entity starts with: key, then (language, title, body).
-const REPLY_TEMPLATES: &[(&str, &[(&str, &str, &str)])] = &[
+/// One text of a reply template: language, title, body.
+type TemplateText = (&'static str, &'static str, &'static str);
+
+/// The reply templates every demo entity starts with: key, then its text in each language.
+const REPLY_TEMPLATES: &[(&str, &[TemplateText])] = &[
     (
         "received",
         &[

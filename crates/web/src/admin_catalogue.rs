@@ -131,12 +131,19 @@ fn hours(minutes: i64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// The cell to edit (`service` empty: the entity's default), with what was typed into it.
+struct CellChoice {
+    service: String,
+    priority: Priority,
+    typed: Option<(String, String)>,
+}
+
 async fn sla_page(
     state: &WebState,
     ctx: Ctx,
     user: StaffUser,
     entity: String,
-    edit: Option<(String, Priority, Option<(String, String)>)>,
+    edit: Option<CellChoice>,
     errors: FieldErrors,
 ) -> WebResult<SlaPage> {
     let cells = state.app.sla_grid(&user, &entity).await?;
@@ -177,7 +184,11 @@ async fn sla_page(
     }
     let edit = match edit {
         None => None,
-        Some((service, priority, typed)) => {
+        Some(CellChoice {
+            service,
+            priority,
+            typed,
+        }) => {
             let service_key = (!service.is_empty()).then(|| service.clone());
             let cell: Option<&SlaCell> = cells
                 .iter()
@@ -221,11 +232,11 @@ pub async fn sla(
     let entity = chosen_entity(&state, &user, &query.entity).await?;
     let edit = match query.priority.as_str() {
         "" => None,
-        p => Some((
-            query.service.clone(),
-            Priority::parse(p).map_err(|_| WebError::NotFound)?,
-            None,
-        )),
+        p => Some(CellChoice {
+            service: query.service.clone(),
+            priority: Priority::parse(p).map_err(|_| WebError::NotFound)?,
+            typed: None,
+        }),
     };
     render(&sla_page(&state, ctx, user, entity, edit, FieldErrors::new()).await?)
 }
@@ -305,7 +316,11 @@ pub async fn set_sla(
         ctx,
         user,
         form.entity,
-        Some((form.service, priority, Some(typed))),
+        Some(CellChoice {
+            service: form.service,
+            priority,
+            typed: Some(typed),
+        }),
         errors,
     )
     .await?;
