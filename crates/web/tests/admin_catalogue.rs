@@ -227,7 +227,7 @@ on_both! {
         let grid = site.get("/staff/admin/sla", &admin).await;
         assert_eq!(grid.status, StatusCode::OK, "{}", grid.body);
         assert!(grid.body.contains("Water leak") || grid.body.contains("تسرب مياه"));
-        assert!(grid.body.contains("<span dir=\"ltr\">7 / 35</span>"), "the default for normal priority: a day and five");
+        assert!(grid.body.contains("<span class=\"targets\">7 / 35</span>"), "the default for normal priority: a day and five");
         let edit = site.get("/staff/admin/sla?entity=cap&service=water-leak&priority=high", &admin).await;
         assert!(edit.body.contains("id=\"sla-edit\"") && edit.body.contains("value=\"4\""), "{}", edit.body);
         let cell = |first: &'static str, resolution: &'static str| {
@@ -245,7 +245,7 @@ on_both! {
         let rows = site.app.store.sla_targets().await.expect("targets");
         assert_eq!((rows.len(), rows[0].first_response_minutes, rows[0].resolution_minutes), (1, 90, 840));
         let after = site.get("/staff/admin/sla?lang=en", &admin).await;
-        assert!(after.body.contains("<span dir=\"ltr\">1.5 / 14</span>"), "the set cell shows: {}", after.body);
+        assert!(after.body.contains("<span class=\"targets\">1.5 / 14</span>"), "the set cell shows: {}", after.body);
         assert_eq!(audit_actions(site).await, ["set_sla_target"]);
 
         let supervisor = staff_cookie(site).await;
