@@ -3,13 +3,13 @@
 
 use crate::authz::{Permission, StaffUser};
 use crate::{App, AppError, AppResult};
-use serde::Deserialize;
 use tawasul_domain::reply;
 use tawasul_domain::vocab::Language;
 use tawasul_domain::Invalid;
 use tawasul_store::{AuditInsert, ReplyTemplateEdit, ReplyTemplateInsert, ReplyTemplateRow};
 
-#[derive(Debug, Clone, Deserialize)]
+/// A template as an administrator typed it, before it is checked.
+#[derive(Debug, Clone)]
 pub struct NewReplyTemplate {
     pub key: String,
     pub language: String,

@@ -4,14 +4,13 @@
 
 use crate::authz::{Permission, StaffUser};
 use crate::{App, AppError, AppResult};
-use serde::Deserialize;
 use tawasul_domain::catalogue::{self, FormField};
 use tawasul_domain::vocab::Priority;
 use tawasul_domain::Invalid;
 use tawasul_store::{AuditInsert, EntityRow, ManagedServiceRow, ServiceInsert, ServiceUpdate};
 
-/// A service's properties as a form or a client sends them, before they are checked.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A service's properties as an administrator typed them, before they are checked.
+#[derive(Debug, Clone, Default)]
 pub struct ServiceDraft {
     pub code: String,
     pub name_ar: String,
