@@ -309,6 +309,29 @@ async function adminOrg(browser, lang) {
   await context.close();
 }
 
+// The catalogue half of the admin console, as the demo's administrator of the capital.
+async function adminCatalogue(browser, lang) {
+  const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.desktop });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/staff?lang=${lang}`);
+  await page.fill("#username", "cap.admin");
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit].primary")]);
+  let response = await page.goto(`${BASE}/staff/admin/services`);
+  const first = await page.locator("table.services a").first().getAttribute("href");
+  check(first !== null, `${lang}: the admin lists the entity's services`);
+  await visit(page, `admin-services-${lang}`, response);
+  response = await page.goto(`${BASE}${first}`);
+  await visit(page, `admin-service-${lang}`, response);
+  response = await page.goto(`${BASE}/staff/admin/sla`);
+  check((await page.locator("table.sla-grid tbody tr").count()) > 1, `${lang}: the SLA grid has the default and the services`);
+  await visit(page, `admin-sla-${lang}`, response);
+  response = await page.goto(`${BASE}/staff/admin/templates`);
+  check((await page.locator("section[id^=template-] form[action$='/delete']").count()) === 6, `${lang}: the demo's three templates in two languages`);
+  await visit(page, `admin-templates-${lang}`, response);
+  await context.close();
+}
+
 async function residentRates(browser, lang, trackingHref) {
   const t = TEXT[lang];
   const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.phone });
@@ -390,6 +413,7 @@ async function main() {
       console.log(`— ${lang}: resident, staff, rating (JavaScript on)`);
       const { reference, trackingHref } = await residentSubmits(browser, lang, { js: true });
       await staffResolves(browser, lang, reference, trackingHref);
+      await adminCatalogue(browser, lang);
       await residentRates(browser, lang, trackingHref);
       await adminOrg(browser, lang);
       console.log(`— ${lang}: submit and track with JavaScript off`);

@@ -73,6 +73,19 @@ pub struct OlaRequest {
     pub resolve_minutes: i64,
 }
 
+/// One cell of an entity's SLA grid (`service` `None`: the entity's default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaCell {
+    pub service: Option<String>,
+    pub priority: Priority,
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+    /// A row is set for exactly this cell; otherwise the values are inherited.
+    pub set: bool,
+}
+
+const MICROS_PER_MINUTE: i64 = 60_000_000;
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Saved {
     /// How many rows the change wrote (areas imported, for an area import).
@@ -195,7 +208,8 @@ impl App {
 
     pub async fn set_sla_target(&self, user: &StaffUser, request: SlaTargetRequest) -> AppResult<Saved> {
         let entity = self.managed_entity(user, &request.entity, "entity").await?;
-        let service_id = self.service_id(request.service.as_deref(), None).await?;
+        // A target binds only the entity's own services.
+        let service_id = self.service_id(request.service.as_deref(), Some(entity.id)).await?;
         let first = minutes(request.first_response_minutes, "first_response_minutes")?;
         let resolution = minutes(request.resolution_minutes, "resolution_minutes")?;
         if resolution < first {
@@ -222,6 +236,36 @@ impl App {
         self.audited(Some(user), "set_sla_target", format!("entity:{}", entity.code), details)
             .await?;
         Ok(Saved { count: 1 })
+    }
+
+    /// An entity's SLA targets for its default and each of its services, at every priority:
+    /// the row set there, or (`set` false) the target that applies in its place.
+    pub async fn sla_grid(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<SlaCell>> {
+        let entity = self.managed_entity(user, entity, "entity").await?;
+        let (rows, services, config) = tokio::try_join!(
+            async { Ok::<_, AppError>(self.store.sla_targets().await?) },
+            async { Ok::<_, AppError>(self.store.services().await?) },
+            self.workflow(),
+        )?;
+        let services = services.into_iter().filter(|s| s.entity_id == entity.id);
+        let mut cells = Vec::new();
+        for (service_id, service) in std::iter::once((None, None)).chain(services.map(|s| (Some(s.id), Some(s.code)))) {
+            for priority in Priority::ALL {
+                let set = rows
+                    .iter()
+                    .any(|r| r.entity_id == entity.id && r.service_id == service_id && r.priority == priority.as_str());
+                // No service has id 0, so the entity's own row or the default answers for it.
+                let targets = config.targets(entity.id, service_id.unwrap_or(0), priority.as_str());
+                cells.push(SlaCell {
+                    service: service.clone(),
+                    priority: *priority,
+                    first_response_minutes: targets.first_response / MICROS_PER_MINUTE,
+                    resolution_minutes: targets.resolution / MICROS_PER_MINUTE,
+                    set,
+                });
+            }
+        }
+        Ok(cells)
     }
 
     /// Replaces the areas an entity serves with those in a GeoJSON document.

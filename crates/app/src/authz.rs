@@ -97,6 +97,11 @@ impl StaffUser {
     }
 
     /// May this user open the supervisor's board of their own entity (or of all, installation-wide)?
+    /// May this user open the admin console (manage staff or the catalogue of their scope)?
+    pub fn may_administer(&self) -> bool {
+        self.may(Permission::ManageStaff, self.entity_id) || self.may(Permission::ManageCatalogue, self.entity_id)
+    }
+
     pub fn may_supervise(&self) -> bool {
         role_grants(self.role, Permission::Supervise)
     }

@@ -19,7 +19,10 @@ use tawasul_domain::lifecycle::{transition, Action};
 use tawasul_domain::text::normalise_for_search;
 use tawasul_domain::vocab::{Channel, Kind, Language, Priority, Role, Status};
 use tawasul_domain::{micros, reference, secret_digest};
-use tawasul_store::{CaseChange, CaseInsert, DepartmentInsert, EntityInsert, EventInsert, Inserted, ServiceInsert};
+use tawasul_store::{
+    AuditInsert, CaseChange, CaseInsert, DepartmentInsert, EntityInsert, EventInsert, Inserted, ReplyTemplateInsert,
+    ServiceInsert,
+};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -94,6 +97,7 @@ impl App {
                 })
                 .await?;
             entities.insert(e.code, entity_id);
+            self.seed_reply_templates(entity_id, e.code).await?;
             for (code, name_ar, name_en) in e.departments {
                 let id = self
                     .store
@@ -139,6 +143,30 @@ impl App {
             });
         }
         Ok(stored)
+    }
+
+    async fn seed_reply_templates(&self, entity_id: i64, entity: &str) -> AppResult<()> {
+        for (key, texts) in REPLY_TEMPLATES {
+            for (language, title, body) in *texts {
+                let audit = AuditInsert {
+                    at: self.now_micros(),
+                    staff_id: None,
+                    action: "add_reply_template".into(),
+                    target: format!("entity:{entity}"),
+                    details: serde_json::json!({ "key": key, "language": language, "by": "demo" }).to_string(),
+                };
+                let template = ReplyTemplateInsert {
+                    entity_id,
+                    key: (*key).into(),
+                    language: (*language).into(),
+                    title: (*title).into(),
+                    body: (*body).into(),
+                    updated_at: self.now_micros(),
+                };
+                self.store.insert_reply_template(template, audit).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn seed_staff(&self) -> AppResult<Crew> {
@@ -273,6 +301,34 @@ struct Actor {
     username: String,
     name: String,
 }
+
+/// One text of a reply template: language, title, body.
+type TemplateText = (&'static str, &'static str, &'static str);
+
+/// The reply templates every demo entity starts with: key, then its text in each language.
+const REPLY_TEMPLATES: &[(&str, &[TemplateText])] = &[
+    (
+        "received",
+        &[
+            ("ar", "نعمل عليه", "عزيزنا {name}، استلمنا بلاغك رقم {reference} ({service}) والفريق يعمل عليه. شكرًا لتواصلك معنا."),
+            ("en", "We are on it", "Dear {name}, we received your report {reference} ({service}) and the team is working on it. Thank you for telling us."),
+        ],
+    ),
+    (
+        "more-info",
+        &[
+            ("ar", "نحتاج تفاصيل", "عزيزنا {name}، لمتابعة البلاغ {reference} ({service}) نحتاج بعض التفاصيل: يرجى الرد هنا بالموقع الدقيق وصورة إن أمكن."),
+            ("en", "Need more details", "Dear {name}, to act on {reference} ({service}) we need a few more details: please reply here with the exact place and, if you can, a photo."),
+        ],
+    ),
+    (
+        "resolved",
+        &[
+            ("ar", "تم الإنجاز", "عزيزنا {name}، تم إنجاز العمل على البلاغ {reference} ({service}). نرجو تقييم الخدمة لنعرف رأيك."),
+            ("en", "Done", "Dear {name}, the work on {reference} ({service}) is done. Please tell us how we did when you rate the case."),
+        ],
+    ),
+];
 
 /// One user per role in each entity, with an Arabic display name.
 const STAFF: &[(&str, &[(Role, &str)])] = &[
@@ -1781,6 +1837,19 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
     use tawasul_domain::intake::{Email, PhoneNumber};
+
+    #[test]
+    fn the_demo_reply_templates_are_valid_in_arabic_and_english() {
+        for (key, texts) in REPLY_TEMPLATES {
+            assert!(tawasul_domain::reply::parse_key(key).is_ok(), "{key}");
+            let languages: Vec<&str> = texts.iter().map(|(language, _, _)| *language).collect();
+            assert_eq!(languages, ["ar", "en"], "{key}");
+            for (language, title, body) in *texts {
+                assert!(tawasul_domain::reply::parse_title(title).is_ok(), "{key} {language}");
+                assert!(tawasul_domain::reply::parse_body(body).is_ok(), "{key} {language}");
+            }
+        }
+    }
 
     fn stored(catalogue: &[ServiceSpec]) -> Vec<Stored<'_>> {
         catalogue

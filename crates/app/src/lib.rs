@@ -15,6 +15,8 @@ pub mod intake;
 pub mod jobs;
 pub mod merge;
 pub mod org;
+pub mod reply_templates;
+pub mod services_admin;
 pub mod survey;
 pub mod transfers;
 pub mod views;

@@ -179,28 +179,216 @@ impl FormField {
     }
 }
 
+/// At most this many questions on one service's form.
+pub const MAX_FIELDS: usize = 40;
+const MAX_OPTIONS: usize = 50;
+const MAX_NAME: usize = 120;
+const MAX_DESCRIPTION: usize = 2_000;
+const MAX_LABEL: usize = 200;
+
+impl FieldType {
+    pub const ALL: [FieldType; 5] = [
+        FieldType::Text,
+        FieldType::Number,
+        FieldType::Date,
+        FieldType::SingleChoice,
+        FieldType::MultipleChoice,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Number => "number",
+            FieldType::Date => "date",
+            FieldType::SingleChoice => "single_choice",
+            FieldType::MultipleChoice => "multiple_choice",
+        }
+    }
+
+    pub fn parse(raw: &str, field: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == raw)
+            .ok_or_else(|| Invalid::new("unknown_field_type", field, format!("no field type {raw:?}")))
+    }
+
+    pub fn has_choices(self) -> bool {
+        matches!(self, FieldType::SingleChoice | FieldType::MultipleChoice)
+    }
+}
+
+/// A service's name in one language: text, 1–120 characters.
+pub fn parse_name(raw: &str, field: &str) -> Result<String, Invalid> {
+    Ok(CaseText::parse(raw, field, MAX_NAME)?.into_string())
+}
+
+/// A description may be empty; otherwise it is text like any other.
+pub fn parse_description(raw: &str, field: &str) -> Result<String, Invalid> {
+    if raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    Ok(CaseText::parse(raw, field, MAX_DESCRIPTION)?.into_string())
+}
+
+/// The kinds a service accepts: at least one, none twice.
+pub fn parse_kinds(raw: &[String]) -> Result<Vec<Kind>, Invalid> {
+    let mut kinds = Vec::with_capacity(raw.len());
+    for k in raw {
+        let kind = Kind::parse(k).map_err(|e| Invalid {
+            field: "kinds".into(),
+            ..e
+        })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Err(Invalid::new("required", "kinds", "choose at least one kind"));
+    }
+    Ok(kinds)
+}
+
+/// A question's key: 1–40 of a–z, 0–9 and '_', starting with a letter (it names the answer in
+/// the API and in every stored case, so it stays plain).
+pub fn parse_field_key(raw: &str, field: &str) -> Result<String, Invalid> {
+    let ok = (1..=40).contains(&raw.len())
+        && raw.starts_with(|c: char| c.is_ascii_lowercase())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(Invalid::new(
+            "invalid_key",
+            field,
+            "1–40 characters of a–z, 0–9 and '_', starting with a letter",
+        ))
+    }
+}
+
+/// Checks a whole form as an administrator wrote it and returns it cleaned: keys plain and
+/// unique, labels in both languages, choices where (and only where) the type has them, and a
+/// range only on numbers, its minimum not above its maximum. Errors name `fields[i].…`.
+pub fn validate_form(fields: &[FormField]) -> Result<Vec<FormField>, Invalid> {
+    if fields.len() > MAX_FIELDS {
+        return Err(Invalid::new(
+            "too_many",
+            "fields",
+            format!("at most {MAX_FIELDS} questions"),
+        ));
+    }
+    let mut clean: Vec<FormField> = Vec::with_capacity(fields.len());
+    for (i, f) in fields.iter().enumerate() {
+        let at = |name: &str| format!("fields[{i}].{name}");
+        let key = parse_field_key(&f.key, &at("key"))?;
+        if clean.iter().any(|c| c.key == key) {
+            return Err(Invalid::new(
+                "duplicate_key",
+                at("key"),
+                format!("{key:?} is used twice"),
+            ));
+        }
+        let label_ar = CaseText::parse(&f.label_ar, &at("label_ar"), MAX_LABEL)?.into_string();
+        let label_en = CaseText::parse(&f.label_en, &at("label_en"), MAX_LABEL)?.into_string();
+        let mut options = Vec::new();
+        if f.field_type.has_choices() {
+            if f.options.is_empty() {
+                return Err(Invalid::new(
+                    "choices_required",
+                    at("options"),
+                    "a choice needs options",
+                ));
+            }
+            if f.options.len() > MAX_OPTIONS {
+                return Err(Invalid::new(
+                    "too_many",
+                    at("options"),
+                    format!("at most {MAX_OPTIONS} options"),
+                ));
+            }
+            for o in &f.options {
+                let value = parse_field_key(&o.value, &at("options"))?;
+                if options.iter().any(|c: &Choice| c.value == value) {
+                    return Err(Invalid::new(
+                        "duplicate_option",
+                        at("options"),
+                        format!("{value:?} is used twice"),
+                    ));
+                }
+                options.push(Choice {
+                    value,
+                    label_ar: CaseText::parse(&o.label_ar, &at("options"), MAX_LABEL)?.into_string(),
+                    label_en: CaseText::parse(&o.label_en, &at("options"), MAX_LABEL)?.into_string(),
+                });
+            }
+        } else if !f.options.is_empty() {
+            return Err(Invalid::new(
+                "unexpected_options",
+                at("options"),
+                "only a choice has options",
+            ));
+        }
+        let (min, max) = if f.field_type == FieldType::Number {
+            if [f.min, f.max].iter().flatten().any(|n| !n.is_finite()) {
+                return Err(Invalid::new("invalid_type", at("min"), "a range is made of numbers"));
+            }
+            if let (Some(min), Some(max)) = (f.min, f.max) {
+                if min > max {
+                    return Err(Invalid::new(
+                        "out_of_range",
+                        at("max"),
+                        "the maximum is below the minimum",
+                    ));
+                }
+            }
+            (f.min, f.max)
+        } else if f.min.is_some() || f.max.is_some() {
+            return Err(Invalid::new("unexpected_range", at("min"), "only a number has a range"));
+        } else {
+            (None, None)
+        };
+        clean.push(FormField {
+            key,
+            label_ar,
+            label_en,
+            field_type: f.field_type,
+            required: f.required,
+            options,
+            min,
+            max,
+        });
+    }
+    Ok(clean)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn field(key: &str, field_type: FieldType, required: bool) -> FormField {
+        let number = field_type == FieldType::Number;
         FormField {
             key: key.into(),
             label_ar: key.into(),
             label_en: key.into(),
             field_type,
             required,
-            options: ["a", "b"]
-                .iter()
-                .map(|v| Choice {
-                    value: (*v).into(),
-                    label_ar: (*v).into(),
-                    label_en: (*v).into(),
-                })
-                .collect(),
-            min: Some(0.0),
-            max: Some(10.0),
+            options: if field_type.has_choices() {
+                ["a", "b"]
+                    .iter()
+                    .map(|v| Choice {
+                        value: (*v).into(),
+                        label_ar: (*v).into(),
+                        label_en: (*v).into(),
+                    })
+                    .collect()
+            } else {
+                vec![]
+            },
+            min: number.then_some(0.0),
+            max: number.then_some(10.0),
         }
     }
 
@@ -255,6 +443,48 @@ mod tests {
             let err = check(answers.clone()).expect_err(&answers.to_string());
             assert_eq!((err.code, err.field.as_str()), (code, field), "{answers}");
         }
+    }
+
+    #[test]
+    fn a_form_is_refused_where_it_is_wrong() {
+        let good = form();
+        assert_eq!(validate_form(&good).expect("valid"), good);
+        let mut twice = form();
+        twice[1].key = "note".into();
+        let mut no_choices = form();
+        no_choices[3].options.clear();
+        let mut range_on_text = form();
+        range_on_text[0].min = Some(1.0);
+        let mut upside_down = form();
+        upside_down[1].min = Some(5.0);
+        upside_down[1].max = Some(1.0);
+        let mut bad_key = form();
+        bad_key[2].key = "Seen Date".into();
+        let mut no_label = form();
+        no_label[4].label_en = " ".into();
+        let too_many = vec![form()[0].clone(); MAX_FIELDS + 1];
+        let cases = [
+            (twice, "duplicate_key", "fields[1].key"),
+            (no_choices, "choices_required", "fields[3].options"),
+            (range_on_text, "unexpected_range", "fields[0].min"),
+            (upside_down, "out_of_range", "fields[1].max"),
+            (bad_key, "invalid_key", "fields[2].key"),
+            (no_label, "required", "fields[4].label_en"),
+            (too_many, "too_many", "fields"),
+        ];
+        for (fields, code, field) in cases {
+            let err = validate_form(&fields).expect_err(field);
+            assert_eq!((err.code, err.field.as_str()), (code, field));
+        }
+        assert_eq!(
+            FieldType::parse("colour", "type").map_err(|e| e.code),
+            Err("unknown_field_type")
+        );
+        for t in FieldType::ALL {
+            assert_eq!(FieldType::parse(t.as_str(), "type"), Ok(t));
+        }
+        assert!(parse_kinds(&[]).is_err());
+        assert_eq!(parse_kinds(&["report".into(), "report".into()]), Ok(vec![Kind::Report]));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod intake;
 pub mod lifecycle;
+pub mod reply;
 pub mod sla;
 pub mod text;
 pub mod vocab;

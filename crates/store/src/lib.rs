@@ -385,6 +385,49 @@ impl Store {
         read_op!(self, policies, ())
     }
 
+    /// An entity's services, inactive ones too, for its administrators.
+    pub async fn managed_services(&self, entity_id: i64) -> StoreResult<Vec<ManagedServiceRow>> {
+        read_op!(self, managed_services, entity_id)
+    }
+
+    pub async fn managed_service(&self, code: &str) -> StoreResult<Option<ManagedServiceRow>> {
+        read_op!(self, managed_service, code)
+    }
+
+    pub async fn add_service(&self, s: ServiceInsert, active: bool, audit: AuditInsert) -> StoreResult<i64> {
+        write_op!(self, add_service, (s, active, audit)).map_err(|e| e.unique_as("service"))
+    }
+
+    pub async fn update_service(&self, s: ServiceUpdate, audit: AuditInsert) -> StoreResult<bool> {
+        write_op!(self, update_service, (s, audit)).map_err(|e| e.unique_as("service"))
+    }
+
+    pub async fn set_service_fields(&self, id: i64, fields: String, audit: AuditInsert) -> StoreResult<bool> {
+        write_op!(self, set_service_fields, (id, fields, audit))
+    }
+
+    pub async fn reply_templates(&self, entity_id: i64) -> StoreResult<Vec<ReplyTemplateRow>> {
+        read_op!(self, reply_templates, entity_id)
+    }
+
+    pub async fn reply_template(&self, id: i64) -> StoreResult<Option<ReplyTemplateRow>> {
+        read_op!(self, reply_template, id)
+    }
+
+    /// Adds a template with its audit row; a second one of the same entity, key and
+    /// language is `Duplicate`.
+    pub async fn insert_reply_template(&self, t: ReplyTemplateInsert, audit: AuditInsert) -> StoreResult<i64> {
+        write_op!(self, insert_reply_template, (t, audit)).map_err(|e| e.unique_as("reply template"))
+    }
+
+    pub async fn update_reply_template(&self, t: ReplyTemplateEdit, audit: AuditInsert) -> StoreResult<bool> {
+        write_op!(self, update_reply_template, (t, audit))
+    }
+
+    pub async fn delete_reply_template(&self, id: i64, audit: AuditInsert) -> StoreResult<bool> {
+        write_op!(self, delete_reply_template, (id, audit))
+    }
+
     pub async fn upsert_sla_target(&self, t: SlaTargetRow) -> StoreResult<()> {
         write_op!(self, upsert_sla_target, t)
     }

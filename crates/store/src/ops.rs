@@ -50,6 +50,13 @@ const SERVICE_SELECT: &str = "SELECT s.id, s.entity_id, e.code AS entity_code, s
      FROM services s JOIN entities e ON e.id = s.entity_id \
      LEFT JOIN departments d ON d.id = s.default_department_id";
 
+const MANAGED_SERVICE_SELECT: &str = "SELECT s.id, s.entity_id, e.code AS entity_code, s.code, s.name_ar, s.name_en, \
+     s.description_ar, s.description_en, s.kinds, s.fields, s.default_department_id, \
+     d.code AS default_department_code, s.default_priority, s.active, \
+     EXISTS (SELECT 1 FROM cases c WHERE c.service_id = s.id) AS has_cases \
+     FROM services s JOIN entities e ON e.id = s.entity_id \
+     LEFT JOIN departments d ON d.id = s.default_department_id";
+
 const STAFF_SELECT: &str = "SELECT u.id, u.username, u.password_hash, u.role, u.entity_id, e.code AS entity_code, \
      u.department_id, u.display_name, u.email, u.active FROM staff_users u LEFT JOIN entities e ON e.id = u.entity_id";
 
@@ -843,5 +850,107 @@ for_both_backends! {
             "SELECT id, case_id, quality, speed, agent, comment, low, created_at FROM case_surveys WHERE case_id = $1",
         )
         .bind(case_id).fetch_optional(&mut *c).await?)
+    }
+
+    // Reply templates: each write carries its audit row, committed with it.
+
+    pub async fn reply_templates(c: &mut Conn, entity_id: i64) -> StoreResult<Vec<ReplyTemplateRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, entity_id, key, language, title, body, updated_at FROM reply_templates \
+             WHERE entity_id = $1 ORDER BY key, language",
+        )
+        .bind(entity_id).fetch_all(&mut *c).await?)
+    }
+
+    pub async fn reply_template(c: &mut Conn, id: i64) -> StoreResult<Option<ReplyTemplateRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, entity_id, key, language, title, body, updated_at FROM reply_templates WHERE id = $1",
+        )
+        .bind(id).fetch_optional(&mut *c).await?)
+    }
+
+    pub async fn insert_reply_template(c: &mut Conn, (t, audit): (ReplyTemplateInsert, AuditInsert)) -> StoreResult<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO reply_templates (entity_id, key, language, title, body, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(t.entity_id).bind(t.key).bind(t.language).bind(t.title).bind(t.body).bind(t.updated_at)
+        .fetch_one(&mut *c).await?;
+        insert_audit_row(c, &audit).await?;
+        Ok(id)
+    }
+
+    /// False (and nothing written) when there is no template `id`.
+    pub async fn update_reply_template(c: &mut Conn, (t, audit): (ReplyTemplateEdit, AuditInsert)) -> StoreResult<bool> {
+        let changed = sqlx::query("UPDATE reply_templates SET title = $1, body = $2, updated_at = $3 WHERE id = $4")
+            .bind(t.title).bind(t.body).bind(t.updated_at).bind(t.id)
+            .execute(&mut *c).await?.rows_affected();
+        if changed == 1 {
+            insert_audit_row(c, &audit).await?;
+        }
+        Ok(changed == 1)
+    }
+
+    /// False (and nothing written) when there is no template `id`.
+    pub async fn delete_reply_template(c: &mut Conn, (id, audit): (i64, AuditInsert)) -> StoreResult<bool> {
+        let deleted = sqlx::query("DELETE FROM reply_templates WHERE id = $1")
+            .bind(id).execute(&mut *c).await?.rows_affected();
+        if deleted == 1 {
+            insert_audit_row(c, &audit).await?;
+        }
+        Ok(deleted == 1)
+    }
+
+    // Catalogue administration: each write carries its audit row, committed with it.
+
+    pub async fn managed_services(c: &mut Conn, entity_id: i64) -> StoreResult<Vec<ManagedServiceRow>> {
+        Ok(sqlx::query_as(&format!("{MANAGED_SERVICE_SELECT} WHERE s.entity_id = $1 ORDER BY s.id"))
+            .bind(entity_id).fetch_all(&mut *c).await?)
+    }
+
+    pub async fn managed_service(c: &mut Conn, code: &str) -> StoreResult<Option<ManagedServiceRow>> {
+        Ok(sqlx::query_as(&format!("{MANAGED_SERVICE_SELECT} WHERE s.code = $1"))
+            .bind(code).fetch_optional(&mut *c).await?)
+    }
+
+    pub async fn add_service(c: &mut Conn, (s, active, audit): (ServiceInsert, bool, AuditInsert)) -> StoreResult<i64> {
+        let id = insert_service(c, s).await?;
+        sqlx::query("UPDATE services SET active = $1 WHERE id = $2").bind(active).bind(id).execute(&mut *c).await?;
+        insert_audit_row(c, &audit).await?;
+        Ok(id)
+    }
+
+    /// False (and nothing written) when there is no service `id`, or when it would change
+    /// the code of a service that cases use. Routing rules naming the old code follow it.
+    pub async fn update_service(c: &mut Conn, (s, audit): (ServiceUpdate, AuditInsert)) -> StoreResult<bool> {
+        let old: Option<String> = sqlx::query_scalar("SELECT code FROM services WHERE id = $1")
+            .bind(s.id).fetch_optional(&mut *c).await?;
+        let changed = sqlx::query(
+            "UPDATE services SET code = $2, name_ar = $3, name_en = $4, description_ar = $5, description_en = $6, \
+             kinds = $7, default_department_id = $8, default_priority = $9, active = $10 \
+             WHERE id = $1 AND (code = $2 OR NOT EXISTS (SELECT 1 FROM cases WHERE service_id = $1))",
+        )
+        .bind(s.id).bind(&s.code).bind(s.name_ar).bind(s.name_en).bind(s.description_ar).bind(s.description_en)
+        .bind(s.kinds).bind(s.default_department_id).bind(s.default_priority).bind(s.active)
+        .execute(&mut *c).await?.rows_affected();
+        if changed != 1 {
+            return Ok(false);
+        }
+        if let Some(old) = old.filter(|old| old != &s.code) {
+            sqlx::query("UPDATE routing_rules SET service_code = $1 WHERE service_code = $2")
+                .bind(&s.code).bind(old).execute(&mut *c).await?;
+        }
+        insert_audit_row(c, &audit).await?;
+        Ok(true)
+    }
+
+    /// Replaces a service's form (JSON); false (and nothing written) when there is no service `id`.
+    pub async fn set_service_fields(c: &mut Conn, (id, fields, audit): (i64, String, AuditInsert)) -> StoreResult<bool> {
+        let changed = sqlx::query("UPDATE services SET fields = $1 WHERE id = $2")
+            .bind(fields).bind(id).execute(&mut *c).await?.rows_affected();
+        if changed == 1 {
+            insert_audit_row(c, &audit).await?;
+        }
+        Ok(changed == 1)
     }
 }

@@ -700,3 +700,61 @@ pub struct SurveyRow {
     pub low: bool,
     pub created_at: i64,
 }
+
+/// A reply template of an entity in one language; its body holds `{name}`, `{reference}`
+/// and `{service}` placeholders.
+#[derive(Debug, Clone)]
+pub struct ReplyTemplateInsert {
+    pub entity_id: i64,
+    pub key: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ReplyTemplateRow {
+    pub id: i64,
+    pub entity_id: i64,
+    pub key: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub updated_at: i64,
+}
+
+/// A new title and body for the reply template `id`.
+#[derive(Debug, Clone)]
+pub struct ReplyTemplateEdit {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub updated_at: i64,
+}
+
+/// A service as its administrators see it: inactive ones too, and whether cases use it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ManagedServiceRow {
+    #[sqlx(flatten)]
+    pub service: ServiceRow,
+    pub active: bool,
+    /// A service with cases keeps its code (references, exports and clients name it).
+    pub has_cases: bool,
+}
+
+/// New properties of the service `id` (its form is changed on its own).
+#[derive(Debug, Clone)]
+pub struct ServiceUpdate {
+    pub id: i64,
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub description_ar: String,
+    pub description_en: String,
+    /// Comma-separated kinds.
+    pub kinds: String,
+    pub default_department_id: Option<i64>,
+    pub default_priority: String,
+    pub active: bool,
+}

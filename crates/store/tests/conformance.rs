@@ -606,4 +606,65 @@ on_both! {
         assert!(matches!(store.change_case(into_merged).await, Err(StoreError::Conflict(_))));
         assert_eq!(store.case_by_reference(&format!("TW-2026-{third:07}")).await.expect("read").expect("case").status, "new");
     }
+
+    async fn reply_templates_are_kept_per_entity_key_and_language_each_write_with_its_audit(store: &Store) {
+        let (e, _, _) = catalogue(store).await;
+        let other = store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "ب".into(), name_en: "M".into(), entity_type: "municipality".into() }).await.expect("entity");
+        let audit = |action: &str| AuditInsert { at: T0, staff_id: None, action: action.into(), target: "entity:cap".into(), details: "{}".into() };
+        let template = |entity_id, language: &str| ReplyTemplateInsert {
+            entity_id, key: "received".into(), language: language.into(), title: "Received".into(), body: "Dear {name}".into(), updated_at: T0,
+        };
+        let ar = store.insert_reply_template(template(e, "ar"), audit("add")).await.expect("ar");
+        store.insert_reply_template(template(e, "en"), audit("add")).await.expect("en");
+        store.insert_reply_template(template(other, "en"), audit("add")).await.expect("the same key in another entity");
+        let again = store.insert_reply_template(template(e, "ar"), audit("add")).await;
+        assert!(matches!(again, Err(StoreError::Duplicate(_))), "{again:?}");
+        let mine = store.reply_templates(e).await.expect("list");
+        assert_eq!(mine.iter().map(|t| t.language.as_str()).collect::<Vec<_>>(), vec!["ar", "en"]);
+        let edit = |id| ReplyTemplateEdit { id, title: "استلمنا".into(), body: "عزيزنا {name}".into(), updated_at: T0 + 1 };
+        assert!(store.update_reply_template(edit(ar), audit("edit")).await.expect("edit"));
+        let edited = store.reply_template(ar).await.expect("read").expect("still there");
+        assert_eq!((edited.title.as_str(), edited.body.as_str(), edited.updated_at), ("استلمنا", "عزيزنا {name}", T0 + 1));
+        assert!(!store.update_reply_template(edit(9_999), audit("edit")).await.expect("no such template"));
+        assert!(store.delete_reply_template(ar, audit("delete")).await.expect("delete"));
+        assert!(!store.delete_reply_template(ar, audit("delete")).await.expect("already gone"));
+        assert!(store.reply_template(ar).await.expect("read").is_none());
+        let actions: Vec<String> = store.audit_log(100).await.expect("audit").into_iter().map(|a| a.action).collect();
+        assert_eq!(actions, vec!["delete", "edit", "add", "add", "add"], "one audit row per write that happened");
+    }
+
+    async fn services_are_edited_keeping_the_code_of_one_with_cases_each_write_audited(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let audit = |action: &str| AuditInsert { at: T0, staff_id: None, action: action.into(), target: "entity:cap".into(), details: "{}".into() };
+        let new = ServiceInsert {
+            entity_id: e, code: "pothole".into(), name_ar: "حفرة".into(), name_en: "Pothole".into(), description_ar: String::new(),
+            description_en: String::new(), kinds: "report".into(), fields: "[]".into(), default_department_id: None, default_priority: "high".into(),
+        };
+        let pothole = store.add_service(new.clone(), false, audit("add")).await.expect("add");
+        let again = store.add_service(new, true, audit("add")).await;
+        assert!(matches!(again, Err(StoreError::Duplicate(_))), "{again:?}");
+        let listed = store.managed_services(e).await.expect("list");
+        assert_eq!(listed.iter().map(|m| (m.service.code.as_str(), m.active, m.has_cases)).collect::<Vec<_>>(), vec![("water-leak", true, false), ("pothole", false, false)]);
+        assert!(store.service_by_code("pothole").await.expect("read").is_none(), "an inactive service is not offered");
+        let update = |id, code: &str| ServiceUpdate {
+            id, code: code.into(), name_ar: "تسرب".into(), name_en: "Leak".into(), description_ar: "و".into(), description_en: "D".into(),
+            kinds: "complaint".into(), default_department_id: Some(d), default_priority: "urgent".into(), active: true,
+        };
+        store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("pothole".into()), keywords: "[]".into(), language: None, position: 1 }).await.expect("rule");
+        assert!(store.update_service(update(pothole, "road-hole"), audit("edit")).await.expect("a service without cases may change its code"));
+        assert_eq!(store.rules().await.expect("rules")[0].service_code.as_deref(), Some("road-hole"), "its routing rules follow");
+        let edited = store.managed_service("road-hole").await.expect("read").expect("renamed");
+        assert_eq!((edited.service.name_en.as_str(), edited.service.default_priority.as_str(), edited.active), ("Leak", "urgent", true));
+        store.insert_case(case(e, d, s, T0, "تسرب")).await.expect("a case");
+        assert!(store.managed_service("water-leak").await.expect("read").expect("there").has_cases);
+        assert!(!store.update_service(update(s, "leak"), audit("edit")).await.expect("refused"), "a service with cases keeps its code");
+        assert!(store.update_service(update(s, "water-leak"), audit("edit")).await.expect("the rest may change"));
+        let taken = store.update_service(update(pothole, "water-leak"), audit("edit")).await;
+        assert!(matches!(taken, Err(StoreError::Duplicate(_))), "{taken:?}");
+        assert!(store.set_service_fields(s, "[{\"key\":\"depth\"}]".into(), audit("fields")).await.expect("fields"));
+        assert!(!store.set_service_fields(9_999, "[]".into(), audit("fields")).await.expect("no such service"));
+        assert_eq!(store.managed_service("water-leak").await.expect("read").expect("there").service.fields, "[{\"key\":\"depth\"}]");
+        let actions: Vec<String> = store.audit_log(100).await.expect("audit").into_iter().map(|a| a.action).collect();
+        assert_eq!(actions, vec!["fields", "edit", "edit", "add"], "one audit row per write that happened");
+    }
 }

@@ -4,7 +4,6 @@
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::org_admin::AdminAccess;
 use crate::pages::{render, FieldErrors};
 use crate::staff::{options, require_staff, Option2};
 use crate::WebState;

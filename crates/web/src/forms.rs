@@ -208,7 +208,7 @@ mod tests {
 #[derive(serde::Deserialize)]
 pub struct CsrfOnly {
     #[serde(default)]
-    csrf_token: Option<String>,
+    pub csrf_token: Option<String>,
 }
 
 /// Signs out: ends the session named by `session_cookie`, clears the cookie, goes to `to`.

@@ -2,6 +2,8 @@
 //! `/staff`. Arabic first (right to left), every word from a Fluent file, every form working
 //! without JavaScript, and every page under a strict Content-Security-Policy.
 
+mod admin_catalogue;
+mod admin_services;
 mod assets;
 mod board;
 mod context;
@@ -159,6 +161,36 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/staff/admin/{section}", get(org_admin::section))
         .route("/staff/board", get(board::board))
         .route("/staff/board/reassign", post(board::reassign))
+        .route(
+            "/staff/admin/services",
+            get(admin_services::list).post(admin_services::add),
+        )
+        .route(
+            "/staff/admin/services/{code}",
+            get(admin_services::show).post(admin_services::update),
+        )
+        .route("/staff/admin/services/{code}/fields", post(admin_services::add_field))
+        .route(
+            "/staff/admin/services/{code}/fields/{key}",
+            post(admin_services::edit_field),
+        )
+        .route(
+            "/staff/admin/services/{code}/fields/{key}/{op}",
+            post(admin_services::arrange_field),
+        )
+        .route(
+            "/staff/admin/sla",
+            get(admin_catalogue::sla).post(admin_catalogue::set_sla),
+        )
+        .route(
+            "/staff/admin/templates",
+            get(admin_catalogue::templates).post(admin_catalogue::add_template),
+        )
+        .route("/staff/admin/templates/{id}", post(admin_catalogue::edit_template))
+        .route(
+            "/staff/admin/templates/{id}/delete",
+            post(admin_catalogue::delete_template),
+        )
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
         .route("/assets/{*path}", get(assets::serve))
         .with_state(state)

@@ -46,17 +46,6 @@ const BLANK_ROWS: usize = 2;
 /// More rows than the calendar accepts (400 holidays or overrides), so the domain refuses them.
 const MAX_ROWS: usize = 500;
 
-/// May this user open the admin console (manage staff or the catalogue anywhere)?
-pub trait AdminAccess {
-    fn may_administer(&self) -> bool;
-}
-
-impl AdminAccess for StaffUser {
-    fn may_administer(&self) -> bool {
-        self.may(Permission::ManageStaff, self.entity_id) || self.may(Permission::ManageCatalogue, self.entity_id)
-    }
-}
-
 /// One form input with its label, kept value and error.
 pub struct Input {
     pub id: String,

@@ -3,7 +3,6 @@
 use crate::context::{cookie, Ctx};
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::org_admin::AdminAccess;
 use crate::pages::{render, FieldErrors, Live};
 use crate::resident::attachment_response;
 use crate::WebState;
@@ -12,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
-use fluent_bundle::{FluentArgs, FluentValue};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tawasul_app::auth::{Caller, Credentials};
@@ -24,8 +22,9 @@ use tawasul_app::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::views::{CaseSummary, CaseView};
 use tawasul_app::AppError;
 use tawasul_domain::lifecycle::{self, Action};
+use tawasul_domain::reply;
 use tawasul_domain::vocab::{Channel, Priority, Status};
-use tawasul_store::{DepartmentRow, StaffRow};
+use tawasul_store::{DepartmentRow, ReplyTemplateRow, StaffRow};
 
 /// The cookie the API's login sets too, so one sign-in serves both.
 const SESSION_COOKIE: &str = "tawasul_session";
@@ -386,41 +385,65 @@ impl CasePage {
     }
 }
 
-/// Reply templates, each a Fluent message `reply-template-{key}` with the placeholders
-/// `$name`, `$reference` and `$service`, written in the reporter's language.
-const REPLY_TEMPLATES: &[&str] = &["received", "more-info", "resolved"];
-
 pub struct TemplateLink {
     pub label: String,
     pub href: String,
 }
 
-/// A reply template filled in for this case, in the language the reporter reads.
-fn fill_template(ctx: &Ctx, case: &CaseView, service: Option<(&str, &str)>, key: &str) -> Option<String> {
-    if !REPLY_TEMPLATES.contains(&key) {
-        return None;
-    }
-    let catalog = &ctx.tr.catalog;
-    let lang = [
+/// The reply template `key` filled in for this case: in the language the reporter reads,
+/// else in another language the entity wrote it in (Arabic, then English, first).
+fn fill_template(
+    ctx: &Ctx,
+    templates: &[ReplyTemplateRow],
+    case: &CaseView,
+    service: Option<(&str, &str)>,
+    key: &str,
+) -> Option<String> {
+    let wanted = [
         case.reporter.as_ref().and_then(|r| r.language.clone()),
         Some(case.language.clone()),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|l| catalog.has(l))
-    .unwrap_or_else(|| ctx.lang().to_owned());
+        Some("ar".to_owned()),
+        Some("en".to_owned()),
+    ];
+    let of_key: Vec<&ReplyTemplateRow> = templates.iter().filter(|t| t.key == key).collect();
+    let template = wanted
+        .iter()
+        .flatten()
+        .find_map(|lang| of_key.iter().find(|t| &t.language == lang))
+        .or_else(|| of_key.first())?;
+    let lang = template.language.as_str();
+    let catalog = &ctx.tr.catalog;
     let name = case
         .reporter
         .as_ref()
         .filter(|r| !r.masked)
         .and_then(|r| r.name.clone())
-        .unwrap_or_else(|| catalog.format(&lang, "reply-resident", None));
+        .unwrap_or_else(|| {
+            let lang = if catalog.has(lang) { lang } else { ctx.lang() };
+            catalog.format(lang, "reply-resident", None)
+        });
     let service = service.map_or(case.service.as_str(), |(ar, en)| if lang == "ar" { ar } else { en });
-    let mut args = FluentArgs::new();
-    args.set("name", FluentValue::from(name));
-    args.set("reference", FluentValue::from(case.reference.clone()));
-    args.set("service", FluentValue::from(service.to_owned()));
-    Some(catalog.format(&lang, &format!("reply-template-{key}"), Some(&args)))
+    Some(reply::fill(&template.body, &name, &case.reference, service))
+}
+
+/// One link per template key, titled in the page's language where the entity wrote it.
+fn template_links(ctx: &Ctx, templates: &[ReplyTemplateRow], reference: &str) -> Vec<TemplateLink> {
+    let mut links: Vec<(String, TemplateLink)> = Vec::new();
+    for t in templates {
+        let href = format!("/staff/cases/{reference}?template={}#comment-title", t.key);
+        match links.iter_mut().find(|(key, _)| key == &t.key) {
+            Some((_, link)) if t.language == ctx.lang() => link.label.clone_from(&t.title),
+            Some(_) => {}
+            None => links.push((
+                t.key.clone(),
+                TemplateLink {
+                    label: t.title.clone(),
+                    href,
+                },
+            )),
+        }
+    }
+    links.into_iter().map(|(_, link)| link).collect()
 }
 
 async fn case_page(
@@ -440,20 +463,15 @@ async fn case_page(
         .service_by_code(&case.service)
         .await
         .map_err(AppError::from)?;
+    let reply_templates = state.app.reply_templates_for_reply(&user, &case.entity).await?;
     let comment = match template.filter(|_| comment.is_empty()) {
         Some(key) => {
             let names = service.as_ref().map(|s| (s.name_ar.as_str(), s.name_en.as_str()));
-            fill_template(&ctx, &case, names, key).unwrap_or(comment)
+            fill_template(&ctx, &reply_templates, &case, names, key).unwrap_or(comment)
         }
         None => comment,
     };
-    let templates = REPLY_TEMPLATES
-        .iter()
-        .map(|key| TemplateLink {
-            label: ctx.t(&format!("reply-template-label-{key}")),
-            href: format!("/staff/cases/{}?template={key}#comment-title", case.reference),
-        })
-        .collect();
+    let templates = template_links(&ctx, &reply_templates, &case.reference);
     // Staff of an entity that handed the case over follow it without its survey.
     let survey = match state.app.survey(&caller, reference).await {
         Err(AppError::Forbidden(_)) => None,

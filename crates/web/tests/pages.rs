@@ -159,6 +159,11 @@ on_both! {
         assert_eq!(sent.status, StatusCode::SEE_OTHER);
 
         let staff = staff_cookie(site).await;
+        // Reply templates are the entity's data now (their own page tests: admin_catalogue.rs).
+        let cap = site.app.store.entity_by_code("cap").await.expect("read").expect("cap").id;
+        let received = ReplyTemplateInsert { entity_id: cap, key: "received".into(), language: "ar".into(), title: "نعمل عليه".into(), body: "عزيزنا {name}، استلمنا بلاغك رقم {reference} ({service}).".into(), updated_at: 0 };
+        let audit = AuditInsert { at: 0, staff_id: None, action: "add_reply_template".into(), target: "entity:cap".into(), details: "{}".into() };
+        site.app.store.insert_reply_template(received, audit).await.expect("a reply template");
         let templated = site.get(&format!("/staff/cases/{reference}?template=received&lang=en"), &staff).await;
         let textarea = templated.body.split("name=\"body\"").nth(1).expect("the reply box");
         assert!(textarea.contains("استلمنا بلاغك رقم"), "the template is in the reporter's language");

@@ -1,0 +1,189 @@
+//! The service catalogue as its administrators change it: a service's properties and its
+//! form. Cases keep the answers they were given, whatever the form becomes, and a service that
+//! cases use keeps its code.
+
+use crate::authz::{Permission, StaffUser};
+use crate::{App, AppError, AppResult};
+use tawasul_domain::catalogue::{self, FormField};
+use tawasul_domain::vocab::Priority;
+use tawasul_domain::Invalid;
+use tawasul_store::{AuditInsert, EntityRow, ManagedServiceRow, ServiceInsert, ServiceUpdate};
+
+/// A service's properties as an administrator typed them, before they are checked.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceDraft {
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub description_ar: String,
+    pub description_en: String,
+    pub kinds: Vec<String>,
+    /// A department code of the entity; empty for none.
+    pub default_department: String,
+    pub default_priority: String,
+    pub active: bool,
+}
+
+/// A draft once checked.
+struct CheckedService {
+    code: String,
+    name_ar: String,
+    name_en: String,
+    description_ar: String,
+    description_en: String,
+    kinds: String,
+    default_department_id: Option<i64>,
+    default_priority: Priority,
+}
+
+impl App {
+    fn catalogue_audit(&self, user: &StaffUser, action: &str, entity: &str, details: serde_json::Value) -> AuditInsert {
+        AuditInsert {
+            at: self.now_micros(),
+            staff_id: Some(user.id),
+            action: action.into(),
+            target: format!("entity:{entity}"),
+            details: details.to_string(),
+        }
+    }
+
+    async fn check_service(&self, entity: &EntityRow, draft: &ServiceDraft) -> AppResult<CheckedService> {
+        let code = catalogue::parse_code(draft.code.trim(), "code")?;
+        let name_ar = catalogue::parse_name(&draft.name_ar, "name_ar")?;
+        let name_en = catalogue::parse_name(&draft.name_en, "name_en")?;
+        let description_ar = catalogue::parse_description(&draft.description_ar, "description_ar")?;
+        let description_en = catalogue::parse_description(&draft.description_en, "description_en")?;
+        let kinds = catalogue::parse_kinds(&draft.kinds)?;
+        let default_priority = Priority::parse(&draft.default_priority).map_err(|e| Invalid {
+            field: "default_priority".into(),
+            ..e
+        })?;
+        let default_department_id = match draft.default_department.trim() {
+            "" => None,
+            department => Some(
+                self.store
+                    .department_by_code(entity.id, department)
+                    .await?
+                    .ok_or_else(|| {
+                        Invalid::new(
+                            "unknown_department",
+                            "default_department",
+                            "no such department in the entity",
+                        )
+                    })?
+                    .id,
+            ),
+        };
+        Ok(CheckedService {
+            code,
+            name_ar,
+            name_en,
+            description_ar,
+            description_en,
+            kinds: kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","),
+            default_department_id,
+            default_priority,
+        })
+    }
+
+    /// An entity's services, inactive ones too.
+    pub async fn managed_services(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<ManagedServiceRow>> {
+        let entity = self.managed_entity(user, entity, "entity").await?;
+        Ok(self.store.managed_services(entity.id).await?)
+    }
+
+    /// One service, for a user who may manage its entity's catalogue.
+    pub async fn managed_service(&self, user: &StaffUser, code: &str) -> AppResult<ManagedServiceRow> {
+        let service = self
+            .store
+            .managed_service(code)
+            .await?
+            .ok_or(AppError::NotFound("service"))?;
+        user.require(Permission::ManageCatalogue, Some(service.service.entity_id))?;
+        Ok(service)
+    }
+
+    /// Adds a service, with an empty form; returns its code.
+    pub async fn add_service(&self, user: &StaffUser, entity: &str, draft: ServiceDraft) -> AppResult<String> {
+        let entity = self.managed_entity(user, entity, "entity").await?;
+        let checked = self.check_service(&entity, &draft).await?;
+        let details = serde_json::json!({ "code": checked.code, "active": draft.active });
+        let audit = self.catalogue_audit(user, "add_service", &entity.code, details);
+        let insert = ServiceInsert {
+            entity_id: entity.id,
+            code: checked.code.clone(),
+            name_ar: checked.name_ar,
+            name_en: checked.name_en,
+            description_ar: checked.description_ar,
+            description_en: checked.description_en,
+            kinds: checked.kinds,
+            fields: "[]".into(),
+            default_department_id: checked.default_department_id,
+            default_priority: checked.default_priority.as_str().into(),
+        };
+        self.store
+            .add_service(insert, draft.active, audit)
+            .await
+            .map_err(duplicate_code)?;
+        self.workflow_changed().await;
+        Ok(checked.code)
+    }
+
+    /// Changes a service's properties; returns its code (new, if it could change).
+    pub async fn update_service(&self, user: &StaffUser, code: &str, draft: ServiceDraft) -> AppResult<String> {
+        let current = self.managed_service(user, code).await?;
+        let entity = self
+            .managed_entity(user, &current.service.entity_code, "entity")
+            .await?;
+        let checked = self.check_service(&entity, &draft).await?;
+        let code_kept = || Invalid::new("code_kept", "code", "a service that cases use keeps its code");
+        if current.has_cases && checked.code != current.service.code {
+            return Err(code_kept().into());
+        }
+        let details = serde_json::json!({
+            "code": current.service.code, "new_code": checked.code, "kinds": checked.kinds,
+            "default_priority": checked.default_priority, "active": draft.active,
+        });
+        let audit = self.catalogue_audit(user, "update_service", &entity.code, details);
+        let update = ServiceUpdate {
+            id: current.service.id,
+            code: checked.code.clone(),
+            name_ar: checked.name_ar,
+            name_en: checked.name_en,
+            description_ar: checked.description_ar,
+            description_en: checked.description_en,
+            kinds: checked.kinds,
+            default_department_id: checked.default_department_id,
+            default_priority: checked.default_priority.as_str().into(),
+            active: draft.active,
+        };
+        // False only when a case arrived since the check above and the code was to change.
+        if !self.store.update_service(update, audit).await.map_err(duplicate_code)? {
+            return Err(code_kept().into());
+        }
+        self.workflow_changed().await;
+        Ok(checked.code)
+    }
+
+    /// Replaces a service's form with `fields`, checked as a whole. The answers stored with
+    /// earlier cases stay as they were.
+    pub async fn set_service_fields(&self, user: &StaffUser, code: &str, fields: Vec<FormField>) -> AppResult<()> {
+        let current = self.managed_service(user, code).await?;
+        let clean = catalogue::validate_form(&fields)?;
+        let keys: Vec<&str> = clean.iter().map(|f| f.key.as_str()).collect();
+        let details = serde_json::json!({ "code": current.service.code, "fields": keys });
+        let audit = self.catalogue_audit(user, "set_service_fields", &current.service.entity_code, details);
+        let json = serde_json::to_string(&clean).map_err(anyhow::Error::from)?;
+        if !self.store.set_service_fields(current.service.id, json, audit).await? {
+            return Err(AppError::NotFound("service"));
+        }
+        Ok(())
+    }
+}
+
+fn duplicate_code(e: tawasul_store::StoreError) -> AppError {
+    match AppError::from(e) {
+        AppError::Duplicate(_) => Invalid::new("duplicate", "code", "another service has this code").into(),
+        other => other,
+    }
+}

@@ -1,0 +1,617 @@
+//! The services of an entity and their forms, in the admin console. The pages only read the
+//! forms' fields; the app's use cases check, authorize and audit every change, and the domain
+//! says what a valid service and form are.
+
+use crate::admin_catalogue::{chosen_entity, entity_choices, message, with_status, EntityQuery};
+use crate::context::Ctx;
+use crate::error::{WebError, WebResult};
+use crate::forms;
+use crate::pages::{render, FieldErrors};
+use crate::staff::{options, require_staff, Option2};
+use crate::WebState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::Form;
+use tawasul_app::authz::StaffUser;
+use tawasul_app::services_admin::ServiceDraft;
+use tawasul_app::AppError;
+use tawasul_domain::catalogue::{Choice, FieldType, FormField};
+use tawasul_domain::vocab::{Kind, Priority};
+use tawasul_domain::Invalid;
+use tawasul_store::ManagedServiceRow;
+
+/// A submitted form as its name–value pairs (checkboxes repeat a name).
+type Pairs = Vec<(String, String)>;
+
+fn value<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
+fn values(pairs: &Pairs, name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+fn csrf(ctx: &Ctx, pairs: &Pairs) -> Result<(), WebError> {
+    forms::check_csrf(
+        ctx,
+        pairs.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()),
+    )
+}
+
+fn services_href(entity: &str) -> String {
+    let query = serde_urlencoded::to_string([("entity", entity)]).unwrap_or_default();
+    format!("/staff/admin/services?{query}")
+}
+
+fn service_href(code: &str) -> String {
+    format!("/staff/admin/services/{code}")
+}
+
+pub struct Check {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+/// The properties form of a service, as shown (stored values, or what was typed).
+pub struct ServiceForm {
+    pub draft: ServiceDraft,
+    pub kinds: Vec<Check>,
+    pub departments: Vec<Option2>,
+    pub priorities: Vec<Option2>,
+    /// Cases use the service: its code cannot change.
+    pub code_locked: bool,
+}
+
+fn draft_of(row: &ManagedServiceRow) -> ServiceDraft {
+    let s = &row.service;
+    ServiceDraft {
+        code: s.code.clone(),
+        name_ar: s.name_ar.clone(),
+        name_en: s.name_en.clone(),
+        description_ar: s.description_ar.clone(),
+        description_en: s.description_en.clone(),
+        kinds: s.kinds.split(',').map(str::to_owned).collect(),
+        default_department: s.default_department_code.clone().unwrap_or_default(),
+        default_priority: s.default_priority.clone(),
+        active: row.active,
+    }
+}
+
+fn draft_from(pairs: &Pairs) -> ServiceDraft {
+    ServiceDraft {
+        code: value(pairs, "code").to_owned(),
+        name_ar: value(pairs, "name_ar").to_owned(),
+        name_en: value(pairs, "name_en").to_owned(),
+        description_ar: value(pairs, "description_ar").to_owned(),
+        description_en: value(pairs, "description_en").to_owned(),
+        kinds: values(pairs, "kinds"),
+        default_department: value(pairs, "default_department").to_owned(),
+        default_priority: value(pairs, "default_priority").to_owned(),
+        active: value(pairs, "active") == "yes",
+    }
+}
+
+async fn service_form(
+    state: &WebState,
+    ctx: &Ctx,
+    entity: &str,
+    draft: ServiceDraft,
+    code_locked: bool,
+) -> WebResult<ServiceForm> {
+    let departments = state.app.store.departments().await.map_err(AppError::from)?;
+    let ar = ctx.lang() == "ar";
+    let none = std::iter::once((String::new(), ctx.t("admin-service-no-department")));
+    let departments = options(
+        none.chain(
+            departments
+                .into_iter()
+                .filter(|d| d.entity_code == entity)
+                .map(|d| (d.code, if ar { d.name_ar } else { d.name_en })),
+        ),
+        &draft.default_department,
+    );
+    let priorities = options(
+        Priority::ALL
+            .iter()
+            .map(|p| (p.as_str().to_owned(), ctx.word("priority", p.as_str()))),
+        &draft.default_priority,
+    );
+    let kinds = Kind::ALL
+        .iter()
+        .map(|k| Check {
+            value: k.as_str().to_owned(),
+            label: ctx.word("kind", k.as_str()),
+            checked: draft.kinds.iter().any(|d| d == k.as_str()),
+        })
+        .collect();
+    Ok(ServiceForm {
+        draft,
+        kinds,
+        departments,
+        priorities,
+        code_locked,
+    })
+}
+
+fn blank_draft() -> ServiceDraft {
+    ServiceDraft {
+        kinds: vec![Kind::Complaint.as_str().into()],
+        default_priority: Priority::Normal.as_str().into(),
+        active: true,
+        ..ServiceDraft::default()
+    }
+}
+
+// The list, with the form to add a service.
+
+pub struct ServiceLine {
+    pub code: String,
+    pub name: String,
+    pub kinds: String,
+    pub fields: usize,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_services.html")]
+pub struct ServicesPage {
+    ctx: Ctx,
+    user: StaffUser,
+    entity: String,
+    entities: Vec<Option2>,
+    services: Vec<ServiceLine>,
+    form: ServiceForm,
+    errors: FieldErrors,
+}
+
+impl ServicesPage {
+    fn error(&self, name: &str) -> Option<&String> {
+        self.errors.get(name)
+    }
+}
+
+async fn services_page(
+    state: &WebState,
+    ctx: Ctx,
+    user: StaffUser,
+    entity: String,
+    draft: ServiceDraft,
+    errors: FieldErrors,
+) -> WebResult<ServicesPage> {
+    let rows = state.app.managed_services(&user, &entity).await?;
+    let ar = ctx.lang() == "ar";
+    let services = rows
+        .iter()
+        .map(|row| {
+            let s = &row.service;
+            ServiceLine {
+                code: s.code.clone(),
+                name: if ar { s.name_ar.clone() } else { s.name_en.clone() },
+                kinds: s
+                    .kinds
+                    .split(',')
+                    .map(|k| ctx.word("kind", k))
+                    .collect::<Vec<_>>()
+                    .join("، "),
+                fields: serde_json::from_str::<Vec<FormField>>(&s.fields).map_or(0, |f| f.len()),
+                active: row.active,
+            }
+        })
+        .collect();
+    Ok(ServicesPage {
+        entities: entity_choices(state, &ctx, &user, &entity).await?,
+        form: service_form(state, &ctx, &entity, draft, false).await?,
+        services,
+        errors,
+        entity,
+        user,
+        ctx,
+    })
+}
+
+pub async fn list(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(query): Query<EntityQuery>,
+) -> WebResult {
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let entity = chosen_entity(&state, &user, &query.entity).await?;
+    render(&services_page(&state, ctx, user, entity, blank_draft(), FieldErrors::new()).await?)
+}
+
+/// The form input an error of a service's properties belongs beside.
+fn service_error(ctx: &Ctx, invalid: &Invalid) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    errors.insert(format!("service.{}", invalid.field), message(ctx, invalid));
+    errors
+}
+
+pub async fn add(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap, Form(pairs): Form<Pairs>) -> WebResult {
+    csrf(&ctx, &pairs)?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let entity = value(&pairs, "entity").to_owned();
+    let draft = draft_from(&pairs);
+    match state.app.add_service(&user, &entity, draft.clone()).await {
+        Ok(code) => Ok(Redirect::to(&service_href(&code)).into_response()),
+        Err(AppError::Invalid(invalid)) if invalid.field == "entity" => Err(WebError::BadRequest(invalid.to_string())),
+        Err(AppError::Invalid(invalid)) => {
+            let errors = service_error(&ctx, &invalid);
+            let page = services_page(&state, ctx, user, entity, draft, errors).await?;
+            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// One service: its properties and its form.
+
+/// A question of the form, as its edit form shows it.
+#[derive(Clone, Default)]
+pub struct FieldView {
+    /// The key the question had (its edit form's address); empty for a new one.
+    pub original: String,
+    /// Where its form posts, and the prefix of its inputs' ids.
+    pub action: String,
+    pub fid: String,
+    pub key: String,
+    pub label_ar: String,
+    pub label_en: String,
+    pub field_type: String,
+    pub required: bool,
+    pub min: String,
+    pub max: String,
+    /// One option a line: `value | Arabic label | English label`.
+    pub choices: String,
+}
+
+fn number_text(n: Option<f64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn view_of(field: &FormField) -> FieldView {
+    FieldView {
+        original: field.key.clone(),
+        action: String::new(),
+        fid: String::new(),
+        key: field.key.clone(),
+        label_ar: field.label_ar.clone(),
+        label_en: field.label_en.clone(),
+        field_type: field.field_type.as_str().to_owned(),
+        required: field.required,
+        min: number_text(field.min),
+        max: number_text(field.max),
+        choices: field
+            .options
+            .iter()
+            .map(|o| format!("{} | {} | {}", o.value, o.label_ar, o.label_en))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn view_from(pairs: &Pairs, original: &str) -> FieldView {
+    FieldView {
+        original: original.to_owned(),
+        action: String::new(),
+        fid: String::new(),
+        key: value(pairs, "key").trim().to_owned(),
+        label_ar: value(pairs, "label_ar").to_owned(),
+        label_en: value(pairs, "label_en").to_owned(),
+        field_type: value(pairs, "type").to_owned(),
+        required: value(pairs, "required") == "yes",
+        min: value(pairs, "min").to_owned(),
+        max: value(pairs, "max").to_owned(),
+        choices: value(pairs, "choices").to_owned(),
+    }
+}
+
+/// The question a field view describes; a refusal names the input (`type`, `min`, `max`,
+/// `choices`) the page cannot read. The rest the domain checks with the whole form.
+fn field_of(view: &FieldView) -> Result<FormField, Invalid> {
+    let field_type = FieldType::parse(&view.field_type, "type")?;
+    let number = |raw: &str, name: &str| match raw.trim() {
+        "" => Ok(None),
+        raw => forms::parse_number(raw)
+            .map(Some)
+            .ok_or_else(|| Invalid::new("invalid_type", name, "not a number")),
+    };
+    let mut options = Vec::new();
+    for line in view.choices.lines().filter(|l| !l.trim().is_empty()) {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [value, label_ar, label_en] = parts[..] else {
+            return Err(Invalid::new(
+                "invalid_choices",
+                "choices",
+                "value | Arabic label | English label",
+            ));
+        };
+        options.push(Choice {
+            value: value.to_owned(),
+            label_ar: label_ar.to_owned(),
+            label_en: label_en.to_owned(),
+        });
+    }
+    Ok(FormField {
+        key: view.key.clone(),
+        label_ar: view.label_ar.clone(),
+        label_en: view.label_en.clone(),
+        field_type,
+        required: view.required,
+        options,
+        min: number(&view.min, "min")?,
+        max: number(&view.max, "max")?,
+    })
+}
+
+/// `fields[2].options` → `choices`: the input of the field form a domain error concerns.
+fn field_input(invalid_field: &str) -> String {
+    let name = invalid_field.rsplit_once('.').map_or("key", |(_, name)| name);
+    match name {
+        "options" => "choices".into(),
+        other => other.into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_service.html")]
+pub struct ServicePage {
+    ctx: Ctx,
+    user: StaffUser,
+    entity: String,
+    entities: Vec<Option2>,
+    code: String,
+    list_href: String,
+    update_action: String,
+    name: String,
+    form: ServiceForm,
+    fields: Vec<FieldView>,
+    new_field: FieldView,
+    types: Vec<(String, String)>,
+    errors: FieldErrors,
+}
+
+impl ServicePage {
+    fn error(&self, name: &str) -> Option<&String> {
+        self.errors.get(name)
+    }
+
+    /// The errors of one field form are kept under `field:{original key}.` (`field:` alone
+    /// for the new question).
+    fn field_error(&self, view: &FieldView, input: &str) -> Option<&String> {
+        self.errors.get(&format!("field:{}.{input}", view.original))
+    }
+}
+
+/// What a refused page keeps: the properties typed, or one question typed.
+enum Typed {
+    Nothing,
+    Service(ServiceDraft),
+    Field(FieldView),
+}
+
+async fn service_page(
+    state: &WebState,
+    ctx: Ctx,
+    user: StaffUser,
+    code: &str,
+    typed: Typed,
+    errors: FieldErrors,
+) -> WebResult<ServicePage> {
+    let row = state.app.managed_service(&user, code).await?;
+    let entity = row.service.entity_code.clone();
+    let stored: Vec<FormField> = serde_json::from_str(&row.service.fields).map_err(|e| {
+        tracing::error!(service = code, error = %e, "a stored form does not read");
+        WebError::Unexpected
+    })?;
+    let mut fields: Vec<FieldView> = stored.iter().map(view_of).collect();
+    let mut new_field = FieldView {
+        field_type: FieldType::Text.as_str().into(),
+        ..FieldView::default()
+    };
+    let draft = match typed {
+        Typed::Service(draft) => draft,
+        Typed::Field(view) => {
+            match fields
+                .iter_mut()
+                .find(|f| f.original == view.original && !view.original.is_empty())
+            {
+                Some(shown) => *shown = view,
+                None => new_field = view,
+            }
+            draft_of(&row)
+        }
+        Typed::Nothing => draft_of(&row),
+    };
+    let code = row.service.code.clone();
+    for f in fields.iter_mut() {
+        f.action = format!("{}/fields/{}", service_href(&code), f.original);
+        f.fid = format!("q-{}", f.original);
+    }
+    new_field.action = format!("{}/fields", service_href(&code));
+    new_field.fid = "new".into();
+    let types = FieldType::ALL
+        .iter()
+        .map(|t| (t.as_str().to_owned(), ctx.word("field-type", t.as_str())))
+        .collect();
+    Ok(ServicePage {
+        entities: vec![],
+        form: service_form(state, &ctx, &entity, draft, row.has_cases).await?,
+        list_href: services_href(&entity),
+        update_action: service_href(&code),
+        code,
+        name: if ctx.lang() == "ar" {
+            row.service.name_ar.clone()
+        } else {
+            row.service.name_en.clone()
+        },
+        fields,
+        new_field,
+        types,
+        errors,
+        entity,
+        user,
+        ctx,
+    })
+}
+
+pub async fn show(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap, Path(code): Path<String>) -> WebResult {
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    render(&service_page(&state, ctx, user, &code, Typed::Nothing, FieldErrors::new()).await?)
+}
+
+pub async fn update(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> WebResult {
+    csrf(&ctx, &pairs)?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let draft = draft_from(&pairs);
+    match state.app.update_service(&user, &code, draft.clone()).await {
+        Ok(code) => Ok(Redirect::to(&service_href(&code)).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let errors = service_error(&ctx, &invalid);
+            let page = service_page(&state, ctx, user, &code, Typed::Service(draft), errors).await?;
+            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The stored form of a service the user may manage.
+async fn stored_fields(state: &WebState, user: &StaffUser, code: &str) -> WebResult<Vec<FormField>> {
+    let row = state.app.managed_service(user, code).await?;
+    serde_json::from_str(&row.service.fields).map_err(|e| {
+        tracing::error!(service = code, error = %e, "a stored form does not read");
+        WebError::Unexpected
+    })
+}
+
+/// Adds a question (`original` empty) or changes the question `original`.
+async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, view: FieldView) -> WebResult {
+    let mut fields = stored_fields(&state, &user, &code).await?;
+    let at = match view.original.as_str() {
+        "" => None,
+        original => Some(
+            fields
+                .iter()
+                .position(|f| f.key == original)
+                .ok_or(WebError::NotFound)?,
+        ),
+    };
+    let refused = |invalid: &Invalid| {
+        let mut errors = FieldErrors::new();
+        let input = if invalid.field.starts_with("fields[") || invalid.field == "fields" {
+            field_input(&invalid.field)
+        } else {
+            invalid.field.clone()
+        };
+        errors.insert(format!("field:{}.{input}", view.original), message(&ctx, invalid));
+        errors
+    };
+    let outcome = match field_of(&view) {
+        Err(invalid) => Err(AppError::Invalid(invalid)),
+        Ok(field) => {
+            match at {
+                Some(i) => fields[i] = field,
+                None => fields.push(field),
+            }
+            state.app.set_service_fields(&user, &code, fields).await
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("{}#fields", service_href(&code))).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let errors = refused(&invalid);
+            let page = service_page(&state, ctx, user, &code, Typed::Field(view), errors).await?;
+            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_field(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> WebResult {
+    csrf(&ctx, &pairs)?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let view = view_from(&pairs, "");
+    save_field(state, ctx, user, code, view).await
+}
+
+pub async fn edit_field(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((code, key)): Path<(String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> WebResult {
+    csrf(&ctx, &pairs)?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    if key.is_empty() {
+        return Err(WebError::NotFound);
+    }
+    let view = view_from(&pairs, &key);
+    save_field(state, ctx, user, code, view).await
+}
+
+/// Moves a question up or down the form, or removes it.
+pub async fn arrange_field(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((code, key, op)): Path<(String, String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> WebResult {
+    csrf(&ctx, &pairs)?;
+    let user = match require_staff(&state, &headers).await? {
+        Ok(user) => user,
+        Err(redirect) => return Ok(redirect),
+    };
+    let mut fields = stored_fields(&state, &user, &code).await?;
+    let at = fields.iter().position(|f| f.key == key).ok_or(WebError::NotFound)?;
+    match op.as_str() {
+        "up" if at > 0 => fields.swap(at, at - 1),
+        "down" if at + 1 < fields.len() => fields.swap(at, at + 1),
+        // Already first or last: nothing to change.
+        "up" | "down" => return Ok(Redirect::to(&format!("{}#fields", service_href(&code))).into_response()),
+        "remove" => {
+            fields.remove(at);
+        }
+        other => return Err(WebError::BadRequest(format!("no field operation {other:?}"))),
+    }
+    state.app.set_service_fields(&user, &code, fields).await?;
+    Ok(Redirect::to(&format!("{}#fields", service_href(&code))).into_response())
+}
