@@ -1,5 +1,7 @@
 //! What goes into the store and what comes out: plain rows, no behaviour.
 
+use tawasul_domain::vocab::Status;
+
 #[derive(Debug, Clone)]
 pub struct EntityInsert {
     pub code: String,
@@ -407,6 +409,9 @@ pub enum QueueScope {
     Escalated,
 }
 
+/// The statuses of a case no one has to act on any more (`Status::is_open` is false), in SQL.
+pub(crate) const ENDED: &str = "('resolved', 'closed', 'rejected', 'merged')";
+
 /// The order of a staff list. Each order is a descending or ascending sort on two integer
 /// keys and the id, so one keyset cursor (`CaseCursor`) pages them all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -433,16 +438,18 @@ pub struct CaseCursor {
 impl CaseOrder {
     /// The SQL of the sort keys, which `cursor_after` computes from a row. An order with one
     /// key has none second, so that the (created_at, id) indexes serve it.
-    pub(crate) fn key_sql(self) -> (&'static str, Option<&'static str>) {
+    pub(crate) fn key_sql(self) -> (String, Option<&'static str>) {
         match self {
-            CaseOrder::Newest | CaseOrder::Oldest => ("c.created_at", None),
+            CaseOrder::Newest | CaseOrder::Oldest => ("c.created_at".into(), None),
             CaseOrder::DueFirst => (
-                "CASE WHEN c.status IN ('resolved', 'closed', 'rejected') OR c.sla_paused_at IS NOT NULL THEN 9223372036854775807 \
-                 ELSE COALESCE(CASE WHEN c.first_responded_at IS NULL THEN c.first_response_due ELSE c.resolution_due END, 9223372036854775807) END",
+                format!(
+                    "CASE WHEN c.status IN {ENDED} OR c.sla_paused_at IS NOT NULL THEN 9223372036854775807 \
+                     ELSE COALESCE(CASE WHEN c.first_responded_at IS NULL THEN c.first_response_due ELSE c.resolution_due END, 9223372036854775807) END"
+                ),
                 None,
             ),
             CaseOrder::PriorityFirst => (
-                "CASE c.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END",
+                "CASE c.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END".into(),
                 Some("c.created_at"),
             ),
         }
@@ -458,7 +465,7 @@ impl CaseOrder {
             CaseOrder::Newest | CaseOrder::Oldest => (row.created_at, 0),
             CaseOrder::DueFirst => {
                 let sla = &row.sla;
-                let ended = matches!(row.status.as_str(), "resolved" | "closed" | "rejected");
+                let ended = Status::parse(&row.status).is_ok_and(|s| !s.is_open());
                 let due = match sla.first_responded_at {
                     None => sla.first_response_due,
                     Some(_) => sla.resolution_due,
@@ -757,4 +764,17 @@ pub struct ServiceUpdate {
     pub default_department_id: Option<i64>,
     pub default_priority: String,
     pub active: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ended_statuses_in_sql_are_those_that_are_not_open() {
+        for status in Status::ALL {
+            let listed = ENDED.contains(&format!("'{}'", status.as_str()));
+            assert_eq!(listed, !status.is_open(), "{status}");
+        }
+    }
 }
