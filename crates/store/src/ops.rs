@@ -41,7 +41,6 @@ const TRANSFER_SELECT: &str = "SELECT t.id, t.case_id, t.from_entity_id, fe.code
      t.requested_by, t.requested_at, t.accept_due, t.resolve_due, t.decided_at, t.decision_reason \
      FROM transfers t JOIN entities fe ON fe.id = t.from_entity_id JOIN entities te ON te.id = t.to_entity_id";
 
-
 const SERVICE_SELECT: &str = "SELECT s.id, s.entity_id, e.code AS entity_code, s.code, s.name_ar, s.name_en, \
      s.description_ar, s.description_en, s.kinds, s.fields, s.default_department_id, \
      d.code AS default_department_code, s.default_priority \
