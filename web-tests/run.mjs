@@ -269,6 +269,11 @@ async function staffResolves(browser, lang, reference, trackingHref) {
   response = await page.goto(`${BASE}/staff/board`);
   check((await page.locator("form.bulk input[name=cases]").count()) > 0, `${lang}: the board lists breaches and escalations`);
   await visit(page, `staff-board-${lang}`, response);
+  // One department's breaches, from its line in the counts.
+  response = await page.goto(`${BASE}${await page.getAttribute(".board-counts th a", "href")}`);
+  check((await page.locator("form.bulk input[name=cases]").count()) > 0, `${lang}: the board narrows to one department`);
+  await visit(page, `staff-board-department-${lang}`, response);
+  response = await page.goto(`${BASE}/staff/board`);
   await page.locator("form.bulk input[name=cases]").first().check();
   await page.locator("#bulk-department").selectOption({ index: 1 });
   response = await Promise.all([page.waitForNavigation(), page.click("form.bulk button[type=submit]")]).then((r) => r[0]);

@@ -5,13 +5,13 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
 use crate::pages::{render, FieldErrors};
-use crate::staff::{options, require_staff, Option2};
+use crate::staff::{options, require_staff, Names, Option2};
 use crate::WebState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Form;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use tawasul_app::authz::StaffUser;
 use tawasul_app::board::{BulkOutcome, BulkReassignRequest};
 use tawasul_app::views::CaseSummary;
@@ -19,6 +19,8 @@ use tawasul_app::AppError;
 
 pub struct CountRow {
     pub label: String,
+    /// The board narrowed to this department (`None`: cases with no department yet).
+    pub href: Option<String>,
     pub overdue: usize,
     pub due_soon: usize,
     pub escalated: usize,
@@ -44,9 +46,10 @@ pub struct BoardPage {
     user: StaffUser,
     counts: Vec<CountRow>,
     rows: Vec<CaseSummary>,
-    /// Department names by (entity code, department code), for the rows.
-    department_names: HashMap<(String, String), String>,
+    names: Names,
     truncated: bool,
+    /// The department the board is narrowed to, by name, with the link back to all.
+    narrowed_to: Option<String>,
     departments: Vec<Option2>,
     assignees: Vec<Option2>,
     errors: FieldErrors,
@@ -59,17 +62,13 @@ impl BoardPage {
     fn error(&self, name: &str) -> Option<&String> {
         self.errors.get(name)
     }
+}
 
-    fn department_name(&self, case: &CaseSummary) -> String {
-        match &case.department {
-            Some(code) => self
-                .department_names
-                .get(&(case.entity.clone(), code.clone()))
-                .cloned()
-                .unwrap_or_else(|| code.clone()),
-            None => "—".to_owned(),
-        }
-    }
+/// `?department=CODE` narrows the board to one department's cases.
+#[derive(serde::Deserialize, Default)]
+pub struct BoardQuery {
+    #[serde(default)]
+    department: String,
 }
 
 /// What was chosen in the bulk form, kept when it comes back refused.
@@ -84,23 +83,25 @@ async fn board_page(
     state: &WebState,
     ctx: Ctx,
     user: StaffUser,
+    department: &str,
     errors: FieldErrors,
     chosen: Chosen,
     outcome: Option<BulkOutcome>,
 ) -> WebResult<BoardPage> {
-    let board = state.app.board(&user).await?;
+    let mut board = state.app.board(&user).await?;
     let (departments, staff) =
         tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
     let ar = ctx.lang() == "ar";
     let own = |entity: Option<i64>| user.entity_id.is_none() || entity == user.entity_id;
-    let department_names: HashMap<(String, String), String> = departments
+    let names = Names::new(&departments, &staff, ar);
+    let narrowed_to = departments
         .iter()
-        .filter(|d| own(Some(d.entity_id)))
-        .map(|d| {
-            let name = if ar { &d.name_ar } else { &d.name_en };
-            ((d.entity_code.clone(), d.code.clone()), name.clone())
-        })
-        .collect();
+        .find(|d| d.code == department && own(Some(d.entity_id)))
+        .map(|d| if ar { d.name_ar.clone() } else { d.name_en.clone() });
+    // A department that is not one of the user's leaves the board whole.
+    if narrowed_to.is_some() {
+        board.rows.retain(|r| r.department.as_deref() == Some(department));
+    }
     let counts = board
         .counts
         .iter()
@@ -117,6 +118,10 @@ async fn board_page(
                     ),
                 None => ctx.t("board-no-department"),
             },
+            href: c.department.as_ref().map(|code| {
+                let query = serde_urlencoded::to_string([("department", code)]).unwrap_or_default();
+                format!("/staff/board?{query}")
+            }),
             overdue: c.overdue,
             due_soon: c.due_soon,
             escalated: c.escalated,
@@ -159,7 +164,8 @@ async fn board_page(
     Ok(BoardPage {
         counts,
         rows: board.rows,
-        department_names,
+        names,
+        narrowed_to,
         truncated: board.truncated,
         departments: department_options,
         assignees,
@@ -180,13 +186,27 @@ fn require_supervisor(user: &StaffUser) -> WebResult<()> {
     }
 }
 
-pub async fn board(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap) -> WebResult {
+pub async fn board(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(query): Query<BoardQuery>,
+) -> WebResult {
     let user = match require_staff(&state, &headers).await? {
         Ok(user) => user,
         Err(redirect) => return Ok(redirect),
     };
     require_supervisor(&user)?;
-    render(&board_page(&state, ctx, user, FieldErrors::new(), Chosen::default(), None).await?)
+    let page = board_page(
+        &state,
+        ctx,
+        user,
+        &query.department,
+        FieldErrors::new(),
+        Chosen::default(),
+        None,
+    );
+    render(&page.await?)
 }
 
 /// Reassigns the ticked cases. The form's fields repeat (`cases` once per ticked row), so it
@@ -221,12 +241,21 @@ pub async fn reassign(
     };
     match state.app.reassign_many(&user, request).await {
         // The board as it now stands, with what happened to each case.
-        Ok(outcome) => {
-            render(&board_page(&state, ctx, user, FieldErrors::new(), Chosen::default(), Some(outcome)).await?)
-        }
+        Ok(outcome) => render(
+            &board_page(
+                &state,
+                ctx,
+                user,
+                "",
+                FieldErrors::new(),
+                Chosen::default(),
+                Some(outcome),
+            )
+            .await?,
+        ),
         Err(AppError::Invalid(invalid)) => {
             let errors = FieldErrors::from([(invalid.field.clone(), forms::message(&ctx, invalid.code))]);
-            let mut response = render(&board_page(&state, ctx, user, errors, chosen, None).await?)?;
+            let mut response = render(&board_page(&state, ctx, user, "", errors, chosen, None).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }

@@ -140,7 +140,7 @@ pub struct Names {
 }
 
 impl Names {
-    fn new(departments: &[DepartmentRow], staff: &[StaffRow], ar: bool) -> Self {
+    pub(crate) fn new(departments: &[DepartmentRow], staff: &[StaffRow], ar: bool) -> Self {
         Self {
             departments: departments
                 .iter()

@@ -190,8 +190,19 @@ on_both! {
         for absent in [&on_time, &rejected] {
             assert!(!board.body.contains(&format!("value=\"{absent}\"")), "{absent}: only open cases in trouble");
         }
-        assert!(board.body.contains("<th scope=\"row\">المياه</th>"), "counts per department");
+        assert!(board.body.contains("<th scope=\"row\"><a href=\"/staff/board?department=water\">المياه</a></th>"), "counts per department, each a link to its cases");
         assert!(board.body.contains("<td>3</td>"), "three cases of the water department");
+        assert!(board.body.contains("class=\"sla-left\""), "the time left or overdue in words");
+        let water = site.get("/staff/board?department=water", &staff).await;
+        assert!(water.body.contains("href=\"/staff/board\">") && water.body.replace(['\u{2068}', '\u{2069}'], "").contains("بلاغات المياه وحدها"), "narrowed, with the way back");
+        assert!([&overdue, &due_soon, &escalated].iter().all(|r| water.body.contains(&format!("value=\"{r}\""))));
+        let roads = site.get("/staff/board?department=roads", &staff).await;
+        assert!(!roads.body.contains(&format!("value=\"{overdue}\"")), "no water case under roads");
+        for foreign in ["parks", "%3Cscript%3E", "x".repeat(300).as_str()] {
+            let page = site.get(&format!("/staff/board?department={foreign}"), &staff).await;
+            assert_eq!(page.status, StatusCode::OK, "{foreign}");
+            assert!(page.body.contains(&format!("value=\"{overdue}\"")), "{foreign}: not one of ours, the whole board");
+        }
 
         let agent = login(site, "cap.agent").await;
         assert!(!site.get("/staff", &agent).await.body.contains("href=\"/staff/board\""));
@@ -259,7 +270,7 @@ on_both! {
                     .header(ACCEPT_LANGUAGE, "en-GB,en;q=0.9"),
             )
             .await;
-        assert!(english.body.contains("Breaches and escalations") && english.body.contains("<th scope=\"row\">Water</th>"));
+        assert!(english.body.contains("Breaches and escalations") && english.body.contains(">Water</a></th>"));
         assert!(!english.body.contains(&format!("value=\"{overdue}\"")));
     }
 }
