@@ -6,11 +6,11 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
 use crate::pages::{render, FieldErrors};
-use crate::staff::{options, require_staff, Option2};
+use crate::staff::{options, Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use serde::Deserialize;
@@ -222,13 +222,9 @@ async fn sla_page(
 pub async fn sla(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Query(query): Query<EntityQuery>,
 ) -> WebResult {
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let entity = chosen_entity(&state, &user, &query.entity).await?;
     let edit = match query.priority.as_str() {
         "" => None,
@@ -268,14 +264,10 @@ fn typed_minutes(raw: &str) -> Option<i64> {
 pub async fn set_sla(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Form(form): Form<SlaForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let priority = Priority::parse(&form.priority).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let typed = (form.first_response.clone(), form.resolution.clone());
     let refuse = |field: &str, message: String| {
@@ -408,13 +400,9 @@ async fn templates_page(
 pub async fn templates(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Query(query): Query<EntityQuery>,
 ) -> WebResult {
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let entity = chosen_entity(&state, &user, &query.entity).await?;
     let new = blank_template(&ctx);
     render(&templates_page(&state, ctx, user, entity, new, None, FieldErrors::new()).await?)
@@ -444,14 +432,10 @@ pub struct NewTemplateForm {
 pub async fn add_template(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Form(form): Form<NewTemplateForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let new = NewReplyTemplate {
         key: form.key,
         language: form.language,
@@ -484,15 +468,11 @@ pub struct EditTemplateForm {
 pub async fn edit_template(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<EditTemplateForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let entity = template_entity(&state, id).await?;
     match state.app.edit_reply_template(&user, id, &form.title, &form.body).await {
         Ok(()) => Ok(Redirect::to(&format!("{}#template-{id}", templates_href(&entity))).into_response()),
@@ -511,15 +491,11 @@ pub async fn edit_template(
 pub async fn delete_template(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<forms::CsrfOnly>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let entity = template_entity(&state, id).await?;
     state.app.delete_reply_template(&user, id).await?;
     Ok(Redirect::to(&templates_href(&entity)).into_response())

@@ -7,11 +7,11 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
 use crate::pages::{render, FieldErrors};
-use crate::staff::{options, require_staff, Option2};
+use crate::staff::{options, Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use tawasul_app::authz::StaffUser;
@@ -219,13 +219,9 @@ async fn services_page(
 pub async fn list(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Query(query): Query<EntityQuery>,
 ) -> WebResult {
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let entity = chosen_entity(&state, &user, &query.entity).await?;
     render(&services_page(&state, ctx, user, entity, blank_draft(), FieldErrors::new()).await?)
 }
@@ -237,12 +233,13 @@ fn service_error(ctx: &Ctx, invalid: &Invalid) -> FieldErrors {
     errors
 }
 
-pub async fn add(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap, Form(pairs): Form<Pairs>) -> WebResult {
+pub async fn add(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Form(pairs): Form<Pairs>,
+) -> WebResult {
     csrf(&ctx, &pairs)?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let entity = value(&pairs, "entity").to_owned();
     let draft = draft_from(&pairs);
     match state.app.add_service(&user, &entity, draft.clone()).await {
@@ -468,26 +465,23 @@ async fn service_page(
     })
 }
 
-pub async fn show(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap, Path(code): Path<String>) -> WebResult {
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
+pub async fn show(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Path(code): Path<String>,
+) -> WebResult {
     render(&service_page(&state, ctx, user, &code, Typed::Nothing, FieldErrors::new()).await?)
 }
 
 pub async fn update(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Form(pairs): Form<Pairs>,
 ) -> WebResult {
     csrf(&ctx, &pairs)?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let draft = draft_from(&pairs);
     match state.app.update_service(&user, &code, draft.clone()).await {
         Ok(code) => Ok(Redirect::to(&service_href(&code)).into_response()),
@@ -555,15 +549,11 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
 pub async fn add_field(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Form(pairs): Form<Pairs>,
 ) -> WebResult {
     csrf(&ctx, &pairs)?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let view = view_from(&pairs, "");
     save_field(state, ctx, user, code, view).await
 }
@@ -571,15 +561,11 @@ pub async fn add_field(
 pub async fn edit_field(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path((code, key)): Path<(String, String)>,
     Form(pairs): Form<Pairs>,
 ) -> WebResult {
     csrf(&ctx, &pairs)?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     if key.is_empty() {
         return Err(WebError::NotFound);
     }
@@ -591,15 +577,11 @@ pub async fn edit_field(
 pub async fn arrange_field(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path((code, key, op)): Path<(String, String, String)>,
     Form(pairs): Form<Pairs>,
 ) -> WebResult {
     csrf(&ctx, &pairs)?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let mut fields = stored_fields(&state, &user, &code).await?;
     let at = fields.iter().position(|f| f.key == key).ok_or(WebError::NotFound)?;
     match op.as_str() {

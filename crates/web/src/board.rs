@@ -5,11 +5,11 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
 use crate::pages::{render, FieldErrors};
-use crate::staff::{options, require_staff, Names, Option2};
+use crate::staff::{options, Names, Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Form;
 use std::collections::HashSet;
 use tawasul_app::authz::StaffUser;
@@ -189,13 +189,9 @@ fn require_supervisor(user: &StaffUser) -> WebResult<()> {
 pub async fn board(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Query(query): Query<BoardQuery>,
 ) -> WebResult {
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     require_supervisor(&user)?;
     let page = board_page(
         &state,
@@ -214,15 +210,11 @@ pub async fn board(
 pub async fn reassign(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     forms::check_csrf(&ctx, field(crate::CSRF_FIELD).as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     require_supervisor(&user)?;
     let cases: Vec<String> = fields
         .iter()

@@ -7,11 +7,11 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms::{self, Submitted};
 use crate::pages::{render, FieldErrors};
-use crate::staff::{require_staff, Option2};
+use crate::staff::{Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use serde::Deserialize;
@@ -142,16 +142,6 @@ fn refused(page: &impl Template) -> WebResult {
     Ok(response)
 }
 
-/// The signed-in staff user; without one, the handler answers with the redirect to sign in.
-macro_rules! signed_in_or_return {
-    ($state:expr, $headers:expr) => {
-        match require_staff(&$state, &$headers).await? {
-            Ok(user) => user,
-            Err(redirect) => return Ok(redirect),
-        }
-    };
-}
-
 #[derive(Deserialize, Default)]
 pub struct SavedQuery {
     #[serde(default)]
@@ -186,8 +176,7 @@ fn entity_links(ctx: &Ctx, entities: Vec<EntityRow>) -> Vec<EntityLink> {
         .collect()
 }
 
-pub async fn home(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap) -> WebResult {
-    let user = signed_in_or_return!(state, headers);
+pub async fn home(State(state): State<WebState>, ctx: Ctx, SignedIn(user): SignedIn) -> WebResult {
     if !user.may_administer() {
         return Err(WebError::Forbidden(
             "only administrators manage the organisation".into(),
@@ -204,8 +193,7 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap) -
 
 /// A section for one entity: an entity administrator goes straight to theirs; a global one
 /// chooses on the entities page.
-pub async fn section(State(state): State<WebState>, headers: HeaderMap, Path(section): Path<String>) -> WebResult {
-    let user = signed_in_or_return!(state, headers);
+pub async fn section(SignedIn(user): SignedIn, Path(section): Path<String>) -> WebResult {
     if !["departments", "calendar", "users"].contains(&section.as_str()) {
         return Err(WebError::NotFound);
     }
@@ -277,8 +265,7 @@ async fn entities_page(
     })
 }
 
-pub async fn entities(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap) -> WebResult {
-    let user = signed_in_or_return!(state, headers);
+pub async fn entities(State(state): State<WebState>, ctx: Ctx, SignedIn(user): SignedIn) -> WebResult {
     let blank = submitted(vec![("entity_type".into(), ENTITY_TYPES[0].into())]);
     render(&entities_page(&state, ctx, user, &blank, &FieldErrors::new()).await?)
 }
@@ -295,12 +282,11 @@ fn entity_request(form: &Submitted) -> EntityRequest {
 pub async fn add_entity(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     match state.app.add_entity(&user, entity_request(&form)).await {
         Ok(entity) => Ok(Redirect::to(&format!("/staff/admin/entities/{}?saved=1", entity.code)).into_response()),
         Err(AppError::Invalid(invalid)) => {
@@ -338,11 +324,10 @@ fn entity_page(ctx: Ctx, user: StaffUser, entity: EntityRow, form: &Submitted, e
 pub async fn entity(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageCatalogue)
@@ -360,13 +345,12 @@ pub async fn entity(
 pub async fn update_entity(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageCatalogue)
@@ -479,11 +463,10 @@ async fn departments_page(
 pub async fn departments(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageCatalogue)
@@ -496,13 +479,12 @@ pub async fn departments(
 pub async fn add_department(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageCatalogue)
@@ -525,13 +507,12 @@ pub async fn add_department(
 pub async fn rename_department(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path((code, department)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageCatalogue)
@@ -896,11 +877,10 @@ async fn calendar_page(
 pub async fn calendar(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageCatalogue)
@@ -914,13 +894,12 @@ pub async fn calendar(
 pub async fn set_calendar(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageCatalogue)
@@ -1052,11 +1031,10 @@ async fn users_page(
 pub async fn users(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageStaff)
@@ -1070,13 +1048,12 @@ pub async fn users(
 pub async fn add_user(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     let entity = state
         .app
         .administered_entity(&user, &code, Permission::ManageStaff)
@@ -1178,11 +1155,10 @@ fn staff_form(staff: &StaffRow, departments: &[DepartmentRow]) -> Submitted {
 pub async fn user(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(username): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let user = signed_in_or_return!(state, headers);
     let staff = state.app.managed_staff(&user, &username).await?;
     let departments = state.app.store.departments().await.map_err(AppError::from)?;
     let form = staff_form(&staff, &departments);
@@ -1211,13 +1187,12 @@ async fn user_refused(
 pub async fn change_user(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(username): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     let change = StaffChange {
         display_name: form.text("display_name"),
         email: form.text("email"),
@@ -1234,13 +1209,12 @@ pub async fn change_user(
 pub async fn set_user_active(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(username): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     let active = match form.get("active") {
         Some("true") => true,
         Some("false") => false,
@@ -1256,13 +1230,12 @@ pub async fn set_user_active(
 pub async fn reset_password(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(username): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
     let form = submitted(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
-    let user = signed_in_or_return!(state, headers);
     match state
         .app
         .reset_staff_password(&user, &username, &form.text("password"))

@@ -7,9 +7,10 @@ use crate::pages::{render, FieldErrors, Live};
 use crate::resident::attachment_response;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -559,13 +560,20 @@ async fn case_page(
     })
 }
 
-pub(crate) async fn require_staff(
-    state: &WebState,
-    headers: &HeaderMap,
-) -> WebResult<Result<StaffUser, axum::response::Response>> {
-    Ok(signed_in(state, headers)
-        .await?
-        .ok_or_else(|| Redirect::to("/staff").into_response()))
+/// The signed-in staff user of a console request. Without a staff session the visitor is
+/// sent to the sign-in page, before any form is read.
+pub struct SignedIn(pub StaffUser);
+
+impl FromRequestParts<WebState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
+        match signed_in(state, &parts.headers).await {
+            Ok(Some(user)) => Ok(SignedIn(user)),
+            Ok(None) => Err(Redirect::to("/staff").into_response()),
+            Err(e) => Err(e.into_response()),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -577,14 +585,10 @@ pub struct TemplateQuery {
 pub async fn case(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(reference): Path<String>,
     Query(query): Query<TemplateQuery>,
 ) -> WebResult {
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let template = Some(query.template.as_str()).filter(|t| !t.is_empty());
     render(
         &case_page(
@@ -634,15 +638,11 @@ pub struct CommentForm {
 pub async fn comment(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(reference): Path<String>,
     Form(form): Form<CommentForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let visibility = if form.visibility == "public" {
         Visibility::Public
     } else {
@@ -683,15 +683,11 @@ pub struct TransitionForm {
 pub async fn transition(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(reference): Path<String>,
     Form(form): Form<TransitionForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let action = Action::ALL
         .iter()
         .copied()
@@ -730,15 +726,11 @@ pub struct TransferForm {
 pub async fn transfer(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(reference): Path<String>,
     Form(form): Form<TransferForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let (entity, department) = match form.to.split_once(':') {
         Some(("entity", code)) => (Some(code.to_owned()), None),
         Some(("department", code)) => (None, Some(code.to_owned())),
@@ -767,15 +759,11 @@ pub async fn transfer(
 pub async fn decide_transfer(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path((reference, decision)): Path<(String, String)>,
     Form(form): Form<TransferForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let some = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
     let request = TransferDecision {
         department: some(&form.to),
@@ -819,15 +807,11 @@ pub struct MergeForm {
 pub async fn merge(
     State(state): State<WebState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     Path(reference): Path<String>,
     Form(form): Form<MergeForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let user = match require_staff(&state, &headers).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let request = MergeRequest {
         into: form.into.clone(),
         reason: form.reason.clone(),
