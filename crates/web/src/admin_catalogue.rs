@@ -5,12 +5,11 @@
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::pages::{render, FieldErrors};
+use crate::pages::{refused, render, FieldErrors};
 use crate::staff::{options, Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use serde::Deserialize;
@@ -61,12 +60,6 @@ pub(crate) fn message(ctx: &Ctx, invalid: &Invalid) -> String {
         ("key" | "code", "invalid_code") => ctx.t("admin-invalid-key"),
         _ => forms::message(ctx, invalid.code),
     }
-}
-
-pub(crate) fn with_status(page: &impl Template, status: StatusCode) -> WebResult {
-    let mut response = render(page)?;
-    *response.status_mut() = status;
-    Ok(response)
 }
 
 #[derive(Deserialize, Default)]
@@ -316,7 +309,7 @@ pub async fn set_sla(
         errors,
     )
     .await?;
-    with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+    refused(&page)
 }
 
 // Reply templates.
@@ -449,7 +442,7 @@ pub async fn add_template(
             let mut errors = FieldErrors::new();
             errors.insert(format!("new.{}", invalid.field), message(&ctx, &invalid));
             let page = templates_page(&state, ctx, user, form.entity, new, None, errors).await?;
-            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -482,7 +475,7 @@ pub async fn edit_template(
             let new = blank_template(&ctx);
             let editing = Some((id, form.title, form.body));
             let page = templates_page(&state, ctx, user, entity, new, editing, errors).await?;
-            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }

@@ -2,16 +2,15 @@
 //! forms' fields; the app's use cases check, authorize and audit every change, and the domain
 //! says what a valid service and form are.
 
-use crate::admin_catalogue::{chosen_entity, entity_choices, message, with_status, EntityQuery};
+use crate::admin_catalogue::{chosen_entity, entity_choices, message, EntityQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::pages::{render, FieldErrors};
+use crate::pages::{refused, render, FieldErrors};
 use crate::staff::{options, Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use tawasul_app::authz::StaffUser;
@@ -248,7 +247,7 @@ pub async fn add(
         Err(AppError::Invalid(invalid)) => {
             let errors = service_error(&ctx, &invalid);
             let page = services_page(&state, ctx, user, entity, draft, errors).await?;
-            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -488,7 +487,7 @@ pub async fn update(
         Err(AppError::Invalid(invalid)) => {
             let errors = service_error(&ctx, &invalid);
             let page = service_page(&state, ctx, user, &code, Typed::Service(draft), errors).await?;
-            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }
@@ -515,7 +514,7 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
                 .ok_or(WebError::NotFound)?,
         ),
     };
-    let refused = |invalid: &Invalid| {
+    let errors_of = |invalid: &Invalid| {
         let mut errors = FieldErrors::new();
         let input = if invalid.field.starts_with("fields[") || invalid.field == "fields" {
             field_input(&invalid.field)
@@ -538,9 +537,9 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("{}#fields", service_href(&code))).into_response()),
         Err(AppError::Invalid(invalid)) => {
-            let errors = refused(&invalid);
+            let errors = errors_of(&invalid);
             let page = service_page(&state, ctx, user, &code, Typed::Field(view), errors).await?;
-            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
+            refused(&page)
         }
         Err(e) => Err(e.into()),
     }

@@ -4,12 +4,11 @@
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::pages::{render, FieldErrors};
+use crate::pages::{refused, render, FieldErrors};
 use crate::staff::{options, Names, Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::Form;
 use std::collections::HashSet;
 use tawasul_app::authz::StaffUser;
@@ -247,9 +246,7 @@ pub async fn reassign(
         ),
         Err(AppError::Invalid(invalid)) => {
             let errors = FieldErrors::from([(invalid.field.clone(), forms::message(&ctx, invalid.code))]);
-            let mut response = render(&board_page(&state, ctx, user, "", errors, chosen, None).await?)?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            refused(&board_page(&state, ctx, user, "", errors, chosen, None).await?)
         }
         Err(e) => Err(e.into()),
     }

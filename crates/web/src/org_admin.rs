@@ -6,12 +6,11 @@
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms::{self, Submitted};
-use crate::pages::{render, FieldErrors};
-use crate::staff::{Option2, SignedIn};
+use crate::pages::{refused, render, FieldErrors};
+use crate::staff::{options, Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use serde::Deserialize;
@@ -106,17 +105,6 @@ fn choice(name: &str, label: String, options: Vec<Option2>, errors: &FieldErrors
     }
 }
 
-fn options(values: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
-    values
-        .into_iter()
-        .map(|(value, label)| Option2 {
-            selected: value == selected,
-            value,
-            label,
-        })
-        .collect()
-}
-
 fn localized(ctx: &Ctx, ar: &str, en: &str) -> String {
     if ctx.lang() == "ar" { ar } else { en }.to_owned()
 }
@@ -134,12 +122,6 @@ fn field_errors(ctx: &Ctx, invalid: &Invalid, field: String) -> FieldErrors {
     let mut errors = FieldErrors::new();
     errors.insert(field, forms::message(ctx, invalid.code));
     errors
-}
-
-fn refused(page: &impl Template) -> WebResult {
-    let mut response = render(page)?;
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(response)
 }
 
 #[derive(Deserialize, Default)]

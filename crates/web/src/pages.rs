@@ -4,6 +4,7 @@
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use askama::Template;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -47,6 +48,13 @@ impl Live {
             message: "live-queue-changed",
         }
     }
+}
+
+/// A page shown again with errors beside its fields: 422, whatever the form.
+pub fn refused(page: &impl Template) -> WebResult {
+    let mut response = render(page)?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 /// Field name → the message shown beside that field.

@@ -3,13 +3,13 @@
 use crate::context::{cookie, Ctx, RESIDENT_COOKIE};
 use crate::error::{WebError, WebResult};
 use crate::forms::{self, Submitted};
-use crate::pages::{render, FieldErrors, Live};
+use crate::pages::{refused, render, FieldErrors, Live};
 use crate::search;
 use crate::{WebState, MAX_PHOTOS};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -368,7 +368,7 @@ pub async fn report_submit(
                 .entry(forms::form_field(&invalid.field))
                 .or_insert_with(|| forms::message(&ctx, invalid.code));
         }
-        return refused(report_page(&state, ctx, &service, v, Some(&form), errors));
+        return refused(&report_page(&state, ctx, &service, v, Some(&form), errors));
     }
     let idempotency = match form.get("idempotency_key").filter(|k| !k.is_empty()) {
         Some(key) => {
@@ -384,7 +384,7 @@ pub async fn report_submit(
         Ok(receipt) => receipt,
         Err(AppError::Invalid(invalid)) => {
             errors.insert(forms::form_field(&invalid.field), forms::message(&ctx, invalid.code));
-            return refused(report_page(&state, ctx, &service, v, Some(&form), errors));
+            return refused(&report_page(&state, ctx, &service, v, Some(&form), errors));
         }
         Err(e) => return Err(e.into()),
     };
@@ -408,12 +408,6 @@ pub async fn report_submit(
 }
 
 /// A form sent back for correction: 422, with what was typed and the errors beside the fields.
-fn refused(page: impl Template) -> WebResult {
-    let mut response = render(&page)?;
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(response)
-}
-
 #[derive(Deserialize, Default)]
 pub struct TokenQuery {
     #[serde(default)]
@@ -496,7 +490,7 @@ pub async fn track_start(ctx: Ctx, Query(query): Query<TrackQuery>) -> WebResult
     if page.errors.is_empty() {
         render(&page)
     } else {
-        refused(page)
+        refused(&page)
     }
 }
 
@@ -542,7 +536,7 @@ pub async fn track_code(State(state): State<WebState>, ctx: Ctx, Form(form): For
         Err(AppError::Invalid(invalid)) => {
             let mut errors = FieldErrors::new();
             errors.insert("contact".into(), forms::message(&ctx, invalid.code));
-            refused(TrackStartPage {
+            refused(&TrackStartPage {
                 ctx,
                 reference: String::new(),
                 contact: form.contact,
@@ -567,7 +561,7 @@ pub async fn track_verify(State(state): State<WebState>, ctx: Ctx, Form(form): F
         Err(AppError::Invalid(invalid)) => {
             let mut errors = FieldErrors::new();
             errors.insert(forms::form_field(&invalid.field), forms::message(&ctx, invalid.code));
-            refused(TrackCodePage {
+            refused(&TrackCodePage {
                 ctx,
                 contact: form.contact,
                 errors,
@@ -754,7 +748,7 @@ pub async fn track_comment(
                 errors,
                 ..Kept::default()
             };
-            refused(track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
+            refused(&track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
         }
         Err(e) => Err(e.into()),
     }
@@ -794,7 +788,7 @@ pub async fn track_ignored(
                 errors,
                 ..Kept::default()
             };
-            refused(track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
+            refused(&track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
         }
         // Not eligible (any more) or already complained: the page says which.
         Err(AppError::NotEligible(_) | AppError::Conflict(_)) => Ok(back_to_case(&reference, &form.token, "ignored")),
@@ -824,7 +818,7 @@ pub async fn track_photos(
             errors,
             ..Kept::default()
         };
-        return refused(track_page(&state, ctx, &caller, &reference, token, kept).await?);
+        return refused(&track_page(&state, ctx, &caller, &reference, token, kept).await?);
     }
     for f in form.files {
         state
@@ -905,7 +899,7 @@ pub async fn track_survey(
         rating,
         ..Kept::default()
     };
-    refused(track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
+    refused(&track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
 }
 
 pub async fn track_attachment(

@@ -3,7 +3,7 @@
 use crate::context::{cookie, Ctx};
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::pages::{render, FieldErrors, Live};
+use crate::pages::{refused, render, FieldErrors, Live};
 use crate::resident::attachment_response;
 use crate::WebState;
 use askama::Template;
@@ -168,8 +168,9 @@ impl Names {
     }
 }
 
-pub(crate) fn options(values: impl Iterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
+pub(crate) fn options(values: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Option2> {
     values
+        .into_iter()
         .map(|(value, label)| Option2 {
             selected: value == selected,
             value,
@@ -616,13 +617,7 @@ async fn refused_at(
 ) -> WebResult {
     let mut errors = FieldErrors::new();
     errors.insert(field, forms::message(&ctx, code));
-    refused(case_page(state, ctx, user, reference, errors, comment, None).await?)
-}
-
-fn refused(page: CasePage) -> WebResult {
-    let mut response = render(&page)?;
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(response)
+    refused(&case_page(state, ctx, user, reference, errors, comment, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -829,7 +824,7 @@ pub async fn merge(
     page.may_merge = true;
     page.merge_into = form.into;
     page.merge_reason = form.reason;
-    refused(page)
+    refused(&page)
 }
 
 pub async fn attachment(
