@@ -5,7 +5,7 @@
 use crate::admin_catalogue::{chosen_entity, entity_choices, message, EntityQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
-use crate::forms;
+use crate::forms::{self, Submitted};
 use crate::pages::{refused, render, FieldErrors};
 use crate::staff::{options, Option2, SignedIn};
 use crate::WebState;
@@ -20,28 +20,6 @@ use tawasul_domain::catalogue::{Choice, FieldType, FormField};
 use tawasul_domain::vocab::{Kind, Priority};
 use tawasul_domain::Invalid;
 use tawasul_store::ManagedServiceRow;
-
-/// A submitted form as its name–value pairs (checkboxes repeat a name).
-type Pairs = Vec<(String, String)>;
-
-fn value<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
-
-fn values(pairs: &Pairs, name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
-fn csrf(ctx: &Ctx, pairs: &Pairs) -> Result<(), WebError> {
-    forms::check_csrf(
-        ctx,
-        pairs.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()),
-    )
-}
 
 fn services_href(entity: &str) -> String {
     let query = serde_urlencoded::to_string([("entity", entity)]).unwrap_or_default();
@@ -83,17 +61,17 @@ fn draft_of(row: &ManagedServiceRow) -> ServiceDraft {
     }
 }
 
-fn draft_from(pairs: &Pairs) -> ServiceDraft {
+fn draft_from(form: &Submitted) -> ServiceDraft {
     ServiceDraft {
-        code: value(pairs, "code").to_owned(),
-        name_ar: value(pairs, "name_ar").to_owned(),
-        name_en: value(pairs, "name_en").to_owned(),
-        description_ar: value(pairs, "description_ar").to_owned(),
-        description_en: value(pairs, "description_en").to_owned(),
-        kinds: values(pairs, "kinds"),
-        default_department: value(pairs, "default_department").to_owned(),
-        default_priority: value(pairs, "default_priority").to_owned(),
-        active: value(pairs, "active") == "yes",
+        code: form.get("code").unwrap_or("").to_owned(),
+        name_ar: form.get("name_ar").unwrap_or("").to_owned(),
+        name_en: form.get("name_en").unwrap_or("").to_owned(),
+        description_ar: form.get("description_ar").unwrap_or("").to_owned(),
+        description_en: form.get("description_en").unwrap_or("").to_owned(),
+        kinds: form.all("kinds"),
+        default_department: form.get("default_department").unwrap_or("").to_owned(),
+        default_priority: form.get("default_priority").unwrap_or("").to_owned(),
+        active: form.get("active").unwrap_or("") == "yes",
     }
 }
 
@@ -236,11 +214,12 @@ pub async fn add(
     State(state): State<WebState>,
     ctx: Ctx,
     SignedIn(user): SignedIn,
-    Form(pairs): Form<Pairs>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    csrf(&ctx, &pairs)?;
-    let entity = value(&pairs, "entity").to_owned();
-    let draft = draft_from(&pairs);
+    let form = Submitted::from(fields);
+    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
+    let entity = form.get("entity").unwrap_or("").to_owned();
+    let draft = draft_from(&form);
     match state.app.add_service(&user, &entity, draft.clone()).await {
         Ok(code) => Ok(Redirect::to(&service_href(&code)).into_response()),
         Err(AppError::Invalid(invalid)) if invalid.field == "entity" => Err(WebError::BadRequest(invalid.to_string())),
@@ -299,19 +278,19 @@ fn view_of(field: &FormField) -> FieldView {
     }
 }
 
-fn view_from(pairs: &Pairs, original: &str) -> FieldView {
+fn view_from(form: &Submitted, original: &str) -> FieldView {
     FieldView {
         original: original.to_owned(),
         action: String::new(),
         fid: String::new(),
-        key: value(pairs, "key").trim().to_owned(),
-        label_ar: value(pairs, "label_ar").to_owned(),
-        label_en: value(pairs, "label_en").to_owned(),
-        field_type: value(pairs, "type").to_owned(),
-        required: value(pairs, "required") == "yes",
-        min: value(pairs, "min").to_owned(),
-        max: value(pairs, "max").to_owned(),
-        choices: value(pairs, "choices").to_owned(),
+        key: form.get("key").unwrap_or("").trim().to_owned(),
+        label_ar: form.get("label_ar").unwrap_or("").to_owned(),
+        label_en: form.get("label_en").unwrap_or("").to_owned(),
+        field_type: form.get("type").unwrap_or("").to_owned(),
+        required: form.get("required").unwrap_or("") == "yes",
+        min: form.get("min").unwrap_or("").to_owned(),
+        max: form.get("max").unwrap_or("").to_owned(),
+        choices: form.get("choices").unwrap_or("").to_owned(),
     }
 }
 
@@ -478,10 +457,11 @@ pub async fn update(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    Form(pairs): Form<Pairs>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    csrf(&ctx, &pairs)?;
-    let draft = draft_from(&pairs);
+    let form = Submitted::from(fields);
+    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
+    let draft = draft_from(&form);
     match state.app.update_service(&user, &code, draft.clone()).await {
         Ok(code) => Ok(Redirect::to(&service_href(&code)).into_response()),
         Err(AppError::Invalid(invalid)) => {
@@ -550,10 +530,11 @@ pub async fn add_field(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    Form(pairs): Form<Pairs>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    csrf(&ctx, &pairs)?;
-    let view = view_from(&pairs, "");
+    let form = Submitted::from(fields);
+    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
+    let view = view_from(&form, "");
     save_field(state, ctx, user, code, view).await
 }
 
@@ -562,13 +543,14 @@ pub async fn edit_field(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path((code, key)): Path<(String, String)>,
-    Form(pairs): Form<Pairs>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    csrf(&ctx, &pairs)?;
+    let form = Submitted::from(fields);
+    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     if key.is_empty() {
         return Err(WebError::NotFound);
     }
-    let view = view_from(&pairs, &key);
+    let view = view_from(&form, &key);
     save_field(state, ctx, user, code, view).await
 }
 
@@ -578,9 +560,10 @@ pub async fn arrange_field(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path((code, key, op)): Path<(String, String, String)>,
-    Form(pairs): Form<Pairs>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    csrf(&ctx, &pairs)?;
+    let form = Submitted::from(fields);
+    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let mut fields = stored_fields(&state, &user, &code).await?;
     let at = fields.iter().position(|f| f.key == key).ok_or(WebError::NotFound)?;
     match op.as_str() {

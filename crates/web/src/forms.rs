@@ -29,6 +29,16 @@ pub struct Submitted {
     pub files_over_limit: usize,
 }
 
+/// A urlencoded form read as its name–value pairs (checkboxes repeat a name).
+impl From<Vec<(String, String)>> for Submitted {
+    fn from(fields: Vec<(String, String)>) -> Self {
+        Self {
+            fields,
+            ..Self::default()
+        }
+    }
+}
+
 impl Submitted {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())

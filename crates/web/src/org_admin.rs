@@ -109,13 +109,6 @@ fn localized(ctx: &Ctx, ar: &str, en: &str) -> String {
     if ctx.lang() == "ar" { ar } else { en }.to_owned()
 }
 
-fn submitted(fields: Vec<(String, String)>) -> Submitted {
-    Submitted {
-        fields,
-        ..Submitted::default()
-    }
-}
-
 /// Refusals of a use case: an invalid field becomes a message beside `field_of(its name)`;
 /// everything else is an error page.
 fn field_errors(ctx: &Ctx, invalid: &Invalid, field: String) -> FieldErrors {
@@ -248,7 +241,7 @@ async fn entities_page(
 }
 
 pub async fn entities(State(state): State<WebState>, ctx: Ctx, SignedIn(user): SignedIn) -> WebResult {
-    let blank = submitted(vec![("entity_type".into(), ENTITY_TYPES[0].into())]);
+    let blank = Submitted::from(vec![("entity_type".into(), ENTITY_TYPES[0].into())]);
     render(&entities_page(&state, ctx, user, &blank, &FieldErrors::new()).await?)
 }
 
@@ -267,7 +260,7 @@ pub async fn add_entity(
     SignedIn(user): SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     match state.app.add_entity(&user, entity_request(&form)).await {
         Ok(entity) => Ok(Redirect::to(&format!("/staff/admin/entities/{}?saved=1", entity.code)).into_response()),
@@ -314,7 +307,7 @@ pub async fn entity(
         .app
         .administered_entity(&user, &code, Permission::ManageCatalogue)
         .await?;
-    let current = submitted(vec![
+    let current = Submitted::from(vec![
         ("name_ar".into(), entity.name_ar.clone()),
         ("name_en".into(), entity.name_en.clone()),
         ("entity_type".into(), entity.entity_type.clone()),
@@ -331,7 +324,7 @@ pub async fn update_entity(
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let entity = state
         .app
@@ -465,7 +458,7 @@ pub async fn add_department(
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let entity = state
         .app
@@ -493,7 +486,7 @@ pub async fn rename_department(
     Path((code, department)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let entity = state
         .app
@@ -626,7 +619,7 @@ fn policy_form(policy: &PolicyRequest) -> Submitted {
             }
         }
     }
-    submitted(f)
+    Submitted::from(f)
 }
 
 /// For each list of the policy, the form row behind each item (blank rows and rows marked
@@ -880,7 +873,7 @@ pub async fn set_calendar(
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let entity = state
         .app
@@ -1021,7 +1014,7 @@ pub async fn users(
         .app
         .administered_entity(&user, &code, Permission::ManageStaff)
         .await?;
-    let blank = submitted(vec![("role".into(), Role::Agent.as_str().into())]);
+    let blank = Submitted::from(vec![("role".into(), Role::Agent.as_str().into())]);
     let mut page = users_page(&state, ctx, user, entity, &blank, &FieldErrors::new()).await?;
     page.saved = !query.saved.is_empty();
     render(&page)
@@ -1034,7 +1027,7 @@ pub async fn add_user(
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let entity = state
         .app
@@ -1126,7 +1119,7 @@ fn staff_form(staff: &StaffRow, departments: &[DepartmentRow]) -> Submitted {
         .find(|d| Some(d.id) == staff.department_id)
         .map(|d| d.code.clone())
         .unwrap_or_default();
-    submitted(vec![
+    Submitted::from(vec![
         ("display_name".into(), staff.display_name.clone()),
         ("email".into(), staff.email.clone().unwrap_or_default()),
         ("department".into(), department),
@@ -1173,7 +1166,7 @@ pub async fn change_user(
     Path(username): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let change = StaffChange {
         display_name: form.text("display_name"),
@@ -1195,7 +1188,7 @@ pub async fn set_user_active(
     Path(username): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let active = match form.get("active") {
         Some("true") => true,
@@ -1216,7 +1209,7 @@ pub async fn reset_password(
     Path(username): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let form = submitted(fields);
+    let form = Submitted::from(fields);
     forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     match state
         .app
@@ -1234,7 +1227,12 @@ mod tests {
     use super::*;
 
     fn form(pairs: &[(&str, &str)]) -> Submitted {
-        submitted(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+        Submitted::from(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[test]
