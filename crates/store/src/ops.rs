@@ -357,6 +357,10 @@ for_both_backends! {
         for message in &case.notifications {
             insert_outbox(c, &with_reference(message, &reference)).await?;
         }
+        for attachment in case.attachments {
+            let event = EventInsert { case_id: id, ..attachment.event };
+            insert_attachment(c, AttachmentInsert { case_id: id, event, ..attachment }).await?;
+        }
         Ok(Inserted::Created { id, reference })
     }
 

@@ -207,6 +207,9 @@ pub struct CaseInsert {
     pub events: Vec<EventInsert>,
     /// Notifications enqueued with the case, in the same transaction.
     pub notifications: Vec<OutboxInsert>,
+    /// Files that came with the case (their blobs already stored), each with its event;
+    /// `case_id` is filled in.
+    pub attachments: Vec<AttachmentInsert>,
     pub sla: CaseSla,
     /// The case this one escalates ("my report was ignored").
     pub linked_case_id: Option<i64>,
