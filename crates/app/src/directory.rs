@@ -3,7 +3,11 @@
 //! these here, never from the store, so what a caller may see is decided in one place.
 
 use crate::authz::StaffUser;
+use crate::intake::service_from_row;
 use crate::{App, AppError, AppResult};
+use tawasul_domain::catalogue::Service;
+use tawasul_domain::service_search;
+use tawasul_domain::vocab::Kind;
 use tawasul_store::{DepartmentRow, EntityRow, ServiceRow, StaffRow};
 
 /// The database figures `/metrics` reports.
@@ -17,6 +21,44 @@ impl App {
     /// The public service catalogue, active services in catalogue order.
     pub async fn services(&self) -> AppResult<Vec<ServiceRow>> {
         Ok(self.store.services().await?)
+    }
+
+    /// A service of the catalogue with its form, by code.
+    pub async fn service(&self, code: &str) -> AppResult<Option<Service>> {
+        match self.store.service_by_code(code).await? {
+            Some(row) => Ok(Some(service_from_row(&row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The active services a resident's words point to, best match first (the catalogue's
+    /// order among equals), in any language and forgiving typos; all of them for no words.
+    /// Only services that take `kind`, when one is given.
+    pub async fn find_services(&self, words: &str, kind: Option<Kind>) -> AppResult<Vec<Service>> {
+        let mut scored = vec![];
+        for row in self.store.services().await? {
+            let service = service_from_row(&row)?;
+            if kind.is_some_and(|k| !service.kinds.contains(&k)) {
+                continue;
+            }
+            let score = match words.trim() {
+                "" => 1,
+                words => {
+                    let text = [
+                        &service.name_ar,
+                        &service.name_en,
+                        &service.description_ar,
+                        &service.description_en,
+                    ];
+                    service_search::score(words, &text.map(String::as_str).join(" "))
+                }
+            };
+            if score > 0 {
+                scored.push((score, service));
+            }
+        }
+        scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+        Ok(scored.into_iter().map(|(_, service)| service).collect())
     }
 
     /// Every entity with its names: public, since residents and partners address them.

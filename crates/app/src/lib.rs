@@ -6,6 +6,7 @@ pub mod auth;
 pub mod authz;
 pub mod blobs;
 pub mod board;
+pub mod bulk;
 pub mod cases;
 pub mod demo;
 mod demo_workflow;
@@ -108,7 +109,7 @@ pub struct DeliverySettings {
 
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    store: Store,
     pub blobs: Arc<dyn blobs::BlobStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,

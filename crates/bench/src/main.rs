@@ -127,9 +127,10 @@ async fn bench_app(
 /// Open cases in bulk: `due` of them a step past their first threshold, the rest weeks away.
 async fn fill(app: &tawasul_app::App, open: usize, due: usize, with_email: bool) -> anyhow::Result<()> {
     let service = app
-        .store
-        .service_by_code("water-leak")
+        .services()
         .await?
+        .into_iter()
+        .find(|s| s.code == "water-leak")
         .context("the demo's first service")?;
     let now = app.now_micros();
     const DAY: i64 = 86_400_000_000;
@@ -176,11 +177,11 @@ async fn fill(app: &tawasul_app::App, open: usize, due: usize, with_email: bool)
         };
         batch.push(case);
         if batch.len() == 10_000 {
-            app.store.insert_cases(std::mem::take(&mut batch)).await?;
+            app.insert_cases_as_operator(std::mem::take(&mut batch)).await?;
         }
     }
     if !batch.is_empty() {
-        app.store.insert_cases(batch).await?;
+        app.insert_cases_as_operator(batch).await?;
     }
     Ok(())
 }
@@ -218,7 +219,7 @@ async fn notify(database_url: Option<&str>, emails: usize) -> anyhow::Result<()>
         Some(server) => Some(fresh_database(server).await?),
         None => None,
     };
-    let sink = tawasul_notify::testing::SmtpSink::start().await?;
+    let sink = tawasul_testkit::sinks::SmtpSink::start().await?;
     let (app, _dir) = bench_app(database_url.as_deref(), Some(sink.port())).await?;
     // Deliver what the demo queued (nothing reaches a reporter there) before timing.
     app.run_jobs_until_idle().await?;

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod intake;
 pub mod lifecycle;
 pub mod reply;
+pub mod service_search;
 pub mod sla;
 pub mod text;
 pub mod vocab;

@@ -3,93 +3,30 @@
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tawasul_app::{App, Settings};
 use tawasul_domain::vocab::Role;
-use tawasul_store::*;
+use tawasul_testkit::fixtures::{Fixtures, ServiceSpec, PASSWORD};
+use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
 
-struct TestApp {
-    base: String,
-    app: App,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-async fn spawn(postgres: bool) -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let database_url = if postgres {
-        Some(testing::fresh_postgres_database().await)
-    } else {
-        None
-    };
-    let app = App::open(Settings {
-        data_dir: dir.path().to_path_buf(),
-        database_url,
-        demo: false,
-        ..Settings::default()
-    })
-    .await
-    .expect("app opens");
-    seed(&app).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = tawasul_http::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    TestApp {
-        base,
-        app,
-        client: reqwest::Client::new(),
-        _dir: dir,
-    }
-}
-
-async fn seed(app: &App) {
-    let s = &app.store;
+/// The application with two entities, each with a service, and staff of several roles.
+async fn api(backend: Backend) -> TestApp {
+    let t = spawn(Options::on(backend)).await;
+    let f = Fixtures::new(&t.app).await;
     for (code, dept) in [("cap", "water"), ("mun", "lighting")] {
-        let entity = s
-            .insert_entity(EntityInsert {
-                code: code.into(),
-                name_ar: "جهة".into(),
-                name_en: "Entity".into(),
-                entity_type: "governorate".into(),
-            })
-            .await
-            .expect("entity");
-        let department = s
-            .insert_department(DepartmentInsert {
-                entity_id: entity,
-                code: dept.into(),
-                name_ar: "قسم".into(),
-                name_en: "Dept".into(),
-            })
-            .await
-            .expect("department");
-        let other = s
-            .insert_department(DepartmentInsert {
-                entity_id: entity,
-                code: "other".into(),
-                name_ar: "آخر".into(),
-                name_en: "Other".into(),
-            })
-            .await
-            .expect("department");
-        let _ = other;
-        let fields = json!([
-            {"key": "depth", "label_ar": "العمق", "label_en": "Depth", "type": "number", "required": code == "mun", "min": 0, "max": 10}
-        ]);
-        s.insert_service(ServiceInsert {
-            entity_id: entity,
-            code: format!("{code}-service"),
-            name_ar: "تسرب مياه".into(),
-            name_en: "Water leak".into(),
-            description_ar: String::new(),
-            description_en: String::new(),
-            kinds: "complaint,report".into(),
-            fields: fields.to_string(),
-            default_department_id: Some(department),
-            default_priority: "normal".into(),
+        f.entity(code, "جهة", "Entity").await;
+        f.department(code, dept, "قسم", "Dept").await;
+        f.department(code, "other", "آخر", "Other").await;
+        f.service(ServiceSpec {
+            entity: code,
+            code: &format!("{code}-service"),
+            name: ("تسرب مياه", "Water leak"),
+            description: ("", ""),
+            kinds: &["complaint", "report"],
+            department: dept,
+            fields: json!([
+                {"key": "depth", "label_ar": "العمق", "label_en": "Depth", "type": "number", "required": code == "mun", "min": 0, "max": 10}
+            ]),
         })
-        .await
-        .expect("service");
+        .await;
     }
     for (name, role, entity) in [
         ("cap.agent", Role::Agent, Some("cap")),
@@ -99,98 +36,9 @@ async fn seed(app: &App) {
         ("mun.officer", Role::Officer, Some("mun")),
         ("root", Role::Admin, None),
     ] {
-        app.add_staff(name, "correct-horse-battery", role, entity, None)
-            .await
-            .expect("staff");
+        f.staff(name, role, entity).await;
     }
-}
-
-impl TestApp {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            request = request.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            request = request.json(&b);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, path, token, None).await
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, token, Some(body)).await
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let (status, body) = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({"username": username, "password": "correct-horse-battery"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["token"].as_str().expect("token").to_owned()
-    }
-
-    async fn submit(&self, body: Value) -> (String, String) {
-        let (status, made) = self.post("/api/v1/cases", None, body).await;
-        assert_eq!(status, StatusCode::CREATED, "{made}");
-        (
-            made["reference"].as_str().expect("ref").to_owned(),
-            made["token"].as_str().expect("token").to_owned(),
-        )
-    }
-
-    /// Declares a body of `length` bytes and, as `Expect: 100-continue` allows, sends only the
-    /// headers: the server must refuse it from the Content-Length alone. Returns the status and
-    /// the JSON error code.
-    async fn declare_oversized(&self, path: &str, content_type: &str, length: usize) -> (u16, Value) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let address = self.base.trim_start_matches("http://");
-        let mut socket = tokio::net::TcpStream::connect(address).await.expect("connect");
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
-        );
-        socket.write_all(head.as_bytes()).await.expect("write");
-        let mut response = Vec::new();
-        tokio::time::timeout(std::time::Duration::from_secs(30), socket.read_to_end(&mut response))
-            .await
-            .expect("answered without the body")
-            .expect("read");
-        let text = String::from_utf8_lossy(&response);
-        let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let body = text
-            .split("\r\n\r\n")
-            .nth(1)
-            .and_then(|b| serde_json::from_str(b).ok())
-            .unwrap_or(Value::Null);
-        (status, body["error"]["code"].clone())
-    }
-
-    async fn case_count(&self) -> i64 {
-        self.app
-            .store
-            .count_by_status()
-            .await
-            .expect("count")
-            .iter()
-            .map(|(_, n)| n)
-            .sum()
-    }
+    t
 }
 
 fn complaint(text: &str) -> Value {
@@ -203,23 +51,10 @@ fn complaint(text: &str) -> Value {
     })
 }
 
-macro_rules! on_both {
-    ($(async fn $name:ident($t:ident: &TestApp) $body:block)*) => {$(
-        mod $name {
-            use super::*;
-            async fn check($t: &TestApp) $body
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { check(&spawn(false).await).await; }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { check(&spawn(true).await).await; }
-        }
-    )*};
-}
-
-on_both! {
+on_both! { api;
     async fn operations_answer(t: &TestApp) {
-        assert_eq!(t.get("/healthz", None).await.0, StatusCode::OK);
-        let (status, ready) = t.get("/readyz", None).await;
+        assert_eq!(t.api_get("/healthz", None).await.0, StatusCode::OK);
+        let (status, ready) = t.api_get("/readyz", None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(ready["status"], "ready");
         t.submit(complaint("تسرب مياه أمام المنزل")).await;
@@ -227,18 +62,18 @@ on_both! {
         assert!(metrics.contains(r#"tawasul_http_requests_total{method="POST",route="/api/v1/cases",status="201"} 1"#), "{metrics}");
         assert!(metrics.contains("tawasul_http_request_duration_seconds_bucket"));
         assert!(metrics.contains(r#"tawasul_cases{status="new"} 1"#));
-        let (status, err) = t.get("/no/such/route", None).await;
+        let (status, err) = t.api_get("/no/such/route", None).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     }
 
     async fn a_reporter_submits_and_follows_with_the_token_only(t: &TestApp) {
-        let (status, made) = t.post("/api/v1/cases", None, complaint("تسرب مياه أمام المنزل رقم 12")).await;
+        let (status, made) = t.api_post("/api/v1/cases", None, complaint("تسرب مياه أمام المنزل رقم 12")).await;
         assert_eq!(status, StatusCode::CREATED);
         let reference = made["reference"].as_str().expect("reference");
         let token = made["token"].as_str().expect("token");
         assert!(reference.starts_with("TW-20"), "{reference}");
         assert!(token.len() >= 32, "128+ bits");
-        let (status, case) = t.get(&format!("/api/v1/cases/{reference}"), Some(token)).await;
+        let (status, case) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(token)).await;
         assert_eq!(status, StatusCode::OK, "{case}");
         assert_eq!(case["description"], "تسرب مياه أمام المنزل رقم 12");
         assert_eq!(case["status"], "new");
@@ -247,10 +82,10 @@ on_both! {
         let actions: Vec<&str> = case["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["action"].as_str()).collect();
         assert_eq!(actions, ["received", "routed"]);
         assert!(case["timeline"][0]["actor"].is_null(), "no staff names on the reporter's view");
-        assert_eq!(t.get(&format!("/api/v1/cases/{reference}"), None).await.0, StatusCode::UNAUTHORIZED);
-        assert_eq!(t.get(&format!("/api/v1/cases/{reference}"), Some("wrong-token")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{reference}"), None).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{reference}"), Some("wrong-token")).await.0, StatusCode::NOT_FOUND);
         let (other_ref, _) = t.submit(complaint("حالة أخرى")).await;
-        assert_eq!(t.get(&format!("/api/v1/cases/{other_ref}"), Some(token)).await.0, StatusCode::NOT_FOUND, "one token opens one case");
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{other_ref}"), Some(token)).await.0, StatusCode::NOT_FOUND, "one token opens one case");
     }
 
     async fn an_idempotent_retry_returns_the_same_case(t: &TestApp) {
@@ -300,7 +135,7 @@ on_both! {
         with(json!({"reporter": {"email": "not-an-address"}}), u, "invalid_email", "reporter.email");
         with(json!({"reporter": {"language": "klingon"}}), u, "unknown_language", "reporter.language");
         for (body, status, code, field) in cases {
-            let (got, err) = t.post("/api/v1/cases", None, body.clone()).await;
+            let (got, err) = t.api_post("/api/v1/cases", None, body.clone()).await;
             assert_eq!(got, status, "{body} → {err}");
             assert_eq!(err["error"]["code"], code, "{body} → {err}");
             if !field.is_empty() {
@@ -325,24 +160,24 @@ on_both! {
         let bad_key = t.client.post(format!("{}/api/v1/cases", t.base)).header("Idempotency-Key", "x".repeat(300)).json(&complaint("نص")).send().await.expect("send");
         assert_eq!(bad_key.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(t.case_count().await, 0, "nothing was written");
-        assert!(t.app.store.outbox(10).await.expect("outbox").is_empty(), "nothing was sent");
+        assert!(t.store.outbox(10).await.expect("outbox").is_empty(), "nothing was sent");
     }
 
     async fn markup_is_stored_as_text_and_returned_as_json(t: &TestApp) {
         let (reference, token) = t.submit(complaint("<script>alert('x')</script> حفرة")).await;
-        let (_, case) = t.get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;
+        let (_, case) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;
         assert_eq!(case["description"], "<script>alert('x')</script> حفرة");
     }
 
     async fn staff_work_a_case_through_its_lifecycle(t: &TestApp) {
         let (reference, token) = t.submit(complaint("إنارة الشارع معطلة منذ أسبوع")).await;
-        let agent = t.login("cap.agent").await;
-        let officer = t.login("cap.officer").await;
+        let agent = t.login("cap.agent", PASSWORD).await;
+        let officer = t.login("cap.officer", PASSWORD).await;
         let path = format!("/api/v1/cases/{reference}/transitions");
         let act = |who: &str, body: Value| {
             let who = who.to_owned();
             let path = path.clone();
-            async move { t.post(&path, Some(&who), body).await }
+            async move { t.api_post(&path, Some(&who), body).await }
         };
         let (status, case) = act(&agent, json!({"action": "acknowledge"})).await;
         assert_eq!((status, case["status"].as_str()), (StatusCode::OK, Some("acknowledged")), "{case}");
@@ -362,27 +197,27 @@ on_both! {
         assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("action")));
 
         let comments = format!("/api/v1/cases/{reference}/comments");
-        assert_eq!(t.post(&comments, Some(&officer), json!({"body": "ملاحظة داخلية", "visibility": "internal"})).await.0, StatusCode::CREATED);
-        assert_eq!(t.post(&comments, Some(&officer), json!({"body": "تم إرسال فريق الصيانة", "visibility": "public"})).await.0, StatusCode::CREATED);
+        assert_eq!(t.api_post(&comments, Some(&officer), json!({"body": "ملاحظة داخلية", "visibility": "internal"})).await.0, StatusCode::CREATED);
+        assert_eq!(t.api_post(&comments, Some(&officer), json!({"body": "تم إرسال فريق الصيانة", "visibility": "public"})).await.0, StatusCode::CREATED);
         assert_eq!(act(&officer, json!({"action": "wait_on_reporter", "reason": "أين بالضبط؟"})).await.0, StatusCode::OK);
-        let (status, case) = t.post(&comments, Some(&token), json!({"body": "بجانب المسجد"})).await;
+        let (status, case) = t.api_post(&comments, Some(&token), json!({"body": "بجانب المسجد"})).await;
         assert_eq!((status, case["status"].as_str()), (StatusCode::CREATED, Some("in_progress")), "the reporter's reply resumes the case");
         let (status, case) = act(&officer, json!({"action": "resolve", "resolution": "تم إصلاح الإنارة"})).await;
         assert_eq!((status, case["status"].as_str(), case["resolution"].as_str()), (StatusCode::OK, Some("resolved"), Some("تم إصلاح الإنارة")));
         assert_eq!(act(&officer, json!({"action": "close"})).await.0, StatusCode::OK);
 
-        let (_, mine) = t.get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;
+        let (_, mine) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;
         let bodies: Vec<&str> = mine["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["body"].as_str()).collect();
         assert!(bodies.contains(&"تم إرسال فريق الصيانة"), "{bodies:?}");
         assert!(!bodies.contains(&"ملاحظة داخلية"), "internal notes stay internal");
         assert_eq!(mine["status"], "closed");
         assert!(mine["assignee"].is_null(), "staff names stay internal");
-        let (_, staff_view) = t.get(&format!("/api/v1/cases/{reference}"), Some(&officer)).await;
+        let (_, staff_view) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&officer)).await;
         assert!(staff_view["timeline"].as_array().expect("timeline").iter().any(|e| e["body"] == "ملاحظة داخلية"));
         assert_eq!(staff_view["available_actions"], json!([]), "officers cannot reopen");
-        let audit = t.app.store.audit_log(50).await.expect("audit");
+        let audit = t.store.audit_log(50).await.expect("audit");
         assert!(audit.iter().filter(|a| a.target == format!("case:{reference}")).count() >= 8, "every staff action is audited");
-        let outbox = t.app.store.outbox(50).await.expect("outbox");
+        let outbox = t.store.outbox(50).await.expect("outbox");
         let templates: Vec<&str> = outbox.iter().map(|m| m.template.as_str()).collect();
         for expected in ["case_received", "case_acknowledged", "case_assigned", "case_waiting_on_you", "case_resolved", "case_reply"] {
             assert!(templates.contains(&expected), "{expected} in {templates:?}");
@@ -394,10 +229,10 @@ on_both! {
         let (reference, token) = t.submit(complaint("حفرة في الطريق")).await;
         let survey = format!("/api/v1/cases/{reference}/survey");
         let good = json!({"quality": 5, "speed": 4, "agent": 5, "comment": "شكرًا"});
-        assert_eq!(t.get(&survey, Some(&token)).await.0, StatusCode::NO_CONTENT, "not rated yet");
-        let (status, err) = t.post(&survey, Some(&token), good.clone()).await;
+        assert_eq!(t.api_get(&survey, Some(&token)).await.0, StatusCode::NO_CONTENT, "not rated yet");
+        let (status, err) = t.api_post(&survey, Some(&token), good.clone()).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "not before resolution: {err}");
-        let officer = t.login("cap.officer").await;
+        let officer = t.login("cap.officer", PASSWORD).await;
         let path = format!("/api/v1/cases/{reference}/transitions");
         let steps = [
             json!({"action": "acknowledge"}),
@@ -406,8 +241,8 @@ on_both! {
             json!({"action": "resolve", "resolution": "رُدمت الحفرة"}),
         ];
         for step in steps {
-            let who = if step["action"] == "assign" { t.login("cap.agent").await } else { officer.clone() };
-            let (status, case) = t.post(&path, Some(&who), step).await;
+            let who = if step["action"] == "assign" { t.login("cap.agent", PASSWORD).await } else { officer.clone() };
+            let (status, case) = t.api_post(&path, Some(&who), step).await;
             assert_eq!(status, StatusCode::OK, "{case}");
         }
         for (bad, field) in [
@@ -417,45 +252,45 @@ on_both! {
             (json!({"quality": 5, "speed": 4}), "agent"),
             (json!({"quality": 5, "speed": 4, "agent": 5, "stars": 9}), "stars"),
         ] {
-            let (status, err) = t.post(&survey, Some(&token), bad.clone()).await;
+            let (status, err) = t.api_post(&survey, Some(&token), bad.clone()).await;
             assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{bad} → {err}");
         }
-        let (status, err) = t.post(&survey, Some(&officer), good.clone()).await;
+        let (status, err) = t.api_post(&survey, Some(&officer), good.clone()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "staff do not rate: {err}");
-        assert_eq!(t.get(&survey, Some(&token)).await.0, StatusCode::NO_CONTENT, "refused ratings wrote nothing");
-        let (status, rated) = t.post(&survey, Some(&token), good.clone()).await;
+        assert_eq!(t.api_get(&survey, Some(&token)).await.0, StatusCode::NO_CONTENT, "refused ratings wrote nothing");
+        let (status, rated) = t.api_post(&survey, Some(&token), good.clone()).await;
         assert_eq!((status, rated["quality"].as_i64(), rated["low"].as_bool()), (StatusCode::CREATED, Some(5), Some(false)), "{rated}");
-        let (status, err) = t.post(&survey, Some(&token), json!({"quality": 1, "speed": 1, "agent": 1})).await;
+        let (status, err) = t.api_post(&survey, Some(&token), json!({"quality": 1, "speed": 1, "agent": 1})).await;
         assert_eq!(status, StatusCode::CONFLICT, "one rating per case: {err}");
-        let (status, read) = t.get(&survey, Some(&officer)).await;
+        let (status, read) = t.api_get(&survey, Some(&officer)).await;
         assert_eq!((status, read["comment"].as_str(), read["speed"].as_i64()), (StatusCode::OK, Some("شكرًا"), Some(4)), "staff read it");
-        let mun = t.login("mun.officer").await;
-        assert_eq!(t.get(&survey, Some(&mun)).await.0, StatusCode::FORBIDDEN, "not another entity's staff");
-        assert_eq!(t.get(&survey, None).await.0, StatusCode::UNAUTHORIZED);
-        let unknown = t.get("/api/v1/cases/TW-2026-9999999/survey", Some(&officer)).await.0;
+        let mun = t.login("mun.officer", PASSWORD).await;
+        assert_eq!(t.api_get(&survey, Some(&mun)).await.0, StatusCode::FORBIDDEN, "not another entity's staff");
+        assert_eq!(t.api_get(&survey, None).await.0, StatusCode::UNAUTHORIZED);
+        let unknown = t.api_get("/api/v1/cases/TW-2026-9999999/survey", Some(&officer)).await.0;
         assert_eq!(unknown, StatusCode::NOT_FOUND);
     }
 
     async fn staff_see_only_their_entity_and_masked_details_by_role(t: &TestApp) {
         let (reference, _) = t.submit(complaint("تسرب")).await;
-        let mun = t.login("mun.officer").await;
-        let (status, err) = t.get(&format!("/api/v1/cases/{reference}"), Some(&mun)).await;
+        let mun = t.login("mun.officer", PASSWORD).await;
+        let (status, err) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&mun)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
-        let (_, page) = t.get("/api/v1/cases", Some(&mun)).await;
+        let (_, page) = t.api_get("/api/v1/cases", Some(&mun)).await;
         assert_eq!(page["items"], json!([]));
-        assert_eq!(t.post(&format!("/api/v1/cases/{reference}/transitions"), Some(&mun), json!({"action": "acknowledge"})).await.0, StatusCode::NOT_FOUND);
-        let inspector = t.login("cap.inspector").await;
-        let (_, case) = t.get(&format!("/api/v1/cases/{reference}"), Some(&inspector)).await;
+        assert_eq!(t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&mun), json!({"action": "acknowledge"})).await.0, StatusCode::NOT_FOUND);
+        let inspector = t.login("cap.inspector", PASSWORD).await;
+        let (_, case) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&inspector)).await;
         assert_eq!(case["reporter"]["phone"], "+973****1234");
         assert_eq!(case["reporter"]["email"], "f***@example.bh");
         assert_eq!(case["reporter"]["masked"], true);
-        let root = t.login("root").await;
-        let (_, case) = t.get(&format!("/api/v1/cases/{reference}"), Some(&root)).await;
+        let root = t.login("root", PASSWORD).await;
+        let (_, case) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&root)).await;
         assert_eq!(case["reporter"]["phone"], "+97333001234");
-        assert_eq!(t.get("/api/v1/cases", None).await.0, StatusCode::UNAUTHORIZED);
-        let (status, _) = t.post("/api/v1/auth/login", None, json!({"username": "cap.agent", "password": "wrong-password"})).await;
+        assert_eq!(t.api_get("/api/v1/cases", None).await.0, StatusCode::UNAUTHORIZED);
+        let (status, _) = t.api_post("/api/v1/auth/login", None, json!({"username": "cap.agent", "password": "wrong-password"})).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        let (status, _) = t.post("/api/v1/auth/login", None, json!({"username": "nobody", "password": "wrong-password"})).await;
+        let (status, _) = t.api_post("/api/v1/auth/login", None, json!({"username": "nobody", "password": "wrong-password"})).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 
@@ -464,16 +299,16 @@ on_both! {
             let text = if i % 3 == 0 { format!("إنارة معطلة {i}") } else { format!("Broken pipe {i}") };
             t.submit(json!({"service": "cap-service", "kind": if i % 2 == 0 { "complaint" } else { "report" }, "description": text})).await;
         }
-        let root = t.login("root").await;
+        let root = t.login("root", PASSWORD).await;
         let mut seen: Vec<String> = vec![];
         for sort in ["newest", "oldest", "due", "priority"] {
-            let (status, page) = t.get(&format!("/api/v1/cases?limit=5&sort={sort}"), Some(&root)).await;
+            let (status, page) = t.api_get(&format!("/api/v1/cases?limit=5&sort={sort}"), Some(&root)).await;
             assert_eq!(status, StatusCode::OK, "{page}");
             assert_eq!(page["items"].as_array().expect("items").len(), 5);
             seen = page["items"].as_array().expect("items").iter().map(|c| c["reference"].as_str().expect("ref").to_owned()).collect();
             let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
             while let Some(c) = cursor {
-                let (_, next) = t.get(&format!("/api/v1/cases?limit=5&sort={sort}&cursor={c}"), Some(&root)).await;
+                let (_, next) = t.api_get(&format!("/api/v1/cases?limit=5&sort={sort}&cursor={c}"), Some(&root)).await;
                 seen.extend(next["items"].as_array().expect("items").iter().map(|c| c["reference"].as_str().expect("ref").to_owned()));
                 cursor = next["next_cursor"].as_str().map(str::to_owned);
             }
@@ -481,7 +316,7 @@ on_both! {
             assert_eq!((seen.len(), unique.len()), (12, 12), "sorted by {sort}: every case once, across pages");
         }
         let root_ref = root.as_str();
-        let count = |path: String| async move { t.get(&path, Some(root_ref)).await.1["items"].as_array().map_or(usize::MAX, Vec::len) };
+        let count = |path: String| async move { t.api_get(&path, Some(root_ref)).await.1["items"].as_array().map_or(usize::MAX, Vec::len) };
         assert_eq!(count("/api/v1/cases?q=%D8%A7%D9%86%D8%A7%D8%B1%D9%87".into()).await, 4, "اناره finds إنارة");
         assert_eq!(count("/api/v1/cases?q=PIPE".into()).await, 8);
         assert_eq!(count("/api/v1/cases?kind=report".into()).await, 6);
@@ -489,7 +324,7 @@ on_both! {
         assert_eq!(count("/api/v1/cases?service=cap-service&from=2000-01-01&to=2000-01-02".into()).await, 0);
         assert_eq!(count(format!("/api/v1/cases?q={}", seen[3].to_lowercase())).await, 1, "a reference finds its case");
         for bad in ["status=lost", "limit=0", "limit=1000", "cursor=abc", "from=yesterday", "entity=nowhere", "sort=up", "limit=ten"] {
-            let (status, err) = t.get(&format!("/api/v1/cases?{bad}"), Some(&root)).await;
+            let (status, err) = t.api_get(&format!("/api/v1/cases?{bad}"), Some(&root)).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad} → {err}");
             assert!(err["error"]["code"].is_string(), "{bad} → {err}");
         }
@@ -527,11 +362,11 @@ on_both! {
         assert_eq!(huge, (413, json!("payload_too_large")));
         let stranger = upload(PNG.to_vec(), "image/png", "not-a-token".into()).await.expect("upload");
         assert_eq!(stranger.status(), StatusCode::NOT_FOUND);
-        let officer = t.login("cap.officer").await;
+        let officer = t.login("cap.officer", PASSWORD).await;
         let internal = upload(PNG.to_vec(), "image/png", officer).await.expect("upload");
         let internal: Value = internal.json().await.expect("json");
         assert_eq!(internal["public"], false);
-        let (_, case) = t.get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;
+        let (_, case) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;
         assert_eq!(case["attachments"].as_array().expect("list").len(), 1, "the reporter sees only public files");
         let hidden = t.client.get(format!("{}{}", t.base, internal["url"].as_str().expect("url"))).bearer_auth(&token).send().await.expect("get");
         assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
@@ -539,81 +374,81 @@ on_both! {
 
     async fn residents_sign_in_with_a_one_time_code(t: &TestApp) {
         let (reference, _) = t.submit(complaint("تسرب")).await;
-        assert_eq!(t.post("/api/v1/auth/code", None, json!({"contact": "fatima@example.bh"})).await.0, StatusCode::ACCEPTED);
-        let sent = t.app.store.outbox(1).await.expect("outbox").remove(0);
+        assert_eq!(t.api_post("/api/v1/auth/code", None, json!({"contact": "fatima@example.bh"})).await.0, StatusCode::ACCEPTED);
+        let sent = t.store.outbox(1).await.expect("outbox").remove(0);
         assert_eq!((sent.template.as_str(), sent.recipient.as_str()), ("one_time_code", "fatima@example.bh"));
         let code = serde_json::from_str::<Value>(&sent.payload).expect("payload")["code"].as_str().expect("code").to_owned();
-        let (status, _) = t.post("/api/v1/auth/code/verify", None, json!({"contact": "fatima@example.bh", "code": "000000x"})).await;
+        let (status, _) = t.api_post("/api/v1/auth/code/verify", None, json!({"contact": "fatima@example.bh", "code": "000000x"})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let (status, session) = t.post("/api/v1/auth/code/verify", None, json!({"contact": "Fatima@Example.bh", "code": code})).await;
+        let (status, session) = t.api_post("/api/v1/auth/code/verify", None, json!({"contact": "Fatima@Example.bh", "code": code})).await;
         assert_eq!(status, StatusCode::OK, "{session}");
         let resident = session["token"].as_str().expect("token");
-        let (_, mine) = t.get("/api/v1/me/cases", Some(resident)).await;
+        let (_, mine) = t.api_get("/api/v1/me/cases", Some(resident)).await;
         assert_eq!(mine["items"][0]["reference"], reference.as_str());
-        assert_eq!(t.get(&format!("/api/v1/cases/{reference}"), Some(resident)).await.0, StatusCode::OK);
-        let (status, _) = t.post("/api/v1/auth/code/verify", None, json!({"contact": "fatima@example.bh", "code": code})).await;
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{reference}"), Some(resident)).await.0, StatusCode::OK);
+        let (status, _) = t.api_post("/api/v1/auth/code/verify", None, json!({"contact": "fatima@example.bh", "code": code})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a code works once");
         for _ in 0..4 {
-            t.post("/api/v1/auth/code", None, json!({"contact": "fatima@example.bh"})).await;
+            t.api_post("/api/v1/auth/code", None, json!({"contact": "fatima@example.bh"})).await;
         }
-        assert_eq!(t.post("/api/v1/auth/code", None, json!({"contact": "fatima@example.bh"})).await.0, StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(t.post("/api/v1/auth/code", None, json!({"contact": "nobody"})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(t.api_post("/api/v1/auth/code", None, json!({"contact": "fatima@example.bh"})).await.0, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(t.api_post("/api/v1/auth/code", None, json!({"contact": "nobody"})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
     }
     async fn a_duplicate_is_merged_into_the_case_that_stays(t: &TestApp) {
         let (stays, _) = t.submit(complaint("تسرب مياه أمام المدرسة")).await;
         let (duplicate, token) = t.submit(complaint("تسرب مياه أمام المدرسة مرة ثانية")).await;
         let (third, _) = t.submit(complaint("تسرب ثالث")).await;
         let other_entity = t.submit(json!({"service": "mun-service", "kind": "complaint", "description": "x", "answers": {"depth": 1}})).await.0;
-        let agent = t.login("cap.agent").await;
+        let agent = t.login("cap.agent", PASSWORD).await;
         let merge = |reference: &str| format!("/api/v1/cases/{reference}/merge");
         let body = |into: &str| json!({"into": into, "reason": "البلاغ نفسه"});
-        let (status, err) = t.post(&merge(&duplicate), Some(&t.login("cap.inspector").await), body(&stays)).await;
+        let (status, err) = t.api_post(&merge(&duplicate), Some(&t.login("cap.inspector", PASSWORD).await), body(&stays)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "inspectors do not merge");
-        assert_eq!(t.post(&merge(&duplicate), Some(&t.login("mun.officer").await), body(&stays)).await.0, StatusCode::NOT_FOUND, "another entity's case");
+        assert_eq!(t.api_post(&merge(&duplicate), Some(&t.login("mun.officer", PASSWORD).await), body(&stays)).await.0, StatusCode::NOT_FOUND, "another entity's case");
         for (bad, field) in [(json!({"into": "", "reason": "x"}), "into"), (json!({"into": "nonsense", "reason": "x"}), "into"), (json!({"into": stays, "reason": " "}), "reason"), (body(&duplicate), "into")] {
-            let (status, err) = t.post(&merge(&duplicate), Some(&agent), bad.clone()).await;
+            let (status, err) = t.api_post(&merge(&duplicate), Some(&agent), bad.clone()).await;
             assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{bad}: {err}");
         }
-        let (status, err) = t.post(&merge(&duplicate), Some(&agent), body("TW-2026-9999999")).await;
+        let (status, err) = t.api_post(&merge(&duplicate), Some(&agent), body("TW-2026-9999999")).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "unknown target");
-        let (status, _) = t.post(&merge(&duplicate), Some(&agent), body(&other_entity)).await;
+        let (status, _) = t.api_post(&merge(&duplicate), Some(&agent), body(&other_entity)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "another entity's case is unknown to cap's staff");
-        let (status, err) = t.post(&merge(&duplicate), Some(&t.login("root").await), body(&other_entity)).await;
+        let (status, err) = t.api_post(&merge(&duplicate), Some(&t.login("root", PASSWORD).await), body(&other_entity)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "two entities: {err}");
-        let (status, moved) = t.post(&format!("/api/v1/cases/{third}/transfer"), Some(&agent), json!({"entity": "mun", "reason": "ليس من اختصاصنا"})).await;
+        let (status, moved) = t.api_post(&format!("/api/v1/cases/{third}/transfer"), Some(&agent), json!({"entity": "mun", "reason": "ليس من اختصاصنا"})).await;
         assert_eq!((status, moved["status"].as_str()), (StatusCode::OK, Some("transferred")), "{moved}");
-        let (status, err) = t.post(&merge(&third), Some(&t.login("root").await), body(&other_entity)).await;
+        let (status, err) = t.api_post(&merge(&third), Some(&t.login("root", PASSWORD).await), body(&other_entity)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "an open transfer: {err}");
-        assert_eq!(t.get(&format!("/api/v1/cases/{duplicate}"), Some(&agent)).await.1["status"], "new", "refusals wrote nothing");
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{duplicate}"), Some(&agent)).await.1["status"], "new", "refusals wrote nothing");
 
-        let (status, case) = t.post(&merge(&duplicate), Some(&agent), body(&stays.to_lowercase())).await;
+        let (status, case) = t.api_post(&merge(&duplicate), Some(&agent), body(&stays.to_lowercase())).await;
         assert_eq!(status, StatusCode::OK, "{case}");
         assert_eq!((case["status"].as_str(), case["merged_into"].as_str(), case["sla"]["state"].as_str()), (Some("merged"), Some(stays.as_str()), Some("stopped")));
-        let (status, err) = t.post(&merge(&duplicate), Some(&agent), body(&stays)).await;
+        let (status, err) = t.api_post(&merge(&duplicate), Some(&agent), body(&stays)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "merged once only");
         let (fourth, _) = t.submit(complaint("تسرب رابع")).await;
-        let (status, err) = t.post(&merge(&fourth), Some(&agent), body(&duplicate)).await;
+        let (status, err) = t.api_post(&merge(&fourth), Some(&agent), body(&duplicate)).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_mergeable")), "not into a merged case");
 
-        let (_, mine) = t.get(&format!("/api/v1/cases/{duplicate}"), Some(&token)).await;
+        let (_, mine) = t.api_get(&format!("/api/v1/cases/{duplicate}"), Some(&token)).await;
         assert_eq!((mine["status"].as_str(), mine["merged_into"].as_str()), (Some("merged"), Some(stays.as_str())));
         assert!(mine["timeline"].as_array().expect("timeline").iter().any(|e| e["action"] == "merged"));
-        let (_, kept) = t.get(&format!("/api/v1/cases/{stays}"), Some(&agent)).await;
+        let (_, kept) = t.api_get(&format!("/api/v1/cases/{stays}"), Some(&agent)).await;
         let merged_in = kept["timeline"].as_array().expect("timeline").iter().find(|e| e["action"] == "merged_in").cloned().expect("event");
         assert_eq!((merged_in["details"]["from"].as_str(), merged_in["public"].as_bool()), (Some(duplicate.as_str()), Some(false)));
-        let outbox = t.app.store.outbox(50).await.expect("outbox");
+        let outbox = t.store.outbox(50).await.expect("outbox");
         let notice = outbox.iter().find(|m| m.template == "case_merged").expect("the reporter is told");
         let payload: Value = serde_json::from_str(&notice.payload).expect("json");
         assert_eq!((payload["reference"].as_str(), payload["into"].as_str(), notice.language.as_str()), (Some(duplicate.as_str()), Some(stays.as_str()), "ar"));
-        assert!(t.app.store.audit_log(50).await.expect("audit").iter().any(|a| a.action == "merge" && a.target == format!("case:{duplicate}")));
+        assert!(t.store.audit_log(50).await.expect("audit").iter().any(|a| a.action == "merge" && a.target == format!("case:{duplicate}")));
     }
 }
 
 /// The OpenAPI document is generated from the code and names every route the router serves.
 #[tokio::test]
 async fn every_route_is_in_the_openapi_document() {
-    let t = spawn(false).await;
-    let (status, doc) = t.get("/api/openapi.json", None).await;
+    let t = api(Backend::Sqlite).await;
+    let (status, doc) = t.api_get("/api/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let served: &[(&str, &str)] = &[
@@ -659,7 +494,7 @@ async fn every_route_is_in_the_openapi_document() {
             .replace("{id}", "1")
             .replace("{code}", "cap");
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let (status, body) = t.send(m, &probe, None, None).await;
+        let (status, body) = t.call(m, &probe, None, None).await;
         assert!(
             !(status == StatusCode::NOT_FOUND && body["error"]["message"] == "no such route"),
             "{method} {path} is documented but not served"

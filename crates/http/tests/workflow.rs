@@ -4,165 +4,47 @@
 //! an escalation case; every step reaches the reporter's inbox on a real SMTP server, in the
 //! reporter's language.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
-use tawasul_app::{App, Clock, DeliverySettings, Settings};
-use tawasul_notify::testing::SmtpSink;
-use tawasul_notify::{SmtpSecurity, SmtpSettings};
-use tawasul_store::testing;
+use tawasul_app::demo::DEMO_PASSWORD;
+use tawasul_testkit::{spawn, Backend, Options, TestApp};
 
-/// A clock the test moves by hand.
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().expect("clock")
-    }
-}
-
-impl TestClock {
-    fn advance(&self, by: Duration) {
-        *self.0.lock().expect("clock") += by;
-    }
-}
-
-struct Demo {
-    base: String,
-    app: App,
-    clock: Arc<TestClock>,
-    smtp: SmtpSink,
-    client: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-async fn demo(postgres: bool) -> Demo {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let smtp = SmtpSink::start().await.expect("SMTP server");
-    let database_url = if postgres {
-        Some(testing::fresh_postgres_database().await)
-    } else {
-        None
-    };
-    // Sunday 22 November 2026, 08:00 in Bahrain: a working morning.
+/// The demo on a test clock starting on Sunday 22 November 2026, 08:00 in Bahrain (a working
+/// morning), its e-mail going to a real SMTP receiver.
+async fn demo(backend: Backend) -> TestApp {
     let start = DateTime::parse_from_rfc3339("2026-11-22T08:00:00+03:00")
         .expect("time")
         .to_utc();
-    let clock = Arc::new(TestClock(Mutex::new(start)));
-    let settings = Settings {
-        data_dir: dir.path().to_path_buf(),
-        database_url,
+    let t = spawn(Options {
+        clock_starts: Some(start),
+        smtp: true,
         demo: true,
-        delivery: DeliverySettings {
-            smtp: Some(SmtpSettings {
-                host: "127.0.0.1".into(),
-                port: smtp.port(),
-                security: SmtpSecurity::None,
-                username: None,
-                password: None,
-                from: "Tawasul <noreply@tawasul.example>".into(),
-                pool_size: 4,
-            }),
-            ..DeliverySettings::default()
-        },
-        ..Settings::default()
-    };
-    let app = App::open(settings).await.expect("app opens").with_clock(clock.clone());
-    app.seed_demo().await.expect("demo seeded");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = tawasul_http::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Demo {
-        base,
-        app,
-        clock,
-        smtp,
-        client: reqwest::Client::new(),
-        _dir: dir,
-    }
+        ..Options::on(backend)
+    })
+    .await;
+    t.app.seed_demo().await.expect("demo seeded");
+    t
 }
 
-impl Demo {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            request = request.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            request = request.json(&b);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Value {
-        let (status, body) = self.call(reqwest::Method::GET, path, Some(token), None).await;
-        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
-        body
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, path, token, Some(body)).await
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let (status, body) = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({"username": username, "password": tawasul_app::demo::DEMO_PASSWORD}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["token"].as_str().expect("token").to_owned()
-    }
-
-    /// Lets the job runner do everything that is due now: sweeps and deliveries.
-    async fn work(&self) {
-        self.app.run_jobs_until_idle().await.expect("jobs run");
-    }
-
-    /// The mail the SMTP server received for `address`, once `count` have arrived (or after
-    /// 20 s, with what there is).
-    async fn inbox(&self, address: &str, count: usize) -> Vec<tawasul_notify::testing::ReceivedMail> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let mail: Vec<_> = self
-                .smtp
-                .messages()
-                .into_iter()
-                .filter(|m| m.to.iter().any(|to| to == address))
-                .collect();
-            if mail.len() >= count || std::time::Instant::now() > deadline {
-                return mail;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    }
-
-    fn escalation_levels(case: &Value) -> Vec<i64> {
-        case["timeline"]
-            .as_array()
-            .expect("timeline")
-            .iter()
-            .filter(|e| e["action"] == "escalated")
-            .map(|e| e["details"]["level"].as_i64().expect("level"))
-            .collect()
-    }
+/// A JSON resource the token may read.
+async fn get(t: &TestApp, path: &str, token: &str) -> Value {
+    let (status, body) = t.api_get(path, Some(token)).await;
+    assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+    body
 }
 
+fn escalation_levels(case: &Value) -> Vec<i64> {
+    case["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["action"] == "escalated")
+        .map(|e| e["details"]["level"].as_i64().expect("level"))
+        .collect()
+}
 async fn the_whole_story(postgres: bool) {
-    let t = demo(postgres).await;
+    let t = demo(if postgres { Backend::Postgres } else { Backend::Sqlite }).await;
     let (language, inbox) = if postgres {
         ("en", "resident.en@example.bh")
     } else {
@@ -173,7 +55,7 @@ async fn the_whole_story(postgres: bool) {
 
     // Submitted with a location in the Capital Governorate, outside Manama.
     let (status, made) = t
-        .post(
+        .api_post(
             "/api/v1/cases",
             None,
             json!({
@@ -190,8 +72,8 @@ async fn the_whole_story(postgres: bool) {
     let token = made["token"].as_str().expect("token").to_owned();
     let path = format!("/api/v1/cases/{reference}");
 
-    let agent = t.login("cap.agent").await;
-    let case = t.get(&path, &agent).await;
+    let agent = t.login("cap.agent", DEMO_PASSWORD).await;
+    let case = get(&t, &path, &agent).await;
     assert_eq!(
         (case["entity"].as_str(), case["department"].as_str()),
         (Some("cap"), Some("water"))
@@ -207,7 +89,7 @@ async fn the_whole_story(postgres: bool) {
 
     // Acknowledged, then found to be the municipality's and transferred there.
     let (status, body) = t
-        .post(
+        .api_post(
             &format!("{path}/transitions"),
             Some(&agent),
             json!({"action": "acknowledge"}),
@@ -215,7 +97,7 @@ async fn the_whole_story(postgres: bool) {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = t
-        .post(
+        .api_post(
             &format!("{path}/transfer"),
             Some(&agent),
             json!({"entity": "mun", "reason": "الموقع يتبع بلدية المنامة"}),
@@ -223,7 +105,7 @@ async fn the_whole_story(postgres: bool) {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "transferred");
-    let followed = t.get("/api/v1/cases?queue=followed", &agent).await;
+    let followed = get(&t, "/api/v1/cases?queue=followed", &agent).await;
     assert!(followed["items"]
         .as_array()
         .expect("items")
@@ -231,15 +113,15 @@ async fn the_whole_story(postgres: bool) {
         .any(|c| c["reference"] == reference.as_str()));
 
     // The municipality's liaison accepts it from its "transferred to us" queue.
-    let liaison = t.login("mun.liaison").await;
-    let incoming = t.get("/api/v1/cases?queue=transferred", &liaison).await;
+    let liaison = t.login("mun.liaison", DEMO_PASSWORD).await;
+    let incoming = get(&t, "/api/v1/cases?queue=transferred", &liaison).await;
     assert!(incoming["items"]
         .as_array()
         .expect("items")
         .iter()
         .any(|c| c["reference"] == reference.as_str()));
     let (status, accepted) = t
-        .post(
+        .api_post(
             &format!("{path}/transfer/accept"),
             Some(&liaison),
             json!({"department": "cleaning"}),
@@ -251,7 +133,7 @@ async fn the_whole_story(postgres: bool) {
         (Some("acknowledged"), Some("mun"))
     );
     // The governorate still follows it, read-only.
-    let followed_case = t.get(&path, &agent).await;
+    let followed_case = get(&t, &path, &agent).await;
     assert_eq!(followed_case["status"], "acknowledged");
     assert!(followed_case["available_actions"]
         .as_array()
@@ -260,7 +142,7 @@ async fn the_whole_story(postgres: bool) {
 
     // Too early to say it was ignored: a clear refusal that says from when.
     let (status, refused) = t
-        .post(
+        .api_post(
             &format!("{path}/ignored"),
             Some(&token),
             json!({"description": "لم يصلني أي رد"}),
@@ -277,12 +159,12 @@ async fn the_whole_story(postgres: bool) {
     let mut seen = vec![];
     let mut liaison = liaison;
     for hour in 1..(24 * 30) {
-        t.clock.advance(Duration::hours(1));
+        t.advance(Duration::hours(1));
         t.work().await;
         if hour % 10 == 0 {
-            liaison = t.login("mun.liaison").await; // sessions last 12 hours
+            liaison = t.login("mun.liaison", DEMO_PASSWORD).await; // sessions last 12 hours
         }
-        let levels = Demo::escalation_levels(&t.get(&path, &liaison).await);
+        let levels = escalation_levels(&get(&t, &path, &liaison).await);
         if levels.len() > seen.len() {
             assert_eq!(levels.len(), seen.len() + 1, "one step per hour at most: {levels:?}");
             seen = levels;
@@ -292,9 +174,9 @@ async fn the_whole_story(postgres: bool) {
         }
     }
     assert_eq!(seen, vec![1, 2, 3], "the whole ladder, in order");
-    let breached = t.get(&path, &liaison).await;
+    let breached = get(&t, &path, &liaison).await;
     assert_eq!(breached["sla"]["state"], "overdue", "{}", breached["sla"]);
-    let escalated = t.get("/api/v1/cases?queue=escalated", &liaison).await;
+    let escalated = get(&t, "/api/v1/cases?queue=escalated", &liaison).await;
     assert!(escalated["items"]
         .as_array()
         .expect("items")
@@ -302,14 +184,14 @@ async fn the_whole_story(postgres: bool) {
         .any(|c| c["reference"] == reference.as_str()));
 
     // Now the reporter may say it was ignored, with the tracking token alone.
-    let mine = t.get(&path, &token).await;
+    let mine = get(&t, &path, &token).await;
     assert_eq!(
         mine["ignored_complaint"]["eligible"], true,
         "{}",
         mine["ignored_complaint"]
     );
     let (status, receipt) = t
-        .post(
+        .api_post(
             &format!("{path}/ignored"),
             Some(&token),
             json!({"description": "لم يصلني أي رد منذ أسابيع"}),
@@ -317,14 +199,14 @@ async fn the_whole_story(postgres: bool) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{receipt}");
     let escalation_ref = receipt["reference"].as_str().expect("reference").to_owned();
-    let satisfaction = t.login("mun.satisfaction").await;
-    let liaison = t.login("mun.liaison").await;
-    let escalation = t.get(&format!("/api/v1/cases/{escalation_ref}"), &satisfaction).await;
+    let satisfaction = t.login("mun.satisfaction", DEMO_PASSWORD).await;
+    let liaison = t.login("mun.liaison", DEMO_PASSWORD).await;
+    let escalation = get(&t, &format!("/api/v1/cases/{escalation_ref}"), &satisfaction).await;
     assert_eq!(escalation["kind"], "escalation");
     assert_eq!(escalation["linked_case"].as_str(), Some(reference.as_str()));
     assert_eq!(escalation["department"], "satisfaction");
     assert!(escalation["sla"]["resolution_due"].is_string());
-    let original = t.get(&path, &liaison).await;
+    let original = get(&t, &path, &liaison).await;
     let noted = original["timeline"]
         .as_array()
         .expect("timeline")
@@ -336,7 +218,7 @@ async fn the_whole_story(postgres: bool) {
         Some(escalation_ref.as_str())
     );
     let (status, again) = t
-        .post(
+        .api_post(
             &format!("{path}/ignored"),
             Some(&token),
             json!({"description": "مرة أخرى"}),
@@ -382,7 +264,7 @@ async fn the_whole_story(postgres: bool) {
         .iter()
         .all(|m| m.body.contains(&reference) || m.body.contains(&escalation_ref)));
     // The supervisor and the satisfaction unit heard of the steps addressed to them.
-    let staff_mail = t.smtp.messages();
+    let staff_mail = t.smtp.as_ref().expect("SMTP receiver").messages();
     for who in [
         "mun.supervisor@demo.tawasul.example",
         "mun.satisfaction@demo.tawasul.example",
@@ -394,7 +276,7 @@ async fn the_whole_story(postgres: bool) {
             "{who} was told"
         );
     }
-    let outbox = t.app.store.outbox_deliveries(100_000).await.expect("outbox");
+    let outbox = t.store.outbox_deliveries(100_000).await.expect("outbox");
     let undelivered: Vec<_> = outbox
         .iter()
         .filter(|o| o.recipient == inbox && o.status != "sent")

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::json;
-use tawasul_notify::testing::SmtpSink;
 use tawasul_notify::{Outbound, SmtpSecurity, SmtpSender, SmtpSettings, Templates, Transport};
+use tawasul_testkit::sinks::SmtpSink;
 
 const EMAILS: usize = 5_000;
 

@@ -7,8 +7,6 @@ mod http;
 mod policy;
 mod smtp;
 mod templates;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use delivery::{ConfigError, DeliveryError, Outbound, Transport, DEFAULT_TIMEOUT};
 pub use http::{

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use serde_json::json;
-use tawasul_notify::testing::SmtpSink;
 use tawasul_notify::{DeliveryError, Outbound, Rendered, SmtpSecurity, SmtpSender, SmtpSettings, Templates, Transport};
+use tawasul_testkit::sinks::SmtpSink;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const WAIT: Duration = Duration::from_secs(10);

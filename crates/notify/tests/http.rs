@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tawasul_notify::testing::HttpSink;
 use tawasul_notify::{
     verify_signature, DeliveryError, Outbound, Rendered, SmsGateway, SmsSettings, Transport, WebhookSender,
     WebhookSettings, SIGNATURE_HEADER,
 };
+use tawasul_testkit::sinks::HttpSink;
 
 const WAIT: Duration = Duration::from_secs(10);
 const PHONE: &str = "+97333001122";

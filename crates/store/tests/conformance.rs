@@ -2,35 +2,7 @@
 //! and `<name>::postgres`, each on a fresh database.
 
 use tawasul_store::*;
-
-async fn sqlite() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path(), None).await.expect("open sqlite");
-    (store, dir)
-}
-
-async fn postgres() -> (Store, ()) {
-    let url = testing::fresh_postgres_database().await;
-    (
-        Store::open(std::path::Path::new("/nonexistent"), Some(&url))
-            .await
-            .expect("open postgres"),
-        (),
-    )
-}
-
-macro_rules! on_both {
-    ($(async fn $name:ident($store:ident: &Store) $body:block)*) => {$(
-        mod $name {
-            use super::*;
-            async fn check($store: &Store) $body
-            #[tokio::test]
-            async fn sqlite() { let (s, _dir) = super::sqlite().await; check(&s).await; s.close().await; }
-            #[tokio::test]
-            async fn postgres() { let (s, _) = super::postgres().await; check(&s).await; s.close().await; }
-        }
-    )*};
-}
+use tawasul_testkit::{on_both, open_store};
 
 const T0: i64 = 1_790_000_000_000_000; // 2026-09-21
 
@@ -120,7 +92,7 @@ fn created(i: Inserted) -> (i64, String) {
     }
 }
 
-on_both! {
+on_both! { open_store;
     async fn cases_get_increasing_references_and_their_events(store: &Store) {
         let (e, d, s) = catalogue(store).await;
         let (id1, r1) = created(store.insert_case(case(e, d, s, T0, "تسرب مياه")).await.expect("insert"));

@@ -157,7 +157,7 @@ fn acknowledged_cases_survive_kill9_on_sqlite() {
 fn postgres_database() -> String {
     tokio::runtime::Runtime::new()
         .expect("runtime")
-        .block_on(tawasul_store::testing::fresh_postgres_database())
+        .block_on(tawasul_testkit::postgres::fresh_database())
 }
 
 #[test]

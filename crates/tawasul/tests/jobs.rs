@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tawasul_app::{App, Clock, Settings};
 use tawasul_domain::intake::IntakeDraft;
-use tawasul_notify::testing::{HttpSink, SmtpSink};
-use tawasul_store::testing;
+use tawasul_testkit::sinks::{HttpSink, SmtpSink};
 
 const EXE: &str = env!("CARGO_BIN_EXE_tawasul");
 /// Cases submitted a month ago, overdue now: each owes three ladder steps.
@@ -78,7 +77,7 @@ impl Drop for Node {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_share_the_work_and_a_killed_one_loses_none() {
-    let database_url = testing::fresh_postgres_database().await;
+    let database_url = tawasul_testkit::postgres::fresh_database().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let smtp = SmtpSink::start().await.expect("SMTP server");
     // The SMS gateway (/sms) and the chat channels' webhook (/hook).
@@ -106,7 +105,7 @@ async fn two_nodes_share_the_work_and_a_killed_one_loses_none() {
         .expect("draft");
         references.push(past.submit(draft.into()).await.expect("submitted").reference);
     }
-    past.store.close().await;
+    past.close().await;
 
     let mut a = Node::start(&database_url, dir.path(), smtp.port(), &sms.url(""));
     let b = Node::start(&database_url, dir.path(), smtp.port(), &sms.url(""));

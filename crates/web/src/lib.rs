@@ -14,7 +14,6 @@ mod i18n;
 mod org_admin;
 mod pages;
 mod resident;
-mod search;
 mod staff;
 
 use axum::extract::DefaultBodyLimit;

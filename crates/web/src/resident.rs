@@ -4,7 +4,6 @@ use crate::context::{cookie, Ctx, RESIDENT_COOKIE};
 use crate::error::{WebError, WebResult};
 use crate::forms::{self, Submitted};
 use crate::pages::{refused, render, FieldErrors, Live};
-use crate::search;
 use crate::{WebState, MAX_PHOTOS};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
@@ -16,7 +15,7 @@ use serde::Deserialize;
 use tawasul_app::auth::Caller;
 use tawasul_app::cases::CommentRequest;
 use tawasul_app::escalation::IgnoredRequest;
-use tawasul_app::intake::{service_from_row, Intake};
+use tawasul_app::intake::Intake;
 use tawasul_app::survey::{may_rate, SurveyRequest, SurveyView};
 use tawasul_app::views::{CaseSummary, CaseView};
 use tawasul_app::AppError;
@@ -73,35 +72,18 @@ fn localised<'a>(ctx: &Ctx, ar: &'a str, en: &'a str) -> &'a str {
 }
 
 pub async fn home(State(state): State<WebState>, ctx: Ctx, Query(query): Query<HomeQuery>) -> WebResult {
-    let rows = state.app.services().await?;
     let kind = Kind::parse(&query.kind).ok();
     let q = query.q.trim().to_owned();
-    let mut scored: Vec<(u32, ServiceCard)> = vec![];
-    for row in &rows {
-        let service = service_from_row(row)?;
-        if kind.is_some_and(|k| !service.kinds.contains(&k)) {
-            continue;
-        }
-        let haystack = format!(
-            "{} {} {} {}",
-            service.name_ar, service.name_en, service.description_ar, service.description_en
-        );
-        let score = if q.is_empty() { 1 } else { search::score(&q, &haystack) };
-        if score == 0 {
-            continue;
-        }
-        let kind_param = kind.map(|k| format!("?kind={k}")).unwrap_or_default();
-        scored.push((
-            score,
-            ServiceCard {
-                name: localised(&ctx, &service.name_ar, &service.name_en).to_owned(),
-                description: localised(&ctx, &service.description_ar, &service.description_en).to_owned(),
-                href: format!("/report/{}{kind_param}", service.code),
-            },
-        ));
-    }
-    // Best matches first; among equals the catalogue's own order.
-    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let kind_param = kind.map(|k| format!("?kind={k}")).unwrap_or_default();
+    let found = state.app.find_services(&q, kind).await?;
+    let cards: Vec<ServiceCard> = found
+        .iter()
+        .map(|service| ServiceCard {
+            name: localised(&ctx, &service.name_ar, &service.name_en).to_owned(),
+            description: localised(&ctx, &service.description_ar, &service.description_en).to_owned(),
+            href: format!("/report/{}{kind_param}", service.code),
+        })
+        .collect();
     let kinds = Kind::ALL
         .iter()
         .map(|k| {
@@ -129,7 +111,7 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx, Query(query): Query<H
         .collect();
     render(&HomePage {
         kinds,
-        services: scored.into_iter().map(|(_, s)| s).collect(),
+        services: cards,
         q,
         kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
         ctx,
@@ -251,14 +233,7 @@ fn report_page(
 }
 
 async fn service(state: &WebState, code: &str) -> WebResult<Service> {
-    let row = state
-        .app
-        .store
-        .service_by_code(code)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(WebError::NotFound)?;
-    Ok(service_from_row(&row)?)
+    state.app.service(code).await?.ok_or(WebError::NotFound)
 }
 
 #[derive(Deserialize)]

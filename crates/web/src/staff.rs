@@ -458,12 +458,7 @@ async fn case_page(
 ) -> WebResult<CasePage> {
     let caller = Caller::Staff(user.clone());
     let case = state.app.read_case(&caller, reference).await?;
-    let service = state
-        .app
-        .store
-        .service_by_code(&case.service)
-        .await
-        .map_err(AppError::from)?;
+    let service = state.app.service(&case.service).await?;
     let reply_templates = state.app.reply_templates_for_reply(&user, &case.entity).await?;
     let comment = match template.filter(|_| comment.is_empty()) {
         Some(key) => {

@@ -8,8 +8,7 @@ const PASSWORD: &str = "correct-horse-battery";
 
 /// A second entity with its own administrator, and an administrator for `cap`.
 async fn admins(site: &Site) {
-    site.app
-        .store
+    site.store
         .insert_entity(EntityInsert {
             code: "mun".into(),
             name_ar: "البلدية".into(),
@@ -39,26 +38,16 @@ async fn login(site: &Site, username: &str) -> String {
 }
 
 async fn cap_id(site: &Site) -> i64 {
-    site.app
-        .store
-        .entity_by_code("cap")
-        .await
-        .expect("read")
-        .expect("cap")
-        .id
+    site.store.entity_by_code("cap").await.expect("read").expect("cap").id
 }
 
 async fn templates_of_cap(site: &Site) -> Vec<ReplyTemplateRow> {
-    site.app
-        .store
-        .reply_templates(cap_id(site).await)
-        .await
-        .expect("templates")
+    site.store.reply_templates(cap_id(site).await).await.expect("templates")
 }
 
-/// The audit log's actions, newest first, sign-ins left out.
+/// The test's audit log's actions, newest first, sign-ins left out.
 async fn audit_actions(site: &Site) -> Vec<String> {
-    let rows = site.app.store.audit_log(100).await.expect("audit");
+    let rows = audit_of_test(&site.store, 100).await;
     rows.into_iter().map(|a| a.action).filter(|a| a != "login").collect()
 }
 
@@ -82,11 +71,11 @@ fn add_form<'a>(key: &'a str, language: &'a str, title: &'a str, body: &'a str) 
     ]
 }
 
-on_both! {
+on_both! { site;
     async fn an_admin_adds_edits_and_deletes_a_reply_template_each_change_audited(site: &Site) {
         admins(site).await;
         let admin = login(site, "cap.admin").await;
-        let empty = site.get("/staff/admin/templates", &admin).await;
+        let empty = site.page("/staff/admin/templates", &admin).await;
         assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
         assert!(has_csp(&empty));
         assert!(empty.body.contains("action=\"/staff/admin/templates\""));
@@ -94,7 +83,7 @@ on_both! {
             .post_form("/staff/admin/templates", &admin, &add_form("received", "ar", "استلمنا", "عزيزنا {name}، استلمنا {reference}."))
             .await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
-        let list = site.get(&added.location(), &admin).await;
+        let list = site.page(&added.location(), &admin).await;
         assert!(list.body.contains("عزيزنا {name}، استلمنا {reference}."), "the new template is listed");
         let id = templates_of_cap(site).await[0].id;
         let edited = site
@@ -168,10 +157,10 @@ on_both! {
         let id = templates_of_cap(site).await[0].id;
 
         let supervisor = staff_cookie(site).await;
-        assert_eq!(site.get("/staff/admin/templates", &supervisor).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/admin/templates", &supervisor).await.status, StatusCode::FORBIDDEN);
         let other = login(site, "mun.admin").await;
-        assert_eq!(site.get("/staff/admin/templates?entity=cap", &other).await.status, StatusCode::FORBIDDEN);
-        assert_eq!(site.get("/staff/admin/templates", &other).await.status, StatusCode::OK, "its own entity's page");
+        assert_eq!(site.page("/staff/admin/templates?entity=cap", &other).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/admin/templates", &other).await.status, StatusCode::OK, "its own entity's page");
         for who in [&supervisor, &other] {
             let add = site.post_form("/staff/admin/templates", who, &add_form("more-info", "ar", "تفاصيل", "نحتاج")).await;
             assert_eq!(add.status, StatusCode::FORBIDDEN);
@@ -202,21 +191,21 @@ on_both! {
         ] {
             assert_eq!(site.post_form("/staff/admin/templates", &admin, &form).await.status, StatusCode::SEE_OTHER);
         }
-        let (_, reference) = split_track(&site.report("تسرب مياه أمام المنزل").await);
+        let (_, reference) = split_track(&report(site, "تسرب مياه أمام المنزل").await);
         let staff = staff_cookie(site).await;
-        let page = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        let page = site.page(&format!("/staff/cases/{reference}"), &staff).await;
         assert!(page.body.contains(&format!("href=\"/staff/cases/{reference}?template=received#comment-title\">استلمنا</a>")), "{}", page.body);
         assert!(page.body.contains("?template=photo#comment-title\">A photo please</a>"), "a template only in English is offered too");
-        let english_page = site.get(&format!("/staff/cases/{reference}?lang=en"), &staff).await;
+        let english_page = site.page(&format!("/staff/cases/{reference}?lang=en"), &staff).await;
         assert!(english_page.body.contains("?template=received#comment-title\">On it</a>"), "titled in the page's language");
 
-        let received = site.get(&format!("/staff/cases/{reference}?template=received"), &staff).await;
+        let received = site.page(&format!("/staff/cases/{reference}?template=received"), &staff).await;
         assert!(received.body.contains(&format!("عزيزنا فاطمة أحمد، استلمنا {reference} (تسرب مياه).")), "{}", received.body);
-        let received_en = site.get(&format!("/staff/cases/{reference}?template=received&lang=en"), &staff).await;
+        let received_en = site.page(&format!("/staff/cases/{reference}?template=received&lang=en"), &staff).await;
         assert!(received_en.body.contains(&format!("عزيزنا فاطمة أحمد، استلمنا {reference}")), "the reporter's language, not the page's");
-        let photo = site.get(&format!("/staff/cases/{reference}?template=photo"), &staff).await;
+        let photo = site.page(&format!("/staff/cases/{reference}?template=photo"), &staff).await;
         assert!(photo.body.contains(&format!("Dear فاطمة أحمد, please send a photo of {reference}.")), "the other language when the reporter's is missing");
-        let unknown = site.get(&format!("/staff/cases/{reference}?template=nothing"), &staff).await;
+        let unknown = site.page(&format!("/staff/cases/{reference}?template=nothing"), &staff).await;
         assert_eq!(unknown.status, StatusCode::OK);
         assert!(unknown.body.contains("name=\"body\" rows=\"4\"></textarea>"), "an unknown template leaves the reply empty");
     }
@@ -224,11 +213,11 @@ on_both! {
     async fn sla_targets_are_edited_cell_by_cell_validated_and_audited(site: &Site) {
         admins(site).await;
         let admin = login(site, "cap.admin").await;
-        let grid = site.get("/staff/admin/sla", &admin).await;
+        let grid = site.page("/staff/admin/sla", &admin).await;
         assert_eq!(grid.status, StatusCode::OK, "{}", grid.body);
         assert!(grid.body.contains("Water leak") || grid.body.contains("تسرب مياه"));
         assert!(grid.body.contains("<span class=\"targets\">7 / 35</span>"), "the default for normal priority: a day and five");
-        let edit = site.get("/staff/admin/sla?entity=cap&service=water-leak&priority=high", &admin).await;
+        let edit = site.page("/staff/admin/sla?entity=cap&service=water-leak&priority=high", &admin).await;
         assert!(edit.body.contains("id=\"sla-edit\"") && edit.body.contains("value=\"4\""), "{}", edit.body);
         let cell = |first: &'static str, resolution: &'static str| {
             vec![("csrf_token", CSRF), ("entity", "cap"), ("service", "water-leak"), ("priority", "high"), ("first_response", first), ("resolution", resolution)]
@@ -239,17 +228,17 @@ on_both! {
             assert!(error_beside(&refused, field), "{first} {resolution}: {}", refused.body);
             assert!(refused.body.contains(&format!("value=\"{first}\"")), "the data is kept");
         }
-        assert!(site.app.store.sla_targets().await.expect("targets").is_empty(), "nothing refused was written");
+        assert!(site.store.sla_targets().await.expect("targets").is_empty(), "nothing refused was written");
         let saved = site.post_form("/staff/admin/sla", &admin, &cell("١٫٥", "14")).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-        let rows = site.app.store.sla_targets().await.expect("targets");
+        let rows = site.store.sla_targets().await.expect("targets");
         assert_eq!((rows.len(), rows[0].first_response_minutes, rows[0].resolution_minutes), (1, 90, 840));
-        let after = site.get("/staff/admin/sla?lang=en", &admin).await;
+        let after = site.page("/staff/admin/sla?lang=en", &admin).await;
         assert!(after.body.contains("<span class=\"targets\">1.5 / 14</span>"), "the set cell shows: {}", after.body);
         assert_eq!(audit_actions(site).await, ["set_sla_target"]);
 
         let supervisor = staff_cookie(site).await;
-        assert_eq!(site.get("/staff/admin/sla", &supervisor).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/admin/sla", &supervisor).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.post_form("/staff/admin/sla", &supervisor, &cell("1", "2")).await.status, StatusCode::FORBIDDEN);
         let other = login(site, "mun.admin").await;
         assert_eq!(site.post_form("/staff/admin/sla", &other, &cell("1", "2")).await.status, StatusCode::FORBIDDEN);
@@ -259,7 +248,7 @@ on_both! {
         let mut forged = cell("1", "2");
         forged[0] = ("csrf_token", "nope");
         assert_eq!(site.post_form("/staff/admin/sla", &admin, &forged).await.status, StatusCode::FORBIDDEN);
-        let rows = site.app.store.sla_targets().await.expect("targets");
+        let rows = site.store.sla_targets().await.expect("targets");
         assert_eq!((rows.len(), rows[0].first_response_minutes), (1, 90), "no refused change was written");
         assert_eq!(audit_actions(site).await.len(), 1);
     }
@@ -283,7 +272,7 @@ fn service_form<'a>(code: &'a str, name_en: &'a str, kinds: &[&'a str]) -> Vec<(
 }
 
 async fn service(site: &Site, code: &str) -> Option<ManagedServiceRow> {
-    site.app.store.managed_service(code).await.expect("read")
+    site.store.managed_service(code).await.expect("read")
 }
 
 fn field_form<'a>(key: &'a str, field_type: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -306,11 +295,11 @@ fn field_keys(row: &ManagedServiceRow) -> Vec<String> {
         .collect()
 }
 
-on_both! {
+on_both! { site;
     async fn an_admin_adds_and_edits_a_service_refusals_beside_their_field(site: &Site) {
         admins(site).await;
         let admin = login(site, "cap.admin").await;
-        let list = site.get("/staff/admin/services", &admin).await;
+        let list = site.page("/staff/admin/services", &admin).await;
         assert_eq!(list.status, StatusCode::OK, "{}", list.body);
         assert!(list.body.contains("href=\"/staff/admin/services/water-leak\""));
         for (form, field) in [
@@ -335,7 +324,7 @@ on_both! {
         assert_eq!((added.status, added.location().as_str()), (StatusCode::SEE_OTHER, "/staff/admin/services/pothole"), "{}", added.body);
         let again = site.post_form("/staff/admin/services", &admin, &service_form("pothole", "Pothole", &["report"])).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "the same code twice");
-        let page = site.get("/staff/admin/services/pothole", &admin).await;
+        let page = site.page("/staff/admin/services/pothole", &admin).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("value=\"pothole\"") && !page.body.contains("readonly"), "no case yet: the code may change");
         let mut renamed = service_form("road-hole", "Road hole", &["report"]);
@@ -343,11 +332,11 @@ on_both! {
         assert_eq!(site.post_form("/staff/admin/services/pothole", &admin, &renamed).await.location(), "/staff/admin/services/road-hole");
         let stored = service(site, "road-hole").await.expect("renamed");
         assert_eq!((stored.service.name_en.as_str(), stored.service.kinds.as_str(), stored.active), ("Road hole", "report", false));
-        assert!(site.get("/report/road-hole", "").await.status == StatusCode::NOT_FOUND, "an inactive service is not offered");
+        assert!(site.page("/report/road-hole", "").await.status == StatusCode::NOT_FOUND, "an inactive service is not offered");
         assert_eq!(audit_actions(site).await, ["update_service", "add_service"]);
 
-        site.report("تسرب").await;
-        let leak = site.get("/staff/admin/services/water-leak", &admin).await;
+        report(site, "تسرب").await;
+        let leak = site.page("/staff/admin/services/water-leak", &admin).await;
         assert!(leak.body.contains("readonly"), "a service with cases shows its code as fixed");
         let recode = service_form("leak", "Leak", &["complaint"]);
         let refused = site.post_form("/staff/admin/services/water-leak", &admin, &recode).await;
@@ -362,7 +351,7 @@ on_both! {
     async fn a_services_form_is_edited_question_by_question_and_old_answers_stay(site: &Site) {
         admins(site).await;
         let admin = login(site, "cap.admin").await;
-        let (_, reference) = split_track(&site.report("تسرب مياه").await);
+        let (_, reference) = split_track(&report(site, "تسرب مياه").await);
         let base = "/staff/admin/services/water-leak/fields";
         let added = site.post_form(base, &admin, &field_form("colour", "single_choice", &[("choices", "blue | أزرق | Blue\nbrown | بني | Brown")])).await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
@@ -399,10 +388,10 @@ on_both! {
         assert_eq!(field_keys(&row), ["colour"]);
         assert!(row.service.fields.contains("\"required\":true") && row.service.fields.contains("multiple_choice"));
 
-        let case = site.app.store.case_by_reference(&reference).await.expect("read").expect("the old case");
+        let case = site.store.case_by_reference(&reference).await.expect("read").expect("the old case");
         assert_eq!(case.answers, "{\"depth\":3.0}", "the old case keeps its answer to the removed question");
         let staff = staff_cookie(site).await;
-        assert_eq!(site.get(&format!("/staff/cases/{reference}"), &staff).await.status, StatusCode::OK);
+        assert_eq!(site.page(&format!("/staff/cases/{reference}"), &staff).await.status, StatusCode::OK);
         let actions = audit_actions(site).await;
         assert_eq!((actions.len(), actions[0].as_str()), (5, "set_service_fields"));
     }
@@ -412,12 +401,12 @@ on_both! {
         let admin = login(site, "cap.admin").await;
         let supervisor = staff_cookie(site).await;
         let other = login(site, "mun.admin").await;
-        assert_eq!(site.get("/staff/admin/services", &supervisor).await.status, StatusCode::FORBIDDEN);
-        assert_eq!(site.get("/staff/admin/services?entity=cap", &other).await.status, StatusCode::FORBIDDEN);
-        assert_eq!(site.get("/staff/admin/services", &other).await.status, StatusCode::OK, "its own entity's list");
-        assert_eq!(site.get("/staff/admin/services/nothing", &admin).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(site.page("/staff/admin/services", &supervisor).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/admin/services?entity=cap", &other).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/admin/services", &other).await.status, StatusCode::OK, "its own entity's list");
+        assert_eq!(site.page("/staff/admin/services/nothing", &admin).await.status, StatusCode::NOT_FOUND);
         for who in [&supervisor, &other] {
-            assert_eq!(site.get("/staff/admin/services/water-leak", who).await.status, StatusCode::FORBIDDEN);
+            assert_eq!(site.page("/staff/admin/services/water-leak", who).await.status, StatusCode::FORBIDDEN);
             let add = site.post_form("/staff/admin/services", who, &service_form("pothole", "Pothole", &["report"])).await;
             assert_eq!(add.status, StatusCode::FORBIDDEN);
             let edit = site.post_form("/staff/admin/services/water-leak", who, &service_form("water-leak", "Mine now", &["report"])).await;

@@ -78,7 +78,7 @@ async fn other_entity(site: &Site, root: &str) {
 }
 
 async fn audit_actions(site: &Site) -> Vec<String> {
-    let rows = site.app.store.audit_log(500).await.expect("audit");
+    let rows = audit_of_test(&site.store, 500).await;
     rows.into_iter()
         .filter(|r| r.action != "login")
         .map(|r| r.action)
@@ -104,30 +104,30 @@ const WEEK: [(&str, &str); 5] = [
     ("working_days", "thursday"),
 ];
 
-on_both! {
+on_both! { site;
     async fn only_administrators_reach_the_console_and_see_its_link(site: &Site) {
-        let anonymous = site.get("/staff/admin", "").await;
+        let anonymous = site.page("/staff/admin", "").await;
         assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
         assert_eq!(anonymous.location(), "/staff");
         let supervisor = staff_cookie(site).await;
-        let queue = site.get("/staff", &supervisor).await;
+        let queue = site.page("/staff", &supervisor).await;
         assert!(!queue.body.contains("href=\"/staff/admin\""), "no console link for a supervisor");
         for path in ["/staff/admin", "/staff/admin/entities/cap", "/staff/admin/entities/cap/calendar", "/staff/admin/entities/cap/users", "/staff/admin/users/cap.supervisor", "/staff/admin/users"] {
-            assert_eq!(site.get(path, &supervisor).await.status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(site.page(path, &supervisor).await.status, StatusCode::FORBIDDEN, "{path}");
         }
         let cookie = admin(site).await;
-        let queue = site.get("/staff", &cookie).await;
+        let queue = site.page("/staff", &cookie).await;
         assert!(queue.body.contains("href=\"/staff/admin\""), "the header links to the console");
-        let home = site.get("/staff/admin", &cookie).await;
+        let home = site.page("/staff/admin", &cookie).await;
         assert_eq!(home.status, StatusCode::OK);
         assert!(has_csp(&home));
         assert!(home.body.contains("<html lang=\"ar\" dir=\"rtl\">"));
         for section in ["/staff/admin/entities\"", "/staff/admin/departments\"", "/staff/admin/calendar\"", "/staff/admin/users\""] {
             assert!(home.body.contains(&format!("href=\"{section}")), "the navigation has {section}");
         }
-        let to_mine = site.get("/staff/admin/calendar", &cookie).await;
+        let to_mine = site.page("/staff/admin/calendar", &cookie).await;
         assert_eq!(to_mine.location(), "/staff/admin/entities/cap/calendar", "an entity administrator goes to their own");
-        assert_eq!(site.get("/staff/admin/nothing", &cookie).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(site.page("/staff/admin/nothing", &cookie).await.status, StatusCode::NOT_FOUND);
         let en = site.send(
             site.client.get(format!("{}/staff/admin/entities/cap/calendar", site.base))
                 .header(ACCEPT_LANGUAGE, "en")
@@ -138,18 +138,18 @@ on_both! {
 
     async fn a_global_administrator_adds_entities_and_an_entity_administrator_cannot(site: &Site) {
         let mine = admin(site).await;
-        let entities = site.get("/staff/admin/entities", &mine).await;
+        let entities = site.page("/staff/admin/entities", &mine).await;
         assert_eq!(entities.status, StatusCode::OK);
         assert!(!entities.body.contains("action=\"/staff/admin/entities\""), "no add form for an entity administrator");
         let fields = [("csrf_token", CSRF), ("code", "mun"), ("name_ar", "البلدية"), ("name_en", "Municipality"), ("entity_type", "municipality")];
         assert_eq!(site.post_form("/staff/admin/entities", &mine, &fields).await.status, StatusCode::FORBIDDEN);
-        assert!(site.app.store.entity_by_code("mun").await.expect("read").is_none(), "nothing was written");
+        assert!(site.store.entity_by_code("mun").await.expect("read").is_none(), "nothing was written");
 
         let root = root(site).await;
         let mut bad_csrf = fields;
         bad_csrf[0] = ("csrf_token", "ffffffffffffffffffffffffffffffffffffffff");
         assert_eq!(site.post_form("/staff/admin/entities", &root, &bad_csrf).await.status, StatusCode::FORBIDDEN);
-        assert!(site.app.store.entity_by_code("mun").await.expect("read").is_none());
+        assert!(site.store.entity_by_code("mun").await.expect("read").is_none());
 
         let long = "ب".repeat(201);
         let cases: [(&[(&str, &str)], &str); 4] = [
@@ -164,18 +164,18 @@ on_both! {
             assert!(error_beside(&page, field), "the error is beside {field}");
             assert!(page.body.contains("value=\"البلدية\"") || field == "f-name_ar", "the data is kept");
         }
-        assert!(site.app.store.entity_by_code("mun").await.expect("read").is_none(), "refused forms wrote nothing");
+        assert!(site.store.entity_by_code("mun").await.expect("read").is_none(), "refused forms wrote nothing");
 
         let added = site.post_form("/staff/admin/entities", &root, &fields).await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
         assert_eq!(added.location(), "/staff/admin/entities/mun?saved=1");
-        let row = site.app.store.entity_by_code("mun").await.expect("read").expect("added");
+        let row = site.store.entity_by_code("mun").await.expect("read").expect("added");
         assert_eq!((row.name_en.as_str(), row.entity_type.as_str()), ("Municipality", "municipality"));
         let again = site.post_form("/staff/admin/entities", &root, &fields).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "the same code twice");
         assert!(error_beside(&again, "f-code"));
         assert_eq!(audit_actions(site).await, vec!["add_entity"], "one audited change");
-        let listed = site.get("/staff/admin/entities", &root).await;
+        let listed = site.page("/staff/admin/entities", &root).await;
         assert!(listed.body.contains("href=\"/staff/admin/entities/mun/users\"") && listed.body.contains("href=\"/staff/admin/entities/cap\""));
     }
 
@@ -186,15 +186,15 @@ on_both! {
         let rename = [("csrf_token", CSRF), ("name_ar", "محافظة العاصمة"), ("name_en", "Capital Governorate"), ("entity_type", "governorate")];
         let page = site.post_form("/staff/admin/entities/cap", &mine, &rename).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        let saved = site.get(&page.location(), &mine).await;
+        let saved = site.page(&page.location(), &mine).await;
         assert!(saved.body.contains("value=\"محافظة العاصمة\"") && saved.body.contains("role=\"status\""));
-        assert_eq!(site.app.store.entity_by_code("cap").await.expect("read").expect("cap").name_en, "Capital Governorate");
-        let listed = site.get("/staff/admin/entities", &mine).await;
+        assert_eq!(site.store.entity_by_code("cap").await.expect("read").expect("cap").name_en, "Capital Governorate");
+        let listed = site.page("/staff/admin/entities", &mine).await;
         assert!(!listed.body.contains("/staff/admin/entities/mun"), "another entity is not listed");
-        assert_eq!(site.get("/staff/admin/entities/mun", &mine).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/admin/entities/mun", &mine).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.post_form("/staff/admin/entities/mun", &mine, &rename).await.status, StatusCode::FORBIDDEN);
-        assert_eq!(site.app.store.entity_by_code("mun").await.expect("read").expect("mun").name_en, "Municipality");
-        assert_eq!(site.get("/staff/admin/entities/nowhere", &mine).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(site.store.entity_by_code("mun").await.expect("read").expect("mun").name_en, "Municipality");
+        assert_eq!(site.page("/staff/admin/entities/nowhere", &mine).await.status, StatusCode::NOT_FOUND);
     }
 
     async fn departments_are_added_and_renamed_within_the_entity(site: &Site) {
@@ -207,14 +207,14 @@ on_both! {
         let again = site.post_form("/staff/admin/entities/cap/departments", &mine, &add).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(error_beside(&again, "f-code") && again.body.contains("value=\"الحدائق\""), "beside the code, data kept");
-        let listed = site.get("/staff/admin/entities/cap/departments", &mine).await;
+        let listed = site.page("/staff/admin/entities/cap/departments", &mine).await;
         assert!(listed.body.contains("value=\"Parks\"") && listed.body.contains("value=\"Water\""));
 
         let rename = [("csrf_token", CSRF), ("name_ar", "الحدائق العامة"), ("name_en", "Public parks")];
         let page = site.post_form("/staff/admin/entities/cap/departments/parks", &mine, &rename).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        let cap = site.app.store.entity_by_code("cap").await.expect("read").expect("cap");
-        let parks = site.app.store.department_by_code(cap.id, "parks").await.expect("read").expect("parks");
+        let cap = site.store.entity_by_code("cap").await.expect("read").expect("cap");
+        let parks = site.store.department_by_code(cap.id, "parks").await.expect("read").expect("parks");
         assert_eq!(parks.name_en, "Public parks");
         let empty = site.post_form("/staff/admin/entities/cap/departments/parks", &mine, &[("csrf_token", CSRF), ("name_ar", ""), ("name_en", "X")]).await;
         assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -223,9 +223,9 @@ on_both! {
 
         assert_eq!(site.post_form("/staff/admin/entities/mun/departments", &mine, &add).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.post_form("/staff/admin/entities/mun/departments/roads", &mine, &rename).await.status, StatusCode::FORBIDDEN);
-        let mun = site.app.store.entity_by_code("mun").await.expect("read").expect("mun");
-        assert!(site.app.store.department_by_code(mun.id, "parks").await.expect("read").is_none());
-        assert_eq!(site.app.store.department_by_code(mun.id, "roads").await.expect("read").expect("roads").name_en, "Roads");
+        let mun = site.store.entity_by_code("mun").await.expect("read").expect("mun");
+        assert!(site.store.department_by_code(mun.id, "parks").await.expect("read").is_none());
+        assert_eq!(site.store.department_by_code(mun.id, "roads").await.expect("read").expect("roads").name_en, "Roads");
         let supervisor = staff_cookie(site).await;
         assert_eq!(site.post_form("/staff/admin/entities/cap/departments", &supervisor, &[("csrf_token", CSRF), ("code", "x1"), ("name_ar", "س"), ("name_en", "X")]).await.status, StatusCode::FORBIDDEN);
         let actions = audit_actions(site).await;
@@ -235,7 +235,7 @@ on_both! {
 
     async fn the_calendar_form_saves_holidays_ramadan_hours_and_the_ladder(site: &Site) {
         let mine = admin(site).await;
-        let opened = site.get("/staff/admin/entities/cap/calendar", &mine).await;
+        let opened = site.page("/staff/admin/entities/cap/calendar", &mine).await;
         assert_eq!(opened.status, StatusCode::OK);
         assert!(opened.body.contains("name=\"holidays[0].name\""), "an empty row to add a holiday");
         let mut fields = vec![
@@ -252,7 +252,7 @@ on_both! {
         fields.extend_from_slice(&WEEK);
         let page = calendar_form(site, &mine, &fields).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        let policy = site.app.store.policies().await.expect("policies");
+        let policy = site.store.policies().await.expect("policies");
         assert_eq!(policy.len(), 1);
         let calendar: serde_json::Value = serde_json::from_str(&policy[0].calendar).expect("json");
         assert_eq!(calendar["holidays"].as_array().map(Vec::len), Some(2), "the blank row is no holiday");
@@ -262,14 +262,14 @@ on_both! {
         assert!(policy[0].satisfaction_department_id.is_some());
         let ladder: serde_json::Value = serde_json::from_str(&policy[0].escalation).expect("json");
         assert_eq!(ladder["steps"][1]["notify"], json!(["supervisor", "reporter"]));
-        let shown = site.get(&page.location(), &mine).await;
+        let shown = site.page(&page.location(), &mine).await;
         assert!(shown.body.contains("value=\"National Day\"") && shown.body.contains("value=\"Asia/Bahrain\""), "the page shows what was saved");
 
         // Remove the first holiday.
         let mut removing = fields.clone();
         removing.push(("holidays[0].remove", "1"));
         assert_eq!(calendar_form(site, &mine, &removing).await.status, StatusCode::SEE_OTHER);
-        let policy = site.app.store.policies().await.expect("policies");
+        let policy = site.store.policies().await.expect("policies");
         let calendar: serde_json::Value = serde_json::from_str(&policy[0].calendar).expect("json");
         assert_eq!(calendar["holidays"].as_array().map(Vec::len), Some(1));
         assert_eq!(calendar["holidays"][0]["name"], "National Day");
@@ -300,7 +300,7 @@ on_both! {
         let page = calendar_form(site, &mine, &no_days).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.body.contains("<fieldset class=\"field invalid\">"), "the working days are marked");
-        let policy = site.app.store.policies().await.expect("policies");
+        let policy = site.store.policies().await.expect("policies");
         assert_eq!(policy[0].calendar, saved, "refused forms wrote nothing");
         assert_eq!(audit_actions(site).await.len(), audits, "and audited nothing");
         assert!(audit_actions(site).await.iter().all(|a| a == "set_policy"));
@@ -312,7 +312,7 @@ on_both! {
         let mut hostile = hostile.to_vec();
         hostile.extend([("escalation[0].percent", "100"), ("escalation[0].notify", "supervisor")]);
         assert_eq!(calendar_form(site, &mine, &hostile).await.status, StatusCode::SEE_OTHER);
-        let policy = site.app.store.policies().await.expect("policies");
+        let policy = site.store.policies().await.expect("policies");
         let calendar: serde_json::Value = serde_json::from_str(&policy[0].calendar).expect("json");
         assert_eq!(calendar["holidays"], json!([]));
 
@@ -328,7 +328,7 @@ on_both! {
         let root = root(site).await;
         other_entity(site, &root).await;
         let mine = admin(site).await;
-        let listed = site.get("/staff/admin/entities/cap/users", &mine).await;
+        let listed = site.page("/staff/admin/entities/cap/users", &mine).await;
         assert_eq!(listed.status, StatusCode::OK);
         assert!(listed.body.contains("cap.supervisor") && !listed.body.contains("mun.agent"), "only this entity's staff");
 
@@ -354,26 +354,26 @@ on_both! {
             assert!(page.body.contains("value=\"سارة\""), "{field}: the data is kept");
             assert!(!page.body.contains("a-long-initial-pass"), "a password is never sent back");
         }
-        assert!(site.app.store.staff_by_username("cap.officer").await.expect("read").is_none(), "refused forms wrote nothing");
+        assert!(site.store.staff_by_username("cap.officer").await.expect("read").is_none(), "refused forms wrote nothing");
 
         let page = site.post_form("/staff/admin/entities/cap/users", &mine, &add).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
         let again = site.post_form("/staff/admin/entities/cap/users", &mine, &add).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(error_beside(&again, "f-username"));
-        let row = site.app.store.staff_by_username("cap.officer").await.expect("read").expect("added");
+        let row = site.store.staff_by_username("cap.officer").await.expect("read").expect("added");
         assert!(row.password_hash.starts_with("$argon2id$"));
         assert_eq!((row.role.as_str(), row.email.as_deref(), row.entity_code.as_deref()), ("officer", Some("sara@example.bh"), Some("cap")));
         let officer = cookie_of(site, "cap.officer", "a-long-initial-pass").await;
 
         // Another entity's staff and the other entity's list are out of reach.
-        assert_eq!(site.get("/staff/admin/users/mun.agent", &mine).await.status, StatusCode::FORBIDDEN);
-        assert_eq!(site.get("/staff/admin/entities/mun/users", &mine).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/admin/users/mun.agent", &mine).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/admin/entities/mun/users", &mine).await.status, StatusCode::FORBIDDEN);
         let into_mun = site.post_form("/staff/admin/entities/mun/users", &mine, &add).await;
         assert_eq!(into_mun.status, StatusCode::FORBIDDEN);
         assert_eq!(site.post_form("/staff/admin/users/mun.agent/active", &mine, &[("csrf_token", CSRF), ("active", "false")]).await.status, StatusCode::FORBIDDEN);
-        assert!(site.app.store.staff_by_username("mun.agent").await.expect("read").expect("mun.agent").active);
-        assert_eq!(site.get("/staff/admin/users/root", &mine).await.status, StatusCode::FORBIDDEN, "nor the global administrator");
+        assert!(site.store.staff_by_username("mun.agent").await.expect("read").expect("mun.agent").active);
+        assert_eq!(site.page("/staff/admin/users/root", &mine).await.status, StatusCode::FORBIDDEN, "nor the global administrator");
         let supervisor = staff_cookie(site).await;
         assert_eq!(site.post_form("/staff/admin/users/cap.officer/password", &supervisor, &[("csrf_token", CSRF), ("password", "taken-over-by-me")]).await.status, StatusCode::FORBIDDEN);
 
@@ -381,16 +381,16 @@ on_both! {
         let change = [("csrf_token", CSRF), ("display_name", "سارة أحمد"), ("email", ""), ("department", ""), ("role", "supervisor")];
         let page = site.post_form("/staff/admin/users/cap.officer", &mine, &change).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        let row = site.app.store.staff_by_username("cap.officer").await.expect("read").expect("found");
+        let row = site.store.staff_by_username("cap.officer").await.expect("read").expect("found");
         assert_eq!((row.role.as_str(), row.email, row.department_id, row.display_name.as_str()), ("supervisor", None, None, "سارة أحمد"));
 
         // Deactivate: the open session stops working, and signing in fails.
-        assert!(!site.get("/staff", &officer).await.body.contains("type=\"password\""), "signed in before");
+        assert!(!site.page("/staff", &officer).await.body.contains("type=\"password\""), "signed in before");
         let page = site.post_form("/staff/admin/users/cap.officer/active", &mine, &[("csrf_token", CSRF), ("active", "false")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        assert!(site.get("/staff", &officer).await.body.contains("type=\"password\""), "the session ended");
+        assert!(site.page("/staff", &officer).await.body.contains("type=\"password\""), "the session ended");
         assert_eq!(login(site, "cap.officer", "a-long-initial-pass").await.status, StatusCode::UNAUTHORIZED);
-        let shown = site.get("/staff/admin/entities/cap/users", &mine).await;
+        let shown = site.page("/staff/admin/entities/cap/users", &mine).await;
         assert!(shown.body.contains("<strong>"), "the list shows who is deactivated");
         let page = site.post_form("/staff/admin/users/cap.officer/active", &mine, &[("csrf_token", CSRF), ("active", "true")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -408,16 +408,16 @@ on_both! {
         // Nobody deactivates themself or drops their own admin role.
         let page = site.post_form("/staff/admin/users/cap.admin/active", &mine, &[("csrf_token", CSRF), ("active", "false")]).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(site.app.store.staff_by_username("cap.admin").await.expect("read").expect("me").active);
+        assert!(site.store.staff_by_username("cap.admin").await.expect("read").expect("me").active);
         let page = site.post_form("/staff/admin/users/cap.admin", &mine, &[("csrf_token", CSRF), ("display_name", "Me"), ("email", ""), ("department", ""), ("role", "agent")]).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(error_beside(&page, "f-role"));
-        assert_eq!(site.app.store.staff_by_username("cap.admin").await.expect("read").expect("me").role, "admin");
+        assert_eq!(site.store.staff_by_username("cap.admin").await.expect("read").expect("me").role, "admin");
         let bad = site.post_form("/staff/admin/users/cap.officer/active", &mine, &[("csrf_token", CSRF), ("active", "maybe")]).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
         let csrf = site.post_form("/staff/admin/users/cap.officer/active", &mine, &[("csrf_token", "nope"), ("active", "false")]).await;
         assert_eq!(csrf.status, StatusCode::FORBIDDEN);
-        assert!(site.app.store.staff_by_username("cap.officer").await.expect("read").expect("found").active);
+        assert!(site.store.staff_by_username("cap.officer").await.expect("read").expect("found").active);
 
         let actions = audit_actions(site).await;
         for expected in ["add_staff", "change_staff", "deactivate_staff", "reactivate_staff", "reset_staff_password"] {
@@ -425,7 +425,7 @@ on_both! {
         }
 
         // The global administrator manages the staff of every entity.
-        assert_eq!(site.get("/staff/admin/entities/mun/users", &root).await.status, StatusCode::OK);
+        assert_eq!(site.page("/staff/admin/entities/mun/users", &root).await.status, StatusCode::OK);
         let page = site.post_form("/staff/admin/users/mun.agent", &root, &[("csrf_token", CSRF), ("display_name", "Agent"), ("email", ""), ("department", "roads"), ("role", "agent")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     }

@@ -4,7 +4,7 @@
 mod support;
 use support::*;
 
-on_both! {
+on_both! { site;
     async fn forms_without_the_right_csrf_token_are_refused_and_change_nothing(site: &Site) {
         let missing = Form::new().text("kind", "complaint").text("description", "تسرب").text("answers.depth", "1");
         let page = site.post_multipart("/report/water-leak", missing).await;
@@ -23,14 +23,14 @@ on_both! {
     }
 
     async fn every_page_has_a_strict_content_security_policy(site: &Site) {
-        let track = site.report("تسرب").await;
+        let track = report(site, "تسرب").await;
         for path in ["/", "/?q=water", "/report/water-leak", "/track", "/staff", "/my", track.as_str(), "/track/TW-2026-9999999?token=x", "/report/nothing"] {
-            let page = site.get(path, "").await;
+            let page = site.page(path, "").await;
             assert!(has_csp(&page), "{path}: {:?}", page.headers.get(CONTENT_SECURITY_POLICY));
             assert_eq!(page.headers.get("referrer-policy").and_then(|v| v.to_str().ok()), Some("no-referrer"), "{path}");
         }
-        assert_eq!(site.get("/report/nothing", "").await.status, StatusCode::NOT_FOUND);
-        let api = site.get("/api/v1/nothing", "").await;
+        assert_eq!(site.page("/report/nothing", "").await.status, StatusCode::NOT_FOUND);
+        let api = site.page("/api/v1/nothing", "").await;
         assert_eq!(api.status, StatusCode::NOT_FOUND);
         assert!(api.body.starts_with("{\"error\""), "the API keeps its JSON 404: {}", api.body);
     }
@@ -42,7 +42,7 @@ on_both! {
         assert!(ar.body.contains("href=\"/?lang=en\""), "a switch to English");
         let browser_en = site.send(site.client.get(format!("{}/track", site.base)).header(ACCEPT_LANGUAGE, "en-GB,en;q=0.9")).await;
         assert!(browser_en.body.contains("<html lang=\"en\" dir=\"ltr\">"));
-        let switched = site.get("/report/water-leak?lang=en", "").await;
+        let switched = site.page("/report/water-leak?lang=en", "").await;
         assert!(switched.body.contains("<html lang=\"en\" dir=\"ltr\">"));
         assert!(switched.body.contains("Water leak"));
         assert!(switched.body.contains("href=\"/report/water-leak?lang=ar\""), "the switch keeps the page");
@@ -132,23 +132,23 @@ on_both! {
     }
 
     async fn hostile_text_is_shown_as_text(site: &Site) {
-        let track = site.report("<script>alert('x')</script><img src=x onerror=alert(1)> \"quoted\"").await;
-        let page = site.get(&track, "").await;
+        let track = report(site, "<script>alert('x')</script><img src=x onerror=alert(1)> \"quoted\"").await;
+        let page = site.page(&track, "").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(!page.body.contains("<script>alert"), "no script tag from the resident");
         assert!(!page.body.contains("<img src=x"), "no element from the resident");
         assert!(page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"));
         let (token, reference) = split_track(&track);
         let staff = staff_cookie(site).await;
-        let case = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        let case = site.page(&format!("/staff/cases/{reference}"), &staff).await;
         assert!(!case.body.contains("<script>alert") && !case.body.contains("<img src=x"));
         let _ = token;
     }
 
     async fn a_report_is_followed_answered_resolved_and_rated(site: &Site) {
-        let track = site.report("تسرب مياه أمام المنزل").await;
+        let track = report(site, "تسرب مياه أمام المنزل").await;
         let (token, reference) = split_track(&track);
-        let page = site.get(&track, "").await;
+        let page = site.page(&track, "").await;
         assert!(page.body.contains(&reference) && page.body.contains("تسرب مياه أمام المنزل"));
         assert!(page.body.contains("/attachments/"), "the photo came with the report");
         assert!(page.body.contains(" هـ"), "the Hijri date is shown");
@@ -160,17 +160,17 @@ on_both! {
 
         let staff = staff_cookie(site).await;
         // Reply templates are the entity's data now (their own page tests: admin_catalogue.rs).
-        let cap = site.app.store.entity_by_code("cap").await.expect("read").expect("cap").id;
+        let cap = site.store.entity_by_code("cap").await.expect("read").expect("cap").id;
         let received = ReplyTemplateInsert { entity_id: cap, key: "received".into(), language: "ar".into(), title: "نعمل عليه".into(), body: "عزيزنا {name}، استلمنا بلاغك رقم {reference} ({service}).".into(), updated_at: 0 };
         let audit = AuditInsert { at: 0, staff_id: None, action: "add_reply_template".into(), target: "entity:cap".into(), details: "{}".into() };
-        site.app.store.insert_reply_template(received, audit).await.expect("a reply template");
-        let templated = site.get(&format!("/staff/cases/{reference}?template=received&lang=en"), &staff).await;
+        site.store.insert_reply_template(received, audit).await.expect("a reply template");
+        let templated = site.page(&format!("/staff/cases/{reference}?template=received&lang=en"), &staff).await;
         let textarea = templated.body.split("name=\"body\"").nth(1).expect("the reply box");
         assert!(textarea.contains("استلمنا بلاغك رقم"), "the template is in the reporter's language");
         assert!(textarea.contains(&reference) && textarea.contains("فاطمة أحمد"), "placeholders filled");
-        let queue = site.get("/staff?queue=all", &staff).await;
+        let queue = site.page("/staff?queue=all", &staff).await;
         assert!(queue.body.contains(&format!("/staff/cases/{reference}")), "the case is in the queue");
-        let filtered = site.get("/staff?queue=all&status=closed", &staff).await;
+        let filtered = site.page("/staff?queue=all&status=closed", &staff).await;
         assert!(!filtered.body.contains(&format!("/staff/cases/{reference}")), "filters apply");
         let reply = site.post_form(&format!("/staff/cases/{reference}/comment"), &staff, &[("csrf_token", CSRF), ("visibility", "public"), ("body", "الفريق في الطريق")]).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER);
@@ -189,7 +189,7 @@ on_both! {
         let resolved = site.post_form(&format!("/staff/cases/{reference}/transition"), &staff, &[("csrf_token", CSRF), ("action", "resolve"), ("resolution", "أُصلح الأنبوب")]).await;
         assert_eq!(resolved.status, StatusCode::SEE_OTHER);
 
-        let page = site.get(&track, "").await;
+        let page = site.page(&track, "").await;
         assert!(page.body.contains("الفريق في الطريق"), "the resident sees the public reply");
         assert!(!page.body.contains("ملاحظة سرية"), "but not the internal note");
         assert!(page.body.contains("أُصلح الأنبوب"));
@@ -201,26 +201,26 @@ on_both! {
         assert_eq!(rated.status, StatusCode::SEE_OTHER);
         let again = site.post_form(&format!("/track/{reference}/survey"), "", &[("csrf_token", CSRF), ("token", &token), ("quality", "5"), ("speed", "5"), ("agent", "5")]).await;
         assert_eq!(again.status, StatusCode::CONFLICT, "one rating per case");
-        let case = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        let case = site.page(&format!("/staff/cases/{reference}"), &staff).await;
         assert!(case.body.contains("low-rating"), "staff see the low rating");
         assert!(case.body.contains("ملاحظة سرية"), "staff see internal notes");
     }
 
     async fn workflow_queues_sla_badges_and_the_ignored_complaint(site: &Site) {
-        let track = site.report("تسرب مياه بجوار المدرسة").await;
+        let track = report(site, "تسرب مياه بجوار المدرسة").await;
         let (token, reference) = split_track(&track);
         let staff = staff_cookie(site).await;
-        let queue = site.get("/staff?queue=all", &staff).await;
+        let queue = site.page("/staff?queue=all", &staff).await;
         for tab in ["queue=triage", "queue=transferred", "queue=followed", "queue=escalated"] {
             assert!(queue.body.contains(tab), "the {tab} tab");
         }
         assert!(queue.body.contains("class=\"sla sla-on_track\""), "an SLA badge on each row");
         assert!(queue.body.contains("class=\"sla-left\""), "with the time left in words");
-        let escalated = site.get("/staff?queue=escalated", &staff).await;
+        let escalated = site.page("/staff?queue=escalated", &staff).await;
         assert!(!escalated.body.contains(&format!("/staff/cases/{reference}")), "not escalated yet");
 
         // Too early: the page says from when the complaint is possible, and offers no form.
-        let page = site.get(&track, "").await;
+        let page = site.page(&track, "").await;
         assert!(page.body.contains("id=\"ignored\""), "{}", page.body);
         assert!(!page.body.contains("/ignored\""), "no form yet");
         let early = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", "لا رد")]).await;
@@ -228,10 +228,10 @@ on_both! {
 
         // Overdue: the form appears, a blank complaint is refused beside its field, a real one
         // opens the escalation case and shows its confirmation.
-        let row = site.app.store.case_by_reference(&reference).await.expect("read").expect("case");
+        let row = site.store.case_by_reference(&reference).await.expect("read").expect("case");
         let overdue = CaseSla { first_response_due: Some(row.created_at - 1), next_escalation_at: None, ..row.sla.clone() };
-        site.app.store.set_sla(row.id, row.sla.escalation_level, overdue).await.expect("clock");
-        let page = site.get(&track, "").await;
+        site.store.set_sla(row.id, row.sla.escalation_level, overdue).await.expect("clock");
+        let page = site.page(&track, "").await;
         assert!(page.body.contains(&format!("action=\"/track/{reference}/ignored\"")), "the form is offered");
         let blank = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", " ")]).await;
         assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -243,7 +243,7 @@ on_both! {
         let confirmation = sent.location();
         assert!(confirmation.starts_with("/submitted/TW-") && !confirmation.contains(&reference), "{confirmation}");
         assert_eq!(site.case_count().await, 2);
-        let page = site.get(&track, "").await;
+        let page = site.page(&track, "").await;
         let escalation = confirmation.trim_start_matches("/submitted/").split('?').next().expect("reference").to_owned();
         assert!(page.body.contains(&escalation), "the original case names its escalation case");
         let again = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", "مرة أخرى")]).await;
@@ -251,18 +251,18 @@ on_both! {
 
         // Handed to another entity from the case page: it leaves this entity's queues and
         // is followed from the "handed to others" tab.
-        site.app.store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "بلدية المنامة".into(), name_en: "Manama Municipality".into(), entity_type: "municipality".into() }).await.expect("entity");
-        let case = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        site.store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "بلدية المنامة".into(), name_en: "Manama Municipality".into(), entity_type: "municipality".into() }).await.expect("entity");
+        let case = site.page(&format!("/staff/cases/{reference}"), &staff).await;
         assert!(case.body.contains("value=\"entity:mun\""), "the other entity is offered");
         let blank = site.post_form(&format!("/staff/cases/{reference}/transfer"), &staff, &[("csrf_token", CSRF), ("to", "entity:mun"), ("reason", "")]).await;
         assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
         let handed = site.post_form(&format!("/staff/cases/{reference}/transfer"), &staff, &[("csrf_token", CSRF), ("to", "entity:mun"), ("reason", "الموقع يتبع البلدية")]).await;
         assert_eq!(handed.status, StatusCode::SEE_OTHER, "{}", handed.body);
-        let followed = site.get("/staff?queue=followed", &staff).await;
+        let followed = site.page("/staff?queue=followed", &staff).await;
         assert!(followed.body.contains(&format!("/staff/cases/{reference}")), "followed after the hand-over");
-        let mine = site.get("/staff?queue=all", &staff).await;
+        let mine = site.page("/staff?queue=all", &staff).await;
         assert!(!mine.body.contains(&format!("/staff/cases/{reference}\"")), "no longer in this entity's queue");
-        let page = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        let page = site.page(&format!("/staff/cases/{reference}"), &staff).await;
         assert_eq!(page.status, StatusCode::OK, "the sender still reads it");
         assert!(!page.body.contains("/transfer\""), "but may not act on it");
     }
@@ -270,7 +270,7 @@ on_both! {
     async fn queues_filter_by_priority_and_sla_state_and_sort(site: &Site) {
         let mut references = vec![];
         for text in ["تسرب أول", "تسرب ثان", "تسرب ثالث"] {
-            let (_, reference) = split_track(&site.report(text).await);
+            let (_, reference) = split_track(&report(site, text).await);
             references.push(reference);
         }
         let staff = staff_cookie(site).await;
@@ -286,41 +286,41 @@ on_both! {
         };
         let urgent = tawasul_app::cases::ReclassifyRequest { service: None, priority: Some(tawasul_domain::vocab::Priority::Urgent), reason: None };
         site.app.reclassify(&supervisor, &references[1], urgent).await.expect("reclassified");
-        let urgent = site.app.store.case_by_reference(&references[1]).await.expect("read").expect("case");
+        let urgent = site.store.case_by_reference(&references[1]).await.expect("read").expect("case");
         let overdue = CaseSla { first_response_due: Some(urgent.created_at - 2 * 86_400_000_000 - 1), ..urgent.sla.clone() };
-        site.app.store.set_sla(urgent.id, urgent.sla.escalation_level, overdue).await.expect("clock");
-        let soon = site.app.store.case_by_reference(&references[2]).await.expect("read").expect("case");
+        site.store.set_sla(urgent.id, urgent.sla.escalation_level, overdue).await.expect("clock");
+        let soon = site.store.case_by_reference(&references[2]).await.expect("read").expect("case");
         let now = chrono::Utc::now().timestamp_micros();
         let due_soon = CaseSla { first_response_due: Some(now + 3 * 3_600_000_000 + 120_000_000), ..soon.sla.clone() };
-        site.app.store.set_sla(soon.id, soon.sla.escalation_level, due_soon).await.expect("clock");
+        site.store.set_sla(soon.id, soon.sla.escalation_level, due_soon).await.expect("clock");
 
         // Fluent wraps arguments in bidi isolates; the words are checked without them.
         let plain = |page: &Page| page.body.replace(['\u{2068}', '\u{2069}'], "");
-        let page = site.get("/staff?queue=all", &staff).await;
+        let page = site.page("/staff?queue=all", &staff).await;
         assert_eq!(rows(&page.body), [references[2].clone(), references[1].clone(), references[0].clone()], "newest first");
         assert!(plain(&page).contains("متأخر يومين"), "overdue in words");
         assert!(plain(&page).contains("تبقّت 3 ساعات"), "the time left in words");
         assert!(page.body.contains("<td>المياه</td>") && !page.body.contains("<td>water</td>"), "departments by name");
-        let case = site.get(&format!("/staff/cases/{}", references[0]), &staff).await;
+        let case = site.page(&format!("/staff/cases/{}", references[0]), &staff).await;
         assert!(case.body.contains("<dd>المياه</dd>"), "the case page names its department");
         assert!(!case.body.contains("· routing</p>"), "system events are Tawasul's, not an internal name");
-        let oldest = site.get("/staff?queue=all&sort=oldest", &staff).await;
+        let oldest = site.page("/staff?queue=all&sort=oldest", &staff).await;
         assert_eq!(rows(&oldest.body), [references[0].clone(), references[1].clone(), references[2].clone()]);
-        let due = site.get("/staff?queue=all&sort=due", &staff).await;
+        let due = site.page("/staff?queue=all&sort=due", &staff).await;
         assert_eq!(rows(&due.body)[..2], [references[1].clone(), references[2].clone()], "soonest due first");
         assert!(due.body.contains("<option value=\"due\" selected>"), "the chosen sort stays chosen");
-        let urgent_first = site.get("/staff?queue=all&sort=priority", &staff).await;
+        let urgent_first = site.page("/staff?queue=all&sort=priority", &staff).await;
         assert_eq!(rows(&urgent_first.body)[0], references[1]);
-        let only_urgent = site.get("/staff?queue=all&priority=urgent", &staff).await;
+        let only_urgent = site.page("/staff?queue=all&priority=urgent", &staff).await;
         assert_eq!(rows(&only_urgent.body), [references[1].clone()]);
-        let overdue = site.get("/staff?queue=all&sla=overdue", &staff).await;
+        let overdue = site.page("/staff?queue=all&sla=overdue", &staff).await;
         assert_eq!(rows(&overdue.body), [references[1].clone()]);
         assert!(overdue.body.contains("<option value=\"overdue\" selected>"));
-        let english = site.get("/staff?queue=all&sla=overdue&lang=en", &format!("{staff}; tawasul_lang=en")).await;
+        let english = site.page("/staff?queue=all&sla=overdue&lang=en", &format!("{staff}; tawasul_lang=en")).await;
         assert!(plain(&english).contains("Overdue by 2 days"), "{}", english.body);
         // A sort or an SLA state the console does not know is refused on the page, not a 500.
         for bad in ["sort=sideways", "sla=late", "priority=panic"] {
-            let page = site.get(&format!("/staff?queue=all&{bad}"), &staff).await;
+            let page = site.page(&format!("/staff?queue=all&{bad}"), &staff).await;
             assert_eq!(page.status, StatusCode::OK, "{bad}");
             assert!(page.body.contains("role=\"alert\""), "{bad}: the error is shown");
             assert!(rows(&page.body).is_empty(), "{bad}: no rows");
@@ -328,21 +328,21 @@ on_both! {
     }
 
     async fn case_track_and_queue_pages_carry_their_live_updates(site: &Site) {
-        let track = site.report("تسرب مياه").await;
+        let track = report(site, "تسرب مياه").await;
         let (token, reference) = split_track(&track);
-        let page = site.get(&track, "").await;
+        let page = site.page(&track, "").await;
         assert!(page.body.contains(&format!("data-live-url=\"/track/{reference}?token={token}\"")), "{}", page.body);
         assert!(page.body.contains("data-live=\"timeline\"") && page.body.contains("data-live=\"head\""));
         let version = |body: &str| body.split("data-live-version=\"").nth(1).and_then(|v| v.split('"').next()).map(str::to_owned);
         let before = version(&page.body).expect("a version");
         let staff = staff_cookie(site).await;
-        let case = site.get(&format!("/staff/cases/{reference}"), &staff).await;
+        let case = site.page(&format!("/staff/cases/{reference}"), &staff).await;
         assert!(case.body.contains(&format!("data-live-url=\"/staff/cases/{reference}\"")));
         let reply = site.post_form(&format!("/staff/cases/{reference}/comment"), &staff, &[("csrf_token", CSRF), ("body", "وصلنا بلاغك"), ("visibility", "public")]).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER);
-        let after = version(&site.get(&track, "").await.body).expect("a version");
+        let after = version(&site.page(&track, "").await.body).expect("a version");
         assert_ne!(before, after, "a reply moves the case's version on");
-        let queue = site.get("/staff?queue=all&sort=oldest", &staff).await;
+        let queue = site.page("/staff?queue=all&sort=oldest", &staff).await;
         assert!(queue.body.contains("data-live-url=\"/staff?queue=all&#38;sort=oldest\""), "the queue polls itself, filters kept");
         assert!(queue.body.contains("data-live=\"queue\""));
         // A refused form is shown at its POST address; the page still polls the case's own.

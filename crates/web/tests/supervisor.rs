@@ -10,7 +10,7 @@ const HOUR: i64 = 3_600_000_000;
 /// Beside the harness's capital entity: a second department, an agent and an inspector of
 /// the capital, and another entity with its own supervisor.
 async fn more_staff(site: &Site) {
-    let s = &site.app.store;
+    let s = &site.store;
     let cap = s.entity_by_code("cap").await.expect("read").expect("cap").id;
     s.insert_department(DepartmentInsert {
         entity_id: cap,
@@ -66,8 +66,7 @@ async fn login(site: &Site, username: &str) -> String {
 }
 
 async fn row(site: &Site, reference: &str) -> CaseRow {
-    site.app
-        .store
+    site.store
         .case_by_reference(reference)
         .await
         .expect("read")
@@ -76,14 +75,13 @@ async fn row(site: &Site, reference: &str) -> CaseRow {
 
 async fn event_count(site: &Site, reference: &str) -> usize {
     let id = row(site, reference).await.id;
-    site.app.store.events(id).await.expect("events").len()
+    site.store.events(id).await.expect("events").len()
 }
 
 /// Sets a case's SLA clock as the sweep would have left it.
 async fn set_clock(site: &Site, reference: &str, sla: CaseSla) {
     let case = row(site, reference).await;
-    site.app
-        .store
+    site.store
         .set_sla(case.id, case.sla.escalation_level, sla)
         .await
         .expect("sla");
@@ -93,21 +91,21 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-on_both! {
+on_both! { site;
     async fn a_duplicate_is_merged_from_the_case_page_and_its_reporter_told_where_it_went(site: &Site) {
         more_staff(site).await;
-        let (_, stays) = split_track(&site.report("تسرب مياه أمام المدرسة").await);
-        let track = site.report("تسرب مياه أمام المدرسة منذ الصباح").await;
+        let (_, stays) = split_track(&report(site, "تسرب مياه أمام المدرسة").await);
+        let track = report(site, "تسرب مياه أمام المدرسة منذ الصباح").await;
         let (_, duplicate) = split_track(&track);
         let staff = staff_cookie(site).await;
         let merge = format!("/staff/cases/{duplicate}/merge");
-        let page = site.get(&format!("/staff/cases/{duplicate}"), &staff).await;
+        let page = site.page(&format!("/staff/cases/{duplicate}"), &staff).await;
         assert!(page.body.contains(&format!("action=\"{merge}\"")), "the merge form is offered");
 
         let forged = site.post_form(&merge, &staff, &[("csrf_token", "nope"), ("into", &stays), ("reason", "مكرر")]).await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
         let inspector = login(site, "cap.inspector").await;
-        let page = site.get(&format!("/staff/cases/{duplicate}"), &inspector).await;
+        let page = site.page(&format!("/staff/cases/{duplicate}"), &inspector).await;
         assert!(!page.body.contains(&merge), "no merge form for those who may not merge");
         let denied = site.post_form(&merge, &inspector, &[("csrf_token", CSRF), ("into", &stays), ("reason", "مكرر")]).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN);
@@ -136,7 +134,7 @@ on_both! {
         assert_eq!((done.status, done.location()), (StatusCode::SEE_OTHER, format!("/staff/cases/{duplicate}")));
         let merged = row(site, &duplicate).await;
         assert_eq!((merged.status.as_str(), merged.merged_into_reference.as_deref()), ("merged", Some(stays.as_str())));
-        let page = site.get(&format!("/staff/cases/{duplicate}"), &staff).await;
+        let page = site.page(&format!("/staff/cases/{duplicate}"), &staff).await;
         assert!(page.body.contains(&format!("href=\"/staff/cases/{stays}\"")), "the case page links to the case that stays");
         assert!(!page.body.contains(&format!("action=\"{merge}\"")), "a merged case is not merged again");
         let events = event_count(site, &duplicate).await;
@@ -144,14 +142,14 @@ on_both! {
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "a repeated submit is refused");
         assert!(again.body.contains("لا يمكن دمج هذين البلاغين"));
         assert_eq!(event_count(site, &duplicate).await, events, "and writes nothing");
-        let kept = site.get(&format!("/staff/cases/{stays}?lang=en"), &staff).await;
+        let kept = site.page(&format!("/staff/cases/{stays}?lang=en"), &staff).await;
         assert!(kept.body.contains("A duplicate report joined this case"), "both timelines tell it");
 
-        let tracking = site.get(&track, "").await;
+        let tracking = site.page(&track, "").await;
         assert_eq!(tracking.status, StatusCode::OK);
         assert!(tracking.body.contains("ضُمّ هذا البلاغ إلى البلاغ رقم"), "the reporter reads where it went");
         assert!(tracking.body.contains(&stays));
-        let english = site.get(&format!("{track}&lang=en"), "").await;
+        let english = site.page(&format!("{track}&lang=en"), "").await;
         assert!(english.body.contains("This report was merged into reference"));
     }
 
@@ -159,7 +157,7 @@ on_both! {
         more_staff(site).await;
         let mut refs = vec![];
         for text in ["تسرب متأخر", "تسرب مصعد", "تسرب قريب الاستحقاق", "تسرب في موعده", "تسرب مرفوض"] {
-            refs.push(split_track(&site.report(text).await).1);
+            refs.push(split_track(&report(site, text).await).1);
         }
         let [overdue, escalated, due_soon, on_time, rejected] = <[String; 5]>::try_from(refs).expect("five");
         let t = now();
@@ -180,9 +178,9 @@ on_both! {
         let rejecting = site.post_form(&format!("/staff/cases/{rejected}/transition"), &staff, &[("csrf_token", CSRF), ("action", "reject"), ("reason", "خارج الاختصاص")]).await;
         assert_eq!(rejecting.status, StatusCode::SEE_OTHER);
 
-        let queue = site.get("/staff", &staff).await;
+        let queue = site.page("/staff", &staff).await;
         assert!(queue.body.contains("href=\"/staff/board\""), "the console header links the board");
-        let board = site.get("/staff/board", &staff).await;
+        let board = site.page("/staff/board", &staff).await;
         assert_eq!(board.status, StatusCode::OK, "{}", board.body);
         assert!(has_csp(&board));
         let at = |r: &str| board.body.find(&format!("value=\"{r}\"")).unwrap_or_else(|| panic!("{r} on the board"));
@@ -193,23 +191,23 @@ on_both! {
         assert!(board.body.contains("<th scope=\"row\"><a href=\"/staff/board?department=water\">المياه</a></th>"), "counts per department, each a link to its cases");
         assert!(board.body.contains("<td>3</td>"), "three cases of the water department");
         assert!(board.body.contains("class=\"sla-left\""), "the time left or overdue in words");
-        let water = site.get("/staff/board?department=water", &staff).await;
+        let water = site.page("/staff/board?department=water", &staff).await;
         assert!(water.body.contains("href=\"/staff/board\">") && water.body.replace(['\u{2068}', '\u{2069}'], "").contains("بلاغات المياه وحدها"), "narrowed, with the way back");
         assert!([&overdue, &due_soon, &escalated].iter().all(|r| water.body.contains(&format!("value=\"{r}\""))));
-        let roads = site.get("/staff/board?department=roads", &staff).await;
+        let roads = site.page("/staff/board?department=roads", &staff).await;
         assert!(!roads.body.contains(&format!("value=\"{overdue}\"")), "no water case under roads");
         for foreign in ["parks", "%3Cscript%3E", "x".repeat(300).as_str()] {
-            let page = site.get(&format!("/staff/board?department={foreign}"), &staff).await;
+            let page = site.page(&format!("/staff/board?department={foreign}"), &staff).await;
             assert_eq!(page.status, StatusCode::OK, "{foreign}");
             assert!(page.body.contains(&format!("value=\"{overdue}\"")), "{foreign}: not one of ours, the whole board");
         }
 
         let agent = login(site, "cap.agent").await;
-        assert!(!site.get("/staff", &agent).await.body.contains("href=\"/staff/board\""));
-        assert_eq!(site.get("/staff/board", &agent).await.status, StatusCode::FORBIDDEN);
-        assert_eq!(site.get("/staff/board", "").await.status, StatusCode::SEE_OTHER, "sign in first");
+        assert!(!site.page("/staff", &agent).await.body.contains("href=\"/staff/board\""));
+        assert_eq!(site.page("/staff/board", &agent).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(site.page("/staff/board", "").await.status, StatusCode::SEE_OTHER, "sign in first");
         let stranger = login(site, "mun.supervisor").await;
-        let theirs = site.get("/staff/board", &stranger).await;
+        let theirs = site.page("/staff/board", &stranger).await;
         assert_eq!(theirs.status, StatusCode::OK);
         assert!(!theirs.body.contains(&overdue), "another entity's board shows none of ours");
 
@@ -252,7 +250,7 @@ on_both! {
             assert_eq!((case.department_code.as_deref(), case.assignee_username.as_deref(), case.status.as_str()), (Some("roads"), Some("cap.agent"), "assigned"));
         }
         assert_eq!(row(site, &rejected).await.status, "rejected");
-        let audit = site.app.store.audit_log(100).await.expect("audit");
+        let audit = site.store.audit_log(100).await.expect("audit");
         assert!(audit.iter().any(|a| a.action == "assign" && a.target == format!("case:{overdue}")), "audited as a single assign");
 
         let events = event_count(site, &overdue).await;

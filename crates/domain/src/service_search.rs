@@ -1,9 +1,10 @@
 //! Finding a service from a resident's own words, in Arabic or English, with typos and
 //! spelling variants forgiven: text goes through the one search normalisation, the Arabic
 //! article is set aside, and a word matches a service word it begins, or one a small number of
-//! edits away.
+//! edits away. Every channel finds services this way (through `App::find_services`): the
+//! portal's search box, and a caller's or a chat's "say it in your words".
 
-use tawasul_domain::text::normalise_for_search;
+use crate::text::normalise_for_search;
 
 /// Words of normalised text, each without a leading Arabic article ("ال", "وال", "بال").
 fn words(text: &str) -> Vec<String> {

@@ -1,0 +1,128 @@
+//! Test data made through the use cases, as an administrator would make it, so that fixtures
+//! pass the same checks and leave the same audit trail as real data. The fixtures' own
+//! administrator is `fixtures.admin`; [`audit_of_test`] is the trail without its rows.
+
+use serde_json::Value;
+use tawasul_app::auth::Credentials;
+use tawasul_app::authz::StaffUser;
+use tawasul_app::org::{DepartmentRequest, EntityRequest};
+use tawasul_app::services_admin::ServiceDraft;
+use tawasul_app::App;
+use tawasul_domain::catalogue::FormField;
+use tawasul_domain::vocab::Role;
+
+/// The password of every staff user the fixtures make.
+pub const PASSWORD: &str = "correct-horse-battery";
+const ADMIN: &str = "fixtures.admin";
+
+/// A service to add: its entity's department handles it by default.
+pub struct ServiceSpec<'a> {
+    pub entity: &'a str,
+    pub code: &'a str,
+    pub name: (&'a str, &'a str),
+    pub description: (&'a str, &'a str),
+    pub kinds: &'a [&'a str],
+    pub department: &'a str,
+    /// The form, as the JSON of `FormField`s.
+    pub fields: Value,
+}
+
+pub struct Fixtures<'a> {
+    app: &'a App,
+    admin: StaffUser,
+}
+
+impl<'a> Fixtures<'a> {
+    /// Signs in an installation-wide administrator to make the fixtures with.
+    pub async fn new(app: &'a App) -> Self {
+        app.add_staff(ADMIN, PASSWORD, Role::Admin, None, Some("Fixtures"))
+            .await
+            .expect("the fixtures' administrator");
+        let (_, admin) = app
+            .login(Credentials {
+                username: ADMIN.into(),
+                password: PASSWORD.into(),
+            })
+            .await
+            .expect("the fixtures' administrator signs in");
+        Self { app, admin }
+    }
+
+    pub async fn entity(&self, code: &str, name_ar: &str, name_en: &str) -> &Self {
+        self.app
+            .add_entity(
+                &self.admin,
+                EntityRequest {
+                    code: code.into(),
+                    name_ar: name_ar.into(),
+                    name_en: name_en.into(),
+                    entity_type: "governorate".into(),
+                },
+            )
+            .await
+            .expect("entity");
+        self
+    }
+
+    pub async fn department(&self, entity: &str, code: &str, name_ar: &str, name_en: &str) -> &Self {
+        self.app
+            .add_department(
+                &self.admin,
+                entity,
+                DepartmentRequest {
+                    code: code.into(),
+                    name_ar: name_ar.into(),
+                    name_en: name_en.into(),
+                },
+            )
+            .await
+            .expect("department");
+        self
+    }
+
+    pub async fn service(&self, spec: ServiceSpec<'_>) -> &Self {
+        let draft = ServiceDraft {
+            code: spec.code.into(),
+            name_ar: spec.name.0.into(),
+            name_en: spec.name.1.into(),
+            description_ar: spec.description.0.into(),
+            description_en: spec.description.1.into(),
+            kinds: spec.kinds.iter().map(|k| (*k).to_owned()).collect(),
+            default_department: spec.department.into(),
+            default_priority: "normal".into(),
+            active: true,
+        };
+        self.app
+            .add_service(&self.admin, spec.entity, draft)
+            .await
+            .expect("service");
+        let fields: Vec<FormField> = serde_json::from_value(spec.fields).expect("a form");
+        self.app
+            .set_service_fields(&self.admin, spec.code, fields)
+            .await
+            .expect("the service's form");
+        self
+    }
+
+    /// A staff user with [`PASSWORD`], of `entity` or of the whole installation.
+    pub async fn staff(&self, username: &str, role: Role, entity: Option<&str>) -> &Self {
+        self.app
+            .add_staff(username, PASSWORD, role, entity, None)
+            .await
+            .expect("staff");
+        self
+    }
+}
+
+/// The audit trail the test itself left: every row but the fixtures' own, newest first.
+pub async fn audit_of_test(store: &tawasul_store::Store, limit: i64) -> Vec<tawasul_store::AuditRow> {
+    let fixtures = store
+        .staff_by_username(ADMIN)
+        .await
+        .expect("read")
+        .map(|admin| admin.id);
+    let rows = store.audit_log(limit).await.expect("audit");
+    rows.into_iter()
+        .filter(|row| fixtures.is_none() || row.staff_id != fixtures)
+        .collect()
+}

@@ -1,0 +1,95 @@
+//! Dependencies point inwards (ARCHITECTURE.md): this test reads the workspace's own crate
+//! graph from `cargo metadata` and fails when a crate depends outward.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Each crate's normal (not dev) dependencies on crates of this workspace.
+fn inner_dependencies() -> BTreeMap<String, Vec<String>> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metadata: Value = serde_json::from_slice(&output.stdout).expect("metadata is JSON");
+    let packages = metadata["packages"].as_array().expect("packages");
+    let ours: Vec<&str> = packages.iter().filter_map(|p| p["name"].as_str()).collect();
+    packages
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .expect("dependencies")
+                .iter()
+                .filter(|d| d["kind"].is_null())
+                .filter_map(|d| d["name"].as_str())
+                .filter(|name| ours.contains(name))
+                .map(str::to_owned)
+                .collect();
+            (p["name"].as_str().expect("name").to_owned(), deps)
+        })
+        .collect()
+}
+
+/// What each layer may depend on, by crate name prefix; a crate not listed here fails the
+/// test until its place is decided (and written in ARCHITECTURE.md).
+fn allowed(krate: &str) -> Option<&'static [&'static str]> {
+    Some(match krate {
+        "tawasul-domain" => &[],
+        "tawasul-store" | "tawasul-routing" => &["tawasul-domain"],
+        "tawasul-notify" => &["tawasul-domain"],
+        "tawasul-app" => &["tawasul-domain", "tawasul-store", "tawasul-routing", "tawasul-notify"],
+        "tawasul-web" => &["tawasul-domain", "tawasul-app", "tawasul-channels"],
+        "tawasul-http" => &["tawasul-domain", "tawasul-app", "tawasul-web", "tawasul-channels"],
+        "tawasul-demo" => &["tawasul-domain", "tawasul-app", "tawasul-store"],
+        "tawasul-server" => &["tawasul-app", "tawasul-http"],
+        "tawasul" => &[
+            "tawasul-domain",
+            "tawasul-app",
+            "tawasul-server",
+            "tawasul-notify",
+            "tawasul-demo",
+        ],
+        k if k.starts_with("tawasul-channels") => &["tawasul-domain", "tawasul-app"],
+        // Tools for tests and benchmarks only: they may use anything, nothing ships them.
+        "tawasul-testkit" | "tawasul-bench" => return None,
+        _ => &["(unplaced)"],
+    })
+}
+
+#[test]
+fn dependencies_point_inwards() {
+    let graph = inner_dependencies();
+    assert!(
+        graph.contains_key("tawasul-domain") && graph.contains_key("tawasul-app"),
+        "{graph:?}"
+    );
+    let mut outward = vec![];
+    for (krate, deps) in &graph {
+        let Some(allowed) = allowed(krate) else { continue };
+        for dep in deps {
+            if !allowed.contains(&dep.as_str()) {
+                outward.push(format!("{krate} → {dep}"));
+            }
+        }
+        if allowed == ["(unplaced)"] {
+            outward.push(format!("{krate} has no place in ARCHITECTURE.md"));
+        }
+    }
+    assert!(outward.is_empty(), "dependencies pointing outward: {outward:?}");
+}
+
+#[test]
+fn nothing_that_ships_links_the_test_kit() {
+    let graph = inner_dependencies();
+    let shipped = graph
+        .iter()
+        .filter(|(krate, _)| !matches!(krate.as_str(), "tawasul-testkit" | "tawasul-bench"));
+    for (krate, deps) in shipped {
+        assert!(
+            !deps.iter().any(|d| d == "tawasul-testkit" || d == "tawasul-bench"),
+            "{krate} depends on test or benchmark code: {deps:?}"
+        );
+    }
+}
