@@ -233,7 +233,13 @@ pub async fn refuse_declared_oversize(request: Request, next: Next) -> Response 
         let drain = async { while let Some(Ok(_)) = body.frame().await {} };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), drain).await;
     }
-    body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()).into_response()
+    // The body was not read (or only in part): the connection cannot carry another request,
+    // and saying so keeps a client from reusing it.
+    let mut refused = body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()).into_response();
+    refused
+        .headers_mut()
+        .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    refused
 }
 
 /// The most of a refused body read before answering; beyond it the connection is just closed.
