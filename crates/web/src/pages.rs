@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use tawasul_app::views::{CaseSummary, CaseView};
@@ -120,4 +120,9 @@ pub fn error_page(ctx: Ctx, error: &WebError) -> Response {
     };
     let body = page.render().unwrap_or_else(|_| error.to_string());
     (error.status(), Html(body)).into_response()
+}
+
+/// Where a form that went through goes next (303 See Other, so a reload does not post again).
+pub fn redirect(to: &str) -> WebResult {
+    Ok(Redirect::to(to).into_response())
 }
