@@ -2,7 +2,7 @@
 //! escalation ladder, when an ignored case may be complained about, and who runs the
 //! satisfaction survey. Lists are rows of inputs (`holidays[2].from`) with blank rows to add.
 
-use super::{field_errors, SavedQuery};
+use super::{administered, field_errors, SavedQuery};
 use crate::context::Ctx;
 use crate::error::WebResult;
 use crate::forms::{self, Submitted};
@@ -368,10 +368,7 @@ pub async fn calendar(
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageCatalogue)
-        .await?;
+    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let policy = state.app.policy_of(&user, &code).await?;
     let mut page = calendar_page(&state, ctx, user, entity, &policy_form(&policy), &FieldErrors::new()).await?;
     page.saved = !query.saved.is_empty();
@@ -385,10 +382,7 @@ pub async fn set_calendar(
     Path(code): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageCatalogue)
-        .await?;
+    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let (invalid, field) = match parse_policy(&form) {
         Err(invalid) => {
             let field = invalid.field.clone();

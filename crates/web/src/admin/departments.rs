@@ -1,18 +1,17 @@
 //! The departments of an entity: one rename form each, and the form to add one.
 
-use super::{field_errors, SavedQuery};
+use super::{administered, field_errors, SavedQuery};
 use crate::context::Ctx;
 use crate::error::WebResult;
 use crate::forms::Submitted;
 use crate::kit::{CheckedForm, Input, Named, SignedIn};
-use crate::pages::{redirect, refused, render, FieldErrors};
+use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::org::DepartmentRequest;
 use tawasul_app::rows::{DepartmentRow, EntityRow};
-use tawasul_app::AppError;
 
 #[derive(Template)]
 #[template(path = "admin/departments.html")]
@@ -107,6 +106,11 @@ async fn departments_page(
     })
 }
 
+/// Back to the departments of entity `code`, saying the change was saved.
+fn saved(code: &str) -> WebResult {
+    redirect(&format!("/staff/admin/entities/{code}/departments?saved=1"))
+}
+
 pub async fn departments(
     State(state): State<WebState>,
     ctx: Ctx,
@@ -114,10 +118,7 @@ pub async fn departments(
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageCatalogue)
-        .await?;
+    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let mut page = departments_page(&state, ctx, user, entity, None).await?;
     page.saved = !query.saved.is_empty();
     render(&page)
@@ -130,23 +131,22 @@ pub async fn add_department(
     Path(code): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageCatalogue)
-        .await?;
+    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let request = DepartmentRequest {
         code: form.text("code"),
         name_ar: form.text("name_ar"),
         name_en: form.text("name_en"),
     };
-    match state.app.add_department(&user, &code, request).await {
-        Ok(()) => redirect(&format!("/staff/admin/entities/{code}/departments?saved=1")),
-        Err(AppError::Invalid(invalid)) => {
+    let outcome = state.app.add_department(&user, &code, request).await;
+    answer(
+        outcome,
+        |()| saved(&code),
+        |invalid| async move {
             let errors = field_errors(&ctx, &invalid, invalid.field.clone());
             refused(&departments_page(&state, ctx, user, entity, Some((None, &form, &errors))).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 pub async fn rename_department(
@@ -156,22 +156,21 @@ pub async fn rename_department(
     Path((code, department)): Path<(String, String)>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageCatalogue)
-        .await?;
+    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let request = DepartmentRequest {
         code: department.clone(),
         name_ar: form.text("name_ar"),
         name_en: form.text("name_en"),
     };
-    match state.app.rename_department(&user, &code, &department, request).await {
-        Ok(()) => redirect(&format!("/staff/admin/entities/{code}/departments?saved=1")),
-        Err(AppError::Invalid(invalid)) => {
+    let outcome = state.app.rename_department(&user, &code, &department, request).await;
+    answer(
+        outcome,
+        |()| saved(&code),
+        |invalid| async move {
             let errors = field_errors(&ctx, &invalid, invalid.field.clone());
             let sent = Some((Some(department.as_str()), &form, &errors));
             refused(&departments_page(&state, ctx, user, entity, sent).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }

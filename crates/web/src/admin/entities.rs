@@ -1,19 +1,18 @@
 //! The entities: the list (with the form to add one, for a global administrator) and one
 //! entity's names and type.
 
-use super::{entity_links, field_errors, EntityLink, SavedQuery};
+use super::{administered, entity_links, field_errors, EntityLink, SavedQuery};
 use crate::context::Ctx;
 use crate::error::WebResult;
 use crate::forms::Submitted;
 use crate::kit::{options, CheckedForm, Input, Named, Select, SignedIn};
-use crate::pages::{redirect, refused, render, FieldErrors};
+use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::org::{EntityRequest, ENTITY_TYPES};
 use tawasul_app::rows::EntityRow;
-use tawasul_app::AppError;
 
 #[derive(Template)]
 #[template(path = "admin/entities.html")]
@@ -89,14 +88,13 @@ pub async fn add_entity(
     SignedIn(user): SignedIn,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    match state.app.add_entity(&user, entity_request(&form)).await {
-        Ok(entity) => redirect(&format!("/staff/admin/entities/{}?saved=1", entity.code)),
-        Err(AppError::Invalid(invalid)) => {
-            let errors = field_errors(&ctx, &invalid, invalid.field.clone());
-            refused(&entities_page(&state, ctx, user, &form, &errors).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let outcome = state.app.add_entity(&user, entity_request(&form)).await;
+    let done = |entity: EntityRow| redirect(&format!("/staff/admin/entities/{}?saved=1", entity.code));
+    answer(outcome, done, |invalid| async move {
+        let errors = field_errors(&ctx, &invalid, invalid.field.clone());
+        refused(&entities_page(&state, ctx, user, &form, &errors).await?)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -130,10 +128,7 @@ pub async fn entity(
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageCatalogue)
-        .await?;
+    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let current = Submitted::from(vec![
         ("name_ar".into(), entity.name_ar.clone()),
         ("name_en".into(), entity.name_en.clone()),
@@ -151,16 +146,12 @@ pub async fn update_entity(
     Path(code): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageCatalogue)
-        .await?;
-    match state.app.update_entity(&user, &code, entity_request(&form)).await {
-        Ok(()) => redirect(&format!("/staff/admin/entities/{code}?saved=1")),
-        Err(AppError::Invalid(invalid)) => {
-            let errors = field_errors(&ctx, &invalid, invalid.field.clone());
-            refused(&entity_page(ctx, user, entity, &form, &errors))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
+    let outcome = state.app.update_entity(&user, &code, entity_request(&form)).await;
+    let done = |()| redirect(&format!("/staff/admin/entities/{code}?saved=1"));
+    answer(outcome, done, |invalid| async move {
+        let errors = field_errors(&ctx, &invalid, invalid.field.clone());
+        refused(&entity_page(ctx, user, entity, &form, &errors))
+    })
+    .await
 }

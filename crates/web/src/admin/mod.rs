@@ -21,7 +21,7 @@ use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use tawasul_app::authz::StaffUser;
+use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::rows::EntityRow;
 use tawasul_domain::Invalid;
 
@@ -82,6 +82,11 @@ async fn entity_choices(state: &WebState, ctx: &Ctx, user: &StaffUser, entity: &
             .map(|e| (e.code.clone(), e.name_in(ctx.lang()).to_owned())),
         entity,
     ))
+}
+
+/// The entity `code`, when `user` holds `permission` over it.
+async fn administered(state: &WebState, user: &StaffUser, code: &str, permission: Permission) -> WebResult<EntityRow> {
+    Ok(state.app.administered_entity(user, code, permission).await?)
 }
 
 /// The organisation's pages are for administrators (of one entity or of all).

@@ -7,7 +7,7 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms::{self, Submitted};
 use crate::kit::{options, Checkbox, CheckedForm, Named, NoFields, SelectOption, SignedIn};
-use crate::pages::{redirect, refused, render, FieldErrors};
+use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -212,16 +212,20 @@ pub async fn add(
 ) -> WebResult {
     let entity = form.get("entity").unwrap_or("").to_owned();
     let draft = draft_from(&form);
-    match state.app.add_service(&user, &entity, draft.clone()).await {
-        Ok(code) => redirect(&service_href(&code)),
-        Err(AppError::Invalid(invalid)) if invalid.field == "entity" => Err(WebError::BadRequest(invalid.to_string())),
-        Err(AppError::Invalid(invalid)) => {
+    let outcome = state.app.add_service(&user, &entity, draft.clone()).await;
+    answer(
+        outcome,
+        |code| redirect(&service_href(&code)),
+        |invalid| async move {
+            // The entity is not one the form offers: a forged form.
+            if invalid.field == "entity" {
+                return Err(WebError::BadRequest(invalid.to_string()));
+            }
             let errors = service_error(&ctx, &invalid);
-            let page = services_page(&state, ctx, user, entity, draft, errors).await?;
-            refused(&page)
-        }
-        Err(e) => Err(e.into()),
-    }
+            refused(&services_page(&state, ctx, user, entity, draft, errors).await?)
+        },
+    )
+    .await
 }
 
 // One service: its properties and its form.
@@ -448,15 +452,16 @@ pub async fn update(
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
     let draft = draft_from(&form);
-    match state.app.update_service(&user, &code, draft.clone()).await {
-        Ok(code) => redirect(&service_href(&code)),
-        Err(AppError::Invalid(invalid)) => {
+    let outcome = state.app.update_service(&user, &code, draft.clone()).await;
+    answer(
+        outcome,
+        |code| redirect(&service_href(&code)),
+        |invalid| async move {
             let errors = service_error(&ctx, &invalid);
-            let page = service_page(&state, ctx, user, &code, Typed::Service(draft), errors).await?;
-            refused(&page)
-        }
-        Err(e) => Err(e.into()),
-    }
+            refused(&service_page(&state, ctx, user, &code, Typed::Service(draft), errors).await?)
+        },
+    )
+    .await
 }
 
 /// The stored form of a service the user may manage.
@@ -480,16 +485,6 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
                 .ok_or(WebError::NotFound)?,
         ),
     };
-    let errors_of = |invalid: &Invalid| {
-        let mut errors = FieldErrors::new();
-        let input = if invalid.field.starts_with("fields[") || invalid.field == "fields" {
-            field_input(&invalid.field)
-        } else {
-            invalid.field.clone()
-        };
-        errors.insert(format!("field:{}.{input}", view.original), message(&ctx, invalid));
-        errors
-    };
     let outcome = match field_of(&view) {
         Err(invalid) => Err(AppError::Invalid(invalid)),
         Ok(field) => {
@@ -500,15 +495,21 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
             state.app.set_service_fields(&user, &code, fields).await
         }
     };
-    match outcome {
-        Ok(()) => redirect(&format!("{}#fields", service_href(&code))),
-        Err(AppError::Invalid(invalid)) => {
-            let errors = errors_of(&invalid);
-            let page = service_page(&state, ctx, user, &code, Typed::Field(view), errors).await?;
-            refused(&page)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let back = format!("{}#fields", service_href(&code));
+    answer(
+        outcome,
+        |()| redirect(&back),
+        |invalid| async move {
+            let input = if invalid.field.starts_with("fields[") || invalid.field == "fields" {
+                field_input(&invalid.field)
+            } else {
+                invalid.field.clone()
+            };
+            let errors = FieldErrors::from([(format!("field:{}.{input}", view.original), message(&ctx, &invalid))]);
+            refused(&service_page(&state, ctx, user, &code, Typed::Field(view), errors).await?)
+        },
+    )
+    .await
 }
 
 pub async fn add_field(

@@ -4,7 +4,7 @@ use super::{chosen_entity, entity_choices, message, EntityQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::kit::{options, CheckedForm, NoFields, SelectOption, SignedIn};
-use crate::pages::{redirect, refused, render, FieldErrors};
+use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -12,7 +12,6 @@ use serde::Deserialize;
 use tawasul_app::authz::StaffUser;
 use tawasul_app::reply_templates::NewReplyTemplate;
 use tawasul_app::rows::ReplyTemplateRow;
-use tawasul_app::AppError;
 
 #[derive(Template)]
 #[template(path = "admin/templates.html")]
@@ -132,17 +131,21 @@ pub async fn add_template(
         title: form.title,
         body: form.body,
     };
-    match state.app.add_reply_template(&user, &form.entity, new.clone()).await {
-        Ok(_) => redirect(&templates_href(&form.entity)),
-        Err(AppError::Invalid(invalid)) if invalid.field == "entity" => Err(WebError::BadRequest(invalid.to_string())),
-        Err(AppError::Invalid(invalid)) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(format!("new.{}", invalid.field), message(&ctx, &invalid));
-            let page = templates_page(&state, ctx, user, form.entity, new, None, errors).await?;
-            refused(&page)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let outcome = state.app.add_reply_template(&user, &form.entity, new.clone()).await;
+    let back = templates_href(&form.entity);
+    answer(
+        outcome,
+        |_| redirect(&back),
+        |invalid| async move {
+            // The entity is not one the form offers: a forged form.
+            if invalid.field == "entity" {
+                return Err(WebError::BadRequest(invalid.to_string()));
+            }
+            let errors = FieldErrors::from([(format!("new.{}", invalid.field), message(&ctx, &invalid))]);
+            refused(&templates_page(&state, ctx, user, form.entity, new, None, errors).await?)
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -161,18 +164,19 @@ pub async fn edit_template(
     CheckedForm(form): CheckedForm<EditTemplateForm>,
 ) -> WebResult {
     let entity = state.app.reply_template_entity(&user, id).await?;
-    match state.app.edit_reply_template(&user, id, &form.title, &form.body).await {
-        Ok(()) => redirect(&format!("{}#template-{id}", templates_href(&entity))),
-        Err(AppError::Invalid(invalid)) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(format!("{id}.{}", invalid.field), message(&ctx, &invalid));
+    let outcome = state.app.edit_reply_template(&user, id, &form.title, &form.body).await;
+    let back = format!("{}#template-{id}", templates_href(&entity));
+    answer(
+        outcome,
+        |()| redirect(&back),
+        |invalid| async move {
+            let errors = FieldErrors::from([(format!("{id}.{}", invalid.field), message(&ctx, &invalid))]);
             let new = blank_template(&ctx);
             let editing = Some((id, form.title, form.body));
-            let page = templates_page(&state, ctx, user, entity, new, editing, errors).await?;
-            refused(&page)
-        }
-        Err(e) => Err(e.into()),
-    }
+            refused(&templates_page(&state, ctx, user, entity, new, editing, errors).await?)
+        },
+    )
+    .await
 }
 
 pub async fn delete_template(

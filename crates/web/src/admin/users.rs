@@ -1,19 +1,18 @@
 //! Staff users and their roles: an entity's staff with the form to add one, and one user's
 //! details, role, standing and password.
 
-use super::{field_errors, SavedQuery};
+use super::{administered, field_errors, SavedQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms::Submitted;
 use crate::kit::{options, CheckedForm, Input, Named, Select, SelectOption, SignedIn};
-use crate::pages::{redirect, refused, render, FieldErrors};
+use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::org::{NewStaff, StaffChange};
 use tawasul_app::rows::{DepartmentRow, EntityRow, StaffRow};
-use tawasul_app::AppError;
 use tawasul_domain::vocab::Role;
 use tawasul_domain::Invalid;
 
@@ -42,6 +41,22 @@ pub struct UsersPage {
     role: Select,
     password: Input,
     saved: bool,
+}
+
+/// The department a user works in (or none), as chosen in `form`.
+fn department_select(ctx: &Ctx, departments: &[DepartmentRow], form: &Submitted, errors: &FieldErrors) -> Select {
+    let options = department_options(ctx, departments, &form.text("department"));
+    Select::new("department", ctx.t("col-department"), options, errors)
+}
+
+/// The user's role, as chosen in `form`.
+fn role_select(ctx: &Ctx, form: &Submitted, errors: &FieldErrors) -> Select {
+    Select::new(
+        "role",
+        ctx.t("admin-role"),
+        role_options(ctx, &form.text("role")),
+        errors,
+    )
 }
 
 fn department_options(ctx: &Ctx, departments: &[DepartmentRow], selected: &str) -> Vec<SelectOption> {
@@ -99,18 +114,8 @@ async fn users_page(
         email: text("email", "admin-email", "email"),
         // A refused password is not sent back.
         password: Input::new(&ctx, "password", "admin-initial-password", "", "password", errors).required(),
-        department: Select::new(
-            "department",
-            ctx.t("col-department"),
-            department_options(&ctx, &departments, &form.text("department")),
-            errors,
-        ),
-        role: Select::new(
-            "role",
-            ctx.t("admin-role"),
-            role_options(&ctx, &form.text("role")),
-            errors,
-        ),
+        department: department_select(&ctx, &departments, form, errors),
+        role: role_select(&ctx, form, errors),
         staff,
         title: entity.name_in(ctx.lang()).to_owned(),
         saved: false,
@@ -128,10 +133,7 @@ pub async fn users(
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageStaff)
-        .await?;
+    let entity = administered(&state, &user, &code, Permission::ManageStaff).await?;
     let blank = Submitted::from(vec![("role".into(), Role::Agent.as_str().into())]);
     let mut page = users_page(&state, ctx, user, entity, &blank, &FieldErrors::new()).await?;
     page.saved = !query.saved.is_empty();
@@ -145,10 +147,7 @@ pub async fn add_user(
     Path(code): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let entity = state
-        .app
-        .administered_entity(&user, &code, Permission::ManageStaff)
-        .await?;
+    let entity = administered(&state, &user, &code, Permission::ManageStaff).await?;
     let request = NewStaff {
         username: form.text("username"),
         display_name: form.text("display_name"),
@@ -158,14 +157,13 @@ pub async fn add_user(
         role: form.text("role"),
         password: form.text("password"),
     };
-    match state.app.create_staff(&user, request).await {
-        Ok(_) => redirect(&format!("/staff/admin/entities/{code}/users?saved=1")),
-        Err(AppError::Invalid(invalid)) => {
-            let errors = field_errors(&ctx, &invalid, invalid.field.clone());
-            refused(&users_page(&state, ctx, user, entity, &form, &errors).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let outcome = state.app.create_staff(&user, request).await;
+    let done = |_| redirect(&format!("/staff/admin/entities/{code}/users?saved=1"));
+    answer(outcome, done, |invalid| async move {
+        let errors = field_errors(&ctx, &invalid, invalid.field.clone());
+        refused(&users_page(&state, ctx, user, entity, &form, &errors).await?)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -206,18 +204,8 @@ async fn user_page(
         display_name: text("display_name", "admin-display-name", "text").required(),
         email: text("email", "admin-email", "email"),
         password: Input::new(&ctx, "password", "admin-new-password", "", "password", errors).required(),
-        department: Select::new(
-            "department",
-            ctx.t("col-department"),
-            department_options(&ctx, &departments, &form.text("department")),
-            errors,
-        ),
-        role: Select::new(
-            "role",
-            ctx.t("admin-role"),
-            role_options(&ctx, &form.text("role")),
-            errors,
-        ),
+        department: department_select(&ctx, &departments, form, errors),
+        role: role_select(&ctx, form, errors),
         active_error: errors.get("active").cloned(),
         is_self: staff.id == user.id,
         entity: staff.entity_code.clone(),
@@ -266,13 +254,18 @@ async fn user_refused(
     user: StaffUser,
     username: &str,
     form: Option<&Submitted>,
-    invalid: &Invalid,
+    invalid: Invalid,
 ) -> WebResult {
     let staff = state.app.managed_staff(&user, username).await?;
     let departments = state.app.departments().await?;
     let stored = staff_form(&staff, &departments);
-    let errors = field_errors(&ctx, invalid, invalid.field.clone());
+    let errors = field_errors(&ctx, &invalid, invalid.field.clone());
     refused(&user_page(state, ctx, user, staff, form.unwrap_or(&stored), &errors).await?)
+}
+
+/// Back to user `username`'s page, saying the change was saved.
+fn user_saved(username: &str) -> WebResult {
+    redirect(&format!("/staff/admin/users/{username}?saved=1"))
 }
 
 pub async fn change_user(
@@ -288,11 +281,13 @@ pub async fn change_user(
         department: form.text("department"),
         role: form.text("role"),
     };
-    match state.app.change_staff(&user, &username, change).await {
-        Ok(()) => redirect(&format!("/staff/admin/users/{username}?saved=1")),
-        Err(AppError::Invalid(invalid)) => user_refused(&state, ctx, user, &username, Some(&form), &invalid).await,
-        Err(e) => Err(e.into()),
-    }
+    let outcome = state.app.change_staff(&user, &username, change).await;
+    answer(
+        outcome,
+        |()| user_saved(&username),
+        |invalid| user_refused(&state, ctx, user, &username, Some(&form), invalid),
+    )
+    .await
 }
 
 pub async fn set_user_active(
@@ -307,11 +302,13 @@ pub async fn set_user_active(
         Some("false") => false,
         _ => return Err(WebError::BadRequest("active is true or false".into())),
     };
-    match state.app.set_staff_active(&user, &username, active).await {
-        Ok(()) => redirect(&format!("/staff/admin/users/{username}?saved=1")),
-        Err(AppError::Invalid(invalid)) => user_refused(&state, ctx, user, &username, None, &invalid).await,
-        Err(e) => Err(e.into()),
-    }
+    let outcome = state.app.set_staff_active(&user, &username, active).await;
+    answer(
+        outcome,
+        |()| user_saved(&username),
+        |invalid| user_refused(&state, ctx, user, &username, None, invalid),
+    )
+    .await
 }
 
 pub async fn reset_password(
@@ -321,13 +318,14 @@ pub async fn reset_password(
     Path(username): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    match state
+    let outcome = state
         .app
         .reset_staff_password(&user, &username, &form.text("password"))
-        .await
-    {
-        Ok(()) => redirect(&format!("/staff/admin/users/{username}?saved=1")),
-        Err(AppError::Invalid(invalid)) => user_refused(&state, ctx, user, &username, None, &invalid).await,
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    answer(
+        outcome,
+        |()| user_saved(&username),
+        |invalid| user_refused(&state, ctx, user, &username, None, invalid),
+    )
+    .await
 }

@@ -6,7 +6,7 @@ use crate::context::Ctx;
 use crate::error::WebResult;
 use crate::forms;
 use crate::kit::{CheckedForm, CheckedMultipart, Named};
-use crate::pages::{redirect, refused, render, FieldErrors, Live};
+use crate::pages::{answer, redirect, refused, render, FieldErrors, Live};
 use crate::{WebState, MAX_PHOTOS};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -46,6 +46,16 @@ pub struct Kept {
     pub comment: String,
     pub errors: FieldErrors,
     pub rating: Rating,
+}
+
+impl Kept {
+    /// Nothing kept but the message beside `field`.
+    fn error(field: &str, message: String) -> Self {
+        Self {
+            errors: FieldErrors::from([(field.to_owned(), message)]),
+            ..Self::default()
+        }
+    }
 }
 
 #[derive(Default)]
@@ -169,20 +179,20 @@ pub async fn track_comment(
         body: form.body.clone(),
         visibility: None,
     };
-    match state.app.comment(&caller, &reference, request).await {
-        Ok(_) => Ok(back_to_case(&reference, &form.token, "timeline")),
-        Err(AppError::Invalid(invalid)) => {
-            let mut errors = FieldErrors::new();
-            errors.insert("body".into(), forms::message(&ctx, invalid.code));
+    let outcome = state.app.comment(&caller, &reference, request).await;
+    let back = back_to_case(&reference, &form.token, "timeline");
+    answer(
+        outcome,
+        |_| Ok(back),
+        |invalid| async move {
             let kept = Kept {
                 comment: form.body,
-                errors,
-                ..Kept::default()
+                ..Kept::error("body", forms::message(&ctx, invalid.code))
             };
             refused(&track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -208,12 +218,7 @@ pub async fn track_ignored(
     match state.app.complain_ignored(&caller, &reference, request).await {
         Ok(receipt) => redirect(&format!("/submitted/{}?token={}", receipt.reference, receipt.token)),
         Err(AppError::Invalid(invalid)) => {
-            let mut errors = FieldErrors::new();
-            errors.insert("ignored".into(), forms::message(&ctx, invalid.code));
-            let kept = Kept {
-                errors,
-                ..Kept::default()
-            };
+            let kept = Kept::error("ignored", forms::message(&ctx, invalid.code));
             refused(&track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
         }
         // Not eligible (any more) or already complained: the page says which.
@@ -231,17 +236,13 @@ pub async fn track_photos(
 ) -> WebResult {
     let token = form.text("token");
     let caller = resident(&state, &headers, &token).await?;
-    let mut errors = FieldErrors::new();
-    if form.files.is_empty() {
-        errors.insert("photos".into(), forms::message(&ctx, "required"));
-    } else if let Err(invalid) = forms::check_uploads(&form) {
-        errors.insert("photos".into(), forms::message(&ctx, invalid.code));
-    }
-    if !errors.is_empty() {
-        let kept = Kept {
-            errors,
-            ..Kept::default()
-        };
+    let refusal = if form.files.is_empty() {
+        Some("required")
+    } else {
+        forms::check_uploads(&form).err().map(|invalid| invalid.code)
+    };
+    if let Some(code) = refusal {
+        let kept = Kept::error("photos", forms::message(&ctx, code));
         return refused(&track_page(&state, ctx, &caller, &reference, token, kept).await?);
     }
     for f in form.files {

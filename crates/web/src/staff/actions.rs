@@ -7,7 +7,7 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
 use crate::kit::{CheckedForm, SignedIn};
-use crate::pages::{redirect, refused, FieldErrors};
+use crate::pages::{answer, redirect, refused, FieldErrors};
 use crate::WebState;
 use axum::extract::{Path, State};
 use serde::Deserialize;
@@ -17,6 +17,11 @@ use tawasul_app::merge::{MergeRequest, MERGE_TARGET};
 use tawasul_app::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::AppError;
 use tawasul_domain::lifecycle::Action;
+
+/// Back to the case page, the action done.
+fn back_to(reference: &str) -> WebResult {
+    redirect(&format!("/staff/cases/{reference}"))
+}
 
 #[derive(Deserialize)]
 pub struct CommentForm {
@@ -42,17 +47,16 @@ pub async fn comment(
         body: form.body.clone(),
         visibility: Some(visibility),
     };
-    match state
+    let outcome = state
         .app
         .comment(&Caller::Staff(user.clone()), &reference, request)
-        .await
-    {
-        Ok(_) => redirect(&format!("/staff/cases/{reference}#timeline")),
-        Err(AppError::Invalid(invalid)) => {
-            refused_at(&state, ctx, user, &reference, "body".into(), invalid.code, form.body).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    answer(
+        outcome,
+        |_| redirect(&format!("/staff/cases/{reference}#timeline")),
+        |invalid| refused_at(&state, ctx, user, &reference, "body".into(), invalid.code, form.body),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -88,14 +92,16 @@ pub async fn transition(
         department: some(&form.department),
         assignee: some(&form.assignee),
     };
-    match state.app.transition(&user, &reference, request).await {
-        Ok(_) => redirect(&format!("/staff/cases/{reference}")),
-        Err(AppError::Invalid(invalid)) => {
+    let outcome = state.app.transition(&user, &reference, request).await;
+    answer(
+        outcome,
+        |_| back_to(&reference),
+        |invalid| {
             let field = format!("{}.{}", form.action, invalid.field);
-            refused_at(&state, ctx, user, &reference, field, invalid.code, String::new()).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            refused_at(&state, ctx, user, &reference, field, invalid.code, String::new())
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -125,18 +131,20 @@ pub async fn transfer(
         department,
         reason: form.reason,
     };
-    match state.app.transfer(&user, &reference, request).await {
-        Ok(_) => redirect(&format!("/staff/cases/{reference}")),
-        Err(AppError::Invalid(invalid)) => {
+    let outcome = state.app.transfer(&user, &reference, request).await;
+    answer(
+        outcome,
+        |_| back_to(&reference),
+        |invalid| {
             let field = if invalid.field == "reason" {
                 "transfer.reason"
             } else {
                 "transfer.to"
             };
-            refused_at(&state, ctx, user, &reference, field.into(), invalid.code, String::new()).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            refused_at(&state, ctx, user, &reference, field.into(), invalid.code, String::new())
+        },
+    )
+    .await
 }
 
 /// The receiving entity accepts (`accept`) or returns (`return`) a transferred case.
@@ -166,14 +174,15 @@ pub async fn decide_transfer(
             .map(|_| "/staff?queue=transferred".to_owned()),
         other => return Err(WebError::BadRequest(format!("no transfer decision {other:?}"))),
     };
-    match done {
-        Ok(to) => redirect(&to),
-        Err(AppError::Invalid(invalid)) => {
+    answer(
+        done,
+        |to| redirect(&to),
+        |invalid| {
             let field = format!("{decision}.{}", invalid.field);
-            refused_at(&state, ctx, user, &reference, field, invalid.code, String::new()).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            refused_at(&state, ctx, user, &reference, field, invalid.code, String::new())
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -197,7 +206,7 @@ pub async fn merge(
         reason: form.reason.clone(),
     };
     let (field, message) = match state.app.merge(&user, &reference, request).await {
-        Ok(_) => return redirect(&format!("/staff/cases/{reference}")),
+        Ok(_) => return back_to(&reference),
         Err(AppError::Invalid(invalid)) => (format!("merge.{}", invalid.field), forms::message(&ctx, invalid.code)),
         Err(AppError::NotFound(MERGE_TARGET)) => ("merge.into".to_owned(), ctx.t("merge-unknown-target")),
         Err(AppError::NotMergeable(_)) => ("merge.into".to_owned(), ctx.t("merge-not-mergeable")),
