@@ -3,7 +3,7 @@
 //! use case as the API; this only turns form fields into its draft and its answers back into
 //! the field they concern.
 
-use crate::context::{Ctx, CSRF_FIELD};
+use crate::context::Ctx;
 use crate::error::WebError;
 use crate::pages::FieldErrors;
 use axum::extract::multipart::{Multipart, MultipartError};
@@ -14,8 +14,10 @@ use tawasul_domain::Invalid;
 
 pub use tawasul_app::intake::Upload;
 
-/// A multipart form: its text fields in order (a name may repeat) and its files.
-#[derive(Debug, Default)]
+/// A multipart form: its text fields in order (a name may repeat) and its files. A urlencoded
+/// form reads as one too, with no files.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
 pub struct Submitted {
     pub fields: Vec<(String, String)>,
     pub files: Vec<Upload>,
@@ -92,19 +94,6 @@ pub async fn read_multipart(
         }
     }
     Ok(form)
-}
-
-/// Refuses a form whose CSRF field does not match the visitor's cookie.
-pub fn check_csrf(ctx: &Ctx, submitted: Option<&str>) -> Result<(), WebError> {
-    if ctx.csrf_ok(submitted) {
-        Ok(())
-    } else {
-        Err(WebError::Csrf)
-    }
-}
-
-pub fn csrf_of(form: &Submitted) -> Option<&str> {
-    form.get(CSRF_FIELD)
 }
 
 /// Checks there were not too many uploads and each is a file we accept, by its content; the
@@ -206,33 +195,4 @@ mod tests {
         assert_eq!(form_field("answers.depth"), "answers.depth");
         assert_eq!(form_field("description"), "description");
     }
-}
-
-/// A form that carries nothing but its CSRF token (sign-out buttons).
-#[derive(serde::Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf_token: Option<String>,
-}
-
-/// Signs out: ends the session named by `session_cookie`, clears the cookie, goes to `to`.
-pub async fn sign_out(
-    state: &crate::WebState,
-    ctx: &Ctx,
-    headers: &axum::http::HeaderMap,
-    form: CsrfOnly,
-    session_cookie: &str,
-    to: &str,
-) -> crate::error::WebResult {
-    use axum::response::IntoResponse;
-    check_csrf(ctx, form.csrf_token.as_deref())?;
-    if let Some(session) = crate::context::cookie(headers, session_cookie) {
-        state.app.logout(session).await?;
-    }
-    let cleared = ctx.cookie(session_cookie, "", 0);
-    Ok((
-        [(axum::http::header::SET_COOKIE, cleared)],
-        axum::response::Redirect::to(to),
-    )
-        .into_response())
 }

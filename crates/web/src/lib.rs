@@ -2,16 +2,14 @@
 //! `/staff`. Arabic first (right to left), every word from a Fluent file, every form working
 //! without JavaScript, and every page under a strict Content-Security-Policy.
 
-mod admin_catalogue;
-mod admin_services;
+mod admin;
 mod assets;
-mod board;
 mod context;
 mod dates;
 pub mod error;
 mod forms;
 mod i18n;
-mod org_admin;
+mod kit;
 mod pages;
 mod resident;
 mod staff;
@@ -19,6 +17,8 @@ mod staff;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use resident::{home as portal, my, report, track};
+use staff::{actions, board, case, queue, sign_in};
 use std::sync::Arc;
 use tawasul_app::App;
 
@@ -92,103 +92,103 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
     };
     let uploads = DefaultBodyLimit::max(UPLOAD_LIMIT);
     Router::new()
-        .route("/", get(resident::home))
+        .route("/", get(portal::home))
         .route(
             REPORT_ROUTE,
-            get(resident::report_form).post(resident::report_submit).layer(uploads),
+            get(report::report_form).post(report::report_submit).layer(uploads),
         )
-        .route("/submitted/{reference}", get(resident::submitted))
-        .route("/track", get(resident::track_start))
-        .route("/track/code", post(resident::track_code))
-        .route("/track/verify", post(resident::track_verify))
-        .route("/track/{reference}", get(resident::track_case))
-        .route("/track/{reference}/comment", post(resident::track_comment))
-        .route(PHOTOS_ROUTE, post(resident::track_photos).layer(uploads))
-        .route("/track/{reference}/survey", post(resident::track_survey))
-        .route("/track/{reference}/ignored", post(resident::track_ignored))
-        .route("/track/{reference}/attachments/{id}", get(resident::track_attachment))
-        .route("/my", get(resident::my_cases))
-        .route("/my/logout", post(resident::my_logout))
-        .route("/staff", get(staff::home))
-        .route("/staff/login", post(staff::login))
-        .route("/staff/logout", post(staff::logout))
-        .route("/staff/cases/{reference}", get(staff::case))
-        .route("/staff/cases/{reference}/comment", post(staff::comment))
-        .route("/staff/cases/{reference}/transition", post(staff::transition))
-        .route("/staff/cases/{reference}/transfer", post(staff::transfer))
+        .route("/submitted/{reference}", get(report::submitted))
+        .route("/track", get(my::track_start))
+        .route("/track/code", post(my::track_code))
+        .route("/track/verify", post(my::track_verify))
+        .route("/track/{reference}", get(track::track_case))
+        .route("/track/{reference}/comment", post(track::track_comment))
+        .route(PHOTOS_ROUTE, post(track::track_photos).layer(uploads))
+        .route("/track/{reference}/survey", post(track::track_survey))
+        .route("/track/{reference}/ignored", post(track::track_ignored))
+        .route("/track/{reference}/attachments/{id}", get(track::track_attachment))
+        .route("/my", get(my::my_cases))
+        .route("/my/logout", post(my::my_logout))
+        .route("/staff", get(queue::home))
+        .route("/staff/login", post(sign_in::login))
+        .route("/staff/logout", post(sign_in::logout))
+        .route("/staff/cases/{reference}", get(case::case))
+        .route("/staff/cases/{reference}/comment", post(actions::comment))
+        .route("/staff/cases/{reference}/transition", post(actions::transition))
+        .route("/staff/cases/{reference}/transfer", post(actions::transfer))
         .route(
             "/staff/cases/{reference}/transfer/{decision}",
-            post(staff::decide_transfer),
+            post(actions::decide_transfer),
         )
-        .route("/staff/cases/{reference}/merge", post(staff::merge))
-        .route("/staff/cases/{reference}/attachments/{id}", get(staff::attachment))
-        .route("/staff/admin", get(org_admin::home))
+        .route("/staff/cases/{reference}/merge", post(actions::merge))
+        .route("/staff/cases/{reference}/attachments/{id}", get(case::attachment))
+        .route("/staff/admin", get(admin::home))
         .route(
             "/staff/admin/entities",
-            get(org_admin::entities).post(org_admin::add_entity),
+            get(admin::entities::entities).post(admin::entities::add_entity),
         )
         .route(
             "/staff/admin/entities/{code}",
-            get(org_admin::entity).post(org_admin::update_entity),
+            get(admin::entities::entity).post(admin::entities::update_entity),
         )
         .route(
             "/staff/admin/entities/{code}/departments",
-            get(org_admin::departments).post(org_admin::add_department),
+            get(admin::departments::departments).post(admin::departments::add_department),
         )
         .route(
             "/staff/admin/entities/{code}/departments/{department}",
-            post(org_admin::rename_department),
+            post(admin::departments::rename_department),
         )
         .route(
             "/staff/admin/entities/{code}/calendar",
-            get(org_admin::calendar).post(org_admin::set_calendar),
+            get(admin::calendar::calendar).post(admin::calendar::set_calendar),
         )
         .route(
             "/staff/admin/entities/{code}/users",
-            get(org_admin::users).post(org_admin::add_user),
+            get(admin::users::users).post(admin::users::add_user),
         )
         .route(
             "/staff/admin/users/{username}",
-            get(org_admin::user).post(org_admin::change_user),
+            get(admin::users::user).post(admin::users::change_user),
         )
-        .route("/staff/admin/users/{username}/active", post(org_admin::set_user_active))
+        .route(
+            "/staff/admin/users/{username}/active",
+            post(admin::users::set_user_active),
+        )
         .route(
             "/staff/admin/users/{username}/password",
-            post(org_admin::reset_password),
+            post(admin::users::reset_password),
         )
         // After the fixed paths above: departments, calendar or users of one's own entity.
-        .route("/staff/admin/{section}", get(org_admin::section))
+        .route("/staff/admin/{section}", get(admin::section))
         .route("/staff/board", get(board::board))
         .route("/staff/board/reassign", post(board::reassign))
         .route(
             "/staff/admin/services",
-            get(admin_services::list).post(admin_services::add),
+            get(admin::services::list).post(admin::services::add),
         )
         .route(
             "/staff/admin/services/{code}",
-            get(admin_services::show).post(admin_services::update),
+            get(admin::services::show).post(admin::services::update),
         )
-        .route("/staff/admin/services/{code}/fields", post(admin_services::add_field))
+        .route("/staff/admin/services/{code}/fields", post(admin::services::add_field))
         .route(
             "/staff/admin/services/{code}/fields/{key}",
-            post(admin_services::edit_field),
+            post(admin::services::edit_field),
         )
         .route(
             "/staff/admin/services/{code}/fields/{key}/{op}",
-            post(admin_services::arrange_field),
+            post(admin::services::arrange_field),
         )
-        .route(
-            "/staff/admin/sla",
-            get(admin_catalogue::sla).post(admin_catalogue::set_sla),
-        )
+        .route("/staff/admin/sla", get(admin::sla::sla).post(admin::sla::set_sla))
         .route(
             "/staff/admin/templates",
-            get(admin_catalogue::templates).post(admin_catalogue::add_template),
+            get(admin::templates::templates).post(admin::templates::add_template),
         )
-        .route("/staff/admin/templates/{id}", post(admin_catalogue::edit_template))
+        .route("/staff/admin/templates/{id}", post(admin::templates::edit_template))
         .route(
             "/staff/admin/templates/{id}/delete",
-            post(admin_catalogue::delete_template),
+            post(admin::templates::delete_template),
         )
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
         .route("/assets/{*path}", get(assets::serve))

@@ -5,10 +5,13 @@ use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use tawasul_app::views::{CaseSummary, CaseView};
+use tawasul_app::AppError;
+use tawasul_domain::Invalid;
 
 pub fn render(page: &impl Template) -> WebResult {
     Ok(Html(page.render()?).into_response())
@@ -120,4 +123,24 @@ pub fn error_page(ctx: Ctx, error: &WebError) -> Response {
     };
     let body = page.render().unwrap_or_else(|_| error.to_string());
     (error.status(), Html(body)).into_response()
+}
+
+/// What a form's use case answered: `done` says where a success goes; a refusal of one of the
+/// form's fields comes back through `refuse` (the form again, 422); any other failure is an
+/// error page.
+pub async fn answer<T, Refused: Future<Output = WebResult>>(
+    outcome: Result<T, AppError>,
+    done: impl FnOnce(T) -> WebResult,
+    refuse: impl FnOnce(Invalid) -> Refused,
+) -> WebResult {
+    match outcome {
+        Ok(value) => done(value),
+        Err(AppError::Invalid(invalid)) => refuse(invalid).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Where a form that went through goes next (303 See Other, so a reload does not post again).
+pub fn redirect(to: &str) -> WebResult {
+    Ok(Redirect::to(to).into_response())
 }

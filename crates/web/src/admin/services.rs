@@ -2,17 +2,15 @@
 //! forms' fields; the app's use cases check, authorize and audit every change, and the domain
 //! says what a valid service and form are.
 
-use crate::admin_catalogue::{chosen_entity, entity_choices, message, EntityQuery};
+use super::{chosen_entity, entity_choices, message, EntityQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms::{self, Submitted};
-use crate::pages::{refused, render, FieldErrors};
-use crate::staff::{options, Option2, SignedIn};
+use crate::kit::{options, Checkbox, CheckedForm, Named, NoFields, SelectOption, SignedIn};
+use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
-use axum::Form;
 use tawasul_app::authz::StaffUser;
 use tawasul_app::rows::ManagedServiceRow;
 use tawasul_app::services_admin::ServiceDraft;
@@ -30,18 +28,12 @@ fn service_href(code: &str) -> String {
     format!("/staff/admin/services/{code}")
 }
 
-pub struct Check {
-    pub value: String,
-    pub label: String,
-    pub checked: bool,
-}
-
 /// The properties form of a service, as shown (stored values, or what was typed).
 pub struct ServiceForm {
     pub draft: ServiceDraft,
-    pub kinds: Vec<Check>,
-    pub departments: Vec<Option2>,
-    pub priorities: Vec<Option2>,
+    pub kinds: Vec<Checkbox>,
+    pub departments: Vec<SelectOption>,
+    pub priorities: Vec<SelectOption>,
     /// Cases use the service: its code cannot change.
     pub code_locked: bool,
 }
@@ -83,14 +75,13 @@ async fn service_form(
     code_locked: bool,
 ) -> WebResult<ServiceForm> {
     let departments = state.app.departments().await?;
-    let ar = ctx.lang() == "ar";
     let none = std::iter::once((String::new(), ctx.t("admin-service-no-department")));
     let departments = options(
         none.chain(
             departments
                 .into_iter()
                 .filter(|d| d.entity_code == entity)
-                .map(|d| (d.code, if ar { d.name_ar } else { d.name_en })),
+                .map(|d| (d.code.clone(), d.name_in(ctx.lang()).to_owned())),
         ),
         &draft.default_department,
     );
@@ -102,10 +93,14 @@ async fn service_form(
     );
     let kinds = Kind::ALL
         .iter()
-        .map(|k| Check {
-            value: k.as_str().to_owned(),
-            label: ctx.word("kind", k.as_str()),
-            checked: draft.kinds.iter().any(|d| d == k.as_str()),
+        .map(|k| {
+            let kind = k.as_str();
+            Checkbox::new(
+                "kinds",
+                kind,
+                ctx.word("kind", kind),
+                draft.kinds.iter().any(|d| d == kind),
+            )
         })
         .collect();
     Ok(ServiceForm {
@@ -137,12 +132,12 @@ pub struct ServiceLine {
 }
 
 #[derive(Template)]
-#[template(path = "admin_services.html")]
+#[template(path = "admin/services.html")]
 pub struct ServicesPage {
     ctx: Ctx,
     user: StaffUser,
     entity: String,
-    entities: Vec<Option2>,
+    entities: Vec<SelectOption>,
     services: Vec<ServiceLine>,
     form: ServiceForm,
     errors: FieldErrors,
@@ -163,14 +158,13 @@ async fn services_page(
     errors: FieldErrors,
 ) -> WebResult<ServicesPage> {
     let rows = state.app.managed_services(&user, &entity).await?;
-    let ar = ctx.lang() == "ar";
     let services = rows
         .iter()
         .map(|row| {
             let s = &row.service;
             ServiceLine {
                 code: s.code.clone(),
-                name: if ar { s.name_ar.clone() } else { s.name_en.clone() },
+                name: s.name_in(ctx.lang()).to_owned(),
                 kinds: s
                     .kinds
                     .split(',')
@@ -214,22 +208,24 @@ pub async fn add(
     State(state): State<WebState>,
     ctx: Ctx,
     SignedIn(user): SignedIn,
-    Form(fields): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let form = Submitted::from(fields);
-    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let entity = form.get("entity").unwrap_or("").to_owned();
     let draft = draft_from(&form);
-    match state.app.add_service(&user, &entity, draft.clone()).await {
-        Ok(code) => Ok(Redirect::to(&service_href(&code)).into_response()),
-        Err(AppError::Invalid(invalid)) if invalid.field == "entity" => Err(WebError::BadRequest(invalid.to_string())),
-        Err(AppError::Invalid(invalid)) => {
+    let outcome = state.app.add_service(&user, &entity, draft.clone()).await;
+    answer(
+        outcome,
+        |code| redirect(&service_href(&code)),
+        |invalid| async move {
+            // The entity is not one the form offers: a forged form.
+            if invalid.field == "entity" {
+                return Err(WebError::BadRequest(invalid.to_string()));
+            }
             let errors = service_error(&ctx, &invalid);
-            let page = services_page(&state, ctx, user, entity, draft, errors).await?;
-            refused(&page)
-        }
-        Err(e) => Err(e.into()),
-    }
+            refused(&services_page(&state, ctx, user, entity, draft, errors).await?)
+        },
+    )
+    .await
 }
 
 // One service: its properties and its form.
@@ -342,12 +338,12 @@ fn field_input(invalid_field: &str) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "admin_service.html")]
+#[template(path = "admin/service.html")]
 pub struct ServicePage {
     ctx: Ctx,
     user: StaffUser,
     entity: String,
-    entities: Vec<Option2>,
+    entities: Vec<SelectOption>,
     code: String,
     list_href: String,
     update_action: String,
@@ -428,11 +424,7 @@ async fn service_page(
         list_href: services_href(&entity),
         update_action: service_href(&code),
         code,
-        name: if ctx.lang() == "ar" {
-            row.service.name_ar.clone()
-        } else {
-            row.service.name_en.clone()
-        },
+        name: row.name_in(ctx.lang()).to_owned(),
         fields,
         new_field,
         types,
@@ -457,20 +449,19 @@ pub async fn update(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let form = Submitted::from(fields);
-    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let draft = draft_from(&form);
-    match state.app.update_service(&user, &code, draft.clone()).await {
-        Ok(code) => Ok(Redirect::to(&service_href(&code)).into_response()),
-        Err(AppError::Invalid(invalid)) => {
+    let outcome = state.app.update_service(&user, &code, draft.clone()).await;
+    answer(
+        outcome,
+        |code| redirect(&service_href(&code)),
+        |invalid| async move {
             let errors = service_error(&ctx, &invalid);
-            let page = service_page(&state, ctx, user, &code, Typed::Service(draft), errors).await?;
-            refused(&page)
-        }
-        Err(e) => Err(e.into()),
-    }
+            refused(&service_page(&state, ctx, user, &code, Typed::Service(draft), errors).await?)
+        },
+    )
+    .await
 }
 
 /// The stored form of a service the user may manage.
@@ -494,16 +485,6 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
                 .ok_or(WebError::NotFound)?,
         ),
     };
-    let errors_of = |invalid: &Invalid| {
-        let mut errors = FieldErrors::new();
-        let input = if invalid.field.starts_with("fields[") || invalid.field == "fields" {
-            field_input(&invalid.field)
-        } else {
-            invalid.field.clone()
-        };
-        errors.insert(format!("field:{}.{input}", view.original), message(&ctx, invalid));
-        errors
-    };
     let outcome = match field_of(&view) {
         Err(invalid) => Err(AppError::Invalid(invalid)),
         Ok(field) => {
@@ -514,15 +495,21 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
             state.app.set_service_fields(&user, &code, fields).await
         }
     };
-    match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("{}#fields", service_href(&code))).into_response()),
-        Err(AppError::Invalid(invalid)) => {
-            let errors = errors_of(&invalid);
-            let page = service_page(&state, ctx, user, &code, Typed::Field(view), errors).await?;
-            refused(&page)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let back = format!("{}#fields", service_href(&code));
+    answer(
+        outcome,
+        |()| redirect(&back),
+        |invalid| async move {
+            let input = if invalid.field.starts_with("fields[") || invalid.field == "fields" {
+                field_input(&invalid.field)
+            } else {
+                invalid.field.clone()
+            };
+            let errors = FieldErrors::from([(format!("field:{}.{input}", view.original), message(&ctx, &invalid))]);
+            refused(&service_page(&state, ctx, user, &code, Typed::Field(view), errors).await?)
+        },
+    )
+    .await
 }
 
 pub async fn add_field(
@@ -530,10 +517,8 @@ pub async fn add_field(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let form = Submitted::from(fields);
-    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let view = view_from(&form, "");
     save_field(state, ctx, user, code, view).await
 }
@@ -543,10 +528,8 @@ pub async fn edit_field(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path((code, key)): Path<(String, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let form = Submitted::from(fields);
-    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     if key.is_empty() {
         return Err(WebError::NotFound);
     }
@@ -557,25 +540,22 @@ pub async fn edit_field(
 /// Moves a question up or down the form, or removes it.
 pub async fn arrange_field(
     State(state): State<WebState>,
-    ctx: Ctx,
     SignedIn(user): SignedIn,
     Path((code, key, op)): Path<(String, String, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    CheckedForm(_): CheckedForm<NoFields>,
 ) -> WebResult {
-    let form = Submitted::from(fields);
-    forms::check_csrf(&ctx, forms::csrf_of(&form))?;
     let mut fields = stored_fields(&state, &user, &code).await?;
     let at = fields.iter().position(|f| f.key == key).ok_or(WebError::NotFound)?;
     match op.as_str() {
         "up" if at > 0 => fields.swap(at, at - 1),
         "down" if at + 1 < fields.len() => fields.swap(at, at + 1),
         // Already first or last: nothing to change.
-        "up" | "down" => return Ok(Redirect::to(&format!("{}#fields", service_href(&code))).into_response()),
+        "up" | "down" => return redirect(&format!("{}#fields", service_href(&code))),
         "remove" => {
             fields.remove(at);
         }
         other => return Err(WebError::BadRequest(format!("no field operation {other:?}"))),
     }
     state.app.set_service_fields(&user, &code, fields).await?;
-    Ok(Redirect::to(&format!("{}#fields", service_href(&code))).into_response())
+    redirect(&format!("{}#fields", service_href(&code)))
 }

@@ -1,15 +1,15 @@
 //! The supervisor's board at `/staff/board`: the entity's breaches and escalations, counted
 //! per department, and a form that reassigns the ticked cases in one submit.
 
+use super::Names;
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
-use crate::forms;
+use crate::forms::{self, Submitted};
+use crate::kit::{options, CheckedForm, Named, SelectOption, SignedIn};
 use crate::pages::{refused, render, FieldErrors};
-use crate::staff::{options, Names, Option2, SignedIn};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::Form;
 use std::collections::HashSet;
 use tawasul_app::authz::StaffUser;
 use tawasul_app::board::{BulkOutcome, BulkReassignRequest};
@@ -49,8 +49,8 @@ pub struct BoardPage {
     truncated: bool,
     /// The department the board is narrowed to, by name, with the link back to all.
     narrowed_to: Option<String>,
-    departments: Vec<Option2>,
-    assignees: Vec<Option2>,
+    departments: Vec<SelectOption>,
+    assignees: Vec<SelectOption>,
     errors: FieldErrors,
     /// The cases ticked in a form that came back refused.
     checked: HashSet<String>,
@@ -89,13 +89,13 @@ async fn board_page(
 ) -> WebResult<BoardPage> {
     let mut board = state.app.board(&user).await?;
     let (departments, staff) = tokio::try_join!(state.app.departments(), state.app.staff_directory(&user))?;
-    let ar = ctx.lang() == "ar";
+    let lang = ctx.lang();
     let own = |entity: Option<i64>| user.entity_id.is_none() || entity == user.entity_id;
-    let names = Names::new(&departments, &staff, ar);
+    let names = Names::new(&departments, &staff, lang);
     let narrowed_to = departments
         .iter()
         .find(|d| d.code == department && own(Some(d.entity_id)))
-        .map(|d| if ar { d.name_ar.clone() } else { d.name_en.clone() });
+        .map(|d| d.name_in(lang).to_owned());
     // A department that is not one of the user's leaves the board whole.
     if narrowed_to.is_some() {
         board.rows.retain(|r| r.department.as_deref() == Some(department));
@@ -110,10 +110,7 @@ async fn board_page(
                 Some(code) => departments
                     .iter()
                     .find(|d| &d.code == code && own(Some(d.entity_id)))
-                    .map_or_else(
-                        || code.clone(),
-                        |d| if ar { d.name_ar.clone() } else { d.name_en.clone() },
-                    ),
+                    .map_or_else(|| code.clone(), |d| d.name_in(lang).to_owned()),
                 None => ctx.t("board-no-department"),
             },
             href: c.department.as_ref().map(|code| {
@@ -132,7 +129,7 @@ async fn board_page(
         departments
             .iter()
             .filter(|d| own(Some(d.entity_id)) && seen.insert(d.code.clone()))
-            .map(|d| (d.code.clone(), if ar { d.name_ar.clone() } else { d.name_en.clone() })),
+            .map(|d| (d.code.clone(), d.name_in(lang).to_owned())),
         &chosen.department,
     );
     let assignees = options(
@@ -209,20 +206,14 @@ pub async fn reassign(
     State(state): State<WebState>,
     ctx: Ctx,
     SignedIn(user): SignedIn,
-    Form(fields): Form<Vec<(String, String)>>,
+    CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    forms::check_csrf(&ctx, field(crate::CSRF_FIELD).as_deref())?;
     require_supervisor(&user)?;
-    let cases: Vec<String> = fields
-        .iter()
-        .filter(|(k, _)| k == "cases")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let cases = form.all("cases");
     let chosen = Chosen {
         cases: cases.iter().cloned().collect(),
-        department: field("department").unwrap_or_default(),
-        assignee: field("assignee").unwrap_or_default(),
+        department: form.text("department"),
+        assignee: form.text("assignee"),
     };
     let request = BulkReassignRequest {
         cases,

@@ -1,0 +1,12 @@
+//! What the pages share: form widgets, names in the page's language, the signed-in staff
+//! user, and forms whose CSRF token is checked before any handler sees them.
+
+mod csrf;
+mod names;
+mod session;
+mod widgets;
+
+pub use csrf::{CheckedForm, CheckedMultipart, NoFields};
+pub use names::{ByLanguage, Named};
+pub use session::{sign_out, signed_in, SignedIn, SESSION_COOKIE};
+pub use widgets::{options, Checkbox, Input, Select, SelectOption};
