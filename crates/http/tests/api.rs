@@ -12,7 +12,7 @@ async fn api(backend: Backend) -> TestApp {
     let t = spawn(Options::on(backend)).await;
     let f = Fixtures::new(&t.app).await;
     for (code, dept) in [("cap", "water"), ("mun", "lighting")] {
-        f.entity(code, "جهة", "Entity").await;
+        f.entity(code, "جهة", "Entity", "governorate").await;
         f.department(code, dept, "قسم", "Dept").await;
         f.department(code, "other", "آخر", "Other").await;
         f.service(ServiceSpec {

@@ -5,26 +5,12 @@ use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::Digest;
-use tawasul_domain::vocab::Role;
-use tawasul_testkit::fixtures::{Fixtures, ServiceSpec};
+use tawasul_testkit::fixtures::Fixtures;
 use tawasul_testkit::{on_both, png, spawn, Backend, Options, TestApp, CSRF};
 
 async fn intake(backend: Backend) -> TestApp {
     let t = spawn(Options::on(backend)).await;
-    let f = Fixtures::new(&t.app).await;
-    f.entity("cap", "العاصمة", "Capital").await;
-    f.department("cap", "water", "المياه", "Water").await;
-    f.service(ServiceSpec {
-        entity: "cap",
-        code: "water-leak",
-        name: ("تسرب مياه", "Water leak"),
-        description: ("", ""),
-        kinds: &["complaint"],
-        department: "water",
-        fields: json!([]),
-    })
-    .await;
-    f.staff("cap.supervisor", Role::Supervisor, Some("cap")).await;
+    Fixtures::new(&t.app).await.capital(json!([])).await;
     t
 }
 

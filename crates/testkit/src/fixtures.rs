@@ -6,8 +6,9 @@ use serde_json::Value;
 use tawasul_app::auth::Credentials;
 use tawasul_app::authz::StaffUser;
 use tawasul_app::org::{DepartmentRequest, EntityRequest};
+use tawasul_app::reply_templates::NewReplyTemplate;
 use tawasul_app::services_admin::ServiceDraft;
-use tawasul_app::App;
+use tawasul_app::{App, AppError};
 use tawasul_domain::catalogue::FormField;
 use tawasul_domain::vocab::Role;
 
@@ -33,11 +34,15 @@ pub struct Fixtures<'a> {
 }
 
 impl<'a> Fixtures<'a> {
-    /// Signs in an installation-wide administrator to make the fixtures with.
+    /// Signs in an installation-wide administrator to make the fixtures with (made on first use).
     pub async fn new(app: &'a App) -> Self {
-        app.add_staff(ADMIN, PASSWORD, Role::Admin, None, Some("Fixtures"))
+        match app
+            .add_staff(ADMIN, PASSWORD, Role::Admin, None, Some("Fixtures"))
             .await
-            .expect("the fixtures' administrator");
+        {
+            Ok(_) | Err(AppError::Duplicate(_)) => {}
+            Err(e) => panic!("the fixtures' administrator: {e}"),
+        }
         let (_, admin) = app
             .login(Credentials {
                 username: ADMIN.into(),
@@ -48,7 +53,8 @@ impl<'a> Fixtures<'a> {
         Self { app, admin }
     }
 
-    pub async fn entity(&self, code: &str, name_ar: &str, name_en: &str) -> &Self {
+    /// An entity of `entity_type` (governorate, municipality, ministry, …).
+    pub async fn entity(&self, code: &str, name_ar: &str, name_en: &str, entity_type: &str) -> &Self {
         self.app
             .add_entity(
                 &self.admin,
@@ -56,7 +62,7 @@ impl<'a> Fixtures<'a> {
                     code: code.into(),
                     name_ar: name_ar.into(),
                     name_en: name_en.into(),
-                    entity_type: "governorate".into(),
+                    entity_type: entity_type.into(),
                 },
             )
             .await
@@ -101,6 +107,39 @@ impl<'a> Fixtures<'a> {
             .set_service_fields(&self.admin, spec.code, fields)
             .await
             .expect("the service's form");
+        self
+    }
+
+    /// The capital governorate (`cap`) with its water department, the water-leak service
+    /// with the given form, and its supervisor (`cap.supervisor`).
+    pub async fn capital(&self, form: Value) -> &Self {
+        self.entity("cap", "العاصمة", "Capital", "governorate").await;
+        self.department("cap", "water", "المياه", "Water").await;
+        self.service(ServiceSpec {
+            entity: "cap",
+            code: "water-leak",
+            name: ("تسرب مياه", "Water leak"),
+            description: ("تسرب المياه في الشوارع", "Water leaking in the streets"),
+            kinds: &["complaint", "report"],
+            department: "water",
+            fields: form,
+        })
+        .await;
+        self.staff("cap.supervisor", Role::Supervisor, Some("cap")).await
+    }
+
+    /// A reply template of `entity` in `language`.
+    pub async fn reply_template(&self, entity: &str, key: &str, language: &str, title: &str, body: &str) -> &Self {
+        let template = NewReplyTemplate {
+            key: key.into(),
+            language: language.into(),
+            title: title.into(),
+            body: body.into(),
+        };
+        self.app
+            .add_reply_template(&self.admin, entity, template)
+            .await
+            .expect("reply template");
         self
     }
 

@@ -297,16 +297,20 @@ impl TestApp {
         .await
     }
 
+    /// Sends the staff console's sign-in form; the page says how it went.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Page {
+        self.post_form(
+            "/staff/login",
+            "",
+            &[("csrf_token", CSRF), ("username", username), ("password", password)],
+        )
+        .await
+    }
+
     /// Signs in on the staff console and returns the session cookie to send with pages.
     pub async fn staff_cookie(&self, username: &str, password: &str) -> String {
-        let page = self
-            .post_form(
-                "/staff/login",
-                "",
-                &[("csrf_token", CSRF), ("username", username), ("password", password)],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let page = self.sign_in(username, password).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{username} signs in: {}", page.body);
         format!(
             "tawasul_session={}",
             page.cookie("tawasul_session").expect("a session cookie")

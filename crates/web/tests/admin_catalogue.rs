@@ -4,37 +4,13 @@
 mod support;
 use support::*;
 
-const PASSWORD: &str = "correct-horse-battery";
-
 /// A second entity with its own administrator, and an administrator for `cap`.
 async fn admins(site: &Site) {
-    site.store
-        .insert_entity(EntityInsert {
-            code: "mun".into(),
-            name_ar: "البلدية".into(),
-            name_en: "Municipality".into(),
-            entity_type: "municipality".into(),
-        })
-        .await
-        .expect("entity");
+    let f = Fixtures::new(&site.app).await;
+    f.entity("mun", "البلدية", "Municipality", "municipality").await;
     for (username, entity) in [("cap.admin", "cap"), ("mun.admin", "mun")] {
-        site.app
-            .add_staff(username, PASSWORD, Role::Admin, Some(entity), None)
-            .await
-            .expect("admin");
+        f.staff(username, Role::Admin, Some(entity)).await;
     }
-}
-
-async fn login(site: &Site, username: &str) -> String {
-    let page = site
-        .post_form(
-            "/staff/login",
-            "",
-            &[("csrf_token", CSRF), ("username", username), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    format!("tawasul_session={}", page.cookie("tawasul_session").expect("a session"))
 }
 
 async fn cap_id(site: &Site) -> i64 {
@@ -74,7 +50,7 @@ fn add_form<'a>(key: &'a str, language: &'a str, title: &'a str, body: &'a str) 
 on_both! { site;
     async fn an_admin_adds_edits_and_deletes_a_reply_template_each_change_audited(site: &Site) {
         admins(site).await;
-        let admin = login(site, "cap.admin").await;
+        let admin = site.staff_cookie("cap.admin", PASSWORD).await;
         let empty = site.page("/staff/admin/templates", &admin).await;
         assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
         assert!(has_csp(&empty));
@@ -104,7 +80,7 @@ on_both! { site;
 
     async fn refused_templates_come_back_beside_their_field_with_the_data_kept_and_nothing_written(site: &Site) {
         admins(site).await;
-        let admin = login(site, "cap.admin").await;
+        let admin = site.staff_cookie("cap.admin", PASSWORD).await;
         let typo = site
             .post_form("/staff/admin/templates", &admin, &add_form("received", "en", "On it", "Dear {nmae}, thanks"))
             .await;
@@ -146,7 +122,7 @@ on_both! { site;
 
     async fn templates_are_refused_to_forgers_other_entities_and_staff_without_the_permission(site: &Site) {
         admins(site).await;
-        let admin = login(site, "cap.admin").await;
+        let admin = site.staff_cookie("cap.admin", PASSWORD).await;
         let good = add_form("received", "ar", "استلمنا", "عزيزنا {name}");
         let forged = [("csrf_token", "f".repeat(40))];
         let no_csrf: Vec<_> = good.iter().filter(|(k, _)| *k != "csrf_token").copied().collect();
@@ -158,7 +134,7 @@ on_both! { site;
 
         let supervisor = staff_cookie(site).await;
         assert_eq!(site.page("/staff/admin/templates", &supervisor).await.status, StatusCode::FORBIDDEN);
-        let other = login(site, "mun.admin").await;
+        let other = site.staff_cookie("mun.admin", PASSWORD).await;
         assert_eq!(site.page("/staff/admin/templates?entity=cap", &other).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.page("/staff/admin/templates", &other).await.status, StatusCode::OK, "its own entity's page");
         for who in [&supervisor, &other] {
@@ -183,7 +159,7 @@ on_both! { site;
 
     async fn the_case_page_fills_templates_in_the_reporters_language_or_the_other_one(site: &Site) {
         admins(site).await;
-        let admin = login(site, "cap.admin").await;
+        let admin = site.staff_cookie("cap.admin", PASSWORD).await;
         for form in [
             add_form("received", "ar", "استلمنا", "عزيزنا {name}، استلمنا {reference} ({service})."),
             add_form("received", "en", "On it", "Dear {name}, we have {reference} ({service})."),
@@ -212,7 +188,7 @@ on_both! { site;
 
     async fn sla_targets_are_edited_cell_by_cell_validated_and_audited(site: &Site) {
         admins(site).await;
-        let admin = login(site, "cap.admin").await;
+        let admin = site.staff_cookie("cap.admin", PASSWORD).await;
         let grid = site.page("/staff/admin/sla", &admin).await;
         assert_eq!(grid.status, StatusCode::OK, "{}", grid.body);
         assert!(grid.body.contains("Water leak") || grid.body.contains("تسرب مياه"));
@@ -240,7 +216,7 @@ on_both! { site;
         let supervisor = staff_cookie(site).await;
         assert_eq!(site.page("/staff/admin/sla", &supervisor).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.post_form("/staff/admin/sla", &supervisor, &cell("1", "2")).await.status, StatusCode::FORBIDDEN);
-        let other = login(site, "mun.admin").await;
+        let other = site.staff_cookie("mun.admin", PASSWORD).await;
         assert_eq!(site.post_form("/staff/admin/sla", &other, &cell("1", "2")).await.status, StatusCode::FORBIDDEN);
         let mut foreign = cell("1", "2");
         foreign[1] = ("entity", "mun");
@@ -298,7 +274,7 @@ fn field_keys(row: &ManagedServiceRow) -> Vec<String> {
 on_both! { site;
     async fn an_admin_adds_and_edits_a_service_refusals_beside_their_field(site: &Site) {
         admins(site).await;
-        let admin = login(site, "cap.admin").await;
+        let admin = site.staff_cookie("cap.admin", PASSWORD).await;
         let list = site.page("/staff/admin/services", &admin).await;
         assert_eq!(list.status, StatusCode::OK, "{}", list.body);
         assert!(list.body.contains("href=\"/staff/admin/services/water-leak\""));
@@ -350,7 +326,7 @@ on_both! { site;
 
     async fn a_services_form_is_edited_question_by_question_and_old_answers_stay(site: &Site) {
         admins(site).await;
-        let admin = login(site, "cap.admin").await;
+        let admin = site.staff_cookie("cap.admin", PASSWORD).await;
         let (_, reference) = split_track(&report(site, "تسرب مياه").await);
         let base = "/staff/admin/services/water-leak/fields";
         let added = site.post_form(base, &admin, &field_form("colour", "single_choice", &[("choices", "blue | أزرق | Blue\nbrown | بني | Brown")])).await;
@@ -398,9 +374,9 @@ on_both! { site;
 
     async fn services_are_refused_to_forgers_other_entities_and_staff_without_the_permission(site: &Site) {
         admins(site).await;
-        let admin = login(site, "cap.admin").await;
+        let admin = site.staff_cookie("cap.admin", PASSWORD).await;
         let supervisor = staff_cookie(site).await;
-        let other = login(site, "mun.admin").await;
+        let other = site.staff_cookie("mun.admin", PASSWORD).await;
         assert_eq!(site.page("/staff/admin/services", &supervisor).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.page("/staff/admin/services?entity=cap", &other).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.page("/staff/admin/services", &other).await.status, StatusCode::OK, "its own entity's list");

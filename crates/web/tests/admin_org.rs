@@ -4,33 +4,13 @@
 mod support;
 use support::*;
 
-const PASSWORD: &str = "correct-horse-battery";
-
-async fn login(site: &Site, username: &str, password: &str) -> Page {
-    site.post_form(
-        "/staff/login",
-        "",
-        &[("csrf_token", CSRF), ("username", username), ("password", password)],
-    )
-    .await
-}
-
-async fn cookie_of(site: &Site, username: &str, password: &str) -> String {
-    let page = login(site, username, password).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{username} signs in: {}", page.body);
-    format!(
-        "tawasul_session={}",
-        page.cookie("tawasul_session").expect("a session cookie")
-    )
-}
-
 /// The entity's administrator (`cap.admin`).
 async fn admin(site: &Site) -> String {
     site.app
         .add_staff("cap.admin", PASSWORD, Role::Admin, Some("cap"), Some("Cap Admin"))
         .await
         .expect("admin");
-    cookie_of(site, "cap.admin", PASSWORD).await
+    site.staff_cookie("cap.admin", PASSWORD).await
 }
 
 /// The installation-wide administrator (no entity).
@@ -39,7 +19,7 @@ async fn root(site: &Site) -> String {
         .add_staff("root", PASSWORD, Role::Admin, None, Some("Root"))
         .await
         .expect("root");
-    cookie_of(site, "root", PASSWORD).await
+    site.staff_cookie("root", PASSWORD).await
 }
 
 /// A second entity with a department, made by the global administrator.
@@ -364,7 +344,7 @@ on_both! { site;
         let row = site.store.staff_by_username("cap.officer").await.expect("read").expect("added");
         assert!(row.password_hash.starts_with("$argon2id$"));
         assert_eq!((row.role.as_str(), row.email.as_deref(), row.entity_code.as_deref()), ("officer", Some("sara@example.bh"), Some("cap")));
-        let officer = cookie_of(site, "cap.officer", "a-long-initial-pass").await;
+        let officer = site.staff_cookie("cap.officer", "a-long-initial-pass").await;
 
         // Another entity's staff and the other entity's list are out of reach.
         assert_eq!(site.page("/staff/admin/users/mun.agent", &mine).await.status, StatusCode::FORBIDDEN);
@@ -389,12 +369,12 @@ on_both! { site;
         let page = site.post_form("/staff/admin/users/cap.officer/active", &mine, &[("csrf_token", CSRF), ("active", "false")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
         assert!(site.page("/staff", &officer).await.body.contains("type=\"password\""), "the session ended");
-        assert_eq!(login(site, "cap.officer", "a-long-initial-pass").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(site.sign_in("cap.officer", "a-long-initial-pass").await.status, StatusCode::UNAUTHORIZED);
         let shown = site.page("/staff/admin/entities/cap/users", &mine).await;
         assert!(shown.body.contains("<strong>"), "the list shows who is deactivated");
         let page = site.post_form("/staff/admin/users/cap.officer/active", &mine, &[("csrf_token", CSRF), ("active", "true")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
-        cookie_of(site, "cap.officer", "a-long-initial-pass").await;
+        site.staff_cookie("cap.officer", "a-long-initial-pass").await;
 
         // Reset the password: the old one fails, the new one works.
         let short = site.post_form("/staff/admin/users/cap.officer/password", &mine, &[("csrf_token", CSRF), ("password", "short")]).await;
@@ -402,8 +382,8 @@ on_both! { site;
         assert!(error_beside(&short, "f-password"));
         let page = site.post_form("/staff/admin/users/cap.officer/password", &mine, &[("csrf_token", CSRF), ("password", "a-brand-new-password")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
-        assert_eq!(login(site, "cap.officer", "a-long-initial-pass").await.status, StatusCode::UNAUTHORIZED);
-        cookie_of(site, "cap.officer", "a-brand-new-password").await;
+        assert_eq!(site.sign_in("cap.officer", "a-long-initial-pass").await.status, StatusCode::UNAUTHORIZED);
+        site.staff_cookie("cap.officer", "a-brand-new-password").await;
 
         // Nobody deactivates themself or drops their own admin role.
         let page = site.post_form("/staff/admin/users/cap.admin/active", &mine, &[("csrf_token", CSRF), ("active", "false")]).await;

@@ -160,10 +160,7 @@ on_both! { site;
 
         let staff = staff_cookie(site).await;
         // Reply templates are the entity's data now (their own page tests: admin_catalogue.rs).
-        let cap = site.store.entity_by_code("cap").await.expect("read").expect("cap").id;
-        let received = ReplyTemplateInsert { entity_id: cap, key: "received".into(), language: "ar".into(), title: "نعمل عليه".into(), body: "عزيزنا {name}، استلمنا بلاغك رقم {reference} ({service}).".into(), updated_at: 0 };
-        let audit = AuditInsert { at: 0, staff_id: None, action: "add_reply_template".into(), target: "entity:cap".into(), details: "{}".into() };
-        site.store.insert_reply_template(received, audit).await.expect("a reply template");
+        Fixtures::new(&site.app).await.reply_template("cap", "received", "ar", "نعمل عليه", "عزيزنا {name}، استلمنا بلاغك رقم {reference} ({service}).").await;
         let templated = site.page(&format!("/staff/cases/{reference}?template=received&lang=en"), &staff).await;
         let textarea = templated.body.split("name=\"body\"").nth(1).expect("the reply box");
         assert!(textarea.contains("استلمنا بلاغك رقم"), "the template is in the reporter's language");
@@ -251,7 +248,7 @@ on_both! { site;
 
         // Handed to another entity from the case page: it leaves this entity's queues and
         // is followed from the "handed to others" tab.
-        site.store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "بلدية المنامة".into(), name_en: "Manama Municipality".into(), entity_type: "municipality".into() }).await.expect("entity");
+        Fixtures::new(&site.app).await.entity("mun", "بلدية المنامة", "Manama Municipality", "municipality").await;
         let case = site.page(&format!("/staff/cases/{reference}"), &staff).await;
         assert!(case.body.contains("value=\"entity:mun\""), "the other entity is offered");
         let blank = site.post_form(&format!("/staff/cases/{reference}/transfer"), &staff, &[("csrf_token", CSRF), ("to", "entity:mun"), ("reason", "")]).await;

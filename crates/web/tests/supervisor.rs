@@ -10,59 +10,17 @@ const HOUR: i64 = 3_600_000_000;
 /// Beside the harness's capital entity: a second department, an agent and an inspector of
 /// the capital, and another entity with its own supervisor.
 async fn more_staff(site: &Site) {
-    let s = &site.store;
-    let cap = s.entity_by_code("cap").await.expect("read").expect("cap").id;
-    s.insert_department(DepartmentInsert {
-        entity_id: cap,
-        code: "roads".into(),
-        name_ar: "الطرق".into(),
-        name_en: "Roads".into(),
-    })
-    .await
-    .expect("department");
-    let mun = s
-        .insert_entity(EntityInsert {
-            code: "mun".into(),
-            name_ar: "البلدية".into(),
-            name_en: "Municipality".into(),
-            entity_type: "municipality".into(),
-        })
-        .await
-        .expect("entity");
-    s.insert_department(DepartmentInsert {
-        entity_id: mun,
-        code: "parks".into(),
-        name_ar: "الحدائق".into(),
-        name_en: "Parks".into(),
-    })
-    .await
-    .expect("department");
+    let f = Fixtures::new(&site.app).await;
+    f.department("cap", "roads", "الطرق", "Roads").await;
+    f.entity("mun", "البلدية", "Municipality", "municipality").await;
+    f.department("mun", "parks", "الحدائق", "Parks").await;
     for (name, role, entity) in [
         ("cap.agent", Role::Agent, "cap"),
         ("cap.inspector", Role::Inspector, "cap"),
         ("mun.supervisor", Role::Supervisor, "mun"),
     ] {
-        site.app
-            .add_staff(name, "correct-horse-battery", role, Some(entity), None)
-            .await
-            .expect("staff");
+        f.staff(name, role, Some(entity)).await;
     }
-}
-
-async fn login(site: &Site, username: &str) -> String {
-    let page = site
-        .post_form(
-            "/staff/login",
-            "",
-            &[
-                ("csrf_token", CSRF),
-                ("username", username),
-                ("password", "correct-horse-battery"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    format!("tawasul_session={}", page.cookie("tawasul_session").expect("session"))
 }
 
 async fn row(site: &Site, reference: &str) -> CaseRow {
@@ -104,12 +62,12 @@ on_both! { site;
 
         let forged = site.post_form(&merge, &staff, &[("csrf_token", "nope"), ("into", &stays), ("reason", "مكرر")]).await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
-        let inspector = login(site, "cap.inspector").await;
+        let inspector = site.staff_cookie("cap.inspector", PASSWORD).await;
         let page = site.page(&format!("/staff/cases/{duplicate}"), &inspector).await;
         assert!(!page.body.contains(&merge), "no merge form for those who may not merge");
         let denied = site.post_form(&merge, &inspector, &[("csrf_token", CSRF), ("into", &stays), ("reason", "مكرر")]).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN);
-        let stranger = login(site, "mun.supervisor").await;
+        let stranger = site.staff_cookie("mun.supervisor", PASSWORD).await;
         let hidden = site.post_form(&merge, &stranger, &[("csrf_token", CSRF), ("into", &stays), ("reason", "مكرر")]).await;
         assert_eq!(hidden.status, StatusCode::NOT_FOUND, "another entity's case does not exist to them");
 
@@ -202,11 +160,11 @@ on_both! { site;
             assert!(page.body.contains(&format!("value=\"{overdue}\"")), "{foreign}: not one of ours, the whole board");
         }
 
-        let agent = login(site, "cap.agent").await;
+        let agent = site.staff_cookie("cap.agent", PASSWORD).await;
         assert!(!site.page("/staff", &agent).await.body.contains("href=\"/staff/board\""));
         assert_eq!(site.page("/staff/board", &agent).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.page("/staff/board", "").await.status, StatusCode::SEE_OTHER, "sign in first");
-        let stranger = login(site, "mun.supervisor").await;
+        let stranger = site.staff_cookie("mun.supervisor", PASSWORD).await;
         let theirs = site.page("/staff/board", &stranger).await;
         assert_eq!(theirs.status, StatusCode::OK);
         assert!(!theirs.body.contains(&overdue), "another entity's board shows none of ours");

@@ -16,22 +16,12 @@ pub use tawasul_testkit::{on_both, spawn, Backend, Options, Page, TestApp as Sit
 /// supervisor.
 pub async fn site(backend: Backend) -> Site {
     let site = spawn(Options::on(backend)).await;
-    let f = Fixtures::new(&site.app).await;
-    f.entity("cap", "العاصمة", "Capital").await;
-    f.department("cap", "water", "المياه", "Water").await;
-    f.service(ServiceSpec {
-        entity: "cap",
-        code: "water-leak",
-        name: ("تسرب مياه", "Water leak"),
-        description: ("تسرب المياه في الشوارع", "Water leaking in the streets"),
-        kinds: &["complaint", "report"],
-        department: "water",
-        fields: json!([
+    Fixtures::new(&site.app)
+        .await
+        .capital(json!([
             {"key": "depth", "label_ar": "العمق", "label_en": "Depth", "type": "number", "required": true, "min": 0, "max": 10}
-        ]),
-    })
-    .await;
-    f.staff("cap.supervisor", Role::Supervisor, Some("cap")).await;
+        ]))
+        .await;
     site
 }
 
