@@ -14,6 +14,7 @@ pub mod escalation;
 pub mod intake;
 pub mod jobs;
 pub mod merge;
+pub mod operator;
 pub mod org;
 pub mod reply_templates;
 pub mod services_admin;
