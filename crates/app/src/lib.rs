@@ -7,8 +7,6 @@ pub mod authz;
 pub mod blobs;
 pub mod board;
 pub mod cases;
-pub mod demo;
-mod demo_workflow;
 pub mod error;
 pub mod escalation;
 pub mod intake;

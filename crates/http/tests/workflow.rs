@@ -69,7 +69,7 @@ async fn demo(postgres: bool) -> Demo {
         ..Settings::default()
     };
     let app = App::open(settings).await.expect("app opens").with_clock(clock.clone());
-    app.seed_demo().await.expect("demo seeded");
+    tawasul_demo::seed(&app).await.expect("demo seeded");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let router = tawasul_http::router(app.clone());
@@ -120,7 +120,7 @@ impl Demo {
             .post(
                 "/api/v1/auth/login",
                 None,
-                json!({"username": username, "password": tawasul_app::demo::DEMO_PASSWORD}),
+                json!({"username": username, "password": tawasul_demo::DEMO_PASSWORD}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");

@@ -98,7 +98,7 @@ async fn bench_app(
         });
     }
     let app = tawasul_app::App::open(settings).await?;
-    app.seed_demo().await?;
+    tawasul_demo::seed(&app).await?;
     Ok((app, dir))
 }
 

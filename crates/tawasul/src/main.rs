@@ -280,7 +280,7 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         .await
         .context("opening the database")?;
     if demo {
-        match app.seed_demo().await? {
+        match tawasul_demo::seed(&app).await? {
             Some(summary) => tracing::info!(
                 entities = summary.entities,
                 services = summary.services,
@@ -296,7 +296,7 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, backend = app.store.backend_name(), "tawasul is serving");
     if demo {
-        print_demo_banner(address);
+        print_demo_banner(address)?;
     }
     let (stop_jobs, mut stopped) = tokio::sync::watch::channel(false);
     let runner = (!args.delivery.no_jobs).then(|| {
@@ -321,13 +321,13 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_demo_banner(address: SocketAddr) {
+fn print_demo_banner(address: SocketAddr) -> anyhow::Result<()> {
     println!("Tawasul demo — تواصل");
     println!("  API:            http://{address}/api/v1/services");
     println!("  OpenAPI:        http://{address}/api/openapi.json");
     println!("  health/metrics: http://{address}/healthz  http://{address}/metrics");
-    println!("  staff logins (password {}):", tawasul_app::demo::DEMO_PASSWORD);
-    for login in tawasul_app::demo::demo_logins() {
+    println!("  staff logins (password {}):", tawasul_demo::DEMO_PASSWORD);
+    for login in tawasul_demo::demo_logins()? {
         println!(
             "    {:<24} {:<12} {}",
             login.username,
@@ -335,6 +335,7 @@ fn print_demo_banner(address: SocketAddr) {
             login.entity.as_deref().unwrap_or("all entities")
         );
     }
+    Ok(())
 }
 
 async fn shutdown_signal() {
