@@ -120,7 +120,7 @@ async fn bench_app(
         });
     }
     let app = tawasul_app::App::open(settings).await?;
-    app.seed_demo().await?;
+    tawasul_demo::seed(&app).await?;
     Ok((app, dir))
 }
 
@@ -177,11 +177,11 @@ async fn fill(app: &tawasul_app::App, open: usize, due: usize, with_email: bool)
         };
         batch.push(case);
         if batch.len() == 10_000 {
-            app.insert_cases_as_operator(std::mem::take(&mut batch)).await?;
+            app.operator().add_cases(std::mem::take(&mut batch)).await?;
         }
     }
     if !batch.is_empty() {
-        app.insert_cases_as_operator(batch).await?;
+        app.operator().add_cases(batch).await?;
     }
     Ok(())
 }

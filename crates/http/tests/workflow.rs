@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tawasul_app::demo::DEMO_PASSWORD;
+use tawasul_demo::DEMO_PASSWORD;
 use tawasul_testkit::{spawn, Backend, Options, TestApp};
 
 /// The demo on a test clock starting on Sunday 22 November 2026, 08:00 in Bahrain (a working
@@ -23,7 +23,7 @@ async fn demo(backend: Backend) -> TestApp {
         ..Options::on(backend)
     })
     .await;
-    t.app.seed_demo().await.expect("demo seeded");
+    tawasul_demo::seed(&t.app).await.expect("demo seeded");
     t
 }
 

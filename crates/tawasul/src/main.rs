@@ -278,7 +278,7 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     })
     .await?;
     if demo {
-        match application.app().seed_demo().await? {
+        match tawasul_demo::seed(application.app()).await? {
             Some(summary) => tracing::info!(
                 entities = summary.entities,
                 services = summary.services,
@@ -289,18 +289,18 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         }
     }
     if demo {
-        print_demo_banner(application.address());
+        print_demo_banner(application.address())?;
     }
     application.run_until(shutdown_signal()).await
 }
 
-fn print_demo_banner(address: SocketAddr) {
+fn print_demo_banner(address: SocketAddr) -> anyhow::Result<()> {
     println!("Tawasul demo — تواصل");
     println!("  API:            http://{address}/api/v1/services");
     println!("  OpenAPI:        http://{address}/api/openapi.json");
     println!("  health/metrics: http://{address}/healthz  http://{address}/metrics");
-    println!("  staff logins (password {}):", tawasul_app::demo::DEMO_PASSWORD);
-    for login in tawasul_app::demo::demo_logins() {
+    println!("  staff logins (password {}):", tawasul_demo::DEMO_PASSWORD);
+    for login in tawasul_demo::demo_logins()? {
         println!(
             "    {:<24} {:<12} {}",
             login.username,
@@ -308,6 +308,7 @@ fn print_demo_banner(address: SocketAddr) {
             login.entity.as_deref().unwrap_or("all entities")
         );
     }
+    Ok(())
 }
 
 async fn shutdown_signal() {

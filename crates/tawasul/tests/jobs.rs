@@ -93,7 +93,7 @@ async fn two_nodes_share_the_work_and_a_killed_one_loses_none() {
     .await
     .expect("app")
     .with_clock(Arc::new(Past(month_ago)));
-    past.seed_demo().await.expect("demo");
+    tawasul_demo::seed(&past).await.expect("demo");
     let mut references = vec![];
     for i in 0..BACKLOG {
         let draft: IntakeDraft = serde_json::from_value(serde_json::json!({

@@ -1,0 +1,164 @@
+//! Bulk use cases for operators' tools — the demo, imports, generators — that an operator runs
+//! against an installation from the command line.
+//!
+//! They write the records they are given as they are: no signed-in staff user, no
+//! authorization, no audit of their own, no notifications. They are never for requests;
+//! an edge serving residents or staff calls the use cases of the other modules.
+
+use crate::workflow::{clock_of, stored};
+use crate::{App, AppResult};
+use tawasul_domain::sla::SlaClock;
+use tawasul_domain::Invalid;
+use tawasul_store::{
+    AreaInsert, AuditInsert, CaseChange, CaseFilter, CaseInsert, DepartmentInsert, EntityInsert, Inserted, OlaRow,
+    PolicyRow, ReplyTemplateInsert, RuleInsert, ServiceInsert, SlaTargetRow,
+};
+
+/// The operator's side of an application: see the module's documentation.
+pub struct Operator<'a> {
+    app: &'a App,
+}
+
+impl App {
+    /// The bulk use cases of operators' tools, never of requests.
+    pub fn operator(&self) -> Operator<'_> {
+        Operator { app: self }
+    }
+}
+
+impl Operator<'_> {
+    /// Whether the installation has no entity yet, so that a tool may fill it.
+    pub async fn is_empty(&self) -> AppResult<bool> {
+        Ok(self.app.store.is_empty().await?)
+    }
+
+    pub async fn add_entity(&self, entity: EntityInsert) -> AppResult<i64> {
+        Ok(self.app.store.insert_entity(entity).await?)
+    }
+
+    pub async fn add_department(&self, department: DepartmentInsert) -> AppResult<i64> {
+        Ok(self.app.store.insert_department(department).await?)
+    }
+
+    /// Services take ids in the order they are added.
+    pub async fn add_service(&self, service: ServiceInsert) -> AppResult<i64> {
+        Ok(self.app.store.insert_service(service).await?)
+    }
+
+    /// A reply template of the entity `entity_code`, audited as added by `tool`.
+    pub async fn add_reply_template(
+        &self,
+        entity_code: &str,
+        template: ReplyTemplateInsert,
+        tool: &str,
+    ) -> AppResult<i64> {
+        let audit = AuditInsert {
+            at: self.app.now_micros(),
+            staff_id: None,
+            action: "add_reply_template".into(),
+            target: format!("entity:{entity_code}"),
+            details: serde_json::json!({ "key": template.key, "language": template.language, "by": tool }).to_string(),
+        };
+        Ok(self.app.store.insert_reply_template(template, audit).await?)
+    }
+
+    /// The id of the entity `code`, if there is one.
+    pub async fn entity_id(&self, code: &str) -> AppResult<Option<i64>> {
+        Ok(self.app.store.entity_by_code(code).await?.map(|e| e.id))
+    }
+
+    /// The id of the department `code` of the entity `entity_id`, if there is one.
+    pub async fn department_id(&self, entity_id: i64, code: &str) -> AppResult<Option<i64>> {
+        Ok(self.app.store.department_by_code(entity_id, code).await?.map(|d| d.id))
+    }
+
+    // The workflow's configuration. Call `App::workflow_changed` once it is all written.
+
+    pub async fn set_policy(&self, policy: PolicyRow) -> AppResult<()> {
+        Ok(self.app.store.upsert_policy(policy).await?)
+    }
+
+    pub async fn set_sla_target(&self, target: SlaTargetRow) -> AppResult<()> {
+        Ok(self.app.store.upsert_sla_target(target).await?)
+    }
+
+    pub async fn set_ola(&self, ola: OlaRow) -> AppResult<()> {
+        Ok(self.app.store.upsert_ola(ola).await?)
+    }
+
+    pub async fn add_rule(&self, rule: RuleInsert) -> AppResult<i64> {
+        Ok(self.app.store.insert_rule(rule).await?)
+    }
+
+    /// Replaces the areas an entity serves with those of a GeoJSON document; returns how many.
+    pub async fn replace_areas(&self, entity_id: i64, geojson: &str) -> AppResult<usize> {
+        let shapes = tawasul_routing::parse_areas(geojson).map_err(|e| Invalid {
+            code: e.code(),
+            field: e.field().to_owned(),
+            message: e.to_string(),
+        })?;
+        let areas = shapes
+            .iter()
+            .map(|a| AreaInsert {
+                name: a.name.clone(),
+                geometry: tawasul_routing::geometry_json(&a.geometry),
+            })
+            .collect();
+        Ok(self
+            .app
+            .store
+            .replace_areas(entity_id, areas, self.app.now_micros())
+            .await?)
+    }
+
+    /// A case as it came in at some time in the past, with the events intake recorded then;
+    /// returns its id. Cases take references in the order they are added.
+    pub async fn add_historical_case(&self, case: CaseInsert) -> AppResult<i64> {
+        let (Inserted::Created { id, .. } | Inserted::Replayed { id, .. }) = self.app.store.insert_case(case).await?;
+        Ok(id)
+    }
+
+    /// Many prepared cases in one transaction (load generators, imports); returns how many.
+    pub async fn add_cases(&self, cases: Vec<CaseInsert>) -> AppResult<usize> {
+        Ok(self.app.store.insert_cases(cases).await?)
+    }
+
+    /// A step staff took on a historical case, with its event, as it was taken then.
+    pub async fn record_step(&self, step: CaseChange) -> AppResult<()> {
+        Ok(self.app.store.change_case(step).await?)
+    }
+
+    /// Gives every case the SLA clock its timeline implies: started at intake, answered by
+    /// the first staff action, paused while waiting on the reporter, stopped once resolved,
+    /// closed or rejected, restarted on reopening. For cases written with
+    /// [`Self::add_historical_case`] and [`Self::record_step`], which start no clock.
+    pub async fn replay_clocks(&self) -> AppResult<()> {
+        let store = &self.app.store;
+        let config = self.app.workflow().await?;
+        let cases = store
+            .list_cases(CaseFilter {
+                limit: 100_000,
+                ..CaseFilter::default()
+            })
+            .await?;
+        for case in cases {
+            let terms = config.terms(case.entity_id, case.service_id, &case.priority);
+            let mut clock = SlaClock::start(case.created_at, &terms);
+            for event in store.events(case.id).await?.iter().filter(|e| e.actor_type == "staff") {
+                match (event.from_status.as_deref(), event.to_status.as_deref()) {
+                    (_, Some("assigned")) if event.action == "reopen" => clock.reopen(event.at, &terms),
+                    (Some("waiting_on_reporter"), _) => clock.resume(event.at, &terms),
+                    _ => clock.respond(event.at, &terms),
+                }
+                match event.to_status.as_deref() {
+                    Some("waiting_on_reporter") => clock.pause(event.at),
+                    Some("resolved" | "closed" | "rejected" | "merged") => clock.stop(),
+                    _ => {}
+                }
+            }
+            let level = clock_of(&case.sla).level;
+            store.set_sla(case.id, level, stored(&clock)).await?;
+        }
+        Ok(())
+    }
+}
