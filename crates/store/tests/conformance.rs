@@ -278,6 +278,25 @@ on_both! { open_store;
         assert_eq!(store.events(id).await.expect("events").len(), 2);
     }
 
+    async fn a_case_is_written_with_its_attachments_and_their_events(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let photo = |n: u8| AttachmentInsert {
+            case_id: 0, blob_key: format!("{n:02x}").repeat(32), mime: "image/png".into(), size_bytes: 10,
+            filename: format!("{n}.png"), public: true, uploaded_by: "reporter".into(), created_at: T0,
+            event: EventInsert {
+                case_id: 0, at: T0, actor_type: "reporter".into(), actor_id: None, actor_name: "r".into(),
+                action: "attachment".into(), from_status: None, to_status: None, public: true, body: None, details: "{}".into(),
+            },
+        };
+        let with_photos = CaseInsert { attachments: vec![photo(1), photo(2)], ..case(e, d, s, T0, "x") };
+        let (id, _) = created(store.insert_case(with_photos).await.expect("insert"));
+        let rows = store.attachments(id).await.expect("list");
+        assert_eq!(rows.iter().map(|r| (r.case_id, r.filename.as_str())).collect::<Vec<_>>(), [(id, "1.png"), (id, "2.png")]);
+        let events = store.events(id).await.expect("events");
+        assert_eq!(events.iter().filter(|ev| ev.action == "attachment" && ev.case_id == id).count(), 2);
+
+    }
+
     async fn jobs_are_claimed_once_and_taken_over_when_a_lease_expires(store: &Store) {
         let job = |key: &str, run_at| JobInsert { kind: "deliver".into(), key: key.into(), payload: "{}".into(), run_at };
         store.enqueue_job(job("a", T0)).await.expect("enqueue");
