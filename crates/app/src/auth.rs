@@ -10,7 +10,7 @@ use chrono::Duration;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tawasul_domain::intake::{Email, PhoneNumber};
-use tawasul_domain::vocab::Role;
+use tawasul_domain::vocab::{OutboundChannel, Role};
 use tawasul_domain::{secret_digest, Invalid};
 use tawasul_store::{AuditInsert, OtpAttempt, OtpInsert, OutboxInsert, SessionInsert, StaffInsert, StaffRow};
 use utoipa::ToSchema;
@@ -129,19 +129,19 @@ pub(crate) async fn hash_off_thread(password: &str) -> AppResult<String> {
 }
 
 /// A verified contact: a phone number or an e-mail address, in its normal form.
-pub fn parse_contact(raw: &str) -> AppResult<(String, &'static str)> {
+pub fn parse_contact(raw: &str) -> AppResult<(String, OutboundChannel)> {
     if raw.contains('@') {
         let email = Email::parse(raw).map_err(|e| Invalid {
             field: "contact".into(),
             ..e
         })?;
-        Ok((email.as_str().to_owned(), "email"))
+        Ok((email.as_str().to_owned(), OutboundChannel::Email))
     } else {
         let phone = PhoneNumber::parse(raw).map_err(|e| Invalid {
             field: "contact".into(),
             ..e
         })?;
-        Ok((phone.as_str().to_owned(), "sms"))
+        Ok((phone.as_str().to_owned(), OutboundChannel::Sms))
     }
 }
 
@@ -290,7 +290,7 @@ impl App {
                     expires_at: tawasul_domain::micros(now + Duration::minutes(OTP_MINUTES)),
                 },
                 OutboxInsert {
-                    channel: channel.into(),
+                    channel: channel.as_str().into(),
                     recipient: contact.clone(),
                     template: "one_time_code".into(),
                     language: "ar".into(),
@@ -300,7 +300,7 @@ impl App {
             )
             .await?;
         if self.settings.demo {
-            let masked = if channel == "email" {
+            let masked = if channel == OutboundChannel::Email {
                 mask_email(&contact)
             } else {
                 mask_phone(&contact)
@@ -359,9 +359,12 @@ mod tests {
     fn contacts_are_normalised() {
         assert_eq!(
             parse_contact("+973 3300 0000").expect("phone"),
-            ("+97333000000".into(), "sms")
+            ("+97333000000".into(), OutboundChannel::Sms)
         );
-        assert_eq!(parse_contact("A@B.bh").expect("email"), ("a@b.bh".into(), "email"));
+        assert_eq!(
+            parse_contact("A@B.bh").expect("email"),
+            ("a@b.bh".into(), OutboundChannel::Email)
+        );
         assert_eq!(
             parse_contact("hello").expect_err("neither").to_string(),
             "contact: may hold only digits, spaces, dashes and a leading +"

@@ -6,9 +6,20 @@ use std::path::PathBuf;
 
 #[async_trait]
 pub trait BlobStore: Send + Sync {
-    /// Stores the bytes under `key` durably before returning. Storing the same key twice is fine.
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()>;
+    /// Stores the bytes under `key` durably before returning. Storing the same key twice is
+    /// fine; the answer says whether this call created it (only then may a failed intake
+    /// remove it again).
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<Created>;
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    /// Removes a blob; removing one that is not there is fine.
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
+}
+
+/// Whether `put` wrote a new blob or found it stored already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New,
+    AlreadyThere,
 }
 
 pub struct LocalDir {
@@ -33,12 +44,12 @@ impl LocalDir {
 
 #[async_trait]
 impl BlobStore for LocalDir {
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<Created> {
         let path = self.path(key)?;
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        tokio::task::spawn_blocking(move || -> anyhow::Result<Created> {
             use std::io::Write;
             if path.exists() {
-                return Ok(());
+                return Ok(Created::AlreadyThere);
             }
             let dir = path
                 .parent()
@@ -49,9 +60,16 @@ impl BlobStore for LocalDir {
             tmp.1.sync_all()?;
             std::fs::rename(&tmp.0, &path)?;
             std::fs::File::open(dir)?.sync_all()?;
-            Ok(())
+            Ok(Created::New)
         })
         .await?
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
@@ -81,9 +99,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = LocalDir::new(dir.path().to_path_buf()).expect("store");
         let key = "ab".repeat(32);
-        store.put(&key, b"photo".to_vec()).await.expect("put");
-        store.put(&key, b"photo".to_vec()).await.expect("put twice");
+        assert_eq!(store.put(&key, b"photo".to_vec()).await.expect("put"), Created::New);
+        assert_eq!(
+            store.put(&key, b"photo".to_vec()).await.expect("put twice"),
+            Created::AlreadyThere
+        );
         assert_eq!(store.get(&key).await.expect("get"), Some(b"photo".to_vec()));
+        store.delete(&key).await.expect("delete");
+        store.delete(&key).await.expect("delete twice");
+        assert_eq!(store.get(&key).await.expect("get"), None);
         assert_eq!(store.get(&"cd".repeat(32)).await.expect("get"), None);
         assert!(store.put("../../etc/passwd", vec![]).await.is_err());
     }

@@ -11,7 +11,7 @@ use tawasul_domain::attachment::AttachmentType;
 use tawasul_domain::lifecycle::{self, Action};
 use tawasul_domain::text::{normalise_for_search, CaseText};
 use tawasul_domain::vocab::Priority;
-use tawasul_domain::vocab::{Channel, Kind, Status};
+use tawasul_domain::vocab::{Channel, Kind, OutboundChannel, Status};
 use tawasul_domain::{from_micros, secret_digest, Invalid};
 use tawasul_store::{
     AttachmentInsert, AuditInsert, CaseChange, CaseCursor, CaseFilter, CaseOrder, CaseRow, EventInsert, OutboxInsert,
@@ -152,6 +152,59 @@ fn is_reference(q: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Attachments are stored under the digest of their bytes.
+pub(crate) fn blob_key(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The name an attachment is shown with: the one it came with, checked, or one made from its type.
+pub(crate) fn attachment_name(filename: Option<&str>, kind: AttachmentType) -> AppResult<String> {
+    Ok(match filename.filter(|f| !f.trim().is_empty()) {
+        Some(f) => CaseText::parse(f, "filename", 200)?.into_string(),
+        None => format!("attachment.{}", kind.mime().rsplit('/').next().unwrap_or("bin")),
+    })
+}
+
+/// An attachment row with its `attachment` event; `actor` is (type, staff id, name).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn attachment_insert(
+    case_id: i64,
+    blob_key: String,
+    kind: AttachmentType,
+    filename: String,
+    size: usize,
+    public: bool,
+    uploaded_by: &str,
+    actor: (&str, Option<i64>, String),
+    at: i64,
+) -> AttachmentInsert {
+    let size_bytes = i64::try_from(size).unwrap_or(i64::MAX);
+    AttachmentInsert {
+        case_id,
+        blob_key,
+        mime: kind.mime().into(),
+        size_bytes,
+        filename,
+        public,
+        uploaded_by: uploaded_by.into(),
+        created_at: at,
+        event: EventInsert {
+            case_id,
+            at,
+            actor_type: actor.0.into(),
+            actor_id: actor.1,
+            actor_name: actor.2,
+            action: "attachment".into(),
+            from_status: None,
+            to_status: None,
+            public,
+            body: None,
+            details: serde_json::json!({ "mime": kind.mime(), "size_bytes": size_bytes }).to_string(),
+        },
+    }
+}
+
 /// Constant-time comparison of two digests.
 fn same_digest(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -163,14 +216,17 @@ pub(crate) fn reporter_channel<'a>(
     case_channel: &str,
     phone: Option<&'a str>,
     email: Option<&'a str>,
-) -> Option<(&'static str, &'a str)> {
-    let conversational = matches!(case_channel, "whatsapp" | "chat" | "social");
+) -> Option<(OutboundChannel, &'a str)> {
+    let conversational = matches!(
+        Channel::parse(case_channel),
+        Ok(Channel::Whatsapp | Channel::Chat | Channel::Social)
+    );
     phone
         .or(email)
         .filter(|_| conversational)
-        .map(|contact| ("webhook", contact))
-        .or(email.map(|e| ("email", e)))
-        .or(phone.map(|p| ("sms", p)))
+        .map(|contact| (OutboundChannel::Webhook, contact))
+        .or(email.map(|e| (OutboundChannel::Email, e)))
+        .or(phone.map(|p| (OutboundChannel::Sms, p)))
 }
 
 pub(crate) enum Access {
@@ -557,7 +613,7 @@ impl App {
             case.reporter_email.as_deref(),
         )
         .map(|(channel, recipient)| OutboxInsert {
-            channel: channel.into(),
+            channel: channel.as_str().into(),
             recipient: recipient.to_owned(),
             template: template.into(),
             language: case.reporter_language.clone().unwrap_or_else(|| case.language.clone()),
@@ -874,10 +930,7 @@ impl App {
         let case = self.case_row(reference).await?;
         let access = self.access(caller, &case)?;
         let kind = AttachmentType::sniff(&bytes, claimed_type)?;
-        let filename = match filename.filter(|f| !f.trim().is_empty()) {
-            Some(f) => CaseText::parse(f, "filename", 200)?.into_string(),
-            None => format!("attachment.{}", kind.mime().rsplit('/').next().unwrap_or("bin")),
-        };
+        let filename = attachment_name(filename, kind)?;
         let (uploaded_by, public, event_actor) = match &access {
             Access::Staff(user) => {
                 user.require(Permission::UploadAttachment, Some(case.entity_id))?;
@@ -898,43 +951,28 @@ impl App {
                 ),
             ),
         };
-        let key = {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(&bytes))
-        };
-        let size = bytes.len() as i64;
+        let key = blob_key(&bytes);
+        let size = bytes.len();
         self.blobs.put(&key, bytes).await?;
         let at = self.now_micros();
-        let insert = AttachmentInsert {
-            case_id: case.id,
-            blob_key: key,
-            mime: kind.mime().into(),
-            size_bytes: size,
+        let insert = attachment_insert(
+            case.id,
+            key,
+            kind,
             filename,
+            size,
             public,
-            uploaded_by,
-            created_at: at,
-            event: EventInsert {
-                case_id: case.id,
-                at,
-                actor_type: event_actor.0.into(),
-                actor_id: event_actor.1,
-                actor_name: event_actor.2,
-                action: "attachment".into(),
-                from_status: None,
-                to_status: None,
-                public,
-                body: None,
-                details: serde_json::json!({ "mime": kind.mime(), "size_bytes": size }).to_string(),
-            },
-        };
+            &uploaded_by,
+            event_actor,
+            at,
+        );
         let id = self.store.insert_attachment(insert.clone()).await?;
         let row = tawasul_store::AttachmentRow {
             id,
             case_id: case.id,
             blob_key: insert.blob_key,
             mime: insert.mime,
-            size_bytes: size,
+            size_bytes: insert.size_bytes,
             filename: insert.filename,
             public,
             uploaded_by: insert.uploaded_by,

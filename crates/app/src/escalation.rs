@@ -8,7 +8,7 @@ use crate::{App, AppError, AppResult};
 use serde::Deserialize;
 use tawasul_domain::sla::Notify;
 use tawasul_domain::text::{normalise_for_search, CaseText};
-use tawasul_domain::vocab::{Kind, Priority, Status};
+use tawasul_domain::vocab::{Kind, OutboundChannel, Priority, Status};
 use tawasul_domain::{from_micros, secret_digest, Micros};
 use tawasul_store::{CaseChange, CaseInsert, CaseRow, EventInsert, OutboxInsert, StoreError};
 use utoipa::ToSchema;
@@ -175,7 +175,7 @@ impl App {
             .filter(|p| p.active)
             .filter_map(|p| p.email)
             .map(|email| OutboxInsert {
-                channel: "email".into(),
+                channel: OutboundChannel::Email.as_str().into(),
                 recipient: email,
                 template: template.into(),
                 language: "ar".into(),

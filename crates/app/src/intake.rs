@@ -1,9 +1,15 @@
-//! Submitting a case: the one intake command every channel is normalised to.
+//! Submitting a case: the one intake command every channel is normalised to. Whatever the
+//! channel, a report arrives as an [`Intake`] — the draft, the files that came with it and
+//! the client's retry key — and is written by [`App::submit`] as one transaction: the case,
+//! its events, its attachments, its notifications and its idempotency record.
 
 use crate::auth::new_secret;
+use crate::blobs::Created;
+use crate::cases::{attachment_insert, attachment_name, blob_key};
 use crate::views::Receipt;
 use crate::workflow::{stored, WorkflowConfig};
 use crate::{App, AppError, AppResult};
+use tawasul_domain::attachment::{AttachmentType, MAX_FILES_AT_INTAKE};
 use tawasul_domain::catalogue::Service;
 use tawasul_domain::intake::{IntakeDraft, NewCase};
 use tawasul_domain::sla::SlaClock;
@@ -13,15 +19,47 @@ use tawasul_domain::{secret_digest, Invalid};
 use tawasul_routing::{route, RoutingInput};
 use tawasul_store::{CaseInsert, EventInsert, IdempotencyInsert, Inserted, OutboxInsert, ServiceRow};
 
-/// A client's `Idempotency-Key` with a digest of the request it came with.
+/// A file that came with a report, as received: recognised by its content at intake.
 #[derive(Debug, Clone)]
-pub struct IdempotencyKey {
-    pub key: String,
-    pub fingerprint: String,
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+    pub filename: Option<String>,
+}
+
+/// A report as any channel delivers it.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    pub draft: IntakeDraft,
+    pub files: Vec<Upload>,
+    /// The client's `Idempotency-Key` (or the form's hidden key): a retry with the same key
+    /// and the same report returns the case the first attempt made.
+    pub idempotency_key: Option<String>,
+}
+
+impl From<IntakeDraft> for Intake {
+    /// A report without files or retry key.
+    fn from(draft: IntakeDraft) -> Self {
+        Self {
+            draft,
+            files: vec![],
+            idempotency_key: None,
+        }
+    }
+}
+
+/// A client's retry key with the fingerprint of the report it came with.
+#[derive(Debug, Clone)]
+struct IdempotencyKey {
+    key: String,
+    fingerprint: String,
 }
 
 impl IdempotencyKey {
-    pub fn parse(key: &str, request_body: &[u8]) -> AppResult<Self> {
+    /// One rule for every channel: the digest of the draft as JSON followed by the digest of
+    /// each file, so that the same report is recognised however its request was encoded.
+    fn of(key: &str, draft: &IntakeDraft, files: &[Upload]) -> AppResult<Self> {
+        use sha2::Digest;
         let ok = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
         if !ok {
             return Err(Invalid::new(
@@ -31,12 +69,51 @@ impl IdempotencyKey {
             )
             .into());
         }
-        use sha2::Digest;
+        let mut digest = sha2::Sha256::new();
+        digest.update(serde_json::to_vec(draft).map_err(anyhow::Error::from)?);
+        for file in files {
+            digest.update(sha2::Sha256::digest(&file.bytes));
+        }
         Ok(Self {
             key: key.to_owned(),
-            fingerprint: hex::encode(sha2::Sha256::digest(request_body)),
+            fingerprint: hex::encode(digest.finalize()),
         })
     }
+}
+
+/// A file checked at intake, ready to store.
+struct CheckedFile {
+    key: String,
+    kind: AttachmentType,
+    filename: String,
+    bytes: Vec<u8>,
+}
+
+/// Refuses more files than a report may bring and files that are not what they claim.
+fn check_files(files: Vec<Upload>) -> AppResult<Vec<CheckedFile>> {
+    if files.len() > MAX_FILES_AT_INTAKE {
+        return Err(Invalid::new(
+            "too_many_files",
+            "photos",
+            format!("a report may bring at most {MAX_FILES_AT_INTAKE} files"),
+        )
+        .into());
+    }
+    files
+        .into_iter()
+        .map(|file| {
+            let kind = AttachmentType::sniff(&file.bytes, file.content_type.as_deref()).map_err(|e| Invalid {
+                field: "photos".into(),
+                ..e
+            })?;
+            Ok(CheckedFile {
+                key: blob_key(&file.bytes),
+                filename: attachment_name(file.filename.as_deref(), kind)?,
+                kind,
+                bytes: file.bytes,
+            })
+        })
+        .collect()
 }
 
 pub fn service_from_row(row: &ServiceRow) -> AppResult<Service> {
@@ -59,7 +136,18 @@ pub fn service_from_row(row: &ServiceRow) -> AppResult<Service> {
 }
 
 impl App {
-    pub async fn submit(&self, draft: IntakeDraft, idempotency: Option<IdempotencyKey>) -> AppResult<Receipt> {
+    /// Makes a case of what a channel received, with its files, in one transaction. The
+    /// files' blobs are stored first; if anything after fails, the blobs this call created
+    /// are removed again, so a refused or failed report leaves nothing behind.
+    pub async fn submit(&self, intake: Intake) -> AppResult<Receipt> {
+        let Intake {
+            draft,
+            files,
+            idempotency_key,
+        } = intake;
+        let idempotency = idempotency_key
+            .map(|key| IdempotencyKey::of(&key, &draft, &files))
+            .transpose()?;
         let row = self.store.service_by_code(&draft.service).await?.ok_or_else(|| {
             AppError::Invalid(Invalid::new(
                 "unknown_service",
@@ -69,14 +157,57 @@ impl App {
         })?;
         let service = service_from_row(&row)?;
         let case = NewCase::parse(&draft, &service)?;
+        let files = check_files(files)?;
         let token = new_secret();
         let config = self.workflow().await?;
-        let insert = self.case_insert(&case, &service, &config, token.clone(), idempotency);
-        let receipt = match self.store.insert_case(insert).await? {
+        let mut insert = self.case_insert(&case, &service, &config, token.clone(), idempotency);
+        let created = self.store_blobs(&files).await?;
+        let at = insert.created_at;
+        let reporter_name = insert.reporter_name.clone().unwrap_or_else(|| "reporter".into());
+        insert.attachments = files
+            .into_iter()
+            .map(|f| {
+                let actor = ("reporter", None, reporter_name.clone());
+                attachment_insert(0, f.key, f.kind, f.filename, f.bytes.len(), true, "reporter", actor, at)
+            })
+            .collect();
+        let inserted = match self.store.insert_case(insert).await {
+            Ok(inserted) => inserted,
+            Err(e) => {
+                self.remove_blobs(&created).await;
+                return Err(e.into());
+            }
+        };
+        Ok(match inserted {
             Inserted::Created { reference, .. } => self.receipt(reference, token, false),
             Inserted::Replayed { reference, token, .. } => self.receipt(reference, token, true),
-        };
-        Ok(receipt)
+        })
+    }
+
+    /// Stores the files' blobs; returns the keys this call created. On a failure it removes
+    /// those it had created before answering.
+    async fn store_blobs(&self, files: &[CheckedFile]) -> AppResult<Vec<String>> {
+        let mut created = vec![];
+        for file in files {
+            match self.blobs.put(&file.key, file.bytes.clone()).await {
+                Ok(Created::New) => created.push(file.key.clone()),
+                Ok(Created::AlreadyThere) => {}
+                Err(e) => {
+                    self.remove_blobs(&created).await;
+                    return Err(AppError::Unexpected(e.context("storing a file of a report")));
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    /// Best effort: a blob left behind holds no case data and harms nothing but disk space.
+    async fn remove_blobs(&self, keys: &[String]) {
+        for key in keys {
+            if let Err(e) = self.blobs.delete(key).await {
+                tracing::warn!(blob = %key, error = %e, "could not remove the blob of a failed report");
+            }
+        }
     }
 
     fn receipt(&self, reference: String, token: String, replayed: bool) -> Receipt {
@@ -161,7 +292,7 @@ impl App {
             .map(|(channel, recipient)| (recipient.to_owned(), channel))
             .into_iter()
             .map(|(recipient, channel)| OutboxInsert {
-                channel: channel.into(),
+                channel: channel.as_str().into(),
                 recipient,
                 template: "case_received".into(),
                 language: language.clone(),

@@ -6,6 +6,7 @@ use crate::{App, AppResult};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
+use tawasul_domain::vocab::OutboundChannel;
 use tawasul_notify::{backoff, DeliveryError, Outbound, Rendered, Transport, MAX_ATTEMPTS};
 use tawasul_store::{JobInsert, JobOutcome, JobRow};
 
@@ -23,10 +24,12 @@ fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
-/// Counts of finished jobs by kind and outcome, for `/metrics`.
+/// Counts of finished jobs by kind and outcome, and of notifications that could not be
+/// delivered by channel, for `/metrics`.
 #[derive(Default)]
 pub struct JobStats {
     finished: Mutex<BTreeMap<(String, &'static str), u64>>,
+    undeliverable: Mutex<BTreeMap<String, u64>>,
 }
 
 impl JobStats {
@@ -34,6 +37,20 @@ impl JobStats {
         if let Ok(mut map) = self.finished.lock() {
             *map.entry((kind.to_owned(), outcome)).or_default() += 1;
         }
+    }
+
+    fn count_undeliverable(&self, channel: &str) {
+        if let Ok(mut map) = self.undeliverable.lock() {
+            *map.entry(channel.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Notifications this node ended as undeliverable, by channel.
+    pub fn undeliverable(&self) -> Vec<(String, u64)> {
+        self.undeliverable
+            .lock()
+            .map(|m| m.iter().map(|(c, n)| (c.clone(), *n)).collect())
+            .unwrap_or_default()
     }
 
     pub fn snapshot(&self) -> Vec<(String, &'static str, u64)> {
@@ -44,12 +61,11 @@ impl JobStats {
     }
 }
 
-/// The delivery adapters this node has, by channel.
+/// The delivery adapters this node has: one table from channel to transport. A channel
+/// missing from it is off, and its notifications end as undeliverable with that reason.
 #[derive(Default)]
 pub struct Transports {
-    pub email: Option<Box<dyn Transport>>,
-    pub sms: Option<Box<dyn Transport>>,
-    pub webhook: Option<Box<dyn Transport>>,
+    pub by_channel: BTreeMap<OutboundChannel, Box<dyn Transport>>,
     pub sms_quiet_hours: Option<tawasul_notify::QuietHours>,
 }
 
@@ -206,18 +222,19 @@ impl App {
             return JobOutcome::Done;
         }
         let transports = &self.transports;
-        let transport = match row.channel.as_str() {
-            "email" => transports.email.as_deref(),
-            "sms" => transports.sms.as_deref(),
-            "webhook" => transports.webhook.as_deref(),
-            _ => None,
-        };
+        let channel = OutboundChannel::parse(&row.channel);
+        let transport = channel.as_ref().ok().and_then(|c| transports.by_channel.get(c));
         let Some(transport) = transport else {
-            self.record_delivery(id, "undeliverable", Some("no transport configured".into()))
-                .await;
+            let reason = match channel {
+                Ok(channel) => format!("no transport configured for {channel}"),
+                Err(_) => format!("unknown channel {:?}", row.channel),
+            };
+            tracing::warn!(notification = id, channel = %row.channel, %reason, "notification undeliverable");
+            self.jobs.count_undeliverable(&row.channel);
+            self.record_delivery(id, "undeliverable", Some(reason)).await;
             return JobOutcome::Done;
         };
-        if row.channel == "sms" {
+        if channel == Ok(OutboundChannel::Sms) {
             if let Some(until) = transports
                 .sms_quiet_hours
                 .as_ref()

@@ -9,6 +9,7 @@ pub mod board;
 pub mod cases;
 pub mod demo;
 mod demo_workflow;
+pub mod directory;
 pub mod error;
 pub mod escalation;
 pub mod intake;
@@ -23,12 +24,21 @@ pub mod views;
 pub mod workflow;
 
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tawasul_domain::vocab::OutboundChannel;
 use tawasul_store::Store;
 
 pub use error::{AppError, AppResult};
+
+/// The store's read models that use cases return, so that the edges need not depend on the store.
+pub mod rows {
+    pub use tawasul_store::{
+        AttachmentRow, DepartmentRow, EntityRow, ManagedServiceRow, ReplyTemplateRow, ServiceRow, StaffRow,
+    };
+}
 
 /// Where time comes from: the wall clock in production, a settable one in tests.
 pub trait Clock: Send + Sync {
@@ -113,19 +123,24 @@ impl App {
         let store = Store::open(&settings.data_dir, settings.database_url.as_deref()).await?;
         let blobs = Arc::new(blobs::LocalDir::new(settings.data_dir.join("blobs"))?);
         let d = &settings.delivery;
+        let mut by_channel: BTreeMap<OutboundChannel, Box<dyn tawasul_notify::Transport>> = BTreeMap::new();
+        if let Some(s) = &d.smtp {
+            by_channel.insert(OutboundChannel::Email, Box::new(tawasul_notify::SmtpSender::new(s)?));
+        }
+        if let Some(s) = &d.sms {
+            by_channel.insert(
+                OutboundChannel::Sms,
+                Box::new(tawasul_notify::SmsGateway::new(s.clone())?),
+            );
+        }
+        if let Some(s) = &d.webhook {
+            by_channel.insert(
+                OutboundChannel::Webhook,
+                Box::new(tawasul_notify::WebhookSender::new(s.clone())?),
+            );
+        }
         let transports = jobs::Transports {
-            email: match &d.smtp {
-                Some(s) => Some(Box::new(tawasul_notify::SmtpSender::new(s)?)),
-                None => None,
-            },
-            sms: match &d.sms {
-                Some(s) => Some(Box::new(tawasul_notify::SmsGateway::new(s.clone())?)),
-                None => None,
-            },
-            webhook: match &d.webhook {
-                Some(s) => Some(Box::new(tawasul_notify::WebhookSender::new(s.clone())?)),
-                None => None,
-            },
+            by_channel,
             sms_quiet_hours: d.sms_quiet_hours,
         };
         Ok(Self {
@@ -144,6 +159,14 @@ impl App {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Every outbound channel with whether this node has a transport for it.
+    pub fn outbound_channels(&self) -> Vec<(OutboundChannel, bool)> {
+        OutboundChannel::ALL
+            .iter()
+            .map(|c| (*c, self.transports.by_channel.contains_key(c)))
+            .collect()
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -74,7 +74,7 @@ impl App {
     }
 
     /// A template that exists and that `user` may manage, with its entity's code.
-    async fn managed_template(&self, user: &StaffUser, id: i64) -> AppResult<(ReplyTemplateRow, String)> {
+    pub(crate) async fn managed_template(&self, user: &StaffUser, id: i64) -> AppResult<(ReplyTemplateRow, String)> {
         let template = self
             .store
             .reply_template(id)

@@ -3,6 +3,8 @@
 use crate::Invalid;
 
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+/// The most files a report may bring when it is made; more can be added to the case later.
+pub const MAX_FILES_AT_INTAKE: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttachmentType {

@@ -94,6 +94,16 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// How a notification reaches its recipient: each has one transport, configured or not.
+    OutboundChannel, "outbound_channel" {
+        Email = "email",
+        Sms = "sms",
+        /// The signed webhook that the WhatsApp, chat and social bridges receive.
+        Webhook = "webhook",
+    }
+);
+
+vocabulary!(
     /// Languages residents write in and are answered in. Arabic first.
     Language, "language" {
         Ar = "ar",

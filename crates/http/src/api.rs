@@ -1,7 +1,7 @@
 //! REST API under /api/v1.
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{body_rejection, CallerOf, JsonBody, QueryOf, Staff, SESSION_COOKIE};
+use crate::extract::{body_rejection, CallerOf, CaseSubmission, JsonBody, QueryOf, Staff, SESSION_COOKIE};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -11,7 +11,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use tawasul_app::auth::{Credentials, Session};
 use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest};
-use tawasul_app::intake::IdempotencyKey;
+use tawasul_app::intake::Intake;
 use tawasul_app::survey::{SurveyRequest, SurveyView};
 use tawasul_app::views::*;
 use tawasul_domain::intake::IntakeDraft;
@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_services))
-        .routes(routes!(create_case, list_cases))
+        .routes(routes!(create_case, list_cases).layer(DefaultBodyLimit::max(crate::body_limit(crate::CASES_ROUTE))))
         .routes(routes!(get_case))
         .routes(routes!(transition))
         .routes(routes!(comment))
@@ -40,42 +40,48 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The service catalogue: what residents can ask for, with each service's form.
 #[utoipa::path(get, path = "/api/v1/services", tag = "catalogue", responses((status = 200, body = ServiceList)))]
 async fn list_services(State(state): State<AppState>) -> ApiResult<Json<ServiceList>> {
-    let rows = state.app.store.services().await.map_err(tawasul_app::AppError::from)?;
+    let rows = state.app.services().await?;
     Ok(Json(ServiceList {
         items: rows.iter().map(ServiceView::from_row).collect(),
     }))
 }
 
-/// Submit a case. With an `Idempotency-Key`, a retry returns the same case and token.
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = IntakeDraft,
+/// Submit a case, as JSON or, with its photos, as `multipart/form-data` (a JSON part `case`
+/// and up to five `photos` parts), written in one transaction. With an `Idempotency-Key`, a
+/// retry returns the same case and token.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases",
+    request_body(content((IntakeDraft = "application/json"), (CaseSubmission = "multipart/form-data"))),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the case the first attempt made")),
     responses(
         (status = 201, body = Receipt, description = "Created, or replayed for a retry"),
         (status = 400, body = ErrorBody, description = "Malformed JSON"),
         (status = 413, body = ErrorBody, description = "Body too large"),
+        (status = 415, body = ErrorBody, description = "Neither JSON nor multipart"),
         (status = 422, body = ErrorBody, description = "Invalid field")))]
 async fn create_case(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: JsonBody<IntakeDraft>,
+    submission: CaseSubmission,
 ) -> ApiResult<Response> {
-    let idempotency = match headers.get("idempotency-key") {
-        Some(v) => {
-            let key = v.to_str().map_err(|_| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_idempotency_key",
-                    "must be visible ASCII",
-                )
-                .with_field("Idempotency-Key")
-            })?;
-            Some(IdempotencyKey::parse(key, &body.raw)?)
-        }
+    let idempotency_key = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_idempotency_key",
+                "must be visible ASCII",
+            )
+            .with_field("Idempotency-Key")
+        })?),
         None => None,
     };
-    let mut draft = body.value;
+    let mut draft = submission.case;
     draft.channel = Some(Channel::Api);
-    let receipt = state.app.submit(draft, idempotency).await?;
+    let intake = Intake {
+        draft,
+        files: submission.photos,
+        idempotency_key: idempotency_key.map(str::to_owned),
+    };
+    let receipt = state.app.submit(intake).await?;
     let mut response = (StatusCode::CREATED, Json(&receipt)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/cases/{}", receipt.reference)) {
         response.headers_mut().insert(header::LOCATION, location);

@@ -44,6 +44,15 @@ impl ApiError {
         self.field = Some(field.into());
         self
     }
+
+    /// The same error, for a field inside `parent` (a body sent as one part of several).
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = Some(match self.field.as_deref() {
+            None | Some("") => parent.to_owned(),
+            Some(field) => format!("{parent}.{field}"),
+        });
+        self
+    }
 }
 
 impl From<AppError> for ApiError {

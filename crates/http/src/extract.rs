@@ -15,12 +15,10 @@ use tawasul_app::authz::StaffUser;
 
 pub const SESSION_COOKIE: &str = "tawasul_session";
 
-/// A JSON body parsed into `T`, keeping the raw bytes (for idempotency fingerprints).
-/// Broken JSON is a 400 `malformed_json`; a field of the wrong type or an unknown field is a
+/// A JSON body parsed into `T`. Broken JSON is a 400 `malformed_json`; a field of the wrong type or an unknown field is a
 /// 422 naming the field; a body over the route's limit is a 413.
 pub struct JsonBody<T> {
     pub value: T,
-    pub raw: Bytes,
 }
 
 pub fn body_rejection(status: StatusCode, detail: String) -> ApiError {
@@ -58,8 +56,95 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         let raw = Bytes::from_request(req, state)
             .await
             .map_err(|r| body_rejection(r.status(), r.body_text()))?;
-        let value = parse_json(&raw)?;
-        Ok(Self { value, raw })
+        Ok(Self {
+            value: parse_json(&raw)?,
+        })
+    }
+}
+
+/// A new case as `POST /api/v1/cases` takes it: a JSON body (`application/json`), or the
+/// case with its photos in one request (`multipart/form-data`: a JSON part `case` and up to
+/// five `photos` parts).
+#[derive(utoipa::ToSchema)]
+pub struct CaseSubmission {
+    /// The case, as the JSON body would be.
+    pub case: tawasul_domain::intake::IntakeDraft,
+    /// Photos (JPEG, PNG, WebP, HEIC) or PDFs, recognised by their content.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub photos: Vec<tawasul_app::intake::Upload>,
+}
+
+/// Whether the request says its body is of this media type.
+fn has_media_type(req: &Request, media_type: &str) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case(media_type))
+}
+
+impl<S: Send + Sync> FromRequest<S> for CaseSubmission {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !has_media_type(&req, "multipart/form-data") {
+            if !has_media_type(&req, "application/json") {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the case as Content-Type: application/json, or with its photos as multipart/form-data",
+                ));
+            }
+            // The route admits photos; a case alone is held to the JSON limit.
+            let raw = axum::body::to_bytes(req.into_body(), crate::JSON_BODY_LIMIT)
+                .await
+                .map_err(|_| body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()))?;
+            let case = parse_json(&raw)?;
+            return Ok(Self { case, photos: vec![] });
+        }
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|r| body_rejection(r.status(), r.body_text()))?;
+        let unreadable = |e: axum::extract::multipart::MultipartError| body_rejection(e.status(), e.body_text());
+        let (mut case, mut photos) = (None, vec![]);
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+            match field.name().unwrap_or("") {
+                "case" if case.is_none() => {
+                    let raw = field.bytes().await.map_err(unreadable)?;
+                    if raw.len() > crate::JSON_BODY_LIMIT {
+                        return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
+                    }
+                    case = Some(parse_json(&raw).map_err(|e| e.within("case"))?);
+                }
+                "photos" => {
+                    let filename = field.file_name().map(str::to_owned).filter(|f| !f.is_empty());
+                    let content_type = field.content_type().map(str::to_owned);
+                    let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+                    photos.push(tawasul_app::intake::Upload {
+                        bytes,
+                        content_type,
+                        filename,
+                    });
+                }
+                other => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_field",
+                        "a case is sent as one part `case` (JSON) and any number of `photos` parts",
+                    )
+                    .with_field(other))
+                }
+            }
+        }
+        let case = case.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "missing part `case`: the case as JSON",
+            )
+            .with_field("case")
+        })?;
+        Ok(Self { case, photos })
     }
 }
 
@@ -131,7 +216,12 @@ pub async fn refuse_declared_oversize(request: Request, next: Next) -> Response 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let route = request.extensions().get::<MatchedPath>().map_or("", |p| p.as_str());
-    let Some(declared) = declared.filter(|n| *n > crate::body_limit(route) as u64) else {
+    let limit = if route == crate::CASES_ROUTE && !has_media_type(&request, "multipart/form-data") {
+        crate::JSON_BODY_LIMIT
+    } else {
+        crate::body_limit(route)
+    };
+    let Some(declared) = declared.filter(|n| *n > limit as u64) else {
         return next.run(request).await;
     };
     let waits_for_go_ahead = request

@@ -21,6 +21,10 @@ pub use extract::SESSION_COOKIE;
 /// JSON bodies are small; uploads get their own, larger limit on their route.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 const UPLOAD_ROUTE: &str = "/api/v1/cases/{reference}/attachments";
+const CASES_ROUTE: &str = "/api/v1/cases";
+/// A case with its photos in one request: the JSON part stays under `JSON_BODY_LIMIT`.
+const INTAKE_LIMIT: usize =
+    tawasul_domain::attachment::MAX_FILES_AT_INTAKE * tawasul_domain::attachment::MAX_ATTACHMENT_BYTES + 1024 * 1024;
 const AREAS_ROUTE: &str = "/api/v1/admin/entities/{code}/areas";
 /// An entity's areas, as GeoJSON, may be detailed coastlines.
 const AREAS_LIMIT: usize = 20 * 1024 * 1024;
@@ -30,6 +34,7 @@ const AREAS_LIMIT: usize = 20 * 1024 * 1024;
 fn body_limit(route: &str) -> usize {
     match route {
         UPLOAD_ROUTE => tawasul_domain::attachment::MAX_ATTACHMENT_BYTES,
+        CASES_ROUTE => INTAKE_LIMIT,
         AREAS_ROUTE => AREAS_LIMIT,
         _ => tawasul_web::body_limit(route).unwrap_or(JSON_BODY_LIMIT),
     }

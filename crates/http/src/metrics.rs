@@ -15,6 +15,7 @@ pub struct Metrics {
     cases: IntGaugeVec,
     jobs: IntGaugeVec,
     jobs_finished: IntCounterVec,
+    undeliverable: IntCounterVec,
     transfers: IntGaugeVec,
 }
 
@@ -53,6 +54,14 @@ impl Metrics {
             &["kind", "outcome"],
         )
         .expect("valid metric");
+        let undeliverable = IntCounterVec::new(
+            Opts::new(
+                "tawasul_notifications_undeliverable_total",
+                "Notifications this node ended as undeliverable (no transport for their channel), by channel",
+            ),
+            &["channel"],
+        )
+        .expect("valid metric");
         let transfers = IntGaugeVec::new(
             Opts::new(
                 "tawasul_transfers",
@@ -68,6 +77,7 @@ impl Metrics {
             Box::new(cases.clone()),
             Box::new(jobs.clone()),
             Box::new(jobs_finished.clone()),
+            Box::new(undeliverable.clone()),
         ] {
             registry.register(metric).expect("metric registered once");
         }
@@ -78,6 +88,7 @@ impl Metrics {
             cases,
             jobs,
             jobs_finished,
+            undeliverable,
             transfers,
         }
     }
@@ -97,6 +108,14 @@ impl Metrics {
         // The app keeps running totals; the counter catches up with them at each scrape.
         for (kind, outcome, total) in finished {
             let counter = self.jobs_finished.with_label_values(&[kind.as_str(), outcome]);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+    }
+
+    /// Catches the counter up with the app's running totals of undeliverable notifications.
+    pub fn set_undeliverable(&self, totals: &[(String, u64)]) {
+        for (channel, total) in totals {
+            let counter = self.undeliverable.with_label_values(&[channel.as_str()]);
             counter.inc_by(total.saturating_sub(counter.get()));
         }
     }

@@ -39,10 +39,10 @@ pub struct Readiness {
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, body = Readiness), (status = 503, body = crate::error::ErrorBody)))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
-    match state.app.store.ping().await {
-        Ok(()) => Ok(Json(Readiness {
+    match state.app.readiness().await {
+        Ok(database) => Ok(Json(Readiness {
             status: "ready",
-            database: state.app.store.backend_name(),
+            database,
         })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -59,18 +59,15 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiErr
 /// by kind and status, and the jobs this node finished.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
 async fn metrics(State(state): State<AppState>) -> Response {
-    match state.app.store.count_by_status().await {
-        Ok(counts) => state.metrics.set_cases(&counts),
-        Err(e) => tracing::warn!(error = %e, "could not count cases for /metrics"),
+    match state.app.store_figures().await {
+        Ok(figures) => {
+            state.metrics.set_cases(&figures.cases_by_status);
+            state.metrics.set_transfers(&figures.transfers);
+            state.metrics.set_jobs(&figures.jobs, &state.app.jobs.snapshot());
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count cases, transfers and jobs for /metrics"),
     }
-    match state.app.store.count_transfers().await {
-        Ok(counts) => state.metrics.set_transfers(&counts),
-        Err(e) => tracing::warn!(error = %e, "could not count transfers for /metrics"),
-    }
-    match state.app.store.job_counts().await {
-        Ok(counts) => state.metrics.set_jobs(&counts, &state.app.jobs.snapshot()),
-        Err(e) => tracing::warn!(error = %e, "could not count jobs for /metrics"),
-    }
+    state.metrics.set_undeliverable(&state.app.jobs.undeliverable());
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

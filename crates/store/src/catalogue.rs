@@ -108,7 +108,7 @@ const MANAGED_SERVICE_SELECT: &str = "SELECT s.id, s.entity_id, e.code AS entity
      LEFT JOIN departments d ON d.id = s.default_department_id";
 
 for_both_backends! {
-    uses [audit::insert_audit_row];
+    uses { audit: insert_audit_row; }
 
     pub async fn insert_service(c: &mut Conn, s: ServiceInsert) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(

@@ -37,7 +37,7 @@ pub struct OtpAttempt {
 }
 
 for_both_backends! {
-    uses [jobs::insert_outbox];
+    uses { jobs: insert_outbox; }
 
     pub async fn insert_session(c: &mut Conn, s: SessionInsert) -> StoreResult<()> {
         sqlx::query("INSERT INTO sessions (token_hash, staff_id, contact, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")

@@ -4,14 +4,14 @@
 
 /// Compiles the operations given once for each backend, as `sqlite::…` and `pg::…` in the
 /// calling module. The SQL in them is the shared dialect: `$n` placeholders, integer
-/// instants, JSON as text; what differs is in `dialect`. `uses [aggregate::op, …];` brings
-/// in another aggregate's operations for the same backend, so that one transaction can write
-/// to both (a case with its notifications, a service with its audit row).
+/// instants, JSON as text; what differs is in `dialect`. `uses { module: op, …; … }` brings
+/// in another module's operations for the same backend, so that one transaction can write to
+/// both (a case with its notifications, a service with its audit row).
 macro_rules! for_both_backends {
-    (uses [$($aggregate:ident::$op:ident),* $(,)?]; $($item:item)*) => {
+    (uses { $($($module:ident)::+ : $($op:ident),+;)* } $($item:item)*) => {
         pub(crate) mod sqlite {
             use super::*;
-            $(use crate::$aggregate::sqlite::$op;)*
+            $(use crate::$($module::)+sqlite::{$($op),+};)*
             #[allow(unused_imports)]
             use crate::dialect::sqlite as dialect;
             #[allow(dead_code)]
@@ -21,7 +21,7 @@ macro_rules! for_both_backends {
         }
         pub(crate) mod pg {
             use super::*;
-            $(use crate::$aggregate::pg::$op;)*
+            $(use crate::$($module::)+pg::{$($op),+};)*
             #[allow(unused_imports)]
             use crate::dialect::pg as dialect;
             #[allow(dead_code)]
@@ -31,7 +31,7 @@ macro_rules! for_both_backends {
         }
     };
     ($($item:item)*) => {
-        for_both_backends! { uses []; $($item)* }
+        for_both_backends! { uses {} $($item)* }
     };
 }
 

@@ -1,13 +1,12 @@
 //! The `tawasul` binary: one process serves the whole platform; subcommands set it up.
 
-mod bench;
-
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tawasul_app::{App, Settings};
 use tawasul_domain::vocab::Role;
+use tawasul_server::{Application, ServerSettings};
 
 #[derive(Parser)]
 #[command(
@@ -105,9 +104,6 @@ enum Command {
     /// The areas entities serve, for routing by location.
     #[command(subcommand)]
     Area(AreaCommand),
-    /// Load benchmarks.
-    #[command(subcommand)]
-    Bench(bench::BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -241,8 +237,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo(args) => serve(args, true).await,
         Command::Migrate(storage) => {
             let app = App::open(settings(&storage, false)).await?;
-            app.store.close().await;
-            println!("database is up to date ({})", app.store.backend_name());
+            app.close().await;
+            println!("database is up to date ({})", app.backend_name());
             Ok(())
         }
         Command::User(UserCommand::Add {
@@ -257,7 +253,7 @@ async fn main() -> anyhow::Result<()> {
             let added = app
                 .add_staff(&username, &password, role, entity.as_deref(), display_name.as_deref())
                 .await;
-            app.store.close().await;
+            app.close().await;
             let id = added.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("staff user {username} created (id {id}, role {role})");
             Ok(())
@@ -266,21 +262,23 @@ async fn main() -> anyhow::Result<()> {
             let geojson = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let app = App::open(settings(&storage, false)).await?;
             let imported = app.import_areas_as_operator(&entity, &geojson).await;
-            app.store.close().await;
+            app.close().await;
             let saved = imported.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{} area(s) imported for {entity}", saved.count);
             Ok(())
         }
-        Command::Bench(command) => bench::run(command).await,
     }
 }
 
 async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
-    let app = App::open(serve_settings(&args, demo)?)
-        .await
-        .context("opening the database")?;
+    let application = Application::build(ServerSettings {
+        listen: args.listen,
+        run_jobs: !args.delivery.no_jobs,
+        app: serve_settings(&args, demo)?,
+    })
+    .await?;
     if demo {
-        match app.seed_demo().await? {
+        match application.app().seed_demo().await? {
             Some(summary) => tracing::info!(
                 entities = summary.entities,
                 services = summary.services,
@@ -290,35 +288,10 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
             None => tracing::info!("the database already holds data; demo data not seeded again"),
         }
     }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
-    let address = listener.local_addr()?;
-    tracing::info!(%address, backend = app.store.backend_name(), "tawasul is serving");
     if demo {
-        print_demo_banner(address);
+        print_demo_banner(application.address());
     }
-    let (stop_jobs, mut stopped) = tokio::sync::watch::channel(false);
-    let runner = (!args.delivery.no_jobs).then(|| {
-        let app = app.clone();
-        tokio::spawn(async move {
-            app.run_jobs(async move {
-                let _ = stopped.changed().await;
-            })
-            .await
-        })
-    });
-    let router = tawasul_http::router(app.clone());
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    tracing::info!("in-flight requests finished; finishing jobs and committing queued writes");
-    let _ = stop_jobs.send(true);
-    if let Some(runner) = runner {
-        let _ = runner.await;
-    }
-    app.store.close().await;
-    Ok(())
+    application.run_until(shutdown_signal()).await
 }
 
 fn print_demo_banner(address: SocketAddr) {

@@ -104,7 +104,7 @@ async fn two_nodes_share_the_work_and_a_killed_one_loses_none() {
             "reporter": {"email": format!("resident{i}@example.bh"), "language": if i % 2 == 0 { "ar" } else { "en" }},
         }))
         .expect("draft");
-        references.push(past.submit(draft, None).await.expect("submitted").reference);
+        references.push(past.submit(draft.into()).await.expect("submitted").reference);
     }
     past.store.close().await;
 

@@ -16,10 +16,10 @@ use serde::Deserialize;
 use tawasul_app::admin::{SlaCell, SlaTargetRequest};
 use tawasul_app::authz::StaffUser;
 use tawasul_app::reply_templates::NewReplyTemplate;
+use tawasul_app::rows::ReplyTemplateRow;
 use tawasul_app::AppError;
 use tawasul_domain::vocab::Priority;
 use tawasul_domain::Invalid;
-use tawasul_store::ReplyTemplateRow;
 
 /// The entity whose catalogue the page shows: the one asked for, else the user's own, else
 /// (for an installation-wide administrator) the first.
@@ -30,7 +30,7 @@ pub(crate) async fn chosen_entity(state: &WebState, user: &StaffUser, asked: &st
     if let Some(code) = &user.entity_code {
         return Ok(code.clone());
     }
-    let entities = state.app.store.entities().await.map_err(AppError::from)?;
+    let entities = state.app.entities().await?;
     entities.into_iter().next().map(|e| e.code).ok_or(WebError::NotFound)
 }
 
@@ -44,7 +44,7 @@ pub(crate) async fn entity_choices(
     if user.entity_id.is_some() {
         return Ok(vec![]);
     }
-    let entities = state.app.store.entities().await.map_err(AppError::from)?;
+    let entities = state.app.entities().await?;
     let ar = ctx.lang() == "ar";
     Ok(options(
         entities
@@ -140,7 +140,7 @@ async fn sla_page(
     errors: FieldErrors,
 ) -> WebResult<SlaPage> {
     let cells = state.app.sla_grid(&user, &entity).await?;
-    let services = state.app.store.services().await.map_err(AppError::from)?;
+    let services = state.app.services().await?;
     let ar = ctx.lang() == "ar";
     let label = |service: &Option<String>| match service {
         None => ctx.t("admin-sla-default"),
@@ -466,7 +466,7 @@ pub async fn edit_template(
     Form(form): Form<EditTemplateForm>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let entity = template_entity(&state, id).await?;
+    let entity = state.app.reply_template_entity(&user, id).await?;
     match state.app.edit_reply_template(&user, id, &form.title, &form.body).await {
         Ok(()) => Ok(Redirect::to(&format!("{}#template-{id}", templates_href(&entity))).into_response()),
         Err(AppError::Invalid(invalid)) => {
@@ -489,27 +489,9 @@ pub async fn delete_template(
     Form(form): Form<forms::CsrfOnly>,
 ) -> WebResult {
     forms::check_csrf(&ctx, form.csrf_token.as_deref())?;
-    let entity = template_entity(&state, id).await?;
+    let entity = state.app.reply_template_entity(&user, id).await?;
     state.app.delete_reply_template(&user, id).await?;
     Ok(Redirect::to(&templates_href(&entity)).into_response())
-}
-
-/// The code of the entity a template belongs to, to return to its page (whether the user may
-/// touch it is the use case's to say).
-async fn template_entity(state: &WebState, id: i64) -> WebResult<String> {
-    let template = state
-        .app
-        .store
-        .reply_template(id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(WebError::NotFound)?;
-    let entities = state.app.store.entities().await.map_err(AppError::from)?;
-    entities
-        .into_iter()
-        .find(|e| e.id == template.entity_id)
-        .map(|e| e.code)
-        .ok_or(WebError::NotFound)
 }
 
 #[cfg(test)]

@@ -14,12 +14,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use tawasul_app::authz::StaffUser;
+use tawasul_app::rows::ManagedServiceRow;
 use tawasul_app::services_admin::ServiceDraft;
 use tawasul_app::AppError;
 use tawasul_domain::catalogue::{Choice, FieldType, FormField};
 use tawasul_domain::vocab::{Kind, Priority};
 use tawasul_domain::Invalid;
-use tawasul_store::ManagedServiceRow;
 
 fn services_href(entity: &str) -> String {
     let query = serde_urlencoded::to_string([("entity", entity)]).unwrap_or_default();
@@ -82,7 +82,7 @@ async fn service_form(
     draft: ServiceDraft,
     code_locked: bool,
 ) -> WebResult<ServiceForm> {
-    let departments = state.app.store.departments().await.map_err(AppError::from)?;
+    let departments = state.app.departments().await?;
     let ar = ctx.lang() == "ar";
     let none = std::iter::once((String::new(), ctx.t("admin-service-no-department")));
     let departments = options(

@@ -88,8 +88,7 @@ async fn board_page(
     outcome: Option<BulkOutcome>,
 ) -> WebResult<BoardPage> {
     let mut board = state.app.board(&user).await?;
-    let (departments, staff) =
-        tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
+    let (departments, staff) = tokio::try_join!(state.app.departments(), state.app.staff_directory(&user))?;
     let ar = ctx.lang() == "ar";
     let own = |entity: Option<i64>| user.entity_id.is_none() || entity == user.entity_id;
     let names = Names::new(&departments, &staff, ar);

@@ -12,13 +12,7 @@ use tawasul_domain::attachment::AttachmentType;
 use tawasul_domain::catalogue::{FieldType, FormField};
 use tawasul_domain::Invalid;
 
-/// One uploaded file, checked by content before anything is written.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub bytes: Vec<u8>,
-    pub content_type: Option<String>,
-    pub filename: Option<String>,
-}
+pub use tawasul_app::intake::Upload;
 
 /// A multipart form: its text fields in order (a name may repeat) and its files.
 #[derive(Debug, Default)]

@@ -26,7 +26,7 @@ use tawasul_app::App;
 pub use context::{CSRF_FIELD, LANG_COOKIE, RESIDENT_COOKIE};
 
 /// A resident's report form carries up to five photos of up to 10 MiB each.
-pub const MAX_PHOTOS: usize = 5;
+pub const MAX_PHOTOS: usize = tawasul_domain::attachment::MAX_FILES_AT_INTAKE;
 const UPLOAD_LIMIT: usize = MAX_PHOTOS * tawasul_domain::attachment::MAX_ATTACHMENT_BYTES + 1024 * 1024;
 const REPORT_ROUTE: &str = "/report/{service}";
 const PHOTOS_ROUTE: &str = "/track/{reference}/photos";

@@ -17,12 +17,12 @@ use serde::Deserialize;
 use tawasul_app::admin::PolicyRequest;
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::org::{DepartmentRequest, EntityRequest, NewStaff, StaffChange, ENTITY_TYPES};
+use tawasul_app::rows::{DepartmentRow, EntityRow, StaffRow};
 use tawasul_app::AppError;
 use tawasul_domain::calendar::{CalendarSpec, HolidaySpec, HoursOverrideSpec};
 use tawasul_domain::sla::{EscalationLadder, EscalationStep, Notify};
 use tawasul_domain::vocab::Role;
 use tawasul_domain::Invalid;
-use tawasul_store::{DepartmentRow, EntityRow, StaffRow};
 
 const WEEKDAYS: [&str; 7] = [
     "sunday",
@@ -953,7 +953,7 @@ async fn users_page(
     errors: &FieldErrors,
 ) -> WebResult<UsersPage> {
     let staff = state.app.staff_of(&user, &entity.code).await?;
-    let departments = state.app.store.departments().await.map_err(AppError::from)?;
+    let departments = state.app.departments().await?;
     let departments: Vec<DepartmentRow> = departments.into_iter().filter(|d| d.entity_id == entity.id).collect();
     let department_name = |id: Option<i64>| {
         departments
@@ -1079,7 +1079,7 @@ async fn user_page(
     form: &Submitted,
     errors: &FieldErrors,
 ) -> WebResult<UserPage> {
-    let departments = state.app.store.departments().await.map_err(AppError::from)?;
+    let departments = state.app.departments().await?;
     let departments: Vec<DepartmentRow> = departments
         .into_iter()
         .filter(|d| Some(d.entity_id) == staff.entity_id)
@@ -1135,7 +1135,7 @@ pub async fn user(
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
     let staff = state.app.managed_staff(&user, &username).await?;
-    let departments = state.app.store.departments().await.map_err(AppError::from)?;
+    let departments = state.app.departments().await?;
     let form = staff_form(&staff, &departments);
     let mut page = user_page(&state, ctx, user, staff, &form, &FieldErrors::new()).await?;
     page.saved = !query.saved.is_empty();
@@ -1153,7 +1153,7 @@ async fn user_refused(
     invalid: &Invalid,
 ) -> WebResult {
     let staff = state.app.managed_staff(&user, username).await?;
-    let departments = state.app.store.departments().await.map_err(AppError::from)?;
+    let departments = state.app.departments().await?;
     let stored = staff_form(&staff, &departments);
     let errors = field_errors(&ctx, invalid, invalid.field.clone());
     refused(&user_page(state, ctx, user, staff, form.unwrap_or(&stored), &errors).await?)

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use tawasul_app::auth::Caller;
 use tawasul_app::cases::CommentRequest;
 use tawasul_app::escalation::IgnoredRequest;
-use tawasul_app::intake::{service_from_row, IdempotencyKey};
+use tawasul_app::intake::{service_from_row, Intake};
 use tawasul_app::survey::{may_rate, SurveyRequest, SurveyView};
 use tawasul_app::views::{CaseSummary, CaseView};
 use tawasul_app::AppError;
@@ -73,7 +73,7 @@ fn localised<'a>(ctx: &Ctx, ar: &'a str, en: &'a str) -> &'a str {
 }
 
 pub async fn home(State(state): State<WebState>, ctx: Ctx, Query(query): Query<HomeQuery>) -> WebResult {
-    let rows = state.app.store.services().await.map_err(AppError::from)?;
+    let rows = state.app.services().await?;
     let kind = Kind::parse(&query.kind).ok();
     let q = query.q.trim().to_owned();
     let mut scored: Vec<(u32, ServiceCard)> = vec![];
@@ -370,17 +370,12 @@ pub async fn report_submit(
         }
         return refused(&report_page(&state, ctx, &service, v, Some(&form), errors));
     }
-    let idempotency = match form.get("idempotency_key").filter(|k| !k.is_empty()) {
-        Some(key) => {
-            let mut fingerprint = serde_json::to_vec(&draft).map_err(|e| AppError::Unexpected(e.into()))?;
-            for f in &form.files {
-                fingerprint.extend_from_slice(&f.bytes);
-            }
-            Some(IdempotencyKey::parse(key, &fingerprint)?)
-        }
-        None => None,
+    let intake = Intake {
+        draft,
+        idempotency_key: form.get("idempotency_key").filter(|k| !k.is_empty()).map(str::to_owned),
+        files: form.files.clone(),
     };
-    let receipt = match state.app.submit(draft, idempotency).await {
+    let receipt = match state.app.submit(intake).await {
         Ok(receipt) => receipt,
         Err(AppError::Invalid(invalid)) => {
             errors.insert(forms::form_field(&invalid.field), forms::message(&ctx, invalid.code));
@@ -388,22 +383,6 @@ pub async fn report_submit(
         }
         Err(e) => return Err(e.into()),
     };
-    if !receipt.replayed {
-        let caller = Caller::CaseToken(receipt.token.clone());
-        for f in form.files {
-            state
-                .app
-                .attach(
-                    &caller,
-                    &receipt.reference,
-                    f.bytes,
-                    f.content_type.as_deref(),
-                    f.filename.as_deref(),
-                    true,
-                )
-                .await?;
-        }
-    }
     Ok(Redirect::to(&format!("/submitted/{}?token={}", receipt.reference, receipt.token)).into_response())
 }
 

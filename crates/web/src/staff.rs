@@ -18,6 +18,7 @@ use tawasul_app::auth::{Caller, Credentials};
 use tawasul_app::authz::{Permission, StaffUser};
 use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest, Visibility};
 use tawasul_app::merge::{MergeRequest, MERGE_TARGET};
+use tawasul_app::rows::{DepartmentRow, ReplyTemplateRow, StaffRow};
 use tawasul_app::survey::SurveyView;
 use tawasul_app::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::views::{CaseSummary, CaseView};
@@ -25,7 +26,6 @@ use tawasul_app::AppError;
 use tawasul_domain::lifecycle::{self, Action};
 use tawasul_domain::reply;
 use tawasul_domain::vocab::{Channel, Priority, Status};
-use tawasul_store::{DepartmentRow, ReplyTemplateRow, StaffRow};
 
 /// The cookie the API's login sets too, so one sign-in serves both.
 const SESSION_COOKIE: &str = "tawasul_session";
@@ -222,8 +222,7 @@ pub async fn home(
         "all" => "all",
         other => WORKFLOW_QUEUES.into_iter().find(|q| *q == other).unwrap_or("mine"),
     };
-    let (departments, staff) =
-        tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
+    let (departments, staff) = tokio::try_join!(state.app.departments(), state.app.staff_directory(&user))?;
     let department = match (queue, user.department_id) {
         ("department", Some(id)) => departments.iter().find(|d| d.id == id).map(|d| d.code.clone()),
         _ => None,
@@ -251,7 +250,7 @@ pub async fn home(
         Err(AppError::Invalid(invalid)) => (vec![], None, Some(forms::message(&ctx, invalid.code))),
         Err(e) => return Err(e.into()),
     };
-    let services = state.app.store.services().await.map_err(AppError::from)?;
+    let services = state.app.services().await?;
     let ar = ctx.lang() == "ar";
     let page = QueuePage {
         names: Names::new(&departments, &staff, ar),
@@ -493,8 +492,7 @@ async fn case_page(
             },
         })
         .collect();
-    let (departments, staff) =
-        tokio::try_join!(state.app.store.departments(), state.app.store.staff()).map_err(AppError::from)?;
+    let (departments, staff) = tokio::try_join!(state.app.departments(), state.app.staff_directory(&user))?;
     let ar = ctx.lang() == "ar";
     let names = Names::new(&departments, &staff, ar);
     let service_name = match service {
@@ -519,7 +517,7 @@ async fn case_page(
     let entity = user.entity_id;
     let status = Status::parse(&case.status).map_err(AppError::from)?;
     let transfer_targets = if lifecycle::may_transfer(status) && user.may(Permission::Transfer, entity) {
-        let entities = state.app.store.entities().await.map_err(AppError::from)?;
+        let entities = state.app.entities().await?;
         let other_departments = departments
             .iter()
             .filter(|d| Some(d.value.as_str()) != case.department.as_deref())

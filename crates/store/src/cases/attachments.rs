@@ -30,7 +30,7 @@ pub struct AttachmentRow {
 }
 
 for_both_backends! {
-    uses [cases::insert_event];
+    uses { cases: insert_event; }
 
     pub async fn insert_attachment(c: &mut Conn, a: AttachmentInsert) -> StoreResult<i64> {
         let id = sqlx::query_scalar(

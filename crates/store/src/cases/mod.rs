@@ -51,6 +51,9 @@ pub struct CaseInsert {
     pub events: Vec<EventInsert>,
     /// Notifications enqueued with the case, in the same transaction.
     pub notifications: Vec<OutboxInsert>,
+    /// Files that came with the case (their blobs already stored), each with its event;
+    /// `case_id` is filled in.
+    pub attachments: Vec<AttachmentInsert>,
     pub sla: CaseSla,
     /// The case this one escalates ("my report was ignored").
     pub linked_case_id: Option<i64>,
@@ -220,7 +223,7 @@ fn with_reference(message: &OutboxInsert, reference: &str) -> OutboxInsert {
 }
 
 for_both_backends! {
-    uses [audit::insert_audit_row, jobs::insert_outbox];
+    uses { audit: insert_audit_row; cases::attachments: insert_attachment; jobs: insert_outbox; }
 
     pub async fn insert_event(c: &mut Conn, e: &EventInsert) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
@@ -290,6 +293,10 @@ for_both_backends! {
         }
         for message in &case.notifications {
             insert_outbox(c, &with_reference(message, &reference)).await?;
+        }
+        for attachment in case.attachments {
+            let event = EventInsert { case_id: id, ..attachment.event };
+            insert_attachment(c, AttachmentInsert { case_id: id, event, ..attachment }).await?;
         }
         Ok(Inserted::Created { id, reference })
     }

@@ -30,7 +30,7 @@ pub struct SurveyRow {
 }
 
 for_both_backends! {
-    uses [cases::insert_event];
+    uses { cases: insert_event; }
 
     pub async fn insert_survey(c: &mut Conn, s: SurveyInsert) -> StoreResult<i64> {
         let id = sqlx::query_scalar(

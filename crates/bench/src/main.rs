@@ -1,15 +1,30 @@
-//! `tawasul bench intake`: a closed-loop load harness. It starts a real `tawasul demo` child
-//! process on a fresh data directory (or uses `--url`), posts cases from N concurrent clients
-//! for a fixed time at each concurrency, and prints throughput and latency percentiles.
+//! `tawasul-bench`: load harnesses, kept out of the `tawasul` binary because they link the
+//! test receivers of `tawasul-notify`.
+//!
+//! `intake` is a closed-loop load harness: it starts a real `tawasul demo` child process (the
+//! `tawasul` binary beside this one) on a fresh data directory (or uses `--url`), posts cases
+//! from N concurrent clients for a fixed time at each concurrency, and prints throughput and
+//! latency percentiles. `sweep` and `notify` time the job runner in process.
 
 use anyhow::Context;
-use clap::Subcommand;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+#[derive(Parser)]
+#[command(
+    name = "tawasul-bench",
+    version,
+    about = "Load benchmarks of Tawasul; figures go to BENCHMARKS.md"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: BenchCommand,
+}
+
 #[derive(Subcommand)]
-pub enum BenchCommand {
+enum BenchCommand {
     /// Post cases at each concurrency and report cases/s and p50/p95/p99 latency.
     Intake {
         /// Benchmark a server already running here instead of starting one.
@@ -46,8 +61,15 @@ pub enum BenchCommand {
     },
 }
 
-pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
-    match command {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
         BenchCommand::Intake {
             url,
             database_url,
@@ -187,7 +209,7 @@ async fn sweep(database_url: Option<&str>, open: usize, due_percent: f64) -> any
         "| {open} | {due} | {seconds:.2} | {:.0} | {steps} |",
         due as f64 / seconds.max(1e-9)
     );
-    app.store.close().await;
+    app.close().await;
     Ok(())
 }
 
@@ -216,7 +238,7 @@ async fn notify(database_url: Option<&str>, emails: usize) -> anyhow::Result<()>
         "| {emails} | {delivered} | {seconds:.2} | {:.0} |",
         delivered as f64 / seconds.max(1e-9)
     );
-    app.store.close().await;
+    app.close().await;
     Ok(())
 }
 
@@ -347,6 +369,18 @@ async fn first_service(client: &reqwest::Client, base: &str) -> anyhow::Result<S
         .context("the server lists no service")
 }
 
+/// The `tawasul` binary built beside this one (`cargo build --release -p tawasul -p tawasul-bench`).
+fn tawasul_binary() -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let server = me.with_file_name(format!("tawasul{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        server.is_file(),
+        "{} is missing: build it beside tawasul-bench with `cargo build --release -p tawasul -p tawasul-bench`",
+        server.display()
+    );
+    Ok(server)
+}
+
 struct Server {
     child: tokio::process::Child,
     base: String,
@@ -360,7 +394,7 @@ impl Server {
             probe.local_addr()?.port()
         };
         let data_dir = std::env::temp_dir().join(format!("tawasul-bench-{}-{port}", std::process::id()));
-        let mut command = tokio::process::Command::new(std::env::current_exe()?);
+        let mut command = tokio::process::Command::new(tawasul_binary()?);
         command
             .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(&data_dir)
