@@ -8,7 +8,7 @@ use crate::{App, AppError, AppResult};
 use serde::Deserialize;
 use tawasul_domain::sla::Notify;
 use tawasul_domain::text::{normalise_for_search, CaseText};
-use tawasul_domain::vocab::{Kind, OutboundChannel, Priority, Status};
+use tawasul_domain::vocab::{Kind, OutboundChannel, Priority, Role, Status};
 use tawasul_domain::{from_micros, secret_digest, Micros};
 use tawasul_store::{CaseChange, CaseInsert, CaseRow, EventInsert, OutboxInsert, StoreError};
 use utoipa::ToSchema;
@@ -150,23 +150,23 @@ impl App {
                 Some(id) => self.store.staff_by_id(id).await?.into_iter().collect(),
                 None => {
                     self.store
-                        .staff_to_notify(case.entity_id, vec!["officer".into()], case.department_id)
+                        .staff_to_notify(case.entity_id, vec![Role::Officer], case.department_id)
                         .await?
                 }
             },
             Notify::Supervisor => {
                 self.store
-                    .staff_to_notify(case.entity_id, vec!["supervisor".into()], case.department_id)
+                    .staff_to_notify(case.entity_id, vec![Role::Supervisor], case.department_id)
                     .await?
             }
             Notify::Director => {
                 self.store
-                    .staff_to_notify(case.entity_id, vec!["admin".into()], None)
+                    .staff_to_notify(case.entity_id, vec![Role::Admin], None)
                     .await?
             }
             Notify::Satisfaction => {
                 self.store
-                    .staff_to_notify(case.entity_id, vec!["satisfaction".into()], None)
+                    .staff_to_notify(case.entity_id, vec![Role::Satisfaction], None)
                     .await?
             }
         };

@@ -1,6 +1,7 @@
 //! The organisation: entities, their departments and their staff users.
 
 use crate::{Store, StoreResult};
+use tawasul_domain::vocab::Role;
 
 #[derive(Debug, Clone)]
 pub struct EntityInsert {
@@ -46,11 +47,11 @@ pub struct DepartmentRow {
     pub name_en: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StaffInsert {
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub entity_id: Option<i64>,
     pub department_id: Option<i64>,
     pub display_name: String,
@@ -64,7 +65,7 @@ pub struct StaffInsert {
 pub struct StaffUpdate {
     pub id: i64,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub department_id: Option<i64>,
     pub email: Option<String>,
 }
@@ -74,7 +75,7 @@ pub struct StaffRow {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub entity_id: Option<i64>,
     pub entity_code: Option<String>,
     pub department_id: Option<i64>,
@@ -207,7 +208,7 @@ for_both_backends! {
     }
 
     /// Active staff of an entity with an e-mail address, by role (and department, when given).
-    pub async fn staff_to_notify(c: &mut Conn, (entity_id, roles, department_id): (i64, Vec<String>, Option<i64>)) -> StoreResult<Vec<StaffRow>> {
+    pub async fn staff_to_notify(c: &mut Conn, (entity_id, roles, department_id): (i64, Vec<Role>, Option<i64>)) -> StoreResult<Vec<StaffRow>> {
         let mut q = sqlx::QueryBuilder::<Db>::new(STAFF_SELECT);
         q.push(" WHERE u.active AND u.email IS NOT NULL AND u.entity_id = ").push_bind(entity_id);
         q.push(" AND u.role IN (");
@@ -300,7 +301,7 @@ impl Store {
     pub async fn staff_to_notify(
         &self,
         entity_id: i64,
-        roles: Vec<String>,
+        roles: Vec<Role>,
         department_id: Option<i64>,
     ) -> StoreResult<Vec<StaffRow>> {
         read_op!(self, staff_to_notify, (entity_id, roles, department_id))

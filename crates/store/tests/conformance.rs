@@ -1,6 +1,7 @@
 //! One conformance suite, run against both backends: every test exists as `<name>::sqlite`
 //! and `<name>::postgres`, each on a fresh database.
 
+use tawasul_domain::vocab::Role;
 use tawasul_store::*;
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
@@ -249,11 +250,11 @@ on_both! {
     async fn staff_sessions_and_codes(store: &Store) {
         let (e, _, _) = catalogue(store).await;
         let id = store.insert_staff(StaffInsert {
-            username: "cap.officer".into(), password_hash: "x".into(), role: "officer".into(), entity_id: Some(e),
+            username: "cap.officer".into(), password_hash: "x".into(), role: Role::Officer, entity_id: Some(e),
             department_id: None, display_name: "موظف".into(), created_at: T0, email: None,
         }).await.expect("staff");
         let twice = store.insert_staff(StaffInsert {
-            username: "cap.officer".into(), password_hash: "x".into(), role: "officer".into(), entity_id: None,
+            username: "cap.officer".into(), password_hash: "x".into(), role: Role::Officer, entity_id: None,
             department_id: None, display_name: "x".into(), created_at: T0, email: None,
         }).await;
         assert!(matches!(twice, Err(StoreError::Duplicate(_))), "{twice:?}");
@@ -414,7 +415,7 @@ on_both! {
             })),
             ..CaseChange::default()
         }).await.expect_err("requested_by must be a real staff user");
-        let staff = store.insert_staff(StaffInsert { username: "cap.agent".into(), password_hash: "x".into(), role: "agent".into(), entity_id: Some(e), display_name: "a".into(), created_at: T0, ..StaffInsert::default() }).await.expect("staff");
+        let staff = store.insert_staff(StaffInsert { username: "cap.agent".into(), password_hash: "x".into(), role: Role::Agent, entity_id: Some(e), department_id: None, display_name: "a".into(), email: None, created_at: T0 }).await.expect("staff");
         let open = |requested_by| TransferInsert {
             from_entity_id: e, to_entity_id: other, from_department_id: Some(d), to_department_id: None,
             from_status: "new".into(), reason: "ليس من اختصاصنا".into(), status: "pending".into(), requested_by,
@@ -544,10 +545,10 @@ on_both! {
     async fn staff_are_changed_deactivated_and_given_new_passwords(store: &Store) {
         let (e, d, _) = catalogue(store).await;
         let id = store.insert_staff(StaffInsert {
-            username: "cap.agent".into(), password_hash: "old".into(), role: "agent".into(), entity_id: Some(e),
-            display_name: "A".into(), created_at: T0, ..StaffInsert::default()
+            username: "cap.agent".into(), password_hash: "old".into(), role: Role::Agent, entity_id: Some(e),
+            department_id: None, display_name: "A".into(), email: None, created_at: T0,
         }).await.expect("staff");
-        let change = StaffUpdate { id, display_name: "Amal".into(), role: "officer".into(), department_id: Some(d), email: Some("amal@example.bh".into()) };
+        let change = StaffUpdate { id, display_name: "Amal".into(), role: Role::Officer, department_id: Some(d), email: Some("amal@example.bh".into()) };
         assert!(store.update_staff(change).await.expect("update"));
         let row = store.staff_by_id(id).await.expect("read").expect("found");
         assert_eq!((row.display_name.as_str(), row.role.as_str(), row.department_id, row.email.as_deref()), ("Amal", "officer", Some(d), Some("amal@example.bh")));
@@ -565,7 +566,7 @@ on_both! {
         assert!(store.session("s2", T0 + 1).await.expect("read").is_none(), "a reset password ends the sessions");
         assert!(!store.set_staff_active(id + 99, false).await.expect("no such user"));
         assert!(!store.set_staff_password(id + 99, "x".into()).await.expect("no such user"));
-        let ghost = StaffUpdate { id: id + 99, display_name: "x".into(), role: "agent".into(), department_id: None, email: None };
+        let ghost = StaffUpdate { id: id + 99, display_name: "x".into(), role: Role::Agent, department_id: None, email: None };
         assert!(!store.update_staff(ghost).await.expect("no such user"));
     }
 
