@@ -342,7 +342,7 @@ impl App {
                 department_id: department.id,
                 service_code: request.service.clone(),
                 keywords: serde_json::to_string(&keywords).map_err(anyhow::Error::from)?,
-                language: request.language.map(|l| l.as_str().to_owned()),
+                language: request.language,
                 position: request.position,
             })
             .await?;

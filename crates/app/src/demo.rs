@@ -132,7 +132,7 @@ impl App {
                     kinds: spec.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","),
                     fields: serde_json::to_string(&spec.fields).map_err(anyhow::Error::from)?,
                     default_department_id: Some(department_id),
-                    default_priority: spec.priority.as_str().into(),
+                    default_priority: spec.priority,
                 })
                 .await?;
             stored.push(Stored {

@@ -14,7 +14,7 @@ use tawasul_domain::catalogue::Service;
 use tawasul_domain::intake::{IntakeDraft, NewCase};
 use tawasul_domain::sla::SlaClock;
 use tawasul_domain::text::normalise_for_search;
-use tawasul_domain::vocab::{Kind, Priority, Status};
+use tawasul_domain::vocab::{Kind, Status};
 use tawasul_domain::{secret_digest, Invalid};
 use tawasul_routing::{route, RoutingInput};
 use tawasul_store::{CaseInsert, EventInsert, IdempotencyInsert, Inserted, OutboxInsert, ServiceRow};
@@ -131,7 +131,7 @@ pub fn service_from_row(row: &ServiceRow) -> AppResult<Service> {
         fields: serde_json::from_str(&row.fields).map_err(anyhow::Error::from)?,
         default_department: row.default_department_code.clone(),
         default_department_id: row.default_department_id,
-        default_priority: Priority::parse(&row.default_priority)?,
+        default_priority: row.default_priority,
     })
 }
 

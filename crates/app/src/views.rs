@@ -35,7 +35,7 @@ impl ServiceView {
             kinds: row.kinds.split(',').map(str::to_owned).collect(),
             fields: serde_json::from_str(&row.fields).unwrap_or_default(),
             default_department: row.default_department_code.clone(),
-            default_priority: row.default_priority.clone(),
+            default_priority: row.default_priority.as_str().to_owned(),
         }
     }
 }

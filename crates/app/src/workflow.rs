@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tawasul_domain::calendar::{business_minutes, BusinessCalendar, CalendarSpec};
 use tawasul_domain::sla::{EscalationLadder, SlaClock, SlaTerms, Targets};
-use tawasul_domain::vocab::{Language, Priority};
+use tawasul_domain::vocab::Priority;
 use tawasul_domain::Micros;
 use tawasul_routing::{Area, AreaIndex, Rule};
 use tawasul_store::{CaseSla, DepartmentRow, EntityRow};
@@ -258,7 +258,7 @@ impl App {
                     department_id: r.department_id,
                     service: r.service_code,
                     keywords: serde_json::from_str(&r.keywords).unwrap_or_default(),
-                    language: r.language.as_deref().and_then(|l| Language::parse(l).ok()),
+                    language: r.language,
                     position: i32::try_from(r.position).unwrap_or(i32::MAX),
                 })
                 .collect(),

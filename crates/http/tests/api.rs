@@ -86,7 +86,7 @@ async fn seed(app: &App) {
             kinds: "complaint,report".into(),
             fields: fields.to_string(),
             default_department_id: Some(department),
-            default_priority: "normal".into(),
+            default_priority: tawasul_domain::vocab::Priority::Normal,
         })
         .await
         .expect("service");

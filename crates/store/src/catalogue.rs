@@ -2,6 +2,7 @@
 
 use crate::audit::AuditInsert;
 use crate::{Store, StoreResult};
+use tawasul_domain::vocab::Priority;
 
 #[derive(Debug, Clone)]
 pub struct ServiceInsert {
@@ -16,7 +17,7 @@ pub struct ServiceInsert {
     /// JSON array of form fields.
     pub fields: String,
     pub default_department_id: Option<i64>,
-    pub default_priority: String,
+    pub default_priority: Priority,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -33,7 +34,7 @@ pub struct ServiceRow {
     pub fields: String,
     pub default_department_id: Option<i64>,
     pub default_department_code: Option<String>,
-    pub default_priority: String,
+    pub default_priority: Priority,
 }
 
 /// A reply template of an entity in one language; its body holds `{name}`, `{reference}`
@@ -90,7 +91,7 @@ pub struct ServiceUpdate {
     /// Comma-separated kinds.
     pub kinds: String,
     pub default_department_id: Option<i64>,
-    pub default_priority: String,
+    pub default_priority: Priority,
     pub active: bool,
 }
 

@@ -3,6 +3,7 @@
 
 use crate::cases::{CaseRow, CaseSla, CASE_SELECT, ENDED};
 use crate::{Store, StoreResult};
+use tawasul_domain::vocab::Language;
 
 #[derive(Debug, Clone)]
 pub enum TransferWrite {
@@ -96,7 +97,7 @@ pub struct RuleRow {
     pub service_code: Option<String>,
     /// JSON array of words.
     pub keywords: String,
-    pub language: Option<String>,
+    pub language: Option<Language>,
     pub position: i64,
 }
 
@@ -106,7 +107,7 @@ pub struct RuleInsert {
     pub department_id: i64,
     pub service_code: Option<String>,
     pub keywords: String,
-    pub language: Option<String>,
+    pub language: Option<Language>,
     pub position: i64,
 }
 

@@ -1,7 +1,7 @@
 //! One conformance suite, run against both backends: every test exists as `<name>::sqlite`
 //! and `<name>::postgres`, each on a fresh database.
 
-use tawasul_domain::vocab::Role;
+use tawasul_domain::vocab::{Language, Priority, Role};
 use tawasul_store::*;
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
@@ -65,7 +65,7 @@ async fn catalogue(store: &Store) -> (i64, i64, i64) {
             kinds: "complaint,report".into(),
             fields: "[]".into(),
             default_department_id: Some(department),
-            default_priority: "normal".into(),
+            default_priority: Priority::Normal,
         })
         .await
         .expect("service");
@@ -451,7 +451,7 @@ on_both! {
         assert_eq!(store.replace_areas(e, vec![AreaInsert { name: None, geometry: "{}".into() }], T0).await.expect("areas"), 1);
         assert_eq!(store.areas().await.expect("areas").len(), 1, "an import replaces the entity's areas");
         store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: None, keywords: "[\"مياه\"]".into(), language: None, position: 2 }).await.expect("rule");
-        store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("water-leak".into()), keywords: "[]".into(), language: Some("en".into()), position: 1 }).await.expect("rule");
+        store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("water-leak".into()), keywords: "[]".into(), language: Some(Language::En), position: 1 }).await.expect("rule");
         assert_eq!(store.rules().await.expect("rules").iter().map(|r| r.position).collect::<Vec<_>>(), vec![1, 2]);
         let other = store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "ب".into(), name_en: "M".into(), entity_type: "municipality".into() }).await.expect("entity");
         for accept_minutes in [60, 120] {
@@ -639,7 +639,7 @@ on_both! {
         let audit = |action: &str| AuditInsert { at: T0, staff_id: None, action: action.into(), target: "entity:cap".into(), details: "{}".into() };
         let new = ServiceInsert {
             entity_id: e, code: "pothole".into(), name_ar: "حفرة".into(), name_en: "Pothole".into(), description_ar: String::new(),
-            description_en: String::new(), kinds: "report".into(), fields: "[]".into(), default_department_id: None, default_priority: "high".into(),
+            description_en: String::new(), kinds: "report".into(), fields: "[]".into(), default_department_id: None, default_priority: Priority::High,
         };
         let pothole = store.add_service(new.clone(), false, audit("add")).await.expect("add");
         let again = store.add_service(new, true, audit("add")).await;
@@ -649,13 +649,13 @@ on_both! {
         assert!(store.service_by_code("pothole").await.expect("read").is_none(), "an inactive service is not offered");
         let update = |id, code: &str| ServiceUpdate {
             id, code: code.into(), name_ar: "تسرب".into(), name_en: "Leak".into(), description_ar: "و".into(), description_en: "D".into(),
-            kinds: "complaint".into(), default_department_id: Some(d), default_priority: "urgent".into(), active: true,
+            kinds: "complaint".into(), default_department_id: Some(d), default_priority: Priority::Urgent, active: true,
         };
         store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("pothole".into()), keywords: "[]".into(), language: None, position: 1 }).await.expect("rule");
         assert!(store.update_service(update(pothole, "road-hole"), audit("edit")).await.expect("a service without cases may change its code"));
         assert_eq!(store.rules().await.expect("rules")[0].service_code.as_deref(), Some("road-hole"), "its routing rules follow");
         let edited = store.managed_service("road-hole").await.expect("read").expect("renamed");
-        assert_eq!((edited.service.name_en.as_str(), edited.service.default_priority.as_str(), edited.active), ("Leak", "urgent", true));
+        assert_eq!((edited.service.name_en.as_str(), edited.service.default_priority, edited.active), ("Leak", Priority::Urgent, true));
         store.insert_case(case(e, d, s, T0, "تسرب")).await.expect("a case");
         assert!(store.managed_service("water-leak").await.expect("read").expect("there").has_cases);
         assert!(!store.update_service(update(s, "leak"), audit("edit")).await.expect("refused"), "a service with cases keeps its code");
