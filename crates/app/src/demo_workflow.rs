@@ -7,6 +7,7 @@ use crate::workflow::{clock_of, default_calendar, stored};
 use crate::{App, AppResult};
 use tawasul_domain::calendar::{CalendarSpec, HolidaySpec, HoursOverrideSpec};
 use tawasul_domain::sla::SlaClock;
+use tawasul_domain::vocab::{Priority, Status};
 use tawasul_store::{AreaInsert, CaseFilter, OlaRow, PolicyRow, RuleInsert, SlaTargetRow};
 
 /// Public holidays of Bahrain (the lunar ones as announced or expected).
@@ -84,7 +85,7 @@ impl App {
             s.upsert_sla_target(SlaTargetRow {
                 entity_id: entity.id,
                 service_id: None,
-                priority: "urgent".into(),
+                priority: Priority::Urgent,
                 first_response_minutes: 60,
                 resolution_minutes: 7 * 60,
             })
@@ -146,7 +147,7 @@ impl App {
             })
             .await?;
         for case in cases {
-            let terms = config.terms(case.entity_id, case.service_id, &case.priority);
+            let terms = config.terms(case.entity_id, case.service_id, case.priority);
             let mut clock = SlaClock::start(case.created_at, &terms);
             for event in self
                 .store
@@ -155,14 +156,14 @@ impl App {
                 .iter()
                 .filter(|e| e.actor_type == "staff")
             {
-                match (event.from_status.as_deref(), event.to_status.as_deref()) {
-                    (_, Some("assigned")) if event.action == "reopen" => clock.reopen(event.at, &terms),
-                    (Some("waiting_on_reporter"), _) => clock.resume(event.at, &terms),
+                match (event.from_status, event.to_status) {
+                    (_, Some(Status::Assigned)) if event.action == "reopen" => clock.reopen(event.at, &terms),
+                    (Some(Status::WaitingOnReporter), _) => clock.resume(event.at, &terms),
                     _ => clock.respond(event.at, &terms),
                 }
-                match event.to_status.as_deref() {
-                    Some("waiting_on_reporter") => clock.pause(event.at),
-                    Some("resolved" | "closed" | "rejected" | "merged") => clock.stop(),
+                match event.to_status {
+                    Some(Status::WaitingOnReporter) => clock.pause(event.at),
+                    Some(Status::Resolved | Status::Closed | Status::Rejected | Status::Merged) => clock.stop(),
                     _ => {}
                 }
             }

@@ -241,7 +241,7 @@ impl App {
             config.areas_for(service.entity_id),
             &config.rules,
         );
-        let terms = config.terms(decision.entity_id, service.id, case.priority.as_str());
+        let terms = config.terms(decision.entity_id, service.id, case.priority);
         let clock = SlaClock::start(now, &terms);
         let reporter = case.reporter.as_ref();
         let name = reporter.and_then(|r| r.name.as_ref()).map(|n| n.as_str().to_owned());
@@ -266,7 +266,7 @@ impl App {
             actor_name: actor_name.into(),
             action: action.into(),
             from_status: None,
-            to_status: (action == "received").then(|| Status::New.as_str().to_owned()),
+            to_status: (action == "received").then_some(Status::New),
             public: true,
             body: None,
             details: details.to_string(),
@@ -288,7 +288,7 @@ impl App {
         .into();
         events.push(event("system", "routing", "routed", routed));
         let language = reporter.map_or(case.language, |r| r.language).as_str().to_owned();
-        let notifications = crate::cases::reporter_channel(case.channel.as_str(), phone.as_deref(), email.as_deref())
+        let notifications = crate::cases::reporter_channel(case.channel, phone.as_deref(), email.as_deref())
             .map(|(channel, recipient)| (recipient.to_owned(), channel))
             .into_iter()
             .map(|(recipient, channel)| OutboxInsert {

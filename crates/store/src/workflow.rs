@@ -3,7 +3,7 @@
 
 use crate::cases::{CaseRow, CaseSla, CASE_SELECT, ENDED};
 use crate::{Store, StoreResult};
-use tawasul_domain::vocab::Language;
+use tawasul_domain::vocab::{Language, Priority, Status};
 
 #[derive(Debug, Clone)]
 pub enum TransferWrite {
@@ -24,7 +24,7 @@ pub struct TransferInsert {
     pub to_entity_id: i64,
     pub from_department_id: Option<i64>,
     pub to_department_id: Option<i64>,
-    pub from_status: String,
+    pub from_status: Status,
     pub reason: String,
     /// pending (between entities, until accepted or returned) or done (between departments).
     pub status: String,
@@ -44,7 +44,7 @@ pub struct TransferRow {
     pub to_entity_code: String,
     pub from_department_id: Option<i64>,
     pub to_department_id: Option<i64>,
-    pub from_status: String,
+    pub from_status: Status,
     pub reason: String,
     pub status: String,
     pub requested_by: Option<i64>,
@@ -70,7 +70,7 @@ pub struct PolicyRow {
 pub struct SlaTargetRow {
     pub entity_id: i64,
     pub service_id: Option<i64>,
-    pub priority: String,
+    pub priority: Priority,
     pub first_response_minutes: i64,
     pub resolution_minutes: i64,
 }
@@ -150,12 +150,12 @@ for_both_backends! {
         sqlx::query(
             "DELETE FROM sla_targets WHERE entity_id = $1 AND COALESCE(service_id, 0) = COALESCE($2, 0) AND priority = $3",
         )
-        .bind(t.entity_id).bind(t.service_id).bind(&t.priority).execute(&mut *c).await?;
+        .bind(t.entity_id).bind(t.service_id).bind(t.priority).execute(&mut *c).await?;
         sqlx::query(
             "INSERT INTO sla_targets (entity_id, service_id, priority, first_response_minutes, resolution_minutes) \
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(t.entity_id).bind(t.service_id).bind(&t.priority).bind(t.first_response_minutes).bind(t.resolution_minutes)
+        .bind(t.entity_id).bind(t.service_id).bind(t.priority).bind(t.first_response_minutes).bind(t.resolution_minutes)
         .execute(&mut *c).await?;
         Ok(())
     }

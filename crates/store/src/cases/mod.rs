@@ -14,6 +14,7 @@ use crate::jobs::OutboxInsert;
 use crate::workflow::TransferWrite;
 use crate::{Store, StoreError, StoreResult};
 use chrono::Datelike;
+use tawasul_domain::vocab::{Channel, Kind, Language, Priority, Status};
 
 #[derive(Debug, Clone)]
 pub struct IdempotencyInsert {
@@ -104,11 +105,11 @@ pub struct CaseRow {
     pub assignee_username: Option<String>,
     pub service_id: i64,
     pub service_code: String,
-    pub kind: String,
-    pub status: String,
-    pub channel: String,
-    pub language: String,
-    pub priority: String,
+    pub kind: Kind,
+    pub status: Status,
+    pub channel: Channel,
+    pub language: Language,
+    pub priority: Priority,
     pub description: String,
     pub answers: String,
     pub lat: Option<f64>,
@@ -117,7 +118,7 @@ pub struct CaseRow {
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
     pub reporter_email: Option<String>,
-    pub reporter_language: Option<String>,
+    pub reporter_language: Option<Language>,
     pub resolution: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -139,8 +140,8 @@ pub struct EventInsert {
     pub actor_id: Option<i64>,
     pub actor_name: String,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
     /// Shown to the reporter on their timeline.
     pub public: bool,
     pub body: Option<String>,
@@ -157,8 +158,8 @@ pub struct EventRow {
     pub actor_id: Option<i64>,
     pub actor_name: String,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
     pub public: bool,
     pub body: Option<String>,
     pub details: String,
@@ -166,15 +167,15 @@ pub struct EventRow {
 
 /// One change to a case, applied only while it is still in `expected_status` (and, when
 /// given, at `expected_escalation_level`, so that one ladder step is taken once).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CaseChange {
     pub case_id: i64,
-    pub expected_status: String,
+    pub expected_status: Status,
     pub expected_escalation_level: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub entity_id: Option<i64>,
     pub service_id: Option<i64>,
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     pub department_id: Option<Option<i64>>,
     pub assignee_id: Option<Option<i64>>,
     pub resolution: Option<String>,
@@ -188,6 +189,33 @@ pub struct CaseChange {
     pub audit: Option<AuditInsert>,
     pub notifications: Vec<OutboxInsert>,
     pub transfer: Option<TransferWrite>,
+}
+
+/// The fields a change leaves alone, for `..CaseChange::default()`; every change names its
+/// own `case_id`, `expected_status`, `at` and `event`, so the status here is never relied on.
+impl Default for CaseChange {
+    fn default() -> Self {
+        Self {
+            case_id: 0,
+            expected_status: Status::New,
+            expected_escalation_level: None,
+            status: None,
+            entity_id: None,
+            service_id: None,
+            priority: None,
+            department_id: None,
+            assignee_id: None,
+            resolution: None,
+            merged_into_id: None,
+            sla: None,
+            at: 0,
+            event: EventInsert::default(),
+            more_events: Vec::new(),
+            audit: None,
+            notifications: Vec::new(),
+            transfer: None,
+        }
+    }
 }
 
 /// The statuses of a case no one has to act on any more (`Status::is_open` is false), in SQL.
@@ -231,7 +259,7 @@ for_both_backends! {
              public, body, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(e.case_id).bind(e.at).bind(&e.actor_type).bind(e.actor_id).bind(&e.actor_name).bind(&e.action)
-        .bind(&e.from_status).bind(&e.to_status).bind(e.public).bind(&e.body).bind(&e.details)
+        .bind(e.from_status).bind(e.to_status).bind(e.public).bind(&e.body).bind(&e.details)
         .fetch_one(&mut *c).await?)
     }
 
@@ -326,10 +354,10 @@ for_both_backends! {
     pub async fn change_case(c: &mut Conn, change: CaseChange) -> StoreResult<()> {
         let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE cases SET updated_at = ");
         q.push_bind(change.at);
-        if let Some(v) = &change.status { q.push(", status = ").push_bind(v.clone()); }
+        if let Some(v) = change.status { q.push(", status = ").push_bind(v); }
         if let Some(v) = change.entity_id { q.push(", entity_id = ").push_bind(v); }
         if let Some(v) = change.service_id { q.push(", service_id = ").push_bind(v); }
-        if let Some(v) = &change.priority { q.push(", priority = ").push_bind(v.clone()); }
+        if let Some(v) = change.priority { q.push(", priority = ").push_bind(v); }
         if let Some(v) = change.department_id { q.push(", department_id = ").push_bind(v); }
         if let Some(v) = change.assignee_id { q.push(", assignee_id = ").push_bind(v); }
         if let Some(v) = &change.resolution { q.push(", resolution = ").push_bind(v.clone()); }
@@ -347,7 +375,7 @@ for_both_backends! {
             q.push(", next_escalation_at = ").push_bind(sla.next_escalation_at);
         }
         q.push(" WHERE id = ").push_bind(change.case_id);
-        q.push(" AND status = ").push_bind(change.expected_status.clone());
+        q.push(" AND status = ").push_bind(change.expected_status);
         if let Some(level) = change.expected_escalation_level {
             q.push(" AND escalation_level = ").push_bind(level);
         }
@@ -387,7 +415,7 @@ for_both_backends! {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(change.case_id).bind(t.from_entity_id).bind(t.to_entity_id).bind(t.from_department_id)
-                .bind(t.to_department_id).bind(&t.from_status).bind(&t.reason).bind(&t.status).bind(t.requested_by)
+                .bind(t.to_department_id).bind(t.from_status).bind(&t.reason).bind(&t.status).bind(t.requested_by)
                 .bind(t.requested_at).bind(t.accept_due).bind(t.resolve_due)
                 .execute(&mut *c).await?;
             }
@@ -464,7 +492,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tawasul_domain::vocab::Status;
 
     #[test]
     fn the_ended_statuses_in_sql_are_those_that_are_not_open() {

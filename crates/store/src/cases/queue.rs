@@ -3,7 +3,7 @@
 
 use super::{CaseRow, CASE_SELECT, ENDED};
 use crate::{Store, StoreResult};
-use tawasul_domain::vocab::Status;
+use tawasul_domain::vocab::{Channel, Kind, Priority, Status};
 
 /// Which queue a staff list shows, beyond the plain filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -74,7 +74,7 @@ impl CaseOrder {
             CaseOrder::Newest | CaseOrder::Oldest => (row.created_at, 0),
             CaseOrder::DueFirst => {
                 let sla = &row.sla;
-                let ended = Status::parse(&row.status).is_ok_and(|s| !s.is_open());
+                let ended = !row.status.is_open();
                 let due = match sla.first_responded_at {
                     None => sla.first_response_due,
                     Some(_) => sla.resolution_due,
@@ -83,11 +83,11 @@ impl CaseOrder {
                 (due.unwrap_or(i64::MAX), 0)
             }
             CaseOrder::PriorityFirst => {
-                let rank = match row.priority.as_str() {
-                    "urgent" => 3,
-                    "high" => 2,
-                    "normal" => 1,
-                    _ => 0,
+                let rank = match row.priority {
+                    Priority::Urgent => 3,
+                    Priority::High => 2,
+                    Priority::Normal => 1,
+                    Priority::Low => 0,
                 };
                 (rank, row.created_at)
             }
@@ -113,13 +113,13 @@ pub struct CaseFilter {
     pub entity_id: Option<i64>,
     pub scope: QueueScope,
     pub sla: Option<SlaFilter>,
-    pub priority: Option<String>,
-    pub statuses: Vec<String>,
+    pub priority: Option<Priority>,
+    pub statuses: Vec<Status>,
     pub service_id: Option<i64>,
     pub department_id: Option<i64>,
     pub assignee_id: Option<i64>,
-    pub channel: Option<String>,
-    pub kind: Option<String>,
+    pub channel: Option<Channel>,
+    pub kind: Option<Kind>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
     /// Normalised search words; every one must occur.
@@ -168,18 +168,18 @@ for_both_backends! {
                     .push_bind(now).push(" AND c.resolution_due < ").push_bind(before);
             }
         }
-        if let Some(v) = &f.priority { q.push(" AND c.priority = ").push_bind(v.clone()); }
+        if let Some(v) = f.priority { q.push(" AND c.priority = ").push_bind(v); }
         if !f.statuses.is_empty() {
             q.push(" AND c.status IN (");
             let mut each = q.separated(", ");
-            for s in &f.statuses { each.push_bind(s.clone()); }
+            for s in &f.statuses { each.push_bind(*s); }
             q.push(")");
         }
         if let Some(v) = f.service_id { q.push(" AND c.service_id = ").push_bind(v); }
         if let Some(v) = f.department_id { q.push(" AND c.department_id = ").push_bind(v); }
         if let Some(v) = f.assignee_id { q.push(" AND c.assignee_id = ").push_bind(v); }
-        if let Some(v) = &f.channel { q.push(" AND c.channel = ").push_bind(v.clone()); }
-        if let Some(v) = &f.kind { q.push(" AND c.kind = ").push_bind(v.clone()); }
+        if let Some(v) = f.channel { q.push(" AND c.channel = ").push_bind(v); }
+        if let Some(v) = f.kind { q.push(" AND c.kind = ").push_bind(v); }
         if let Some(v) = f.created_from { q.push(" AND c.created_at >= ").push_bind(v); }
         if let Some(v) = f.created_to { q.push(" AND c.created_at < ").push_bind(v); }
         for w in &f.words {
