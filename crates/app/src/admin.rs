@@ -224,7 +224,7 @@ impl App {
             .upsert_sla_target(SlaTargetRow {
                 entity_id: entity.id,
                 service_id,
-                priority: request.priority.as_str().into(),
+                priority: request.priority,
                 first_response_minutes: first,
                 resolution_minutes: resolution,
             })
@@ -253,9 +253,9 @@ impl App {
             for priority in Priority::ALL {
                 let set = rows
                     .iter()
-                    .any(|r| r.entity_id == entity.id && r.service_id == service_id && r.priority == priority.as_str());
+                    .any(|r| r.entity_id == entity.id && r.service_id == service_id && r.priority == *priority);
                 // No service has id 0, so the entity's own row or the default answers for it.
-                let targets = config.targets(entity.id, service_id.unwrap_or(0), priority.as_str());
+                let targets = config.targets(entity.id, service_id.unwrap_or(0), *priority);
                 cells.push(SlaCell {
                     service: service.clone(),
                     priority: *priority,
@@ -342,7 +342,7 @@ impl App {
                 department_id: department.id,
                 service_code: request.service.clone(),
                 keywords: serde_json::to_string(&keywords).map_err(anyhow::Error::from)?,
-                language: request.language.map(|l| l.as_str().to_owned()),
+                language: request.language,
                 position: request.position,
             })
             .await?;

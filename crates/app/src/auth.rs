@@ -73,7 +73,7 @@ fn staff_user(row: StaffRow) -> AppResult<StaffUser> {
         id: row.id,
         username: row.username,
         display_name: row.display_name,
-        role: Role::parse(&row.role)?,
+        role: row.role,
         entity_id: row.entity_id,
         entity_code: row.entity_code,
         department_id: row.department_id,
@@ -185,7 +185,7 @@ impl App {
             .insert_staff(StaffInsert {
                 username: username.to_owned(),
                 password_hash,
-                role: role.as_str().to_owned(),
+                role,
                 entity_id,
                 department_id: None,
                 display_name: display_name.unwrap_or(username).to_owned(),

@@ -78,11 +78,7 @@ impl App {
     pub async fn board(&self, user: &StaffUser) -> AppResult<Board> {
         user.require(Permission::Supervise, user.entity_id)?;
         let now = self.now_micros();
-        let open = Status::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| s.as_str().to_owned())
-            .collect();
+        let open = Status::ALL.iter().filter(|s| s.is_open()).copied().collect();
         let base = CaseFilter {
             entity_id: user.entity_id,
             statuses: open,
@@ -133,7 +129,7 @@ impl App {
                 count.overdue += usize::from(overdue_ids.contains(&row.id));
                 count.due_soon += usize::from(due_soon_ids.contains(&row.id));
                 count.escalated += usize::from(row.sla.escalation_level > 0);
-                count.ignored += usize::from(row.kind == Kind::Escalation.as_str());
+                count.ignored += usize::from(row.kind == Kind::Escalation);
                 CaseSummary::from_row(row, now)
             })
             .collect();

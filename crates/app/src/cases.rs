@@ -213,14 +213,11 @@ fn same_digest(a: &str, b: &str) -> bool {
 /// How a reporter hears from us: through the channel bridge (the signed webhook) when the
 /// case came by WhatsApp, chat or social media, else by e-mail, else by SMS.
 pub(crate) fn reporter_channel<'a>(
-    case_channel: &str,
+    case_channel: Channel,
     phone: Option<&'a str>,
     email: Option<&'a str>,
 ) -> Option<(OutboundChannel, &'a str)> {
-    let conversational = matches!(
-        Channel::parse(case_channel),
-        Ok(Channel::Whatsapp | Channel::Chat | Channel::Social)
-    );
+    let conversational = matches!(case_channel, Channel::Whatsapp | Channel::Chat | Channel::Social);
     phone
         .or(email)
         .filter(|_| conversational)
@@ -330,11 +327,11 @@ impl App {
                     name: shown(&case.reporter_name, mask_name),
                     phone: shown(&case.reporter_phone, mask_phone),
                     email: shown(&case.reporter_email, mask_email),
-                    language: case.reporter_language.clone(),
+                    language: case.reporter_language.map(|l| l.as_str().to_owned()),
                     masked: !plain,
                 }
             });
-        let status = Status::parse(&case.status)?;
+        let status = case.status;
         let available_actions = match staff.filter(|_| acting) {
             Some(user) => lifecycle::available(status)
                 .into_iter()
@@ -357,15 +354,15 @@ impl App {
                 .map(|a| AttachmentView::from_row(a, &case.reference))
                 .collect(),
             reference: case.reference,
-            kind: case.kind,
-            status: case.status,
+            kind: case.kind.as_str().to_owned(),
+            status: case.status.as_str().to_owned(),
             service: case.service_code,
             entity: case.entity_code,
             department: case.department_code,
             assignee: staff.and(case.assignee_username),
-            channel: case.channel,
-            language: case.language,
-            priority: case.priority,
+            channel: case.channel.as_str().to_owned(),
+            language: case.language.as_str().to_owned(),
+            priority: case.priority.as_str().to_owned(),
             description: case.description,
             answers: serde_json::from_str(&case.answers).unwrap_or_default(),
             location: case.lat.zip(case.lon).map(|(lat, lon)| LocationView { lat, lon }),
@@ -410,7 +407,7 @@ impl App {
         }
         if let Some(statuses) = &query.status {
             for s in statuses.split(',').filter(|s| !s.is_empty()) {
-                filter.statuses.push(Status::parse(s)?.as_str().to_owned());
+                filter.statuses.push(Status::parse(s)?);
             }
         }
         if let Some(code) = &query.service {
@@ -441,18 +438,8 @@ impl App {
             };
             filter.assignee_id = Some(id);
         }
-        filter.channel = query
-            .channel
-            .as_deref()
-            .map(Channel::parse)
-            .transpose()?
-            .map(|c| c.as_str().to_owned());
-        filter.kind = query
-            .kind
-            .as_deref()
-            .map(Kind::parse)
-            .transpose()?
-            .map(|k| k.as_str().to_owned());
+        filter.channel = query.channel.as_deref().map(Channel::parse).transpose()?;
+        filter.kind = query.kind.as_deref().map(Kind::parse).transpose()?;
         let now = self.now_micros();
         match query.queue.as_deref() {
             None | Some("all") => {}
@@ -495,12 +482,7 @@ impl App {
                 .into())
             }
         };
-        filter.priority = query
-            .priority
-            .as_deref()
-            .map(Priority::parse)
-            .transpose()?
-            .map(|p| p.as_str().to_owned());
+        filter.priority = query.priority.as_deref().map(Priority::parse).transpose()?;
         filter.created_from = query.from.as_deref().map(|v| parse_instant(v, "from")).transpose()?;
         filter.created_to = query.to.as_deref().map(|v| parse_instant(v, "to")).transpose()?;
         filter.order = parse_order(query.sort.as_deref())?;
@@ -568,8 +550,8 @@ impl App {
             actor_id: Some(user.id),
             actor_name: user.display_name.clone(),
             action: action.into(),
-            from_status: to.map(|_| case.status.clone()),
-            to_status: to.map(|s| s.as_str().to_owned()),
+            from_status: to.map(|_| case.status),
+            to_status: to,
             public: true,
             body: None,
             details: "{}".into(),
@@ -608,7 +590,7 @@ impl App {
                 .for_each(|p| p.extend(extra.clone()));
         }
         reporter_channel(
-            &case.channel,
+            case.channel,
             case.reporter_phone.as_deref(),
             case.reporter_email.as_deref(),
         )
@@ -616,7 +598,7 @@ impl App {
             channel: channel.as_str().into(),
             recipient: recipient.to_owned(),
             template: template.into(),
-            language: case.reporter_language.clone().unwrap_or_else(|| case.language.clone()),
+            language: case.reporter_language.unwrap_or(case.language).as_str().to_owned(),
             payload: payload.to_string(),
             created_at: self.now_micros(),
         })
@@ -649,17 +631,15 @@ impl App {
             ),
         };
         let service_id = service.as_ref().map_or(case.service_id, |s| s.id);
-        let priority = request
-            .priority
-            .map_or(case.priority.clone(), |p| p.as_str().to_owned());
+        let priority = request.priority.unwrap_or(case.priority);
         if service_id == case.service_id && priority == case.priority {
             return Err(Invalid::new("no_change", "service", "give another service or priority").into());
         }
         let config = self.workflow().await?;
-        let terms = config.terms(case.entity_id, service_id, &priority);
+        let terms = config.terms(case.entity_id, service_id, priority);
         let mut clock = clock_of(&case.sla);
         clock.retarget(&terms);
-        if !Status::parse(&case.status)?.is_open() {
+        if !case.status.is_open() {
             clock.stop();
         }
         let details = serde_json::json!({
@@ -668,7 +648,7 @@ impl App {
         });
         let change = CaseChange {
             case_id: case.id,
-            expected_status: case.status.clone(),
+            expected_status: case.status,
             service_id: Some(service_id),
             priority: Some(priority),
             sla: Some(stored(&clock)),
@@ -697,7 +677,7 @@ impl App {
         user.require(Permission::ViewCase, Some(case.entity_id))
             .map_err(|_| AppError::NotFound("case"))?;
         user.require(Permission::Transition(request.action), Some(case.entity_id))?;
-        let from = Status::parse(&case.status)?;
+        let from = case.status;
         let to = lifecycle::transition(from, request.action)?;
         let reason = request
             .reason
@@ -717,8 +697,8 @@ impl App {
         }
         let mut change = CaseChange {
             case_id: case.id,
-            expected_status: case.status.clone(),
-            status: Some(to.as_str().to_owned()),
+            expected_status: case.status,
+            status: Some(to),
             department_id: None,
             assignee_id: None,
             resolution: resolution.as_ref().map(|r| r.as_str().to_owned()),
@@ -739,7 +719,7 @@ impl App {
             }
         }
         let config = self.workflow().await?;
-        let terms = config.terms(case.entity_id, case.service_id, &case.priority);
+        let terms = config.terms(case.entity_id, case.service_id, case.priority);
         let mut clock = clock_of(&case.sla);
         let at = change.at;
         if request.action == Action::Reopen {
@@ -845,7 +825,7 @@ impl App {
         let body = CaseText::parse(&request.body, "body", MAX_COMMENT)?.into_string();
         let at = self.now_micros();
         let config = self.workflow().await?;
-        let terms = config.terms(case.entity_id, case.service_id, &case.priority);
+        let terms = config.terms(case.entity_id, case.service_id, case.priority);
         let mut clock = clock_of(&case.sla);
         let change = match access {
             Access::Follower(_) => return Err(AppError::Forbidden("the case is now another entity's".into())),
@@ -862,7 +842,7 @@ impl App {
                 }
                 CaseChange {
                     case_id: case.id,
-                    expected_status: case.status.clone(),
+                    expected_status: case.status,
                     at,
                     event: EventInsert {
                         public,
@@ -885,15 +865,15 @@ impl App {
                         Invalid::new("invalid_visibility", "visibility", "the reporter's comments are public").into(),
                     );
                 }
-                let resumes = case.status == Status::WaitingOnReporter.as_str();
+                let resumes = case.status == Status::WaitingOnReporter;
                 let to = resumes.then_some(Status::InProgress);
                 if resumes {
                     clock.resume(at, &terms);
                 }
                 CaseChange {
                     case_id: case.id,
-                    expected_status: case.status.clone(),
-                    status: to.map(|s| s.as_str().to_owned()),
+                    expected_status: case.status,
+                    status: to,
                     at,
                     event: EventInsert {
                         case_id: case.id,
@@ -902,8 +882,8 @@ impl App {
                         actor_id: None,
                         actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
                         action: "reporter_comment".into(),
-                        from_status: to.map(|_| case.status.clone()),
-                        to_status: to.map(|s| s.as_str().to_owned()),
+                        from_status: to.map(|_| case.status),
+                        to_status: to,
                         public: true,
                         body: Some(body),
                         details: "{}".into(),

@@ -8,7 +8,7 @@ use crate::{App, AppError, AppResult};
 use serde::Deserialize;
 use tawasul_domain::sla::Notify;
 use tawasul_domain::text::{normalise_for_search, CaseText};
-use tawasul_domain::vocab::{Kind, OutboundChannel, Priority, Status};
+use tawasul_domain::vocab::{Kind, OutboundChannel, Priority, Role, Status};
 use tawasul_domain::{from_micros, secret_digest, Micros};
 use tawasul_store::{CaseChange, CaseInsert, CaseRow, EventInsert, OutboxInsert, StoreError};
 use utoipa::ToSchema;
@@ -58,7 +58,7 @@ impl App {
     }
 
     async fn escalate(&self, case: &CaseRow, config: &WorkflowConfig, now: Micros) -> AppResult<usize> {
-        let terms = config.terms(case.entity_id, case.service_id, &case.priority);
+        let terms = config.terms(case.entity_id, case.service_id, case.priority);
         let mut clock = clock_of(&case.sla);
         let steps = clock.due_steps(now, &terms);
         let phase = clock.phase();
@@ -121,7 +121,7 @@ impl App {
         let first = events.next().unwrap_or_default();
         let change = CaseChange {
             case_id: case.id,
-            expected_status: case.status.clone(),
+            expected_status: case.status,
             expected_escalation_level: Some(case.sla.escalation_level),
             sla: Some(stored(&clock)),
             at: now,
@@ -150,23 +150,23 @@ impl App {
                 Some(id) => self.store.staff_by_id(id).await?.into_iter().collect(),
                 None => {
                     self.store
-                        .staff_to_notify(case.entity_id, vec!["officer".into()], case.department_id)
+                        .staff_to_notify(case.entity_id, vec![Role::Officer], case.department_id)
                         .await?
                 }
             },
             Notify::Supervisor => {
                 self.store
-                    .staff_to_notify(case.entity_id, vec!["supervisor".into()], case.department_id)
+                    .staff_to_notify(case.entity_id, vec![Role::Supervisor], case.department_id)
                     .await?
             }
             Notify::Director => {
                 self.store
-                    .staff_to_notify(case.entity_id, vec!["admin".into()], None)
+                    .staff_to_notify(case.entity_id, vec![Role::Admin], None)
                     .await?
             }
             Notify::Satisfaction => {
                 self.store
-                    .staff_to_notify(case.entity_id, vec!["satisfaction".into()], None)
+                    .staff_to_notify(case.entity_id, vec![Role::Satisfaction], None)
                     .await?
             }
         };
@@ -190,8 +190,8 @@ impl App {
     /// business days. If not yet, from when.
     pub(crate) async fn ignored_eligibility(&self, case: &CaseRow, now: Micros) -> AppResult<IgnoredEligibility> {
         let open_escalation = self.store.open_escalations_of(case.id).await?.into_iter().next();
-        let status = Status::parse(&case.status)?;
-        let from = if !status.is_open() || case.kind == Kind::Escalation.as_str() {
+        let status = case.status;
+        let from = if !status.is_open() || case.kind == Kind::Escalation {
             None
         } else {
             let config = self.workflow().await?;
@@ -247,7 +247,7 @@ impl App {
         }
         let config = self.workflow().await?;
         let policy = config.policy(case.entity_id);
-        let priority = Priority::High.as_str();
+        let priority = Priority::High;
         let terms = config.terms(case.entity_id, case.service_id, priority);
         let clock = tawasul_domain::sla::SlaClock::start(now, &terms);
         let token = new_secret();
@@ -257,7 +257,7 @@ impl App {
             actor_type: actor_type.into(),
             actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
             action: action.into(),
-            to_status: (action == "received").then(|| Status::New.as_str().to_owned()),
+            to_status: (action == "received").then_some(Status::New),
             public: true,
             details: details.to_string(),
             ..EventInsert::default()
@@ -295,16 +295,16 @@ impl App {
             service_id: case.service_id,
             kind: Kind::Escalation.as_str().into(),
             status: Status::New.as_str().into(),
-            channel: case.channel.clone(),
-            language: case.language.clone(),
-            priority: priority.into(),
+            channel: case.channel.as_str().into(),
+            language: case.language.as_str().into(),
+            priority: priority.as_str().into(),
             search_text: normalise_for_search(&format!("{} {}", description.as_str(), case.reference)),
             description: description.into_string(),
             answers: "{}".into(),
             reporter_name: case.reporter_name.clone(),
             reporter_phone: case.reporter_phone.clone(),
             reporter_email: case.reporter_email.clone(),
-            reporter_language: case.reporter_language.clone(),
+            reporter_language: case.reporter_language.map(|l| l.as_str().to_owned()),
             created_at: now,
             events: vec![
                 event(

@@ -14,7 +14,7 @@ use tawasul_domain::catalogue::Service;
 use tawasul_domain::intake::{IntakeDraft, NewCase};
 use tawasul_domain::sla::SlaClock;
 use tawasul_domain::text::normalise_for_search;
-use tawasul_domain::vocab::{Kind, Priority, Status};
+use tawasul_domain::vocab::{Kind, Status};
 use tawasul_domain::{secret_digest, Invalid};
 use tawasul_routing::{route, RoutingInput};
 use tawasul_store::{CaseInsert, EventInsert, IdempotencyInsert, Inserted, OutboxInsert, ServiceRow};
@@ -131,7 +131,7 @@ pub fn service_from_row(row: &ServiceRow) -> AppResult<Service> {
         fields: serde_json::from_str(&row.fields).map_err(anyhow::Error::from)?,
         default_department: row.default_department_code.clone(),
         default_department_id: row.default_department_id,
-        default_priority: Priority::parse(&row.default_priority)?,
+        default_priority: row.default_priority,
     })
 }
 
@@ -241,7 +241,7 @@ impl App {
             config.areas_for(service.entity_id),
             &config.rules,
         );
-        let terms = config.terms(decision.entity_id, service.id, case.priority.as_str());
+        let terms = config.terms(decision.entity_id, service.id, case.priority);
         let clock = SlaClock::start(now, &terms);
         let reporter = case.reporter.as_ref();
         let name = reporter.and_then(|r| r.name.as_ref()).map(|n| n.as_str().to_owned());
@@ -266,7 +266,7 @@ impl App {
             actor_name: actor_name.into(),
             action: action.into(),
             from_status: None,
-            to_status: (action == "received").then(|| Status::New.as_str().to_owned()),
+            to_status: (action == "received").then_some(Status::New),
             public: true,
             body: None,
             details: details.to_string(),
@@ -288,7 +288,7 @@ impl App {
         .into();
         events.push(event("system", "routing", "routed", routed));
         let language = reporter.map_or(case.language, |r| r.language).as_str().to_owned();
-        let notifications = crate::cases::reporter_channel(case.channel.as_str(), phone.as_deref(), email.as_deref())
+        let notifications = crate::cases::reporter_channel(case.channel, phone.as_deref(), email.as_deref())
             .map(|(channel, recipient)| (recipient.to_owned(), channel))
             .into_iter()
             .map(|(recipient, channel)| OutboxInsert {

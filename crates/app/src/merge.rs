@@ -71,8 +71,8 @@ impl App {
         let details = serde_json::json!({ "into": target.reference });
         let change = CaseChange {
             case_id: case.id,
-            expected_status: case.status.clone(),
-            status: Some(Status::Merged.as_str().to_owned()),
+            expected_status: case.status,
+            status: Some(Status::Merged),
             merged_into_id: Some(target.id),
             sla: Some(stored(&clock)),
             at,
@@ -107,7 +107,7 @@ impl App {
         if target.entity_id != case.entity_id {
             return refuse("both cases must belong to the same entity");
         }
-        let (from, to) = (Status::parse(&case.status)?, Status::parse(&target.status)?);
+        let (from, to) = (case.status, target.status);
         if from == Status::Merged {
             return refuse("this case is already merged into another");
         }

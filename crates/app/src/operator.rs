@@ -8,6 +8,7 @@
 use crate::workflow::{clock_of, stored};
 use crate::{App, AppResult};
 use tawasul_domain::sla::SlaClock;
+use tawasul_domain::vocab::Status;
 use tawasul_domain::Invalid;
 use tawasul_store::{
     AreaInsert, AuditInsert, CaseChange, CaseFilter, CaseInsert, DepartmentInsert, EntityInsert, Inserted, OlaRow,
@@ -142,17 +143,17 @@ impl Operator<'_> {
             })
             .await?;
         for case in cases {
-            let terms = config.terms(case.entity_id, case.service_id, &case.priority);
+            let terms = config.terms(case.entity_id, case.service_id, case.priority);
             let mut clock = SlaClock::start(case.created_at, &terms);
             for event in store.events(case.id).await?.iter().filter(|e| e.actor_type == "staff") {
-                match (event.from_status.as_deref(), event.to_status.as_deref()) {
-                    (_, Some("assigned")) if event.action == "reopen" => clock.reopen(event.at, &terms),
-                    (Some("waiting_on_reporter"), _) => clock.resume(event.at, &terms),
+                match (event.from_status, event.to_status) {
+                    (_, Some(Status::Assigned)) if event.action == "reopen" => clock.reopen(event.at, &terms),
+                    (Some(Status::WaitingOnReporter), _) => clock.resume(event.at, &terms),
                     _ => clock.respond(event.at, &terms),
                 }
-                match event.to_status.as_deref() {
-                    Some("waiting_on_reporter") => clock.pause(event.at),
-                    Some("resolved" | "closed" | "rejected" | "merged") => clock.stop(),
+                match event.to_status {
+                    Some(Status::WaitingOnReporter) => clock.pause(event.at),
+                    Some(Status::Resolved | Status::Closed | Status::Rejected | Status::Merged) => clock.stop(),
                     _ => {}
                 }
             }

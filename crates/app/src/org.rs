@@ -291,7 +291,7 @@ impl App {
             .insert_staff(StaffInsert {
                 username: username.clone(),
                 password_hash,
-                role: role.as_str().to_owned(),
+                role,
                 entity_id: Some(entity.id),
                 department_id,
                 display_name: display_name.clone(),
@@ -334,7 +334,7 @@ impl App {
         let update = StaffUpdate {
             id: row.id,
             display_name: display_name.clone(),
-            role: role.as_str().to_owned(),
+            role,
             department_id,
             email: email.clone(),
         };

@@ -119,7 +119,7 @@ impl App {
             kinds: checked.kinds,
             fields: "[]".into(),
             default_department_id: checked.default_department_id,
-            default_priority: checked.default_priority.as_str().into(),
+            default_priority: checked.default_priority,
         };
         self.store
             .add_service(insert, draft.active, audit)
@@ -154,7 +154,7 @@ impl App {
             description_en: checked.description_en,
             kinds: checked.kinds,
             default_department_id: checked.default_department_id,
-            default_priority: checked.default_priority.as_str().into(),
+            default_priority: checked.default_priority,
             active: draft.active,
         };
         // False only when a case arrived since the check above and the code was to change.

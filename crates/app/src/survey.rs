@@ -73,7 +73,7 @@ impl App {
         if !matches!(self.access(caller, &case)?, Access::Reporter) {
             return Err(AppError::Forbidden("only the reporter rates a case".into()));
         }
-        if !may_rate(&case.status) {
+        if !may_rate(case.status.as_str()) {
             return Err(AppError::Conflict(format!(
                 "a case that is {} cannot be rated yet",
                 case.status

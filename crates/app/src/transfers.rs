@@ -46,7 +46,7 @@ impl App {
         let case = self.staff_case(user, reference).await?;
         user.require(Permission::Transfer, Some(case.entity_id))?;
         let reason = CaseText::parse(&request.reason, "reason", MAX_REASON)?;
-        let status = Status::parse(&case.status)?;
+        let status = case.status;
         if !lifecycle::may_transfer(status) {
             return Err(AppError::Conflict(format!(
                 "a case that is {status} cannot be transferred"
@@ -97,7 +97,7 @@ impl App {
         });
         let mut change = CaseChange {
             case_id: case.id,
-            expected_status: case.status.clone(),
+            expected_status: case.status,
             entity_id: Some(to_entity),
             department_id: Some(to_department),
             assignee_id: Some(None),
@@ -109,7 +109,7 @@ impl App {
             to_entity_id: to_entity,
             from_department_id: case.department_id,
             to_department_id: to_department,
-            from_status: case.status.clone(),
+            from_status: case.status,
             reason: reason.as_str().to_owned(),
             status: "done".into(),
             requested_by: user.id,
@@ -120,13 +120,13 @@ impl App {
         if between_entities {
             // The OLA's own clock starts now, on the receiver's calendar; accepting the case is
             // the receiver's first response.
-            let (terms, under_ola) = config.ola_terms(case.entity_id, to_entity, case.service_id, &case.priority);
+            let (terms, under_ola) = config.ola_terms(case.entity_id, to_entity, case.service_id, case.priority);
             let clock = SlaClock::start(at, &terms);
             transfer.status = "pending".into();
             transfer.accept_due = clock.first_response_due;
             transfer.resolve_due = clock.resolution_due;
             details["under_ola"] = under_ola.into();
-            change.status = Some(Status::Transferred.as_str().into());
+            change.status = Some(Status::Transferred);
             change.sla = Some(stored(&clock));
             let receiver = config.entities.get(&to_entity);
             change.notifications = self.notify_reporter(
@@ -139,9 +139,9 @@ impl App {
             );
         } else if status != Status::New {
             // A new department starts from acknowledgement: nobody there is assigned yet.
-            change.status = Some(Status::Acknowledged.as_str().into());
+            change.status = Some(Status::Acknowledged);
         }
-        let to_status = change.status.as_deref().map(Status::parse).transpose()?;
+        let to_status = change.status;
         change.event = EventInsert {
             body: Some(reason.into_string()),
             details: details.to_string(),
@@ -174,15 +174,15 @@ impl App {
             ),
         };
         let at = self.now_micros();
-        let (terms, _) = config.ola_terms(pending.from_entity_id, case.entity_id, case.service_id, &case.priority);
+        let (terms, _) = config.ola_terms(pending.from_entity_id, case.entity_id, case.service_id, case.priority);
         let mut clock = clock_of(&case.sla);
         clock.respond(at, &terms);
         let to = lifecycle::ACCEPTED;
         let details = serde_json::json!({ "department": config.department_code(department) });
         let change = CaseChange {
             case_id: case.id,
-            expected_status: case.status.clone(),
-            status: Some(to.as_str().into()),
+            expected_status: case.status,
+            status: Some(to),
             department_id: Some(department),
             sla: Some(stored(&clock)),
             at,
@@ -221,8 +221,8 @@ impl App {
         }
         let config = self.workflow().await?;
         let at = self.now_micros();
-        let back = Status::parse(&pending.from_status)?;
-        let terms = config.terms(pending.from_entity_id, case.service_id, &case.priority);
+        let back = pending.from_status;
+        let terms = config.terms(pending.from_entity_id, case.service_id, case.priority);
         let mut clock = SlaClock {
             targets: terms.targets,
             started_at: Some(case.created_at),
@@ -239,8 +239,8 @@ impl App {
         };
         let change = CaseChange {
             case_id: case.id,
-            expected_status: case.status.clone(),
-            status: Some(back.as_str().into()),
+            expected_status: case.status,
+            status: Some(back),
             entity_id: Some(pending.from_entity_id),
             department_id: Some(pending.from_department_id),
             sla: Some(stored(&clock)),
@@ -278,7 +278,7 @@ impl App {
             .await?
             .into_iter()
             .rfind(|t| t.status == "pending" && t.to_entity_id == case.entity_id)
-            .filter(|_| case.status == Status::Transferred.as_str())
+            .filter(|_| case.status == Status::Transferred)
             .ok_or_else(|| AppError::Conflict("the case has no transfer waiting for a decision".into()))?;
         Ok((case, pending))
     }

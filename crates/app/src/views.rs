@@ -35,7 +35,7 @@ impl ServiceView {
             kinds: row.kinds.split(',').map(str::to_owned).collect(),
             fields: serde_json::from_str(&row.fields).unwrap_or_default(),
             default_department: row.default_department_code.clone(),
-            default_priority: row.default_priority.clone(),
+            default_priority: row.default_priority.as_str().to_owned(),
         }
     }
 }
@@ -97,8 +97,8 @@ impl EventView {
             actor_type: row.actor_type.clone(),
             actor: for_staff.then(|| row.actor_name.clone()),
             action: row.action.clone(),
-            from_status: row.from_status.clone(),
-            to_status: row.to_status.clone(),
+            from_status: row.from_status.map(|s| s.as_str().to_owned()),
+            to_status: row.to_status.map(|s| s.as_str().to_owned()),
             public: row.public,
             body: row.body.clone(),
             details: serde_json::from_str(&row.details).unwrap_or(Value::Null),
@@ -193,7 +193,7 @@ impl SlaView {
         } else {
             sla.resolution_due
         };
-        let ended = matches!(row.status.as_str(), "resolved" | "closed" | "rejected" | "merged");
+        let ended = !row.status.is_open();
         let state = match (ended, sla.sla_paused_at, due) {
             (true, _, _) => "stopped",
             (_, Some(_), _) => "paused",
@@ -289,15 +289,15 @@ impl CaseSummary {
     pub fn from_row(row: &CaseRow, now: i64) -> Self {
         Self {
             reference: row.reference.clone(),
-            kind: row.kind.clone(),
-            status: row.status.clone(),
+            kind: row.kind.as_str().to_owned(),
+            status: row.status.as_str().to_owned(),
             service: row.service_code.clone(),
             entity: row.entity_code.clone(),
             department: row.department_code.clone(),
             assignee: row.assignee_username.clone(),
-            channel: row.channel.clone(),
-            priority: row.priority.clone(),
-            language: row.language.clone(),
+            channel: row.channel.as_str().to_owned(),
+            priority: row.priority.as_str().to_owned(),
+            language: row.language.as_str().to_owned(),
             excerpt: row.description.chars().take(160).collect(),
             created_at: from_micros(row.created_at).to_rfc3339(),
             updated_at: from_micros(row.updated_at).to_rfc3339(),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tawasul_domain::calendar::{business_minutes, BusinessCalendar, CalendarSpec};
 use tawasul_domain::sla::{EscalationLadder, SlaClock, SlaTerms, Targets};
-use tawasul_domain::vocab::{Language, Priority};
+use tawasul_domain::vocab::Priority;
 use tawasul_domain::Micros;
 use tawasul_routing::{Area, AreaIndex, Rule};
 use tawasul_store::{CaseSla, DepartmentRow, EntityRow};
@@ -67,7 +67,7 @@ pub struct WorkflowConfig {
     pub departments: HashMap<i64, DepartmentRow>,
     policies: HashMap<i64, Policy>,
     default_policy: Policy,
-    targets: HashMap<(i64, Option<i64>, String), Targets>,
+    targets: HashMap<(i64, Option<i64>, Priority), Targets>,
     olas: HashMap<(i64, i64, Option<i64>), Targets>,
     /// The areas of each kind of entity (governorate, municipality, …): every level of
     /// government covers the map once, so a location chooses among entities of the level of
@@ -84,16 +84,16 @@ impl WorkflowConfig {
 
     /// SLA targets of a service × priority in an entity: the service's row, else the
     /// entity's row for the priority, else the defaults.
-    pub fn targets(&self, entity_id: i64, service_id: i64, priority: &str) -> Targets {
-        let key = |service| (entity_id, service, priority.to_owned());
+    pub fn targets(&self, entity_id: i64, service_id: i64, priority: Priority) -> Targets {
+        let key = |service| (entity_id, service, priority);
         self.targets
             .get(&key(Some(service_id)))
             .or_else(|| self.targets.get(&key(None)))
             .copied()
-            .unwrap_or_else(|| default_targets(Priority::parse(priority).unwrap_or(Priority::Normal)))
+            .unwrap_or_else(|| default_targets(priority))
     }
 
-    pub fn terms(&self, entity_id: i64, service_id: i64, priority: &str) -> SlaTerms<'_> {
+    pub fn terms(&self, entity_id: i64, service_id: i64, priority: Priority) -> SlaTerms<'_> {
         let policy = self.policy(entity_id);
         SlaTerms {
             calendar: &policy.calendar,
@@ -105,7 +105,7 @@ impl WorkflowConfig {
     /// The terms of a case transferred between entities: the OLA of the pair (for the
     /// service, else for any service), on the receiver's calendar; without an OLA, the
     /// receiver's own SLA targets.
-    pub fn ola_terms(&self, from: i64, to: i64, service_id: i64, priority: &str) -> (SlaTerms<'_>, bool) {
+    pub fn ola_terms(&self, from: i64, to: i64, service_id: i64, priority: Priority) -> (SlaTerms<'_>, bool) {
         let ola = self
             .olas
             .get(&(from, to, Some(service_id)))
@@ -258,7 +258,7 @@ impl App {
                     department_id: r.department_id,
                     service: r.service_code,
                     keywords: serde_json::from_str(&r.keywords).unwrap_or_default(),
-                    language: r.language.as_deref().and_then(|l| Language::parse(l).ok()),
+                    language: r.language,
                     position: i32::try_from(r.position).unwrap_or(i32::MAX),
                 })
                 .collect(),

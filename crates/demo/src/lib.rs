@@ -143,7 +143,7 @@ fn service_insert(spec: &ServiceSpec, entity_id: i64, department_id: i64) -> Res
         kinds: spec.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","),
         fields: serde_json::to_string(&spec.fields)?,
         default_department_id: Some(department_id),
-        default_priority: spec.priority.as_str().into(),
+        default_priority: spec.priority,
     })
 }
 
@@ -282,8 +282,8 @@ async fn play(app: &App, case_id: i64, entity: &str, steps: Vec<Step>, crew: &Cr
         app.operator()
             .record_step(CaseChange {
                 case_id,
-                expected_status: status.as_str().into(),
-                status: to.map(|s| s.as_str().to_owned()),
+                expected_status: status,
+                status: to,
                 assignee_id: assignee.map(|a| Some(a.id)),
                 resolution,
                 at: step.at,
@@ -294,8 +294,8 @@ async fn play(app: &App, case_id: i64, entity: &str, steps: Vec<Step>, crew: &Cr
                     actor_id: Some(actor.id),
                     actor_name: actor.name.clone(),
                     action: action.into(),
-                    from_status: to.map(|_| status.as_str().to_owned()),
-                    to_status: to.map(|s| s.as_str().to_owned()),
+                    from_status: to.map(|_| status),
+                    to_status: to,
                     public: !matches!(step.what, Move::Note),
                     body: step.body,
                     details: details.to_string(),

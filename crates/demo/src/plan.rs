@@ -193,7 +193,7 @@ fn plan_case<'a>(
             actor_name: actor_name.into(),
             action: action.into(),
             from_status: None,
-            to_status: to_status.map(|s| s.as_str().to_owned()),
+            to_status,
             public: true,
             body: None,
             details: details.to_string(),

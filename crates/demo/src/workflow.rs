@@ -51,7 +51,7 @@ pub async fn seed_workflow(app: &App, data: &DemoData, logins: &[DemoLogin]) -> 
             .set_sla_target(SlaTargetRow {
                 entity_id,
                 service_id: None,
-                priority: "urgent".into(),
+                priority: tawasul_domain::vocab::Priority::Urgent,
                 first_response_minutes: 60,
                 resolution_minutes: WORKING_DAY,
             })

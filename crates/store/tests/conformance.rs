@@ -1,6 +1,7 @@
 //! One conformance suite, run against both backends: every test exists as `<name>::sqlite`
 //! and `<name>::postgres`, each on a fresh database.
 
+use tawasul_domain::vocab::{Language, Priority, Role, Status};
 use tawasul_store::*;
 use tawasul_testkit::{on_both, open_store};
 
@@ -36,7 +37,7 @@ async fn catalogue(store: &Store) -> (i64, i64, i64) {
             kinds: "complaint,report".into(),
             fields: "[]".into(),
             default_department_id: Some(department),
-            default_priority: "normal".into(),
+            default_priority: Priority::Normal,
         })
         .await
         .expect("service");
@@ -75,7 +76,7 @@ fn case(entity: i64, department: i64, service: i64, at: i64, text: &str) -> Case
             actor_name: "مواطن".into(),
             action: "received".into(),
             from_status: None,
-            to_status: Some("new".into()),
+            to_status: Some(Status::New),
             public: true,
             body: None,
             details: "{}".into(),
@@ -128,11 +129,11 @@ on_both! { open_store;
         let (id, reference) = created(store.insert_case(case(e, d, s, T0, "x")).await.expect("insert"));
         let event = EventInsert {
             case_id: id, at: T0 + 10, actor_type: "staff".into(), actor_id: None, actor_name: "موظف".into(),
-            action: "acknowledge".into(), from_status: Some("new".into()), to_status: Some("acknowledged".into()),
+            action: "acknowledge".into(), from_status: Some(Status::New), to_status: Some(Status::Acknowledged),
             public: true, body: None, details: "{}".into(),
         };
         let change = CaseChange {
-            case_id: id, expected_status: "new".into(), status: Some("acknowledged".into()), department_id: None,
+            case_id: id, expected_status: Status::New, status: Some(Status::Acknowledged), department_id: None,
             assignee_id: Some(None), resolution: None, at: T0 + 10, event: event.clone(),
             audit: Some(AuditInsert { at: T0 + 10, staff_id: None, action: "acknowledge".into(), target: reference.clone(), details: "{}".into() }),
             notifications: vec![OutboxInsert { channel: "sms".into(), recipient: "+97333000000".into(), template: "case_acknowledged".into(), language: "ar".into(), payload: "{}".into(), created_at: T0 + 10 }],
@@ -169,7 +170,7 @@ on_both! { open_store;
         assert!(none.is_empty(), "LIKE wildcards in a query are literal");
         let other_entity = store.list_cases(CaseFilter { entity_id: Some(e + 100), limit: 50, ..Default::default() }).await.expect("scoped");
         assert!(other_entity.is_empty());
-        let by_status = store.list_cases(CaseFilter { statuses: vec!["closed".into()], limit: 50, ..Default::default() }).await.expect("status");
+        let by_status = store.list_cases(CaseFilter { statuses: vec![Status::Closed], limit: 50, ..Default::default() }).await.expect("status");
         assert!(by_status.is_empty());
         let ranged = store.list_cases(CaseFilter { created_from: Some(T0 + 20), created_to: Some(T0 + 22), limit: 50, ..Default::default() }).await.expect("range");
         assert_eq!(ranged.len(), 2);
@@ -211,21 +212,21 @@ on_both! { open_store;
         }
         let due = store.list_cases(CaseFilter { order: CaseOrder::DueFirst, limit: 100, ..Default::default() }).await.expect("due");
         assert!(due[0].sla.first_response_due.is_some(), "timed cases first");
-        let tail: Vec<_> = due[due.len() - 7..].iter().map(|r| r.sla.first_response_due.is_none() || r.sla.sla_paused_at.is_some() || r.status == "closed").collect();
+        let tail: Vec<_> = due[due.len() - 7..].iter().map(|r| r.sla.first_response_due.is_none() || r.sla.sla_paused_at.is_some() || r.status == Status::Closed).collect();
         assert!(tail.iter().all(|t| *t), "untimed, paused and ended cases last");
         let by_priority = store.list_cases(CaseFilter { order: CaseOrder::PriorityFirst, limit: 100, ..Default::default() }).await.expect("priority");
-        assert_eq!(by_priority[0].priority, "urgent");
-        assert_eq!(by_priority[22].priority, "low");
+        assert_eq!(by_priority[0].priority, Priority::Urgent);
+        assert_eq!(by_priority[22].priority, Priority::Low);
     }
 
     async fn staff_sessions_and_codes(store: &Store) {
         let (e, _, _) = catalogue(store).await;
         let id = store.insert_staff(StaffInsert {
-            username: "cap.officer".into(), password_hash: "x".into(), role: "officer".into(), entity_id: Some(e),
+            username: "cap.officer".into(), password_hash: "x".into(), role: Role::Officer, entity_id: Some(e),
             department_id: None, display_name: "موظف".into(), created_at: T0, email: None,
         }).await.expect("staff");
         let twice = store.insert_staff(StaffInsert {
-            username: "cap.officer".into(), password_hash: "x".into(), role: "officer".into(), entity_id: None,
+            username: "cap.officer".into(), password_hash: "x".into(), role: Role::Officer, entity_id: None,
             department_id: None, display_name: "x".into(), created_at: T0, email: None,
         }).await;
         assert!(matches!(twice, Err(StoreError::Duplicate(_))), "{twice:?}");
@@ -377,7 +378,7 @@ on_both! { open_store;
         assert_eq!(due[0].sla.resolution_due, Some(T0 + 1_000));
         // A step is taken only from the level it was planned at.
         let step = |level| CaseChange {
-            case_id: due_id, expected_status: "new".into(), expected_escalation_level: Some(level),
+            case_id: due_id, expected_status: Status::New, expected_escalation_level: Some(level),
             sla: Some(CaseSla { escalation_level: 1, next_escalation_at: Some(T0 + 100), ..clock(None) }), at: T0 + 60,
             event: EventInsert { case_id: due_id, at: T0 + 60, actor_type: "system".into(), actor_name: "sla".into(), action: "escalated".into(), details: "{}".into(), ..EventInsert::default() },
             ..CaseChange::default()
@@ -396,23 +397,23 @@ on_both! { open_store;
         let (id, reference) = created(store.insert_case(case(e, d, s, T0, "x")).await.expect("insert"));
         let event = EventInsert { case_id: id, at: T0 + 1, actor_type: "staff".into(), actor_name: "s".into(), action: "transferred".into(), details: "{}".into(), ..EventInsert::default() };
         store.change_case(CaseChange {
-            case_id: id, expected_status: "new".into(), status: Some("transferred".into()), entity_id: Some(other),
+            case_id: id, expected_status: Status::New, status: Some(Status::Transferred), entity_id: Some(other),
             department_id: Some(None), at: T0 + 1, event: event.clone(),
             transfer: Some(TransferWrite::Open(TransferInsert {
                 from_entity_id: e, to_entity_id: other, from_department_id: Some(d), to_department_id: None,
-                from_status: "new".into(), reason: "ليس من اختصاصنا".into(), status: "pending".into(), requested_by: 0,
+                from_status: Status::New, reason: "ليس من اختصاصنا".into(), status: "pending".into(), requested_by: 0,
                 requested_at: T0 + 1, accept_due: Some(T0 + 100), resolve_due: Some(T0 + 1_000),
             })),
             ..CaseChange::default()
         }).await.expect_err("requested_by must be a real staff user");
-        let staff = store.insert_staff(StaffInsert { username: "cap.agent".into(), password_hash: "x".into(), role: "agent".into(), entity_id: Some(e), display_name: "a".into(), created_at: T0, ..StaffInsert::default() }).await.expect("staff");
+        let staff = store.insert_staff(StaffInsert { username: "cap.agent".into(), password_hash: "x".into(), role: Role::Agent, entity_id: Some(e), department_id: None, display_name: "a".into(), email: None, created_at: T0 }).await.expect("staff");
         let open = |requested_by| TransferInsert {
             from_entity_id: e, to_entity_id: other, from_department_id: Some(d), to_department_id: None,
-            from_status: "new".into(), reason: "ليس من اختصاصنا".into(), status: "pending".into(), requested_by,
+            from_status: Status::New, reason: "ليس من اختصاصنا".into(), status: "pending".into(), requested_by,
             requested_at: T0 + 1, accept_due: Some(T0 + 100), resolve_due: Some(T0 + 1_000),
         };
         store.change_case(CaseChange {
-            case_id: id, expected_status: "new".into(), status: Some("transferred".into()), entity_id: Some(other),
+            case_id: id, expected_status: Status::New, status: Some(Status::Transferred), entity_id: Some(other),
             department_id: Some(None), at: T0 + 1, event, transfer: Some(TransferWrite::Open(open(staff))),
             ..CaseChange::default()
         }).await.expect("transfer");
@@ -433,7 +434,7 @@ on_both! { open_store;
         let policies = store.policies().await.expect("policies");
         assert_eq!((policies.len(), policies[0].ignored_after_days), (1, 3));
         for service_id in [None, Some(s), None] {
-            store.upsert_sla_target(SlaTargetRow { entity_id: e, service_id, priority: "high".into(), first_response_minutes: 60, resolution_minutes: 600 }).await.expect("target");
+            store.upsert_sla_target(SlaTargetRow { entity_id: e, service_id, priority: Priority::High, first_response_minutes: 60, resolution_minutes: 600 }).await.expect("target");
         }
         assert_eq!(store.sla_targets().await.expect("targets").len(), 2, "one per service × priority, the default included");
         let areas = vec![AreaInsert { name: Some("المنامة".into()), geometry: "{}".into() }; 3];
@@ -441,7 +442,7 @@ on_both! { open_store;
         assert_eq!(store.replace_areas(e, vec![AreaInsert { name: None, geometry: "{}".into() }], T0).await.expect("areas"), 1);
         assert_eq!(store.areas().await.expect("areas").len(), 1, "an import replaces the entity's areas");
         store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: None, keywords: "[\"مياه\"]".into(), language: None, position: 2 }).await.expect("rule");
-        store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("water-leak".into()), keywords: "[]".into(), language: Some("en".into()), position: 1 }).await.expect("rule");
+        store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("water-leak".into()), keywords: "[]".into(), language: Some(Language::En), position: 1 }).await.expect("rule");
         assert_eq!(store.rules().await.expect("rules").iter().map(|r| r.position).collect::<Vec<_>>(), vec![1, 2]);
         let other = store.insert_entity(EntityInsert { code: "mun".into(), name_ar: "ب".into(), name_en: "M".into(), entity_type: "municipality".into() }).await.expect("entity");
         for accept_minutes in [60, 120] {
@@ -535,10 +536,10 @@ on_both! { open_store;
     async fn staff_are_changed_deactivated_and_given_new_passwords(store: &Store) {
         let (e, d, _) = catalogue(store).await;
         let id = store.insert_staff(StaffInsert {
-            username: "cap.agent".into(), password_hash: "old".into(), role: "agent".into(), entity_id: Some(e),
-            display_name: "A".into(), created_at: T0, ..StaffInsert::default()
+            username: "cap.agent".into(), password_hash: "old".into(), role: Role::Agent, entity_id: Some(e),
+            department_id: None, display_name: "A".into(), email: None, created_at: T0,
         }).await.expect("staff");
-        let change = StaffUpdate { id, display_name: "Amal".into(), role: "officer".into(), department_id: Some(d), email: Some("amal@example.bh".into()) };
+        let change = StaffUpdate { id, display_name: "Amal".into(), role: Role::Officer, department_id: Some(d), email: Some("amal@example.bh".into()) };
         assert!(store.update_staff(change).await.expect("update"));
         let row = store.staff_by_id(id).await.expect("read").expect("found");
         assert_eq!((row.display_name.as_str(), row.role.as_str(), row.department_id, row.email.as_deref()), ("Amal", "officer", Some(d), Some("amal@example.bh")));
@@ -556,7 +557,7 @@ on_both! { open_store;
         assert!(store.session("s2", T0 + 1).await.expect("read").is_none(), "a reset password ends the sessions");
         assert!(!store.set_staff_active(id + 99, false).await.expect("no such user"));
         assert!(!store.set_staff_password(id + 99, "x".into()).await.expect("no such user"));
-        let ghost = StaffUpdate { id: id + 99, display_name: "x".into(), role: "agent".into(), department_id: None, email: None };
+        let ghost = StaffUpdate { id: id + 99, display_name: "x".into(), role: Role::Agent, department_id: None, email: None };
         assert!(!store.update_staff(ghost).await.expect("no such user"));
     }
 
@@ -567,9 +568,9 @@ on_both! { open_store;
         let (dup, dup_ref) = created(store.insert_case(CaseInsert { sla: overdue_clock, ..case(e, d, s, T0 + 1, "تسرب مياه مرة أخرى") }).await.expect("insert"));
         let (closed, _) = created(store.insert_case(case(e, d, s, T0 + 2, "قديم")).await.expect("insert"));
         let event = |case_id, action: &str| EventInsert { case_id, at: T0 + 10, actor_type: "staff".into(), actor_name: "s".into(), action: action.into(), details: "{}".into(), ..EventInsert::default() };
-        store.change_case(CaseChange { case_id: closed, expected_status: "new".into(), status: Some("closed".into()), at: T0 + 5, event: event(closed, "close"), ..CaseChange::default() }).await.expect("close");
+        store.change_case(CaseChange { case_id: closed, expected_status: Status::New, status: Some(Status::Closed), at: T0 + 5, event: event(closed, "close"), ..CaseChange::default() }).await.expect("close");
         let merge = |into| CaseChange {
-            case_id: dup, expected_status: "new".into(), status: Some("merged".into()), merged_into_id: Some(into),
+            case_id: dup, expected_status: Status::New, status: Some(Status::Merged), merged_into_id: Some(into),
             sla: Some(CaseSla::default()), at: T0 + 10, event: event(dup, "merged"), more_events: vec![event(into, "merged_in")],
             ..CaseChange::default()
         };
@@ -595,7 +596,7 @@ on_both! { open_store;
         let (third, _) = created(store.insert_case(case(e, d, s, T0 + 3, "ثالث")).await.expect("insert"));
         let into_merged = CaseChange { case_id: third, merged_into_id: Some(dup), event: event(third, "merged"), more_events: vec![event(dup, "merged_in")], ..merge(dup) };
         assert!(matches!(store.change_case(into_merged).await, Err(StoreError::Conflict(_))));
-        assert_eq!(store.case_by_reference(&format!("TW-2026-{third:07}")).await.expect("read").expect("case").status, "new");
+        assert_eq!(store.case_by_reference(&format!("TW-2026-{third:07}")).await.expect("read").expect("case").status, Status::New);
     }
 
     async fn reply_templates_are_kept_per_entity_key_and_language_each_write_with_its_audit(store: &Store) {
@@ -629,7 +630,7 @@ on_both! { open_store;
         let audit = |action: &str| AuditInsert { at: T0, staff_id: None, action: action.into(), target: "entity:cap".into(), details: "{}".into() };
         let new = ServiceInsert {
             entity_id: e, code: "pothole".into(), name_ar: "حفرة".into(), name_en: "Pothole".into(), description_ar: String::new(),
-            description_en: String::new(), kinds: "report".into(), fields: "[]".into(), default_department_id: None, default_priority: "high".into(),
+            description_en: String::new(), kinds: "report".into(), fields: "[]".into(), default_department_id: None, default_priority: Priority::High,
         };
         let pothole = store.add_service(new.clone(), false, audit("add")).await.expect("add");
         let again = store.add_service(new, true, audit("add")).await;
@@ -639,13 +640,13 @@ on_both! { open_store;
         assert!(store.service_by_code("pothole").await.expect("read").is_none(), "an inactive service is not offered");
         let update = |id, code: &str| ServiceUpdate {
             id, code: code.into(), name_ar: "تسرب".into(), name_en: "Leak".into(), description_ar: "و".into(), description_en: "D".into(),
-            kinds: "complaint".into(), default_department_id: Some(d), default_priority: "urgent".into(), active: true,
+            kinds: "complaint".into(), default_department_id: Some(d), default_priority: Priority::Urgent, active: true,
         };
         store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("pothole".into()), keywords: "[]".into(), language: None, position: 1 }).await.expect("rule");
         assert!(store.update_service(update(pothole, "road-hole"), audit("edit")).await.expect("a service without cases may change its code"));
         assert_eq!(store.rules().await.expect("rules")[0].service_code.as_deref(), Some("road-hole"), "its routing rules follow");
         let edited = store.managed_service("road-hole").await.expect("read").expect("renamed");
-        assert_eq!((edited.service.name_en.as_str(), edited.service.default_priority.as_str(), edited.active), ("Leak", "urgent", true));
+        assert_eq!((edited.service.name_en.as_str(), edited.service.default_priority, edited.active), ("Leak", Priority::Urgent, true));
         store.insert_case(case(e, d, s, T0, "تسرب")).await.expect("a case");
         assert!(store.managed_service("water-leak").await.expect("read").expect("there").has_cases);
         assert!(!store.update_service(update(s, "leak"), audit("edit")).await.expect("refused"), "a service with cases keeps its code");

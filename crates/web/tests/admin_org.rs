@@ -3,6 +3,7 @@
 
 mod support;
 use support::*;
+use tawasul_domain::vocab::Role;
 
 /// The entity's administrator (`cap.admin`).
 async fn admin(site: &Site) -> String {
@@ -392,7 +393,7 @@ on_both! { site;
         let page = site.post_form("/staff/admin/users/cap.admin", &mine, &[("csrf_token", CSRF), ("display_name", "Me"), ("email", ""), ("department", ""), ("role", "agent")]).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(error_beside(&page, "f-role"));
-        assert_eq!(site.store.staff_by_username("cap.admin").await.expect("read").expect("me").role, "admin");
+        assert_eq!(site.store.staff_by_username("cap.admin").await.expect("read").expect("me").role, Role::Admin);
         let bad = site.post_form("/staff/admin/users/cap.officer/active", &mine, &[("csrf_token", CSRF), ("active", "maybe")]).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
         let csrf = site.post_form("/staff/admin/users/cap.officer/active", &mine, &[("csrf_token", "nope"), ("active", "false")]).await;

@@ -4,6 +4,7 @@
 
 mod support;
 use support::*;
+use tawasul_domain::vocab::Status;
 
 const HOUR: i64 = 3_600_000_000;
 
@@ -207,7 +208,7 @@ on_both! { site;
             let case = row(site, r).await;
             assert_eq!((case.department_code.as_deref(), case.assignee_username.as_deref(), case.status.as_str()), (Some("roads"), Some("cap.agent"), "assigned"));
         }
-        assert_eq!(row(site, &rejected).await.status, "rejected");
+        assert_eq!(row(site, &rejected).await.status, Status::Rejected);
         let audit = site.store.audit_log(100).await.expect("audit");
         assert!(audit.iter().any(|a| a.action == "assign" && a.target == format!("case:{overdue}")), "audited as a single assign");
 

@@ -48,7 +48,7 @@ fn draft_of(row: &ManagedServiceRow) -> ServiceDraft {
         description_en: s.description_en.clone(),
         kinds: s.kinds.split(',').map(str::to_owned).collect(),
         default_department: s.default_department_code.clone().unwrap_or_default(),
-        default_priority: s.default_priority.clone(),
+        default_priority: s.default_priority.as_str().to_owned(),
         active: row.active,
     }
 }

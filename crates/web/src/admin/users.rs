@@ -99,7 +99,7 @@ async fn users_page(
         .into_iter()
         .map(|s: StaffRow| StaffLine {
             department: department_name(s.department_id),
-            role: ctx.word("role", &s.role),
+            role: ctx.word("role", s.role.as_str()),
             email: s.email.unwrap_or_default(),
             username: s.username,
             display_name: s.display_name,
@@ -227,7 +227,7 @@ fn staff_form(staff: &StaffRow, departments: &[DepartmentRow]) -> Submitted {
         ("display_name".into(), staff.display_name.clone()),
         ("email".into(), staff.email.clone().unwrap_or_default()),
         ("department".into(), department),
-        ("role".into(), staff.role.clone()),
+        ("role".into(), staff.role.as_str().to_owned()),
     ])
 }
 

@@ -1,0 +1,225 @@
+//! Staff queues: which cases a list shows, in which order, a page at a time; and the
+//! resident's own cases.
+
+use super::{CaseRow, CASE_SELECT, ENDED};
+use crate::{Store, StoreResult};
+use tawasul_domain::vocab::{Channel, Kind, Priority, Status};
+
+/// Which queue a staff list shows, beyond the plain filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueScope {
+    /// Cases of the filter's entity (or all, for installation-wide staff).
+    #[default]
+    Entity,
+    /// Cases with no department yet: the entity's triage queue.
+    Triage,
+    /// Cases transferred to the entity and not yet accepted.
+    TransferredIn,
+    /// Cases the entity handed over to another entity, wherever they are now.
+    Followed,
+    /// Cases past a ladder step, and escalation cases.
+    Escalated,
+}
+
+/// The order of a staff list. Each order is a descending or ascending sort on two integer
+/// keys and the id, so one keyset cursor (`CaseCursor`) pages them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaseOrder {
+    /// Newest received first.
+    #[default]
+    Newest,
+    /// Oldest received first.
+    Oldest,
+    /// Soonest due time in force first; paused, ended and untimed cases last.
+    DueFirst,
+    /// Urgent first, then high, normal and low; newest first within a priority.
+    PriorityFirst,
+}
+
+/// Where the previous page ended: the last row's two sort keys and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseCursor {
+    pub first: i64,
+    pub second: i64,
+    pub id: i64,
+}
+
+impl CaseOrder {
+    /// The SQL of the sort keys, which `cursor_after` computes from a row. An order with one
+    /// key has none second, so that the (created_at, id) indexes serve it.
+    pub(crate) fn key_sql(self) -> (String, Option<&'static str>) {
+        match self {
+            CaseOrder::Newest | CaseOrder::Oldest => ("c.created_at".into(), None),
+            CaseOrder::DueFirst => (
+                format!(
+                    "CASE WHEN c.status IN {ENDED} OR c.sla_paused_at IS NOT NULL THEN 9223372036854775807 \
+                     ELSE COALESCE(CASE WHEN c.first_responded_at IS NULL THEN c.first_response_due ELSE c.resolution_due END, 9223372036854775807) END"
+                ),
+                None,
+            ),
+            CaseOrder::PriorityFirst => (
+                "CASE c.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END".into(),
+                Some("c.created_at"),
+            ),
+        }
+    }
+
+    pub(crate) fn descending(self) -> bool {
+        matches!(self, CaseOrder::Newest | CaseOrder::PriorityFirst)
+    }
+
+    /// The cursor that continues after `row`.
+    pub fn cursor_after(self, row: &CaseRow) -> CaseCursor {
+        let (first, second) = match self {
+            CaseOrder::Newest | CaseOrder::Oldest => (row.created_at, 0),
+            CaseOrder::DueFirst => {
+                let sla = &row.sla;
+                let ended = !row.status.is_open();
+                let due = match sla.first_responded_at {
+                    None => sla.first_response_due,
+                    Some(_) => sla.resolution_due,
+                };
+                let due = due.filter(|_| !ended && sla.sla_paused_at.is_none());
+                (due.unwrap_or(i64::MAX), 0)
+            }
+            CaseOrder::PriorityFirst => {
+                let rank = match row.priority {
+                    Priority::Urgent => 3,
+                    Priority::High => 2,
+                    Priority::Normal => 1,
+                    Priority::Low => 0,
+                };
+                (rank, row.created_at)
+            }
+        };
+        CaseCursor {
+            first,
+            second,
+            id: row.id,
+        }
+    }
+}
+
+/// SLA state filter: due times compared with `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    Overdue { now: i64 },
+    DueBefore { now: i64, before: i64 },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only cases of this entity (staff of one entity); `None` for the whole installation.
+    pub entity_id: Option<i64>,
+    pub scope: QueueScope,
+    pub sla: Option<SlaFilter>,
+    pub priority: Option<Priority>,
+    pub statuses: Vec<Status>,
+    pub service_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub channel: Option<Channel>,
+    pub kind: Option<Kind>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    /// Normalised search words; every one must occur.
+    pub words: Vec<String>,
+    pub order: CaseOrder,
+    /// Keyset cursor: rows strictly after this one in `order`.
+    pub after: Option<CaseCursor>,
+    pub limit: i64,
+}
+
+/// `%word%` for LIKE, with LIKE's own wildcards in the word taken literally.
+fn like_pattern(word: &str) -> String {
+    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+for_both_backends! {
+    pub async fn list_cases(c: &mut Conn, f: &CaseFilter) -> StoreResult<Vec<CaseRow>> {
+        let mut q = sqlx::QueryBuilder::<Db>::new(CASE_SELECT);
+        q.push(" WHERE 1 = 1");
+        match (f.scope, f.entity_id) {
+            (QueueScope::Followed, Some(v)) => {
+                q.push(" AND c.entity_id <> ").push_bind(v);
+                q.push(" AND EXISTS (SELECT 1 FROM transfers t WHERE t.case_id = c.id AND t.from_entity_id = ").push_bind(v).push(")");
+            }
+            (QueueScope::Followed, None) => {
+                q.push(" AND EXISTS (SELECT 1 FROM transfers t WHERE t.case_id = c.id AND t.from_entity_id <> t.to_entity_id)");
+            }
+            (_, Some(v)) => { q.push(" AND c.entity_id = ").push_bind(v); }
+            (_, None) => {}
+        }
+        match f.scope {
+            QueueScope::Entity | QueueScope::Followed => {}
+            QueueScope::Triage => { q.push(" AND c.department_id IS NULL"); }
+            QueueScope::TransferredIn => { q.push(" AND c.status = 'transferred'"); }
+            QueueScope::Escalated => { q.push(" AND (c.escalation_level > 0 OR c.kind = 'escalation')"); }
+        }
+        match f.sla {
+            None => {}
+            Some(SlaFilter::Overdue { now }) => {
+                q.push(format!(" AND c.status NOT IN {ENDED} AND c.sla_paused_at IS NULL AND ((c.first_responded_at IS NULL AND c.first_response_due < "))
+                    .push_bind(now).push(") OR c.resolution_due < ").push_bind(now).push(")");
+            }
+            Some(SlaFilter::DueBefore { now, before }) => {
+                q.push(format!(" AND c.status NOT IN {ENDED} AND c.sla_paused_at IS NULL AND c.resolution_due >= "))
+                    .push_bind(now).push(" AND c.resolution_due < ").push_bind(before);
+            }
+        }
+        if let Some(v) = f.priority { q.push(" AND c.priority = ").push_bind(v); }
+        if !f.statuses.is_empty() {
+            q.push(" AND c.status IN (");
+            let mut each = q.separated(", ");
+            for s in &f.statuses { each.push_bind(*s); }
+            q.push(")");
+        }
+        if let Some(v) = f.service_id { q.push(" AND c.service_id = ").push_bind(v); }
+        if let Some(v) = f.department_id { q.push(" AND c.department_id = ").push_bind(v); }
+        if let Some(v) = f.assignee_id { q.push(" AND c.assignee_id = ").push_bind(v); }
+        if let Some(v) = f.channel { q.push(" AND c.channel = ").push_bind(v); }
+        if let Some(v) = f.kind { q.push(" AND c.kind = ").push_bind(v); }
+        if let Some(v) = f.created_from { q.push(" AND c.created_at >= ").push_bind(v); }
+        if let Some(v) = f.created_to { q.push(" AND c.created_at < ").push_bind(v); }
+        for w in &f.words {
+            q.push(" AND c.search_text LIKE ").push_bind(like_pattern(w)).push(" ESCAPE '\\'");
+        }
+        let (first, second) = f.order.key_sql();
+        let (beyond, direction) = if f.order.descending() { ("<", "DESC") } else { (">", "ASC") };
+        let keys = match second { Some(second) => format!("{first}, {second}, c.id"), None => format!("{first}, c.id") };
+        if let Some(after) = f.after {
+            q.push(format!(" AND ({keys}) {beyond} (")).push_bind(after.first).push(", ");
+            if second.is_some() { q.push_bind(after.second).push(", "); }
+            q.push_bind(after.id).push(")");
+        }
+        let order = match second {
+            Some(second) => format!("{first} {direction}, {second} {direction}, c.id {direction}"),
+            None => format!("{first} {direction}, c.id {direction}"),
+        };
+        q.push(format!(" ORDER BY {order} LIMIT ")).push_bind(f.limit);
+        Ok(q.build_query_as::<CaseRow>().fetch_all(&mut *c).await?)
+    }
+
+    pub async fn cases_for_contact(c: &mut Conn, (phone, email, limit): (Option<String>, Option<String>, i64)) -> StoreResult<Vec<CaseRow>> {
+        Ok(sqlx::query_as(&format!(
+            "{CASE_SELECT} WHERE c.reporter_phone = $1 OR c.reporter_email = $2 ORDER BY c.created_at DESC, c.id DESC LIMIT $3"
+        ))
+        .bind(phone).bind(email).bind(limit).fetch_all(&mut *c).await?)
+    }
+}
+
+impl Store {
+    pub async fn list_cases(&self, filter: CaseFilter) -> StoreResult<Vec<CaseRow>> {
+        read_op!(self, list_cases, &filter)
+    }
+
+    pub async fn cases_for_contact(
+        &self,
+        phone: Option<String>,
+        email: Option<String>,
+        limit: i64,
+    ) -> StoreResult<Vec<CaseRow>> {
+        read_op!(self, cases_for_contact, (phone, email, limit))
+    }
+}
