@@ -105,6 +105,23 @@ fn minutes(value: i64, field: &str) -> AppResult<i64> {
     }
 }
 
+/// The areas of a GeoJSON document as rows to store; a document that does not read is
+/// refused naming its problem and where.
+pub(crate) fn area_inserts(geojson: &str) -> AppResult<Vec<AreaInsert>> {
+    let shapes = tawasul_routing::parse_areas(geojson).map_err(|e| Invalid {
+        code: e.code(),
+        field: e.field().to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(shapes
+        .iter()
+        .map(|s| AreaInsert {
+            name: s.name.clone(),
+            geometry: tawasul_routing::geometry_json(&s.geometry),
+        })
+        .collect())
+}
+
 impl App {
     pub(crate) async fn managed_entity(&self, user: &StaffUser, code: &str, field: &str) -> AppResult<EntityRow> {
         let entity = self
@@ -285,20 +302,7 @@ impl App {
     }
 
     async fn replace_areas(&self, user: Option<&StaffUser>, entity: &EntityRow, geojson: &str) -> AppResult<Saved> {
-        let shapes = tawasul_routing::parse_areas(geojson).map_err(|e| {
-            AppError::Invalid(Invalid {
-                code: e.code(),
-                field: e.field().to_owned(),
-                message: e.to_string(),
-            })
-        })?;
-        let areas = shapes
-            .iter()
-            .map(|s| AreaInsert {
-                name: s.name.clone(),
-                geometry: tawasul_routing::geometry_json(&s.geometry),
-            })
-            .collect();
+        let areas = area_inserts(geojson)?;
         let count = self.store.replace_areas(entity.id, areas, self.now_micros()).await?;
         self.audited(
             user,

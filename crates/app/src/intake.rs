@@ -89,6 +89,14 @@ struct CheckedFile {
     bytes: Vec<u8>,
 }
 
+/// A file whose blob is stored: what its attachment row needs.
+struct StoredFile {
+    key: String,
+    kind: AttachmentType,
+    filename: String,
+    size: usize,
+}
+
 /// Refuses more files than a report may bring and files that are not what they claim.
 fn check_files(files: Vec<Upload>) -> AppResult<Vec<CheckedFile>> {
     if files.len() > MAX_FILES_AT_INTAKE {
@@ -161,14 +169,14 @@ impl App {
         let token = new_secret();
         let config = self.workflow().await?;
         let mut insert = self.case_insert(&case, &service, &config, token.clone(), idempotency);
-        let created = self.store_blobs(&files).await?;
+        let (stored, created) = self.store_blobs(files).await?;
         let at = insert.created_at;
         let reporter_name = insert.reporter_name.clone().unwrap_or_else(|| "reporter".into());
-        insert.attachments = files
+        insert.attachments = stored
             .into_iter()
             .map(|f| {
                 let actor = ("reporter", None, reporter_name.clone());
-                attachment_insert(0, f.key, f.kind, f.filename, f.bytes.len(), true, "reporter", actor, at)
+                attachment_insert(0, f.key, f.kind, f.filename, f.size, true, "reporter", actor, at)
             })
             .collect();
         let inserted = match self.store.insert_case(insert).await {
@@ -184,12 +192,14 @@ impl App {
         })
     }
 
-    /// Stores the files' blobs; returns the keys this call created. On a failure it removes
-    /// those it had created before answering.
-    async fn store_blobs(&self, files: &[CheckedFile]) -> AppResult<Vec<String>> {
-        let mut created = vec![];
+    /// Stores the files' blobs, handing each one's bytes over; returns the files stored and
+    /// the keys this call created. On a failure it removes those it had created before
+    /// answering.
+    async fn store_blobs(&self, files: Vec<CheckedFile>) -> AppResult<(Vec<StoredFile>, Vec<String>)> {
+        let (mut stored, mut created) = (vec![], vec![]);
         for file in files {
-            match self.blobs.put(&file.key, file.bytes.clone()).await {
+            let size = file.bytes.len();
+            match self.blobs.put(&file.key, file.bytes).await {
                 Ok(Created::New) => created.push(file.key.clone()),
                 Ok(Created::AlreadyThere) => {}
                 Err(e) => {
@@ -197,8 +207,14 @@ impl App {
                     return Err(AppError::Unexpected(e.context("storing a file of a report")));
                 }
             }
+            stored.push(StoredFile {
+                key: file.key,
+                kind: file.kind,
+                filename: file.filename,
+                size,
+            });
         }
-        Ok(created)
+        Ok((stored, created))
     }
 
     /// Best effort: a blob left behind holds no case data and harms nothing but disk space.

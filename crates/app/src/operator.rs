@@ -9,10 +9,9 @@ use crate::workflow::{clock_of, stored};
 use crate::{App, AppResult};
 use tawasul_domain::sla::SlaClock;
 use tawasul_domain::vocab::Status;
-use tawasul_domain::Invalid;
 use tawasul_store::{
-    AreaInsert, AuditInsert, CaseChange, CaseFilter, CaseInsert, DepartmentInsert, EntityInsert, Inserted, OlaRow,
-    PolicyRow, ReplyTemplateInsert, RuleInsert, ServiceInsert, SlaTargetRow,
+    AuditInsert, CaseChange, CaseFilter, CaseInsert, DepartmentInsert, EntityInsert, Inserted, OlaRow, PolicyRow,
+    ReplyTemplateInsert, RuleInsert, ServiceInsert, SlaTargetRow,
 };
 
 /// The operator's side of an application: see the module's documentation.
@@ -93,18 +92,7 @@ impl Operator<'_> {
 
     /// Replaces the areas an entity serves with those of a GeoJSON document; returns how many.
     pub async fn replace_areas(&self, entity_id: i64, geojson: &str) -> AppResult<usize> {
-        let shapes = tawasul_routing::parse_areas(geojson).map_err(|e| Invalid {
-            code: e.code(),
-            field: e.field().to_owned(),
-            message: e.to_string(),
-        })?;
-        let areas = shapes
-            .iter()
-            .map(|a| AreaInsert {
-                name: a.name.clone(),
-                geometry: tawasul_routing::geometry_json(&a.geometry),
-            })
-            .collect();
+        let areas = crate::admin::area_inserts(geojson)?;
         Ok(self
             .app
             .store

@@ -224,7 +224,7 @@ pub async fn report_submit(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    CheckedMultipart(form): CheckedMultipart,
+    CheckedMultipart(mut form): CheckedMultipart,
 ) -> WebResult {
     let service = service(&state, &code).await?;
     let v = values_of(&form);
@@ -244,7 +244,8 @@ pub async fn report_submit(
     let intake = Intake {
         draft,
         idempotency_key: form.get("idempotency_key").filter(|k| !k.is_empty()).map(str::to_owned),
-        files: form.files.clone(),
+        // The page sent back on a refusal shows the typed values only, never the files.
+        files: std::mem::take(&mut form.files),
     };
     let receipt = match state.app.submit(intake).await {
         Ok(receipt) => receipt,
