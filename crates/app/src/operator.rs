@@ -7,11 +7,11 @@
 
 use crate::workflow::{clock_of, stored};
 use crate::{App, AppResult};
-use tawasul_domain::sla::SlaClock;
-use tawasul_domain::vocab::Status;
+use tawasul_domain::sla::{SlaClock, SlaTerms};
+use tawasul_domain::vocab::{Priority, Status};
 use tawasul_store::{
-    AuditInsert, CaseChange, CaseFilter, CaseInsert, DepartmentInsert, EntityInsert, Inserted, OlaRow, PolicyRow,
-    ReplyTemplateInsert, RuleInsert, ServiceInsert, SlaTargetRow,
+    AuditInsert, CaseChange, CaseFilter, CaseInsert, DepartmentInsert, EntityInsert, Inserted, LoadedCase, OlaRow,
+    PolicyRow, ReplyTemplateInsert, RuleInsert, ServiceInsert, SlaTargetRow, StaffRow,
 };
 
 /// The operator's side of an application: see the module's documentation.
@@ -108,6 +108,40 @@ impl Operator<'_> {
     }
 
     /// Many prepared cases in one transaction (load generators, imports); returns how many.
+    /// Many cases as they stand after their history, in one transaction, each given the SLA
+    /// clock its events imply (as [`Self::replay_clocks`] would): the generators' bulk path.
+    /// Returns the new cases' ids in order.
+    pub async fn load_cases(&self, mut cases: Vec<LoadedCase>) -> AppResult<Vec<i64>> {
+        let config = self.app.workflow().await?;
+        for loaded in &mut cases {
+            let case = &loaded.case;
+            let priority = Priority::parse(&case.priority)?;
+            let terms = config.terms(case.entity_id, case.service_id, priority);
+            let events = case.events.iter().map(|e| {
+                (
+                    e.at,
+                    e.action.as_str(),
+                    e.actor_type.as_str(),
+                    e.from_status,
+                    e.to_status,
+                )
+            });
+            let clock = clock_from_history(case.created_at, &terms, events);
+            loaded.case.sla = stored(&clock);
+        }
+        Ok(self.app.store.load_cases(cases).await?)
+    }
+
+    /// Refreshes the database's query planning statistics: after a bulk load.
+    pub async fn analyze(&self) -> AppResult<()> {
+        Ok(self.app.store.analyze().await?)
+    }
+
+    /// Every staff account, for tools that write history in their names.
+    pub async fn staff(&self) -> AppResult<Vec<StaffRow>> {
+        Ok(self.app.store.staff().await?)
+    }
+
     pub async fn add_cases(&self, cases: Vec<CaseInsert>) -> AppResult<usize> {
         Ok(self.app.store.insert_cases(cases).await?)
     }
@@ -117,9 +151,8 @@ impl Operator<'_> {
         Ok(self.app.store.change_case(step).await?)
     }
 
-    /// Gives every case the SLA clock its timeline implies: started at intake, answered by
-    /// the first staff action, paused while waiting on the reporter, stopped once resolved,
-    /// closed or rejected, restarted on reopening. For cases written with
+    /// Gives every case the SLA clock its timeline implies (see [`clock_from_history`]). For
+    /// cases written with
     /// [`Self::add_historical_case`] and [`Self::record_step`], which start no clock.
     pub async fn replay_clocks(&self) -> AppResult<()> {
         let store = &self.app.store;
@@ -132,22 +165,44 @@ impl Operator<'_> {
             .await?;
         for case in cases {
             let terms = config.terms(case.entity_id, case.service_id, case.priority);
-            let mut clock = SlaClock::start(case.created_at, &terms);
-            for event in store.events(case.id).await?.iter().filter(|e| e.actor_type == "staff") {
-                match (event.from_status, event.to_status) {
-                    (_, Some(Status::Assigned)) if event.action == "reopen" => clock.reopen(event.at, &terms),
-                    (Some(Status::WaitingOnReporter), _) => clock.resume(event.at, &terms),
-                    _ => clock.respond(event.at, &terms),
-                }
-                match event.to_status {
-                    Some(Status::WaitingOnReporter) => clock.pause(event.at),
-                    Some(Status::Resolved | Status::Closed | Status::Rejected | Status::Merged) => clock.stop(),
-                    _ => {}
-                }
-            }
+            let events = store.events(case.id).await?;
+            let timeline = events.iter().map(|e| {
+                (
+                    e.at,
+                    e.action.as_str(),
+                    e.actor_type.as_str(),
+                    e.from_status,
+                    e.to_status,
+                )
+            });
+            let clock = clock_from_history(case.created_at, &terms, timeline);
             let level = clock_of(&case.sla).level;
             store.set_sla(case.id, level, stored(&clock)).await?;
         }
         Ok(())
     }
+}
+
+/// The SLA clock a case's timeline implies: started at intake, answered by the first staff
+/// action, paused while waiting on the reporter, stopped once resolved, closed or rejected,
+/// restarted on reopening. Events are `(at, action, actor_type, from, to)`, oldest first.
+fn clock_from_history<'e>(
+    created_at: i64,
+    terms: &SlaTerms,
+    events: impl Iterator<Item = (i64, &'e str, &'e str, Option<Status>, Option<Status>)>,
+) -> SlaClock {
+    let mut clock = SlaClock::start(created_at, terms);
+    for (at, action, _, from, to) in events.filter(|(_, _, actor, _, _)| *actor == "staff") {
+        match (from, to) {
+            (_, Some(Status::Assigned)) if action == "reopen" => clock.reopen(at, terms),
+            (Some(Status::WaitingOnReporter), _) => clock.resume(at, terms),
+            _ => clock.respond(at, terms),
+        }
+        match to {
+            Some(Status::WaitingOnReporter) => clock.pause(at),
+            Some(Status::Resolved | Status::Closed | Status::Rejected | Status::Merged) => clock.stop(),
+            _ => {}
+        }
+    }
+    clock
 }

@@ -6,6 +6,8 @@
 //! from N concurrent clients for a fixed time at each concurrency, and prints throughput and
 //! latency percentiles. `sweep` and `notify` time the job runner in process.
 
+mod seed;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -51,6 +53,24 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1.0)]
         due_percent: f64,
     },
+    /// Fill a store with N cases in the shape of real service (the demo's catalogue first if
+    /// the store is empty): a skewed service mix, Arabic as residents write it, years of
+    /// history, every status, timelines and surveys. Deterministic for a seed.
+    Seed {
+        #[arg(long)]
+        cases: usize,
+        /// SQLite data directory (created if missing).
+        #[arg(long, default_value = "./tawasul-data", conflicts_with = "database_url")]
+        data_dir: PathBuf,
+        /// PostgreSQL URL of the store to fill instead.
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Years of history the cases spread over, up to now.
+        #[arg(long, default_value_t = 3)]
+        years: u32,
+    },
     /// Deliver N e-mail notifications from the outbox to a local SMTP server through the job
     /// runner, and report e-mails per second.
     Notify {
@@ -91,6 +111,22 @@ async fn main() -> anyhow::Result<()> {
                 sweep(database_url.as_deref(), n, due_percent).await?;
             }
             Ok(())
+        }
+        BenchCommand::Seed {
+            cases,
+            data_dir,
+            database_url,
+            seed,
+            years,
+        } => {
+            seed::seed(seed::SeedArgs {
+                cases,
+                data_dir,
+                database_url,
+                seed,
+                years,
+            })
+            .await
         }
         BenchCommand::Notify { database_url, emails } => notify(database_url.as_deref(), emails).await,
     }

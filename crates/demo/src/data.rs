@@ -17,6 +17,7 @@ const PEOPLE: (&str, &str) = ("people.json", include_str!("../data/people.json")
 const CASE_TEXTS: (&str, &str) = ("case_texts.json", include_str!("../data/case_texts.json"));
 const CALENDAR: (&str, &str) = ("calendar.json", include_str!("../data/calendar.json"));
 const ROUTING: (&str, &str) = ("routing.json", include_str!("../data/routing.json"));
+const SCALE: (&str, &str) = ("scale.json", include_str!("../data/scale.json"));
 
 /// Parses one data file; a malformed one is an error naming the file and the place in it.
 fn parse<T: DeserializeOwned>((name, text): (&str, &str)) -> anyhow::Result<T> {
@@ -183,6 +184,23 @@ pub struct CaseTexts {
     pub landmarks: Vec<Text>,
 }
 
+/// What the scale generator adds around the demo's texts, so that a million descriptions are
+/// not a few dozen repeated: openings, closings (`{days}`, `{n}`, `{meter}` and `{plate}`
+/// filled in) and the districts cases come from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleTexts {
+    pub openings: Vec<Text>,
+    pub closings: Vec<Text>,
+    pub districts: Vec<Text>,
+}
+
+impl ScaleTexts {
+    pub fn load() -> anyhow::Result<Self> {
+        parse(SCALE)
+    }
+}
+
 /// Bahrain's public holidays (the lunar ones as announced or expected) and Ramadan's
 /// shorter hours, added to the default business calendar of each demo entity.
 #[derive(Debug, Deserialize)]
@@ -232,6 +250,8 @@ mod tests {
         assert_eq!(data.entities.len(), 2);
         assert!(!data.services.is_empty() && !data.people.is_empty());
         assert!(!data.calendar.holidays.is_empty() && !data.routing.areas.is_empty());
+        let scale = ScaleTexts::load().expect("the scale texts parse");
+        assert!(!scale.openings.is_empty() && !scale.closings.is_empty() && !scale.districts.is_empty());
     }
 
     #[test]

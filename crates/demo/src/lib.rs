@@ -5,8 +5,9 @@
 //! What the demo holds is in the data files of `data/`; this crate writes it through the
 //! application's operator use cases.
 
-mod data;
+pub mod data;
 mod plan;
+pub mod scale;
 mod workflow;
 
 use anyhow::Result;
@@ -309,7 +310,7 @@ async fn play(app: &App, case_id: i64, entity: &str, steps: Vec<Step>, crew: &Cr
 }
 
 /// Who takes each step: agents acknowledge, supervisors dispatch and decide, officers work.
-fn actor_role(action: Action) -> Role {
+pub(crate) fn actor_role(action: Action) -> Role {
     match action {
         Action::Acknowledge => Role::Agent,
         Action::Assign | Action::Close | Action::Reject | Action::Reopen => Role::Supervisor,

@@ -77,20 +77,20 @@ const CHANNELS: &[(Channel, u32)] = &[
     (Channel::Qr, 2),
 ];
 
-const MINUTE: i64 = 60_000_000;
-const HOUR: i64 = 60 * MINUTE;
-const DAY: i64 = 24 * HOUR;
+pub(crate) const MINUTE: i64 = 60_000_000;
+pub(crate) const HOUR: i64 = 60 * MINUTE;
+pub(crate) const DAY: i64 = 24 * HOUR;
 
 /// A name the demo data should have; its absence is a mistake in the data, told as an error.
 pub fn known<T>(value: Option<T>, what: &str) -> Result<T> {
     value.ok_or_else(|| anyhow!("the demo data has no {what}"))
 }
 
-fn one_of<'a, T>(rng: &mut StdRng, items: &'a [T]) -> Result<&'a T> {
+pub(crate) fn one_of<'a, T>(rng: &mut StdRng, items: &'a [T]) -> Result<&'a T> {
     known(items.choose(rng), "choices")
 }
 
-fn weighted<T: Copy>(rng: &mut StdRng, table: &[(T, u32)]) -> Result<T> {
+pub(crate) fn weighted<T: Copy>(rng: &mut StdRng, table: &[(T, u32)]) -> Result<T> {
     Ok(table
         .choose_weighted(rng, |(_, weight)| *weight)
         .map(|(item, _)| *item)?)
@@ -105,7 +105,7 @@ fn raised(priority: Priority) -> Priority {
 }
 
 /// `{n}`, `{road}` and `{block}` of a text filled in.
-fn filled(text: &str, n: i32, road: i32, block: i32) -> String {
+pub(crate) fn filled(text: &str, n: i32, road: i32, block: i32) -> String {
     text.replace("{n}", &n.to_string())
         .replace("{road}", &road.to_string())
         .replace("{block}", &block.to_string())
@@ -136,6 +136,25 @@ fn plan_case<'a>(
     let created = micros(now) - rng.gen_range(10 * MINUTE..max_age);
 
     let english = rng.gen_bool(0.3);
+    let case = new_case(rng, data, service, created, english)?;
+    let steps = plan_steps(rng, &data.texts, spec, outcome, english, created, micros(now))?;
+    Ok(PlannedCase {
+        case,
+        entity: &spec.entity,
+        steps,
+    })
+}
+
+/// A case as intake records it, received from a resident in `created`, with its received and
+/// routed events, still new.
+pub fn new_case(
+    rng: &mut StdRng,
+    data: &DemoData,
+    service: &Stored<'_>,
+    created: i64,
+    english: bool,
+) -> Result<CaseInsert> {
+    let spec = service.spec;
     let language = if english { Language::En } else { Language::Ar };
     let (n, road, block) = (rng.gen_range(1..400), rng.gen_range(1..3000), rng.gen_range(301..347));
     let description = filled(one_of(rng, spec.texts.pick(english))?, n, road, block);
@@ -219,7 +238,7 @@ fn plan_case<'a>(
     let (phone, email) = reporter
         .as_ref()
         .map_or((None, None), |(_, phone, email)| (phone.clone(), email.clone()));
-    let case = CaseInsert {
+    Ok(CaseInsert {
         token_hash: secret_digest(&token),
         token,
         idempotency: None,
@@ -244,16 +263,10 @@ fn plan_case<'a>(
         created_at: created,
         events,
         ..CaseInsert::default()
-    };
-    let steps = plan_steps(rng, &data.texts, spec, outcome, english, created, micros(now))?;
-    Ok(PlannedCase {
-        case,
-        entity: &spec.entity,
-        steps,
     })
 }
 
-fn round6(x: f64) -> f64 {
+pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
@@ -334,7 +347,7 @@ fn path_to(rng: &mut StdRng, outcome: Status) -> Vec<Action> {
 }
 
 /// What staff do to a case, timed between its intake and `now`.
-fn plan_steps(
+pub(crate) fn plan_steps(
     rng: &mut StdRng,
     texts: &CaseTexts,
     spec: &ServiceSpec,

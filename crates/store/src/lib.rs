@@ -112,6 +112,11 @@ impl Store {
             .disable_statement_logging();
         let mut conn = options.connect().await?;
         sqlx::migrate!("./migrations/sqlite").run(&mut conn).await?;
+        // The query planner's statistics, refreshed where they are missing or stale, each
+        // index sampled briefly so that opening a store of millions stays quick (SQLite's
+        // advice for long-lived connections).
+        sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut conn).await?;
+        sqlx::query("PRAGMA optimize = 0x10002").execute(&mut conn).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -154,6 +159,19 @@ impl Store {
                 read.close().await;
             }
             Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Gathers the query planner's statistics anew, after a bulk load changed the shape of the
+    /// data.
+    pub async fn analyze(&self) -> StoreResult<()> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                writer
+                    .run(|c| Box::pin(async move { Ok(sqlx::query("ANALYZE").execute(&mut *c).await.map(drop)?) }))
+                    .await
+            }
+            Backend::Postgres(pool) => Ok(sqlx::query("ANALYZE").execute(pool).await.map(drop)?),
         }
     }
 

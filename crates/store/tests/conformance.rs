@@ -44,6 +44,12 @@ async fn catalogue(store: &Store) -> (i64, i64, i64) {
     (entity, department, service)
 }
 
+fn after_id(inserted: &Inserted) -> i64 {
+    match inserted {
+        Inserted::Created { id, .. } | Inserted::Replayed { id, .. } => *id,
+    }
+}
+
 fn case(entity: i64, department: i64, service: i64, at: i64, text: &str) -> CaseInsert {
     CaseInsert {
         token_hash: tawasul_domain::secret_digest(&format!("token-{at}")),
@@ -217,6 +223,48 @@ on_both! { open_store;
         let by_priority = store.list_cases(CaseFilter { order: CaseOrder::PriorityFirst, limit: 100, ..Default::default() }).await.expect("priority");
         assert_eq!(by_priority[0].priority, Priority::Urgent);
         assert_eq!(by_priority[22].priority, Priority::Low);
+    }
+
+    async fn a_bulk_load_writes_cases_with_their_events_and_surveys_after_those_there(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let before = store.insert_case(case(e, d, s, T0, "قبل التحميل")).await.expect("insert");
+        let Inserted::Created { id: before, .. } = before else { panic!("{before:?}") };
+        let loaded: Vec<LoadedCase> = (1..=1_203i64)
+            .map(|i| {
+                let mut c = case(e, d, s, T0 + i, "تسرب مياه محمل");
+                c.status = if i % 3 == 0 { "closed" } else { "in_progress" }.into();
+                c.events.push(EventInsert { action: "start".into(), from_status: Some(Status::Acknowledged), to_status: Some(Status::InProgress), ..c.events[0].clone() });
+                LoadedCase {
+                    case: c,
+                    assignee_id: None,
+                    resolution: (i % 3 == 0).then(|| "أصلح".to_owned()),
+                    updated_at: T0 + i + 10,
+                    survey: (i % 3 == 0).then_some(LoadedSurvey { quality: 5, speed: 1, agent: 4, comment: None, low: true, created_at: T0 + i + 20 }),
+                }
+            })
+            .collect();
+        let ids = store.load_cases(loaded).await.expect("load");
+        assert_eq!(ids.len(), 1_203);
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1) && ids[0] > before, "new ids follow the existing ones in order");
+        let reference = tawasul_domain::reference(2026, ids[1_202]);
+        let last = store.case_by_reference(&reference).await.expect("read").expect("found by its reference");
+        assert_eq!((last.id, last.status, last.resolution.as_deref(), last.created_at), (ids[1_202], Status::Closed, Some("أصلح"), T0 + 1_203));
+        assert_eq!(store.events(ids[1_202]).await.expect("events").len(), 2);
+        assert!(store.survey(ids[1_202]).await.expect("survey").is_some_and(|s| s.low && s.speed == 1));
+        // The next case written one at a time follows the loaded ones.
+        let after = store.insert_case(case(e, d, s, T0 + 5_000, "بعد التحميل")).await.expect("insert");
+        assert!(matches!(after, Inserted::Created { id, .. } if id > ids[1_202]), "{after:?}");
+        let closed = store.list_cases(CaseFilter { statuses: vec![Status::Closed], limit: 1_000, ..Default::default() }).await.expect("closed");
+        assert_eq!(closed.len(), 401);
+        let counts = vec![("closed".to_owned(), 401), ("in_progress".to_owned(), 802), ("new".to_owned(), 2)];
+        assert_eq!(store.count_by_status().await.expect("count"), counts, "loaded cases are counted");
+        assert_eq!(store.count_by_status().await.expect("count again"), counts, "folding twice counts nothing twice");
+        let step = CaseChange { case_id: after_id(&after), expected_status: Status::New, status: Some(Status::Acknowledged), at: T0 + 5_001,
+            event: EventInsert { case_id: after_id(&after), action: "acknowledge".into(), ..case(e, d, s, T0, "x").events[0].clone() }, ..CaseChange::default() };
+        store.change_case(step).await.expect("acknowledge");
+        let moved = vec![("acknowledged".to_owned(), 1), ("closed".to_owned(), 401), ("in_progress".to_owned(), 802), ("new".to_owned(), 1)];
+        assert_eq!(store.count_by_status().await.expect("count"), moved, "a change of status moves one case between counts");
+        assert_eq!(store.count_open_cases().await.expect("open"), 804);
     }
 
     async fn staff_sessions_and_codes(store: &Store) {

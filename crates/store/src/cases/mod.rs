@@ -2,10 +2,13 @@
 //! make to them; queues and search, attachments and the closure survey in the submodules.
 
 mod attachments;
+mod bulk;
+mod counts;
 mod queue;
 mod survey;
 
 pub use attachments::*;
+pub use bulk::*;
 pub use queue::*;
 pub use survey::*;
 
@@ -433,15 +436,6 @@ for_both_backends! {
         }
         Ok(())
     }
-
-    pub async fn count_by_status(c: &mut Conn, _: ()) -> StoreResult<Vec<(String, i64)>> {
-        Ok(sqlx::query_as("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status")
-            .fetch_all(&mut *c).await?)
-    }
-
-    pub async fn count_open_cases(c: &mut Conn, _: ()) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM cases WHERE status NOT IN {ENDED}")).fetch_one(&mut *c).await?)
-    }
 }
 
 impl Store {
@@ -478,14 +472,6 @@ impl Store {
     /// Applies a change to a case if it is still in the status the caller saw.
     pub async fn change_case(&self, change: CaseChange) -> StoreResult<()> {
         write_op!(self, change_case, change)
-    }
-
-    pub async fn count_by_status(&self) -> StoreResult<Vec<(String, i64)>> {
-        read_op!(self, count_by_status, ())
-    }
-
-    pub async fn count_open_cases(&self) -> StoreResult<i64> {
-        read_op!(self, count_open_cases, ())
     }
 }
 
