@@ -45,22 +45,14 @@ pub struct CaseCursor {
 }
 
 impl CaseOrder {
-    /// The SQL of the sort keys, which `cursor_after` computes from a row. An order with one
-    /// key has none second, so that the (created_at, id) indexes serve it.
-    pub(crate) fn key_sql(self) -> (String, Option<&'static str>) {
+    /// The SQL of the sort keys, which `cursor_after` computes from a row: generated columns
+    /// of the cases table (migration 0007), each with its indexes. An order with one key has
+    /// none second.
+    pub(crate) fn key_sql(self) -> (&'static str, Option<&'static str>) {
         match self {
-            CaseOrder::Newest | CaseOrder::Oldest => ("c.created_at".into(), None),
-            CaseOrder::DueFirst => (
-                format!(
-                    "CASE WHEN c.status IN {ENDED} OR c.sla_paused_at IS NOT NULL THEN 9223372036854775807 \
-                     ELSE COALESCE(CASE WHEN c.first_responded_at IS NULL THEN c.first_response_due ELSE c.resolution_due END, 9223372036854775807) END"
-                ),
-                None,
-            ),
-            CaseOrder::PriorityFirst => (
-                "CASE c.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END".into(),
-                Some("c.created_at"),
-            ),
+            CaseOrder::Newest | CaseOrder::Oldest => ("c.created_at", None),
+            CaseOrder::DueFirst => ("c.due_key", None),
+            CaseOrder::PriorityFirst => ("c.priority_rank", Some("c.created_at")),
         }
     }
 
@@ -170,6 +162,11 @@ for_both_backends! {
         }
         if let Some(v) = f.priority { q.push(" AND c.priority = ").push_bind(v); }
         if !f.statuses.is_empty() {
+            if f.statuses.iter().all(|s| s.is_open()) {
+                // Implied by the list, but said in the words of the open-case indexes so that
+                // the planner may read them: the backlog, not the whole store.
+                q.push(format!(" AND c.status NOT IN {ENDED}"));
+            }
             q.push(" AND c.status IN (");
             let mut each = q.separated(", ");
             for s in &f.statuses { each.push_bind(*s); }
