@@ -2,8 +2,8 @@
 //! names, the staff directory, and the figures of the operations endpoints. The edges read
 //! these here, never from the store, so what a caller may see is decided in one place.
 
-use crate::authz::StaffUser;
-use crate::intake::service_from_row;
+use crate::cases::intake::service_from_row;
+use crate::identity::authz::StaffUser;
 use crate::{App, AppError, AppResult};
 use tawasul_domain::catalogue::Service;
 use tawasul_domain::service_search;

@@ -1,25 +1,14 @@
 //! Tawasul's use cases. Handlers at the edge turn requests into calls here; everything that
 //! decides (who may do what, what a case becomes) happens here or in the domain.
 
-pub mod admin;
-pub mod auth;
-pub mod authz;
-pub mod blobs;
-pub mod board;
 pub mod cases;
+pub mod catalogue;
 pub mod directory;
 pub mod error;
-pub mod escalation;
-pub mod intake;
+pub mod identity;
 pub mod jobs;
-pub mod merge;
 pub mod operator;
-pub mod org;
-pub mod reply_templates;
-pub mod services_admin;
-pub mod survey;
-pub mod transfers;
-pub mod views;
+pub mod organisation;
 pub mod workflow;
 
 use chrono::{DateTime, Utc};
@@ -78,7 +67,7 @@ impl Default for Settings {
             node: format!(
                 "node-{}-{}",
                 std::process::id(),
-                auth::new_secret().get(..8).unwrap_or("0")
+                identity::auth::new_secret().get(..8).unwrap_or("0")
             ),
             job_lease: Duration::from_secs(60),
             delivery: DeliverySettings::default(),
@@ -108,10 +97,10 @@ pub struct DeliverySettings {
 #[derive(Clone)]
 pub struct App {
     store: Store,
-    pub blobs: Arc<dyn blobs::BlobStore>,
+    pub blobs: Arc<dyn cases::blobs::BlobStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
-    workflow: Arc<workflow::WorkflowCache>,
+    workflow: Arc<workflow::config::WorkflowCache>,
     pub jobs: Arc<jobs::JobStats>,
     transports: Arc<jobs::Transports>,
     templates: Arc<tawasul_notify::Templates>,
@@ -120,7 +109,7 @@ pub struct App {
 impl App {
     pub async fn open(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.data_dir, settings.database_url.as_deref()).await?;
-        let blobs = Arc::new(blobs::LocalDir::new(settings.data_dir.join("blobs"))?);
+        let blobs = Arc::new(cases::blobs::LocalDir::new(settings.data_dir.join("blobs"))?);
         let d = &settings.delivery;
         let mut by_channel: BTreeMap<OutboundChannel, Box<dyn tawasul_notify::Transport>> = BTreeMap::new();
         if let Some(s) = &d.smtp {

@@ -5,7 +5,7 @@
 //! authorization, no audit of their own, no notifications. They are never for requests;
 //! an edge serving residents or staff calls the use cases of the other modules.
 
-use crate::workflow::{clock_of, stored};
+use crate::workflow::config::{clock_of, stored};
 use crate::{App, AppResult};
 use tawasul_domain::sla::SlaClock;
 use tawasul_domain::vocab::Status;
@@ -92,7 +92,7 @@ impl Operator<'_> {
 
     /// Replaces the areas an entity serves with those of a GeoJSON document; returns how many.
     pub async fn replace_areas(&self, entity_id: i64, geojson: &str) -> AppResult<usize> {
-        let areas = crate::admin::area_inserts(geojson)?;
+        let areas = crate::workflow::admin::area_inserts(geojson)?;
         Ok(self
             .app
             .store

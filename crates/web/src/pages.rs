@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use tawasul_app::views::{CaseSummary, CaseView};
+use tawasul_app::cases::views::{CaseSummary, CaseView};
 use tawasul_app::AppError;
 use tawasul_domain::Invalid;
 

@@ -278,10 +278,10 @@ on_both! { site;
         };
         // The second is urgent and overdue by two days; the third is due in three hours.
         let token = staff.trim_start_matches("tawasul_session=");
-        let tawasul_app::auth::Caller::Staff(supervisor) = site.app.authenticate(Some(token)).await.expect("session") else {
+        let tawasul_app::identity::auth::Caller::Staff(supervisor) = site.app.authenticate(Some(token)).await.expect("session") else {
             panic!("a staff session")
         };
-        let urgent = tawasul_app::cases::ReclassifyRequest { service: None, priority: Some(tawasul_domain::vocab::Priority::Urgent), reason: None };
+        let urgent = tawasul_app::cases::work::ReclassifyRequest { service: None, priority: Some(tawasul_domain::vocab::Priority::Urgent), reason: None };
         site.app.reclassify(&supervisor, &references[1], urgent).await.expect("reclassified");
         let urgent = site.store.case_by_reference(&references[1]).await.expect("read").expect("case");
         let overdue = CaseSla { first_response_due: Some(urgent.created_at - 2 * 86_400_000_000 - 1), ..urgent.sla.clone() };

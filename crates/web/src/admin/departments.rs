@@ -9,8 +9,8 @@ use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use tawasul_app::authz::{Permission, StaffUser};
-use tawasul_app::org::DepartmentRequest;
+use tawasul_app::identity::authz::{Permission, StaffUser};
+use tawasul_app::organisation::admin::DepartmentRequest;
 use tawasul_app::rows::{DepartmentRow, EntityRow};
 
 #[derive(Template)]

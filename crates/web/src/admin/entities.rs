@@ -10,8 +10,8 @@ use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use tawasul_app::authz::{Permission, StaffUser};
-use tawasul_app::org::{EntityRequest, ENTITY_TYPES};
+use tawasul_app::identity::authz::{Permission, StaffUser};
+use tawasul_app::organisation::admin::{EntityRequest, ENTITY_TYPES};
 use tawasul_app::rows::EntityRow;
 
 #[derive(Template)]

@@ -21,7 +21,7 @@ use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use tawasul_app::authz::{Permission, StaffUser};
+use tawasul_app::identity::authz::{Permission, StaffUser};
 use tawasul_app::rows::EntityRow;
 use tawasul_domain::Invalid;
 

@@ -11,8 +11,8 @@ use crate::WebState;
 use askama::Template;
 use axum::extract::{Query, State};
 use serde::Deserialize;
-use tawasul_app::admin::{SlaCell, SlaTargetRequest};
-use tawasul_app::authz::StaffUser;
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::workflow::admin::{SlaCell, SlaTargetRequest};
 use tawasul_app::AppError;
 use tawasul_domain::vocab::Priority;
 

@@ -9,8 +9,8 @@ use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use tawasul_app::authz::StaffUser;
-use tawasul_app::reply_templates::NewReplyTemplate;
+use tawasul_app::catalogue::reply_templates::NewReplyTemplate;
+use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::rows::ReplyTemplateRow;
 
 #[derive(Template)]

@@ -13,8 +13,8 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
-use tawasul_app::views::CaseSummary;
+use tawasul_app::cases::views::CaseSummary;
+use tawasul_app::identity::auth::Caller;
 use tawasul_app::AppError;
 
 const RESIDENT_SESSION_SECS: i64 = 30 * 24 * 3600;

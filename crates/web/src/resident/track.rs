@@ -13,11 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
-use tawasul_app::cases::CommentRequest;
-use tawasul_app::escalation::IgnoredRequest;
-use tawasul_app::survey::{may_rate, SurveyRequest, SurveyView};
-use tawasul_app::views::CaseView;
+use tawasul_app::cases::survey::{may_rate, SurveyRequest, SurveyView};
+use tawasul_app::cases::views::CaseView;
+use tawasul_app::cases::work::CommentRequest;
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::workflow::escalation::IgnoredRequest;
 use tawasul_app::AppError;
 
 #[derive(Template)]

@@ -11,10 +11,10 @@ use crate::pages::{answer, redirect, refused, FieldErrors};
 use crate::WebState;
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
-use tawasul_app::cases::{CommentRequest, TransitionRequest, Visibility};
-use tawasul_app::merge::{MergeRequest, MERGE_TARGET};
-use tawasul_app::transfers::{TransferDecision, TransferRequest};
+use tawasul_app::cases::merge::{MergeRequest, MERGE_TARGET};
+use tawasul_app::cases::work::{CommentRequest, TransitionRequest, Visibility};
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::workflow::transfers::{TransferDecision, TransferRequest};
 use tawasul_app::AppError;
 use tawasul_domain::lifecycle::Action;
 

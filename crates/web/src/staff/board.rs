@@ -11,9 +11,9 @@ use crate::WebState;
 use askama::Template;
 use axum::extract::{Query, State};
 use std::collections::HashSet;
-use tawasul_app::authz::StaffUser;
-use tawasul_app::board::{BulkOutcome, BulkReassignRequest};
-use tawasul_app::views::CaseSummary;
+use tawasul_app::cases::board::{BulkOutcome, BulkReassignRequest};
+use tawasul_app::cases::views::CaseSummary;
+use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::AppError;
 
 pub struct CountRow {

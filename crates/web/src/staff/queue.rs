@@ -13,9 +13,9 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
-use tawasul_app::authz::StaffUser;
-use tawasul_app::cases::CaseQuery;
-use tawasul_app::views::CaseSummary;
+use tawasul_app::cases::views::CaseSummary;
+use tawasul_app::cases::work::CaseQuery;
+use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::AppError;
 use tawasul_domain::vocab::{Channel, Priority, Status};
 

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tawasul_app::auth::Credentials;
+use tawasul_app::identity::auth::Credentials;
 use tawasul_app::AppError;
 
 const SESSION_SECS: i64 = 12 * 3600;

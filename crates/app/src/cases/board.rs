@@ -1,9 +1,9 @@
 //! The supervisor's board: the breaches and escalations of an entity (open cases overdue, due
 //! soon or escalated, and open "my report was ignored" cases), and reassignment in bulk.
 
-use crate::authz::{Permission, StaffUser};
-use crate::cases::{TransitionRequest, DUE_SOON_MICROS};
-use crate::views::CaseSummary;
+use crate::cases::views::CaseSummary;
+use crate::cases::work::{TransitionRequest, DUE_SOON_MICROS};
+use crate::identity::authz::{Permission, StaffUser};
 use crate::{App, AppError, AppResult};
 use std::collections::{BTreeMap, HashSet};
 use tawasul_domain::lifecycle::Action;

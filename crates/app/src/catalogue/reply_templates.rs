@@ -1,7 +1,7 @@
 //! Reply templates, per entity and language: administrators manage them, staff answering a
 //! case start from one filled in for that case in the reporter's language.
 
-use crate::authz::{Permission, StaffUser};
+use crate::identity::authz::{Permission, StaffUser};
 use crate::{App, AppError, AppResult};
 use tawasul_domain::reply;
 use tawasul_domain::vocab::Language;

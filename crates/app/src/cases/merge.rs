@@ -2,10 +2,10 @@
 //! one case to work. The duplicate ends as `merged` (its SLA clock stops) and records the case
 //! it joined; both timelines show it, and its reporter is told where to follow it now.
 
-use crate::auth::Caller;
-use crate::authz::{Permission, StaffUser};
-use crate::views::CaseView;
-use crate::workflow::{clock_of, stored};
+use crate::cases::views::CaseView;
+use crate::identity::auth::Caller;
+use crate::identity::authz::{Permission, StaffUser};
+use crate::workflow::config::{clock_of, stored};
 use crate::{App, AppError, AppResult};
 use serde::Deserialize;
 use tawasul_domain::lifecycle;

@@ -1,9 +1,9 @@
 //! Escalation: the SLA sweep that takes ladder steps as cases cross their thresholds, and
 //! the reporter's "my report was ignored", which opens a linked escalation case.
 
-use crate::auth::{new_secret, Caller};
-use crate::views::{IgnoredEligibility, Receipt};
-use crate::workflow::{clock_of, stored, working_day, WorkflowConfig};
+use crate::cases::views::{IgnoredEligibility, Receipt};
+use crate::identity::auth::{new_secret, Caller};
+use crate::workflow::config::{clock_of, stored, working_day, WorkflowConfig};
 use crate::{App, AppError, AppResult};
 use serde::Deserialize;
 use tawasul_domain::sla::Notify;

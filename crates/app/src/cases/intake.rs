@@ -3,11 +3,11 @@
 //! the client's retry key — and is written by [`App::submit`] as one transaction: the case,
 //! its events, its attachments, its notifications and its idempotency record.
 
-use crate::auth::new_secret;
-use crate::blobs::Created;
-use crate::cases::{attachment_insert, attachment_name, blob_key};
-use crate::views::Receipt;
-use crate::workflow::{stored, WorkflowConfig};
+use crate::cases::blobs::Created;
+use crate::cases::views::Receipt;
+use crate::cases::work::{attachment_insert, attachment_name, blob_key};
+use crate::identity::auth::new_secret;
+use crate::workflow::config::{stored, WorkflowConfig};
 use crate::{App, AppError, AppResult};
 use tawasul_domain::attachment::{AttachmentType, MAX_FILES_AT_INTAKE};
 use tawasul_domain::catalogue::Service;
@@ -304,7 +304,7 @@ impl App {
         .into();
         events.push(event("system", "routing", "routed", routed));
         let language = reporter.map_or(case.language, |r| r.language).as_str().to_owned();
-        let notifications = crate::cases::reporter_channel(case.channel, phone.as_deref(), email.as_deref())
+        let notifications = crate::cases::work::reporter_channel(case.channel, phone.as_deref(), email.as_deref())
             .map(|(channel, recipient)| (recipient.to_owned(), channel))
             .into_iter()
             .map(|(recipient, channel)| OutboxInsert {

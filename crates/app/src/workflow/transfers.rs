@@ -1,9 +1,9 @@
 //! Transfers of misrouted cases: to another department of the same entity at once, or to
 //! another entity under an OLA, which that entity's liaison accepts or returns.
 
-use crate::authz::{Permission, StaffUser};
-use crate::views::{CaseView, Handover};
-use crate::workflow::{clock_of, stored};
+use crate::cases::views::{CaseView, Handover};
+use crate::identity::authz::{Permission, StaffUser};
+use crate::workflow::config::{clock_of, stored};
 use crate::{App, AppError, AppResult};
 use serde::Deserialize;
 use tawasul_domain::lifecycle;
@@ -150,7 +150,7 @@ impl App {
         change.audit = Some(self.audit_of(user, &case, "transfer", details));
         change.transfer = Some(TransferWrite::Open(transfer));
         self.store.change_case(change).await?;
-        self.read_case(&crate::auth::Caller::Staff(user.clone()), reference)
+        self.read_case(&crate::identity::auth::Caller::Staff(user.clone()), reference)
             .await
     }
 
@@ -202,7 +202,7 @@ impl App {
             ..Default::default()
         };
         self.store.change_case(change).await?;
-        self.read_case(&crate::auth::Caller::Staff(user.clone()), reference)
+        self.read_case(&crate::identity::auth::Caller::Staff(user.clone()), reference)
             .await
     }
 

@@ -4,8 +4,8 @@
 //! validated, authorized and audited; entity and department changes reload the workflow
 //! configuration, which holds their names.
 
-use crate::auth::{check_new_password, check_username, hash_off_thread};
-use crate::authz::{Permission, StaffUser};
+use crate::identity::auth::{check_new_password, check_username, hash_off_thread};
+use crate::identity::authz::{Permission, StaffUser};
 use crate::{App, AppError, AppResult};
 use tawasul_domain::intake::Email;
 use tawasul_domain::text::CaseText;

@@ -1,8 +1,8 @@
 //! Staff sign-in (argon2id passwords, session tokens), residents' one-time codes, and turning
 //! a bearer secret into a caller.
 
-use crate::authz::StaffUser;
-use crate::views::{mask_email, mask_phone};
+use crate::cases::views::{mask_email, mask_phone};
+use crate::identity::authz::StaffUser;
 use crate::{App, AppError, AppResult};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;

@@ -2,7 +2,7 @@
 //! routing rules and OLAs. Each change is validated, audited, and takes effect on this node
 //! at once (on the others within the configuration snapshot's lifetime).
 
-use crate::authz::{Permission, StaffUser};
+use crate::identity::authz::{Permission, StaffUser};
 use crate::{App, AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use tawasul_domain::calendar::{BusinessCalendar, CalendarSpec};
@@ -173,7 +173,7 @@ impl App {
         ladder.validate().map_err(|e| e.within("escalation"))?;
         let days = request
             .ignored_after_days
-            .unwrap_or(crate::workflow::DEFAULT_IGNORED_AFTER_DAYS);
+            .unwrap_or(crate::workflow::config::DEFAULT_IGNORED_AFTER_DAYS);
         if !(1..=60).contains(&days) {
             return Err(Invalid::new("out_of_range", "ignored_after_days", "between 1 and 60 business days").into());
         }

@@ -2,7 +2,7 @@
 //! form. Cases keep the answers they were given, whatever the form becomes, and a service that
 //! cases use keeps its code.
 
-use crate::authz::{Permission, StaffUser};
+use crate::identity::authz::{Permission, StaffUser};
 use crate::{App, AppError, AppResult};
 use tawasul_domain::catalogue::{self, FormField};
 use tawasul_domain::vocab::Priority;

@@ -2,8 +2,8 @@
 //! the speed of the closure and the agent, and may comment. One survey per case; a low rating
 //! (any score of 2 or less) is flagged on the staff timeline for the satisfaction unit.
 
-use crate::auth::Caller;
-use crate::cases::Access;
+use crate::cases::work::Access;
+use crate::identity::auth::Caller;
 use crate::{App, AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use tawasul_domain::text::CaseText;

@@ -1,10 +1,10 @@
 //! Reading and working cases: the reporter's view, staff queues, transitions, comments,
 //! attachments. Every staff action is authorised here and audited with the change.
 
-use crate::auth::Caller;
-use crate::authz::{Permission, StaffUser};
-use crate::views::*;
-use crate::workflow::{clock_of, stored};
+use crate::cases::views::*;
+use crate::identity::auth::Caller;
+use crate::identity::authz::{Permission, StaffUser};
+use crate::workflow::config::{clock_of, stored};
 use crate::{App, AppError, AppResult};
 use serde::Deserialize;
 use tawasul_domain::attachment::AttachmentType;

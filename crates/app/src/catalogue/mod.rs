@@ -1,0 +1,4 @@
+//! Catalogue: services with their forms, and reply templates.
+
+pub mod reply_templates;
+pub mod services;

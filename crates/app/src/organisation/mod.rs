@@ -1,0 +1,3 @@
+//! Organisation: entities, their departments, and staff users with their roles.
+
+pub mod admin;
