@@ -19,7 +19,12 @@ use std::time::Duration;
 use tawasul_domain::vocab::OutboundChannel;
 use tawasul_store::Store;
 
-pub use error::{AppError, AppResult};
+pub use cases::CasesError;
+pub use catalogue::CatalogueError;
+pub use error::{Failure, InputRefused, Outcome};
+pub use identity::IdentityError;
+pub use organisation::OrganisationError;
+pub use workflow::WorkflowError;
 
 /// The store's read models that use cases return, so that the edges need not depend on the store.
 pub mod rows {

@@ -296,7 +296,7 @@ async fn logout(State(state): State<AppState>, parts: axum::http::request::Parts
         state.app.logout(&token).await?;
     }
     let clear = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
-        .map_err(|e| tawasul_app::AppError::Unexpected(e.into()))?;
+        .map_err(|e| tawasul_app::Failure::Unexpected(e.into()))?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 

@@ -159,7 +159,7 @@ async fn put_areas(
 ) -> ApiResult<Json<Saved>> {
     let bytes = body.map_err(|r| body_rejection(r.status(), r.body_text()))?;
     let text = std::str::from_utf8(&bytes)
-        .map_err(|_| tawasul_app::AppError::from(Invalid::new("not_utf8", "", "GeoJSON must be UTF-8 text")))?;
+        .map_err(|_| tawasul_app::Failure::from(Invalid::new("not_utf8", "", "GeoJSON must be UTF-8 text")))?;
     Ok(Json(state.app.import_areas(&user, &code, text).await?))
 }
 

@@ -8,7 +8,7 @@ use tawasul_app::catalogue::services::ServiceDraft;
 use tawasul_app::identity::auth::Credentials;
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::organisation::admin::{DepartmentRequest, EntityRequest};
-use tawasul_app::{App, AppError};
+use tawasul_app::{App, IdentityError};
 use tawasul_domain::catalogue::FormField;
 use tawasul_domain::vocab::Role;
 
@@ -40,7 +40,7 @@ impl<'a> Fixtures<'a> {
             .add_staff(ADMIN, PASSWORD, Role::Admin, None, Some("Fixtures"))
             .await
         {
-            Ok(_) | Err(AppError::Duplicate(_)) => {}
+            Ok(_) | Err(IdentityError::Duplicate(_)) => {}
             Err(e) => panic!("the fixtures' administrator: {e}"),
         }
         let (_, admin) = app

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use tawasul_app::identity::authz::{Permission, StaffUser};
 use tawasul_app::rows::EntityRow;
 use tawasul_app::workflow::admin::PolicyRequest;
-use tawasul_app::AppError;
+use tawasul_app::{Failure, WorkflowError};
 use tawasul_domain::calendar::{CalendarSpec, HolidaySpec, HoursOverrideSpec};
 use tawasul_domain::sla::{EscalationLadder, EscalationStep, Notify};
 use tawasul_domain::Invalid;
@@ -390,7 +390,7 @@ pub async fn set_calendar(
         }
         Ok((request, rows)) => match state.app.set_policy(&user, &code, request).await {
             Ok(_) => return redirect(&format!("/staff/admin/entities/{code}/calendar?saved=1")),
-            Err(AppError::Invalid(invalid)) => {
+            Err(WorkflowError::Common(Failure::Invalid(invalid))) => {
                 let field = policy_field(&invalid.field, &rows);
                 (invalid, field)
             }

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use tawasul_app::catalogue::services::ServiceDraft;
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::rows::ManagedServiceRow;
-use tawasul_app::AppError;
+use tawasul_app::CatalogueError;
 use tawasul_domain::catalogue::{Choice, FieldType, FormField};
 use tawasul_domain::vocab::{Kind, Priority};
 use tawasul_domain::Invalid;
@@ -486,7 +486,7 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
         ),
     };
     let outcome = match field_of(&view) {
-        Err(invalid) => Err(AppError::Invalid(invalid)),
+        Err(invalid) => Err(CatalogueError::from(invalid)),
         Ok(field) => {
             match at {
                 Some(i) => fields[i] = field,

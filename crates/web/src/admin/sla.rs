@@ -13,7 +13,7 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::workflow::admin::{SlaCell, SlaTargetRequest};
-use tawasul_app::AppError;
+use tawasul_app::{Failure, WorkflowError};
 use tawasul_domain::vocab::Priority;
 
 /// One row of the grid: the entity's default or a service, and its cell per priority.
@@ -223,10 +223,12 @@ pub async fn set_sla(
                     return redirect(&format!("/staff/admin/sla?{back}"));
                 }
                 // The entity or service named is not one the form offers: a forged form.
-                Err(AppError::Invalid(invalid)) if invalid.field == "entity" || invalid.field == "service" => {
+                Err(WorkflowError::Common(Failure::Invalid(invalid)))
+                    if invalid.field == "entity" || invalid.field == "service" =>
+                {
                     return Err(WebError::BadRequest(invalid.to_string()))
                 }
-                Err(AppError::Invalid(invalid)) => {
+                Err(WorkflowError::Common(Failure::Invalid(invalid))) => {
                     let field = invalid.field.trim_end_matches("_minutes").to_owned();
                     refuse(&field, message(&ctx, &invalid))
                 }

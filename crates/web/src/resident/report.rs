@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tawasul_app::cases::intake::Intake;
 use tawasul_app::cases::views::CaseView;
 use tawasul_app::identity::auth::Caller;
-use tawasul_app::AppError;
+use tawasul_app::{CasesError, Failure};
 use tawasul_domain::catalogue::{FieldType, Service};
 use tawasul_domain::intake::{IntakeDraft, LocationDraft, NewCase, ReporterDraft};
 use tawasul_domain::vocab::{Channel, Language};
@@ -249,7 +249,7 @@ pub async fn report_submit(
     };
     let receipt = match state.app.submit(intake).await {
         Ok(receipt) => receipt,
-        Err(AppError::Invalid(invalid)) => {
+        Err(CasesError::Common(Failure::Invalid(invalid))) => {
             errors.insert(forms::form_field(&invalid.field), forms::message(&ctx, invalid.code));
             return refused(&report_page(&state, ctx, &service, v, Some(&form), errors));
         }
