@@ -15,13 +15,13 @@ pub mod users;
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::kit::{options, Named, SelectOption, SignedIn};
+use crate::kit::{options, Admin, Named, SelectOption, SignedIn};
 use crate::pages::{redirect, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use serde::Deserialize;
-use tawasul_app::identity::authz::{Permission, StaffUser};
+use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::rows::EntityRow;
 use tawasul_domain::Invalid;
 
@@ -84,11 +84,6 @@ async fn entity_choices(state: &WebState, ctx: &Ctx, user: &StaffUser, entity: &
     ))
 }
 
-/// The entity `code`, when `user` holds `permission` over it.
-async fn administered(state: &WebState, user: &StaffUser, code: &str, permission: Permission) -> WebResult<EntityRow> {
-    Ok(state.app.administered_entity(user, code, permission).await?)
-}
-
 /// The organisation's pages are for administrators (of one entity or of all).
 fn require_administrator(user: &StaffUser) -> WebResult<()> {
     if user.may_administer() {
@@ -128,7 +123,7 @@ fn entity_links(ctx: &Ctx, entities: Vec<EntityRow>) -> Vec<EntityLink> {
         .collect()
 }
 
-pub async fn home(State(state): State<WebState>, ctx: Ctx, SignedIn(user): SignedIn) -> WebResult {
+pub async fn home(Admin { state, ctx, user }: Admin) -> WebResult {
     require_administrator(&user)?;
     let entities = state.app.managed_entities(&user).await?;
     render(&HomePage {

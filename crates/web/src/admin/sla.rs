@@ -5,11 +5,11 @@ use super::{chosen_entity, entity_choices, message, EntityQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::kit::{CheckedForm, Named, SelectOption, SignedIn};
+use crate::kit::{Admin, CheckedForm, Named, SelectOption};
 use crate::pages::{redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use serde::Deserialize;
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::workflow::admin::{SlaCell, SlaTargetRequest};
@@ -153,12 +153,7 @@ async fn sla_page(
     })
 }
 
-pub async fn sla(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Query(query): Query<EntityQuery>,
-) -> WebResult {
+pub async fn sla(Admin { state, ctx, user }: Admin, Query(query): Query<EntityQuery>) -> WebResult {
     let entity = chosen_entity(&state, &user, &query.entity).await?;
     let edit = match query.priority.as_str() {
         "" => None,
@@ -193,12 +188,7 @@ fn typed_minutes(raw: &str) -> Option<i64> {
         .map(|m| m as i64)
 }
 
-pub async fn set_sla(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    CheckedForm(form): CheckedForm<SlaForm>,
-) -> WebResult {
+pub async fn set_sla(Admin { state, ctx, user }: Admin, CheckedForm(form): CheckedForm<SlaForm>) -> WebResult {
     let priority = Priority::parse(&form.priority).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let typed = (form.first_response.clone(), form.resolution.clone());
     let refuse = |field: &str, message: String| {
