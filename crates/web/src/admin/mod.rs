@@ -39,13 +39,6 @@ fn message(ctx: &Ctx, invalid: &Invalid) -> String {
     }
 }
 
-/// `?saved=1`: the page says the change was saved.
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: String,
-}
-
 /// `?entity=CODE`: whose catalogue a page shows (and, on the SLA page, the cell to edit).
 #[derive(Deserialize, Default)]
 pub struct EntityQuery {

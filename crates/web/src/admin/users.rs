@@ -1,10 +1,11 @@
 //! Staff users and their roles: an entity's staff with the form to add one, and one user's
 //! details, role, standing and password.
 
-use super::{field_errors, SavedQuery};
+use super::field_errors;
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms::Submitted;
+use crate::kit::SavedQuery;
 use crate::kit::{
     options, Admin, CheckedForm, EntityAdmin, EntityAdminForm, Input, ManageStaff, Named, Select, SelectOption,
 };

@@ -61,9 +61,9 @@ impl Right for ManageStaff {
 
 /// `?saved=1`: the page says the change was saved.
 #[derive(Deserialize, Default)]
-struct SavedQuery {
+pub struct SavedQuery {
     #[serde(default)]
-    saved: String,
+    pub saved: String,
 }
 
 /// A page about the entity of the path's `{code}`, for a user who holds `R` over it: who asks,

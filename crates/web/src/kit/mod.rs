@@ -8,7 +8,7 @@ mod names;
 mod session;
 mod widgets;
 
-pub use admin::{Admin, EntityAdmin, EntityAdminForm, ManageCatalogue, ManageStaff};
+pub use admin::{Admin, EntityAdmin, EntityAdminForm, ManageCatalogue, ManageStaff, SavedQuery};
 pub use csrf::{CheckedForm, CheckedMultipart, NoFields};
 pub use names::{ByLanguage, Named};
 pub use session::{sign_out, signed_in, SignedIn, SESSION_COOKIE};
