@@ -2,9 +2,10 @@
 //! names, the staff directory, and the figures of the operations endpoints. The edges read
 //! these here, never from the store, so what a caller may see is decided in one place.
 
-use crate::authz::StaffUser;
-use crate::intake::service_from_row;
-use crate::{App, AppError, AppResult};
+use crate::cases::intake::service_from_row;
+use crate::error::{Failure, Outcome};
+use crate::identity::authz::StaffUser;
+use crate::App;
 use tawasul_domain::catalogue::Service;
 use tawasul_domain::service_search;
 use tawasul_domain::vocab::Kind;
@@ -19,12 +20,12 @@ pub struct StoreFigures {
 
 impl App {
     /// The public service catalogue, active services in catalogue order.
-    pub async fn services(&self) -> AppResult<Vec<ServiceRow>> {
+    pub async fn services(&self) -> Outcome<Vec<ServiceRow>> {
         Ok(self.store.services().await?)
     }
 
     /// A service of the catalogue with its form, by code.
-    pub async fn service(&self, code: &str) -> AppResult<Option<Service>> {
+    pub async fn service(&self, code: &str) -> Outcome<Option<Service>> {
         match self.store.service_by_code(code).await? {
             Some(row) => Ok(Some(service_from_row(&row)?)),
             None => Ok(None),
@@ -34,7 +35,7 @@ impl App {
     /// The active services a resident's words point to, best match first (the catalogue's
     /// order among equals), in any language and forgiving typos; all of them for no words.
     /// Only services that take `kind`, when one is given.
-    pub async fn find_services(&self, words: &str, kind: Option<Kind>) -> AppResult<Vec<Service>> {
+    pub async fn find_services(&self, words: &str, kind: Option<Kind>) -> Outcome<Vec<Service>> {
         let mut scored = vec![];
         for row in self.store.services().await? {
             let service = service_from_row(&row)?;
@@ -62,28 +63,28 @@ impl App {
     }
 
     /// Every entity with its names: public, since residents and partners address them.
-    pub async fn entities(&self) -> AppResult<Vec<EntityRow>> {
+    pub async fn entities(&self) -> Outcome<Vec<EntityRow>> {
         Ok(self.store.entities().await?)
     }
 
     /// Every department with its names: public, as the departments that handle cases are.
-    pub async fn departments(&self) -> AppResult<Vec<DepartmentRow>> {
+    pub async fn departments(&self) -> Outcome<Vec<DepartmentRow>> {
         Ok(self.store.departments().await?)
     }
 
     /// The staff directory, for staff pages that show and choose colleagues by name: only a
     /// signed-in staff user, whatever their role, holds the `StaffUser` it asks for.
-    pub async fn staff_directory(&self, _signed_in: &StaffUser) -> AppResult<Vec<StaffRow>> {
+    pub async fn staff_directory(&self, _signed_in: &StaffUser) -> Outcome<Vec<StaffRow>> {
         Ok(self.store.staff().await?)
     }
 
     /// The code of the entity a reply template belongs to, when `user` may manage it.
-    pub async fn reply_template_entity(&self, user: &StaffUser, id: i64) -> AppResult<String> {
+    pub async fn reply_template_entity(&self, user: &StaffUser, id: i64) -> Outcome<String> {
         Ok(self.managed_template(user, id).await?.1)
     }
 
     /// Whether the database answers, and which one it is.
-    pub async fn readiness(&self) -> AppResult<&'static str> {
+    pub async fn readiness(&self) -> Outcome<&'static str> {
         self.store.ping().await?;
         Ok(self.store.backend_name())
     }
@@ -93,13 +94,13 @@ impl App {
     }
 
     /// Counts over the whole database for `/metrics`.
-    pub async fn store_figures(&self) -> AppResult<StoreFigures> {
+    pub async fn store_figures(&self) -> Outcome<StoreFigures> {
         let (cases_by_status, transfers, jobs) = tokio::try_join!(
             self.store.count_by_status(),
             self.store.count_transfers(),
             self.store.job_counts()
         )
-        .map_err(AppError::from)?;
+        .map_err(Failure::from)?;
         Ok(StoreFigures {
             cases_by_status,
             transfers,

@@ -1,53 +1,38 @@
-use tawasul_domain::lifecycle::TransitionRefused;
+//! The failures every context shares. Each context has its own error enum (`CasesError`,
+//! `WorkflowError`, `OrganisationError`, `CatalogueError`, `IdentityError`) that embeds
+//! [`Failure`] and adds only what that context can fail with; the edges turn each into a
+//! status and a stable code.
+
 use tawasul_domain::Invalid;
 use tawasul_store::StoreError;
 
-/// Why a use case did not happen. The edge turns each into a status and a stable code.
+/// What can go wrong in any use case, whatever its context.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum Failure {
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("sign in first")]
     Unauthenticated,
-    #[error("wrong username or password")]
-    BadCredentials,
     #[error("{0}")]
     Forbidden(String),
-    #[error(transparent)]
-    Transition(#[from] TransitionRefused),
-    #[error("{0}")]
-    Conflict(String),
-    /// A merge the rules refuse: the two cases, as they stand, cannot become one.
-    #[error("{0}")]
-    NotMergeable(String),
-    #[error("this Idempotency-Key was used for a different request")]
-    IdempotencyKeyReused,
-    #[error("{0} already exists")]
-    Duplicate(String),
-    #[error("{0}")]
-    TooManyRequests(String),
-    /// Not possible yet; the message says when it will be.
-    #[error("{0}")]
-    NotEligible(String),
     #[error("the service is shutting down or its database is unavailable")]
     Unavailable,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
-pub type AppResult<T> = Result<T, AppError>;
+pub type Outcome<T> = Result<T, Failure>;
 
-impl From<StoreError> for AppError {
+/// A store error no context gives a meaning of its own: the database being out of reach is
+/// `Unavailable`, anything else is unexpected.
+impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(now) => AppError::Conflict(format!("the case changed meanwhile; it is now {now}")),
-            StoreError::IdempotencyKeyReused => AppError::IdempotencyKeyReused,
-            StoreError::Duplicate(what) => AppError::Duplicate(what),
-            StoreError::WriterGone => AppError::Unavailable,
-            StoreError::Database(sqlx_error) if is_unavailable(&sqlx_error) => AppError::Unavailable,
-            other => AppError::Unexpected(other.into()),
+            StoreError::WriterGone => Failure::Unavailable,
+            StoreError::Database(sqlx_error) if is_unavailable(&sqlx_error) => Failure::Unavailable,
+            other => Failure::Unexpected(other.into()),
         }
     }
 }
@@ -58,3 +43,42 @@ fn is_unavailable(e: &tawasul_store::SqlxError) -> bool {
         tawasul_store::SqlxError::PoolTimedOut | tawasul_store::SqlxError::PoolClosed | tawasul_store::SqlxError::Io(_)
     )
 }
+
+/// The message of a case that changed between reading and writing it.
+pub(crate) fn changed_meanwhile(now: &str) -> String {
+    format!("the case changed meanwhile; it is now {now}")
+}
+
+/// Every context error: forms ask it whether their input was refused, to show the form again.
+pub trait InputRefused: Sized {
+    /// The refusal of the input, or the error as it was when it is something else.
+    fn into_invalid(self) -> Result<Invalid, Self>;
+}
+
+/// The conversions every context error has: a shared failure, invalid input and an
+/// unexpected error become its `Common` variant.
+macro_rules! embeds_failure {
+    ($context:ty) => {
+        impl $crate::error::InputRefused for $context {
+            fn into_invalid(self) -> Result<tawasul_domain::Invalid, Self> {
+                match self {
+                    Self::Common(Failure::Invalid(invalid)) => Ok(invalid),
+                    other => Err(other),
+                }
+            }
+        }
+
+        impl From<tawasul_domain::Invalid> for $context {
+            fn from(e: tawasul_domain::Invalid) -> Self {
+                Self::Common(e.into())
+            }
+        }
+
+        impl From<anyhow::Error> for $context {
+            fn from(e: anyhow::Error) -> Self {
+                Self::Common(e.into())
+            }
+        }
+    };
+}
+pub(crate) use embeds_failure;

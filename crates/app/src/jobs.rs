@@ -2,7 +2,8 @@
 //! of nodes run it side by side on PostgreSQL; a job whose node died is taken again once
 //! its lease has run out. Notification delivery, the SLA sweep and housekeeping run here.
 
-use crate::{App, AppResult};
+use crate::error::Outcome;
+use crate::App;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -71,7 +72,7 @@ pub struct Transports {
 
 impl App {
     /// Makes sure the periodic jobs exist (their keys make this idempotent across nodes).
-    pub async fn schedule_periodic_jobs(&self) -> AppResult<()> {
+    pub async fn schedule_periodic_jobs(&self) -> Outcome<()> {
         let now = self.now_micros();
         for kind in ["sla_sweep", "purge"] {
             self.store
@@ -87,7 +88,7 @@ impl App {
     }
 
     /// Claims the jobs due now and runs them; returns how many it ran.
-    pub async fn run_due_jobs(&self) -> AppResult<usize> {
+    pub async fn run_due_jobs(&self) -> Outcome<usize> {
         let now = self.now_micros();
         let lease_until = now + micros(self.settings.job_lease);
         let jobs = self
@@ -116,7 +117,7 @@ impl App {
     }
 
     /// Runs jobs until none is due: for tests on a settable clock, and for `bench`.
-    pub async fn run_jobs_until_idle(&self) -> AppResult<usize> {
+    pub async fn run_jobs_until_idle(&self) -> Outcome<usize> {
         let mut total = 0;
         loop {
             let ran = self.run_due_jobs().await?;

@@ -1,25 +1,14 @@
 //! Tawasul's use cases. Handlers at the edge turn requests into calls here; everything that
 //! decides (who may do what, what a case becomes) happens here or in the domain.
 
-pub mod admin;
-pub mod auth;
-pub mod authz;
-pub mod blobs;
-pub mod board;
 pub mod cases;
+pub mod catalogue;
 pub mod directory;
 pub mod error;
-pub mod escalation;
-pub mod intake;
+pub mod identity;
 pub mod jobs;
-pub mod merge;
 pub mod operator;
-pub mod org;
-pub mod reply_templates;
-pub mod services_admin;
-pub mod survey;
-pub mod transfers;
-pub mod views;
+pub mod organisation;
 pub mod workflow;
 
 use chrono::{DateTime, Utc};
@@ -30,7 +19,12 @@ use std::time::Duration;
 use tawasul_domain::vocab::OutboundChannel;
 use tawasul_store::Store;
 
-pub use error::{AppError, AppResult};
+pub use cases::CasesError;
+pub use catalogue::CatalogueError;
+pub use error::{Failure, InputRefused, Outcome};
+pub use identity::IdentityError;
+pub use organisation::OrganisationError;
+pub use workflow::WorkflowError;
 
 /// The store's read models that use cases return, so that the edges need not depend on the store.
 pub mod rows {
@@ -78,7 +72,7 @@ impl Default for Settings {
             node: format!(
                 "node-{}-{}",
                 std::process::id(),
-                auth::new_secret().get(..8).unwrap_or("0")
+                identity::auth::new_secret().get(..8).unwrap_or("0")
             ),
             job_lease: Duration::from_secs(60),
             delivery: DeliverySettings::default(),
@@ -108,10 +102,10 @@ pub struct DeliverySettings {
 #[derive(Clone)]
 pub struct App {
     store: Store,
-    pub blobs: Arc<dyn blobs::BlobStore>,
+    pub blobs: Arc<dyn cases::blobs::BlobStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
-    workflow: Arc<workflow::WorkflowCache>,
+    workflow: Arc<workflow::config::WorkflowCache>,
     pub jobs: Arc<jobs::JobStats>,
     transports: Arc<jobs::Transports>,
     templates: Arc<tawasul_notify::Templates>,
@@ -120,7 +114,7 @@ pub struct App {
 impl App {
     pub async fn open(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.data_dir, settings.database_url.as_deref()).await?;
-        let blobs = Arc::new(blobs::LocalDir::new(settings.data_dir.join("blobs"))?);
+        let blobs = Arc::new(cases::blobs::LocalDir::new(settings.data_dir.join("blobs"))?);
         let d = &settings.delivery;
         let mut by_channel: BTreeMap<OutboundChannel, Box<dyn tawasul_notify::Transport>> = BTreeMap::new();
         if let Some(s) = &d.smtp {

@@ -5,8 +5,9 @@
 //! authorization, no audit of their own, no notifications. They are never for requests;
 //! an edge serving residents or staff calls the use cases of the other modules.
 
-use crate::workflow::{clock_of, stored};
-use crate::{App, AppResult};
+use crate::error::Outcome;
+use crate::workflow::config::{clock_of, stored};
+use crate::App;
 use tawasul_domain::sla::{SlaClock, SlaTerms};
 use tawasul_domain::vocab::{Priority, Status};
 use tawasul_store::{
@@ -28,20 +29,20 @@ impl App {
 
 impl Operator<'_> {
     /// Whether the installation has no entity yet, so that a tool may fill it.
-    pub async fn is_empty(&self) -> AppResult<bool> {
+    pub async fn is_empty(&self) -> Outcome<bool> {
         Ok(self.app.store.is_empty().await?)
     }
 
-    pub async fn add_entity(&self, entity: EntityInsert) -> AppResult<i64> {
+    pub async fn add_entity(&self, entity: EntityInsert) -> Outcome<i64> {
         Ok(self.app.store.insert_entity(entity).await?)
     }
 
-    pub async fn add_department(&self, department: DepartmentInsert) -> AppResult<i64> {
+    pub async fn add_department(&self, department: DepartmentInsert) -> Outcome<i64> {
         Ok(self.app.store.insert_department(department).await?)
     }
 
     /// Services take ids in the order they are added.
-    pub async fn add_service(&self, service: ServiceInsert) -> AppResult<i64> {
+    pub async fn add_service(&self, service: ServiceInsert) -> Outcome<i64> {
         Ok(self.app.store.insert_service(service).await?)
     }
 
@@ -51,7 +52,7 @@ impl Operator<'_> {
         entity_code: &str,
         template: ReplyTemplateInsert,
         tool: &str,
-    ) -> AppResult<i64> {
+    ) -> Outcome<i64> {
         let audit = AuditInsert {
             at: self.app.now_micros(),
             staff_id: None,
@@ -63,36 +64,36 @@ impl Operator<'_> {
     }
 
     /// The id of the entity `code`, if there is one.
-    pub async fn entity_id(&self, code: &str) -> AppResult<Option<i64>> {
+    pub async fn entity_id(&self, code: &str) -> Outcome<Option<i64>> {
         Ok(self.app.store.entity_by_code(code).await?.map(|e| e.id))
     }
 
     /// The id of the department `code` of the entity `entity_id`, if there is one.
-    pub async fn department_id(&self, entity_id: i64, code: &str) -> AppResult<Option<i64>> {
+    pub async fn department_id(&self, entity_id: i64, code: &str) -> Outcome<Option<i64>> {
         Ok(self.app.store.department_by_code(entity_id, code).await?.map(|d| d.id))
     }
 
     // The workflow's configuration. Call `App::workflow_changed` once it is all written.
 
-    pub async fn set_policy(&self, policy: PolicyRow) -> AppResult<()> {
+    pub async fn set_policy(&self, policy: PolicyRow) -> Outcome<()> {
         Ok(self.app.store.upsert_policy(policy).await?)
     }
 
-    pub async fn set_sla_target(&self, target: SlaTargetRow) -> AppResult<()> {
+    pub async fn set_sla_target(&self, target: SlaTargetRow) -> Outcome<()> {
         Ok(self.app.store.upsert_sla_target(target).await?)
     }
 
-    pub async fn set_ola(&self, ola: OlaRow) -> AppResult<()> {
+    pub async fn set_ola(&self, ola: OlaRow) -> Outcome<()> {
         Ok(self.app.store.upsert_ola(ola).await?)
     }
 
-    pub async fn add_rule(&self, rule: RuleInsert) -> AppResult<i64> {
+    pub async fn add_rule(&self, rule: RuleInsert) -> Outcome<i64> {
         Ok(self.app.store.insert_rule(rule).await?)
     }
 
     /// Replaces the areas an entity serves with those of a GeoJSON document; returns how many.
-    pub async fn replace_areas(&self, entity_id: i64, geojson: &str) -> AppResult<usize> {
-        let areas = crate::admin::area_inserts(geojson)?;
+    pub async fn replace_areas(&self, entity_id: i64, geojson: &str) -> Outcome<usize> {
+        let areas = crate::workflow::admin::area_inserts(geojson)?;
         Ok(self
             .app
             .store
@@ -102,16 +103,15 @@ impl Operator<'_> {
 
     /// A case as it came in at some time in the past, with the events intake recorded then;
     /// returns its id. Cases take references in the order they are added.
-    pub async fn add_historical_case(&self, case: CaseInsert) -> AppResult<i64> {
+    pub async fn add_historical_case(&self, case: CaseInsert) -> Outcome<i64> {
         let (Inserted::Created { id, .. } | Inserted::Replayed { id, .. }) = self.app.store.insert_case(case).await?;
         Ok(id)
     }
 
-    /// Many prepared cases in one transaction (load generators, imports); returns how many.
     /// Many cases as they stand after their history, in one transaction, each given the SLA
     /// clock its events imply (as [`Self::replay_clocks`] would): the generators' bulk path.
     /// Returns the new cases' ids in order.
-    pub async fn load_cases(&self, mut cases: Vec<LoadedCase>) -> AppResult<Vec<i64>> {
+    pub async fn load_cases(&self, mut cases: Vec<LoadedCase>) -> Outcome<Vec<i64>> {
         let config = self.app.workflow().await?;
         for loaded in &mut cases {
             let case = &loaded.case;
@@ -133,28 +133,29 @@ impl Operator<'_> {
     }
 
     /// Refreshes the database's query planning statistics: after a bulk load.
-    pub async fn analyze(&self) -> AppResult<()> {
+    pub async fn analyze(&self) -> Outcome<()> {
         Ok(self.app.store.analyze().await?)
     }
 
     /// Every staff account, for tools that write history in their names.
-    pub async fn staff(&self) -> AppResult<Vec<StaffRow>> {
+    pub async fn staff(&self) -> Outcome<Vec<StaffRow>> {
         Ok(self.app.store.staff().await?)
     }
 
-    pub async fn add_cases(&self, cases: Vec<CaseInsert>) -> AppResult<usize> {
+    /// Many prepared cases in one transaction (load generators, imports); returns how many.
+    pub async fn add_cases(&self, cases: Vec<CaseInsert>) -> Outcome<usize> {
         Ok(self.app.store.insert_cases(cases).await?)
     }
 
     /// A step staff took on a historical case, with its event, as it was taken then.
-    pub async fn record_step(&self, step: CaseChange) -> AppResult<()> {
+    pub async fn record_step(&self, step: CaseChange) -> Outcome<()> {
         Ok(self.app.store.change_case(step).await?)
     }
 
     /// Gives every case the SLA clock its timeline implies (see [`clock_from_history`]). For
     /// cases written with
     /// [`Self::add_historical_case`] and [`Self::record_step`], which start no clock.
-    pub async fn replay_clocks(&self) -> AppResult<()> {
+    pub async fn replay_clocks(&self) -> Outcome<()> {
         let store = &self.app.store;
         let config = self.app.workflow().await?;
         let cases = store

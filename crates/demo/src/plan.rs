@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
-use tawasul_app::auth::new_secret;
+use tawasul_app::identity::auth::new_secret;
 use tawasul_domain::catalogue::{validate_answers, FieldType, FormField};
 use tawasul_domain::lifecycle::Action;
 use tawasul_domain::text::normalise_for_search;

@@ -275,7 +275,7 @@ impl<'a> Scale<'a> {
         }
         let mut score = || *[5, 5, 5, 4, 4, 3, 2, 1].choose(rng).unwrap_or(&5);
         let (quality, speed, agent) = (score(), score(), score());
-        let low = quality.min(speed).min(agent) <= tawasul_app::survey::LOW_SCORE;
+        let low = quality.min(speed).min(agent) <= tawasul_app::cases::survey::LOW_SCORE;
         events.push(EventInsert {
             case_id: 0,
             at,

@@ -5,7 +5,7 @@
 use crate::data::DemoData;
 use crate::DemoLogin;
 use anyhow::Result;
-use tawasul_app::workflow::default_calendar;
+use tawasul_app::workflow::config::default_calendar;
 use tawasul_app::App;
 use tawasul_domain::calendar::CalendarSpec;
 use tawasul_domain::sla::EscalationLadder;

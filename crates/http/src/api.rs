@@ -9,11 +9,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use tawasul_app::auth::{Credentials, Session};
-use tawasul_app::cases::{CaseQuery, CommentRequest, TransitionRequest};
-use tawasul_app::intake::Intake;
-use tawasul_app::survey::{SurveyRequest, SurveyView};
-use tawasul_app::views::*;
+use tawasul_app::cases::intake::Intake;
+use tawasul_app::cases::survey::{SurveyRequest, SurveyView};
+use tawasul_app::cases::views::*;
+use tawasul_app::cases::work::{CaseQuery, CommentRequest, TransitionRequest};
+use tawasul_app::identity::auth::{Credentials, Session};
 use tawasul_domain::intake::IntakeDraft;
 use tawasul_domain::vocab::Channel;
 use utoipa::ToSchema;
@@ -296,7 +296,7 @@ async fn logout(State(state): State<AppState>, parts: axum::http::request::Parts
         state.app.logout(&token).await?;
     }
     let clear = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
-        .map_err(|e| tawasul_app::AppError::Unexpected(e.into()))?;
+        .map_err(|e| tawasul_app::Failure::Unexpected(e.into()))?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 

@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use tawasul_app::AppError;
+use tawasul_app::{CasesError, CatalogueError, Failure, IdentityError, OrganisationError, WorkflowError};
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,29 +55,20 @@ impl ApiError {
     }
 }
 
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
+/// The shared failures; each context's own failures follow, every one with the code and
+/// status it has always had.
+impl From<Failure> for ApiError {
+    fn from(e: Failure) -> Self {
         let message = e.to_string();
         match e {
-            AppError::Invalid(invalid) => {
+            Failure::Invalid(invalid) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, invalid.code, invalid.message).with_field(invalid.field)
             }
-            AppError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
-            AppError::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message),
-            AppError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", message),
-            AppError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
-            AppError::Transition(_) => ApiError::new(StatusCode::CONFLICT, "invalid_transition", message),
-            AppError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
-            AppError::NotMergeable(_) => ApiError::new(StatusCode::CONFLICT, "not_mergeable", message),
-            AppError::IdempotencyKeyReused => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", message)
-                    .with_field("Idempotency-Key")
-            }
-            AppError::Duplicate(_) => ApiError::new(StatusCode::CONFLICT, "duplicate", message),
-            AppError::TooManyRequests(_) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message),
-            AppError::NotEligible(_) => ApiError::new(StatusCode::CONFLICT, "not_eligible", message),
-            AppError::Unavailable => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
-            AppError::Unexpected(cause) => {
+            Failure::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
+            Failure::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message),
+            Failure::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            Failure::Unavailable => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
+            Failure::Unexpected(cause) => {
                 // The whole cause chain goes to the log; the client gets no internals.
                 tracing::error!(error = ?cause, "unexpected error");
                 ApiError::new(
@@ -86,6 +77,73 @@ impl From<AppError> for ApiError {
                     "something went wrong on our side",
                 )
             }
+        }
+    }
+}
+
+fn conflict(message: String) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "conflict", message)
+}
+
+fn duplicate(message: String) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "duplicate", message)
+}
+
+impl From<CasesError> for ApiError {
+    fn from(e: CasesError) -> Self {
+        let message = e.to_string();
+        match e {
+            CasesError::Common(failure) => failure.into(),
+            CasesError::Transition(_) => ApiError::new(StatusCode::CONFLICT, "invalid_transition", message),
+            CasesError::Conflict(_) => conflict(message),
+            CasesError::NotMergeable(_) => ApiError::new(StatusCode::CONFLICT, "not_mergeable", message),
+            CasesError::IdempotencyKeyReused => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", message)
+                    .with_field("Idempotency-Key")
+            }
+        }
+    }
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> Self {
+        let message = e.to_string();
+        match e {
+            WorkflowError::Common(failure) => failure.into(),
+            WorkflowError::Conflict(_) => conflict(message),
+            WorkflowError::NotEligible(_) => ApiError::new(StatusCode::CONFLICT, "not_eligible", message),
+        }
+    }
+}
+
+impl From<OrganisationError> for ApiError {
+    fn from(e: OrganisationError) -> Self {
+        match e {
+            OrganisationError::Common(failure) => failure.into(),
+            OrganisationError::Duplicate(_) => duplicate(e.to_string()),
+        }
+    }
+}
+
+impl From<CatalogueError> for ApiError {
+    fn from(e: CatalogueError) -> Self {
+        match e {
+            CatalogueError::Common(failure) => failure.into(),
+            CatalogueError::Duplicate(_) => duplicate(e.to_string()),
+        }
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        let message = e.to_string();
+        match e {
+            IdentityError::Common(failure) => failure.into(),
+            IdentityError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", message),
+            IdentityError::TooManyRequests(_) => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
+            }
+            IdentityError::Duplicate(_) => duplicate(message),
         }
     }
 }

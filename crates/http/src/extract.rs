@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
-use tawasul_app::auth::Caller;
-use tawasul_app::authz::StaffUser;
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::identity::authz::StaffUser;
 
 pub const SESSION_COOKIE: &str = "tawasul_session";
 
@@ -62,7 +62,7 @@ pub struct CaseSubmission {
     pub case: tawasul_domain::intake::IntakeDraft,
     /// Photos (JPEG, PNG, WebP, HEIC) or PDFs, recognised by their content.
     #[schema(value_type = Vec<String>, format = Binary)]
-    pub photos: Vec<tawasul_app::intake::Upload>,
+    pub photos: Vec<tawasul_app::cases::intake::Upload>,
 }
 
 /// Whether the request says its body is of this media type.
@@ -111,7 +111,7 @@ impl<S: Send + Sync> FromRequest<S> for CaseSubmission {
                     let filename = field.file_name().map(str::to_owned).filter(|f| !f.is_empty());
                     let content_type = field.content_type().map(str::to_owned);
                     let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
-                    photos.push(tawasul_app::intake::Upload {
+                    photos.push(tawasul_app::cases::intake::Upload {
                         bytes,
                         content_type,
                         filename,

@@ -8,12 +8,12 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use tawasul_app::admin::{OlaRequest, PolicyRequest, RuleRequest, Saved, SlaTargetRequest};
-use tawasul_app::cases::ReclassifyRequest;
-use tawasul_app::escalation::IgnoredRequest;
-use tawasul_app::merge::MergeRequest;
-use tawasul_app::transfers::{TransferDecision, TransferRequest};
-use tawasul_app::views::{CaseView, Handover, Receipt};
+use tawasul_app::cases::merge::MergeRequest;
+use tawasul_app::cases::views::{CaseView, Handover, Receipt};
+use tawasul_app::cases::work::ReclassifyRequest;
+use tawasul_app::workflow::admin::{OlaRequest, PolicyRequest, RuleRequest, Saved, SlaTargetRequest};
+use tawasul_app::workflow::escalation::IgnoredRequest;
+use tawasul_app::workflow::transfers::{TransferDecision, TransferRequest};
 use tawasul_domain::Invalid;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -159,7 +159,7 @@ async fn put_areas(
 ) -> ApiResult<Json<Saved>> {
     let bytes = body.map_err(|r| body_rejection(r.status(), r.body_text()))?;
     let text = std::str::from_utf8(&bytes)
-        .map_err(|_| tawasul_app::AppError::from(Invalid::new("not_utf8", "", "GeoJSON must be UTF-8 text")))?;
+        .map_err(|_| tawasul_app::Failure::from(Invalid::new("not_utf8", "", "GeoJSON must be UTF-8 text")))?;
     Ok(Json(state.app.import_areas(&user, &code, text).await?))
 }
 

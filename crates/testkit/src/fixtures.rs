@@ -3,12 +3,12 @@
 //! administrator is `fixtures.admin`; [`audit_of_test`] is the trail without its rows.
 
 use serde_json::Value;
-use tawasul_app::auth::Credentials;
-use tawasul_app::authz::StaffUser;
-use tawasul_app::org::{DepartmentRequest, EntityRequest};
-use tawasul_app::reply_templates::NewReplyTemplate;
-use tawasul_app::services_admin::ServiceDraft;
-use tawasul_app::{App, AppError};
+use tawasul_app::catalogue::reply_templates::NewReplyTemplate;
+use tawasul_app::catalogue::services::ServiceDraft;
+use tawasul_app::identity::auth::Credentials;
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::organisation::admin::{DepartmentRequest, EntityRequest};
+use tawasul_app::{App, IdentityError};
 use tawasul_domain::catalogue::FormField;
 use tawasul_domain::vocab::Role;
 
@@ -40,7 +40,7 @@ impl<'a> Fixtures<'a> {
             .add_staff(ADMIN, PASSWORD, Role::Admin, None, Some("Fixtures"))
             .await
         {
-            Ok(_) | Err(AppError::Duplicate(_)) => {}
+            Ok(_) | Err(IdentityError::Duplicate(_)) => {}
             Err(e) => panic!("the fixtures' administrator: {e}"),
         }
         let (_, admin) = app

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use tawasul_app::AppError;
+use tawasul_app::{CasesError, CatalogueError, Failure, IdentityError, OrganisationError, WorkflowError};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum WebError {
@@ -58,20 +58,71 @@ impl WebError {
     }
 }
 
-impl From<AppError> for WebError {
-    fn from(e: AppError) -> Self {
+/// The shared failures; each context's own failures follow, every one shown as the page it
+/// has always been.
+impl From<Failure> for WebError {
+    fn from(e: Failure) -> Self {
         match e {
-            AppError::NotFound(_) | AppError::Unauthenticated => WebError::NotFound,
-            AppError::Forbidden(why) => WebError::Forbidden(why),
-            AppError::Invalid(invalid) => WebError::BadRequest(invalid.to_string()),
-            AppError::Transition(refused) => WebError::Conflict(refused.to_string()),
-            AppError::Conflict(why) | AppError::NotMergeable(why) => WebError::Conflict(why),
-            AppError::TooManyRequests(why) => WebError::TooMany(why),
-            AppError::Unavailable => WebError::Unavailable,
-            other => {
-                tracing::error!(error = ?other, "a page failed");
-                WebError::Unexpected
-            }
+            Failure::NotFound(_) | Failure::Unauthenticated => WebError::NotFound,
+            Failure::Forbidden(why) => WebError::Forbidden(why),
+            Failure::Invalid(invalid) => WebError::BadRequest(invalid.to_string()),
+            Failure::Unavailable => WebError::Unavailable,
+            Failure::Unexpected(_) => unexpected(e),
+        }
+    }
+}
+
+/// A failure no page explains: logged in full, shown as "something went wrong".
+fn unexpected(e: impl std::fmt::Debug) -> WebError {
+    tracing::error!(error = ?e, "a page failed");
+    WebError::Unexpected
+}
+
+impl From<CasesError> for WebError {
+    fn from(e: CasesError) -> Self {
+        match e {
+            CasesError::Common(failure) => failure.into(),
+            CasesError::Transition(refused) => WebError::Conflict(refused.to_string()),
+            CasesError::Conflict(why) | CasesError::NotMergeable(why) => WebError::Conflict(why),
+            CasesError::IdempotencyKeyReused => unexpected(e),
+        }
+    }
+}
+
+impl From<WorkflowError> for WebError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Common(failure) => failure.into(),
+            WorkflowError::Conflict(why) => WebError::Conflict(why),
+            WorkflowError::NotEligible(_) => unexpected(e),
+        }
+    }
+}
+
+impl From<OrganisationError> for WebError {
+    fn from(e: OrganisationError) -> Self {
+        match e {
+            OrganisationError::Common(failure) => failure.into(),
+            OrganisationError::Duplicate(_) => unexpected(e),
+        }
+    }
+}
+
+impl From<CatalogueError> for WebError {
+    fn from(e: CatalogueError) -> Self {
+        match e {
+            CatalogueError::Common(failure) => failure.into(),
+            CatalogueError::Duplicate(_) => unexpected(e),
+        }
+    }
+}
+
+impl From<IdentityError> for WebError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::Common(failure) => failure.into(),
+            IdentityError::TooManyRequests(why) => WebError::TooMany(why),
+            IdentityError::BadCredentials | IdentityError::Duplicate(_) => unexpected(e),
         }
     }
 }

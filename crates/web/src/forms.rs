@@ -12,7 +12,7 @@ use tawasul_domain::attachment::AttachmentType;
 use tawasul_domain::catalogue::{FieldType, FormField};
 use tawasul_domain::Invalid;
 
-pub use tawasul_app::intake::Upload;
+pub use tawasul_app::cases::intake::Upload;
 
 /// A multipart form: its text fields in order (a name may repeat) and its files. A urlencoded
 /// form reads as one too, with no files.

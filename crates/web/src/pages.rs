@@ -9,8 +9,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use tawasul_app::views::{CaseSummary, CaseView};
-use tawasul_app::AppError;
+use tawasul_app::cases::views::{CaseSummary, CaseView};
+use tawasul_app::InputRefused;
 use tawasul_domain::Invalid;
 
 pub fn render(page: &impl Template) -> WebResult {
@@ -128,15 +128,17 @@ pub fn error_page(ctx: Ctx, error: &WebError) -> Response {
 /// What a form's use case answered: `done` says where a success goes; a refusal of one of the
 /// form's fields comes back through `refuse` (the form again, 422); any other failure is an
 /// error page.
-pub async fn answer<T, Refused: Future<Output = WebResult>>(
-    outcome: Result<T, AppError>,
+pub async fn answer<T, E: InputRefused + Into<WebError>, Refused: Future<Output = WebResult>>(
+    outcome: Result<T, E>,
     done: impl FnOnce(T) -> WebResult,
     refuse: impl FnOnce(Invalid) -> Refused,
 ) -> WebResult {
     match outcome {
         Ok(value) => done(value),
-        Err(AppError::Invalid(invalid)) => refuse(invalid).await,
-        Err(e) => Err(e.into()),
+        Err(e) => match e.into_invalid() {
+            Ok(invalid) => refuse(invalid).await,
+            Err(e) => Err(e.into()),
+        },
     }
 }
 

@@ -203,6 +203,10 @@ on_both! { site;
         assert!(case.body.contains("ملاحظة سرية"), "staff see internal notes");
     }
 
+}
+
+// These two judge SLA clocks, so their site runs on the kit's clock, which they move.
+on_both! { site_on_thursday_noon;
     async fn workflow_queues_sla_badges_and_the_ignored_complaint(site: &Site) {
         let track = report(site, "تسرب مياه بجوار المدرسة").await;
         let (token, reference) = split_track(&track);
@@ -224,10 +228,11 @@ on_both! { site;
         assert_eq!((early.status, site.case_count().await), (StatusCode::SEE_OTHER, 1), "refused, nothing written");
 
         // Overdue: the form appears, a blank complaint is refused beside its field, a real one
-        // opens the escalation case and shows its confirmation.
-        let row = site.store.case_by_reference(&reference).await.expect("read").expect("case");
-        let overdue = CaseSla { first_response_due: Some(row.created_at - 1), next_escalation_at: None, ..row.sla.clone() };
-        site.store.set_sla(row.id, row.sla.escalation_level, overdue).await.expect("clock");
+        // opens the escalation case and shows its confirmation. Its first response (one working
+        // day: Thursday 12:00 to 14:00, Sunday 07:00 to 12:00) was due on Sunday at 12:00; no
+        // sweep runs here, so it is not escalated meanwhile.
+        site.advance(chrono::Duration::days(3) + chrono::Duration::minutes(1));
+        let staff = staff_cookie(site).await; // a staff session lasts twelve hours
         let page = site.page(&track, "").await;
         assert!(page.body.contains(&format!("action=\"/track/{reference}/ignored\"")), "the form is offered");
         let blank = site.post_form(&format!("/track/{reference}/ignored"), "", &[("csrf_token", CSRF), ("token", &token), ("description", " ")]).await;
@@ -265,10 +270,12 @@ on_both! { site;
     }
 
     async fn queues_filter_by_priority_and_sla_state_and_sort(site: &Site) {
+        // Reported on Thursday at 12:00, 12:01 and 12:02.
         let mut references = vec![];
         for text in ["تسرب أول", "تسرب ثان", "تسرب ثالث"] {
             let (_, reference) = split_track(&report(site, text).await);
             references.push(reference);
+            site.advance(chrono::Duration::minutes(1));
         }
         let staff = staff_cookie(site).await;
         let rows = |body: &str| -> Vec<String> {
@@ -276,20 +283,19 @@ on_both! { site;
                 .map(|(at, _)| body[at + 22..].split('"').next().unwrap_or("").to_owned())
                 .collect()
         };
-        // The second is urgent and overdue by two days; the third is due in three hours.
+        // By Sunday at 09:00 the second, made urgent (an hour: due Thursday 13:01), is overdue by
+        // two days; the third (a working day: due Sunday 12:02) is due in three hours; the first,
+        // made low (two working days: due Monday 12:00), is on track.
         let token = staff.trim_start_matches("tawasul_session=");
-        let tawasul_app::auth::Caller::Staff(supervisor) = site.app.authenticate(Some(token)).await.expect("session") else {
+        let tawasul_app::identity::auth::Caller::Staff(supervisor) = site.app.authenticate(Some(token)).await.expect("session") else {
             panic!("a staff session")
         };
-        let urgent = tawasul_app::cases::ReclassifyRequest { service: None, priority: Some(tawasul_domain::vocab::Priority::Urgent), reason: None };
+        let urgent = tawasul_app::cases::work::ReclassifyRequest { service: None, priority: Some(tawasul_domain::vocab::Priority::Urgent), reason: None };
         site.app.reclassify(&supervisor, &references[1], urgent).await.expect("reclassified");
-        let urgent = site.store.case_by_reference(&references[1]).await.expect("read").expect("case");
-        let overdue = CaseSla { first_response_due: Some(urgent.created_at - 2 * 86_400_000_000 - 1), ..urgent.sla.clone() };
-        site.store.set_sla(urgent.id, urgent.sla.escalation_level, overdue).await.expect("clock");
-        let soon = site.store.case_by_reference(&references[2]).await.expect("read").expect("case");
-        let now = chrono::Utc::now().timestamp_micros();
-        let due_soon = CaseSla { first_response_due: Some(now + 3 * 3_600_000_000 + 120_000_000), ..soon.sla.clone() };
-        site.store.set_sla(soon.id, soon.sla.escalation_level, due_soon).await.expect("clock");
+        let low = tawasul_app::cases::work::ReclassifyRequest { service: None, priority: Some(tawasul_domain::vocab::Priority::Low), reason: None };
+        site.app.reclassify(&supervisor, &references[0], low).await.expect("reclassified");
+        site.advance(chrono::Duration::hours(68) + chrono::Duration::minutes(57));
+        let staff = staff_cookie(site).await; // a staff session lasts twelve hours
 
         // Fluent wraps arguments in bidi isolates; the words are checked without them.
         let plain = |page: &Page| page.body.replace(['\u{2068}', '\u{2069}'], "");
@@ -324,6 +330,9 @@ on_both! { site;
         }
     }
 
+}
+
+on_both! { site;
     async fn case_track_and_queue_pages_carry_their_live_updates(site: &Site) {
         let track = report(site, "تسرب مياه").await;
         let (token, reference) = split_track(&track);

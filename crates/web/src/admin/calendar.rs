@@ -2,19 +2,19 @@
 //! escalation ladder, when an ignored case may be complained about, and who runs the
 //! satisfaction survey. Lists are rows of inputs (`holidays[2].from`) with blank rows to add.
 
-use super::{administered, field_errors, SavedQuery};
+use super::field_errors;
 use crate::context::Ctx;
 use crate::error::WebResult;
 use crate::forms::{self, Submitted};
-use crate::kit::{options, Checkbox, CheckedForm, Input, Named, Select, SignedIn};
+use crate::kit::{options, Admin, Checkbox, EntityAdmin, EntityAdminForm, Input, ManageCatalogue, Named, Select};
 use crate::pages::{redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use tawasul_app::admin::PolicyRequest;
-use tawasul_app::authz::{Permission, StaffUser};
+use axum::extract::Path;
+use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::rows::EntityRow;
-use tawasul_app::AppError;
+use tawasul_app::workflow::admin::PolicyRequest;
+use tawasul_app::{Failure, WorkflowError};
 use tawasul_domain::calendar::{CalendarSpec, HolidaySpec, HoursOverrideSpec};
 use tawasul_domain::sla::{EscalationLadder, EscalationStep, Notify};
 use tawasul_domain::Invalid;
@@ -362,27 +362,19 @@ async fn calendar_page(
 }
 
 pub async fn calendar(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    Query(query): Query<SavedQuery>,
+    EntityAdmin(Admin { state, ctx, user }, entity, saved, _): EntityAdmin<ManageCatalogue>,
 ) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let policy = state.app.policy_of(&user, &code).await?;
     let mut page = calendar_page(&state, ctx, user, entity, &policy_form(&policy), &FieldErrors::new()).await?;
-    page.saved = !query.saved.is_empty();
+    page.saved = saved;
     render(&page)
 }
 
 pub async fn set_calendar(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    CheckedForm(form): CheckedForm<Submitted>,
+    EntityAdminForm(Admin { state, ctx, user }, entity, form, _): EntityAdminForm<ManageCatalogue, Submitted>,
 ) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let (invalid, field) = match parse_policy(&form) {
         Err(invalid) => {
             let field = invalid.field.clone();
@@ -390,7 +382,7 @@ pub async fn set_calendar(
         }
         Ok((request, rows)) => match state.app.set_policy(&user, &code, request).await {
             Ok(_) => return redirect(&format!("/staff/admin/entities/{code}/calendar?saved=1")),
-            Err(AppError::Invalid(invalid)) => {
+            Err(WorkflowError::Common(Failure::Invalid(invalid))) => {
                 let field = policy_field(&invalid.field, &rows);
                 (invalid, field)
             }

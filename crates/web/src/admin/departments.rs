@@ -1,16 +1,16 @@
 //! The departments of an entity: one rename form each, and the form to add one.
 
-use super::{administered, field_errors, SavedQuery};
+use super::field_errors;
 use crate::context::Ctx;
 use crate::error::WebResult;
 use crate::forms::Submitted;
-use crate::kit::{CheckedForm, Input, Named, SignedIn};
+use crate::kit::{Admin, EntityAdmin, EntityAdminForm, Input, ManageCatalogue, Named};
 use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use tawasul_app::authz::{Permission, StaffUser};
-use tawasul_app::org::DepartmentRequest;
+use axum::extract::Path;
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::organisation::admin::DepartmentRequest;
 use tawasul_app::rows::{DepartmentRow, EntityRow};
 
 #[derive(Template)]
@@ -112,26 +112,17 @@ fn saved(code: &str) -> WebResult {
 }
 
 pub async fn departments(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Path(code): Path<String>,
-    Query(query): Query<SavedQuery>,
+    EntityAdmin(Admin { state, ctx, user }, entity, saved, _): EntityAdmin<ManageCatalogue>,
 ) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let mut page = departments_page(&state, ctx, user, entity, None).await?;
-    page.saved = !query.saved.is_empty();
+    page.saved = saved;
     render(&page)
 }
 
 pub async fn add_department(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    CheckedForm(form): CheckedForm<Submitted>,
+    EntityAdminForm(Admin { state, ctx, user }, entity, form, _): EntityAdminForm<ManageCatalogue, Submitted>,
 ) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let request = DepartmentRequest {
         code: form.text("code"),
         name_ar: form.text("name_ar"),
@@ -150,13 +141,9 @@ pub async fn add_department(
 }
 
 pub async fn rename_department(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
     Path((code, department)): Path<(String, String)>,
-    CheckedForm(form): CheckedForm<Submitted>,
+    EntityAdminForm(Admin { state, ctx, user }, entity, form, _): EntityAdminForm<ManageCatalogue, Submitted>,
 ) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let request = DepartmentRequest {
         code: department.clone(),
         name_ar: form.text("name_ar"),

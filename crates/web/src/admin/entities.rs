@@ -1,17 +1,17 @@
 //! The entities: the list (with the form to add one, for a global administrator) and one
 //! entity's names and type.
 
-use super::{administered, entity_links, field_errors, EntityLink, SavedQuery};
+use super::{entity_links, field_errors, EntityLink};
 use crate::context::Ctx;
 use crate::error::WebResult;
 use crate::forms::Submitted;
-use crate::kit::{options, CheckedForm, Input, Named, Select, SignedIn};
+use crate::kit::{options, Admin, CheckedForm, EntityAdmin, EntityAdminForm, Input, ManageCatalogue, Named, Select};
 use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use tawasul_app::authz::{Permission, StaffUser};
-use tawasul_app::org::{EntityRequest, ENTITY_TYPES};
+use axum::extract::Path;
+use tawasul_app::identity::authz::{Permission, StaffUser};
+use tawasul_app::organisation::admin::{EntityRequest, ENTITY_TYPES};
 use tawasul_app::rows::EntityRow;
 
 #[derive(Template)]
@@ -68,7 +68,7 @@ async fn entities_page(
     })
 }
 
-pub async fn entities(State(state): State<WebState>, ctx: Ctx, SignedIn(user): SignedIn) -> WebResult {
+pub async fn entities(Admin { state, ctx, user }: Admin) -> WebResult {
     let blank = Submitted::from(vec![("entity_type".into(), ENTITY_TYPES[0].into())]);
     render(&entities_page(&state, ctx, user, &blank, &FieldErrors::new()).await?)
 }
@@ -82,12 +82,7 @@ fn entity_request(form: &Submitted) -> EntityRequest {
     }
 }
 
-pub async fn add_entity(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    CheckedForm(form): CheckedForm<Submitted>,
-) -> WebResult {
+pub async fn add_entity(Admin { state, ctx, user }: Admin, CheckedForm(form): CheckedForm<Submitted>) -> WebResult {
     let outcome = state.app.add_entity(&user, entity_request(&form)).await;
     let done = |entity: EntityRow| redirect(&format!("/staff/admin/entities/{}?saved=1", entity.code));
     answer(outcome, done, |invalid| async move {
@@ -121,32 +116,21 @@ fn entity_page(ctx: Ctx, user: StaffUser, entity: EntityRow, form: &Submitted, e
     }
 }
 
-pub async fn entity(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Path(code): Path<String>,
-    Query(query): Query<SavedQuery>,
-) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
+pub async fn entity(EntityAdmin(Admin { ctx, user, .. }, entity, saved, _): EntityAdmin<ManageCatalogue>) -> WebResult {
     let current = Submitted::from(vec![
         ("name_ar".into(), entity.name_ar.clone()),
         ("name_en".into(), entity.name_en.clone()),
         ("entity_type".into(), entity.entity_type.clone()),
     ]);
     let mut page = entity_page(ctx, user, entity, &current, &FieldErrors::new());
-    page.saved = !query.saved.is_empty();
+    page.saved = saved;
     render(&page)
 }
 
 pub async fn update_entity(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    CheckedForm(form): CheckedForm<Submitted>,
+    EntityAdminForm(Admin { state, ctx, user }, entity, form, _): EntityAdminForm<ManageCatalogue, Submitted>,
 ) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageCatalogue).await?;
     let outcome = state.app.update_entity(&user, &code, entity_request(&form)).await;
     let done = |()| redirect(&format!("/staff/admin/entities/{code}?saved=1"));
     answer(outcome, done, |invalid| async move {

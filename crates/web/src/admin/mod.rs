@@ -15,13 +15,13 @@ pub mod users;
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::kit::{options, Named, SelectOption, SignedIn};
+use crate::kit::{options, Admin, Named, SelectOption, SignedIn};
 use crate::pages::{redirect, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use serde::Deserialize;
-use tawasul_app::authz::{Permission, StaffUser};
+use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::rows::EntityRow;
 use tawasul_domain::Invalid;
 
@@ -37,13 +37,6 @@ fn message(ctx: &Ctx, invalid: &Invalid) -> String {
         ("key" | "code", "invalid_code") => ctx.t("admin-invalid-key"),
         _ => forms::message(ctx, invalid.code),
     }
-}
-
-/// `?saved=1`: the page says the change was saved.
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: String,
 }
 
 /// `?entity=CODE`: whose catalogue a page shows (and, on the SLA page, the cell to edit).
@@ -82,11 +75,6 @@ async fn entity_choices(state: &WebState, ctx: &Ctx, user: &StaffUser, entity: &
             .map(|e| (e.code.clone(), e.name_in(ctx.lang()).to_owned())),
         entity,
     ))
-}
-
-/// The entity `code`, when `user` holds `permission` over it.
-async fn administered(state: &WebState, user: &StaffUser, code: &str, permission: Permission) -> WebResult<EntityRow> {
-    Ok(state.app.administered_entity(user, code, permission).await?)
 }
 
 /// The organisation's pages are for administrators (of one entity or of all).
@@ -128,7 +116,7 @@ fn entity_links(ctx: &Ctx, entities: Vec<EntityRow>) -> Vec<EntityLink> {
         .collect()
 }
 
-pub async fn home(State(state): State<WebState>, ctx: Ctx, SignedIn(user): SignedIn) -> WebResult {
+pub async fn home(Admin { state, ctx, user }: Admin) -> WebResult {
     require_administrator(&user)?;
     let entities = state.app.managed_entities(&user).await?;
     render(&HomePage {

@@ -6,15 +6,15 @@ use super::{chosen_entity, entity_choices, message, EntityQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms::{self, Submitted};
-use crate::kit::{options, Checkbox, CheckedForm, Named, NoFields, SelectOption, SignedIn};
+use crate::kit::{options, Admin, Checkbox, CheckedForm, Named, NoFields, SelectOption};
 use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use tawasul_app::authz::StaffUser;
+use axum::extract::{Path, Query};
+use tawasul_app::catalogue::services::ServiceDraft;
+use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::rows::ManagedServiceRow;
-use tawasul_app::services_admin::ServiceDraft;
-use tawasul_app::AppError;
+use tawasul_app::CatalogueError;
 use tawasul_domain::catalogue::{Choice, FieldType, FormField};
 use tawasul_domain::vocab::{Kind, Priority};
 use tawasul_domain::Invalid;
@@ -187,12 +187,7 @@ async fn services_page(
     })
 }
 
-pub async fn list(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Query(query): Query<EntityQuery>,
-) -> WebResult {
+pub async fn list(Admin { state, ctx, user }: Admin, Query(query): Query<EntityQuery>) -> WebResult {
     let entity = chosen_entity(&state, &user, &query.entity).await?;
     render(&services_page(&state, ctx, user, entity, blank_draft(), FieldErrors::new()).await?)
 }
@@ -204,12 +199,7 @@ fn service_error(ctx: &Ctx, invalid: &Invalid) -> FieldErrors {
     errors
 }
 
-pub async fn add(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    CheckedForm(form): CheckedForm<Submitted>,
-) -> WebResult {
+pub async fn add(Admin { state, ctx, user }: Admin, CheckedForm(form): CheckedForm<Submitted>) -> WebResult {
     let entity = form.get("entity").unwrap_or("").to_owned();
     let draft = draft_from(&form);
     let outcome = state.app.add_service(&user, &entity, draft.clone()).await;
@@ -435,19 +425,12 @@ async fn service_page(
     })
 }
 
-pub async fn show(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Path(code): Path<String>,
-) -> WebResult {
+pub async fn show(Admin { state, ctx, user }: Admin, Path(code): Path<String>) -> WebResult {
     render(&service_page(&state, ctx, user, &code, Typed::Nothing, FieldErrors::new()).await?)
 }
 
 pub async fn update(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     Path(code): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
@@ -486,7 +469,7 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
         ),
     };
     let outcome = match field_of(&view) {
-        Err(invalid) => Err(AppError::Invalid(invalid)),
+        Err(invalid) => Err(CatalogueError::from(invalid)),
         Ok(field) => {
             match at {
                 Some(i) => fields[i] = field,
@@ -513,9 +496,7 @@ async fn save_field(state: WebState, ctx: Ctx, user: StaffUser, code: String, vi
 }
 
 pub async fn add_field(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     Path(code): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
@@ -524,9 +505,7 @@ pub async fn add_field(
 }
 
 pub async fn edit_field(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     Path((code, key)): Path<(String, String)>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
@@ -539,8 +518,7 @@ pub async fn edit_field(
 
 /// Moves a question up or down the form, or removes it.
 pub async fn arrange_field(
-    State(state): State<WebState>,
-    SignedIn(user): SignedIn,
+    Admin { state, user, .. }: Admin,
     Path((code, key, op)): Path<(String, String, String)>,
     CheckedForm(_): CheckedForm<NoFields>,
 ) -> WebResult {

@@ -5,15 +5,15 @@ use super::{chosen_entity, entity_choices, message, EntityQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::kit::{CheckedForm, Named, SelectOption, SignedIn};
+use crate::kit::{Admin, CheckedForm, Named, SelectOption};
 use crate::pages::{redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use serde::Deserialize;
-use tawasul_app::admin::{SlaCell, SlaTargetRequest};
-use tawasul_app::authz::StaffUser;
-use tawasul_app::AppError;
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::workflow::admin::{SlaCell, SlaTargetRequest};
+use tawasul_app::{Failure, WorkflowError};
 use tawasul_domain::vocab::Priority;
 
 /// One row of the grid: the entity's default or a service, and its cell per priority.
@@ -153,12 +153,7 @@ async fn sla_page(
     })
 }
 
-pub async fn sla(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Query(query): Query<EntityQuery>,
-) -> WebResult {
+pub async fn sla(Admin { state, ctx, user }: Admin, Query(query): Query<EntityQuery>) -> WebResult {
     let entity = chosen_entity(&state, &user, &query.entity).await?;
     let edit = match query.priority.as_str() {
         "" => None,
@@ -193,12 +188,7 @@ fn typed_minutes(raw: &str) -> Option<i64> {
         .map(|m| m as i64)
 }
 
-pub async fn set_sla(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    CheckedForm(form): CheckedForm<SlaForm>,
-) -> WebResult {
+pub async fn set_sla(Admin { state, ctx, user }: Admin, CheckedForm(form): CheckedForm<SlaForm>) -> WebResult {
     let priority = Priority::parse(&form.priority).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let typed = (form.first_response.clone(), form.resolution.clone());
     let refuse = |field: &str, message: String| {
@@ -223,10 +213,12 @@ pub async fn set_sla(
                     return redirect(&format!("/staff/admin/sla?{back}"));
                 }
                 // The entity or service named is not one the form offers: a forged form.
-                Err(AppError::Invalid(invalid)) if invalid.field == "entity" || invalid.field == "service" => {
+                Err(WorkflowError::Common(Failure::Invalid(invalid)))
+                    if invalid.field == "entity" || invalid.field == "service" =>
+                {
                     return Err(WebError::BadRequest(invalid.to_string()))
                 }
-                Err(AppError::Invalid(invalid)) => {
+                Err(WorkflowError::Common(Failure::Invalid(invalid))) => {
                     let field = invalid.field.trim_end_matches("_minutes").to_owned();
                     refuse(&field, message(&ctx, &invalid))
                 }

@@ -3,14 +3,14 @@
 use super::{chosen_entity, entity_choices, message, EntityQuery};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
-use crate::kit::{options, CheckedForm, NoFields, SelectOption, SignedIn};
+use crate::kit::{options, Admin, CheckedForm, NoFields, SelectOption};
 use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use serde::Deserialize;
-use tawasul_app::authz::StaffUser;
-use tawasul_app::reply_templates::NewReplyTemplate;
+use tawasul_app::catalogue::reply_templates::NewReplyTemplate;
+use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::rows::ReplyTemplateRow;
 
 #[derive(Template)]
@@ -89,12 +89,7 @@ async fn templates_page(
     })
 }
 
-pub async fn templates(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Query(query): Query<EntityQuery>,
-) -> WebResult {
+pub async fn templates(Admin { state, ctx, user }: Admin, Query(query): Query<EntityQuery>) -> WebResult {
     let entity = chosen_entity(&state, &user, &query.entity).await?;
     let new = blank_template(&ctx);
     render(&templates_page(&state, ctx, user, entity, new, None, FieldErrors::new()).await?)
@@ -120,9 +115,7 @@ pub struct NewTemplateForm {
 }
 
 pub async fn add_template(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     CheckedForm(form): CheckedForm<NewTemplateForm>,
 ) -> WebResult {
     let new = NewReplyTemplate {
@@ -157,9 +150,7 @@ pub struct EditTemplateForm {
 }
 
 pub async fn edit_template(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     Path(id): Path<i64>,
     CheckedForm(form): CheckedForm<EditTemplateForm>,
 ) -> WebResult {
@@ -180,8 +171,7 @@ pub async fn edit_template(
 }
 
 pub async fn delete_template(
-    State(state): State<WebState>,
-    SignedIn(user): SignedIn,
+    Admin { state, user, .. }: Admin,
     Path(id): Path<i64>,
     CheckedForm(_): CheckedForm<NoFields>,
 ) -> WebResult {

@@ -1,17 +1,20 @@
 //! Staff users and their roles: an entity's staff with the form to add one, and one user's
 //! details, role, standing and password.
 
-use super::{administered, field_errors, SavedQuery};
+use super::field_errors;
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms::Submitted;
-use crate::kit::{options, CheckedForm, Input, Named, Select, SelectOption, SignedIn};
+use crate::kit::SavedQuery;
+use crate::kit::{
+    options, Admin, CheckedForm, EntityAdmin, EntityAdminForm, Input, ManageStaff, Named, Select, SelectOption,
+};
 use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use tawasul_app::authz::{Permission, StaffUser};
-use tawasul_app::org::{NewStaff, StaffChange};
+use axum::extract::{Path, Query};
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::organisation::admin::{NewStaff, StaffChange};
 use tawasul_app::rows::{DepartmentRow, EntityRow, StaffRow};
 use tawasul_domain::vocab::Role;
 use tawasul_domain::Invalid;
@@ -126,28 +129,17 @@ async fn users_page(
     })
 }
 
-pub async fn users(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Path(code): Path<String>,
-    Query(query): Query<SavedQuery>,
-) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageStaff).await?;
+pub async fn users(EntityAdmin(Admin { state, ctx, user }, entity, saved, _): EntityAdmin<ManageStaff>) -> WebResult {
     let blank = Submitted::from(vec![("role".into(), Role::Agent.as_str().into())]);
     let mut page = users_page(&state, ctx, user, entity, &blank, &FieldErrors::new()).await?;
-    page.saved = !query.saved.is_empty();
+    page.saved = saved;
     render(&page)
 }
 
 pub async fn add_user(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    CheckedForm(form): CheckedForm<Submitted>,
+    EntityAdminForm(Admin { state, ctx, user }, entity, form, _): EntityAdminForm<ManageStaff, Submitted>,
 ) -> WebResult {
-    let entity = administered(&state, &user, &code, Permission::ManageStaff).await?;
     let request = NewStaff {
         username: form.text("username"),
         display_name: form.text("display_name"),
@@ -232,9 +224,7 @@ fn staff_form(staff: &StaffRow, departments: &[DepartmentRow]) -> Submitted {
 }
 
 pub async fn user(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     Path(username): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> WebResult {
@@ -269,9 +259,7 @@ fn user_saved(username: &str) -> WebResult {
 }
 
 pub async fn change_user(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     Path(username): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
@@ -291,9 +279,7 @@ pub async fn change_user(
 }
 
 pub async fn set_user_active(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     Path(username): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {
@@ -312,9 +298,7 @@ pub async fn set_user_active(
 }
 
 pub async fn reset_password(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
+    Admin { state, ctx, user }: Admin,
     Path(username): Path<String>,
     CheckedForm(form): CheckedForm<Submitted>,
 ) -> WebResult {

@@ -1,11 +1,14 @@
 //! What the pages share: form widgets, names in the page's language, the signed-in staff
-//! user, and forms whose CSRF token is checked before any handler sees them.
+//! user, what every admin page starts from, and forms whose CSRF token is checked before any
+//! handler sees them.
 
+mod admin;
 mod csrf;
 mod names;
 mod session;
 mod widgets;
 
+pub use admin::{Admin, EntityAdmin, EntityAdminForm, ManageCatalogue, ManageStaff, SavedQuery};
 pub use csrf::{CheckedForm, CheckedMultipart, NoFields};
 pub use names::{ByLanguage, Named};
 pub use session::{sign_out, signed_in, SignedIn, SESSION_COOKIE};

@@ -8,8 +8,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
-use tawasul_app::auth::Caller;
-use tawasul_app::authz::StaffUser;
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::identity::authz::StaffUser;
 
 /// The cookie the API's login sets too, so one sign-in serves both.
 pub const SESSION_COOKIE: &str = "tawasul_session";

@@ -11,7 +11,7 @@ use crate::WebState;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
+use tawasul_app::identity::auth::Caller;
 use tawasul_domain::catalogue::Service;
 
 /// The active service `code`, with its form; a service not (or no longer) offered is not found.

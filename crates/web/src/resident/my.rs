@@ -13,9 +13,9 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
-use tawasul_app::views::CaseSummary;
-use tawasul_app::AppError;
+use tawasul_app::cases::views::CaseSummary;
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::{Failure, IdentityError};
 
 const RESIDENT_SESSION_SECS: i64 = 30 * 24 * 3600;
 
@@ -111,7 +111,7 @@ pub async fn track_code(
             contact: form.contact,
             errors: FieldErrors::new(),
         }),
-        Err(AppError::Invalid(invalid)) => {
+        Err(IdentityError::Common(Failure::Invalid(invalid))) => {
             let mut errors = FieldErrors::new();
             errors.insert("contact".into(), forms::message(&ctx, invalid.code));
             refused(&TrackStartPage {
@@ -139,7 +139,7 @@ pub async fn track_verify(
             let cookie = ctx.cookie(RESIDENT_COOKIE, &session.token, RESIDENT_SESSION_SECS);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/my")).into_response())
         }
-        Err(AppError::Invalid(invalid)) => {
+        Err(IdentityError::Common(Failure::Invalid(invalid))) => {
             let mut errors = FieldErrors::new();
             errors.insert(forms::form_field(&invalid.field), forms::message(&ctx, invalid.code));
             refused(&TrackCodePage {

@@ -11,10 +11,10 @@ use crate::{WebState, MAX_PHOTOS};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
-use tawasul_app::intake::Intake;
-use tawasul_app::views::CaseView;
-use tawasul_app::AppError;
+use tawasul_app::cases::intake::Intake;
+use tawasul_app::cases::views::CaseView;
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::{CasesError, Failure};
 use tawasul_domain::catalogue::{FieldType, Service};
 use tawasul_domain::intake::{IntakeDraft, LocationDraft, NewCase, ReporterDraft};
 use tawasul_domain::vocab::{Channel, Language};
@@ -131,7 +131,7 @@ fn report_page(
         fields,
         v,
         errors,
-        idempotency_key: tawasul_app::auth::new_secret(),
+        idempotency_key: tawasul_app::identity::auth::new_secret(),
         tile_url: state.settings.tile_url.clone(),
         max_photos: MAX_PHOTOS,
         ctx,
@@ -249,7 +249,7 @@ pub async fn report_submit(
     };
     let receipt = match state.app.submit(intake).await {
         Ok(receipt) => receipt,
-        Err(AppError::Invalid(invalid)) => {
+        Err(CasesError::Common(Failure::Invalid(invalid))) => {
             errors.insert(forms::form_field(&invalid.field), forms::message(&ctx, invalid.code));
             return refused(&report_page(&state, ctx, &service, v, Some(&form), errors));
         }

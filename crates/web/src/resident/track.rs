@@ -13,12 +13,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
-use tawasul_app::cases::CommentRequest;
-use tawasul_app::escalation::IgnoredRequest;
-use tawasul_app::survey::{may_rate, SurveyRequest, SurveyView};
-use tawasul_app::views::CaseView;
-use tawasul_app::AppError;
+use tawasul_app::cases::survey::{may_rate, SurveyRequest, SurveyView};
+use tawasul_app::cases::views::CaseView;
+use tawasul_app::cases::work::CommentRequest;
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::workflow::escalation::IgnoredRequest;
+use tawasul_app::{CasesError, Failure, WorkflowError};
 
 #[derive(Template)]
 #[template(path = "track.html")]
@@ -217,12 +217,14 @@ pub async fn track_ignored(
     };
     match state.app.complain_ignored(&caller, &reference, request).await {
         Ok(receipt) => redirect(&format!("/submitted/{}?token={}", receipt.reference, receipt.token)),
-        Err(AppError::Invalid(invalid)) => {
+        Err(WorkflowError::Common(Failure::Invalid(invalid))) => {
             let kept = Kept::error("ignored", forms::message(&ctx, invalid.code));
             refused(&track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
         }
         // Not eligible (any more) or already complained: the page says which.
-        Err(AppError::NotEligible(_) | AppError::Conflict(_)) => Ok(back_to_case(&reference, &form.token, "ignored")),
+        Err(WorkflowError::NotEligible(_) | WorkflowError::Conflict(_)) => {
+            Ok(back_to_case(&reference, &form.token, "ignored"))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -305,7 +307,7 @@ pub async fn track_survey(
     match outcome {
         Ok(()) if errors.is_empty() => return Ok(back_to_case(&reference, &form.token, "survey")),
         Ok(()) => {}
-        Err(AppError::Invalid(invalid)) => {
+        Err(CasesError::Common(Failure::Invalid(invalid))) => {
             errors.insert(invalid.field.clone(), forms::message(&ctx, invalid.code));
         }
         Err(e) => return Err(e.into()),

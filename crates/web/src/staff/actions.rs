@@ -11,11 +11,11 @@ use crate::pages::{answer, redirect, refused, FieldErrors};
 use crate::WebState;
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
-use tawasul_app::cases::{CommentRequest, TransitionRequest, Visibility};
-use tawasul_app::merge::{MergeRequest, MERGE_TARGET};
-use tawasul_app::transfers::{TransferDecision, TransferRequest};
-use tawasul_app::AppError;
+use tawasul_app::cases::merge::{MergeRequest, MERGE_TARGET};
+use tawasul_app::cases::work::{CommentRequest, TransitionRequest, Visibility};
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::workflow::transfers::{TransferDecision, TransferRequest};
+use tawasul_app::{CasesError, Failure};
 use tawasul_domain::lifecycle::Action;
 
 /// Back to the case page, the action done.
@@ -207,9 +207,13 @@ pub async fn merge(
     };
     let (field, message) = match state.app.merge(&user, &reference, request).await {
         Ok(_) => return back_to(&reference),
-        Err(AppError::Invalid(invalid)) => (format!("merge.{}", invalid.field), forms::message(&ctx, invalid.code)),
-        Err(AppError::NotFound(MERGE_TARGET)) => ("merge.into".to_owned(), ctx.t("merge-unknown-target")),
-        Err(AppError::NotMergeable(_)) => ("merge.into".to_owned(), ctx.t("merge-not-mergeable")),
+        Err(CasesError::Common(Failure::Invalid(invalid))) => {
+            (format!("merge.{}", invalid.field), forms::message(&ctx, invalid.code))
+        }
+        Err(CasesError::Common(Failure::NotFound(MERGE_TARGET))) => {
+            ("merge.into".to_owned(), ctx.t("merge-unknown-target"))
+        }
+        Err(CasesError::NotMergeable(_)) => ("merge.into".to_owned(), ctx.t("merge-not-mergeable")),
         Err(e) => return Err(e.into()),
     };
     let errors = FieldErrors::from([(field, message)]);

@@ -11,10 +11,10 @@ use crate::WebState;
 use askama::Template;
 use axum::extract::{Query, State};
 use std::collections::HashSet;
-use tawasul_app::authz::StaffUser;
-use tawasul_app::board::{BulkOutcome, BulkReassignRequest};
-use tawasul_app::views::CaseSummary;
-use tawasul_app::AppError;
+use tawasul_app::cases::board::{BulkOutcome, BulkReassignRequest};
+use tawasul_app::cases::views::CaseSummary;
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::{CasesError, Failure};
 
 pub struct CountRow {
     pub label: String,
@@ -234,7 +234,7 @@ pub async fn reassign(
             )
             .await?,
         ),
-        Err(AppError::Invalid(invalid)) => {
+        Err(CasesError::Common(Failure::Invalid(invalid))) => {
             let errors = FieldErrors::from([(invalid.field.clone(), forms::message(&ctx, invalid.code))]);
             refused(&board_page(&state, ctx, user, "", errors, chosen, None).await?)
         }

@@ -13,12 +13,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
-use tawasul_app::auth::Caller;
-use tawasul_app::authz::{Permission, StaffUser};
+use tawasul_app::cases::survey::SurveyView;
+use tawasul_app::cases::views::CaseView;
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::identity::authz::{Permission, StaffUser};
 use tawasul_app::rows::ReplyTemplateRow;
-use tawasul_app::survey::SurveyView;
-use tawasul_app::views::CaseView;
-use tawasul_app::AppError;
+use tawasul_app::{CasesError, Failure};
 use tawasul_domain::catalogue::Service;
 use tawasul_domain::lifecycle::{self, Action};
 use tawasul_domain::reply;
@@ -147,7 +147,7 @@ pub(super) async fn case_page(
     let templates = template_links(&ctx, &reply_templates, &case.reference);
     // Staff of an entity that handed the case over follow it without its survey.
     let survey = match state.app.survey(&caller, reference).await {
-        Err(AppError::Forbidden(_)) => None,
+        Err(CasesError::Common(Failure::Forbidden(_))) => None,
         other => other?,
     };
     let actions = case
@@ -183,7 +183,7 @@ pub(super) async fn case_page(
         case.assignee.as_deref().unwrap_or(""),
     );
     let entity = user.entity_id;
-    let status = Status::parse(&case.status).map_err(AppError::from)?;
+    let status = Status::parse(&case.status).map_err(Failure::from)?;
     let transfer_targets = if lifecycle::may_transfer(status) && user.may(Permission::Transfer, entity) {
         let entities = state.app.entities().await?;
         let other_departments = departments

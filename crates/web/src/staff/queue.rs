@@ -13,10 +13,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
-use tawasul_app::authz::StaffUser;
-use tawasul_app::cases::CaseQuery;
-use tawasul_app::views::CaseSummary;
-use tawasul_app::AppError;
+use tawasul_app::cases::views::CaseSummary;
+use tawasul_app::cases::work::CaseQuery;
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::{CasesError, Failure};
 use tawasul_domain::vocab::{Channel, Priority, Status};
 
 const PAGE_SIZE: i64 = 25;
@@ -166,7 +166,7 @@ pub async fn home(
     };
     let (cases, next, error) = match state.app.list_cases(&user, case_query).await {
         Ok(page) => (page.items, page.next_cursor, None),
-        Err(AppError::Invalid(invalid)) => (vec![], None, Some(forms::message(&ctx, invalid.code))),
+        Err(CasesError::Common(Failure::Invalid(invalid))) => (vec![], None, Some(forms::message(&ctx, invalid.code))),
         Err(e) => return Err(e.into()),
     };
     let services = state.app.services().await?;

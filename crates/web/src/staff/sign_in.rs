@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tawasul_app::auth::Credentials;
-use tawasul_app::AppError;
+use tawasul_app::identity::auth::Credentials;
+use tawasul_app::IdentityError;
 
 const SESSION_SECS: i64 = 12 * 3600;
 
@@ -42,7 +42,7 @@ pub async fn login(State(state): State<WebState>, ctx: Ctx, CheckedForm(form): C
             let cookie = ctx.cookie(SESSION_COOKIE, &session.token, SESSION_SECS);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response())
         }
-        Err(AppError::BadCredentials) => {
+        Err(IdentityError::BadCredentials) => {
             let mut response = render(&LoginPage {
                 ctx,
                 username: form.username,

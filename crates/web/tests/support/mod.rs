@@ -15,7 +15,24 @@ pub use tawasul_testkit::{on_both, spawn, Backend, Options, Page, TestApp as Sit
 /// The application with one entity, its water department and water-leak service, and its
 /// supervisor.
 pub async fn site(backend: Backend) -> Site {
-    let site = spawn(Options::on(backend)).await;
+    site_with(Options::on(backend)).await
+}
+
+/// `site` on the kit's clock, starting on Thursday 19 November 2026 at 12:00 in Bahrain: two
+/// working hours before the weekend of the entity's (default) calendar.
+pub async fn site_on_thursday_noon(backend: Backend) -> Site {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-19T12:00:00+03:00")
+        .expect("time")
+        .to_utc();
+    site_with(Options {
+        clock_starts: Some(start),
+        ..Options::on(backend)
+    })
+    .await
+}
+
+async fn site_with(options: Options) -> Site {
+    let site = spawn(options).await;
     Fixtures::new(&site.app)
         .await
         .capital(json!([

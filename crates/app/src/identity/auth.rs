@@ -1,9 +1,11 @@
 //! Staff sign-in (argon2id passwords, session tokens), residents' one-time codes, and turning
 //! a bearer secret into a caller.
 
-use crate::authz::StaffUser;
-use crate::views::{mask_email, mask_phone};
-use crate::{App, AppError, AppResult};
+use crate::cases::views::{mask_email, mask_phone};
+use crate::error::{Failure, Outcome};
+use crate::identity::authz::StaffUser;
+use crate::identity::{IdentityError, IdentityResult};
+use crate::App;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::Duration;
@@ -68,7 +70,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn staff_user(row: StaffRow) -> AppResult<StaffUser> {
+fn staff_user(row: StaffRow) -> Outcome<StaffUser> {
     Ok(StaffUser {
         id: row.id,
         username: row.username,
@@ -81,7 +83,7 @@ fn staff_user(row: StaffRow) -> AppResult<StaffUser> {
 }
 
 /// A username: 3–64 ASCII letters, digits, '.', '_' or '-'.
-pub(crate) fn check_username(username: &str) -> AppResult<()> {
+pub(crate) fn check_username(username: &str) -> Outcome<()> {
     let name_ok = (3..=64).contains(&username.len())
         && username
             .bytes()
@@ -99,7 +101,7 @@ pub(crate) fn check_username(username: &str) -> AppResult<()> {
 }
 
 /// A new password: long enough, and short enough that hashing it costs nothing unusual.
-pub(crate) fn check_new_password(password: &str) -> AppResult<()> {
+pub(crate) fn check_new_password(password: &str) -> Outcome<()> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(Invalid::new(
@@ -121,7 +123,7 @@ pub(crate) fn check_new_password(password: &str) -> AppResult<()> {
 }
 
 /// argon2id is slow on purpose: hash off the async runtime.
-pub(crate) async fn hash_off_thread(password: &str) -> AppResult<String> {
+pub(crate) async fn hash_off_thread(password: &str) -> Outcome<String> {
     let password = password.to_owned();
     Ok(tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -129,7 +131,7 @@ pub(crate) async fn hash_off_thread(password: &str) -> AppResult<String> {
 }
 
 /// A verified contact: a phone number or an e-mail address, in its normal form.
-pub fn parse_contact(raw: &str) -> AppResult<(String, OutboundChannel)> {
+pub fn parse_contact(raw: &str) -> Outcome<(String, OutboundChannel)> {
     if raw.contains('@') {
         let email = Email::parse(raw).map_err(|e| Invalid {
             field: "contact".into(),
@@ -148,14 +150,14 @@ pub fn parse_contact(raw: &str) -> AppResult<(String, OutboundChannel)> {
 impl App {
     /// Creates a staff user (from the command line or the admin API).
     /// Where escalations and notices reach a staff user (or nowhere, with `None`).
-    pub async fn set_staff_email(&self, username: &str, email: Option<&str>) -> AppResult<()> {
+    pub async fn set_staff_email(&self, username: &str, email: Option<&str>) -> IdentityResult<()> {
         let email = email
             .map(|e| tawasul_domain::intake::Email::parse(e).map(|e| e.as_str().to_owned()))
             .transpose()?;
         if self.store.set_staff_email(username, email).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound("staff user"))
+            Err(Failure::NotFound("staff user").into())
         }
     }
 
@@ -166,7 +168,7 @@ impl App {
         role: Role,
         entity: Option<&str>,
         display_name: Option<&str>,
-    ) -> AppResult<i64> {
+    ) -> IdentityResult<i64> {
         check_username(username)?;
         check_new_password(password)?;
         let entity_id = match entity {
@@ -196,7 +198,7 @@ impl App {
         Ok(id)
     }
 
-    pub async fn login(&self, credentials: Credentials) -> AppResult<(Session, StaffUser)> {
+    pub async fn login(&self, credentials: Credentials) -> IdentityResult<(Session, StaffUser)> {
         let row = self.store.staff_by_username(&credentials.username).await?;
         // Verify against a real hash even for an unknown user, so timing tells nothing.
         let hash = row
@@ -210,7 +212,7 @@ impl App {
             .map_err(anyhow::Error::from)?;
         let user = match row {
             Some(row) if ok && row.active => staff_user(row)?,
-            _ => return Err(AppError::BadCredentials),
+            _ => return Err(IdentityError::BadCredentials),
         };
         let session = self
             .open_session(Some(user.id), None, Duration::hours(STAFF_SESSION_HOURS))
@@ -227,7 +229,12 @@ impl App {
         Ok((session, user))
     }
 
-    async fn open_session(&self, staff_id: Option<i64>, contact: Option<String>, ttl: Duration) -> AppResult<Session> {
+    async fn open_session(
+        &self,
+        staff_id: Option<i64>,
+        contact: Option<String>,
+        ttl: Duration,
+    ) -> IdentityResult<Session> {
         let token = new_secret();
         let now = self.now();
         let expires = now + ttl;
@@ -246,12 +253,12 @@ impl App {
         })
     }
 
-    pub async fn logout(&self, token: &str) -> AppResult<()> {
+    pub async fn logout(&self, token: &str) -> IdentityResult<()> {
         Ok(self.store.delete_session(secret_digest(token)).await?)
     }
 
     /// Turns a bearer secret (or a session cookie's value) into the caller it belongs to.
-    pub async fn authenticate(&self, bearer: Option<&str>) -> AppResult<Caller> {
+    pub async fn authenticate(&self, bearer: Option<&str>) -> IdentityResult<Caller> {
         let Some(token) = bearer.filter(|t| !t.is_empty()) else {
             return Ok(Caller::Anonymous);
         };
@@ -260,7 +267,7 @@ impl App {
         };
         match (session.staff_id, session.contact) {
             (Some(id), _) => {
-                let row = self.store.staff_by_id(id).await?.ok_or(AppError::Unauthenticated)?;
+                let row = self.store.staff_by_id(id).await?.ok_or(Failure::Unauthenticated)?;
                 Ok(Caller::Staff(staff_user(row)?))
             }
             (None, Some(contact)) => Ok(Caller::Resident { contact }),
@@ -270,12 +277,12 @@ impl App {
 
     /// Sends a one-time code to a phone or e-mail address (through the outbox). Says nothing
     /// of whether that contact has cases.
-    pub async fn request_code(&self, raw_contact: &str) -> AppResult<()> {
+    pub async fn request_code(&self, raw_contact: &str) -> IdentityResult<()> {
         let (contact, channel) = parse_contact(raw_contact)?;
         let now = self.now();
         let last_hour = tawasul_domain::micros(now - Duration::hours(1));
         if self.store.recent_otp_count(&contact, last_hour).await? >= OTP_PER_HOUR {
-            return Err(AppError::TooManyRequests(format!(
+            return Err(IdentityError::TooManyRequests(format!(
                 "at most {OTP_PER_HOUR} codes an hour may be sent to one contact"
             )));
         }
@@ -310,7 +317,7 @@ impl App {
         Ok(())
     }
 
-    pub async fn verify_code(&self, raw_contact: &str, code: &str) -> AppResult<Session> {
+    pub async fn verify_code(&self, raw_contact: &str, code: &str) -> IdentityResult<Session> {
         let (contact, _) = parse_contact(raw_contact)?;
         let matched = self
             .store

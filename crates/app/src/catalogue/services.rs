@@ -2,8 +2,10 @@
 //! form. Cases keep the answers they were given, whatever the form becomes, and a service that
 //! cases use keeps its code.
 
-use crate::authz::{Permission, StaffUser};
-use crate::{App, AppError, AppResult};
+use crate::catalogue::{CatalogueError, CatalogueResult};
+use crate::error::Failure;
+use crate::identity::authz::{Permission, StaffUser};
+use crate::App;
 use tawasul_domain::catalogue::{self, FormField};
 use tawasul_domain::vocab::Priority;
 use tawasul_domain::Invalid;
@@ -47,7 +49,7 @@ impl App {
         }
     }
 
-    async fn check_service(&self, entity: &EntityRow, draft: &ServiceDraft) -> AppResult<CheckedService> {
+    async fn check_service(&self, entity: &EntityRow, draft: &ServiceDraft) -> CatalogueResult<CheckedService> {
         let code = catalogue::parse_code(draft.code.trim(), "code")?;
         let name_ar = catalogue::parse_name(&draft.name_ar, "name_ar")?;
         let name_en = catalogue::parse_name(&draft.name_en, "name_en")?;
@@ -87,24 +89,24 @@ impl App {
     }
 
     /// An entity's services, inactive ones too.
-    pub async fn managed_services(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<ManagedServiceRow>> {
+    pub async fn managed_services(&self, user: &StaffUser, entity: &str) -> CatalogueResult<Vec<ManagedServiceRow>> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         Ok(self.store.managed_services(entity.id).await?)
     }
 
     /// One service, for a user who may manage its entity's catalogue.
-    pub async fn managed_service(&self, user: &StaffUser, code: &str) -> AppResult<ManagedServiceRow> {
+    pub async fn managed_service(&self, user: &StaffUser, code: &str) -> CatalogueResult<ManagedServiceRow> {
         let service = self
             .store
             .managed_service(code)
             .await?
-            .ok_or(AppError::NotFound("service"))?;
+            .ok_or(Failure::NotFound("service"))?;
         user.require(Permission::ManageCatalogue, Some(service.service.entity_id))?;
         Ok(service)
     }
 
     /// Adds a service, with an empty form; returns its code.
-    pub async fn add_service(&self, user: &StaffUser, entity: &str, draft: ServiceDraft) -> AppResult<String> {
+    pub async fn add_service(&self, user: &StaffUser, entity: &str, draft: ServiceDraft) -> CatalogueResult<String> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let checked = self.check_service(&entity, &draft).await?;
         let details = serde_json::json!({ "code": checked.code, "active": draft.active });
@@ -130,7 +132,7 @@ impl App {
     }
 
     /// Changes a service's properties; returns its code (new, if it could change).
-    pub async fn update_service(&self, user: &StaffUser, code: &str, draft: ServiceDraft) -> AppResult<String> {
+    pub async fn update_service(&self, user: &StaffUser, code: &str, draft: ServiceDraft) -> CatalogueResult<String> {
         let current = self.managed_service(user, code).await?;
         let entity = self
             .managed_entity(user, &current.service.entity_code, "entity")
@@ -167,7 +169,12 @@ impl App {
 
     /// Replaces a service's form with `fields`, checked as a whole. The answers stored with
     /// earlier cases stay as they were.
-    pub async fn set_service_fields(&self, user: &StaffUser, code: &str, fields: Vec<FormField>) -> AppResult<()> {
+    pub async fn set_service_fields(
+        &self,
+        user: &StaffUser,
+        code: &str,
+        fields: Vec<FormField>,
+    ) -> CatalogueResult<()> {
         let current = self.managed_service(user, code).await?;
         let clean = catalogue::validate_form(&fields)?;
         let keys: Vec<&str> = clean.iter().map(|f| f.key.as_str()).collect();
@@ -175,15 +182,15 @@ impl App {
         let audit = self.catalogue_audit(user, "set_service_fields", &current.service.entity_code, details);
         let json = serde_json::to_string(&clean).map_err(anyhow::Error::from)?;
         if !self.store.set_service_fields(current.service.id, json, audit).await? {
-            return Err(AppError::NotFound("service"));
+            return Err(Failure::NotFound("service").into());
         }
         Ok(())
     }
 }
 
-fn duplicate_code(e: tawasul_store::StoreError) -> AppError {
-    match AppError::from(e) {
-        AppError::Duplicate(_) => Invalid::new("duplicate", "code", "another service has this code").into(),
+fn duplicate_code(e: tawasul_store::StoreError) -> CatalogueError {
+    match CatalogueError::from(e) {
+        CatalogueError::Duplicate(_) => Invalid::new("duplicate", "code", "another service has this code").into(),
         other => other,
     }
 }

@@ -1,10 +1,12 @@
 //! Escalation: the SLA sweep that takes ladder steps as cases cross their thresholds, and
 //! the reporter's "my report was ignored", which opens a linked escalation case.
 
-use crate::auth::{new_secret, Caller};
-use crate::views::{IgnoredEligibility, Receipt};
-use crate::workflow::{clock_of, stored, working_day, WorkflowConfig};
-use crate::{App, AppError, AppResult};
+use crate::cases::views::{IgnoredEligibility, Receipt};
+use crate::error::Outcome;
+use crate::identity::auth::{new_secret, Caller};
+use crate::workflow::config::{clock_of, stored, working_day, WorkflowConfig};
+use crate::workflow::{WorkflowError, WorkflowResult};
+use crate::App;
 use serde::Deserialize;
 use tawasul_domain::sla::Notify;
 use tawasul_domain::text::{normalise_for_search, CaseText};
@@ -38,7 +40,7 @@ impl App {
     /// Takes every ladder step that is due now on up to `SWEEP_BATCH` cases. Each step is
     /// written with the case's escalation level as it was read, so a step is taken once
     /// even if two sweeps meet on a case.
-    pub async fn sla_sweep(&self) -> AppResult<SweepReport> {
+    pub async fn sla_sweep(&self) -> WorkflowResult<SweepReport> {
         let now = self.now_micros();
         let config = self.workflow().await?;
         let due = self.store.due_escalations(now, SWEEP_BATCH).await?;
@@ -50,14 +52,14 @@ impl App {
         for case in due {
             match self.escalate(&case, &config, now).await {
                 Ok(steps) => report.steps += steps,
-                Err(AppError::Conflict(_)) => {} // changed meanwhile; the next sweep sees it anew
+                Err(WorkflowError::Conflict(_)) => {} // changed meanwhile; the next sweep sees it anew
                 Err(e) => return Err(e),
             }
         }
         Ok(report)
     }
 
-    async fn escalate(&self, case: &CaseRow, config: &WorkflowConfig, now: Micros) -> AppResult<usize> {
+    async fn escalate(&self, case: &CaseRow, config: &WorkflowConfig, now: Micros) -> WorkflowResult<usize> {
         let terms = config.terms(case.entity_id, case.service_id, case.priority);
         let mut clock = clock_of(&case.sla);
         let steps = clock.due_steps(now, &terms);
@@ -143,7 +145,7 @@ impl App {
         template: &str,
         fields: &serde_json::Value,
         now: Micros,
-    ) -> AppResult<Vec<OutboxInsert>> {
+    ) -> WorkflowResult<Vec<OutboxInsert>> {
         let people = match target {
             Notify::Reporter => vec![],
             Notify::Assignee => match case.assignee_id {
@@ -188,7 +190,7 @@ impl App {
     /// Whether the reporter may now say their report was ignored: the case is open and past
     /// the due time in force, or staff have said nothing public for the entity's number of
     /// business days. If not yet, from when.
-    pub(crate) async fn ignored_eligibility(&self, case: &CaseRow, now: Micros) -> AppResult<IgnoredEligibility> {
+    pub(crate) async fn ignored_eligibility(&self, case: &CaseRow, now: Micros) -> Outcome<IgnoredEligibility> {
         let open_escalation = self.store.open_escalations_of(case.id).await?.into_iter().next();
         let status = case.status;
         let from = if !status.is_open() || case.kind == Kind::Escalation {
@@ -226,19 +228,19 @@ impl App {
         caller: &Caller,
         reference: &str,
         request: IgnoredRequest,
-    ) -> AppResult<Receipt> {
+    ) -> WorkflowResult<Receipt> {
         let case = self.case_row(reference).await?;
         self.require_reporter(caller, &case)?;
         let description = CaseText::parse(&request.description, "description", MAX_COMPLAINT)?;
         let now = self.now_micros();
         let eligibility = self.ignored_eligibility(&case, now).await?;
         if let Some(open) = eligibility.open_escalation {
-            return Err(AppError::Conflict(format!(
+            return Err(WorkflowError::Conflict(format!(
                 "an escalation case for this report is already open: {open}"
             )));
         }
         if !eligibility.eligible {
-            return Err(AppError::NotEligible(match eligibility.eligible_from {
+            return Err(WorkflowError::NotEligible(match eligibility.eligible_from {
                 Some(from) => format!(
                     "this report is not overdue yet and was updated recently; you may say it was ignored from {from}"
                 ),
@@ -333,7 +335,7 @@ impl App {
                 status: Status::New.as_str().into(),
                 replayed: false,
             }),
-            Err(StoreError::Conflict(s)) => Err(AppError::Conflict(s)),
+            Err(StoreError::Conflict(s)) => Err(WorkflowError::Conflict(s)),
             Err(e) => Err(e.into()),
         }
     }

@@ -1,11 +1,13 @@
 //! Reading and working cases: the reporter's view, staff queues, transitions, comments,
 //! attachments. Every staff action is authorised here and audited with the change.
 
-use crate::auth::Caller;
-use crate::authz::{Permission, StaffUser};
-use crate::views::*;
-use crate::workflow::{clock_of, stored};
-use crate::{App, AppError, AppResult};
+use crate::cases::views::*;
+use crate::cases::CasesResult;
+use crate::error::{Failure, Outcome};
+use crate::identity::auth::Caller;
+use crate::identity::authz::{Permission, StaffUser};
+use crate::workflow::config::{clock_of, stored};
+use crate::App;
 use serde::Deserialize;
 use tawasul_domain::attachment::AttachmentType;
 use tawasul_domain::lifecycle::{self, Action};
@@ -109,7 +111,7 @@ pub struct CaseQuery {
     pub limit: Option<i64>,
 }
 
-fn parse_instant(raw: &str, field: &str) -> AppResult<i64> {
+fn parse_instant(raw: &str, field: &str) -> Outcome<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
         return Ok(t.timestamp_micros());
     }
@@ -120,7 +122,7 @@ fn parse_instant(raw: &str, field: &str) -> AppResult<i64> {
         .ok_or_else(|| Invalid::new("invalid_date", field, "expected an RFC 3339 instant or YYYY-MM-DD").into())
 }
 
-fn parse_cursor(raw: &str) -> AppResult<CaseCursor> {
+fn parse_cursor(raw: &str) -> Outcome<CaseCursor> {
     let parts: Option<Vec<i64>> = raw.split('_').map(|p| p.parse().ok()).collect();
     match parts.as_deref() {
         Some(&[first, second, id]) => Ok(CaseCursor { first, second, id }),
@@ -128,7 +130,7 @@ fn parse_cursor(raw: &str) -> AppResult<CaseCursor> {
     }
 }
 
-fn parse_order(raw: Option<&str>) -> AppResult<CaseOrder> {
+fn parse_order(raw: Option<&str>) -> Outcome<CaseOrder> {
     match raw {
         None | Some("newest") => Ok(CaseOrder::Newest),
         Some("oldest") => Ok(CaseOrder::Oldest),
@@ -159,7 +161,7 @@ pub(crate) fn blob_key(bytes: &[u8]) -> String {
 }
 
 /// The name an attachment is shown with: the one it came with, checked, or one made from its type.
-pub(crate) fn attachment_name(filename: Option<&str>, kind: AttachmentType) -> AppResult<String> {
+pub(crate) fn attachment_name(filename: Option<&str>, kind: AttachmentType) -> Outcome<String> {
     Ok(match filename.filter(|f| !f.trim().is_empty()) {
         Some(f) => CaseText::parse(f, "filename", 200)?.into_string(),
         None => format!("attachment.{}", kind.mime().rsplit('/').next().unwrap_or("bin")),
@@ -235,25 +237,25 @@ pub(crate) enum Access {
 
 impl App {
     /// A case a staff user may work on; to staff of other entities it does not exist.
-    pub(crate) async fn staff_case(&self, user: &StaffUser, reference: &str) -> AppResult<CaseRow> {
+    pub(crate) async fn staff_case(&self, user: &StaffUser, reference: &str) -> Outcome<CaseRow> {
         let case = self.case_row(reference).await?;
         user.require(Permission::ViewCase, Some(case.entity_id))
-            .map_err(|_| AppError::NotFound("case"))?;
+            .map_err(|_| Failure::NotFound("case"))?;
         Ok(case)
     }
 
-    pub(crate) async fn case_row(&self, reference: &str) -> AppResult<CaseRow> {
+    pub(crate) async fn case_row(&self, reference: &str) -> Outcome<CaseRow> {
         self.store
             .case_by_reference(reference)
             .await?
-            .ok_or(AppError::NotFound("case"))
+            .ok_or(Failure::NotFound("case"))
     }
 
     /// Who may see this case: staff by role and entity, the reporter by token or verified
     /// contact. To anyone else a case that exists looks like one that does not.
-    pub(crate) fn access(&self, caller: &Caller, case: &CaseRow) -> AppResult<Access> {
+    pub(crate) fn access(&self, caller: &Caller, case: &CaseRow) -> Outcome<Access> {
         match caller {
-            Caller::Anonymous => Err(AppError::Unauthenticated),
+            Caller::Anonymous => Err(Failure::Unauthenticated),
             Caller::Staff(user) => {
                 user.require(Permission::ViewCase, Some(case.entity_id))?;
                 Ok(Access::Staff(user.clone()))
@@ -265,14 +267,14 @@ impl App {
             {
                 Ok(Access::Reporter)
             }
-            _ => Err(AppError::NotFound("case")),
+            _ => Err(Failure::NotFound("case")),
         }
     }
 
     /// `access`, or for staff of an entity that transferred the case away, read-only access.
-    async fn read_access(&self, caller: &Caller, case: &CaseRow) -> AppResult<Access> {
+    async fn read_access(&self, caller: &Caller, case: &CaseRow) -> Outcome<Access> {
         match (self.access(caller, case), caller) {
-            (Err(AppError::Forbidden(_)), Caller::Staff(user)) if user.may(Permission::ViewCase, user.entity_id) => {
+            (Err(Failure::Forbidden(_)), Caller::Staff(user)) if user.may(Permission::ViewCase, user.entity_id) => {
                 let handed_over = self
                     .store
                     .transfers_of(case.id)
@@ -282,7 +284,7 @@ impl App {
                 if handed_over {
                     Ok(Access::Follower(user.clone()))
                 } else {
-                    Err(AppError::Forbidden("staff see only their own entity's cases".into()))
+                    Err(Failure::Forbidden("staff see only their own entity's cases".into()))
                 }
             }
             (access, _) => access,
@@ -290,16 +292,16 @@ impl App {
     }
 
     /// Only the reporter (by tracking token or verified contact) may act as the reporter.
-    pub(crate) fn require_reporter(&self, caller: &Caller, case: &CaseRow) -> AppResult<()> {
+    pub(crate) fn require_reporter(&self, caller: &Caller, case: &CaseRow) -> Outcome<()> {
         match self.access(caller, case)? {
             Access::Reporter => Ok(()),
-            Access::Staff(_) | Access::Follower(_) => Err(AppError::Forbidden(
+            Access::Staff(_) | Access::Follower(_) => Err(Failure::Forbidden(
                 "only the reporter, with their tracking token or verified contact, may do this".into(),
             )),
         }
     }
 
-    pub async fn read_case(&self, caller: &Caller, reference: &str) -> AppResult<CaseView> {
+    pub async fn read_case(&self, caller: &Caller, reference: &str) -> CasesResult<CaseView> {
         let case = self.case_row(reference).await?;
         let access = self.read_access(caller, &case).await?;
         let (events, attachments, transfers) = tokio::try_join!(
@@ -384,7 +386,7 @@ impl App {
     }
 
     /// The staff case list: filtered, scoped to the caller's entity, sorted, keyset-paged.
-    pub async fn list_cases(&self, user: &StaffUser, query: CaseQuery) -> AppResult<CasePage> {
+    pub async fn list_cases(&self, user: &StaffUser, query: CaseQuery) -> CasesResult<CasePage> {
         let limit = query.limit.unwrap_or(50);
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(Invalid::new("out_of_range", "limit", format!("must lie between 1 and {MAX_PAGE}")).into());
@@ -400,7 +402,7 @@ impl App {
                 (Some(e), None) => filter.entity_id = Some(e.id),
                 (Some(e), Some(mine)) if e.id == mine => {}
                 (Some(_), Some(_)) => {
-                    return Err(AppError::Forbidden("staff see only their own entity's cases".into()))
+                    return Err(Failure::Forbidden("staff see only their own entity's cases".into()).into())
                 }
                 (None, _) => return Err(Invalid::new("unknown_entity", "entity", format!("no entity {code:?}")).into()),
             }
@@ -521,9 +523,9 @@ impl App {
     }
 
     /// An identified resident's own cases.
-    pub async fn my_cases(&self, caller: &Caller) -> AppResult<Vec<CaseSummary>> {
+    pub async fn my_cases(&self, caller: &Caller) -> CasesResult<Vec<CaseSummary>> {
         let Caller::Resident { contact } = caller else {
-            return Err(AppError::Unauthenticated);
+            return Err(Failure::Unauthenticated.into());
         };
         let (phone, email) = if contact.contains('@') {
             (None, Some(contact.clone()))
@@ -613,7 +615,7 @@ impl App {
         user: &StaffUser,
         reference: &str,
         request: ReclassifyRequest,
-    ) -> AppResult<CaseView> {
+    ) -> CasesResult<CaseView> {
         let case = self.staff_case(user, reference).await?;
         user.require(Permission::Transition(Action::Assign), Some(case.entity_id))?;
         let reason = request
@@ -672,10 +674,10 @@ impl App {
         user: &StaffUser,
         reference: &str,
         request: TransitionRequest,
-    ) -> AppResult<CaseView> {
+    ) -> CasesResult<CaseView> {
         let case = self.case_row(reference).await?;
         user.require(Permission::ViewCase, Some(case.entity_id))
-            .map_err(|_| AppError::NotFound("case"))?;
+            .map_err(|_| Failure::NotFound("case"))?;
         user.require(Permission::Transition(request.action), Some(case.entity_id))?;
         let from = case.status;
         let to = lifecycle::transition(from, request.action)?;
@@ -775,7 +777,7 @@ impl App {
         &self,
         case: &CaseRow,
         request: &TransitionRequest,
-    ) -> AppResult<(Option<(i64, String)>, Option<(i64, String)>)> {
+    ) -> CasesResult<(Option<(i64, String)>, Option<(i64, String)>)> {
         if request.department.is_none() && request.assignee.is_none() {
             return Err(Invalid::new("required", "department", "name a department, an assignee or both").into());
         }
@@ -819,7 +821,7 @@ impl App {
 
     /// A comment on a case: staff reply publicly or note internally; the reporter's comments
     /// are public, and answer a case that was waiting on them.
-    pub async fn comment(&self, caller: &Caller, reference: &str, request: CommentRequest) -> AppResult<CaseView> {
+    pub async fn comment(&self, caller: &Caller, reference: &str, request: CommentRequest) -> CasesResult<CaseView> {
         let case = self.case_row(reference).await?;
         let access = self.access(caller, &case)?;
         let body = CaseText::parse(&request.body, "body", MAX_COMMENT)?.into_string();
@@ -828,7 +830,7 @@ impl App {
         let terms = config.terms(case.entity_id, case.service_id, case.priority);
         let mut clock = clock_of(&case.sla);
         let change = match access {
-            Access::Follower(_) => return Err(AppError::Forbidden("the case is now another entity's".into())),
+            Access::Follower(_) => return Err(Failure::Forbidden("the case is now another entity's".into()).into()),
             Access::Staff(user) => {
                 let visibility = request.visibility.unwrap_or(Visibility::Internal);
                 let (permission, public) = match visibility {
@@ -906,7 +908,7 @@ impl App {
         claimed_type: Option<&str>,
         filename: Option<&str>,
         public: bool,
-    ) -> AppResult<AttachmentView> {
+    ) -> CasesResult<AttachmentView> {
         let case = self.case_row(reference).await?;
         let access = self.access(caller, &case)?;
         let kind = AttachmentType::sniff(&bytes, claimed_type)?;
@@ -920,7 +922,7 @@ impl App {
                     ("staff", Some(user.id), user.display_name.clone()),
                 )
             }
-            Access::Follower(_) => return Err(AppError::Forbidden("the case is now another entity's".into())),
+            Access::Follower(_) => return Err(Failure::Forbidden("the case is now another entity's".into()).into()),
             Access::Reporter => (
                 "reporter".to_owned(),
                 true,
@@ -962,7 +964,12 @@ impl App {
     }
 
     /// The bytes and type of an attachment the caller may see.
-    pub async fn attachment(&self, caller: &Caller, reference: &str, id: i64) -> AppResult<(String, String, Vec<u8>)> {
+    pub async fn attachment(
+        &self,
+        caller: &Caller,
+        reference: &str,
+        id: i64,
+    ) -> CasesResult<(String, String, Vec<u8>)> {
         let case = self.case_row(reference).await?;
         let access = self.access(caller, &case)?;
         let row = self
@@ -971,12 +978,12 @@ impl App {
             .await?
             .into_iter()
             .find(|a| a.id == id && (a.public || matches!(access, Access::Staff(_))))
-            .ok_or(AppError::NotFound("attachment"))?;
+            .ok_or(Failure::NotFound("attachment"))?;
         let bytes = self
             .blobs
             .get(&row.blob_key)
             .await?
-            .ok_or(AppError::NotFound("attachment"))?;
+            .ok_or(Failure::NotFound("attachment"))?;
         Ok((row.mime, row.filename, bytes))
     }
 }

@@ -1,7 +1,7 @@
 //! Who may do what. Decided here, in the application layer, for every staff request: a role
 //! grants permissions, and a staff user of an entity acts only on that entity's cases.
 
-use crate::{AppError, AppResult};
+use crate::error::{Failure, Outcome};
 use tawasul_domain::lifecycle::Action;
 use tawasul_domain::vocab::Role;
 
@@ -106,11 +106,11 @@ impl StaffUser {
         role_grants(self.role, Permission::Supervise)
     }
 
-    pub fn require(&self, permission: Permission, entity_id: Option<i64>) -> AppResult<()> {
+    pub fn require(&self, permission: Permission, entity_id: Option<i64>) -> Outcome<()> {
         if self.may(permission, entity_id) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
+            Err(Failure::Forbidden(format!(
                 "a {} of this entity may not do this",
                 self.role.as_str()
             )))

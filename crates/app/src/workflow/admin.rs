@@ -2,8 +2,10 @@
 //! routing rules and OLAs. Each change is validated, audited, and takes effect on this node
 //! at once (on the others within the configuration snapshot's lifetime).
 
-use crate::authz::{Permission, StaffUser};
-use crate::{App, AppError, AppResult};
+use crate::error::{Failure, Outcome};
+use crate::identity::authz::{Permission, StaffUser};
+use crate::workflow::WorkflowResult;
+use crate::App;
 use serde::{Deserialize, Serialize};
 use tawasul_domain::calendar::{BusinessCalendar, CalendarSpec};
 use tawasul_domain::sla::EscalationLadder;
@@ -92,7 +94,7 @@ pub struct Saved {
     pub count: usize,
 }
 
-fn minutes(value: i64, field: &str) -> AppResult<i64> {
+fn minutes(value: i64, field: &str) -> Outcome<i64> {
     if (1..=MAX_TARGET_MINUTES).contains(&value) {
         Ok(value)
     } else {
@@ -107,7 +109,7 @@ fn minutes(value: i64, field: &str) -> AppResult<i64> {
 
 /// The areas of a GeoJSON document as rows to store; a document that does not read is
 /// refused naming its problem and where.
-pub(crate) fn area_inserts(geojson: &str) -> AppResult<Vec<AreaInsert>> {
+pub(crate) fn area_inserts(geojson: &str) -> Outcome<Vec<AreaInsert>> {
     let shapes = tawasul_routing::parse_areas(geojson).map_err(|e| Invalid {
         code: e.code(),
         field: e.field().to_owned(),
@@ -123,7 +125,7 @@ pub(crate) fn area_inserts(geojson: &str) -> AppResult<Vec<AreaInsert>> {
 }
 
 impl App {
-    pub(crate) async fn managed_entity(&self, user: &StaffUser, code: &str, field: &str) -> AppResult<EntityRow> {
+    pub(crate) async fn managed_entity(&self, user: &StaffUser, code: &str, field: &str) -> Outcome<EntityRow> {
         let entity = self
             .store
             .entity_by_code(code)
@@ -133,7 +135,7 @@ impl App {
         Ok(entity)
     }
 
-    async fn service_id(&self, code: Option<&str>, entity_id: Option<i64>) -> AppResult<Option<i64>> {
+    async fn service_id(&self, code: Option<&str>, entity_id: Option<i64>) -> WorkflowResult<Option<i64>> {
         let Some(code) = code else { return Ok(None) };
         let service = self
             .store
@@ -152,7 +154,7 @@ impl App {
         action: &str,
         target: String,
         details: serde_json::Value,
-    ) -> AppResult<()> {
+    ) -> Outcome<()> {
         self.store
             .audit(AuditInsert {
                 at: self.now_micros(),
@@ -166,14 +168,14 @@ impl App {
         Ok(())
     }
 
-    pub async fn set_policy(&self, user: &StaffUser, entity: &str, request: PolicyRequest) -> AppResult<Saved> {
+    pub async fn set_policy(&self, user: &StaffUser, entity: &str, request: PolicyRequest) -> WorkflowResult<Saved> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         BusinessCalendar::from_spec(&request.calendar).map_err(|e| e.within("calendar"))?;
         let ladder = request.escalation.clone().unwrap_or_default();
         ladder.validate().map_err(|e| e.within("escalation"))?;
         let days = request
             .ignored_after_days
-            .unwrap_or(crate::workflow::DEFAULT_IGNORED_AFTER_DAYS);
+            .unwrap_or(crate::workflow::config::DEFAULT_IGNORED_AFTER_DAYS);
         if !(1..=60).contains(&days) {
             return Err(Invalid::new("out_of_range", "ignored_after_days", "between 1 and 60 business days").into());
         }
@@ -211,7 +213,7 @@ impl App {
     }
 
     /// The policy in force for an entity (the default where it has set none).
-    pub async fn policy_of(&self, user: &StaffUser, entity: &str) -> AppResult<PolicyRequest> {
+    pub async fn policy_of(&self, user: &StaffUser, entity: &str) -> WorkflowResult<PolicyRequest> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let config = self.workflow().await?;
         let policy = config.policy(entity.id);
@@ -223,7 +225,7 @@ impl App {
         })
     }
 
-    pub async fn set_sla_target(&self, user: &StaffUser, request: SlaTargetRequest) -> AppResult<Saved> {
+    pub async fn set_sla_target(&self, user: &StaffUser, request: SlaTargetRequest) -> WorkflowResult<Saved> {
         let entity = self.managed_entity(user, &request.entity, "entity").await?;
         // A target binds only the entity's own services.
         let service_id = self.service_id(request.service.as_deref(), Some(entity.id)).await?;
@@ -257,11 +259,11 @@ impl App {
 
     /// An entity's SLA targets for its default and each of its services, at every priority:
     /// the row set there, or (`set` false) the target that applies in its place.
-    pub async fn sla_grid(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<SlaCell>> {
+    pub async fn sla_grid(&self, user: &StaffUser, entity: &str) -> WorkflowResult<Vec<SlaCell>> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let (rows, services, config) = tokio::try_join!(
-            async { Ok::<_, AppError>(self.store.sla_targets().await?) },
-            async { Ok::<_, AppError>(self.store.services().await?) },
+            async { Ok::<_, Failure>(self.store.sla_targets().await?) },
+            async { Ok::<_, Failure>(self.store.services().await?) },
             self.workflow(),
         )?;
         let services = services.into_iter().filter(|s| s.entity_id == entity.id);
@@ -286,13 +288,13 @@ impl App {
     }
 
     /// Replaces the areas an entity serves with those in a GeoJSON document.
-    pub async fn import_areas(&self, user: &StaffUser, entity: &str, geojson: &str) -> AppResult<Saved> {
+    pub async fn import_areas(&self, user: &StaffUser, entity: &str, geojson: &str) -> WorkflowResult<Saved> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         self.replace_areas(Some(user), &entity, geojson).await
     }
 
     /// The same, by the operator at the command line (`tawasul area import`).
-    pub async fn import_areas_as_operator(&self, entity: &str, geojson: &str) -> AppResult<Saved> {
+    pub async fn import_areas_as_operator(&self, entity: &str, geojson: &str) -> WorkflowResult<Saved> {
         let entity = self
             .store
             .entity_by_code(entity)
@@ -301,7 +303,12 @@ impl App {
         self.replace_areas(None, &entity, geojson).await
     }
 
-    async fn replace_areas(&self, user: Option<&StaffUser>, entity: &EntityRow, geojson: &str) -> AppResult<Saved> {
+    async fn replace_areas(
+        &self,
+        user: Option<&StaffUser>,
+        entity: &EntityRow,
+        geojson: &str,
+    ) -> WorkflowResult<Saved> {
         let areas = area_inserts(geojson)?;
         let count = self.store.replace_areas(entity.id, areas, self.now_micros()).await?;
         self.audited(
@@ -314,7 +321,7 @@ impl App {
         Ok(Saved { count })
     }
 
-    pub async fn add_rule(&self, user: &StaffUser, request: RuleRequest) -> AppResult<Saved> {
+    pub async fn add_rule(&self, user: &StaffUser, request: RuleRequest) -> WorkflowResult<Saved> {
         let entity = self.managed_entity(user, &request.entity, "entity").await?;
         let department = self
             .store
@@ -362,7 +369,7 @@ impl App {
         Ok(Saved { count: 1 })
     }
 
-    pub async fn set_ola(&self, user: &StaffUser, request: OlaRequest) -> AppResult<Saved> {
+    pub async fn set_ola(&self, user: &StaffUser, request: OlaRequest) -> WorkflowResult<Saved> {
         let from = self.managed_entity(user, &request.from_entity, "from_entity").await?;
         let to = self
             .store

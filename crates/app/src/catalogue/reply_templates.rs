@@ -1,8 +1,10 @@
 //! Reply templates, per entity and language: administrators manage them, staff answering a
 //! case start from one filled in for that case in the reporter's language.
 
-use crate::authz::{Permission, StaffUser};
-use crate::{App, AppError, AppResult};
+use crate::catalogue::{CatalogueError, CatalogueResult};
+use crate::error::{Failure, Outcome};
+use crate::identity::authz::{Permission, StaffUser};
+use crate::App;
 use tawasul_domain::reply;
 use tawasul_domain::vocab::Language;
 use tawasul_domain::Invalid;
@@ -29,14 +31,18 @@ impl App {
     }
 
     /// An entity's templates, for its administrators.
-    pub async fn reply_templates(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<ReplyTemplateRow>> {
+    pub async fn reply_templates(&self, user: &StaffUser, entity: &str) -> CatalogueResult<Vec<ReplyTemplateRow>> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         Ok(self.store.reply_templates(entity.id).await?)
     }
 
     /// The templates offered on a case of `entity` to staff who may answer the reporter there;
     /// none to anyone else.
-    pub async fn reply_templates_for_reply(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<ReplyTemplateRow>> {
+    pub async fn reply_templates_for_reply(
+        &self,
+        user: &StaffUser,
+        entity: &str,
+    ) -> CatalogueResult<Vec<ReplyTemplateRow>> {
         let Some(entity) = self.store.entity_by_code(entity).await? else {
             return Ok(vec![]);
         };
@@ -46,7 +52,12 @@ impl App {
         Ok(self.store.reply_templates(entity.id).await?)
     }
 
-    pub async fn add_reply_template(&self, user: &StaffUser, entity: &str, new: NewReplyTemplate) -> AppResult<i64> {
+    pub async fn add_reply_template(
+        &self,
+        user: &StaffUser,
+        entity: &str,
+        new: NewReplyTemplate,
+    ) -> CatalogueResult<i64> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let key = reply::parse_key(&new.key)?;
         let language = Language::parse(new.language.trim())?;
@@ -65,8 +76,8 @@ impl App {
         self.store
             .insert_reply_template(row, audit)
             .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Duplicate(_) => {
+            .map_err(|e| match CatalogueError::from(e) {
+                CatalogueError::Duplicate(_) => {
                     Invalid::new("duplicate", "key", "this key already has a template in this language").into()
                 }
                 other => other,
@@ -74,12 +85,12 @@ impl App {
     }
 
     /// A template that exists and that `user` may manage, with its entity's code.
-    pub(crate) async fn managed_template(&self, user: &StaffUser, id: i64) -> AppResult<(ReplyTemplateRow, String)> {
+    pub(crate) async fn managed_template(&self, user: &StaffUser, id: i64) -> Outcome<(ReplyTemplateRow, String)> {
         let template = self
             .store
             .reply_template(id)
             .await?
-            .ok_or(AppError::NotFound("reply template"))?;
+            .ok_or(Failure::NotFound("reply template"))?;
         user.require(Permission::ManageCatalogue, Some(template.entity_id))?;
         let entities = self.store.entities().await?;
         let entity = entities
@@ -90,7 +101,7 @@ impl App {
         Ok((template, entity))
     }
 
-    pub async fn edit_reply_template(&self, user: &StaffUser, id: i64, title: &str, body: &str) -> AppResult<()> {
+    pub async fn edit_reply_template(&self, user: &StaffUser, id: i64, title: &str, body: &str) -> CatalogueResult<()> {
         let (template, entity) = self.managed_template(user, id).await?;
         let title = reply::parse_title(title)?;
         let body = reply::parse_body(body)?;
@@ -105,18 +116,18 @@ impl App {
         if self.store.update_reply_template(edit, audit).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound("reply template"))
+            Err(Failure::NotFound("reply template").into())
         }
     }
 
-    pub async fn delete_reply_template(&self, user: &StaffUser, id: i64) -> AppResult<()> {
+    pub async fn delete_reply_template(&self, user: &StaffUser, id: i64) -> CatalogueResult<()> {
         let (template, entity) = self.managed_template(user, id).await?;
         let details = serde_json::json!({ "key": template.key, "language": template.language });
         let audit = self.template_audit(user, "delete_reply_template", &entity, details);
         if self.store.delete_reply_template(id, audit).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound("reply template"))
+            Err(Failure::NotFound("reply template").into())
         }
     }
 }

@@ -3,7 +3,8 @@
 //! rules. Read from the store into one immutable snapshot that intake and the sweep share;
 //! a node reloads it after its own changes at once and after others' within `CONFIG_TTL`.
 
-use crate::{App, AppResult};
+use crate::error::Outcome;
+use crate::App;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -143,7 +144,7 @@ pub struct WorkflowCache {
 
 impl App {
     /// The workflow configuration, reloaded when older than `CONFIG_TTL`.
-    pub async fn workflow(&self) -> AppResult<Arc<WorkflowConfig>> {
+    pub async fn workflow(&self) -> Outcome<Arc<WorkflowConfig>> {
         if let Some((at, config)) = &*self.workflow.current.read().await {
             if at.elapsed() < CONFIG_TTL {
                 return Ok(config.clone());
@@ -165,7 +166,7 @@ impl App {
         *self.workflow.current.write().await = None;
     }
 
-    async fn load_workflow(&self) -> AppResult<WorkflowConfig> {
+    async fn load_workflow(&self) -> Outcome<WorkflowConfig> {
         let s = &self.store;
         let (entities, departments, policies, targets, olas, areas, rules) = tokio::try_join!(
             s.entities(),

@@ -2,9 +2,11 @@
 //! the speed of the closure and the agent, and may comment. One survey per case; a low rating
 //! (any score of 2 or less) is flagged on the staff timeline for the satisfaction unit.
 
-use crate::auth::Caller;
-use crate::cases::Access;
-use crate::{App, AppError, AppResult};
+use crate::cases::work::Access;
+use crate::cases::{CasesError, CasesResult};
+use crate::error::{Failure, Outcome};
+use crate::identity::auth::Caller;
+use crate::App;
 use serde::{Deserialize, Serialize};
 use tawasul_domain::text::CaseText;
 use tawasul_domain::vocab::Status;
@@ -53,7 +55,7 @@ impl SurveyView {
     }
 }
 
-fn score(value: i64, field: &'static str) -> AppResult<i64> {
+fn score(value: i64, field: &'static str) -> Outcome<i64> {
     if (1..=5).contains(&value) {
         Ok(value)
     } else {
@@ -68,13 +70,13 @@ pub fn may_rate(status: &str) -> bool {
 
 impl App {
     /// The reporter's survey of a resolved or closed case.
-    pub async fn rate(&self, caller: &Caller, reference: &str, request: SurveyRequest) -> AppResult<SurveyView> {
+    pub async fn rate(&self, caller: &Caller, reference: &str, request: SurveyRequest) -> CasesResult<SurveyView> {
         let case = self.case_row(reference).await?;
         if !matches!(self.access(caller, &case)?, Access::Reporter) {
-            return Err(AppError::Forbidden("only the reporter rates a case".into()));
+            return Err(Failure::Forbidden("only the reporter rates a case".into()).into());
         }
         if !may_rate(case.status.as_str()) {
-            return Err(AppError::Conflict(format!(
+            return Err(CasesError::Conflict(format!(
                 "a case that is {} cannot be rated yet",
                 case.status
             )));
@@ -119,17 +121,17 @@ impl App {
         match self.store.insert_survey(insert).await {
             Ok(_) => {}
             Err(tawasul_store::StoreError::Duplicate(_)) => {
-                return Err(AppError::Conflict("this case has been rated already".into()))
+                return Err(CasesError::Conflict("this case has been rated already".into()))
             }
             Err(e) => return Err(e.into()),
         }
         self.survey(caller, reference)
             .await?
-            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("the survey just written is missing")))
+            .ok_or_else(|| Failure::Unexpected(anyhow::anyhow!("the survey just written is missing")).into())
     }
 
     /// A case's survey, for its reporter or for staff who may see the case.
-    pub async fn survey(&self, caller: &Caller, reference: &str) -> AppResult<Option<SurveyView>> {
+    pub async fn survey(&self, caller: &Caller, reference: &str) -> CasesResult<Option<SurveyView>> {
         let case = self.case_row(reference).await?;
         self.access(caller, &case)?;
         Ok(self.store.survey(case.id).await?.map(SurveyView::from_row))

@@ -4,9 +4,11 @@
 //! validated, authorized and audited; entity and department changes reload the workflow
 //! configuration, which holds their names.
 
-use crate::auth::{check_new_password, check_username, hash_off_thread};
-use crate::authz::{Permission, StaffUser};
-use crate::{App, AppError, AppResult};
+use crate::error::{Failure, Outcome};
+use crate::identity::auth::{check_new_password, check_username, hash_off_thread};
+use crate::identity::authz::{Permission, StaffUser};
+use crate::organisation::{OrganisationError, OrganisationResult};
+use crate::App;
 use tawasul_domain::intake::Email;
 use tawasul_domain::text::CaseText;
 use tawasul_domain::vocab::Role;
@@ -59,7 +61,7 @@ pub struct StaffChange {
 }
 
 /// Codes of entities and departments: 2–32 lower-case ASCII letters, digits and '-'.
-fn code(raw: &str) -> AppResult<String> {
+fn code(raw: &str) -> Outcome<String> {
     let code = raw.trim();
     let ok = (2..=32).contains(&code.len())
         && code
@@ -77,11 +79,11 @@ fn code(raw: &str) -> AppResult<String> {
     }
 }
 
-fn name(raw: &str, field: &str) -> AppResult<String> {
+fn name(raw: &str, field: &str) -> Outcome<String> {
     Ok(CaseText::parse(raw, field, MAX_NAME_CHARS)?.into_string())
 }
 
-fn entity_type(raw: &str) -> AppResult<String> {
+fn entity_type(raw: &str) -> Outcome<String> {
     ENTITY_TYPES
         .iter()
         .find(|t| **t == raw)
@@ -89,7 +91,7 @@ fn entity_type(raw: &str) -> AppResult<String> {
         .ok_or_else(|| Invalid::new("unknown_entity_type", "entity_type", "choose a type of entity").into())
 }
 
-fn role(raw: &str) -> AppResult<Role> {
+fn role(raw: &str) -> Outcome<Role> {
     Ok(Role::parse(raw).map_err(|e| Invalid {
         field: "role".into(),
         ..e
@@ -97,7 +99,7 @@ fn role(raw: &str) -> AppResult<Role> {
 }
 
 /// An optional e-mail address: empty is none.
-fn email(raw: &str) -> AppResult<Option<String>> {
+fn email(raw: &str) -> Outcome<Option<String>> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -105,16 +107,16 @@ fn email(raw: &str) -> AppResult<Option<String>> {
     Ok(Some(Email::parse(raw)?.as_str().to_owned()))
 }
 
-fn duplicate_at(field: &'static str) -> impl Fn(AppError) -> AppError {
+fn duplicate_at(field: &'static str) -> impl Fn(OrganisationError) -> OrganisationError {
     move |e| match e {
-        AppError::Duplicate(_) => Invalid::new("duplicate", field, "this is taken already").into(),
+        OrganisationError::Duplicate(_) => Invalid::new("duplicate", field, "this is taken already").into(),
         other => other,
     }
 }
 
 impl App {
     /// The entities `user` may administer, in order of creation: all for a global administrator.
-    pub async fn managed_entities(&self, user: &StaffUser) -> AppResult<Vec<EntityRow>> {
+    pub async fn managed_entities(&self, user: &StaffUser) -> OrganisationResult<Vec<EntityRow>> {
         let entities = self.store.entities().await?;
         let mine: Vec<EntityRow> = entities
             .into_iter()
@@ -123,9 +125,7 @@ impl App {
             })
             .collect();
         if mine.is_empty() && !user.may(Permission::ManageCatalogue, None) {
-            return Err(AppError::Forbidden(
-                "only administrators manage the organisation".into(),
-            ));
+            return Err(Failure::Forbidden("only administrators manage the organisation".into()).into());
         }
         Ok(mine)
     }
@@ -136,18 +136,18 @@ impl App {
         user: &StaffUser,
         code: &str,
         permission: Permission,
-    ) -> AppResult<EntityRow> {
+    ) -> OrganisationResult<EntityRow> {
         let entity = self
             .store
             .entity_by_code(code)
             .await?
-            .ok_or(AppError::NotFound("entity"))?;
+            .ok_or(Failure::NotFound("entity"))?;
         user.require(permission, Some(entity.id))?;
         Ok(entity)
     }
 
     /// Adds an entity: only a global administrator may.
-    pub async fn add_entity(&self, user: &StaffUser, request: EntityRequest) -> AppResult<EntityRow> {
+    pub async fn add_entity(&self, user: &StaffUser, request: EntityRequest) -> OrganisationResult<EntityRow> {
         user.require(Permission::ManageCatalogue, None)?;
         let insert = EntityInsert {
             code: code(&request.code)?,
@@ -159,7 +159,7 @@ impl App {
             .store
             .insert_entity(insert.clone())
             .await
-            .map_err(AppError::from)
+            .map_err(OrganisationError::from)
             .map_err(duplicate_at("code"))?;
         let details =
             serde_json::json!({ "name_ar": insert.name_ar, "name_en": insert.name_en, "type": insert.entity_type });
@@ -175,7 +175,12 @@ impl App {
     }
 
     /// Renames an entity (and may change its type); its code stays.
-    pub async fn update_entity(&self, user: &StaffUser, entity: &str, request: EntityRequest) -> AppResult<()> {
+    pub async fn update_entity(
+        &self,
+        user: &StaffUser,
+        entity: &str,
+        request: EntityRequest,
+    ) -> OrganisationResult<()> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let update = EntityUpdate {
             id: entity.id,
@@ -186,19 +191,25 @@ impl App {
         let details =
             serde_json::json!({ "name_ar": update.name_ar, "name_en": update.name_en, "type": update.entity_type });
         if !self.store.update_entity(update).await? {
-            return Err(AppError::NotFound("entity"));
+            return Err(Failure::NotFound("entity").into());
         }
-        self.audited(Some(user), "update_entity", format!("entity:{}", entity.code), details)
-            .await
+        Ok(self
+            .audited(Some(user), "update_entity", format!("entity:{}", entity.code), details)
+            .await?)
     }
 
-    pub async fn departments_of(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<DepartmentRow>> {
+    pub async fn departments_of(&self, user: &StaffUser, entity: &str) -> OrganisationResult<Vec<DepartmentRow>> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let all = self.store.departments().await?;
         Ok(all.into_iter().filter(|d| d.entity_id == entity.id).collect())
     }
 
-    pub async fn add_department(&self, user: &StaffUser, entity: &str, request: DepartmentRequest) -> AppResult<()> {
+    pub async fn add_department(
+        &self,
+        user: &StaffUser,
+        entity: &str,
+        request: DepartmentRequest,
+    ) -> OrganisationResult<()> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let insert = DepartmentInsert {
             entity_id: entity.id,
@@ -211,9 +222,9 @@ impl App {
         self.store
             .insert_department(insert)
             .await
-            .map_err(AppError::from)
+            .map_err(OrganisationError::from)
             .map_err(duplicate_at("code"))?;
-        self.audited(Some(user), "add_department", target, details).await
+        Ok(self.audited(Some(user), "add_department", target, details).await?)
     }
 
     pub async fn rename_department(
@@ -222,43 +233,43 @@ impl App {
         entity: &str,
         department: &str,
         request: DepartmentRequest,
-    ) -> AppResult<()> {
+    ) -> OrganisationResult<()> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let row = self
             .store
             .department_by_code(entity.id, department)
             .await?
-            .ok_or(AppError::NotFound("department"))?;
+            .ok_or(Failure::NotFound("department"))?;
         let name_ar = name(&request.name_ar, "name_ar")?;
         let name_en = name(&request.name_en, "name_en")?;
         let details = serde_json::json!({ "name_ar": name_ar, "name_en": name_en });
         if !self.store.update_department(row.id, name_ar, name_en).await? {
-            return Err(AppError::NotFound("department"));
+            return Err(Failure::NotFound("department").into());
         }
         let target = format!("department:{}/{}", entity.code, row.code);
-        self.audited(Some(user), "rename_department", target, details).await
+        Ok(self.audited(Some(user), "rename_department", target, details).await?)
     }
 
     /// The staff of an entity, in order of creation.
-    pub async fn staff_of(&self, user: &StaffUser, entity: &str) -> AppResult<Vec<StaffRow>> {
+    pub async fn staff_of(&self, user: &StaffUser, entity: &str) -> OrganisationResult<Vec<StaffRow>> {
         let entity = self.administered_entity(user, entity, Permission::ManageStaff).await?;
         let all = self.store.staff().await?;
         Ok(all.into_iter().filter(|s| s.entity_id == Some(entity.id)).collect())
     }
 
     /// A staff user `user` may manage, by username.
-    pub async fn managed_staff(&self, user: &StaffUser, username: &str) -> AppResult<StaffRow> {
+    pub async fn managed_staff(&self, user: &StaffUser, username: &str) -> OrganisationResult<StaffRow> {
         let row = self
             .store
             .staff_by_username(username)
             .await?
-            .ok_or(AppError::NotFound("staff user"))?;
+            .ok_or(Failure::NotFound("staff user"))?;
         user.require(Permission::ManageStaff, row.entity_id)?;
         Ok(row)
     }
 
     /// A department of `entity_id` by code, or none for an empty code.
-    async fn department_of(&self, entity_id: i64, raw: &str) -> AppResult<Option<i64>> {
+    async fn department_of(&self, entity_id: i64, raw: &str) -> OrganisationResult<Option<i64>> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Ok(None);
@@ -271,7 +282,7 @@ impl App {
     }
 
     /// Adds a staff user to an entity, with an initial password (hashed with argon2id).
-    pub async fn create_staff(&self, user: &StaffUser, request: NewStaff) -> AppResult<i64> {
+    pub async fn create_staff(&self, user: &StaffUser, request: NewStaff) -> OrganisationResult<i64> {
         let entity = self
             .store
             .entity_by_code(&request.entity)
@@ -299,7 +310,7 @@ impl App {
                 created_at: self.now_micros(),
             })
             .await
-            .map_err(AppError::from)
+            .map_err(OrganisationError::from)
             .map_err(duplicate_at("username"))?;
         let details = serde_json::json!({
             "entity": entity.code, "role": role, "department": request.department.trim(),
@@ -311,7 +322,7 @@ impl App {
 
     /// Changes a staff user's name, e-mail, department and role. Nobody removes their own
     /// administrator role: an entity would be left with no one to undo it.
-    pub async fn change_staff(&self, user: &StaffUser, username: &str, change: StaffChange) -> AppResult<()> {
+    pub async fn change_staff(&self, user: &StaffUser, username: &str, change: StaffChange) -> OrganisationResult<()> {
         let row = self.managed_staff(user, username).await?;
         let display_name = name(&change.display_name, "display_name")?;
         let email = email(&change.email)?;
@@ -339,7 +350,7 @@ impl App {
             email: email.clone(),
         };
         if !self.store.update_staff(update).await? {
-            return Err(AppError::NotFound("staff user"));
+            return Err(Failure::NotFound("staff user").into());
         }
         let details = serde_json::json!({
             "role": role, "department": change.department.trim(), "display_name": display_name, "email": email,
@@ -349,13 +360,13 @@ impl App {
 
     /// Deactivates a staff user (who can then neither sign in nor use a session) or reactivates
     /// one. Nobody deactivates themself.
-    pub async fn set_staff_active(&self, user: &StaffUser, username: &str, active: bool) -> AppResult<()> {
+    pub async fn set_staff_active(&self, user: &StaffUser, username: &str, active: bool) -> OrganisationResult<()> {
         let row = self.managed_staff(user, username).await?;
         if row.id == user.id && !active {
             return Err(Invalid::new("own_account", "active", "you may not deactivate yourself").into());
         }
         if !self.store.set_staff_active(row.id, active).await? {
-            return Err(AppError::NotFound("staff user"));
+            return Err(Failure::NotFound("staff user").into());
         }
         let action = if active { "reactivate_staff" } else { "deactivate_staff" };
         self.audit_staff(user, action, &row.username, serde_json::json!({}))
@@ -363,12 +374,17 @@ impl App {
     }
 
     /// Gives a staff user a new password; their open sessions end.
-    pub async fn reset_staff_password(&self, user: &StaffUser, username: &str, password: &str) -> AppResult<()> {
+    pub async fn reset_staff_password(
+        &self,
+        user: &StaffUser,
+        username: &str,
+        password: &str,
+    ) -> OrganisationResult<()> {
         let row = self.managed_staff(user, username).await?;
         check_new_password(password)?;
         let hash = hash_off_thread(password).await?;
         if !self.store.set_staff_password(row.id, hash).await? {
-            return Err(AppError::NotFound("staff user"));
+            return Err(Failure::NotFound("staff user").into());
         }
         self.audit_staff(user, "reset_staff_password", &row.username, serde_json::json!({}))
             .await
@@ -381,7 +397,7 @@ impl App {
         action: &str,
         username: &str,
         details: serde_json::Value,
-    ) -> AppResult<()> {
+    ) -> OrganisationResult<()> {
         self.store
             .audit(tawasul_store::AuditInsert {
                 at: self.now_micros(),

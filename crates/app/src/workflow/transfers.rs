@@ -1,10 +1,11 @@
 //! Transfers of misrouted cases: to another department of the same entity at once, or to
 //! another entity under an OLA, which that entity's liaison accepts or returns.
 
-use crate::authz::{Permission, StaffUser};
-use crate::views::{CaseView, Handover};
-use crate::workflow::{clock_of, stored};
-use crate::{App, AppError, AppResult};
+use crate::cases::views::{CaseView, Handover};
+use crate::identity::authz::{Permission, StaffUser};
+use crate::workflow::config::{clock_of, stored};
+use crate::workflow::{WorkflowError, WorkflowResult};
+use crate::App;
 use serde::Deserialize;
 use tawasul_domain::lifecycle;
 use tawasul_domain::sla::SlaClock;
@@ -42,13 +43,18 @@ pub struct TransferDecision {
 }
 
 impl App {
-    pub async fn transfer(&self, user: &StaffUser, reference: &str, request: TransferRequest) -> AppResult<CaseView> {
+    pub async fn transfer(
+        &self,
+        user: &StaffUser,
+        reference: &str,
+        request: TransferRequest,
+    ) -> WorkflowResult<CaseView> {
         let case = self.staff_case(user, reference).await?;
         user.require(Permission::Transfer, Some(case.entity_id))?;
         let reason = CaseText::parse(&request.reason, "reason", MAX_REASON)?;
         let status = case.status;
         if !lifecycle::may_transfer(status) {
-            return Err(AppError::Conflict(format!(
+            return Err(WorkflowError::Conflict(format!(
                 "a case that is {status} cannot be transferred"
             )));
         }
@@ -150,8 +156,9 @@ impl App {
         change.audit = Some(self.audit_of(user, &case, "transfer", details));
         change.transfer = Some(TransferWrite::Open(transfer));
         self.store.change_case(change).await?;
-        self.read_case(&crate::auth::Caller::Staff(user.clone()), reference)
-            .await
+        Ok(self
+            .read_case(&crate::identity::auth::Caller::Staff(user.clone()), reference)
+            .await?)
     }
 
     /// The receiving entity takes a transferred case.
@@ -160,7 +167,7 @@ impl App {
         user: &StaffUser,
         reference: &str,
         decision: TransferDecision,
-    ) -> AppResult<CaseView> {
+    ) -> WorkflowResult<CaseView> {
         let (case, pending) = self.pending_transfer(user, reference).await?;
         let config = self.workflow().await?;
         let department = match &decision.department {
@@ -202,8 +209,9 @@ impl App {
             ..Default::default()
         };
         self.store.change_case(change).await?;
-        self.read_case(&crate::auth::Caller::Staff(user.clone()), reference)
-            .await
+        Ok(self
+            .read_case(&crate::identity::auth::Caller::Staff(user.clone()), reference)
+            .await?)
     }
 
     /// The receiving entity sends a transferred case back, with its reason: the case returns
@@ -213,7 +221,7 @@ impl App {
         user: &StaffUser,
         reference: &str,
         decision: TransferDecision,
-    ) -> AppResult<Handover> {
+    ) -> WorkflowResult<Handover> {
         let (case, pending) = self.pending_transfer(user, reference).await?;
         let reason = CaseText::parse(decision.reason.as_deref().unwrap_or_default(), "reason", MAX_REASON)?;
         if reason.as_str().trim().is_empty() {
@@ -269,7 +277,7 @@ impl App {
         &self,
         user: &StaffUser,
         reference: &str,
-    ) -> AppResult<(CaseRow, tawasul_store::TransferRow)> {
+    ) -> WorkflowResult<(CaseRow, tawasul_store::TransferRow)> {
         let case = self.staff_case(user, reference).await?;
         user.require(Permission::DecideTransfer, Some(case.entity_id))?;
         let pending = self
@@ -279,7 +287,7 @@ impl App {
             .into_iter()
             .rfind(|t| t.status == "pending" && t.to_entity_id == case.entity_id)
             .filter(|_| case.status == Status::Transferred)
-            .ok_or_else(|| AppError::Conflict("the case has no transfer waiting for a decision".into()))?;
+            .ok_or_else(|| WorkflowError::Conflict("the case has no transfer waiting for a decision".into()))?;
         Ok((case, pending))
     }
 }

@@ -2,11 +2,13 @@
 //! one case to work. The duplicate ends as `merged` (its SLA clock stops) and records the case
 //! it joined; both timelines show it, and its reporter is told where to follow it now.
 
-use crate::auth::Caller;
-use crate::authz::{Permission, StaffUser};
-use crate::views::CaseView;
-use crate::workflow::{clock_of, stored};
-use crate::{App, AppError, AppResult};
+use crate::cases::views::CaseView;
+use crate::cases::{CasesError, CasesResult};
+use crate::error::{Failure, Outcome};
+use crate::identity::auth::Caller;
+use crate::identity::authz::{Permission, StaffUser};
+use crate::workflow::config::{clock_of, stored};
+use crate::App;
 use serde::Deserialize;
 use tawasul_domain::lifecycle;
 use tawasul_domain::text::CaseText;
@@ -17,7 +19,7 @@ use utoipa::ToSchema;
 
 const MAX_REASON: usize = 1_000;
 
-/// What `AppError::NotFound` names when the case to merge into does not exist (or is not the
+/// What `Failure::NotFound` names when the case to merge into does not exist (or is not the
 /// caller's to see), so that an edge can tell it from the merged case itself being unknown.
 pub const MERGE_TARGET: &str = "case to merge into";
 
@@ -31,7 +33,7 @@ pub struct MergeRequest {
 }
 
 /// `TW-2026-0000123`, case aside; the reference as stored.
-fn parse_reference(raw: &str) -> AppResult<String> {
+fn parse_reference(raw: &str) -> Outcome<String> {
     let reference = raw.trim().to_ascii_uppercase();
     if reference.is_empty() {
         return Err(Invalid::new("required", "into", "give the reference of the case to merge into").into());
@@ -51,7 +53,7 @@ fn parse_reference(raw: &str) -> AppResult<String> {
 impl App {
     /// Merges the case `reference` into `request.into`. Both must be open cases of one entity,
     /// neither merged nor awaiting a transfer; the merged one ends and points at the other.
-    pub async fn merge(&self, user: &StaffUser, reference: &str, request: MergeRequest) -> AppResult<CaseView> {
+    pub async fn merge(&self, user: &StaffUser, reference: &str, request: MergeRequest) -> CasesResult<CaseView> {
         let case = self.staff_case(user, reference).await?;
         user.require(Permission::Merge, Some(case.entity_id))?;
         let into = parse_reference(&request.into)?;
@@ -61,8 +63,8 @@ impl App {
         }
         let target = match self.case_row(&into).await {
             Ok(t) if user.may(Permission::ViewCase, Some(t.entity_id)) => t,
-            Ok(_) | Err(AppError::NotFound(_)) => return Err(AppError::NotFound(MERGE_TARGET)),
-            Err(e) => return Err(e),
+            Ok(_) | Err(Failure::NotFound(_)) => return Err(Failure::NotFound(MERGE_TARGET).into()),
+            Err(e) => return Err(e.into()),
         };
         Self::check_mergeable(&case, &target)?;
         let at = self.now_micros();
@@ -102,8 +104,8 @@ impl App {
         self.read_case(&Caller::Staff(user.clone()), reference).await
     }
 
-    fn check_mergeable(case: &CaseRow, target: &CaseRow) -> AppResult<()> {
-        let refuse = |why: &str| Err(AppError::NotMergeable(why.to_owned()));
+    fn check_mergeable(case: &CaseRow, target: &CaseRow) -> CasesResult<()> {
+        let refuse = |why: &str| Err(CasesError::NotMergeable(why.to_owned()));
         if target.entity_id != case.entity_id {
             return refuse("both cases must belong to the same entity");
         }

@@ -1,10 +1,12 @@
 //! The supervisor's board: the breaches and escalations of an entity (open cases overdue, due
 //! soon or escalated, and open "my report was ignored" cases), and reassignment in bulk.
 
-use crate::authz::{Permission, StaffUser};
-use crate::cases::{TransitionRequest, DUE_SOON_MICROS};
-use crate::views::CaseSummary;
-use crate::{App, AppError, AppResult};
+use crate::cases::views::CaseSummary;
+use crate::cases::work::{TransitionRequest, DUE_SOON_MICROS};
+use crate::cases::{CasesError, CasesResult};
+use crate::error::Failure;
+use crate::identity::authz::{Permission, StaffUser};
+use crate::App;
 use std::collections::{BTreeMap, HashSet};
 use tawasul_domain::lifecycle::Action;
 use tawasul_domain::vocab::{Kind, Status};
@@ -75,7 +77,7 @@ fn due_in_force(row: &CaseRow) -> Option<i64> {
 
 impl App {
     /// The board of the supervisor's entity (of every entity, for installation-wide staff).
-    pub async fn board(&self, user: &StaffUser) -> AppResult<Board> {
+    pub async fn board(&self, user: &StaffUser) -> CasesResult<Board> {
         user.require(Permission::Supervise, user.entity_id)?;
         let now = self.now_micros();
         let open = Status::ALL.iter().filter(|s| s.is_open()).copied().collect();
@@ -143,7 +145,7 @@ impl App {
     /// Reassigns many cases at once, each by the same rules and audit as the single `assign`
     /// transition. Cases already where they were to go are left alone, so a repeated submit
     /// writes nothing more; each refusal says why, and refuses only its own case.
-    pub async fn reassign_many(&self, user: &StaffUser, request: BulkReassignRequest) -> AppResult<BulkOutcome> {
+    pub async fn reassign_many(&self, user: &StaffUser, request: BulkReassignRequest) -> CasesResult<BulkOutcome> {
         user.require(Permission::Supervise, user.entity_id)?;
         let mut seen = HashSet::new();
         let references: Vec<String> = request
@@ -211,11 +213,11 @@ impl App {
             };
             if let Err(e) = self.transition(user, &reference, assign).await {
                 let code = match &e {
-                    AppError::Invalid(invalid) => invalid.code,
-                    AppError::NotFound(_) => "not_found",
-                    AppError::Forbidden(_) => "forbidden",
-                    AppError::Transition(_) => "invalid_transition",
-                    AppError::Conflict(_) => "conflict",
+                    CasesError::Common(Failure::Invalid(invalid)) => invalid.code,
+                    CasesError::Common(Failure::NotFound(_)) => "not_found",
+                    CasesError::Common(Failure::Forbidden(_)) => "forbidden",
+                    CasesError::Transition(_) => "invalid_transition",
+                    CasesError::Conflict(_) => "conflict",
                     // The database or the service failing is no refusal of one case.
                     _ => return Err(e),
                 };

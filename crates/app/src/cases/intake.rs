@@ -3,12 +3,14 @@
 //! the client's retry key — and is written by [`App::submit`] as one transaction: the case,
 //! its events, its attachments, its notifications and its idempotency record.
 
-use crate::auth::new_secret;
-use crate::blobs::Created;
-use crate::cases::{attachment_insert, attachment_name, blob_key};
-use crate::views::Receipt;
-use crate::workflow::{stored, WorkflowConfig};
-use crate::{App, AppError, AppResult};
+use crate::cases::blobs::Created;
+use crate::cases::views::Receipt;
+use crate::cases::work::{attachment_insert, attachment_name, blob_key};
+use crate::cases::CasesResult;
+use crate::error::{Failure, Outcome};
+use crate::identity::auth::new_secret;
+use crate::workflow::config::{stored, WorkflowConfig};
+use crate::App;
 use tawasul_domain::attachment::{AttachmentType, MAX_FILES_AT_INTAKE};
 use tawasul_domain::catalogue::Service;
 use tawasul_domain::intake::{IntakeDraft, NewCase};
@@ -58,7 +60,7 @@ struct IdempotencyKey {
 impl IdempotencyKey {
     /// One rule for every channel: the digest of the draft as JSON followed by the digest of
     /// each file, so that the same report is recognised however its request was encoded.
-    fn of(key: &str, draft: &IntakeDraft, files: &[Upload]) -> AppResult<Self> {
+    fn of(key: &str, draft: &IntakeDraft, files: &[Upload]) -> CasesResult<Self> {
         use sha2::Digest;
         let ok = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
         if !ok {
@@ -98,7 +100,7 @@ struct StoredFile {
 }
 
 /// Refuses more files than a report may bring and files that are not what they claim.
-fn check_files(files: Vec<Upload>) -> AppResult<Vec<CheckedFile>> {
+fn check_files(files: Vec<Upload>) -> Outcome<Vec<CheckedFile>> {
     if files.len() > MAX_FILES_AT_INTAKE {
         return Err(Invalid::new(
             "too_many_files",
@@ -124,7 +126,7 @@ fn check_files(files: Vec<Upload>) -> AppResult<Vec<CheckedFile>> {
         .collect()
 }
 
-pub fn service_from_row(row: &ServiceRow) -> AppResult<Service> {
+pub fn service_from_row(row: &ServiceRow) -> Outcome<Service> {
     let kinds = row.kinds.split(',').map(Kind::parse).collect::<Result<Vec<_>, _>>()?;
     Ok(Service {
         id: row.id,
@@ -147,7 +149,7 @@ impl App {
     /// Makes a case of what a channel received, with its files, in one transaction. The
     /// files' blobs are stored first; if anything after fails, the blobs this call created
     /// are removed again, so a refused or failed report leaves nothing behind.
-    pub async fn submit(&self, intake: Intake) -> AppResult<Receipt> {
+    pub async fn submit(&self, intake: Intake) -> CasesResult<Receipt> {
         let Intake {
             draft,
             files,
@@ -157,7 +159,7 @@ impl App {
             .map(|key| IdempotencyKey::of(&key, &draft, &files))
             .transpose()?;
         let row = self.store.service_by_code(&draft.service).await?.ok_or_else(|| {
-            AppError::Invalid(Invalid::new(
+            Failure::Invalid(Invalid::new(
                 "unknown_service",
                 "service",
                 format!("there is no service {:?}; see GET /api/v1/services", draft.service),
@@ -195,7 +197,7 @@ impl App {
     /// Stores the files' blobs, handing each one's bytes over; returns the files stored and
     /// the keys this call created. On a failure it removes those it had created before
     /// answering.
-    async fn store_blobs(&self, files: Vec<CheckedFile>) -> AppResult<(Vec<StoredFile>, Vec<String>)> {
+    async fn store_blobs(&self, files: Vec<CheckedFile>) -> CasesResult<(Vec<StoredFile>, Vec<String>)> {
         let (mut stored, mut created) = (vec![], vec![]);
         for file in files {
             let size = file.bytes.len();
@@ -204,7 +206,7 @@ impl App {
                 Ok(Created::AlreadyThere) => {}
                 Err(e) => {
                     self.remove_blobs(&created).await;
-                    return Err(AppError::Unexpected(e.context("storing a file of a report")));
+                    return Err(Failure::Unexpected(e.context("storing a file of a report")).into());
                 }
             }
             stored.push(StoredFile {
@@ -304,7 +306,7 @@ impl App {
         .into();
         events.push(event("system", "routing", "routed", routed));
         let language = reporter.map_or(case.language, |r| r.language).as_str().to_owned();
-        let notifications = crate::cases::reporter_channel(case.channel, phone.as_deref(), email.as_deref())
+        let notifications = crate::cases::work::reporter_channel(case.channel, phone.as_deref(), email.as_deref())
             .map(|(channel, recipient)| (recipient.to_owned(), channel))
             .into_iter()
             .map(|(recipient, channel)| OutboxInsert {

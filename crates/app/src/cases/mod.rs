@@ -1,0 +1,45 @@
+//! Cases: intake from every channel, reading and working a case, merging duplicates, the
+//! closure survey, the supervisor's board, and the attachments' bytes.
+
+pub mod blobs;
+pub mod board;
+pub mod intake;
+pub mod merge;
+pub mod survey;
+pub mod views;
+pub mod work;
+
+use crate::error::{changed_meanwhile, embeds_failure, Failure};
+use tawasul_domain::lifecycle::TransitionRefused;
+use tawasul_store::StoreError;
+
+/// Why a use case on cases did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CasesError {
+    #[error(transparent)]
+    Common(#[from] Failure),
+    #[error(transparent)]
+    Transition(#[from] TransitionRefused),
+    /// The case changed meanwhile, or is no longer in a state that allows the change.
+    #[error("{0}")]
+    Conflict(String),
+    /// A merge the rules refuse: the two cases, as they stand, cannot become one.
+    #[error("{0}")]
+    NotMergeable(String),
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+}
+
+pub type CasesResult<T> = Result<T, CasesError>;
+
+embeds_failure!(CasesError);
+
+impl From<StoreError> for CasesError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(now) => CasesError::Conflict(changed_meanwhile(&now)),
+            StoreError::IdempotencyKeyReused => CasesError::IdempotencyKeyReused,
+            other => CasesError::Common(other.into()),
+        }
+    }
+}
