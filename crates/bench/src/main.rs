@@ -6,6 +6,8 @@
 //! from N concurrent clients for a fixed time at each concurrency, and prints throughput and
 //! latency percentiles. `sweep` and `notify` time the job runner in process.
 
+mod load;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -51,6 +53,9 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1.0)]
         due_percent: f64,
     },
+    /// Drive a running server with a contact centre's mix and report each operation's
+    /// throughput, latency, errors and the server's RSS.
+    Load(load::LoadArgs),
     /// Deliver N e-mail notifications from the outbox to a local SMTP server through the job
     /// runner, and report e-mails per second.
     Notify {
@@ -93,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         BenchCommand::Notify { database_url, emails } => notify(database_url.as_deref(), emails).await,
+        BenchCommand::Load(args) => load::run(args).await,
     }
 }
 
