@@ -136,7 +136,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         let target = target.clone();
         clients.spawn(async move {
             let mut rec = Recorder::default();
-            while target.run(target.pick(), &mut rec).await.is_ok() {}
+            // An operation may be skipped without a request (no case free to work on), so
+            // the limits are checked between operations too.
+            while !target.limits.reached() && target.run(target.pick(), &mut rec).await.is_ok() {
+                tokio::task::yield_now().await;
+            }
             rec
         });
     }

@@ -162,6 +162,14 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// Whether the measured run is over, by time or by requests.
+    pub fn reached(&self) -> bool {
+        self.deadline.get().is_some_and(|end| Instant::now() >= *end)
+            || self
+                .requests
+                .is_some_and(|budget| self.sent.load(Ordering::Relaxed) >= budget)
+    }
+
     /// Whether one more request may go: always before the measured run starts (the warm-up),
     /// then until its end or its budget.
     fn admit(&self) -> bool {
