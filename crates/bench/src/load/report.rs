@@ -190,7 +190,7 @@ pub struct Report {
 impl Report {
     pub fn table(&self) -> String {
         let mut out = format!(
-            "{} requests in {:.1} s from {} clients against {}\n\n",
+            "{} requests in {:.1} s at concurrency {} against {}\n\n",
             self.total.count, self.elapsed_s, self.concurrency, self.base
         );
         out.push_str("| operation | count | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |\n");
