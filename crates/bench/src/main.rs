@@ -4,8 +4,11 @@
 //! `intake` is a closed-loop load harness: it starts a real `tawasul demo` child process (the
 //! `tawasul` binary beside this one) on a fresh data directory (or uses `--url`), posts cases
 //! from N concurrent clients for a fixed time at each concurrency, and prints throughput and
-//! latency percentiles. `sweep` and `notify` time the job runner in process.
+//! latency percentiles. `sweep` and `notify` time the job runner in process. `load` drives
+//! a running server with a contact centre's mix; `seed` fills a store with cases at a city's
+//! volume for it to run against.
 
+mod load;
 mod seed;
 
 use anyhow::Context;
@@ -53,6 +56,9 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1.0)]
         due_percent: f64,
     },
+    /// Drive a running server with a contact centre's mix and report each operation's
+    /// throughput, latency, errors and the server's RSS.
+    Load(load::LoadArgs),
     /// Fill a store with N cases in the shape of real service (the demo's catalogue first if
     /// the store is empty): a skewed service mix, Arabic as residents write it, years of
     /// history, every status, timelines and surveys. Deterministic for a seed.
@@ -129,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         BenchCommand::Notify { database_url, emails } => notify(database_url.as_deref(), emails).await,
+        BenchCommand::Load(args) => load::run(args).await,
     }
 }
 
