@@ -9,8 +9,7 @@
 //! article set aside). Newest or oldest first, the rarest word's rows are walked in index
 //! order, each checked against the other words and the filters, until a page is full: a
 //! common word's first page costs a page, not all its matches. Under the due and priority
-//! orders a rare word's cases are gathered and sorted; when every word is common, the cases
-//! are walked in that order and each checked for the words.
+//! orders the rarest word's cases are gathered and sorted, so their cost follows that word.
 
 use super::{CaseFilter, CaseOrder, CaseRow, CASE_SELECT};
 use crate::{Store, StoreResult};
@@ -222,10 +221,9 @@ for_both_backends! {
         let mut words: Vec<&str> = f.words.iter().map(String::as_str).collect();
         words.sort_unstable();
         words.dedup();
-        let by_index_order = matches!(f.order, CaseOrder::Newest | CaseOrder::Oldest);
         // The rarest word drives; each other one is a lookup of the full key per candidate.
         let mut counted = Vec::with_capacity(words.len());
-        if words.len() > 1 || !by_index_order {
+        if words.len() > 1 {
             for w in words {
                 counted.push((frequency(c, (w, f.search_reporter)).await?, w));
             }
@@ -233,10 +231,10 @@ for_both_backends! {
         } else {
             counted.extend(words.into_iter().map(|w| (0, w)));
         }
-        let Some(&(driver_rows, driver)) = counted.first() else {
+        let Some(&(_, driver)) = counted.first() else {
             return Ok(vec![]);
         };
-        let mut others: Vec<&str> = counted[1..].iter().map(|(_, w)| *w).collect();
+        let others: Vec<&str> = counted[1..].iter().map(|(_, w)| *w).collect();
         let visible = |alias: &str| if f.search_reporter { String::new() } else { format!(" AND NOT {alias}.personal") };
         let mut q = sqlx::QueryBuilder::<Db>::new(CASE_SELECT);
         match f.order {
@@ -257,15 +255,11 @@ for_both_backends! {
                 q.push(format!(") ORDER BY c.created_at {direction}, c.id {direction} LIMIT ")).push_bind(f.limit);
             }
             CaseOrder::DueFirst | CaseOrder::PriorityFirst => {
-                q.push(" WHERE 1 = 1");
-                if driver_rows < FREQUENCY_CAP {
-                    // A rare word: gather its cases and sort them.
-                    q.push(" AND c.id IN (SELECT t.case_id FROM case_terms t WHERE t.term = ").push_bind(driver)
-                        .push(visible("t")).push(")");
-                } else {
-                    // Every word common: walk the order and check each case's words.
-                    others.push(driver);
-                }
+                // The driving word's cases are gathered and sorted. (Walking the order and
+                // checking each case's words instead took 5.4 s for a word in 92 % of a
+                // million cases, against 0.9 s, while no index serves these orders.)
+                q.push(" WHERE c.id IN (SELECT t.case_id FROM case_terms t WHERE t.term = ").push_bind(driver)
+                    .push(visible("t")).push(")");
                 push_filters(&mut q, f);
                 for w in others {
                     q.push(" AND EXISTS (SELECT 1 FROM case_terms u WHERE u.term = ").push_bind(w)
