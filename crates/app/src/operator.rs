@@ -147,6 +147,19 @@ impl Operator<'_> {
         Ok(self.app.store.insert_cases(cases).await?)
     }
 
+    /// How many cases the installation holds.
+    pub async fn case_count(&self) -> Outcome<u64> {
+        let counts = self.app.store.count_by_status().await?;
+        Ok(counts.iter().map(|(_, n)| u64::try_from(*n).unwrap_or(0)).sum())
+    }
+
+    /// Rebuilds the staff search index from every case and its events, a batch at a time,
+    /// calling `progress` with the cases of each batch; returns how many were indexed. Cases
+    /// written meanwhile index themselves; until its batch is done, an older case is not found.
+    pub async fn reindex(&self, progress: impl FnMut(u64)) -> Outcome<u64> {
+        Ok(self.app.store.rebuild_search_index(progress).await?)
+    }
+
     /// A step staff took on a historical case, with its event, as it was taken then.
     pub async fn record_step(&self, step: CaseChange) -> Outcome<()> {
         Ok(self.app.store.change_case(step).await?)

@@ -195,7 +195,6 @@ async fn fill(app: &tawasul_app::App, open: usize, due: usize, with_email: bool)
             answers: "{}".into(),
             reporter_email: with_email.then(|| format!("resident{i}@example.bh")),
             reporter_language: Some("ar".into()),
-            search_text: format!("بلاغ رقم {i}"),
             created_at: started,
             notifications: if with_email {
                 vec![tawasul_store::OutboxInsert {

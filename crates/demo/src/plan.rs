@@ -12,7 +12,6 @@ use serde_json::{json, Map, Value};
 use tawasul_app::identity::auth::new_secret;
 use tawasul_domain::catalogue::{validate_answers, FieldType, FormField};
 use tawasul_domain::lifecycle::Action;
-use tawasul_domain::text::normalise_for_search;
 use tawasul_domain::vocab::{Channel, Language, Priority, Status};
 use tawasul_domain::{micros, reference, secret_digest};
 use tawasul_store::{CaseInsert, EventInsert};
@@ -192,17 +191,6 @@ pub fn new_case(
     };
     let answers = sample_answers(rng, &data.texts, &spec.fields, created, english)?;
 
-    let searchable = [
-        Some(description.as_str()),
-        address.as_deref(),
-        Some(spec.name.ar.as_str()),
-        Some(spec.name.en.as_str()),
-        reporter_name.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
     let event =
         |actor_type: &str, actor_name: &str, action: &str, to_status: Option<Status>, details: Value| EventInsert {
             case_id: 0,
@@ -259,7 +247,6 @@ pub fn new_case(
         reporter_name,
         reporter_phone: phone,
         reporter_email: email,
-        search_text: normalise_for_search(&searchable),
         created_at: created,
         events,
         ..CaseInsert::default()

@@ -17,7 +17,6 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use tawasul_app::rows::{ServiceRow, StaffRow};
 use tawasul_domain::lifecycle::{transition, Action};
-use tawasul_domain::text::normalise_for_search;
 use tawasul_domain::vocab::{Role, Status};
 use tawasul_store::{EventInsert, LoadedCase, LoadedSurvey};
 
@@ -202,18 +201,6 @@ impl<'a> Scale<'a> {
             case.lat = Some(round6(rng.gen_range(south..north)));
             case.lon = Some(round6(rng.gen_range(west..east)));
         }
-        let searchable = [
-            Some(description.as_str()),
-            case.address.as_deref(),
-            Some(service.spec.name.ar.as_str()),
-            Some(service.spec.name.en.as_str()),
-            case.reporter_name.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-        case.search_text = normalise_for_search(&searchable);
         case.description = description;
 
         let steps = plan_steps(rng, &self.data.texts, service.spec, outcome, english, created, self.now)?;

@@ -4,21 +4,7 @@
 //! edits away. Every channel finds services this way (through `App::find_services`): the
 //! portal's search box, and a caller's or a chat's "say it in your words".
 
-use crate::text::normalise_for_search;
-
-/// Words of normalised text, each without a leading Arabic article ("ال", "وال", "بال").
-fn words(text: &str) -> Vec<String> {
-    normalise_for_search(text)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let stripped = ["وال", "بال", "ال"]
-                .iter()
-                .find_map(|article| w.strip_prefix(article).filter(|rest| rest.chars().count() >= 3));
-            stripped.unwrap_or(w).to_owned()
-        })
-        .collect()
-}
+use crate::text::search_words as words;
 
 /// Levenshtein distance over characters, giving up (returning `limit + 1`) beyond `limit`.
 fn distance(a: &[char], b: &[char], limit: usize) -> usize {

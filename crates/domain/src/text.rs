@@ -81,6 +81,42 @@ pub fn normalise_for_search(text: &str) -> String {
     out
 }
 
+/// Leading Arabic articles, with the particles that join them, set aside from a word:
+/// "المياه", "والمياه", "بالمياه" and "للمياه" are all the word "مياه".
+const ARTICLES: [&str; 6] = ["وال", "بال", "فال", "كال", "لل", "ال"];
+
+/// The words of text, as every search indexes and queries them: `normalise_for_search`, split
+/// at its spaces, each word without its leading articles where three letters or more remain.
+pub fn search_words(text: &str) -> Vec<String> {
+    normalise_for_search(text)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|mut w| {
+            // To a fixed point, so that a word's words are itself ("والالعاب" → "العاب" → "عاب").
+            while let Some(rest) = ARTICLES
+                .iter()
+                .find_map(|article| w.strip_prefix(article).filter(|rest| rest.chars().count() >= 3))
+            {
+                w = rest;
+            }
+            w.to_owned()
+        })
+        .collect()
+}
+
+/// The words of a search query: its `search_words`, except that a phone number typed with
+/// spaces or dashes ("+973 3300-1234", "٣٣٠٠ ١٢٣٤") is one word, its digits, as phone numbers
+/// are indexed.
+pub fn query_words(query: &str) -> Vec<String> {
+    let words = search_words(query);
+    let phone_like = query.chars().all(|c| c.is_numeric() || " +-().".contains(c));
+    let digits: String = words.concat();
+    if phone_like && words.len() > 1 && digits.len() >= 7 {
+        return vec![digits];
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,7 +165,37 @@ mod tests {
         assert_eq!(normalise_for_search("Street-Light, NOW!"), "street light now");
     }
 
+    #[test]
+    fn search_words_set_the_article_aside() {
+        assert_eq!(
+            search_words("إنارة الشارع، والمياه للمنازل!"),
+            ["اناره", "شارع", "مياه", "منازل"]
+        );
+        assert_eq!(
+            search_words("ال الي"),
+            ["ال", "الي"],
+            "too short to be an article and a word"
+        );
+        assert_eq!(search_words("Pipe ٤٢"), ["pipe", "42"]);
+        assert!(search_words(" ،، ").is_empty());
+    }
+
+    #[test]
+    fn a_phone_number_with_spaces_is_one_query_word() {
+        assert_eq!(query_words("+973 3300-1234"), ["97333001234"]);
+        assert_eq!(query_words("٣٣٠٠ ١٢٣٤"), ["33001234"]);
+        assert_eq!(query_words("12 34"), ["12", "34"], "too short for a phone number");
+        assert_eq!(query_words("pipe 3300 1234"), ["pipe", "3300", "1234"]);
+    }
+
     proptest! {
+        #[test]
+        fn search_words_are_normalised_and_stable(s in "\\PC*") {
+            for w in search_words(&s) {
+                prop_assert!(!w.is_empty() && !w.contains(' '));
+                prop_assert_eq!(search_words(&w), vec![w.clone()]);
+            }
+        }
         #[test]
         fn normalisation_is_idempotent_and_total(s in "\\PC*") {
             let once = normalise_for_search(&s);

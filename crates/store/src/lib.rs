@@ -79,7 +79,7 @@ enum Backend {
 
 impl Store {
     /// Opens the database named by `database_url` (PostgreSQL), or else the SQLite file in
-    /// `data_dir`, and brings its schema up to date.
+    /// `data_dir`, and brings its schema up to date (building the search index the first time).
     pub async fn open(data_dir: &Path, database_url: Option<&str>) -> StoreResult<Self> {
         match database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -122,12 +122,14 @@ impl Store {
             .min_connections(1)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self {
+        let store = Self {
             backend: Backend::Sqlite {
                 read,
                 writer: Writer::spawn(conn),
             },
-        })
+        };
+        store.build_search_index_if_new().await?;
+        Ok(store)
     }
 
     async fn open_postgres(url: &str) -> StoreResult<Self> {
@@ -139,9 +141,11 @@ impl Store {
             .await?;
         // sqlx takes an advisory lock while migrating, so nodes starting together are safe.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self {
+        let store = Self {
             backend: Backend::Postgres(pool),
-        })
+        };
+        store.build_search_index_if_new().await?;
+        Ok(store)
     }
 
     pub fn backend_name(&self) -> &'static str {

@@ -72,7 +72,6 @@ fn case(entity: i64, department: i64, service: i64, at: i64, text: &str) -> Case
         reporter_phone: Some("+97333000000".into()),
         reporter_email: None,
         reporter_language: Some("ar".into()),
-        search_text: tawasul_domain::text::normalise_for_search(text),
         created_at: at,
         events: vec![EventInsert {
             case_id: 0,

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tawasul_app::{App, Settings};
@@ -104,6 +105,8 @@ enum Command {
     /// The areas entities serve, for routing by location.
     #[command(subcommand)]
     Area(AreaCommand),
+    /// Rebuild the staff search index from the cases and their timelines.
+    Reindex(Storage),
 }
 
 #[derive(Subcommand)]
@@ -267,7 +270,24 @@ async fn main() -> anyhow::Result<()> {
             println!("{} area(s) imported for {entity}", saved.count);
             Ok(())
         }
+        Command::Reindex(storage) => {
+            let app = App::open(settings(&storage, false)).await?;
+            let indexed = reindex(&app).await;
+            app.close().await;
+            println!("search index rebuilt: {} cases", indexed?);
+            Ok(())
+        }
     }
+}
+
+async fn reindex(app: &App) -> anyhow::Result<u64> {
+    let operator = app.operator();
+    let bar = ProgressBar::new(operator.case_count().await.map_err(|e| anyhow::anyhow!("{e}"))?).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {per_sec}, {eta} left")?,
+    );
+    let indexed = operator.reindex(|n| bar.inc(n)).await;
+    bar.finish();
+    indexed.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {

@@ -15,7 +15,6 @@ use tawasul_domain::attachment::{AttachmentType, MAX_FILES_AT_INTAKE};
 use tawasul_domain::catalogue::Service;
 use tawasul_domain::intake::{IntakeDraft, NewCase};
 use tawasul_domain::sla::SlaClock;
-use tawasul_domain::text::normalise_for_search;
 use tawasul_domain::vocab::{Kind, Status};
 use tawasul_domain::{secret_digest, Invalid};
 use tawasul_routing::{route, RoutingInput};
@@ -265,17 +264,6 @@ impl App {
         let name = reporter.and_then(|r| r.name.as_ref()).map(|n| n.as_str().to_owned());
         let phone = reporter.and_then(|r| r.phone.as_ref()).map(|p| p.as_str().to_owned());
         let email = reporter.and_then(|r| r.email.as_ref()).map(|e| e.as_str().to_owned());
-        let searchable = [
-            Some(case.description.as_str()),
-            case.address.as_ref().map(|a| a.as_str()),
-            Some(service.name_ar.as_str()),
-            Some(service.name_en.as_str()),
-            name.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
         let event = |actor_type: &str, actor_name: &str, action: &str, details: serde_json::Value| EventInsert {
             case_id: 0,
             at: now,
@@ -347,7 +335,6 @@ impl App {
             reporter_phone: phone,
             reporter_email: email,
             reporter_language: reporter.map(|r| r.language.as_str().to_owned()),
-            search_text: normalise_for_search(&searchable),
             created_at: now,
             events,
             notifications,

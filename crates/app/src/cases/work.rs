@@ -11,7 +11,7 @@ use crate::App;
 use serde::Deserialize;
 use tawasul_domain::attachment::AttachmentType;
 use tawasul_domain::lifecycle::{self, Action};
-use tawasul_domain::text::{normalise_for_search, CaseText};
+use tawasul_domain::text::{query_words, CaseText};
 use tawasul_domain::vocab::Priority;
 use tawasul_domain::vocab::{Channel, Kind, OutboundChannel, Status};
 use tawasul_domain::{from_micros, secret_digest, Invalid};
@@ -501,11 +501,17 @@ impl App {
                     next_cursor: None,
                 });
             }
-            filter.words = normalise_for_search(q)
-                .split(' ')
-                .filter(|w| !w.is_empty())
-                .map(str::to_owned)
-                .collect();
+            filter.words = query_words(q);
+            if filter.words.is_empty() {
+                return Ok(CasePage {
+                    items: vec![],
+                    next_cursor: None,
+                });
+            }
+            // The reporter's name, phone and e-mail find cases only for those who may see them:
+            // not for roles that see them masked, nor for cases followed in another entity.
+            filter.search_reporter = user.may(Permission::ViewReporter, user.entity_id)
+                && (user.entity_id.is_none() || filter.scope != QueueScope::Followed);
         }
         let filter_order = filter.order;
         let mut rows = self.store.list_cases(filter).await?;

@@ -9,7 +9,7 @@ use crate::workflow::{WorkflowError, WorkflowResult};
 use crate::App;
 use serde::Deserialize;
 use tawasul_domain::sla::Notify;
-use tawasul_domain::text::{normalise_for_search, CaseText};
+use tawasul_domain::text::CaseText;
 use tawasul_domain::vocab::{Kind, OutboundChannel, Priority, Role, Status};
 use tawasul_domain::{from_micros, secret_digest, Micros};
 use tawasul_store::{CaseChange, CaseInsert, CaseRow, EventInsert, OutboxInsert, StoreError};
@@ -300,7 +300,6 @@ impl App {
             channel: case.channel.as_str().into(),
             language: case.language.as_str().into(),
             priority: priority.as_str().into(),
-            search_text: normalise_for_search(&format!("{} {}", description.as_str(), case.reference)),
             description: description.into_string(),
             answers: "{}".into(),
             reporter_name: case.reporter_name.clone(),

@@ -35,15 +35,17 @@ const EVENT_ROWS: usize = 2_000;
 const SURVEY_ROWS: usize = 2_000;
 
 for_both_backends! {
-    /// Writes the cases with their events and surveys in one transaction; returns their ids
-    /// in order.
+    uses { cases::search: index_batch; }
+
+    /// Writes the cases with their events and surveys in one transaction, and indexes them for
+    /// search; returns their ids in order.
     pub async fn load_cases(c: &mut Conn, cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
         let ids = dialect::reserve_case_ids(c, cases.len() as i64).await?;
         for (chunk, chunk_ids) in cases.chunks(CASE_ROWS).zip(ids.chunks(CASE_ROWS)) {
             let mut q = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO cases (id, reference, token_hash, entity_id, department_id, assignee_id, service_id, kind, \
                  status, channel, language, priority, description, answers, lat, lon, address, reporter_name, \
-                 reporter_phone, reporter_email, reporter_language, resolution, search_text, created_at, updated_at, \
+                 reporter_phone, reporter_email, reporter_language, resolution, created_at, updated_at, \
                  sla_started_at, sla_paused_at, sla_paused_micros, first_response_due, first_responded_at, \
                  resolution_due, escalation_level, next_escalation_at, sla_response_target, sla_resolution_target) ",
             );
@@ -58,7 +60,7 @@ for_both_backends! {
                     .push_bind(case.lon).push_bind(case.address.clone()).push_bind(case.reporter_name.clone())
                     .push_bind(case.reporter_phone.clone()).push_bind(case.reporter_email.clone())
                     .push_bind(case.reporter_language.clone()).push_bind(loaded.resolution.clone())
-                    .push_bind(case.search_text.clone()).push_bind(case.created_at).push_bind(loaded.updated_at)
+                    .push_bind(case.created_at).push_bind(loaded.updated_at)
                     .push_bind(case.sla.sla_started_at).push_bind(case.sla.sla_paused_at)
                     .push_bind(case.sla.sla_paused_micros).push_bind(case.sla.first_response_due)
                     .push_bind(case.sla.first_responded_at).push_bind(case.sla.resolution_due)
@@ -94,6 +96,16 @@ for_both_backends! {
                     .push_bind(s.comment.clone()).push_bind(s.low).push_bind(s.created_at);
             });
             q.build().execute(&mut *c).await?;
+        }
+        // Indexed by the same code as a rebuild, from what was just written.
+        if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
+            let mut after = first - 1;
+            while after < last {
+                match index_batch(c, after).await? {
+                    Some((indexed_to, _)) => after = indexed_to,
+                    None => break,
+                }
+            }
         }
         Ok(ids)
     }

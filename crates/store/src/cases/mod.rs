@@ -1,10 +1,11 @@
 //! Cases: their intake (with idempotency), their timeline of events, and the changes staff
-//! make to them; queues and search, attachments and the closure survey in the submodules.
+//! make to them; queues, search, attachments and the closure survey in the submodules.
 
 mod attachments;
 mod bulk;
 mod counts;
 mod queue;
+mod search;
 mod survey;
 
 pub use attachments::*;
@@ -49,7 +50,6 @@ pub struct CaseInsert {
     pub reporter_phone: Option<String>,
     pub reporter_email: Option<String>,
     pub reporter_language: Option<String>,
-    pub search_text: String,
     pub created_at: i64,
     /// Events recorded with the case (received, routed, …); `case_id` is filled in.
     pub events: Vec<EventInsert>,
@@ -254,16 +254,21 @@ fn with_reference(message: &OutboxInsert, reference: &str) -> OutboxInsert {
 }
 
 for_both_backends! {
-    uses { audit: insert_audit_row; cases::attachments: insert_attachment; jobs: insert_outbox; }
+    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::search: index_case, index_text; jobs: insert_outbox; }
 
+    /// Records an event; the words of its body (a reply, a note, a reason) become searchable.
     pub async fn insert_event(c: &mut Conn, e: &EventInsert) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+        let id = sqlx::query_scalar(
             "INSERT INTO case_events (case_id, at, actor_type, actor_id, actor_name, action, from_status, to_status, \
              public, body, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(e.case_id).bind(e.at).bind(&e.actor_type).bind(e.actor_id).bind(&e.actor_name).bind(&e.action)
         .bind(e.from_status).bind(e.to_status).bind(e.public).bind(&e.body).bind(&e.details)
-        .fetch_one(&mut *c).await?)
+        .fetch_one(&mut *c).await?;
+        if let Some(body) = &e.body {
+            index_text(c, (e.case_id, body.as_str())).await?;
+        }
+        Ok(id)
     }
 
     pub async fn replay_idempotent(c: &mut Conn, key: &IdempotencyInsert) -> StoreResult<Option<Inserted>> {
@@ -291,22 +296,23 @@ for_both_backends! {
         sqlx::query(
             "INSERT INTO cases (id, reference, token_hash, entity_id, department_id, service_id, kind, status, channel, \
              language, priority, description, answers, lat, lon, address, reporter_name, reporter_phone, reporter_email, \
-             reporter_language, search_text, created_at, updated_at, sla_started_at, sla_paused_at, sla_paused_micros, \
+             reporter_language, created_at, updated_at, sla_started_at, sla_paused_at, sla_paused_micros, \
              first_response_due, first_responded_at, resolution_due, escalation_level, next_escalation_at, linked_case_id, \
              sla_response_target, sla_resolution_target) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, \
-             $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, \
+             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)",
         )
         .bind(id).bind(&reference).bind(&case.token_hash).bind(case.entity_id).bind(case.department_id)
         .bind(case.service_id).bind(&case.kind).bind(&case.status).bind(&case.channel).bind(&case.language)
         .bind(&case.priority).bind(&case.description).bind(&case.answers).bind(case.lat).bind(case.lon)
         .bind(&case.address).bind(&case.reporter_name).bind(&case.reporter_phone).bind(&case.reporter_email)
-        .bind(&case.reporter_language).bind(&case.search_text).bind(case.created_at)
+        .bind(&case.reporter_language).bind(case.created_at)
         .bind(case.sla.sla_started_at).bind(case.sla.sla_paused_at).bind(case.sla.sla_paused_micros)
         .bind(case.sla.first_response_due).bind(case.sla.first_responded_at).bind(case.sla.resolution_due)
         .bind(case.sla.escalation_level).bind(case.sla.next_escalation_at).bind(case.linked_case_id)
         .bind(case.sla.sla_response_target).bind(case.sla.sla_resolution_target)
         .execute(&mut *c).await?;
+        index_case(c, id).await?;
         if let (Some(linked), Some(event)) = (case.linked_case_id, &case.linked_event) {
             let mut details: serde_json::Value = serde_json::from_str(&event.details).unwrap_or_else(|_| serde_json::json!({}));
             details["linked_reference"] = reference.clone().into();
@@ -398,6 +404,9 @@ for_both_backends! {
             if still_open.rows_affected() != 1 {
                 return Err(StoreError::Conflict("the case to merge into is no longer open".into()));
             }
+        }
+        if let Some(resolution) = &change.resolution {
+            index_text(c, (change.case_id, resolution)).await?;
         }
         insert_event(c, &change.event).await?;
         for event in &change.more_events {

@@ -1,5 +1,5 @@
 //! Staff queues: which cases a list shows, in which order, a page at a time; and the
-//! resident's own cases.
+//! resident's own cases. Text search is in `search`.
 
 use super::{CaseRow, CASE_SELECT, ENDED};
 use crate::{Store, StoreResult};
@@ -114,24 +114,27 @@ pub struct CaseFilter {
     pub kind: Option<Kind>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
-    /// Normalised search words; every one must occur.
+    /// Search words (`tawasul_domain::text::search_words`); every one must be a word of the case.
     pub words: Vec<String>,
+    /// The words may also be the reporter's name, phone or e-mail (roles that see them).
+    pub search_reporter: bool,
     pub order: CaseOrder,
     /// Keyset cursor: rows strictly after this one in `order`.
     pub after: Option<CaseCursor>,
     pub limit: i64,
 }
 
-/// `%word%` for LIKE, with LIKE's own wildcards in the word taken literally.
-fn like_pattern(word: &str) -> String {
-    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 for_both_backends! {
     pub async fn list_cases(c: &mut Conn, f: &CaseFilter) -> StoreResult<Vec<CaseRow>> {
         let mut q = sqlx::QueryBuilder::<Db>::new(CASE_SELECT);
         q.push(" WHERE 1 = 1");
+        push_filters(&mut q, f);
+        push_page(&mut q, f);
+        Ok(q.build_query_as::<CaseRow>().fetch_all(&mut *c).await?)
+    }
+
+    /// The filters of `f` other than its words and page, as `AND …` on `c`, the cases.
+    pub(crate) fn push_filters(q: &mut sqlx::QueryBuilder<'_, Db>, f: &CaseFilter) {
         match (f.scope, f.entity_id) {
             (QueueScope::Followed, Some(v)) => {
                 q.push(" AND c.entity_id <> ").push_bind(v);
@@ -179,9 +182,10 @@ for_both_backends! {
         if let Some(v) = f.kind { q.push(" AND c.kind = ").push_bind(v); }
         if let Some(v) = f.created_from { q.push(" AND c.created_at >= ").push_bind(v); }
         if let Some(v) = f.created_to { q.push(" AND c.created_at < ").push_bind(v); }
-        for w in &f.words {
-            q.push(" AND c.search_text LIKE ").push_bind(like_pattern(w)).push(" ESCAPE '\\'");
-        }
+    }
+
+    /// Rows after `f.after` in `f.order`, in that order, at most `f.limit`.
+    pub(crate) fn push_page(q: &mut sqlx::QueryBuilder<'_, Db>, f: &CaseFilter) {
         let (first, second) = f.order.key_sql();
         let (beyond, direction) = if f.order.descending() { ("<", "DESC") } else { (">", "ASC") };
         let keys = match second { Some(second) => format!("{first}, {second}, c.id"), None => format!("{first}, c.id") };
@@ -195,7 +199,6 @@ for_both_backends! {
             None => format!("{first} {direction}, c.id {direction}"),
         };
         q.push(format!(" ORDER BY {order} LIMIT ")).push_bind(f.limit);
-        Ok(q.build_query_as::<CaseRow>().fetch_all(&mut *c).await?)
     }
 
     pub async fn cases_for_contact(c: &mut Conn, (phone, email, limit): (Option<String>, Option<String>, i64)) -> StoreResult<Vec<CaseRow>> {
@@ -207,8 +210,13 @@ for_both_backends! {
 }
 
 impl Store {
+    /// A page of staff cases; with search words, through the search index.
     pub async fn list_cases(&self, filter: CaseFilter) -> StoreResult<Vec<CaseRow>> {
-        read_op!(self, list_cases, &filter)
+        if filter.words.is_empty() {
+            read_op!(self, list_cases, &filter)
+        } else {
+            self.search_cases(&filter).await
+        }
     }
 
     pub async fn cases_for_contact(
