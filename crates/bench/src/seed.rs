@@ -1,7 +1,6 @@
 //! `tawasul-bench seed`: fills a store with cases at a big city's volume, in the shape of real
 //! service (see `tawasul_demo::scale`), through the operator's bulk path.
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -24,8 +23,6 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         database_url: args.database_url.clone(),
         ..tawasul_app::Settings::default()
     };
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", args.data_dir.display()))?;
     let app = tawasul_app::App::open(settings).await?;
     if tawasul_demo::seed(&app).await?.is_some() {
         eprintln!("the store was empty: seeded the demo's catalogue, staff, workflow and cases first");
