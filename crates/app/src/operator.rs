@@ -5,14 +5,15 @@
 //! authorization, no audit of their own, no notifications. They are never for requests;
 //! an edge serving residents or staff calls the use cases of the other modules.
 
-use crate::error::Outcome;
+use crate::error::{Failure, Outcome};
 use crate::workflow::config::{clock_of, stored};
 use crate::App;
 use tawasul_domain::sla::{SlaClock, SlaTerms};
 use tawasul_domain::vocab::{Priority, Status};
+use tawasul_domain::Invalid;
 use tawasul_store::{
     AuditInsert, CaseChange, CaseFilter, CaseInsert, DepartmentInsert, EntityInsert, Inserted, LoadedCase, OlaRow,
-    PolicyRow, ReplyTemplateInsert, RuleInsert, ServiceInsert, SlaTargetRow, StaffRow,
+    PolicyRow, ReplyTemplateInsert, RuleInsert, ServiceInsert, SlaTargetRow, StaffRow, Store,
 };
 
 /// The operator's side of an application: see the module's documentation.
@@ -135,6 +136,27 @@ impl Operator<'_> {
     /// Refreshes the database's query planning statistics: after a bulk load.
     pub async fn analyze(&self) -> Outcome<()> {
         Ok(self.app.store.analyze().await?)
+    }
+
+    /// Copies this installation's store (SQLite) into the empty PostgreSQL database at
+    /// `database_url`, migrating it first; `progress` hears each table and its rows copied.
+    /// Attachments stay where they are, in the data directory.
+    pub async fn copy_store_into(
+        &self,
+        database_url: &str,
+        progress: impl FnMut(&str, u64),
+    ) -> Outcome<tawasul_store::CopyReport> {
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(Failure::Invalid(Invalid::new(
+                "not_postgres",
+                "to",
+                "the store moves into PostgreSQL: give a postgres://… URL",
+            )));
+        }
+        let target = Store::open(&self.app.settings.data_dir, Some(database_url)).await?;
+        let copied = self.app.store.copy_into(&target, progress).await;
+        target.close().await;
+        Ok(copied?)
     }
 
     /// Every staff account, for tools that write history in their names.

@@ -41,7 +41,7 @@ impl Metrics {
         let jobs = IntGaugeVec::new(
             Opts::new(
                 "tawasul_jobs",
-                "Jobs in the job table by kind and status (ready, running, done, dead)",
+                "Jobs waiting, running or dead, by kind and status (finished ones: tawasul_jobs_finished_total)",
             ),
             &["kind", "status"],
         )

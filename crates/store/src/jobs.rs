@@ -143,9 +143,15 @@ for_both_backends! {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Jobs waiting, running or dead, by kind. Finished jobs are left out: they are history
+    /// kept until `purge` (tens of thousands at a big city's volume, a scan at every scrape),
+    /// and the runner counts them as they finish (`tawasul_jobs_finished_total`).
     pub async fn job_counts(c: &mut Conn, _: ()) -> StoreResult<Vec<(String, String, i64)>> {
-        Ok(sqlx::query_as("SELECT kind, status, COUNT(*) FROM jobs GROUP BY kind, status ORDER BY kind, status")
-            .fetch_all(&mut *c).await?)
+        Ok(sqlx::query_as(
+            "SELECT kind, status, COUNT(*) FROM jobs WHERE status IN ('ready', 'running', 'dead') \
+             GROUP BY kind, status ORDER BY kind, status",
+        )
+        .fetch_all(&mut *c).await?)
     }
 
     /// Forgets finished jobs and idempotency keys older than `before`.

@@ -13,6 +13,7 @@ mod sqlite_writer;
 mod audit;
 mod cases;
 mod catalogue;
+mod copy;
 mod identity;
 mod jobs;
 mod organisation;
@@ -28,6 +29,7 @@ use std::time::Duration;
 pub use audit::*;
 pub use cases::*;
 pub use catalogue::*;
+pub use copy::CopyReport;
 pub use identity::*;
 pub use jobs::*;
 pub use organisation::*;
@@ -46,6 +48,9 @@ pub enum StoreError {
     WriterGone,
     #[error("commit failed: {0}")]
     Commit(String),
+    /// Moving a store into another could not start or finish; nothing was written.
+    #[error("cannot copy the store: {0}")]
+    Copy(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]

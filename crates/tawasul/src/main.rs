@@ -107,6 +107,15 @@ enum Command {
     Area(AreaCommand),
     /// Rebuild the staff search index from the cases and their timelines.
     Reindex(Storage),
+    /// Copy this installation's SQLite store into an empty PostgreSQL database; then serve with
+    /// --database-url and the same --data-dir (attachments stay in it).
+    MigrateStore {
+        /// The PostgreSQL database to copy into: postgres://…
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Subcommand)]
@@ -275,6 +284,25 @@ async fn main() -> anyhow::Result<()> {
             let indexed = reindex(&app).await;
             app.close().await;
             println!("search index rebuilt: {} cases", indexed?);
+            Ok(())
+        }
+        Command::MigrateStore { to, storage } => {
+            if storage.database_url.is_some() {
+                anyhow::bail!("migrate-store copies the SQLite store of --data-dir: leave out --database-url");
+            }
+            let app = App::open(settings(&storage, false)).await?;
+            let bar = ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}")?);
+            let copied = app
+                .operator()
+                .copy_store_into(&to, |table, rows| bar.set_message(format!("{table}: {rows} rows")))
+                .await;
+            bar.finish_and_clear();
+            app.close().await;
+            let report = copied.map_err(|e| anyhow::anyhow!("{e}"))?;
+            for (table, rows) in &report.tables {
+                println!("{table}: {rows} rows");
+            }
+            println!("copied into PostgreSQL; serve with --database-url and the same --data-dir");
             Ok(())
         }
     }

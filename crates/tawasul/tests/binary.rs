@@ -16,6 +16,10 @@ struct Node {
 
 impl Node {
     fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Node {
+        Self::start_with(data_dir, database_url, &[])
+    }
+
+    fn start_with(data_dir: &std::path::Path, database_url: Option<&str>, env: &[(&str, &str)]) -> Node {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("port")
             .local_addr()
@@ -26,7 +30,8 @@ impl Node {
             .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(Stdio::null())
+            .envs(env.iter().copied());
         if let Some(url) = database_url {
             command.args(["--database-url", url]);
         }
@@ -282,4 +287,131 @@ fn cli_user_add_on_sqlite() {
 #[test]
 fn cli_user_add_on_postgres() {
     cli_creates_staff_who_can_log_in(Some(&postgres_database()));
+}
+
+/// What a supervisor and a reporter read from a node: compared before and after the move.
+fn readings(base: &str, reference: &str, token: &str) -> Vec<Value> {
+    let client = reqwest::blocking::Client::new();
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": tawasul_demo::DEMO_PASSWORD}))
+        .send()
+        .expect("login")
+        .json()
+        .expect("json");
+    let staff = login["token"].as_str().expect("a staff token");
+    let get = |path: &str, bearer: &str| -> Value {
+        let response = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(bearer)
+            .send()
+            .expect("get");
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().expect("json")
+    };
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .expect("metrics")
+        .text()
+        .expect("text");
+    let cases_by_status: Vec<Value> = metrics
+        .lines()
+        .filter(|l| l.starts_with("tawasul_cases{"))
+        .map(|l| Value::from(l.to_owned()))
+        .collect();
+    vec![
+        get("/api/v1/cases?limit=100", staff),
+        get("/api/v1/cases?limit=100&sort=due", staff),
+        get("/api/v1/cases?limit=50&q=%D8%AA%D8%B3%D8%B1%D8%A8", staff),
+        get(&format!("/api/v1/cases/{reference}"), token),
+        Value::from(cases_by_status),
+    ]
+}
+
+/// Where two readings differ, leaving out what moves with the clock between them.
+fn first_difference(was: &Value, is: &Value, path: String) -> Option<String> {
+    match (was, is) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<_> = a.keys().chain(b.keys()).collect();
+            keys.into_iter().filter(|k| k.as_str() != "minutes_left").find_map(|k| {
+                let (x, y) = (a.get(k.as_str()), b.get(k.as_str()));
+                first_difference(
+                    x.unwrap_or(&Value::Null),
+                    y.unwrap_or(&Value::Null),
+                    format!("{path}.{k}"),
+                )
+            })
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_difference(x, y, format!("{path}[{i}]"))),
+        _ => (was != is).then(|| format!("{path}: {was} then {is}")),
+    }
+}
+
+/// `tawasul migrate-store`: the demo's store with a case whose text holds what COPY escapes,
+/// copied into an empty PostgreSQL database, reads the same there; new cases continue the
+/// ids; a second copy into the now full database, or into something else, is refused.
+#[test]
+fn migrate_store_moves_an_installation_into_postgres() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // No background work: the SLA sweep would move clocks between the two readings.
+    let quiet = [("TAWASUL_NO_JOBS", "true")];
+    let sqlite = Node::start_with(dir.path(), None, &quiet);
+    let client = reqwest::blocking::Client::new();
+    let made: Value = client
+        .post(format!("{}/api/v1/cases", sqlite.base))
+        .json(&json!({
+            "service": sqlite.first_service(),
+            "kind": "complaint",
+            "description": "تسرب مياه\tأمام المنزل\nسطر ثان \\ وشرطة \"اقتباس\" \\N",
+            "reporter": {"name": "مواطن", "phone": "+97333000001", "language": "ar"}
+        }))
+        .send()
+        .expect("post")
+        .json()
+        .expect("json");
+    let (reference, token) = (
+        made["reference"].as_str().expect("reference").to_owned(),
+        made["token"].as_str().expect("token").to_owned(),
+    );
+    let before = readings(&sqlite.base, &reference, &token);
+    drop(sqlite);
+
+    let url = postgres_database();
+    let migrate = |to: &str| {
+        Command::new(EXE)
+            .args(["migrate-store", "--to", to, "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .expect("run tawasul")
+    };
+    let moved = migrate(&url);
+    let stdout = String::from_utf8_lossy(&moved.stdout);
+    assert!(moved.status.success(), "{}", String::from_utf8_lossy(&moved.stderr));
+    assert!(stdout.contains("cases: 501 rows"), "{stdout}");
+
+    let postgres = Node::start_with(dir.path(), Some(&url), &quiet);
+    let after = readings(&postgres.base, &reference, &token);
+    for (was, is) in before.iter().zip(&after) {
+        if let Some(difference) = first_difference(was, is, String::new()) {
+            panic!("the copy reads differently: {difference}");
+        }
+    }
+    let (next, _) = post_case(&client, &postgres.base, &postgres.first_service(), 1).expect("a new case on PostgreSQL");
+    assert_ne!(next, reference, "ids continue after the copied ones");
+
+    let again = migrate(&url);
+    assert!(!again.status.success(), "a second copy into a database in use");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds data"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let sideways = migrate(&format!("sqlite:{}", dir.path().join("other.db").display()));
+    assert!(!sideways.status.success());
+    assert!(String::from_utf8_lossy(&sideways.stderr).contains("postgres://"));
 }

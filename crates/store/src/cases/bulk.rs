@@ -35,10 +35,10 @@ const EVENT_ROWS: usize = 2_000;
 const SURVEY_ROWS: usize = 2_000;
 
 for_both_backends! {
-    uses { cases::search: index_batch; }
+    uses { cases::search: index_batch; cases::counts: fold_case_counts; }
 
-    /// Writes the cases with their events and surveys in one transaction, and indexes them for
-    /// search; returns their ids in order.
+    /// Writes the cases with their events and surveys in one transaction, indexes them for
+    /// search and counts them; returns their ids in order.
     pub async fn load_cases(c: &mut Conn, cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
         let ids = dialect::reserve_case_ids(c, cases.len() as i64).await?;
         for (chunk, chunk_ids) in cases.chunks(CASE_ROWS).zip(ids.chunks(CASE_ROWS)) {
@@ -107,6 +107,8 @@ for_both_backends! {
                 }
             }
         }
+        // Counted now, so that the first count after a load of millions is not the one to fold them.
+        fold_case_counts(c, ()).await?;
         Ok(ids)
     }
 }
