@@ -244,6 +244,15 @@ impl App {
         Ok(case)
     }
 
+    /// The case `reference` for `caller`, who must have shown some credential: without one the
+    /// answer is the same whether the case exists or not (no existence oracle).
+    pub(crate) async fn case_for(&self, caller: &Caller, reference: &str) -> Outcome<CaseRow> {
+        if matches!(caller, Caller::Anonymous) {
+            return Err(Failure::Unauthenticated);
+        }
+        self.case_row(reference).await
+    }
+
     pub(crate) async fn case_row(&self, reference: &str) -> Outcome<CaseRow> {
         self.store
             .case_by_reference(reference)
@@ -252,12 +261,14 @@ impl App {
     }
 
     /// Who may see this case: staff by role and entity, the reporter by token or verified
-    /// contact. To anyone else a case that exists looks like one that does not.
+    /// contact. To anyone else (staff of another entity included) a case that exists looks like
+    /// one that does not.
     pub(crate) fn access(&self, caller: &Caller, case: &CaseRow) -> Outcome<Access> {
         match caller {
             Caller::Anonymous => Err(Failure::Unauthenticated),
             Caller::Staff(user) => {
-                user.require(Permission::ViewCase, Some(case.entity_id))?;
+                user.require(Permission::ViewCase, Some(case.entity_id))
+                    .map_err(|_| Failure::NotFound("case"))?;
                 Ok(Access::Staff(user.clone()))
             }
             Caller::CaseToken(token) if same_digest(&secret_digest(token), &case.token_hash) => Ok(Access::Reporter),
@@ -274,7 +285,7 @@ impl App {
     /// `access`, or for staff of an entity that transferred the case away, read-only access.
     async fn read_access(&self, caller: &Caller, case: &CaseRow) -> Outcome<Access> {
         match (self.access(caller, case), caller) {
-            (Err(Failure::Forbidden(_)), Caller::Staff(user)) if user.may(Permission::ViewCase, user.entity_id) => {
+            (Err(Failure::NotFound(_)), Caller::Staff(user)) if user.may(Permission::ViewCase, user.entity_id) => {
                 let handed_over = self
                     .store
                     .transfers_of(case.id)
@@ -284,7 +295,7 @@ impl App {
                 if handed_over {
                     Ok(Access::Follower(user.clone()))
                 } else {
-                    Err(Failure::Forbidden("staff see only their own entity's cases".into()))
+                    Err(Failure::NotFound("case"))
                 }
             }
             (access, _) => access,
@@ -302,7 +313,7 @@ impl App {
     }
 
     pub async fn read_case(&self, caller: &Caller, reference: &str) -> CasesResult<CaseView> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         let access = self.read_access(caller, &case).await?;
         let (events, attachments, transfers) = tokio::try_join!(
             self.store.events(case.id),
@@ -828,7 +839,7 @@ impl App {
     /// A comment on a case: staff reply publicly or note internally; the reporter's comments
     /// are public, and answer a case that was waiting on them.
     pub async fn comment(&self, caller: &Caller, reference: &str, request: CommentRequest) -> CasesResult<CaseView> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         let access = self.access(caller, &case)?;
         let body = CaseText::parse(&request.body, "body", MAX_COMMENT)?.into_string();
         let at = self.now_micros();
@@ -915,7 +926,7 @@ impl App {
         filename: Option<&str>,
         public: bool,
     ) -> CasesResult<AttachmentView> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         let access = self.access(caller, &case)?;
         let kind = AttachmentType::sniff(&bytes, claimed_type)?;
         let filename = attachment_name(filename, kind)?;
@@ -976,7 +987,7 @@ impl App {
         reference: &str,
         id: i64,
     ) -> CasesResult<(String, String, Vec<u8>)> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         let access = self.access(caller, &case)?;
         let row = self
             .store

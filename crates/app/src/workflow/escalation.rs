@@ -229,7 +229,7 @@ impl App {
         reference: &str,
         request: IgnoredRequest,
     ) -> WorkflowResult<Receipt> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         self.require_reporter(caller, &case)?;
         let description = CaseText::parse(&request.description, "description", MAX_COMPLAINT)?;
         let now = self.now_micros();

@@ -1,0 +1,117 @@
+//! Privacy end to end (issue 13): no existence oracles, no staff identities or internal
+//! reasons for residents, masking by role in every view, no credentials stored in the clear,
+//! photos without their location. Every test runs on SQLite and on PostgreSQL.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tawasul_domain::vocab::Role;
+use tawasul_testkit::fixtures::{Fixtures, ServiceSpec, PASSWORD};
+use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
+
+/// Two entities with a service each, and staff of every role of `cap`.
+async fn privacy(backend: Backend) -> TestApp {
+    let t = spawn(Options {
+        smtp: true,
+        ..Options::on(backend)
+    })
+    .await;
+    let f = Fixtures::new(&t.app).await;
+    for (code, dept) in [("cap", "water"), ("mun", "lighting")] {
+        f.entity(code, "جهة", "Entity", "governorate").await;
+        f.department(code, dept, "قسم", "Dept").await;
+        f.department(code, "roads", "الطرق", "Roads").await;
+        f.service(ServiceSpec {
+            entity: code,
+            code: &format!("{code}-service"),
+            name: ("تسرب مياه", "Water leak"),
+            description: ("", ""),
+            kinds: &["complaint", "report"],
+            department: dept,
+            fields: json!([]),
+        })
+        .await;
+    }
+    for role in Role::ALL {
+        f.staff(&format!("cap.{}", role.as_str()), *role, Some("cap")).await;
+    }
+    f.staff("mun.officer", Role::Officer, Some("mun")).await;
+    f.staff("mun.admin", Role::Admin, Some("mun")).await;
+    f.staff("root", Role::Admin, None).await;
+    t
+}
+
+const NAME: &str = "فاطمة أحمد";
+const PHONE: &str = "+97333001234";
+const EMAIL: &str = "fatima@example.bh";
+
+fn complaint(text: &str) -> Value {
+    json!({
+        "service": "cap-service",
+        "kind": "complaint",
+        "description": text,
+        "reporter": {"name": NAME, "phone": "+973 3300 1234", "email": EMAIL, "language": "ar"}
+    })
+}
+
+/// A reference in the right shape that no case has.
+const MISSING: &str = "TW-2026-9999999";
+
+on_both! { privacy;
+    async fn no_one_learns_whether_a_case_exists(t: &TestApp) {
+        let (real, token) = t.submit(complaint("تسرب مياه أمام المنزل")).await;
+        let mun = t.login("mun.officer", PASSWORD).await;
+        let mun_admin = t.login("mun.admin", PASSWORD).await;
+        let own = t.login("cap.officer", PASSWORD).await;
+        // Every path of the API that names a case, as each kind of stranger.
+        let paths = |r: &str| [
+            format!("/api/v1/cases/{r}"),
+            format!("/api/v1/cases/{r}/survey"),
+            format!("/api/v1/cases/{r}/attachments/1"),
+        ];
+        let strangers: [(&str, Option<&str>); 4] = [
+            ("anonymous", None),
+            ("a wrong token", Some("not-the-token-of-any-case-0123456789")),
+            ("another entity's officer", Some(&mun)),
+            ("another entity's administrator", Some(&mun_admin)),
+        ];
+        for (who, bearer) in strangers {
+            for (at_real, at_missing) in paths(&real).iter().zip(paths(MISSING).iter()) {
+                let (real_status, real_body) = t.api_get(at_real, bearer).await;
+                let (missing_status, missing_body) = t.api_get(at_missing, bearer).await;
+                assert_eq!((real_status, &real_body), (missing_status, &missing_body), "{who}: {at_real} against {at_missing}");
+                assert!(matches!(real_status, StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND), "{who}: {at_real} → {real_status}");
+            }
+            for (r, label) in [(real.as_str(), "real"), (MISSING, "missing")] {
+                let (status, _) = t.api_post(&format!("/api/v1/cases/{r}/comments"), bearer, json!({"body": "مرحبا"})).await;
+                let expected = if bearer.is_none() { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
+                assert_eq!(status, expected, "{who} comments on the {label} case");
+                let (status, _) = t.api_post(&format!("/api/v1/cases/{r}/survey"), bearer, json!({"quality": 5, "speed": 5, "agent": 5})).await;
+                assert_eq!(status, expected, "{who} rates the {label} case");
+            }
+        }
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{MISSING}"), None).await.0, StatusCode::UNAUTHORIZED, "no credentials: 401 for all");
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{real}"), Some(&mun)).await.0, StatusCode::NOT_FOUND, "another entity: 404 as for none");
+        // Those who may see it still do.
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{real}"), Some(&token)).await.0, StatusCode::OK);
+        assert_eq!(t.api_get(&format!("/api/v1/cases/{real}"), Some(&own)).await.0, StatusCode::OK);
+
+        // The pages: the staff console of another entity, and the tracking page without or
+        // with a wrong token, answer alike for the real case and the missing one.
+        let mun_cookie = t.staff_cookie("mun.officer", PASSWORD).await;
+        for path in ["/staff/cases/{r}", "/staff/cases/{r}/attachments/1"] {
+            let at_real = t.page(&path.replace("{r}", &real), &mun_cookie).await;
+            let at_missing = t.page(&path.replace("{r}", MISSING), &mun_cookie).await;
+            assert_eq!((at_real.status, at_missing.status), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND), "{path}");
+            assert_eq!(at_real.body.replace(&real, MISSING), at_missing.body, "{path}: the same page");
+        }
+        for query in ["", "?token=not-the-token-of-any-case-0123456789"] {
+            let at_real = t.page(&format!("/track/{real}{query}"), "").await;
+            let at_missing = t.page(&format!("/track/{MISSING}{query}"), "").await;
+            assert_eq!((at_real.status, at_real.location()), (at_missing.status, at_missing.location()), "/track{query}");
+            assert_eq!(at_real.body.replace(&real, MISSING), at_missing.body, "/track{query}: the same page");
+        }
+        let own_cookie = t.staff_cookie("cap.officer", PASSWORD).await;
+        assert_eq!(t.page(&format!("/staff/cases/{real}"), &own_cookie).await.status, StatusCode::OK);
+        assert_eq!(t.page(&format!("/track/{real}?token={token}"), "").await.status, StatusCode::OK);
+    }
+}
