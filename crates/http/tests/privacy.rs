@@ -53,6 +53,35 @@ fn complaint(text: &str) -> Value {
     })
 }
 
+/// The first run of six or more digits in a mail: the one-time code it carries.
+fn code_in(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() >= 6)
+        .expect("a code in the mail")
+        .to_owned()
+}
+
+/// A resident's bearer session, signed in with the one-time code mailed to `email`.
+async fn resident_session(t: &TestApp, email: &str) -> String {
+    let before = t.inbox(email, 0).await.len();
+    assert_eq!(
+        t.api_post("/api/v1/auth/code", None, json!({"contact": email})).await.0,
+        StatusCode::ACCEPTED
+    );
+    t.work().await;
+    let mail = t.inbox(email, before + 1).await;
+    let code = code_in(&mail.last().expect("the code's mail").body);
+    let (status, session) = t
+        .api_post(
+            "/api/v1/auth/code/verify",
+            None,
+            json!({"contact": email, "code": code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    session["token"].as_str().expect("token").to_owned()
+}
+
 /// A reference in the right shape that no case has.
 const MISSING: &str = "TW-2026-9999999";
 
@@ -113,5 +142,75 @@ on_both! { privacy;
         let own_cookie = t.staff_cookie("cap.officer", PASSWORD).await;
         assert_eq!(t.page(&format!("/staff/cases/{real}"), &own_cookie).await.status, StatusCode::OK);
         assert_eq!(t.page(&format!("/track/{real}?token={token}"), "").await.status, StatusCode::OK);
+    }
+
+    async fn residents_see_departments_never_staff_or_internal_reasons(t: &TestApp) {
+        const INTERNAL: &str = "طلب المدير نقلها لأسباب داخلية";
+        let (reference, token) = t.submit(complaint("عمود إنارة مكسور")).await;
+        let agent = t.login("cap.agent", PASSWORD).await;
+        let case_path = format!("/api/v1/cases/{reference}");
+        let (status, view) = t.api_post(&format!("{case_path}/transitions"), Some(&agent),
+            json!({"action": "assign", "department": "water", "assignee": "cap.officer"})).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        let (status, view) = t.api_post(&format!("{case_path}/transfer"), Some(&agent),
+            json!({"department": "roads", "reason": INTERNAL})).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        let (status, view) = t.api_post(&format!("{case_path}/transfer"), Some(&agent),
+            json!({"entity": "mun", "reason": INTERNAL})).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        let mun = t.login("mun.officer", PASSWORD).await;
+        let mun_admin = t.login("mun.admin", PASSWORD).await;
+        let (status, view) = t.api_post(&format!("{case_path}/transfer/accept"), Some(&mun_admin), json!({"department": "lighting"})).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        let (status, view) = t.api_post(&format!("{case_path}/transitions"), Some(&mun_admin),
+            json!({"action": "assign", "assignee": "mun.officer", "reason": INTERNAL})).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        t.work().await;
+
+        // Staff still see who and why.
+        let (_, staff_view) = t.api_get(&case_path, Some(&mun)).await;
+        assert!(staff_view.to_string().contains(INTERNAL), "staff read the transfer's reason");
+        let (_, cap_view) = t.api_get(&format!("{case_path}"), Some(&t.login("root", PASSWORD).await)).await;
+        assert!(cap_view["timeline"].as_array().expect("timeline").iter().any(|e| e["details"]["assignee"] == "cap.officer"), "{cap_view}");
+
+        let leaks = |what: &str, text: &str| {
+            for secret in ["cap.agent", "cap.officer", "mun.officer", "mun.admin", INTERNAL] {
+                assert!(!text.contains(secret), "{what} shows {secret:?} to the resident: {text}");
+            }
+        };
+        let (status, mine) = t.api_get(&case_path, Some(&token)).await;
+        assert_eq!(status, StatusCode::OK);
+        leaks("the case by token", &mine.to_string());
+        let timeline = mine["timeline"].as_array().expect("timeline");
+        let assign = timeline.iter().find(|e| e["action"] == "assign").expect("the assignment is public");
+        assert_eq!(assign["details"]["department"], "water", "the department is shown: {assign}");
+        let transfers: Vec<&Value> = timeline.iter().filter(|e| e["action"] == "transferred").collect();
+        assert_eq!(transfers.len(), 2, "the transfers are shown: {mine}");
+        assert!(transfers.iter().all(|e| e["body"].is_null() && e["details"].get("under_ola").is_none()), "{transfers:?}");
+        assert_eq!(transfers[1]["details"]["to_entity"], "mun");
+        assert!(mine["assignee"].is_null() && mine["transfers"] == json!([]));
+
+        let session = resident_session(t, EMAIL).await;
+        let (status, listed) = t.api_get("/api/v1/me/cases", Some(&session)).await;
+        assert_eq!(status, StatusCode::OK, "{listed}");
+        assert_eq!(listed["items"][0]["reference"], reference.as_str());
+        assert!(listed["items"][0]["assignee"].is_null(), "no assignee in the resident's list: {listed}");
+        assert_eq!(listed["items"][0]["department"], "lighting", "but the department: {listed}");
+        leaks("the resident's list", &listed.to_string());
+        let (_, by_session) = t.api_get(&case_path, Some(&session)).await;
+        leaks("the case by session", &by_session.to_string());
+
+        let page = t.page(&format!("/track/{reference}?token={token}"), "").await;
+        assert_eq!(page.status, StatusCode::OK);
+        leaks("the tracking page", &page.body);
+
+        let outbox = t.store.outbox(100).await.expect("outbox");
+        assert!(outbox.iter().any(|n| n.template == "case_assigned"), "the assignment was notified");
+        for n in &outbox {
+            leaks(&format!("the {} notification", n.template), &n.payload);
+        }
+        for mail in t.inbox(EMAIL, 4).await {
+            leaks(&format!("the mail {:?}", mail.subject), &mail.body);
+        }
     }
 }

@@ -359,7 +359,10 @@ impl App {
             timeline: events
                 .iter()
                 .filter(|e| staff.is_some() || e.public)
-                .map(|e| EventView::from_row(e, staff.is_some()))
+                .map(|e| match staff {
+                    Some(_) => EventView::from_row(e, true),
+                    None => EventView::for_reporter(e),
+                })
                 .collect(),
             attachments: attachments
                 .iter()
@@ -551,7 +554,7 @@ impl App {
         };
         let rows = self.store.cases_for_contact(phone, email, 200).await?;
         let now = self.now_micros();
-        Ok(rows.iter().map(|r| CaseSummary::from_row(r, now)).collect())
+        Ok(rows.iter().map(|r| CaseSummary::for_reporter(r, now)).collect())
     }
 
     /// An event by a staff user, public unless the caller says otherwise.
@@ -754,7 +757,11 @@ impl App {
             }
         }
         change.sla = Some(stored(&clock));
+        // The reporter hears of the department, never of the staff member assigned.
         let mut fields = details.clone();
+        if let Some(f) = fields.as_object_mut() {
+            f.remove("assignee");
+        }
         if let Some(d) = change
             .department_id
             .flatten()
@@ -763,12 +770,12 @@ impl App {
             fields["department_ar"] = d.name_ar.clone().into();
             fields["department_en"] = d.name_en.clone().into();
         }
-        if let Some(text) = resolution.as_ref().or(reason.as_ref()) {
-            fields[if request.action == Action::Resolve {
-                "resolution"
-            } else {
-                "reason"
-            }] = text.as_str().into();
+        // What was done, or why the case was rejected, is written for the reporter; a reason
+        // given for any other action is the staff's own.
+        match request.action {
+            Action::Resolve => fields["resolution"] = resolution.as_ref().map(|r| r.as_str()).into(),
+            Action::Reject => fields["reason"] = reason.as_ref().map(|r| r.as_str()).into(),
+            _ => {}
         }
         change.event.body = resolution.or(reason).map(CaseText::into_string);
         change.event.details = details.to_string();
