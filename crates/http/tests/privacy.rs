@@ -82,6 +82,39 @@ async fn resident_session(t: &TestApp, email: &str) -> String {
     session["token"].as_str().expect("token").to_owned()
 }
 
+/// Every staff view where a case or its reporter could appear, as `username` sees it: the
+/// REST case, list, search and survey, and the console's case, queue, search and board pages.
+async fn staff_views(t: &TestApp, reference: &str, username: &str) -> Vec<(String, StatusCode, String)> {
+    let bearer = t.login(username, PASSWORD).await;
+    let cookie = t.staff_cookie(username, PASSWORD).await;
+    let by_name = "q=%D9%81%D8%A7%D8%B7%D9%85%D8%A9"; // فاطمة
+    let mut seen = vec![];
+    for path in [
+        format!("/api/v1/cases/{reference}"),
+        "/api/v1/cases".into(),
+        format!("/api/v1/cases?{by_name}"),
+        format!("/api/v1/cases/{reference}/survey"),
+    ] {
+        let (status, body) = t.api_get(&path, Some(&bearer)).await;
+        seen.push((format!("GET {path}"), status, body.to_string()));
+    }
+    for path in [
+        format!("/staff/cases/{reference}"),
+        "/staff".into(),
+        format!("/staff?{by_name}"),
+        "/staff/board".into(),
+    ] {
+        let page = t.page(&path, &cookie).await;
+        // The search box shows back what was searched for.
+        seen.push((
+            format!("page {path}"),
+            page.status,
+            page.body.replace(r#"value="فاطمة""#, ""),
+        ));
+    }
+    seen
+}
+
 /// A reference in the right shape that no case has.
 const MISSING: &str = "TW-2026-9999999";
 
@@ -212,5 +245,53 @@ on_both! { privacy;
         for mail in t.inbox(EMAIL, 4).await {
             leaks(&format!("the mail {:?}", mail.subject), &mail.body);
         }
+    }
+
+    async fn the_reporter_s_details_show_only_to_roles_that_may_see_them(t: &TestApp) {
+        let (reference, token) = t.submit(complaint("تسرب مياه في الشارع الرئيسي")).await;
+        let case_path = format!("/api/v1/cases/{reference}");
+        let (status, _) = t.api_post(&format!("{case_path}/comments"), Some(&token), json!({"body": "ما زال التسرب مستمرا"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let upload = t.client.post(t.url(&format!("{case_path}/attachments"))).bearer_auth(&token)
+            .header("content-type", "image/png").body(tawasul_testkit::png(1)).send().await.expect("upload");
+        assert_eq!(upload.status(), StatusCode::CREATED);
+        // Every piece of the reporter's details as it could appear in a view.
+        let personal = ["فاطمة", "أحمد", PHONE, "3300 1234", "33001234", EMAIL, "fatima@"];
+        let check = |who: &str, may_see: bool, seen: Vec<(String, StatusCode, String)>| {
+            let mut shown_whole = false;
+            for (view, status, body) in seen {
+                assert!(status != StatusCode::INTERNAL_SERVER_ERROR, "{who}: {view}");
+                if may_see {
+                    shown_whole |= [NAME, PHONE, EMAIL].iter().all(|p| body.contains(p));
+                } else {
+                    for p in personal {
+                        assert!(!body.contains(p), "{who} may not see the reporter, but {view} shows {p:?}: {body}");
+                    }
+                }
+            }
+            assert_eq!(shown_whole, may_see, "{who}: the case's views show the reporter's details to roles that may see them");
+        };
+        let may_see = |role: Role| matches!(role, Role::Admin | Role::Supervisor | Role::Agent | Role::Officer | Role::Satisfaction);
+        for role in Role::ALL {
+            let who = format!("cap.{}", role.as_str());
+            check(&who, may_see(*role), staff_views(t, &reference, &who).await);
+        }
+        check("root", true, staff_views(t, &reference, "root").await);
+        check("mun.officer", false, staff_views(t, &reference, "mun.officer").await);
+
+        // Handed to another entity: the sender's staff follow it, masked whatever their role;
+        // the receiver's see it by their own roles.
+        let agent = t.login("cap.agent", PASSWORD).await;
+        let (status, moved) = t.api_post(&format!("{case_path}/transfer"), Some(&agent), json!({"entity": "mun", "reason": "من اختصاص البلدية"})).await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        for role in Role::ALL {
+            let who = format!("cap.{}", role.as_str());
+            let seen = staff_views(t, &reference, &who).await;
+            let (_, status, _) = &seen[0];
+            assert_eq!(*status, StatusCode::OK, "{who} follows the case it handed over");
+            check(&format!("{who}, following"), false, seen);
+        }
+        check("mun.officer, receiving", true, staff_views(t, &reference, "mun.officer").await);
+        check("mun.admin, receiving", true, staff_views(t, &reference, "mun.admin").await);
     }
 }

@@ -172,11 +172,10 @@ impl App {
         let mut insert = self.case_insert(&case, &service, &config, token.clone(), idempotency);
         let (stored, created) = self.store_blobs(files).await?;
         let at = insert.created_at;
-        let reporter_name = insert.reporter_name.clone().unwrap_or_else(|| "reporter".into());
         insert.attachments = stored
             .into_iter()
             .map(|f| {
-                let actor = ("reporter", None, reporter_name.clone());
+                let actor = ("reporter", None, crate::cases::work::REPORTER_ACTOR.to_owned());
                 attachment_insert(0, f.key, f.kind, f.filename, f.size, true, "reporter", actor, at)
             })
             .collect();
@@ -279,7 +278,11 @@ impl App {
         };
         let mut events = vec![event(
             if reporter.is_some() { "reporter" } else { "system" },
-            name.as_deref().unwrap_or("anonymous"),
+            if reporter.is_some() {
+                crate::cases::work::REPORTER_ACTOR
+            } else {
+                "anonymous"
+            },
             "received",
             serde_json::json!({ "channel": case.channel, "kind": case.kind }),
         )];

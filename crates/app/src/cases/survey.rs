@@ -108,7 +108,7 @@ impl App {
                 at,
                 actor_type: "reporter".into(),
                 actor_id: None,
-                actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
+                actor_name: crate::cases::work::REPORTER_ACTOR.into(),
                 action: "survey".into(),
                 from_status: None,
                 to_status: None,

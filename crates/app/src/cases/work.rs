@@ -24,6 +24,9 @@ use utoipa::{IntoParams, ToSchema};
 const MAX_COMMENT: usize = 5_000;
 const MAX_REASON: usize = 1_000;
 const MAX_PAGE: i64 = 200;
+/// The actor name of the reporter's own events: their name is read from the case when shown
+/// (masked by role), never copied into the timeline.
+pub(crate) const REPORTER_ACTOR: &str = "reporter";
 /// "Due soon": the resolution falls due within this long (a working day).
 pub(crate) const DUE_SOON_MICROS: i64 = 24 * 3_600_000_000;
 
@@ -330,19 +333,19 @@ impl App {
             Access::Reporter => Some(self.ignored_eligibility(&case, now).await?),
             _ => None,
         };
+        // The reporter's details in full for the reporter and for roles that may see them on
+        // their own entity's case; masked everywhere else they appear (the card, the timeline).
+        let plain = staff.is_none_or(|u| acting && u.may(Permission::ViewReporter, Some(case.entity_id)));
+        let shown = |v: &Option<String>, mask: fn(&str) -> String| {
+            v.as_deref().map(|s| if plain { s.to_owned() } else { mask(s) })
+        };
         let reporter = (case.reporter_name.is_some() || case.reporter_phone.is_some() || case.reporter_email.is_some())
-            .then(|| {
-                let plain = staff.is_none_or(|u| acting && u.may(Permission::ViewReporter, Some(case.entity_id)));
-                let shown = |v: &Option<String>, mask: fn(&str) -> String| {
-                    v.as_deref().map(|s| if plain { s.to_owned() } else { mask(s) })
-                };
-                ReporterView {
-                    name: shown(&case.reporter_name, mask_name),
-                    phone: shown(&case.reporter_phone, mask_phone),
-                    email: shown(&case.reporter_email, mask_email),
-                    language: case.reporter_language.map(|l| l.as_str().to_owned()),
-                    masked: !plain,
-                }
+            .then(|| ReporterView {
+                name: shown(&case.reporter_name, mask_name),
+                phone: shown(&case.reporter_phone, mask_phone),
+                email: shown(&case.reporter_email, mask_email),
+                language: case.reporter_language.map(|l| l.as_str().to_owned()),
+                masked: !plain,
             });
         let status = case.status;
         let available_actions = match staff.filter(|_| acting) {
@@ -360,6 +363,11 @@ impl App {
                 .iter()
                 .filter(|e| staff.is_some() || e.public)
                 .map(|e| match staff {
+                    // The reporter's own events name them as the card does, whatever the row says.
+                    Some(_) if e.actor_type == "reporter" => EventView {
+                        actor: shown(&case.reporter_name, mask_name),
+                        ..EventView::from_row(e, true)
+                    },
                     Some(_) => EventView::from_row(e, true),
                     None => EventView::for_reporter(e),
                 })
@@ -906,7 +914,7 @@ impl App {
                         at,
                         actor_type: "reporter".into(),
                         actor_id: None,
-                        actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
+                        actor_name: REPORTER_ACTOR.into(),
                         action: "reporter_comment".into(),
                         from_status: to.map(|_| case.status),
                         to_status: to,
@@ -947,15 +955,7 @@ impl App {
                 )
             }
             Access::Follower(_) => return Err(Failure::Forbidden("the case is now another entity's".into()).into()),
-            Access::Reporter => (
-                "reporter".to_owned(),
-                true,
-                (
-                    "reporter",
-                    None,
-                    case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
-                ),
-            ),
+            Access::Reporter => ("reporter".to_owned(), true, ("reporter", None, REPORTER_ACTOR.into())),
         };
         let key = blob_key(&bytes);
         let size = bytes.len();

@@ -257,7 +257,7 @@ impl App {
         let event = |actor_type: &str, action: &str, details: serde_json::Value| EventInsert {
             at: now,
             actor_type: actor_type.into(),
-            actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
+            actor_name: crate::cases::work::REPORTER_ACTOR.into(),
             action: action.into(),
             to_status: (action == "received").then_some(Status::New),
             public: true,
