@@ -295,3 +295,125 @@ on_both! { privacy;
         check("mun.admin, receiving", true, staff_views(t, &reference, "mun.admin").await);
     }
 }
+
+/// The application with a test clock, for what housekeeping forgets.
+async fn privacy_clocked(backend: Backend) -> TestApp {
+    let t = spawn(Options {
+        smtp: true,
+        clock_starts: Some(chrono::Utc::now()),
+        ..Options::on(backend)
+    })
+    .await;
+    let f = Fixtures::new(&t.app).await;
+    f.entity("cap", "جهة", "Entity", "governorate").await;
+    f.department("cap", "water", "قسم", "Dept").await;
+    f.service(ServiceSpec {
+        entity: "cap",
+        code: "cap-service",
+        name: ("تسرب مياه", "Water leak"),
+        description: ("", ""),
+        kinds: &["complaint", "report"],
+        department: "water",
+        fields: json!([]),
+    })
+    .await;
+    t
+}
+
+/// Everything the database holds, as text: on SQLite every file of the data directory
+/// (database, WAL, attachments) byte for byte; on PostgreSQL every row of every table.
+async fn stored_text(t: &TestApp) -> String {
+    match &t.database_url {
+        None => {
+            let mut text = String::new();
+            let mut dirs = vec![t.data_dir.path().to_path_buf()];
+            while let Some(dir) = dirs.pop() {
+                for entry in std::fs::read_dir(&dir).expect("read dir") {
+                    let path = entry.expect("entry").path();
+                    if path.is_dir() {
+                        dirs.push(path);
+                    } else {
+                        text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).expect("read file")));
+                    }
+                }
+            }
+            text
+        }
+        Some(url) => {
+            use sqlx::Connection;
+            let mut db = sqlx::PgConnection::connect(url).await.expect("connect");
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+            )
+            .fetch_all(&mut db).await.expect("tables");
+            assert!(tables.iter().any(|t| t == "outbox"), "{tables:?}");
+            let mut text = String::new();
+            for table in tables {
+                let rows: Option<String> = sqlx::query_scalar(&format!(
+                    r#"SELECT string_agg(row_to_json(t)::text, E'\n') FROM "{table}" t"#
+                ))
+                .fetch_one(&mut db)
+                .await
+                .expect("rows");
+                text.push_str(&rows.unwrap_or_default());
+            }
+            text
+        }
+    }
+}
+
+/// Whether `text` holds `secret` on its own (not inside a longer run of digits or letters).
+fn holds(text: &str, secret: &str) -> bool {
+    text.match_indices(secret).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + secret.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+on_both! { privacy_clocked;
+    async fn no_credential_is_stored_in_the_clear(t: &TestApp) {
+        let report = || {
+            t.client.post(t.url("/api/v1/cases")).header("Idempotency-Key", "privacy-retry-1").json(&complaint("تسرب مياه")).send()
+        };
+        let first: Value = report().await.expect("report").json().await.expect("json");
+        let token = first["token"].as_str().expect("token").to_owned();
+        let reference = first["reference"].as_str().expect("reference").to_owned();
+        assert_eq!(t.api_post("/api/v1/auth/code", None, json!({"contact": EMAIL})).await.0, StatusCode::ACCEPTED);
+        let before_delivery = stored_text(t).await;
+        assert!(!holds(&before_delivery, &token), "the tracking token is stored in the clear before delivery");
+
+        t.work().await;
+        let mail = t.inbox(EMAIL, 2).await;
+        let received = mail.iter().find(|m| m.body.contains(&reference)).expect("the case's mail");
+        assert!(received.body.contains(&format!("/track/{reference}?token={token}")), "the link is rendered at delivery: {}", received.body);
+        let code = code_in(&mail.iter().find(|m| !m.body.contains(&reference)).expect("the code's mail").body);
+        assert!(!holds(&before_delivery, &code), "the one-time code is stored in the clear before delivery");
+        let after_delivery = stored_text(t).await;
+        for (what, secret) in [("tracking token", &token), ("one-time code", &code)] {
+            assert!(!holds(&after_delivery, secret), "the {what} is stored in the clear after delivery");
+        }
+
+        // A retry with the same key still answers with the token, read from its sealed copy.
+        let again = report().await.expect("retry");
+        assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+        let again: Value = again.json().await.expect("json");
+        assert_eq!((again["reference"].as_str(), again["token"].as_str()), (Some(reference.as_str()), Some(token.as_str())));
+        let (status, session) = t.api_post("/api/v1/auth/code/verify", None, json!({"contact": EMAIL, "code": code})).await;
+        assert_eq!(status, StatusCode::OK, "the code delivered works: {session}");
+
+        // Housekeeping forgets delivered notifications after their retention, and the key
+        // with its sealed token after a day.
+        t.app.schedule_periodic_jobs().await.expect("schedule");
+        t.work().await;
+        let delivered: Vec<i64> = t.store.outbox(10).await.expect("outbox").iter().map(|n| n.id).collect();
+        assert_eq!(delivered.len(), 2, "kept for a while");
+        t.advance(chrono::Duration::days(31));
+        t.work().await;
+        let left: Vec<i64> = t.store.outbox(50).await.expect("outbox").iter().map(|n| n.id).collect();
+        assert!(delivered.iter().all(|id| !left.contains(id)), "ended notifications are purged: {delivered:?} still in {left:?}");
+        let later: Value = report().await.expect("report").json().await.expect("json");
+        assert_eq!(later["replayed"], false, "the key is forgotten: {later}");
+        assert_ne!(later["reference"], first["reference"]);
+    }
+}

@@ -6,7 +6,7 @@
 use crate::cases::blobs::Created;
 use crate::cases::views::Receipt;
 use crate::cases::work::{attachment_insert, attachment_name, blob_key};
-use crate::cases::CasesResult;
+use crate::cases::{CasesError, CasesResult};
 use crate::error::{Failure, Outcome};
 use crate::identity::auth::new_secret;
 use crate::workflow::config::{stored, WorkflowConfig};
@@ -169,7 +169,13 @@ impl App {
         let files = check_files(files)?;
         let token = new_secret();
         let config = self.workflow().await?;
+        let key_context = idempotency.as_ref().map(|k| format!("idempotency:{}", k.key));
         let mut insert = self.case_insert(&case, &service, &config, token.clone(), idempotency);
+        // Kept only for a retry with the same key, and then sealed with the server key.
+        insert.token = key_context
+            .as_deref()
+            .map(|context| self.sealer.seal(context, &token))
+            .unwrap_or_default();
         let (stored, created) = self.store_blobs(files).await?;
         let at = insert.created_at;
         insert.attachments = stored
@@ -188,7 +194,15 @@ impl App {
         };
         Ok(match inserted {
             Inserted::Created { reference, .. } => self.receipt(reference, token, false),
-            Inserted::Replayed { reference, token, .. } => self.receipt(reference, token, true),
+            Inserted::Replayed { reference, token, .. } => {
+                let opened = key_context.and_then(|context| self.sealer.open(&context, &token));
+                let Some(token) = opened else {
+                    return Err(CasesError::Conflict(format!(
+                        "this request was accepted already as {reference}; its token is no longer kept"
+                    )));
+                };
+                self.receipt(reference, token, true)
+            }
         })
     }
 
@@ -305,12 +319,14 @@ impl App {
                 recipient,
                 template: "case_received".into(),
                 language: language.clone(),
+                // The token goes into the link only when the message is delivered.
                 payload: serde_json::json!({
                     "service_ar": service.name_ar,
                     "service_en": service.name_en,
-                    "track_url": self.settings.public_link(&format!("/track/{{reference}}?token={token}")),
+                    "track_url": self.settings.public_link("/track/{reference}?token={token}"),
                 })
                 .to_string(),
+                secret: Some(self.seal_secrets("case_received", serde_json::json!({ "token": token }))),
                 created_at: now,
             })
             .collect();

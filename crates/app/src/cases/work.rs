@@ -630,6 +630,7 @@ impl App {
             template: template.into(),
             language: case.reporter_language.unwrap_or(case.language).as_str().to_owned(),
             payload: payload.to_string(),
+            secret: None,
             created_at: self.now_micros(),
         })
         .into_iter()

@@ -182,6 +182,7 @@ impl App {
                 template: template.into(),
                 language: "ar".into(),
                 payload: fields.to_string(),
+                secret: None,
                 created_at: now,
             })
             .collect())
