@@ -340,7 +340,8 @@ on_both! { api;
 
     async fn attachments_are_checked_by_content(t: &TestApp) {
         let (reference, token) = t.submit(complaint("حفرة")).await;
-        const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+        let png = tawasul_testkit::png(0);
+        let png_bytes = png.as_slice();
         let upload = |bytes: Vec<u8>, content_type: &'static str, who: String| {
             t.client
                 .post(format!("{}/api/v1/cases/{reference}/attachments?filename=photo.png", t.base))
@@ -349,16 +350,16 @@ on_both! { api;
                 .body(bytes)
                 .send()
         };
-        let ok = upload(PNG.to_vec(), "image/png", token.clone()).await.expect("upload");
+        let ok = upload(png.clone(), "image/png", token.clone()).await.expect("upload");
         assert_eq!(ok.status(), StatusCode::CREATED);
         let view: Value = ok.json().await.expect("json");
         assert_eq!(view["mime"], "image/png");
         let url = view["url"].as_str().expect("url").to_owned();
         let back = t.client.get(format!("{}{url}", t.base)).bearer_auth(&token).send().await.expect("download");
         assert_eq!(back.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
-        assert_eq!(back.bytes().await.expect("bytes").as_ref(), PNG);
+        assert_eq!(back.bytes().await.expect("bytes").as_ref(), png_bytes);
         for (bytes, claimed, code) in [
-            (PNG.to_vec(), "application/pdf", "content_mismatch"),
+            (png.clone(), "application/pdf", "content_mismatch"),
             (b"<html><script>alert(1)</script></html>".to_vec(), "image/png", "unsupported_file_type"),
             (vec![], "image/png", "empty_file"),
         ] {
@@ -368,10 +369,10 @@ on_both! { api;
         }
         let huge = t.declare_oversized(&format!("/api/v1/cases/{reference}/attachments"), "image/png", 11 * 1024 * 1024).await;
         assert_eq!(huge, (413, json!("payload_too_large")));
-        let stranger = upload(PNG.to_vec(), "image/png", "not-a-token".into()).await.expect("upload");
+        let stranger = upload(png.clone(), "image/png", "not-a-token".into()).await.expect("upload");
         assert_eq!(stranger.status(), StatusCode::NOT_FOUND);
         let officer = t.login("cap.officer", PASSWORD).await;
-        let internal = upload(PNG.to_vec(), "image/png", officer).await.expect("upload");
+        let internal = upload(png.clone(), "image/png", officer).await.expect("upload");
         let internal: Value = internal.json().await.expect("json");
         assert_eq!(internal["public"], false);
         let (_, case) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;

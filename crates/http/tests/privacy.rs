@@ -296,6 +296,106 @@ on_both! { privacy;
     }
 }
 
+/// Whether `bytes` carry any of the camera's metadata.
+fn metadata_in(bytes: &[u8]) -> Vec<String> {
+    tawasul_testkit::photos::METADATA_MARKERS
+        .iter()
+        .filter(|m| bytes.windows(m.len()).any(|w| w == **m))
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .collect()
+}
+
+/// Every file of the attachment store, byte for byte.
+fn stored_blobs(t: &TestApp) -> Vec<Vec<u8>> {
+    let mut found = vec![];
+    let mut dirs = vec![t.data_dir.path().join("blobs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path)
+            } else {
+                found.push(std::fs::read(&path).expect("blob"))
+            }
+        }
+    }
+    found
+}
+
+on_both! { privacy;
+    async fn photos_are_stored_and_served_without_their_location(t: &TestApp) {
+        use reqwest::multipart::{Form, Part};
+        use tawasul_testkit::photos::{jpeg_with_location, png_claiming};
+        let photo = jpeg_with_location();
+        assert_eq!(metadata_in(&photo).len(), tawasul_testkit::photos::METADATA_MARKERS.len(), "the test photo carries it all");
+        let photo_part = |bytes: Vec<u8>| Part::bytes(bytes).file_name("صورة.jpg").mime_str("image/jpeg").expect("mime");
+        // At intake, as a part of the report.
+        let form = Form::new()
+            .part("case", Part::text(complaint("حفرة في الطريق").to_string()).mime_str("application/json").expect("mime"))
+            .part("photos", photo_part(photo.clone()));
+        let (status, receipt) = t.json_of(t.client.post(t.url("/api/v1/cases")).multipart(form)).await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        let reference = receipt["reference"].as_str().expect("reference").to_owned();
+        let token = receipt["token"].as_str().expect("token").to_owned();
+        // Later, by the reporter and by staff (a public reply with a photo).
+        let upload = |bytes: Vec<u8>, bearer: String, public: bool| {
+            t.client.post(t.url(&format!("/api/v1/cases/{reference}/attachments?filename=photo.jpg&public={public}")))
+                .bearer_auth(bearer).header("content-type", "image/jpeg").body(bytes).send()
+        };
+        let by_reporter = upload(photo.clone(), token.clone(), true).await.expect("upload");
+        assert_eq!(by_reporter.status(), StatusCode::CREATED);
+        let officer = t.login("cap.officer", PASSWORD).await;
+        let by_staff = upload(photo.clone(), officer.clone(), true).await.expect("upload");
+        assert_eq!(by_staff.status(), StatusCode::CREATED);
+
+        let (_, case) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;
+        let attachments = case["attachments"].as_array().expect("attachments").clone();
+        assert_eq!(attachments.len(), 3, "{case}");
+        for a in &attachments {
+            assert_eq!(a["mime"], "image/jpeg", "{a}");
+            let url = a["url"].as_str().expect("url");
+            for (who, bearer) in [("the reporter", &token), ("staff", &officer)] {
+                let served = t.client.get(t.url(url)).bearer_auth(bearer).send().await.expect("download");
+                assert_eq!(served.status(), StatusCode::OK);
+                let bytes = served.bytes().await.expect("bytes");
+                assert_eq!(metadata_in(&bytes), Vec::<String>::new(), "{who} is served the photo with its metadata ({url})");
+                let decoded = image::load_from_memory(&bytes).expect("still a photo");
+                assert_eq!((decoded.width(), decoded.height()), (64, 48));
+            }
+        }
+        let page = t.page(&format!("/track/{reference}/attachments/{}?token={token}", attachments[0]["id"]), "").await;
+        assert_eq!((page.status, metadata_in(page.body.as_bytes())), (StatusCode::OK, vec![]), "the resident's page serves it clean");
+        let blobs = stored_blobs(t);
+        assert!(!blobs.is_empty());
+        for blob in &blobs {
+            assert_eq!(metadata_in(blob), Vec::<String>::new(), "no original is kept with its metadata");
+        }
+
+        // Decompression bombs: refused with a clear 422 before they are decoded, on every path.
+        for (bomb, what) in [(png_claiming(60_000, 60_000), "wider than allowed"), (png_claiming(11_000, 11_000), "more memory than allowed")] {
+            let refused = t.client.post(t.url(&format!("/api/v1/cases/{reference}/attachments")))
+                .bearer_auth(&token).header("content-type", "image/png").body(bomb.clone()).send().await.expect("upload");
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+            let err: Value = refused.json().await.expect("json");
+            assert_eq!((err["error"]["code"].as_str(), err["error"]["field"].as_str()), (Some("image_too_large"), Some("file")), "{what}: {err}");
+            let cases = t.case_count().await;
+            let form = Form::new()
+                .part("case", Part::text(complaint("قنبلة").to_string()).mime_str("application/json").expect("mime"))
+                .part("photos", Part::bytes(bomb.clone()).file_name("bomb.png").mime_str("image/png").expect("mime"));
+            let (status, err) = t.json_of(t.client.post(t.url("/api/v1/cases")).multipart(form)).await;
+            assert_eq!((status, err["error"]["code"].as_str(), err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("image_too_large"), Some("photos")), "{what}: {err}");
+            assert_eq!(t.case_count().await, cases, "a refused report writes no case");
+            let form = Form::new().text("csrf_token", tawasul_testkit::CSRF).text("token", token.clone())
+                .part("photos", Part::bytes(bomb).file_name("bomb.png").mime_str("image/png").expect("mime"));
+            let page = t.post_multipart(&format!("/track/{reference}/photos"), form).await;
+            assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: the page says so");
+        }
+        let (_, after) = t.api_get(&format!("/api/v1/cases/{reference}"), Some(&token)).await;
+        assert_eq!(after["attachments"].as_array().map(Vec::len), Some(3), "nothing of the bombs was attached");
+        assert_eq!(stored_blobs(t).len(), blobs.len(), "nor stored");
+    }
+}
+
 /// The application with a test clock, for what housekeeping forgets.
 async fn privacy_clocked(backend: Backend) -> TestApp {
     let t = spawn(Options {

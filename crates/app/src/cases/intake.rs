@@ -166,7 +166,7 @@ impl App {
         })?;
         let service = service_from_row(&row)?;
         let case = NewCase::parse(&draft, &service)?;
-        let files = check_files(files)?;
+        let files = self.clean_files(check_files(files)?).await?;
         let token = new_secret();
         let config = self.workflow().await?;
         let key_context = idempotency.as_ref().map(|k| format!("idempotency:{}", k.key));
@@ -204,6 +204,27 @@ impl App {
                 self.receipt(reference, token, true)
             }
         })
+    }
+
+    /// The files re-encoded without their metadata (`photos::clean`), each under its new digest.
+    async fn clean_files(&self, files: Vec<CheckedFile>) -> CasesResult<Vec<CheckedFile>> {
+        let mut cleaned = Vec::with_capacity(files.len());
+        for file in files {
+            let c = self.clean_file(file.bytes, file.kind).await.map_err(|e| match e {
+                Failure::Invalid(invalid) => Failure::Invalid(Invalid {
+                    field: "photos".into(),
+                    ..invalid
+                }),
+                other => other,
+            })?;
+            cleaned.push(CheckedFile {
+                key: blob_key(&c.bytes),
+                filename: crate::cases::photos::renamed(file.filename, file.kind, c.kind),
+                kind: c.kind,
+                bytes: c.bytes,
+            });
+        }
+        Ok(cleaned)
     }
 
     /// Stores the files' blobs, handing each one's bytes over; returns the files stored and

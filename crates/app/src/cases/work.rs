@@ -944,8 +944,8 @@ impl App {
     ) -> CasesResult<AttachmentView> {
         let case = self.case_for(caller, reference).await?;
         let access = self.access(caller, &case)?;
-        let kind = AttachmentType::sniff(&bytes, claimed_type)?;
-        let filename = attachment_name(filename, kind)?;
+        let sniffed = AttachmentType::sniff(&bytes, claimed_type)?;
+        let filename = attachment_name(filename, sniffed)?;
         let (uploaded_by, public, event_actor) = match &access {
             Access::Staff(user) => {
                 user.require(Permission::UploadAttachment, Some(case.entity_id))?;
@@ -958,6 +958,10 @@ impl App {
             Access::Follower(_) => return Err(Failure::Forbidden("the case is now another entity's".into()).into()),
             Access::Reporter => ("reporter".to_owned(), true, ("reporter", None, REPORTER_ACTOR.into())),
         };
+        // What is stored (and served) is the photo re-encoded without its metadata.
+        let cleaned = self.clean_file(bytes, sniffed).await?;
+        let (bytes, kind) = (cleaned.bytes, cleaned.kind);
+        let filename = crate::cases::photos::renamed(filename, sniffed, kind);
         let key = blob_key(&bytes);
         let size = bytes.len();
         self.blobs.put(&key, bytes).await?;
