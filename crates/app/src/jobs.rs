@@ -16,6 +16,11 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// Finished jobs and idempotency keys are kept this long.
 const KEEP_FOR: Duration = Duration::from_secs(24 * 3600);
+/// A notification's secrets outlive every retry (8 attempts, an hour apart at most) and the
+/// SMS quiet hours, and no more.
+const SECRETS_KEPT: Duration = Duration::from_secs(2 * 24 * 3600);
+/// Notifications that have ended (sent, failed, undeliverable) are kept this long, then forgotten.
+const NOTIFICATIONS_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Jobs one node claims at once; deliveries among them run concurrently.
 const CLAIM_BATCH: i64 = 64;
 /// How long an idle runner waits before looking again.
@@ -161,14 +166,9 @@ impl App {
                 let next = if report.more { now } else { now + micros(SWEEP_EVERY) };
                 JobOutcome::Again { run_at: next }
             }),
-            "purge" => self
-                .store
-                .purge(now - micros(KEEP_FOR))
-                .await
-                .map_err(Into::into)
-                .map(|_| JobOutcome::Again {
-                    run_at: now + micros(PURGE_EVERY),
-                }),
+            "purge" => self.purge(now).await.map_err(Into::into).map(|_| JobOutcome::Again {
+                run_at: now + micros(PURGE_EVERY),
+            }),
             other => {
                 return JobOutcome::Dead {
                     error: format!("unknown job kind {other:?}"),
@@ -176,6 +176,17 @@ impl App {
             }
         };
         result.unwrap_or_else(|e| self.retry_or_dead(job, e.to_string()))
+    }
+
+    /// Housekeeping: finished jobs and idempotency keys (with their sealed tokens) after a
+    /// day; notifications' secrets once no delivery can need them; ended notifications after
+    /// their retention.
+    async fn purge(&self, now: i64) -> Outcome<()> {
+        self.store.purge(now - micros(KEEP_FOR)).await?;
+        self.store
+            .purge_notifications(now - micros(SECRETS_KEPT), now - micros(NOTIFICATIONS_KEPT))
+            .await?;
+        Ok(())
     }
 
     fn retry_or_dead(&self, job: &JobRow, error: String) -> JobOutcome {
@@ -247,6 +258,13 @@ impl App {
             }
         }
         let payload = serde_json::from_str(&row.payload).unwrap_or_default();
+        let payload = match self.with_secrets(&row.template, payload, row.secret.as_deref()) {
+            Ok(p) => p,
+            Err(e) => {
+                self.record_delivery(id, "failed", Some(e.clone())).await;
+                return JobOutcome::Dead { error: e };
+            }
+        };
         let rendered: Rendered = match self.templates.render(&row.template, &row.language, &payload) {
             Ok(r) => r,
             Err(e) => {

@@ -60,6 +60,9 @@ pub struct Settings {
     /// How long a claimed job is this node's before another may take it.
     pub job_lease: Duration,
     pub delivery: DeliverySettings,
+    /// The key that seals short-lived secrets in the database (`identity::sealing`); without
+    /// it, `secret.key` in the data directory (made on first start).
+    pub secret_key: Option<identity::sealing::ServerKey>,
 }
 
 impl Default for Settings {
@@ -76,6 +79,7 @@ impl Default for Settings {
             ),
             job_lease: Duration::from_secs(60),
             delivery: DeliverySettings::default(),
+            secret_key: None,
         }
     }
 }
@@ -109,12 +113,14 @@ pub struct App {
     pub jobs: Arc<jobs::JobStats>,
     transports: Arc<jobs::Transports>,
     templates: Arc<tawasul_notify::Templates>,
+    sealer: Arc<identity::sealing::Sealer>,
 }
 
 impl App {
     pub async fn open(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.data_dir, settings.database_url.as_deref()).await?;
         let blobs = Arc::new(cases::blobs::LocalDir::new(settings.data_dir.join("blobs"))?);
+        let sealer = identity::sealing::Sealer::load(&settings.data_dir, settings.secret_key.as_ref())?;
         let d = &settings.delivery;
         let mut by_channel: BTreeMap<OutboundChannel, Box<dyn tawasul_notify::Transport>> = BTreeMap::new();
         if let Some(s) = &d.smtp {
@@ -145,6 +151,7 @@ impl App {
             jobs: Arc::default(),
             transports: Arc::new(transports),
             templates: Arc::new(tawasul_notify::Templates::embedded()),
+            sealer: Arc::new(sealer),
         })
     }
 

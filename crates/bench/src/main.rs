@@ -203,6 +203,7 @@ async fn fill(app: &tawasul_app::App, open: usize, due: usize, with_email: bool)
                     template: "case_received".into(),
                     language: if i % 2 == 0 { "ar" } else { "en" }.into(),
                     payload: serde_json::json!({ "service_ar": "تسرب مياه", "service_en": "Water leak" }).to_string(),
+                    secret: None,
                     created_at: now,
                 }]
             } else {

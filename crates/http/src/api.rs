@@ -106,10 +106,12 @@ async fn list_cases(
 }
 
 /// A case with its timeline: the reporter (bearer = tracking token, or a resident session)
-/// sees the public part; staff see it by role and entity.
+/// sees the public part; staff see it by role and entity. Without credentials the answer is
+/// 401 whether the case exists or not; to staff of another entity and to a wrong token, a
+/// case that exists is 404 like one that does not.
 #[utoipa::path(get, path = "/api/v1/cases/{reference}", tag = "cases", security(("bearer" = [])),
     params(("reference" = String, Path, description = "e.g. TW-2026-0000123")),
-    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_case(
     State(state): State<AppState>,
     CallerOf(caller): CallerOf,

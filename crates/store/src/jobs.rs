@@ -1,5 +1,6 @@
 //! Background work: jobs under a lease, the notification outbox they deliver, and housekeeping
-//! (purging finished jobs and old idempotency keys).
+//! (purging finished jobs, old idempotency keys, delivered notifications' secrets and old
+//! notifications).
 
 use crate::{Store, StoreResult};
 
@@ -10,6 +11,9 @@ pub struct OutboxInsert {
     pub template: String,
     pub language: String,
     pub payload: String,
+    /// Secrets rendered into the message only when it is delivered (a tracking token, a
+    /// one-time code), sealed by the application; cleared once the notification has ended.
+    pub secret: Option<String>,
     pub created_at: i64,
 }
 
@@ -68,6 +72,7 @@ pub struct OutboxDelivery {
     pub template: String,
     pub language: String,
     pub payload: String,
+    pub secret: Option<String>,
     pub status: String,
     pub attempts: i64,
     pub delivered_at: Option<i64>,
@@ -86,10 +91,11 @@ for_both_backends! {
     /// notification is always delivered, and only once enqueued.
     pub async fn insert_outbox(c: &mut Conn, m: &OutboxInsert) -> StoreResult<()> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO outbox (channel, recipient, template, language, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO outbox (channel, recipient, template, language, payload, secret, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(&m.channel).bind(&m.recipient).bind(&m.template).bind(&m.language).bind(&m.payload).bind(m.created_at)
+        .bind(&m.channel).bind(&m.recipient).bind(&m.template).bind(&m.language).bind(&m.payload).bind(&m.secret)
+        .bind(m.created_at)
         .fetch_one(&mut *c).await?;
         let job = JobInsert {
             kind: "deliver".into(),
@@ -161,18 +167,28 @@ for_both_backends! {
         Ok(jobs.rows_affected() + keys.rows_affected())
     }
 
+    /// Clears the secrets of notifications made before `secrets_before` (whatever became of
+    /// them) and forgets ended notifications made before `rows_before`.
+    pub async fn purge_notifications(c: &mut Conn, (secrets_before, rows_before): (i64, i64)) -> StoreResult<u64> {
+        let secrets = sqlx::query("UPDATE outbox SET secret = NULL WHERE secret IS NOT NULL AND created_at < $1")
+            .bind(secrets_before).execute(&mut *c).await?;
+        let rows = sqlx::query("DELETE FROM outbox WHERE status IN ('sent', 'failed', 'undeliverable') AND created_at < $1")
+            .bind(rows_before).execute(&mut *c).await?;
+        Ok(secrets.rows_affected() + rows.rows_affected())
+    }
+
     pub async fn outbox_delivery(c: &mut Conn, id: i64) -> StoreResult<Option<OutboxDelivery>> {
         Ok(sqlx::query_as(
-            "SELECT id, channel, recipient, template, language, payload, status, attempts, delivered_at, last_error \
-             FROM outbox WHERE id = $1",
+            "SELECT id, channel, recipient, template, language, payload, secret, status, attempts, delivered_at, \
+             last_error FROM outbox WHERE id = $1",
         )
         .bind(id).fetch_optional(&mut *c).await?)
     }
 
     pub async fn outbox_deliveries(c: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxDelivery>> {
         Ok(sqlx::query_as(
-            "SELECT id, channel, recipient, template, language, payload, status, attempts, delivered_at, last_error \
-             FROM outbox ORDER BY id LIMIT $1",
+            "SELECT id, channel, recipient, template, language, payload, secret, status, attempts, delivered_at, \
+             last_error FROM outbox ORDER BY id LIMIT $1",
         )
         .bind(limit).fetch_all(&mut *c).await?)
     }
@@ -180,7 +196,8 @@ for_both_backends! {
     pub async fn mark_outbox(c: &mut Conn, (id, status, delivered_at, error): (i64, String, Option<i64>, Option<String>)) -> StoreResult<()> {
         sqlx::query(
             "UPDATE outbox SET status = $2, attempts = attempts + 1, delivered_at = COALESCE($3, delivered_at), \
-             last_error = $4 WHERE id = $1",
+             last_error = $4, secret = CASE WHEN $2 IN ('sent', 'failed', 'undeliverable') THEN NULL ELSE secret END \
+             WHERE id = $1",
         )
         .bind(id).bind(status).bind(delivered_at).bind(error)
         .execute(&mut *c).await?;
@@ -212,6 +229,10 @@ impl Store {
 
     pub async fn purge(&self, before: i64) -> StoreResult<u64> {
         write_op!(self, purge, before)
+    }
+
+    pub async fn purge_notifications(&self, secrets_before: i64, rows_before: i64) -> StoreResult<u64> {
+        write_op!(self, purge_notifications, (secrets_before, rows_before))
     }
 
     pub async fn outbox_delivery(&self, id: i64) -> StoreResult<Option<OutboxDelivery>> {

@@ -141,7 +141,7 @@ on_both! { open_store;
             case_id: id, expected_status: Status::New, status: Some(Status::Acknowledged), department_id: None,
             assignee_id: Some(None), resolution: None, at: T0 + 10, event: event.clone(),
             audit: Some(AuditInsert { at: T0 + 10, staff_id: None, action: "acknowledge".into(), target: reference.clone(), details: "{}".into() }),
-            notifications: vec![OutboxInsert { channel: "sms".into(), recipient: "+97333000000".into(), template: "case_acknowledged".into(), language: "ar".into(), payload: "{}".into(), created_at: T0 + 10 }],
+            notifications: vec![OutboxInsert { channel: "sms".into(), recipient: "+97333000000".into(), template: "case_acknowledged".into(), language: "ar".into(), payload: "{}".into(), secret: None, created_at: T0 + 10 }],
             ..CaseChange::default()
         };
         store.change_case(change.clone()).await.expect("first change applies");
@@ -286,7 +286,7 @@ on_both! { open_store;
         assert!(store.session("h", T0 + 50).await.expect("gone").is_none());
 
         let otp = OtpInsert { contact: "+97333000000".into(), code_hash: "good".into(), created_at: T0, expires_at: T0 + 600 };
-        let message = OutboxInsert { channel: "sms".into(), recipient: "+97333000000".into(), template: "one_time_code".into(), language: "ar".into(), payload: "{}".into(), created_at: T0 };
+        let message = OutboxInsert { channel: "sms".into(), recipient: "+97333000000".into(), template: "one_time_code".into(), language: "ar".into(), payload: "{}".into(), secret: None, created_at: T0 };
         store.insert_otp(otp, message).await.expect("otp");
         let attempt = |hash: &str, now| OtpAttempt { contact: "+97333000000".into(), code_hash: hash.into(), now, max_attempts: 3 };
         assert!(!store.redeem_otp(attempt("bad", T0 + 1)).await.expect("wrong"));
@@ -399,7 +399,7 @@ on_both! { open_store;
         let mut new = case(e, d, s, T0, "x");
         new.notifications = vec![OutboxInsert {
             channel: "email".into(), recipient: "r@example.bh".into(), template: "case_received".into(),
-            language: "ar".into(), payload: r#"{"track_url":"/track/{reference}?token=t"}"#.into(), created_at: T0,
+            language: "ar".into(), payload: r#"{"track_url":"/track/{reference}?token={token}"}"#.into(), secret: Some("sealed".into()), created_at: T0,
         }];
         let (_, reference) = created(store.insert_case(new).await.expect("insert"));
         let jobs = store.claim_jobs("n", T0, T0 + 1, 10).await.expect("claim");
@@ -408,10 +408,18 @@ on_both! { open_store;
         let row = store.outbox_delivery(outbox_id).await.expect("read").expect("row");
         let payload: serde_json::Value = serde_json::from_str(&row.payload).expect("json");
         assert_eq!(payload["reference"].as_str(), Some(reference.as_str()), "the store fills in the new reference");
-        assert_eq!(payload["track_url"].as_str(), Some(format!("/track/{reference}?token=t").as_str()));
+        assert_eq!(payload["track_url"].as_str(), Some(format!("/track/{reference}?token={{token}}").as_str()));
+        assert_eq!(row.secret.as_deref(), Some("sealed"), "the secret waits in its own column");
+        store.mark_outbox(outbox_id, "retrying", None, Some("busy".into())).await.expect("mark");
+        let row = store.outbox_delivery(outbox_id).await.expect("read").expect("row");
+        assert_eq!(row.secret.as_deref(), Some("sealed"), "kept while a delivery may still come");
         store.mark_outbox(outbox_id, "sent", Some(T0 + 2), None).await.expect("mark");
         let row = store.outbox_delivery(outbox_id).await.expect("read").expect("row");
-        assert_eq!((row.status.as_str(), row.attempts, row.delivered_at), ("sent", 1, Some(T0 + 2)));
+        assert_eq!((row.status.as_str(), row.attempts, row.delivered_at), ("sent", 2, Some(T0 + 2)));
+        assert_eq!(row.secret, None, "cleared once delivered");
+        assert_eq!(store.purge_notifications(T0, T0).await.expect("purge"), 0, "nothing older than T0");
+        assert_eq!(store.purge_notifications(T0 + 1, T0 + 1).await.expect("purge"), 1, "the sent notification goes");
+        assert!(store.outbox_delivery(outbox_id).await.expect("read").is_none());
     }
 
     async fn the_sla_clock_is_stored_and_due_cases_found_by_their_next_step(store: &Store) {

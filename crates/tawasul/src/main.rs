@@ -36,6 +36,12 @@ struct Storage {
     /// postgres://… to use PostgreSQL instead of the embedded SQLite.
     #[arg(long, env = "TAWASUL_DATABASE_URL")]
     database_url: Option<String>,
+    /// 64 hex digits: the key that seals short-lived secrets in the database (a tracking link
+    /// until it is sent, a one-time code, a retried report's token). Without it, `secret.key`
+    /// in the data directory, made on first start; nodes sharing a PostgreSQL database must
+    /// share one key.
+    #[arg(long, env = "TAWASUL_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -159,6 +165,10 @@ fn settings(storage: &Storage, demo: bool) -> Settings {
         data_dir: storage.data_dir.clone(),
         database_url: storage.database_url.clone(),
         demo,
+        secret_key: storage
+            .secret_key
+            .clone()
+            .map(tawasul_app::identity::sealing::ServerKey),
         ..Settings::default()
     }
 }

@@ -10,6 +10,7 @@
 //!   pages as a browser without JavaScript (with the CSRF cookie), and signs in.
 
 pub mod fixtures;
+pub mod photos;
 pub mod postgres;
 pub mod sinks;
 mod test_app;
@@ -52,18 +53,16 @@ macro_rules! on_both {
     )*};
 }
 
-/// A tiny valid PNG (1×1); `variant` changes its last bytes, so that each variant is a
-/// different file (a different blob) with the same content type.
+/// A tiny valid PNG (1×1); `variant` is its pixel's red, so that each variant is a different
+/// file (a different blob) with the same content type. Encoded as the application re-encodes
+/// photos, so that what is stored is byte for byte what was sent.
 pub fn png(variant: u8) -> Vec<u8> {
-    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-    bytes.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
-    ]);
-    bytes.extend_from_slice(&[0x90, 0x77, 0x53, 0xde]);
-    if variant > 0 {
-        bytes.push(variant);
-    }
-    bytes
+    let pixel = image::RgbImage::from_pixel(1, 1, image::Rgb([variant, 0x2a, 0x6f]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(pixel)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("a PNG in memory");
+    out.into_inner()
 }
 
 /// A store alone on a fresh database of `backend`, for the store's own conformance suite.

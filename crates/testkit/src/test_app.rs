@@ -74,6 +74,9 @@ pub struct TestApp {
     pub clock: Option<Arc<TestClock>>,
     pub smtp: Option<SmtpSink>,
     pub data_dir: tempfile::TempDir,
+    /// The PostgreSQL database's URL (`None` on SQLite, whose file is in `data_dir`), for tests
+    /// that read what is stored.
+    pub database_url: Option<String>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -138,6 +141,7 @@ pub async fn spawn(options: Options) -> TestApp {
         clock,
         smtp,
         data_dir,
+        database_url,
         server,
     }
 }

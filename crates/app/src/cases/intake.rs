@@ -6,7 +6,7 @@
 use crate::cases::blobs::Created;
 use crate::cases::views::Receipt;
 use crate::cases::work::{attachment_insert, attachment_name, blob_key};
-use crate::cases::CasesResult;
+use crate::cases::{CasesError, CasesResult};
 use crate::error::{Failure, Outcome};
 use crate::identity::auth::new_secret;
 use crate::workflow::config::{stored, WorkflowConfig};
@@ -166,17 +166,22 @@ impl App {
         })?;
         let service = service_from_row(&row)?;
         let case = NewCase::parse(&draft, &service)?;
-        let files = check_files(files)?;
+        let files = self.clean_files(check_files(files)?).await?;
         let token = new_secret();
         let config = self.workflow().await?;
+        let key_context = idempotency.as_ref().map(|k| format!("idempotency:{}", k.key));
         let mut insert = self.case_insert(&case, &service, &config, token.clone(), idempotency);
+        // Kept only for a retry with the same key, and then sealed with the server key.
+        insert.token = key_context
+            .as_deref()
+            .map(|context| self.sealer.seal(context, &token))
+            .unwrap_or_default();
         let (stored, created) = self.store_blobs(files).await?;
         let at = insert.created_at;
-        let reporter_name = insert.reporter_name.clone().unwrap_or_else(|| "reporter".into());
         insert.attachments = stored
             .into_iter()
             .map(|f| {
-                let actor = ("reporter", None, reporter_name.clone());
+                let actor = ("reporter", None, crate::cases::work::REPORTER_ACTOR.to_owned());
                 attachment_insert(0, f.key, f.kind, f.filename, f.size, true, "reporter", actor, at)
             })
             .collect();
@@ -189,8 +194,37 @@ impl App {
         };
         Ok(match inserted {
             Inserted::Created { reference, .. } => self.receipt(reference, token, false),
-            Inserted::Replayed { reference, token, .. } => self.receipt(reference, token, true),
+            Inserted::Replayed { reference, token, .. } => {
+                let opened = key_context.and_then(|context| self.sealer.open(&context, &token));
+                let Some(token) = opened else {
+                    return Err(CasesError::Conflict(format!(
+                        "this request was accepted already as {reference}; its token is no longer kept"
+                    )));
+                };
+                self.receipt(reference, token, true)
+            }
         })
+    }
+
+    /// The files re-encoded without their metadata (`photos::clean`), each under its new digest.
+    async fn clean_files(&self, files: Vec<CheckedFile>) -> CasesResult<Vec<CheckedFile>> {
+        let mut cleaned = Vec::with_capacity(files.len());
+        for file in files {
+            let c = self.clean_file(file.bytes, file.kind).await.map_err(|e| match e {
+                Failure::Invalid(invalid) => Failure::Invalid(Invalid {
+                    field: "photos".into(),
+                    ..invalid
+                }),
+                other => other,
+            })?;
+            cleaned.push(CheckedFile {
+                key: blob_key(&c.bytes),
+                filename: crate::cases::photos::renamed(file.filename, file.kind, c.kind),
+                kind: c.kind,
+                bytes: c.bytes,
+            });
+        }
+        Ok(cleaned)
     }
 
     /// Stores the files' blobs, handing each one's bytes over; returns the files stored and
@@ -279,7 +313,11 @@ impl App {
         };
         let mut events = vec![event(
             if reporter.is_some() { "reporter" } else { "system" },
-            name.as_deref().unwrap_or("anonymous"),
+            if reporter.is_some() {
+                crate::cases::work::REPORTER_ACTOR
+            } else {
+                "anonymous"
+            },
             "received",
             serde_json::json!({ "channel": case.channel, "kind": case.kind }),
         )];
@@ -302,12 +340,14 @@ impl App {
                 recipient,
                 template: "case_received".into(),
                 language: language.clone(),
+                // The token goes into the link only when the message is delivered.
                 payload: serde_json::json!({
                     "service_ar": service.name_ar,
                     "service_en": service.name_en,
-                    "track_url": self.settings.public_link(&format!("/track/{{reference}}?token={token}")),
+                    "track_url": self.settings.public_link("/track/{reference}?token={token}"),
                 })
                 .to_string(),
+                secret: Some(self.seal_secrets("case_received", serde_json::json!({ "token": token }))),
                 created_at: now,
             })
             .collect();

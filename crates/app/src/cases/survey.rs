@@ -71,7 +71,7 @@ pub fn may_rate(status: &str) -> bool {
 impl App {
     /// The reporter's survey of a resolved or closed case.
     pub async fn rate(&self, caller: &Caller, reference: &str, request: SurveyRequest) -> CasesResult<SurveyView> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         if !matches!(self.access(caller, &case)?, Access::Reporter) {
             return Err(Failure::Forbidden("only the reporter rates a case".into()).into());
         }
@@ -108,7 +108,7 @@ impl App {
                 at,
                 actor_type: "reporter".into(),
                 actor_id: None,
-                actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
+                actor_name: crate::cases::work::REPORTER_ACTOR.into(),
                 action: "survey".into(),
                 from_status: None,
                 to_status: None,
@@ -132,7 +132,7 @@ impl App {
 
     /// A case's survey, for its reporter or for staff who may see the case.
     pub async fn survey(&self, caller: &Caller, reference: &str) -> CasesResult<Option<SurveyView>> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         self.access(caller, &case)?;
         Ok(self.store.survey(case.id).await?.map(SurveyView::from_row))
     }

@@ -104,7 +104,43 @@ impl EventView {
             details: serde_json::from_str(&row.details).unwrap_or(Value::Null),
         }
     }
+
+    /// A public event as its reporter sees it: what happened, to which entity or department,
+    /// never who on the staff did it, whom it was assigned to, or the staff's own reasons
+    /// (a transfer's, a routing rule's). Only the bodies written for the reporter remain.
+    pub fn for_reporter(row: &EventRow) -> Self {
+        let mut view = Self::from_row(row, false);
+        if !REPORTER_BODIES.contains(&row.action.as_str()) {
+            view.body = None;
+        }
+        if let Value::Object(details) = &mut view.details {
+            details.retain(|key, _| REPORTER_DETAILS.contains(&key.as_str()));
+        }
+        view
+    }
 }
+
+/// The actions whose text is written to the reporter (or by them).
+const REPORTER_BODIES: &[&str] = &["reply", "reporter_comment", "survey", "resolve", "reject"];
+
+/// The details of an event a reporter may read: where the case is (entities and departments
+/// by code), what they sent, what they rated.
+const REPORTER_DETAILS: &[&str] = &[
+    "entity",
+    "department",
+    "from_entity",
+    "to_entity",
+    "from_department",
+    "to_department",
+    "channel",
+    "kind",
+    "mime",
+    "size_bytes",
+    "quality",
+    "speed",
+    "agent",
+    "escalates",
+];
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttachmentView {
@@ -285,6 +321,14 @@ pub struct CaseSummary {
 }
 
 impl CaseSummary {
+    /// The summary a resident sees of their own case: the department, never the assignee.
+    pub fn for_reporter(row: &CaseRow, now: i64) -> Self {
+        Self {
+            assignee: None,
+            ..Self::from_row(row, now)
+        }
+    }
+
     /// `now` decides the SLA state shown.
     pub fn from_row(row: &CaseRow, now: i64) -> Self {
         Self {

@@ -24,6 +24,9 @@ use utoipa::{IntoParams, ToSchema};
 const MAX_COMMENT: usize = 5_000;
 const MAX_REASON: usize = 1_000;
 const MAX_PAGE: i64 = 200;
+/// The actor name of the reporter's own events: their name is read from the case when shown
+/// (masked by role), never copied into the timeline.
+pub(crate) const REPORTER_ACTOR: &str = "reporter";
 /// "Due soon": the resolution falls due within this long (a working day).
 pub(crate) const DUE_SOON_MICROS: i64 = 24 * 3_600_000_000;
 
@@ -244,6 +247,15 @@ impl App {
         Ok(case)
     }
 
+    /// The case `reference` for `caller`, who must have shown some credential: without one the
+    /// answer is the same whether the case exists or not (no existence oracle).
+    pub(crate) async fn case_for(&self, caller: &Caller, reference: &str) -> Outcome<CaseRow> {
+        if matches!(caller, Caller::Anonymous) {
+            return Err(Failure::Unauthenticated);
+        }
+        self.case_row(reference).await
+    }
+
     pub(crate) async fn case_row(&self, reference: &str) -> Outcome<CaseRow> {
         self.store
             .case_by_reference(reference)
@@ -252,12 +264,14 @@ impl App {
     }
 
     /// Who may see this case: staff by role and entity, the reporter by token or verified
-    /// contact. To anyone else a case that exists looks like one that does not.
+    /// contact. To anyone else (staff of another entity included) a case that exists looks like
+    /// one that does not.
     pub(crate) fn access(&self, caller: &Caller, case: &CaseRow) -> Outcome<Access> {
         match caller {
             Caller::Anonymous => Err(Failure::Unauthenticated),
             Caller::Staff(user) => {
-                user.require(Permission::ViewCase, Some(case.entity_id))?;
+                user.require(Permission::ViewCase, Some(case.entity_id))
+                    .map_err(|_| Failure::NotFound("case"))?;
                 Ok(Access::Staff(user.clone()))
             }
             Caller::CaseToken(token) if same_digest(&secret_digest(token), &case.token_hash) => Ok(Access::Reporter),
@@ -274,7 +288,7 @@ impl App {
     /// `access`, or for staff of an entity that transferred the case away, read-only access.
     async fn read_access(&self, caller: &Caller, case: &CaseRow) -> Outcome<Access> {
         match (self.access(caller, case), caller) {
-            (Err(Failure::Forbidden(_)), Caller::Staff(user)) if user.may(Permission::ViewCase, user.entity_id) => {
+            (Err(Failure::NotFound(_)), Caller::Staff(user)) if user.may(Permission::ViewCase, user.entity_id) => {
                 let handed_over = self
                     .store
                     .transfers_of(case.id)
@@ -284,7 +298,7 @@ impl App {
                 if handed_over {
                     Ok(Access::Follower(user.clone()))
                 } else {
-                    Err(Failure::Forbidden("staff see only their own entity's cases".into()))
+                    Err(Failure::NotFound("case"))
                 }
             }
             (access, _) => access,
@@ -302,7 +316,7 @@ impl App {
     }
 
     pub async fn read_case(&self, caller: &Caller, reference: &str) -> CasesResult<CaseView> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         let access = self.read_access(caller, &case).await?;
         let (events, attachments, transfers) = tokio::try_join!(
             self.store.events(case.id),
@@ -319,19 +333,19 @@ impl App {
             Access::Reporter => Some(self.ignored_eligibility(&case, now).await?),
             _ => None,
         };
+        // The reporter's details in full for the reporter and for roles that may see them on
+        // their own entity's case; masked everywhere else they appear (the card, the timeline).
+        let plain = staff.is_none_or(|u| acting && u.may(Permission::ViewReporter, Some(case.entity_id)));
+        let shown = |v: &Option<String>, mask: fn(&str) -> String| {
+            v.as_deref().map(|s| if plain { s.to_owned() } else { mask(s) })
+        };
         let reporter = (case.reporter_name.is_some() || case.reporter_phone.is_some() || case.reporter_email.is_some())
-            .then(|| {
-                let plain = staff.is_none_or(|u| acting && u.may(Permission::ViewReporter, Some(case.entity_id)));
-                let shown = |v: &Option<String>, mask: fn(&str) -> String| {
-                    v.as_deref().map(|s| if plain { s.to_owned() } else { mask(s) })
-                };
-                ReporterView {
-                    name: shown(&case.reporter_name, mask_name),
-                    phone: shown(&case.reporter_phone, mask_phone),
-                    email: shown(&case.reporter_email, mask_email),
-                    language: case.reporter_language.map(|l| l.as_str().to_owned()),
-                    masked: !plain,
-                }
+            .then(|| ReporterView {
+                name: shown(&case.reporter_name, mask_name),
+                phone: shown(&case.reporter_phone, mask_phone),
+                email: shown(&case.reporter_email, mask_email),
+                language: case.reporter_language.map(|l| l.as_str().to_owned()),
+                masked: !plain,
             });
         let status = case.status;
         let available_actions = match staff.filter(|_| acting) {
@@ -348,7 +362,15 @@ impl App {
             timeline: events
                 .iter()
                 .filter(|e| staff.is_some() || e.public)
-                .map(|e| EventView::from_row(e, staff.is_some()))
+                .map(|e| match staff {
+                    // The reporter's own events name them as the card does, whatever the row says.
+                    Some(_) if e.actor_type == "reporter" => EventView {
+                        actor: shown(&case.reporter_name, mask_name),
+                        ..EventView::from_row(e, true)
+                    },
+                    Some(_) => EventView::from_row(e, true),
+                    None => EventView::for_reporter(e),
+                })
                 .collect(),
             attachments: attachments
                 .iter()
@@ -540,7 +562,7 @@ impl App {
         };
         let rows = self.store.cases_for_contact(phone, email, 200).await?;
         let now = self.now_micros();
-        Ok(rows.iter().map(|r| CaseSummary::from_row(r, now)).collect())
+        Ok(rows.iter().map(|r| CaseSummary::for_reporter(r, now)).collect())
     }
 
     /// An event by a staff user, public unless the caller says otherwise.
@@ -608,6 +630,7 @@ impl App {
             template: template.into(),
             language: case.reporter_language.unwrap_or(case.language).as_str().to_owned(),
             payload: payload.to_string(),
+            secret: None,
             created_at: self.now_micros(),
         })
         .into_iter()
@@ -743,7 +766,11 @@ impl App {
             }
         }
         change.sla = Some(stored(&clock));
+        // The reporter hears of the department, never of the staff member assigned.
         let mut fields = details.clone();
+        if let Some(f) = fields.as_object_mut() {
+            f.remove("assignee");
+        }
         if let Some(d) = change
             .department_id
             .flatten()
@@ -752,12 +779,12 @@ impl App {
             fields["department_ar"] = d.name_ar.clone().into();
             fields["department_en"] = d.name_en.clone().into();
         }
-        if let Some(text) = resolution.as_ref().or(reason.as_ref()) {
-            fields[if request.action == Action::Resolve {
-                "resolution"
-            } else {
-                "reason"
-            }] = text.as_str().into();
+        // What was done, or why the case was rejected, is written for the reporter; a reason
+        // given for any other action is the staff's own.
+        match request.action {
+            Action::Resolve => fields["resolution"] = resolution.as_ref().map(|r| r.as_str()).into(),
+            Action::Reject => fields["reason"] = reason.as_ref().map(|r| r.as_str()).into(),
+            _ => {}
         }
         change.event.body = resolution.or(reason).map(CaseText::into_string);
         change.event.details = details.to_string();
@@ -828,7 +855,7 @@ impl App {
     /// A comment on a case: staff reply publicly or note internally; the reporter's comments
     /// are public, and answer a case that was waiting on them.
     pub async fn comment(&self, caller: &Caller, reference: &str, request: CommentRequest) -> CasesResult<CaseView> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         let access = self.access(caller, &case)?;
         let body = CaseText::parse(&request.body, "body", MAX_COMMENT)?.into_string();
         let at = self.now_micros();
@@ -888,7 +915,7 @@ impl App {
                         at,
                         actor_type: "reporter".into(),
                         actor_id: None,
-                        actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
+                        actor_name: REPORTER_ACTOR.into(),
                         action: "reporter_comment".into(),
                         from_status: to.map(|_| case.status),
                         to_status: to,
@@ -915,10 +942,10 @@ impl App {
         filename: Option<&str>,
         public: bool,
     ) -> CasesResult<AttachmentView> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         let access = self.access(caller, &case)?;
-        let kind = AttachmentType::sniff(&bytes, claimed_type)?;
-        let filename = attachment_name(filename, kind)?;
+        let sniffed = AttachmentType::sniff(&bytes, claimed_type)?;
+        let filename = attachment_name(filename, sniffed)?;
         let (uploaded_by, public, event_actor) = match &access {
             Access::Staff(user) => {
                 user.require(Permission::UploadAttachment, Some(case.entity_id))?;
@@ -929,16 +956,12 @@ impl App {
                 )
             }
             Access::Follower(_) => return Err(Failure::Forbidden("the case is now another entity's".into()).into()),
-            Access::Reporter => (
-                "reporter".to_owned(),
-                true,
-                (
-                    "reporter",
-                    None,
-                    case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
-                ),
-            ),
+            Access::Reporter => ("reporter".to_owned(), true, ("reporter", None, REPORTER_ACTOR.into())),
         };
+        // What is stored (and served) is the photo re-encoded without its metadata.
+        let cleaned = self.clean_file(bytes, sniffed).await?;
+        let (bytes, kind) = (cleaned.bytes, cleaned.kind);
+        let filename = crate::cases::photos::renamed(filename, sniffed, kind);
         let key = blob_key(&bytes);
         let size = bytes.len();
         self.blobs.put(&key, bytes).await?;
@@ -976,7 +999,7 @@ impl App {
         reference: &str,
         id: i64,
     ) -> CasesResult<(String, String, Vec<u8>)> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         let access = self.access(caller, &case)?;
         let row = self
             .store

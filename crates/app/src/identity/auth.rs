@@ -301,7 +301,8 @@ impl App {
                     recipient: contact.clone(),
                     template: "one_time_code".into(),
                     language: "ar".into(),
-                    payload: serde_json::json!({ "code": code, "minutes": OTP_MINUTES }).to_string(),
+                    payload: serde_json::json!({ "minutes": OTP_MINUTES }).to_string(),
+                    secret: Some(self.seal_secrets("one_time_code", serde_json::json!({ "code": code }))),
                     created_at: at,
                 },
             )

@@ -182,6 +182,7 @@ impl App {
                 template: template.into(),
                 language: "ar".into(),
                 payload: fields.to_string(),
+                secret: None,
                 created_at: now,
             })
             .collect())
@@ -229,7 +230,7 @@ impl App {
         reference: &str,
         request: IgnoredRequest,
     ) -> WorkflowResult<Receipt> {
-        let case = self.case_row(reference).await?;
+        let case = self.case_for(caller, reference).await?;
         self.require_reporter(caller, &case)?;
         let description = CaseText::parse(&request.description, "description", MAX_COMPLAINT)?;
         let now = self.now_micros();
@@ -257,7 +258,7 @@ impl App {
         let event = |actor_type: &str, action: &str, details: serde_json::Value| EventInsert {
             at: now,
             actor_type: actor_type.into(),
-            actor_name: case.reporter_name.clone().unwrap_or_else(|| "reporter".into()),
+            actor_name: crate::cases::work::REPORTER_ACTOR.into(),
             action: action.into(),
             to_status: (action == "received").then_some(Status::New),
             public: true,

@@ -248,7 +248,7 @@ pub async fn track_photos(
         return refused(&track_page(&state, ctx, &caller, &reference, token, kept).await?);
     }
     for f in form.files {
-        state
+        let attached = state
             .app
             .attach(
                 &caller,
@@ -258,7 +258,14 @@ pub async fn track_photos(
                 f.filename.as_deref(),
                 true,
             )
-            .await?;
+            .await;
+        // A photo that cannot be opened (broken, too large to decode, HEIC) is refused beside
+        // the field, like one of the wrong type.
+        if let Err(e) = attached {
+            let invalid = tawasul_app::InputRefused::into_invalid(e)?;
+            let kept = Kept::error("photos", forms::message(&ctx, invalid.code));
+            return refused(&track_page(&state, ctx, &caller, &reference, token, kept).await?);
+        }
     }
     Ok(back_to_case(&reference, &token, "attachments"))
 }

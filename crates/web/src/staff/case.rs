@@ -147,7 +147,7 @@ pub(super) async fn case_page(
     let templates = template_links(&ctx, &reply_templates, &case.reference);
     // Staff of an entity that handed the case over follow it without its survey.
     let survey = match state.app.survey(&caller, reference).await {
-        Err(CasesError::Common(Failure::Forbidden(_))) => None,
+        Err(CasesError::Common(Failure::NotFound(_))) => None,
         other => other?,
     };
     let actions = case
