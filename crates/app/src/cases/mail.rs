@@ -132,16 +132,27 @@ impl App {
         })
     }
 
-    /// Files a Message-ID under a case: the reporter's mail that made it (`outgoing` false),
-    /// or one we sent. A Message-ID already filed keeps its first case.
+    /// Files a Message-ID under a case: a mail of the reporter's (`outgoing` false) or one
+    /// we sent. A Message-ID already filed keeps its first case.
     pub async fn remember_mail(&self, reference: &str, message_id: &str, outgoing: bool) -> Outcome<()> {
         let case = self.case_row(reference).await?;
+        self.file_mail(case.id, message_id, outgoing, self.now_micros()).await
+    }
+
+    /// Files the Message-ID of the mail a case was made of. It is the thread's root: filed as
+    /// of just before the case, ahead of the acknowledgement written with the case.
+    pub async fn remember_first_mail(&self, reference: &str, message_id: &str) -> Outcome<()> {
+        let case = self.case_row(reference).await?;
+        self.file_mail(case.id, message_id, false, case.created_at - 1).await
+    }
+
+    async fn file_mail(&self, case_id: i64, message_id: &str, outgoing: bool, at: i64) -> Outcome<()> {
         self.store
             .insert_case_mail(CaseMailRow {
                 message_id: message_id.to_owned(),
-                case_id: case.id,
+                case_id,
                 outgoing,
-                created_at: self.now_micros(),
+                created_at: at,
             })
             .await?;
         Ok(())

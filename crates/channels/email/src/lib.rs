@@ -289,7 +289,7 @@ impl Mailroom {
             .await
             .map_err(refused)?;
         if let Some(id) = &mail.message_id {
-            if let Err(e) = self.app.remember_mail(&receipt.reference, id, false).await {
+            if let Err(e) = self.app.remember_first_mail(&receipt.reference, id).await {
                 // The case is made; a reply will still thread by the reference in its subject.
                 tracing::warn!(reference = %receipt.reference, error = %e, "could not file the mail's Message-ID");
             }
