@@ -272,12 +272,20 @@ impl App {
                 return JobOutcome::Dead { error: e.to_string() };
             }
         };
+        let references = match channel {
+            Ok(OutboundChannel::Email) => match self.mail_thread_of(id).await {
+                Ok(references) => references,
+                Err(e) => return self.retry_or_dead(job, e.to_string()),
+            },
+            _ => vec![],
+        };
         let message = Outbound {
             id,
             channel: row.channel.clone(),
             recipient: row.recipient.clone(),
             template: row.template.clone(),
             rendered,
+            references,
         };
         let outcome = match transport.deliver(&message).await {
             Ok(()) => {

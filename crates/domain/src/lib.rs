@@ -36,6 +36,13 @@ pub fn reference(year: i32, id: i64) -> String {
     format!("TW-{year}-{id:07}")
 }
 
+/// The Message-ID (without angle brackets) of the e-mail that carries notification `id`: the
+/// transport sends it, the store files it under the notification's case, and a reply's
+/// `In-Reply-To` finds the case by it.
+pub fn notification_message_id(id: i64) -> String {
+    format!("notification-{id}@tawasul")
+}
+
 /// SHA-256 of a bearer secret (tracking token, API token, one-time code), hex-encoded.
 /// Secrets of 128+ random bits need no slow hash; passwords do (argon2id, in the app).
 pub fn secret_digest(secret: &str) -> String {

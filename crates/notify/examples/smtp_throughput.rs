@@ -32,6 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 recipient: format!("r{i}@example.bh"),
                 template: "case_received".into(),
                 rendered,
+                references: vec![],
             })
         })
         .collect::<Result<_, Box<dyn std::error::Error>>>()?;

@@ -24,6 +24,17 @@ case_received-body =
         You can follow your case here:
         { $track_url }
 
+case_received_mail-subject = We have received your case { $reference }
+case_received_mail-body =
+    Hello,
+
+    Thank you for your e-mail. We have registered it as a case about “{ $service_en }” under the reference { $reference }.
+    The responsible team will review it, and we will keep you informed.
+    To add information or photos to your case, simply reply to this message from the same address, keeping the reference in the subject.
+    .track_url =
+        You can follow your case here:
+        { $track_url }
+
 case_acknowledged-subject = Your case { $reference } is under review
 case_acknowledged-body =
     Hello,

@@ -19,6 +19,9 @@ pub struct Outbound {
     pub recipient: String,
     pub template: String,
     pub rendered: Rendered,
+    /// E-mail only: the Message-IDs (without angle brackets) of the thread this message
+    /// answers, oldest first; the last is its `In-Reply-To`. Empty for a thread's first mail.
+    pub references: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -13,5 +13,5 @@ pub use http::{
     signature_header, verify_signature, SmsGateway, SmsSettings, WebhookSender, WebhookSettings, SIGNATURE_HEADER,
 };
 pub use policy::{backoff, QuietHours, MAX_ATTEMPTS};
-pub use smtp::{SmtpSecurity, SmtpSender, SmtpSettings};
+pub use smtp::{html_of, SmtpSecurity, SmtpSender, SmtpSettings};
 pub use templates::{Rendered, TemplateError, Templates};

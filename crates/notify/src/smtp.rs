@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
@@ -120,15 +120,37 @@ impl SmtpSender {
             .recipient
             .parse()
             .map_err(|e| DeliveryError::Permanent(format!("invalid e-mail address {:?}: {e}", message.recipient)))?;
-        Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(message.rendered.subject.clone())
-            .message_id(Some(format!("<notification-{}@tawasul>", message.id)))
+            .message_id(Some(format!(
+                "<{}>",
+                tawasul_domain::notification_message_id(message.id)
+            )))
             .header(ContentLanguage(message.rendered.language.clone()))
-            .header(AutoSubmitted)
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.rendered.body.clone())
+            .header(AutoSubmitted);
+        if let Some(answered) = message.references.last() {
+            builder = builder.in_reply_to(format!("<{answered}>")).references(
+                message
+                    .references
+                    .iter()
+                    .map(|id| format!("<{id}>"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        let html = html_of(&message.rendered.body, &message.rendered.language);
+        builder
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(message.rendered.body.clone()),
+                    )
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+            )
             .map_err(|e| DeliveryError::Permanent(format!("cannot build the e-mail: {e}")))
     }
 }
@@ -140,6 +162,45 @@ impl Transport for SmtpSender {
         let _connection = self.connections.acquire().await.expect("the semaphore is never closed");
         self.transport.send(email).await.map(|_| ()).map_err(classify)
     }
+}
+
+/// The HTML alternative of a text message: the text escaped, its paragraphs and lines kept,
+/// its links made links, right to left for Arabic and Urdu.
+pub fn html_of(text: &str, language: &str) -> String {
+    let rtl = matches!(language.split('-').next().unwrap_or(""), "ar" | "ur" | "fa" | "he");
+    let dir = if rtl { "rtl" } else { "ltr" };
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let line = |l: &str| {
+        l.split(' ')
+            .map(|word| {
+                if word.starts_with("https://") || word.starts_with("http://") {
+                    let w = escape(word);
+                    format!("<a href=\"{w}\" dir=\"ltr\">{w}</a>")
+                } else {
+                    escape(word)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let paragraphs: Vec<String> = text
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", p.lines().map(line).collect::<Vec<_>>().join("<br>\n")))
+        .collect();
+    let language = escape(language);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{language}\" dir=\"{dir}\">\n<head><meta charset=\"utf-8\"></head>\n\
+         <body dir=\"{dir}\" style=\"font-family: Tahoma, Arial, sans-serif; text-align: {align};\">\n{}\n</body>\n</html>\n",
+        paragraphs.join("\n"),
+        align = if rtl { "right" } else { "left" },
+    )
 }
 
 /// 5xx refuses this message for good; 4xx, connection and TLS trouble pass. Authentication

@@ -28,6 +28,7 @@ fn outbound(id: i64, recipient: &str, rendered: Rendered) -> Outbound {
         recipient: recipient.into(),
         template: "case_received".into(),
         rendered,
+        references: vec![],
     }
 }
 

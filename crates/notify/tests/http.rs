@@ -26,6 +26,7 @@ fn sms(id: i64, body: &str) -> Outbound {
         recipient: PHONE.into(),
         template: "one_time_code".into(),
         rendered,
+        references: vec![],
     }
 }
 
@@ -205,6 +206,7 @@ fn webhook(id: i64) -> Outbound {
             subject: "إغلاق بلاغكم رقم TW-2026-0000123".into(),
             body: "نفيدكم بأنه تم إغلاق بلاغكم.".into(),
         },
+        references: vec![],
     }
 }
 

@@ -18,6 +18,10 @@ fn samples() -> Vec<(&'static str, Value)> {
         ),
         ("case_acknowledged", json!({ "reference": REFERENCE })),
         (
+            "case_received_mail",
+            json!({ "reference": REFERENCE, "service_ar": "صيانة الطرق", "service_en": "Road maintenance", "track_url": "https://tawasul.example.gov/track/TW-2026-0000123?token=abc" }),
+        ),
+        (
             "case_assigned",
             json!({ "reference": REFERENCE, "department_ar": "إدارة الطرق", "department_en": "Roads Directorate" }),
         ),

@@ -1,12 +1,16 @@
 //! The whole server as a library. `tawasul serve` and every end-to-end test start the same
 //! thing through [`Application::build`]: the database opened and migrated, a bound port, the
-//! job runner beside the router, and a graceful shutdown that finishes in-flight requests,
-//! then the jobs, then the queued writes.
+//! job runner beside the router (and the e-mail channel's SMTP receiver when asked for), and a
+//! graceful shutdown that finishes in-flight requests, then the jobs, then the queued writes.
 
 use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
 use tawasul_app::{App, Settings};
+use tawasul_channels_email::smtp::SmtpReceiver;
+use tawasul_channels_email::Mailroom;
+/// The e-mail channel's settings, for the command line that fills them.
+pub use tawasul_channels_email::{MailSettings, MailboxConfig};
 
 /// How to run one node.
 #[derive(Debug, Clone)]
@@ -16,6 +20,8 @@ pub struct ServerSettings {
     /// Whether this node runs the background jobs (deliveries, SLA sweeps, housekeeping).
     pub run_jobs: bool,
     pub app: Settings,
+    /// Where the e-mail channel's SMTP receiver listens, and for which mailboxes.
+    pub smtp: Option<(SocketAddr, MailSettings)>,
 }
 
 /// A node that has bound its port and opened its database, ready to serve.
@@ -24,13 +30,32 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     address: SocketAddr,
     run_jobs: bool,
+    smtp: Option<SmtpReceiver>,
 }
 
 impl Application {
     /// Opens (and migrates) the database and binds the listening address.
     pub async fn build(settings: ServerSettings) -> anyhow::Result<Self> {
         let app = App::open(settings.app).await.context("opening the database")?;
-        Self::with_app(app, settings.listen, settings.run_jobs).await
+        let application = Self::with_app(app, settings.listen, settings.run_jobs).await?;
+        match settings.smtp {
+            Some((listen, mail)) => application.with_smtp(listen, mail).await,
+            None => Ok(application),
+        }
+    }
+
+    /// Also receives e-mail by SMTP on `listen`, into cases (the e-mail channel).
+    pub async fn with_smtp(mut self, listen: SocketAddr, mail: MailSettings) -> anyhow::Result<Self> {
+        let receiver = SmtpReceiver::bind(listen, Mailroom::new(self.app.clone(), mail))
+            .await
+            .with_context(|| format!("binding the SMTP receiver to {listen}"))?;
+        self.smtp = Some(receiver);
+        Ok(self)
+    }
+
+    /// The address the SMTP receiver bound, when there is one.
+    pub fn smtp_address(&self) -> Option<SocketAddr> {
+        self.smtp.as_ref().and_then(|r| r.address().ok())
     }
 
     /// The same for an application already opened, e.g. on a test clock.
@@ -44,6 +69,7 @@ impl Application {
             listener,
             address,
             run_jobs,
+            smtp: None,
         })
     }
 
@@ -65,6 +91,7 @@ impl Application {
             listener,
             address,
             run_jobs,
+            smtp,
         } = self;
         for (channel, configured) in app.outbound_channels() {
             if configured {
@@ -84,9 +111,22 @@ impl Application {
                 .await
             })
         });
+        let (stop_smtp, mut smtp_stopped) = tokio::sync::watch::channel(false);
+        let receiver = smtp.map(|receiver| {
+            if let Ok(address) = receiver.address() {
+                tracing::info!(%address, "receiving e-mail by SMTP");
+            }
+            tokio::spawn(receiver.run_until(async move {
+                let _ = smtp_stopped.changed().await;
+            }))
+        });
         let served = axum::serve(listener, tawasul_http::router(app.clone()))
             .with_graceful_shutdown(shutdown)
             .await;
+        let _ = stop_smtp.send(true);
+        if let Some(receiver) = receiver {
+            let _ = receiver.await;
+        }
         tracing::info!("in-flight requests finished; finishing jobs and committing queued writes");
         let _ = stop_jobs.send(true);
         if let Some(runner) = runner {

@@ -63,7 +63,7 @@ for_both_backends! {
         sqlx::query("INSERT INTO otp_codes (contact, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(otp.contact).bind(otp.code_hash).bind(otp.created_at).bind(otp.expires_at)
             .execute(&mut *c).await?;
-        insert_outbox(c, &message).await
+        insert_outbox(c, &message).await.map(|_| ())
     }
 
     pub async fn redeem_otp(c: &mut Conn, a: OtpAttempt) -> StoreResult<bool> {

@@ -89,7 +89,8 @@ for_both_backends! {
 
     /// A notification and the job that delivers it, in the caller's transaction: a committed
     /// notification is always delivered, and only once enqueued.
-    pub async fn insert_outbox(c: &mut Conn, m: &OutboxInsert) -> StoreResult<()> {
+    /// Returns the notification's id.
+    pub async fn insert_outbox(c: &mut Conn, m: &OutboxInsert) -> StoreResult<i64> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO outbox (channel, recipient, template, language, payload, secret, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -103,7 +104,8 @@ for_both_backends! {
             payload: serde_json::json!({ "outbox_id": id }).to_string(),
             run_at: m.created_at,
         };
-        enqueue_job(c, job).await
+        enqueue_job(c, job).await?;
+        Ok(id)
     }
 
     pub async fn enqueue_job(c: &mut Conn, j: JobInsert) -> StoreResult<()> {

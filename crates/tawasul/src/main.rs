@@ -52,6 +52,24 @@ struct ServeArgs {
     storage: Storage,
     #[command(flatten)]
     delivery: DeliveryArgs,
+    #[command(flatten)]
+    mail: MailArgs,
+}
+
+/// The e-mail channel: mail to these addresses becomes cases.
+#[derive(Args, Clone)]
+struct MailArgs {
+    /// Receive e-mail by SMTP on this address (e.g. 0.0.0.0:25), into cases.
+    #[arg(long, env = "TAWASUL_SMTP_LISTEN")]
+    smtp_listen: Option<SocketAddr>,
+    /// A mailbox that takes cases, as ADDRESS=SERVICE: mail to ADDRESS whose service is not
+    /// recognised goes to SERVICE (whose entity's services are guessed from). Repeatable;
+    /// the demo takes complaints@localhost.
+    #[arg(long = "mail-recipient", env = "TAWASUL_MAIL_RECIPIENTS", value_delimiter = ',')]
+    recipients: Vec<tawasul_server::MailboxConfig>,
+    /// Larger messages are refused.
+    #[arg(long, env = "TAWASUL_MAIL_MAX_BYTES", default_value_t = tawasul_server::MailSettings::default().max_message_bytes)]
+    mail_max_bytes: usize,
 }
 
 /// Where notifications go and how background work is shared.
@@ -333,6 +351,7 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         listen: args.listen,
         run_jobs: !args.delivery.no_jobs,
         app: serve_settings(&args, demo)?,
+        smtp: mail_settings(&args.mail, demo)?,
     })
     .await?;
     if demo {
@@ -348,8 +367,41 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     }
     if demo {
         print_demo_banner(application.address())?;
+        if let Some(smtp) = application.smtp_address() {
+            println!("  e-mail:         complaints@localhost by SMTP at {smtp}");
+        }
     }
     application.run_until(shutdown_signal()).await
+}
+
+/// The SMTP receiver's settings when `--smtp-listen` is given; the demo's mailboxes when none
+/// are configured.
+fn mail_settings(args: &MailArgs, demo: bool) -> anyhow::Result<Option<(SocketAddr, tawasul_server::MailSettings)>> {
+    let Some(listen) = args.smtp_listen else {
+        return Ok(None);
+    };
+    let mut mailboxes = args.recipients.clone();
+    if mailboxes.is_empty() && demo {
+        mailboxes = [
+            "complaints@localhost=cap-feedback",
+            "complaints.mun@localhost=mun-feedback",
+        ]
+        .iter()
+        .map(|m| m.parse().map_err(|e: String| anyhow::anyhow!(e)))
+        .collect::<anyhow::Result<_>>()?;
+    }
+    anyhow::ensure!(
+        !mailboxes.is_empty(),
+        "--smtp-listen needs at least one --mail-recipient ADDRESS=SERVICE"
+    );
+    Ok(Some((
+        listen,
+        tawasul_server::MailSettings {
+            mailboxes,
+            max_message_bytes: args.mail_max_bytes,
+            ..Default::default()
+        },
+    )))
 }
 
 fn print_demo_banner(address: SocketAddr) -> anyhow::Result<()> {

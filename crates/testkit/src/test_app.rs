@@ -46,6 +46,8 @@ pub struct Options {
     /// Run the job runner in the background, as `tawasul serve` does. Off by default: most
     /// tests run due jobs themselves with [`TestApp::work`], when they choose.
     pub jobs: bool,
+    /// Receive e-mail by SMTP into cases, for these mailboxes ([`TestApp::smtp_in`]).
+    pub mail: Option<tawasul_server::MailSettings>,
 }
 
 impl Options {
@@ -56,6 +58,7 @@ impl Options {
             smtp: false,
             demo: false,
             jobs: false,
+            mail: None,
         }
     }
 }
@@ -73,6 +76,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Option<Arc<TestClock>>,
     pub smtp: Option<SmtpSink>,
+    /// Where the application receives e-mail by SMTP, when started with `mail`.
+    pub smtp_in: Option<std::net::SocketAddr>,
     pub data_dir: tempfile::TempDir,
     /// The PostgreSQL database's URL (`None` on SQLite, whose file is in `data_dir`), for tests
     /// that read what is stored.
@@ -120,9 +125,16 @@ pub async fn spawn(options: Options) -> TestApp {
         app = app.with_clock(clock.clone());
     }
     let any_port = "127.0.0.1:0".parse().expect("address");
-    let application = Application::with_app(app.clone(), any_port, options.jobs)
+    let mut application = Application::with_app(app.clone(), any_port, options.jobs)
         .await
         .expect("the application binds");
+    if let Some(mail) = options.mail {
+        application = application
+            .with_smtp(any_port, mail)
+            .await
+            .expect("the SMTP receiver binds");
+    }
+    let smtp_in = application.smtp_address();
     let base = format!("http://{}", application.address());
     let server = tokio::spawn(async move {
         let _ = application.run_until(std::future::pending()).await;
@@ -140,6 +152,7 @@ pub async fn spawn(options: Options) -> TestApp {
             .expect("client"),
         clock,
         smtp,
+        smtp_in,
         data_dir,
         database_url,
         server,

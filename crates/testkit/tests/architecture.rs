@@ -43,7 +43,8 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
         "tawasul-web" => &["tawasul-domain", "tawasul-app", "tawasul-channels"],
         "tawasul-http" => &["tawasul-domain", "tawasul-app", "tawasul-web", "tawasul-channels"],
         "tawasul-demo" => &["tawasul-domain", "tawasul-app", "tawasul-store"],
-        "tawasul-server" => &["tawasul-app", "tawasul-http"],
+        // The server runs the e-mail channel's SMTP receiver beside the HTTP listener.
+        "tawasul-server" => &["tawasul-app", "tawasul-http", "tawasul-channels-email"],
         "tawasul" => &[
             "tawasul-domain",
             "tawasul-app",

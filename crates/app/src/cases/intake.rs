@@ -15,7 +15,7 @@ use tawasul_domain::attachment::{AttachmentType, MAX_FILES_AT_INTAKE};
 use tawasul_domain::catalogue::Service;
 use tawasul_domain::intake::{IntakeDraft, NewCase};
 use tawasul_domain::sla::SlaClock;
-use tawasul_domain::vocab::{Kind, Status};
+use tawasul_domain::vocab::{Channel, Kind, Status};
 use tawasul_domain::{secret_digest, Invalid};
 use tawasul_routing::{route, RoutingInput};
 use tawasul_store::{CaseInsert, EventInsert, IdempotencyInsert, Inserted, OutboxInsert, ServiceRow};
@@ -338,7 +338,13 @@ impl App {
             .map(|(recipient, channel)| OutboxInsert {
                 channel: channel.as_str().into(),
                 recipient,
-                template: "case_received".into(),
+                // A case that came by e-mail is told how to add to it by replying.
+                template: if case.channel == Channel::Email {
+                    "case_received_mail"
+                } else {
+                    "case_received"
+                }
+                .into(),
                 language: language.clone(),
                 // The token goes into the link only when the message is delivered.
                 payload: serde_json::json!({

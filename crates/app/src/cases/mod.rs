@@ -4,6 +4,7 @@
 pub mod blobs;
 pub mod board;
 pub mod intake;
+pub mod mail;
 pub mod merge;
 pub mod photos;
 pub mod survey;

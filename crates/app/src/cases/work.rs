@@ -881,12 +881,14 @@ impl App {
                     at,
                     event: EventInsert {
                         public,
-                        body: Some(body),
+                        body: Some(body.clone()),
                         ..self.staff_event(&user, &case, action, None)
                     },
                     audit: Some(self.audit_of(&user, &case, action, serde_json::json!({}))),
+                    // The reply itself goes out with the notice (by e-mail it is the staff's
+                    // answer in the reporter's thread), as a transition's message does.
                     notifications: if public {
-                        self.notify_reporter(&case, "case_reply", serde_json::json!({}))
+                        self.notify_reporter(&case, "case_reply", serde_json::json!({ "message": body }))
                     } else {
                         vec![]
                     },

@@ -4,12 +4,14 @@
 mod attachments;
 mod bulk;
 mod counts;
+mod mail;
 mod queue;
 mod search;
 mod survey;
 
 pub use attachments::*;
 pub use bulk::*;
+pub use mail::*;
 pub use queue::*;
 pub use survey::*;
 
@@ -254,7 +256,7 @@ fn with_reference(message: &OutboxInsert, reference: &str) -> OutboxInsert {
 }
 
 for_both_backends! {
-    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::search: index_case, index_text; jobs: insert_outbox; }
+    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::mail: insert_case_mail; cases::search: index_case, index_text; jobs: insert_outbox; }
 
     /// Records an event; the words of its body (a reply, a note, a reason) become searchable.
     pub async fn insert_event(c: &mut Conn, e: &EventInsert) -> StoreResult<i64> {
@@ -282,6 +284,20 @@ for_both_backends! {
             Some((fingerprint, _, _, _)) if fingerprint != key.fingerprint => Err(StoreError::IdempotencyKeyReused),
             Some((_, id, reference, token)) => Ok(Some(Inserted::Replayed { id, reference, token })),
         }
+    }
+
+    /// An e-mail notification of a case is one of the case's mails: a reply to it threads back.
+    async fn remember_outgoing_mail(c: &mut Conn, (message, outbox_id, case_id): (&OutboxInsert, i64, i64)) -> StoreResult<()> {
+        if message.channel == "email" {
+            let mail = crate::CaseMailRow {
+                message_id: tawasul_domain::notification_message_id(outbox_id),
+                case_id,
+                outgoing: true,
+                created_at: message.created_at,
+            };
+            insert_case_mail(c, mail).await?;
+        }
+        Ok(())
     }
 
     pub async fn insert_case(c: &mut Conn, case: CaseInsert) -> StoreResult<Inserted> {
@@ -329,7 +345,8 @@ for_both_backends! {
             insert_event(c, &EventInsert { case_id: id, ..event.clone() }).await?;
         }
         for message in &case.notifications {
-            insert_outbox(c, &with_reference(message, &reference)).await?;
+            let outbox_id = insert_outbox(c, &with_reference(message, &reference)).await?;
+            remember_outgoing_mail(c, (message, outbox_id, id)).await?;
         }
         for attachment in case.attachments {
             let event = EventInsert { case_id: id, ..attachment.event };
@@ -416,7 +433,8 @@ for_both_backends! {
             insert_audit_row(c, audit).await?;
         }
         for message in &change.notifications {
-            insert_outbox(c, message).await?;
+            let outbox_id = insert_outbox(c, message).await?;
+            remember_outgoing_mail(c, (message, outbox_id, change.case_id)).await?;
         }
         match &change.transfer {
             None => {}

@@ -1,0 +1,30 @@
+"""A real SMTP session by Python's smtplib, a client this project did not write: an Arabic
+mail in windows-1256 with an Arabic subject (RFC 2047), then a refused recipient. Prints the
+receiver's answers; `case TW-…` names the case the mail became."""
+
+import smtplib
+import sys
+from email.header import Header
+from email.mime.text import MIMEText
+
+host, port = sys.argv[1].rsplit(":", 1)
+message = MIMEText("يوجد حفرة عميقة في الطريق أمام المسجد، وقد سقط فيها طفل أمس.", "plain", "windows-1256")
+message["Subject"] = Header("حفرة في الطريق", "windows-1256")
+message["From"] = "Layla <layla@example.bh>"
+message["To"] = "complaints@localhost"
+message["Message-ID"] = "<smtplib-1@example.bh>"
+
+with smtplib.SMTP(host, int(port), timeout=30) as smtp:
+    code, _ = smtp.ehlo("python.example")
+    assert code == 250, code
+    assert smtp.has_extn("pipelining") and smtp.has_extn("size"), smtp.esmtp_features
+    code, answer = smtp.mail("layla@example.bh")
+    assert code == 250, (code, answer)
+    code, answer = smtp.rcpt("nobody@localhost")
+    assert code == 550, (code, answer)
+    code, answer = smtp.rcpt("complaints@localhost")
+    assert code == 250, (code, answer)
+    code, answer = smtp.data(message.as_bytes())
+    assert code == 250, (code, answer)
+    text = answer.decode()
+    print("case", text.split("case", 1)[1].strip())
