@@ -5,6 +5,7 @@ pub mod blobs;
 pub mod board;
 pub mod intake;
 pub mod merge;
+pub mod public;
 pub mod survey;
 pub mod views;
 pub mod work;
