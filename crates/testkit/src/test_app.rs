@@ -46,6 +46,8 @@ pub struct Options {
     /// Run the job runner in the background, as `tawasul serve` does. Off by default: most
     /// tests run due jobs themselves with [`TestApp::work`], when they choose.
     pub jobs: bool,
+    /// The Open311 channel's settings (jurisdiction, media fetching, rate).
+    pub open311: tawasul_app::Open311Settings,
 }
 
 impl Options {
@@ -56,6 +58,7 @@ impl Options {
             smtp: false,
             demo: false,
             jobs: false,
+            open311: tawasul_app::Open311Settings::default(),
         }
     }
 }
@@ -98,6 +101,7 @@ pub async fn spawn(options: Options) -> TestApp {
         data_dir: data_dir.path().to_path_buf(),
         database_url: database_url.clone(),
         demo: options.demo,
+        open311: options.open311.clone(),
         ..Settings::default()
     };
     if let Some(sink) = &smtp {
