@@ -29,7 +29,8 @@ pub use workflow::WorkflowError;
 /// The store's read models that use cases return, so that the edges need not depend on the store.
 pub mod rows {
     pub use tawasul_store::{
-        AttachmentRow, DepartmentRow, EntityRow, ManagedServiceRow, ReplyTemplateRow, ServiceRow, StaffRow,
+        AttachmentRow, ClientKeyRow, DepartmentRow, EntityRow, ManagedServiceRow, PublicCaseRow, ReplyTemplateRow,
+        ServiceRow, StaffRow,
     };
 }
 
@@ -63,6 +64,7 @@ pub struct Settings {
     /// The key that seals short-lived secrets in the database (`identity::sealing`); without
     /// it, `secret.key` in the data directory (made on first start).
     pub secret_key: Option<identity::sealing::ServerKey>,
+    pub open311: Open311Settings,
 }
 
 impl Default for Settings {
@@ -80,6 +82,7 @@ impl Default for Settings {
             job_lease: Duration::from_secs(60),
             delivery: DeliverySettings::default(),
             secret_key: None,
+            open311: Open311Settings::default(),
         }
     }
 }
@@ -101,6 +104,39 @@ pub struct DeliverySettings {
     pub sms: Option<tawasul_notify::SmsSettings>,
     pub webhook: Option<tawasul_notify::WebhookSettings>,
     pub sms_quiet_hours: Option<tawasul_notify::QuietHours>,
+}
+
+/// The Open311 GeoReport v2 channel (`crates/channels/open311`).
+#[derive(Debug, Clone)]
+pub struct Open311Settings {
+    /// The `jurisdiction_id` this installation answers to; a request naming another is
+    /// refused. Without one, a request may not name any.
+    pub jurisdiction_id: Option<String>,
+    /// Who to ask about the API, shown in `discovery` (an address or a page).
+    pub contact: String,
+    /// Whether a request's `media_url` is fetched into an attachment of its case (off by
+    /// default: the URL is then only kept and shown).
+    pub fetch_media: bool,
+    /// The hosts media may be fetched from, by name; no other is asked.
+    pub media_hosts: Vec<String>,
+    /// Whether media may come from private, loopback or link-local addresses (an intranet,
+    /// tests); never by default.
+    pub media_private_addresses: bool,
+    /// The most requests a client application may post in a minute.
+    pub posts_per_minute: u32,
+}
+
+impl Default for Open311Settings {
+    fn default() -> Self {
+        Self {
+            jurisdiction_id: None,
+            contact: String::new(),
+            fetch_media: false,
+            media_hosts: vec![],
+            media_private_addresses: false,
+            posts_per_minute: 60,
+        }
+    }
 }
 
 #[derive(Clone)]

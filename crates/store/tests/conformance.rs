@@ -714,4 +714,48 @@ on_both! { open_store;
         let actions: Vec<String> = store.audit_log(100).await.expect("audit").into_iter().map(|a| a.action).collect();
         assert_eq!(actions, vec!["fields", "edit", "edit", "add"], "one audit row per write that happened");
     }
+
+    async fn client_keys_are_kept_as_hashes_and_revoked_by_name(store: &Store) {
+        let key = |name: &str, hash: &str| ClientKeyInsert { name: name.into(), key_hash: hash.into(), created_at: T0 };
+        let id = store.insert_client_key(key("fixit", "h1")).await.expect("a key");
+        assert!(matches!(store.insert_client_key(key("fixit", "h2")).await, Err(StoreError::Duplicate(_))), "one live key per name");
+        assert!(matches!(store.insert_client_key(key("other", "h1")).await, Err(StoreError::Duplicate(_))), "hashes are unique");
+        assert_eq!(store.live_client_key("h1").await.expect("read").map(|k| k.id), Some(id));
+        assert!(store.revoke_client_key("fixit".into(), T0 + 1).await.expect("revoke"));
+        assert!(!store.revoke_client_key("fixit".into(), T0 + 2).await.expect("revoke"), "nothing live to revoke");
+        assert!(store.live_client_key("h1").await.expect("read").is_none());
+        store.insert_client_key(key("fixit", "h3")).await.expect("the name takes a new key");
+        let keys = store.client_keys().await.expect("list");
+        assert_eq!(keys.iter().map(|k| k.revoked_at).collect::<Vec<_>>(), [Some(T0 + 1), None]);
+    }
+
+    async fn the_public_list_filters_by_window_status_and_service_newest_first(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let mut references = vec![];
+        for i in 0..4 {
+            references.push(created(store.insert_case(case(e, d, s, T0 + i * 10, "تسرب")).await.expect("insert")).1);
+        }
+        let client = store.insert_client_key(ClientKeyInsert { name: "app".into(), key_hash: "h".into(), created_at: T0 }).await.expect("key");
+        store.insert_open311(Open311Insert { reference: references[1].clone(), token: "abc".into(), client_id: client, media_url: Some("https://x.example/a.jpg".into()), created_at: T0 }).await.expect("token");
+        let (_, closed) = created(store.insert_case(CaseInsert { status: "closed".into(), ..case(e, d, s, T0 + 5, "مغلق") }).await.expect("insert"));
+        let list = |f: PublicFilter| async move { store.public_cases(f).await.expect("list").into_iter().map(|r| r.reference).collect::<Vec<_>>() };
+        let window = PublicFilter { created_from: T0, created_to: T0 + 31, limit: 1000, ..PublicFilter::default() };
+        let all = list(window.clone()).await;
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[0], references[3], "newest first");
+        let open = list(PublicFilter { status: Some(PublicStatus::Open), ..window.clone() }).await;
+        assert_eq!(open, [references[3].clone(), references[2].clone(), references[1].clone(), references[0].clone()]);
+        let ended = list(PublicFilter { status: Some(PublicStatus::Ended), ..window.clone() }).await;
+        assert_eq!(ended, [closed]);
+        assert_eq!(list(PublicFilter { created_from: T0 + 10, created_to: T0 + 21, ..window.clone() }).await, [references[2].clone(), references[1].clone()]);
+        assert_eq!(list(PublicFilter { service_ids: vec![s + 1000], ..window.clone() }).await, Vec::<String>::new());
+        assert_eq!(list(PublicFilter { limit: 2, ..window.clone() }).await.len(), 2);
+        let chosen = list(PublicFilter { references: vec![references[0].clone(), "TW-1999-0000001".into()], ..window }).await;
+        assert_eq!(chosen, [references[0].clone()]);
+        let one = store.public_cases(PublicFilter { references: vec![references[1].clone()], limit: 1, ..PublicFilter::default() }).await.expect("one");
+        assert_eq!(one[0].media_url.as_deref(), Some("https://x.example/a.jpg"));
+        assert_eq!((one[0].service_name_en.as_str(), one[0].entity_name_ar.as_str()), ("Water leak", "العاصمة"));
+        assert_eq!(store.open311_token("abc").await.expect("read"), Some(references[1].clone()));
+        assert_eq!(store.open311_token("abd").await.expect("read"), None);
+    }
 }

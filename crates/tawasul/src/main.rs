@@ -54,6 +54,8 @@ struct ServeArgs {
     delivery: DeliveryArgs,
     #[command(flatten)]
     mail: MailArgs,
+    #[command(flatten)]
+    open311: Open311Args,
 }
 
 /// The e-mail channel: mail to these addresses becomes cases.
@@ -70,6 +72,29 @@ struct MailArgs {
     /// Larger messages are refused.
     #[arg(long, env = "TAWASUL_MAIL_MAX_BYTES", default_value_t = tawasul_server::MailSettings::default().max_message_bytes)]
     mail_max_bytes: usize,
+}
+
+/// The Open311 GeoReport v2 channel at /open311/v2/.
+#[derive(Args, Clone)]
+struct Open311Args {
+    /// The jurisdiction_id requests may name; without it, they may name none.
+    #[arg(long, env = "TAWASUL_OPEN311_JURISDICTION")]
+    open311_jurisdiction: Option<String>,
+    /// Who to ask about the API (shown by discovery).
+    #[arg(long, env = "TAWASUL_OPEN311_CONTACT", default_value = "")]
+    open311_contact: String,
+    /// Fetch a request's media_url into an attachment (only from --open311-media-host).
+    #[arg(long, env = "TAWASUL_OPEN311_FETCH_MEDIA")]
+    open311_fetch_media: bool,
+    /// A host media may be fetched from (repeat, or comma-separate in the variable).
+    #[arg(long, env = "TAWASUL_OPEN311_MEDIA_HOSTS", value_delimiter = ',')]
+    open311_media_host: Vec<String>,
+    /// Allow media from private, loopback and link-local addresses (an intranet, tests).
+    #[arg(long, env = "TAWASUL_OPEN311_MEDIA_PRIVATE_ADDRESSES")]
+    open311_media_private_addresses: bool,
+    /// The most requests one client application may post in a minute.
+    #[arg(long, env = "TAWASUL_OPEN311_POSTS_PER_MINUTE", default_value_t = 60)]
+    open311_posts_per_minute: u32,
 }
 
 /// Where notifications go and how background work is shared.
@@ -137,6 +162,34 @@ enum Command {
         /// The PostgreSQL database to copy into: postgres://…
         #[arg(long)]
         to: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// The Open311 GeoReport v2 channel.
+    #[command(subcommand)]
+    Open311(Open311Command),
+}
+
+#[derive(Subcommand)]
+enum Open311Command {
+    /// API keys of client applications.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Give a client application a key; prints it once (it is stored only as its hash).
+    Add {
+        name: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// List the client applications and their keys' dates.
+    List(Storage),
+    /// Revoke a client application's key.
+    Revoke {
+        name: String,
         #[command(flatten)]
         storage: Storage,
     },
@@ -227,8 +280,20 @@ fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
             webhook,
             sms_quiet_hours,
         },
+        open311: open311_settings(&args.open311),
         ..settings(&args.storage, demo)
     })
+}
+
+fn open311_settings(a: &Open311Args) -> tawasul_app::Open311Settings {
+    tawasul_app::Open311Settings {
+        jurisdiction_id: a.open311_jurisdiction.clone().filter(|j| !j.is_empty()),
+        contact: a.open311_contact.clone(),
+        fetch_media: a.open311_fetch_media,
+        media_hosts: a.open311_media_host.iter().filter(|h| !h.is_empty()).cloned().collect(),
+        media_private_addresses: a.open311_media_private_addresses,
+        posts_per_minute: a.open311_posts_per_minute,
+    }
 }
 
 /// `smtp://user:pass@host:port` (plain, port 25 by default), `smtp+starttls://…` (587) or
@@ -307,6 +372,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{} area(s) imported for {entity}", saved.count);
             Ok(())
         }
+        Command::Open311(Open311Command::Key(command)) => open311_key(command).await,
         Command::Reindex(storage) => {
             let app = App::open(settings(&storage, false)).await?;
             let indexed = reindex(&app).await;
@@ -334,6 +400,33 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn open311_key(command: KeyCommand) -> anyhow::Result<()> {
+    let storage = match &command {
+        KeyCommand::Add { storage, .. } | KeyCommand::Revoke { storage, .. } | KeyCommand::List(storage) => storage,
+    };
+    let app = App::open(settings(storage, false)).await?;
+    let done = match &command {
+        KeyCommand::Add { name, .. } => app.add_client_key(name).await.map(|key| println!("{key}")),
+        KeyCommand::List(_) => app.client_keys().await.map(|keys| {
+            for k in keys {
+                let date = |micros: i64| {
+                    chrono::DateTime::from_timestamp_micros(micros).map_or_else(String::new, |t| t.to_rfc3339())
+                };
+                let state = k
+                    .revoked_at
+                    .map_or("live".to_owned(), |at| format!("revoked {}", date(at)));
+                println!("{}\tcreated {}\t{state}", k.name, date(k.created_at));
+            }
+        }),
+        KeyCommand::Revoke { name, .. } => app
+            .revoke_client_key(name)
+            .await
+            .map(|()| println!("the key of {name} is revoked")),
+    };
+    app.close().await;
+    done.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn reindex(app: &App) -> anyhow::Result<u64> {

@@ -48,6 +48,8 @@ pub struct Options {
     pub jobs: bool,
     /// Receive e-mail by SMTP into cases, for these mailboxes ([`TestApp::smtp_in`]).
     pub mail: Option<tawasul_server::MailSettings>,
+    /// The Open311 channel's settings (jurisdiction, media fetching, rate).
+    pub open311: tawasul_app::Open311Settings,
 }
 
 impl Options {
@@ -59,6 +61,7 @@ impl Options {
             demo: false,
             jobs: false,
             mail: None,
+            open311: tawasul_app::Open311Settings::default(),
         }
     }
 }
@@ -106,6 +109,7 @@ pub async fn spawn(options: Options) -> TestApp {
         data_dir: data_dir.path().to_path_buf(),
         database_url: database_url.clone(),
         demo: options.demo,
+        open311: options.open311.clone(),
         ..Settings::default()
     };
     if let Some(sink) = &smtp {

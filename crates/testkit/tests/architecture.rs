@@ -41,7 +41,13 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
         "tawasul-notify" => &["tawasul-domain"],
         "tawasul-app" => &["tawasul-domain", "tawasul-store", "tawasul-routing", "tawasul-notify"],
         "tawasul-web" => &["tawasul-domain", "tawasul-app", "tawasul-channels"],
-        "tawasul-http" => &["tawasul-domain", "tawasul-app", "tawasul-web", "tawasul-channels"],
+        "tawasul-http" => &[
+            "tawasul-domain",
+            "tawasul-app",
+            "tawasul-web",
+            "tawasul-channels",
+            "tawasul-channels-open311",
+        ],
         "tawasul-demo" => &["tawasul-domain", "tawasul-app", "tawasul-store"],
         // The server runs the e-mail channel's SMTP receiver beside the HTTP listener.
         "tawasul-server" => &["tawasul-app", "tawasul-http", "tawasul-channels-email"],

@@ -7,6 +7,7 @@ pub mod intake;
 pub mod mail;
 pub mod merge;
 pub mod photos;
+pub mod public;
 pub mod survey;
 pub mod views;
 pub mod work;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod authz;
 pub mod sealing;
+pub mod clients;
 
 use crate::error::{embeds_failure, Failure};
 use tawasul_store::StoreError;
