@@ -162,8 +162,7 @@ impl App {
                 JobOutcome::Again { run_at: next }
             }),
             "purge" => self
-                .store
-                .purge(now - micros(KEEP_FOR))
+                .housekeeping(now)
                 .await
                 .map_err(Into::into)
                 .map(|_| JobOutcome::Again {
@@ -176,6 +175,14 @@ impl App {
             }
         };
         result.unwrap_or_else(|e| self.retry_or_dead(job, e.to_string()))
+    }
+
+    /// Finished jobs and old idempotency keys; ended sessions (past their absolute or idle
+    /// end), expired one-time codes, and limit counters whose window is over.
+    async fn housekeeping(&self, now: i64) -> Outcome<u64> {
+        let jobs = self.store.purge(now - micros(KEEP_FOR)).await?;
+        let identity = self.store.purge_identity(now, now - micros(KEEP_FOR)).await?;
+        Ok(jobs + identity)
     }
 
     fn retry_or_dead(&self, job: &JobRow, error: String) -> JobOutcome {

@@ -60,6 +60,8 @@ pub struct Settings {
     /// How long a claimed job is this node's before another may take it.
     pub job_lease: Duration,
     pub delivery: DeliverySettings,
+    /// Rate limits, sign-in throttling and the proxies trusted to say who the client is.
+    pub limits: identity::limits::Limits,
 }
 
 impl Default for Settings {
@@ -76,6 +78,7 @@ impl Default for Settings {
             ),
             job_lease: Duration::from_secs(60),
             delivery: DeliverySettings::default(),
+            limits: identity::limits::Limits::default(),
         }
     }
 }
@@ -109,6 +112,9 @@ pub struct App {
     pub jobs: Arc<jobs::JobStats>,
     transports: Arc<jobs::Transports>,
     templates: Arc<tawasul_notify::Templates>,
+    limiter: Arc<identity::limits::RateLimiter>,
+    /// Password checks running at once (`Limits::password_checks`).
+    password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -140,11 +146,13 @@ impl App {
             store,
             blobs,
             clock: Arc::new(SystemClock),
-            settings: Arc::new(settings),
             workflow: Arc::default(),
             jobs: Arc::default(),
             transports: Arc::new(transports),
             templates: Arc::new(tawasul_notify::Templates::embedded()),
+            limiter: Arc::default(),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(settings.limits.password_checks)),
+            settings: Arc::new(settings),
         })
     }
 

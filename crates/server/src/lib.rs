@@ -84,9 +84,13 @@ impl Application {
                 .await
             })
         });
-        let served = axum::serve(listener, tawasul_http::router(app.clone()))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // The peer's address goes with each request, for the client address limits count by.
+        let served = axum::serve(
+            listener,
+            tawasul_http::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         tracing::info!("in-flight requests finished; finishing jobs and committing queued writes");
         let _ = stop_jobs.send(true);
         if let Some(runner) = runner {

@@ -939,6 +939,15 @@ impl App {
                 ),
             ),
         };
+        let cap = self.limits().attachments_per_case;
+        if self.store.attachments(case.id).await?.len() >= cap {
+            return Err(Failure::Invalid(Invalid::new(
+                "too_many_attachments",
+                "file",
+                format!("a case has at most {cap} attachments"),
+            ))
+            .into());
+        }
         let key = blob_key(&bytes);
         let size = bytes.len();
         self.blobs.put(&key, bytes).await?;

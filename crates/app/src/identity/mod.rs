@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod authz;
+pub mod limits;
 
 use crate::error::{embeds_failure, Failure};
 use tawasul_store::StoreError;
@@ -14,8 +15,6 @@ pub enum IdentityError {
     Common(#[from] Failure),
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("{0}")]
-    TooManyRequests(String),
     #[error("{0} already exists")]
     Duplicate(String),
 }
