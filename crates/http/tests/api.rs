@@ -14,7 +14,11 @@ async fn api(backend: Backend) -> TestApp {
         codes_per_contact: tawasul_app::identity::limits::Limits::default().codes_per_contact,
         ..tawasul_app::identity::limits::Limits::generous()
     };
-    let t = spawn(Options { limits, ..Options::on(backend) }).await;
+    let t = spawn(Options {
+        limits,
+        ..Options::on(backend)
+    })
+    .await;
     let f = Fixtures::new(&t.app).await;
     for (code, dept) in [("cap", "water"), ("mun", "lighting")] {
         f.entity(code, "جهة", "Entity", "governorate").await;
