@@ -19,11 +19,38 @@ pub enum Failure {
     Forbidden(String),
     #[error("the service is shutting down or its database is unavailable")]
     Unavailable,
+    /// A limit on how often (or how much at once) was reached: answered 429 with
+    /// `Retry-After`.
+    #[error("{0}")]
+    TooManyRequests(Throttled),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 pub type Outcome<T> = Result<T, Failure>;
+
+/// Which limit was reached, and in how many seconds asking again may succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttled {
+    pub message: String,
+    pub retry_after_secs: u64,
+}
+
+impl std::fmt::Display for Throttled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Failure {
+    /// A limit reached: `message` says which, `retry_after_secs` when to come back (at least 1).
+    pub fn throttled(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Failure::TooManyRequests(Throttled {
+            message: message.into(),
+            retry_after_secs: retry_after_secs.max(1),
+        })
+    }
+}
 
 /// A store error no context gives a meaning of its own: the database being out of reach is
 /// `Unavailable`, anything else is unexpected.

@@ -166,9 +166,13 @@ impl App {
                 let next = if report.more { now } else { now + micros(SWEEP_EVERY) };
                 JobOutcome::Again { run_at: next }
             }),
-            "purge" => self.purge(now).await.map_err(Into::into).map(|_| JobOutcome::Again {
-                run_at: now + micros(PURGE_EVERY),
-            }),
+            "purge" => self
+                .housekeeping(now)
+                .await
+                .map_err(Into::into)
+                .map(|_| JobOutcome::Again {
+                    run_at: now + micros(PURGE_EVERY),
+                }),
             other => {
                 return JobOutcome::Dead {
                     error: format!("unknown job kind {other:?}"),
@@ -180,13 +184,15 @@ impl App {
 
     /// Housekeeping: finished jobs and idempotency keys (with their sealed tokens) after a
     /// day; notifications' secrets once no delivery can need them; ended notifications after
-    /// their retention.
-    async fn purge(&self, now: i64) -> Outcome<()> {
-        self.store.purge(now - micros(KEEP_FOR)).await?;
+    /// their retention; ended sessions (past their absolute or idle end), expired one-time
+    /// codes, and limit counters whose window is over.
+    async fn housekeeping(&self, now: i64) -> Outcome<u64> {
+        let jobs = self.store.purge(now - micros(KEEP_FOR)).await?;
         self.store
             .purge_notifications(now - micros(SECRETS_KEPT), now - micros(NOTIFICATIONS_KEPT))
             .await?;
-        Ok(())
+        let identity = self.store.purge_identity(now, now - micros(KEEP_FOR)).await?;
+        Ok(jobs + identity)
     }
 
     fn retry_or_dead(&self, job: &JobRow, error: String) -> JobOutcome {

@@ -65,6 +65,8 @@ pub struct Settings {
     /// it, `secret.key` in the data directory (made on first start).
     pub secret_key: Option<identity::sealing::ServerKey>,
     pub open311: Open311Settings,
+    /// Rate limits, sign-in throttling and the proxies trusted to say who the client is.
+    pub limits: identity::limits::Limits,
 }
 
 impl Default for Settings {
@@ -83,6 +85,7 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             secret_key: None,
             open311: Open311Settings::default(),
+            limits: identity::limits::Limits::default(),
         }
     }
 }
@@ -150,6 +153,9 @@ pub struct App {
     transports: Arc<jobs::Transports>,
     templates: Arc<tawasul_notify::Templates>,
     sealer: Arc<identity::sealing::Sealer>,
+    limiter: Arc<identity::limits::RateLimiter>,
+    /// Password checks running at once (`Limits::password_checks`).
+    password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -182,12 +188,14 @@ impl App {
             store,
             blobs,
             clock: Arc::new(SystemClock),
-            settings: Arc::new(settings),
             workflow: Arc::default(),
             jobs: Arc::default(),
             transports: Arc::new(transports),
             templates: Arc::new(tawasul_notify::Templates::embedded()),
             sealer: Arc::new(sealer),
+            limiter: Arc::default(),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(settings.limits.password_checks)),
+            settings: Arc::new(settings),
         })
     }
 

@@ -1,5 +1,6 @@
 //! REST API under /api/v1.
 
+use crate::client::ClientOf;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{body_rejection, CallerOf, CaseSubmission, JsonBody, QueryOf, Staff, SESSION_COOKIE};
 use crate::AppState;
@@ -57,9 +58,12 @@ async fn list_services(State(state): State<AppState>) -> ApiResult<Json<ServiceL
         (status = 400, body = ErrorBody, description = "Malformed JSON"),
         (status = 413, body = ErrorBody, description = "Body too large"),
         (status = 415, body = ErrorBody, description = "Neither JSON nor multipart"),
-        (status = 422, body = ErrorBody, description = "Invalid field")))]
+        (status = 422, body = ErrorBody, description = "Invalid field"),
+        (status = 429, body = ErrorBody, description = "Too many cases from this address, key or contact; see Retry-After")))]
 async fn create_case(
     State(state): State<AppState>,
+    ClientOf(client): ClientOf,
+    CallerOf(caller): CallerOf,
     headers: HeaderMap,
     submission: CaseSubmission,
 ) -> ApiResult<Response> {
@@ -81,7 +85,7 @@ async fn create_case(
         files: submission.photos,
         idempotency_key: idempotency_key.map(str::to_owned),
     };
-    let receipt = state.app.submit(intake).await?;
+    let receipt = state.app.submit_from(intake, &client, &caller).await?;
     let mut response = (StatusCode::CREATED, Json(&receipt)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/cases/{}", receipt.reference)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -200,17 +204,31 @@ struct UploadQuery {
 #[utoipa::path(post, path = "/api/v1/cases/{reference}/attachments", tag = "cases", security(("bearer" = [])),
     params(("reference" = String, Path), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = AttachmentView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = AttachmentView), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody, description = "Signed in by cookie, and the body's Content-Type is not a file type"),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn upload_attachment(
     State(state): State<AppState>,
+    ClientOf(client): ClientOf,
     CallerOf(caller): CallerOf,
     Path(reference): Path<String>,
     QueryOf(query): QueryOf<UploadQuery>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
-    let bytes = body.map_err(|r| body_rejection(r.status(), r.body_text()))?;
     let claimed = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    // A cookie goes with any request the browser makes, including a form another site posts
+    // (whose body can only be text/plain, urlencoded or multipart, and needs no preflight):
+    // signed in by cookie, the body must say it is a file.
+    if !headers.contains_key(header::AUTHORIZATION) && !is_file_type(claimed) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the file with its own Content-Type (image/jpeg, image/png, image/webp, image/heic, application/pdf or application/octet-stream)",
+        ));
+    }
+    state.app.admit_upload(&client)?;
+    let bytes = body.map_err(|r| body_rejection(r.status(), r.body_text()))?;
     let view = state
         .app
         .attach(
@@ -223,6 +241,24 @@ async fn upload_attachment(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Whether a Content-Type names a file of a kind attachments can be (not a form's body).
+fn is_file_type(claimed: Option<&str>) -> bool {
+    let Some(media) = claimed.and_then(|c| c.split(';').next()).map(str::trim) else {
+        return false;
+    };
+    [
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/heic",
+        "image/heif",
+        "application/pdf",
+        "application/octet-stream",
+    ]
+    .iter()
+    .any(|t| media.eq_ignore_ascii_case(t))
 }
 
 /// Download an attachment the caller may see.
@@ -264,18 +300,24 @@ struct LoginResponse {
 
 /// Staff sign-in: returns a bearer token and sets the same as an HttpOnly session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
-async fn login(State(state): State<AppState>, headers: HeaderMap, body: JsonBody<Credentials>) -> ApiResult<Response> {
-    let (session, user) = state.app.login(body.value).await?;
-    let secure = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        session.token,
-        12 * 3600,
-        if secure { "; Secure" } else { "" }
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many failed sign-ins, or too many at once; see Retry-After")))]
+async fn login(
+    State(state): State<AppState>,
+    ClientOf(client): ClientOf,
+    parts: axum::http::request::Parts,
+    body: JsonBody<Credentials>,
+) -> ApiResult<Response> {
+    let (session, user) = state.app.login(body.value, &client).await?;
+    // A new session at each sign-in: the one the request carried, if any, ends.
+    if let Some(previous) = crate::extract::bearer(&parts) {
+        state.app.logout(&previous).await?;
+    }
+    let cookie = tawasul_web::set_cookie(
+        client.tls,
+        SESSION_COOKIE,
+        &session.token,
+        tawasul_app::identity::auth::STAFF_SESSION_HOURS * 3600,
     );
     let mut response = Json(LoginResponse {
         token: session.token,
@@ -293,11 +335,15 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: JsonBody
 
 /// Ends the session of the bearer token or cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204)))]
-async fn logout(State(state): State<AppState>, parts: axum::http::request::Parts) -> ApiResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    ClientOf(client): ClientOf,
+    parts: axum::http::request::Parts,
+) -> ApiResult<Response> {
     if let Some(token) = crate::extract::bearer(&parts) {
         state.app.logout(&token).await?;
     }
-    let clear = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
+    let clear = HeaderValue::from_str(&tawasul_web::set_cookie(client.tls, SESSION_COOKIE, "", 0))
         .map_err(|e| tawasul_app::Failure::Unexpected(e.into()))?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
@@ -319,8 +365,12 @@ struct CodeVerification {
 /// Residents: send a one-time code to a phone or e-mail address.
 #[utoipa::path(post, path = "/api/v1/auth/code", tag = "auth", request_body = CodeRequest,
     responses((status = 202), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn request_code(State(state): State<AppState>, body: JsonBody<CodeRequest>) -> ApiResult<StatusCode> {
-    state.app.request_code(&body.value.contact).await?;
+async fn request_code(
+    State(state): State<AppState>,
+    ClientOf(client): ClientOf,
+    body: JsonBody<CodeRequest>,
+) -> ApiResult<StatusCode> {
+    state.app.request_code(&body.value.contact, &client).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

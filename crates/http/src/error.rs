@@ -1,6 +1,6 @@
 //! Every failure leaves as `{"error": {"code", "message", "field"}}` with the right status.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -28,6 +28,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds for `Retry-After` (429 and 503 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -37,6 +39,7 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -68,6 +71,10 @@ impl From<Failure> for ApiError {
             Failure::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message),
             Failure::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
             Failure::Unavailable => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
+            Failure::TooManyRequests(throttled) => ApiError {
+                retry_after: Some(throttled.retry_after_secs),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
+            },
             Failure::Unexpected(cause) => {
                 // The whole cause chain goes to the log; the client gets no internals.
                 tracing::error!(error = ?cause, "unexpected error");
@@ -140,9 +147,6 @@ impl From<IdentityError> for ApiError {
         match e {
             IdentityError::Common(failure) => failure.into(),
             IdentityError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", message),
-            IdentityError::TooManyRequests(_) => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
-            }
             IdentityError::Duplicate(_) => duplicate(message),
         }
     }
@@ -157,7 +161,13 @@ impl IntoResponse for ApiError {
                 field: self.field,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 

@@ -110,7 +110,26 @@ impl<S: Send + Sync> FromRequest<S> for CaseSubmission {
                 "photos" => {
                     let filename = field.file_name().map(str::to_owned).filter(|f| !f.is_empty());
                     let content_type = field.content_type().map(str::to_owned);
-                    let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+                    if photos.len() == tawasul_domain::attachment::MAX_FILES_AT_INTAKE {
+                        return Err(ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "too_many_files",
+                            format!(
+                                "a report may bring at most {} files",
+                                tawasul_domain::attachment::MAX_FILES_AT_INTAKE
+                            ),
+                        )
+                        .with_field("photos"));
+                    }
+                    // Streamed into the photo's own buffer, refused as soon as it is too large.
+                    let mut field = field;
+                    let mut bytes = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                        if bytes.len() + chunk.len() > tawasul_domain::attachment::MAX_ATTACHMENT_BYTES {
+                            return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
                     photos.push(tawasul_app::cases::intake::Upload {
                         bytes,
                         content_type,

@@ -1,6 +1,7 @@
 //! Tawasul's HTTP edge: routes translate requests into use cases and results into JSON.
 
 mod api;
+mod client;
 pub mod error;
 mod extract;
 mod metrics;
@@ -91,6 +92,7 @@ pub fn router(app: App) -> Router {
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(axum::middleware::from_fn(extract::refuse_declared_oversize))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client::resolve))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(ops::panic_response))

@@ -9,7 +9,13 @@ use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
 
 /// The application with two entities, each with a service, and staff of several roles.
 async fn api(backend: Backend) -> TestApp {
+    // The limit on codes per contact is the real one: a test below reaches it.
+    let limits = tawasul_app::identity::limits::Limits {
+        codes_per_contact: tawasul_app::identity::limits::Limits::default().codes_per_contact,
+        ..tawasul_app::identity::limits::Limits::generous()
+    };
     let t = spawn(Options {
+        limits,
         smtp: true,
         ..Options::on(backend)
     })

@@ -159,7 +159,10 @@ async fn the_whole_story(postgres: bool) {
     let mut seen = vec![];
     let mut liaison = liaison;
     for hour in 1..(24 * 30) {
-        t.advance(Duration::hours(1));
+        // A staff session ends after an hour unused: the liaison looks in on the half hour.
+        t.advance(Duration::minutes(30));
+        get(&t, &path, &liaison).await;
+        t.advance(Duration::minutes(30));
         t.work().await;
         if hour % 10 == 0 {
             liaison = t.login("mun.liaison", DEMO_PASSWORD).await; // sessions last 12 hours

@@ -120,9 +120,13 @@ impl Application {
                 let _ = smtp_stopped.changed().await;
             }))
         });
-        let served = axum::serve(listener, tawasul_http::router(app.clone()))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // The peer's address goes with each request, for the client address limits count by.
+        let served = axum::serve(
+            listener,
+            tawasul_http::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         let _ = stop_smtp.send(true);
         if let Some(receiver) = receiver {
             let _ = receiver.await;

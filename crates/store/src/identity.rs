@@ -11,6 +11,8 @@ pub struct SessionInsert {
     pub contact: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// When the session ends unless it is used before; each use moves it on.
+    pub idle_expires_at: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -18,6 +20,7 @@ pub struct SessionRow {
     pub staff_id: Option<i64>,
     pub contact: Option<String>,
     pub expires_at: i64,
+    pub idle_expires_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -40,18 +43,71 @@ for_both_backends! {
     uses { jobs: insert_outbox; }
 
     pub async fn insert_session(c: &mut Conn, s: SessionInsert) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, staff_id, contact, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(s.token_hash).bind(s.staff_id).bind(s.contact).bind(s.created_at).bind(s.expires_at)
+        sqlx::query("INSERT INTO sessions (token_hash, staff_id, contact, created_at, expires_at, idle_expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(s.token_hash).bind(s.staff_id).bind(s.contact).bind(s.created_at).bind(s.expires_at).bind(s.idle_expires_at)
             .execute(&mut *c).await?;
         Ok(())
     }
 
     pub async fn session(c: &mut Conn, (token_hash, now): (&str, i64)) -> StoreResult<Option<SessionRow>> {
         Ok(sqlx::query_as(
-            "SELECT s.staff_id, s.contact, s.expires_at FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND (s.staff_id IS NULL OR u.active)",
+            "SELECT s.staff_id, s.contact, s.expires_at, s.idle_expires_at FROM sessions s LEFT JOIN staff_users u ON u.id = s.staff_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.idle_expires_at > $2 AND (s.staff_id IS NULL OR u.active)",
         )
         .bind(token_hash).bind(now).fetch_optional(&mut *c).await?)
+    }
+
+    /// Moves a live session's idle end to `until`, when it would move by more than a minute
+    /// (so that a burst of requests writes once).
+    pub async fn touch_session(c: &mut Conn, (token_hash, now, until): (String, i64, i64)) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET idle_expires_at = $3 WHERE token_hash = $1 AND idle_expires_at > $2 \
+             AND expires_at > $2 AND idle_expires_at < $3 - 60000000",
+        )
+        .bind(token_hash).bind(now).bind(until).execute(&mut *c).await?;
+        Ok(())
+    }
+
+    /// Ends sessions and one-time codes past their end, and counters past their window.
+    pub async fn purge_identity(c: &mut Conn, (now, counters_before): (i64, i64)) -> StoreResult<u64> {
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1")
+            .bind(now).execute(&mut *c).await?;
+        let codes = sqlx::query("DELETE FROM otp_codes WHERE expires_at <= $1").bind(now).execute(&mut *c).await?;
+        let counters = sqlx::query("DELETE FROM throttles WHERE window_start < $1 AND blocked_until <= $2")
+            .bind(counters_before).bind(now).execute(&mut *c).await?;
+        Ok(sessions.rows_affected() + codes.rows_affected() + counters.rows_affected())
+    }
+
+    /// Counts one hit on `key` in a fixed window that starts again once `window_start` is
+    /// older than `since`; returns the hits in the window, this one included. One statement,
+    /// so that hits from any number of nodes are all counted.
+    pub async fn throttle_hit(c: &mut Conn, (key, now, since): (String, i64, i64)) -> StoreResult<(i64, i64)> {
+        Ok(sqlx::query_as(
+            "INSERT INTO throttles (key, hits, window_start, blocked_until) VALUES ($1, 1, $2, 0) \
+             ON CONFLICT (key) DO UPDATE SET \
+             hits = CASE WHEN throttles.window_start <= $3 THEN 1 ELSE throttles.hits + 1 END, \
+             window_start = CASE WHEN throttles.window_start <= $3 THEN $2 ELSE throttles.window_start END \
+             RETURNING hits, window_start",
+        )
+        .bind(key).bind(now).bind(since).fetch_one(&mut *c).await?)
+    }
+
+    /// Blocks `key` until `until` (or later, if it is blocked longer already).
+    pub async fn throttle_block(c: &mut Conn, (key, until): (String, i64)) -> StoreResult<()> {
+        sqlx::query("UPDATE throttles SET blocked_until = CASE WHEN blocked_until > $2 THEN blocked_until ELSE $2 END WHERE key = $1")
+            .bind(key).bind(until).execute(&mut *c).await?;
+        Ok(())
+    }
+
+    /// The latest block of either key (0 when neither is blocked).
+    pub async fn throttle_blocked_until(c: &mut Conn, (a, b): (&str, &str)) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(blocked_until), 0) FROM throttles WHERE key = $1 OR key = $2")
+            .bind(a).bind(b).fetch_one(&mut *c).await?)
+    }
+
+    pub async fn throttle_clear(c: &mut Conn, key: String) -> StoreResult<()> {
+        sqlx::query("DELETE FROM throttles WHERE key = $1").bind(key).execute(&mut *c).await?;
+        Ok(())
     }
 
     pub async fn delete_session(c: &mut Conn, token_hash: String) -> StoreResult<()> {
@@ -66,20 +122,25 @@ for_both_backends! {
         insert_outbox(c, &message).await.map(|_| ())
     }
 
+    /// One statement, so that parallel guesses cannot all read the same count: the attempt
+    /// is counted on the contact's live code that matches, else on its newest live one, and
+    /// only while that code has attempts left. A newer code does not cancel an older one.
     pub async fn redeem_otp(c: &mut Conn, a: OtpAttempt) -> StoreResult<bool> {
-        let latest: Option<(i64, String, i64)> = sqlx::query_as(
-            "SELECT id, code_hash, attempts FROM otp_codes WHERE contact = $1 AND NOT used AND expires_at > $2 \
-             ORDER BY id DESC LIMIT 1",
+        let used: Option<bool> = sqlx::query_scalar(
+            "UPDATE otp_codes SET attempts = attempts + 1, used = (code_hash = $2) \
+             WHERE id = (SELECT id FROM otp_codes WHERE contact = $1 AND NOT used AND expires_at > $3 AND attempts < $4 \
+                         ORDER BY CASE WHEN code_hash = $2 THEN 0 ELSE 1 END, id DESC LIMIT 1) \
+             AND NOT used AND attempts < $4 \
+             RETURNING used",
         )
-        .bind(&a.contact).bind(a.now).fetch_optional(&mut *c).await?;
-        let Some((id, code_hash, attempts)) = latest else { return Ok(false) };
-        if attempts >= a.max_attempts {
-            return Ok(false);
-        }
-        let matched = code_hash == a.code_hash;
-        sqlx::query("UPDATE otp_codes SET attempts = attempts + 1, used = $2 WHERE id = $1")
-            .bind(id).bind(matched).execute(&mut *c).await?;
-        Ok(matched)
+        .bind(&a.contact).bind(&a.code_hash).bind(a.now).bind(a.max_attempts)
+        .fetch_optional(&mut *c).await?;
+        Ok(used.unwrap_or(false))
+    }
+
+    pub async fn otp_attempts(c: &mut Conn, (contact, now): (&str, i64)) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT CAST(COALESCE(SUM(attempts), 0) AS BIGINT) FROM otp_codes WHERE contact = $1 AND expires_at > $2")
+            .bind(contact).bind(now).fetch_one(&mut *c).await?)
     }
 
     pub async fn recent_otp_count(c: &mut Conn, (contact, since): (&str, i64)) -> StoreResult<i64> {
@@ -101,13 +162,47 @@ impl Store {
         write_op!(self, delete_session, token_hash)
     }
 
+    /// Moves a live session's idle end to `until` (written at most once a minute).
+    pub async fn touch_session(&self, token_hash: String, now: i64, until: i64) -> StoreResult<()> {
+        write_op!(self, touch_session, (token_hash, now, until))
+    }
+
+    /// Deletes ended sessions and one-time codes, and counters whose window started before
+    /// `counters_before` and that block nothing any more. Returns how many rows went.
+    pub async fn purge_identity(&self, now: i64, counters_before: i64) -> StoreResult<u64> {
+        write_op!(self, purge_identity, (now, counters_before))
+    }
+
+    /// One more hit on a shared counter: the hits in its window and when the window began
+    /// (see `throttle_hit` above).
+    pub async fn throttle_hit(&self, key: String, now: i64, since: i64) -> StoreResult<(i64, i64)> {
+        write_op!(self, throttle_hit, (key, now, since))
+    }
+
+    pub async fn throttle_block(&self, key: String, until: i64) -> StoreResult<()> {
+        write_op!(self, throttle_block, (key, until))
+    }
+
+    pub async fn throttle_blocked_until(&self, a: &str, b: &str) -> StoreResult<i64> {
+        read_op!(self, throttle_blocked_until, (a, b))
+    }
+
+    pub async fn throttle_clear(&self, key: String) -> StoreResult<()> {
+        write_op!(self, throttle_clear, key)
+    }
+
+    /// The attempts counted on the contact's codes that are still live, for tests and audits.
+    pub async fn otp_attempts(&self, contact: &str, now: i64) -> StoreResult<i64> {
+        read_op!(self, otp_attempts, (contact, now))
+    }
+
     /// Stores a one-time code and the notification that carries it, together.
     pub async fn insert_otp(&self, otp: OtpInsert, message: OutboxInsert) -> StoreResult<()> {
         write_op!(self, insert_otp, (otp, message))
     }
 
-    /// Checks a code against the contact's latest live one, counting the attempt; a match
-    /// uses the code up. Returns whether it matched.
+    /// Checks a code against the contact's live ones, counting the attempt; a match uses the
+    /// code up. Returns whether it matched.
     pub async fn redeem_otp(&self, attempt: OtpAttempt) -> StoreResult<bool> {
         write_op!(self, redeem_otp, attempt)
     }

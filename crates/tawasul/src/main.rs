@@ -52,6 +52,14 @@ struct ServeArgs {
     storage: Storage,
     #[command(flatten)]
     delivery: DeliveryArgs,
+    /// Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or
+    /// networks, comma-separated); from anyone else those headers are ignored.
+    #[arg(long, env = "TAWASUL_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxy: Vec<String>,
+    /// A limit other than its default, as name=value (repeat, or comma-separate in
+    /// TAWASUL_LIMITS): e.g. intake_per_address=60/min. The README lists them.
+    #[arg(long = "limit", env = "TAWASUL_LIMITS", value_delimiter = ',')]
+    limits: Vec<String>,
     #[command(flatten)]
     mail: MailArgs,
     #[command(flatten)]
@@ -271,7 +279,16 @@ fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
             Some(tawasul_notify::QuietHours::parse(start, end, &d.time_zone).map_err(|e| anyhow::anyhow!("{e}"))?)
         }
     };
+    let mut limits = tawasul_app::identity::limits::Limits::default()
+        .with(&args.limits)
+        .map_err(|e| anyhow::anyhow!("--limit: {e}"))?;
+    if !args.trusted_proxy.is_empty() {
+        limits
+            .set("trusted_proxies", &args.trusted_proxy.join(" "))
+            .map_err(|e| anyhow::anyhow!("--trusted-proxy: {e}"))?;
+    }
     Ok(Settings {
+        limits,
         public_url: d.public_url.clone(),
         job_lease: std::time::Duration::from_secs(d.job_lease_seconds.max(1)),
         delivery: tawasul_app::DeliverySettings {

@@ -29,6 +29,9 @@ impl Node {
         command
             .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
+            // These tests are about durability: one address posting many cases for one phone
+            // number must not be held to a contact centre's limits.
+            .args(["--limit", "intake_per_address=1000000/s,intake_per_contact=1000000/s"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .envs(env.iter().copied());

@@ -44,10 +44,13 @@ impl<'a> Fixtures<'a> {
             Err(e) => panic!("the fixtures' administrator: {e}"),
         }
         let (_, admin) = app
-            .login(Credentials {
-                username: ADMIN.into(),
-                password: PASSWORD.into(),
-            })
+            .login(
+                Credentials {
+                    username: ADMIN.into(),
+                    password: PASSWORD.into(),
+                },
+                &tawasul_app::identity::limits::Client::default(),
+            )
             .await
             .expect("the fixtures' administrator signs in");
         Self { app, admin }

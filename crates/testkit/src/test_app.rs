@@ -50,6 +50,11 @@ pub struct Options {
     pub mail: Option<tawasul_server::MailSettings>,
     /// The Open311 channel's settings (jurisdiction, media fetching, rate).
     pub open311: tawasul_app::Open311Settings,
+    /// The limits the node runs with: by default `Limits::generous()`, which no test of
+    /// something else reaches; a test of a limit sets the ones it proves.
+    pub limits: tawasul_app::identity::limits::Limits,
+    /// The public URL (an https one makes cookies `Secure` and `__Host-`).
+    pub public_url: Option<String>,
 }
 
 impl Options {
@@ -62,6 +67,8 @@ impl Options {
             jobs: false,
             mail: None,
             open311: tawasul_app::Open311Settings::default(),
+            limits: tawasul_app::identity::limits::Limits::generous(),
+            public_url: None,
         }
     }
 }
@@ -110,6 +117,8 @@ pub async fn spawn(options: Options) -> TestApp {
         database_url: database_url.clone(),
         demo: options.demo,
         open311: options.open311.clone(),
+        limits: options.limits.clone(),
+        public_url: options.public_url.clone(),
         ..Settings::default()
     };
     if let Some(sink) = &smtp {
@@ -298,14 +307,39 @@ impl TestApp {
         .await
     }
 
+    /// Posts a form as a browser would. A `csrf_token` field of [`CSRF`] is sent as the token
+    /// the page would carry: [`CSRF`] itself without a session, else the one bound to the
+    /// session cookies among `cookies` ([`TestApp::csrf_for`]).
     pub async fn post_form(&self, path: &str, cookies: &str, fields: &[(&str, &str)]) -> Page {
+        let token = Self::csrf_for(cookies);
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| match (*k, *v) {
+                ("csrf_token", CSRF) => (*k, token.as_str()),
+                other => other,
+            })
+            .collect();
         self.send(
             self.client
                 .post(self.url(path))
                 .header(COOKIE, format!("tawasul_csrf={CSRF}; {cookies}"))
-                .form(fields),
+                .form(&fields),
         )
         .await
+    }
+
+    /// The CSRF token pages carry for a browser sending `cookies` (with the [`CSRF`] cookie):
+    /// bound to its session cookies when it has any.
+    pub fn csrf_for(cookies: &str) -> String {
+        let named = |name: &str| {
+            cookies
+                .split(';')
+                .filter_map(|kv| kv.trim().split_once('='))
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_owned())
+        };
+        let (staff, resident) = (named("tawasul_session"), named(tawasul_web::RESIDENT_COOKIE));
+        tawasul_web::csrf_for_sessions(staff.as_deref(), resident.as_deref()).unwrap_or_else(|| CSRF.to_owned())
     }
 
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Page {

@@ -18,8 +18,11 @@ use std::sync::Arc;
 
 pub const LANG_COOKIE: &str = "tawasul_lang";
 pub const CSRF_COOKIE: &str = "tawasul_csrf";
-/// The form field every POST form carries; it must equal the CSRF cookie (double submit:
-/// another site can make the browser send the cookie, but cannot read it to fill the field).
+/// The form field every POST form carries. A visitor without a session has a random token in
+/// the CSRF cookie that the field must equal (double submit: another site can make the browser
+/// send the cookie, but cannot read it to fill the field). A signed-in visitor's token is
+/// derived from their session cookies instead (`csrf_for_sessions`), so it is bound to the
+/// session: it changes at each sign-in, and a token planted in the CSRF cookie is worth nothing.
 pub const CSRF_FIELD: &str = "csrf_token";
 pub const RESIDENT_COOKIE: &str = "tawasul_resident";
 
@@ -30,8 +33,11 @@ pub struct Ctx {
     pub csrf: String,
     /// The path and query of this page, without `lang`, for the language switch links.
     pub path: String,
-    /// Set cookies with `Secure` (the request came over TLS through a proxy).
+    /// Set cookies with `Secure` and the `__Host-` prefix: the public URL is https, or a
+    /// trusted proxy says the request came over TLS.
     pub secure: bool,
+    /// Who sent the request (its address, for limits), as the HTTP edge worked it out.
+    pub client: tawasul_app::identity::limits::Client,
     /// Every language offered, with its own name, for the switch on every page.
     pub languages: Arc<Vec<(String, String)>>,
 }
@@ -46,10 +52,7 @@ impl Ctx {
 
     /// A `Set-Cookie` value with the foundation's attributes.
     pub fn cookie(&self, name: &str, value: &str, max_age_secs: i64) -> String {
-        format!(
-            "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
-            if self.secure { "; Secure" } else { "" }
-        )
+        set_cookie(self.secure, name, value, max_age_secs)
     }
 
     /// The link that shows this same page in `lang`.
@@ -66,6 +69,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         // The middleware runs on every web route, so this is always present.
         Ok(parts.extensions.get::<Ctx>().cloned().expect("context middleware ran"))
     }
+}
+
+/// A `Set-Cookie` value for one of the service's cookies; over TLS it is `Secure` and named
+/// with the `__Host-` prefix (no subdomain can set or shadow it). The HTTP edge reads such
+/// cookies back under their plain names.
+pub fn set_cookie(tls: bool, name: &str, value: &str, max_age_secs: i64) -> String {
+    if tls {
+        format!("__Host-{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}; Secure")
+    } else {
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
+    }
+}
+
+/// The CSRF token of a visitor holding these session cookies (staff, resident), or `None`
+/// without either: a digest of the sessions' secrets, which another site cannot know.
+pub fn csrf_for_sessions(staff: Option<&str>, resident: Option<&str>) -> Option<String> {
+    if staff.is_none() && resident.is_none() {
+        return None;
+    }
+    let bound = format!("tawasul-csrf\0{}\0{}", staff.unwrap_or(""), resident.unwrap_or(""));
+    tawasul_domain::secret_digest(&bound).get(..40).map(str::to_owned)
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -124,10 +148,17 @@ pub async fn middleware(State(state): State<WebState>, mut request: Request, nex
     let existing_csrf = cookie(headers, CSRF_COOKIE)
         .filter(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_owned);
-    let secure = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    // Worked out by the HTTP edge from configuration and trusted proxies only.
+    let client = request
+        .extensions()
+        .get::<tawasul_app::identity::limits::Client>()
+        .cloned()
+        .unwrap_or_default();
+    let secure = client.tls;
+    let bound_csrf = csrf_for_sessions(
+        cookie(headers, crate::kit::SESSION_COOKIE),
+        cookie(headers, RESIDENT_COOKIE),
+    );
     let new_csrf = existing_csrf
         .is_none()
         .then(|| hex::encode(rand::thread_rng().gen::<[u8; 20]>()));
@@ -136,9 +167,13 @@ pub async fn middleware(State(state): State<WebState>, mut request: Request, nex
             catalog: state.catalog.clone(),
             lang: lang.clone(),
         },
-        csrf: existing_csrf.or_else(|| new_csrf.clone()).unwrap_or_default(),
+        csrf: bound_csrf
+            .or(existing_csrf)
+            .or_else(|| new_csrf.clone())
+            .unwrap_or_default(),
         path: path_without_lang(request.uri()),
         secure,
+        client,
         languages: state.languages.clone(),
     };
     request.extensions_mut().insert(ctx.clone());

@@ -19,8 +19,9 @@ pub enum WebError {
     TooLarge,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A limit reached; the page says so and `Retry-After` says when to come back.
     #[error("too many requests: {0}")]
-    TooMany(String),
+    TooMany(String, u64),
     #[error("unavailable")]
     Unavailable,
     /// Logged in full where it happened; the visitor sees only that something went wrong.
@@ -36,7 +37,7 @@ impl WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Conflict(_) => StatusCode::CONFLICT,
-            WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::TooMany(..) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -51,7 +52,7 @@ impl WebError {
             WebError::BadRequest(_) => "error-bad-request",
             WebError::TooLarge => "error-too-large",
             WebError::Conflict(_) => "error-conflict",
-            WebError::TooMany(_) => "error-too-many",
+            WebError::TooMany(..) => "error-too-many",
             WebError::Unavailable => "error-unavailable",
             WebError::Unexpected => "error-unexpected",
         }
@@ -67,6 +68,7 @@ impl From<Failure> for WebError {
             Failure::Forbidden(why) => WebError::Forbidden(why),
             Failure::Invalid(invalid) => WebError::BadRequest(invalid.to_string()),
             Failure::Unavailable => WebError::Unavailable,
+            Failure::TooManyRequests(t) => WebError::TooMany(t.message, t.retry_after_secs),
             Failure::Unexpected(_) => unexpected(e),
         }
     }
@@ -121,7 +123,6 @@ impl From<IdentityError> for WebError {
     fn from(e: IdentityError) -> Self {
         match e {
             IdentityError::Common(failure) => failure.into(),
-            IdentityError::TooManyRequests(why) => WebError::TooMany(why),
             IdentityError::BadCredentials | IdentityError::Duplicate(_) => unexpected(e),
         }
     }

@@ -8,7 +8,7 @@ use crate::error::WebError;
 use crate::pages::FieldErrors;
 use axum::extract::multipart::{Multipart, MultipartError};
 use serde_json::{Map, Value};
-use tawasul_domain::attachment::AttachmentType;
+use tawasul_domain::attachment::{AttachmentType, MAX_ATTACHMENT_BYTES};
 use tawasul_domain::catalogue::{FieldType, FormField};
 use tawasul_domain::Invalid;
 
@@ -62,29 +62,42 @@ fn multipart_error(e: MultipartError) -> WebError {
     }
 }
 
-/// Reads a whole multipart form. File inputs left empty (no name, no bytes) are skipped; files
-/// beyond `max_files` are counted in `files_over_limit` and dropped; broken MIME is refused.
+/// Reads a whole multipart form, streaming: each file is read chunk by chunk into its own
+/// buffer (no second copy) and refused as soon as it passes the size of an attachment, rather
+/// than after the whole body; files beyond `max_files` are read through and dropped without
+/// being kept, and counted in `files_over_limit`. File inputs left empty (no name, no bytes)
+/// are skipped; broken MIME is refused.
 pub async fn read_multipart(
     mut multipart: Multipart,
     file_field: &str,
     max_files: usize,
 ) -> Result<Submitted, WebError> {
     let mut form = Submitted::default();
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_owned();
         if name == file_field {
             let filename = field.file_name().map(str::to_owned).filter(|f| !f.is_empty());
             let content_type = field.content_type().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(multipart_error)?;
+            if form.files.len() == max_files {
+                let mut any = filename.is_some();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    any |= !chunk.is_empty();
+                }
+                form.files_over_limit += usize::from(any);
+                continue;
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                if bytes.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
+                    return Err(WebError::TooLarge);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
             if bytes.is_empty() && filename.is_none() {
                 continue;
             }
-            if form.files.len() == max_files {
-                form.files_over_limit += 1;
-                continue;
-            }
             form.files.push(Upload {
-                bytes: bytes.to_vec(),
+                bytes,
                 content_type,
                 filename,
             });

@@ -22,7 +22,7 @@ use staff::{actions, board, case, queue, sign_in};
 use std::sync::Arc;
 use tawasul_app::App;
 
-pub use context::{CSRF_FIELD, LANG_COOKIE, RESIDENT_COOKIE};
+pub use context::{csrf_for_sessions, set_cookie, CSRF_FIELD, LANG_COOKIE, RESIDENT_COOKIE};
 
 /// A resident's report form carries up to five photos of up to 10 MiB each.
 pub const MAX_PHOTOS: usize = tawasul_domain::attachment::MAX_FILES_AT_INTAKE;

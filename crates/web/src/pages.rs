@@ -122,7 +122,13 @@ pub fn error_page(ctx: Ctx, error: &WebError) -> Response {
         ctx,
     };
     let body = page.render().unwrap_or_else(|_| error.to_string());
-    (error.status(), Html(body)).into_response()
+    let mut response = (error.status(), Html(body)).into_response();
+    if let WebError::TooMany(_, secs) = error {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*secs));
+    }
+    response
 }
 
 /// What a form's use case answered: `done` says where a success goes; a refusal of one of the

@@ -8,12 +8,13 @@ use crate::cases::views::Receipt;
 use crate::cases::work::{attachment_insert, attachment_name, blob_key};
 use crate::cases::{CasesError, CasesResult};
 use crate::error::{Failure, Outcome};
-use crate::identity::auth::new_secret;
+use crate::identity::auth::{new_secret, Caller};
+use crate::identity::limits::Client;
 use crate::workflow::config::{stored, WorkflowConfig};
 use crate::App;
 use tawasul_domain::attachment::{AttachmentType, MAX_FILES_AT_INTAKE};
 use tawasul_domain::catalogue::Service;
-use tawasul_domain::intake::{IntakeDraft, NewCase};
+use tawasul_domain::intake::{Email, IntakeDraft, NewCase, PhoneNumber};
 use tawasul_domain::sla::SlaClock;
 use tawasul_domain::vocab::{Channel, Kind, Status};
 use tawasul_domain::{secret_digest, Invalid};
@@ -145,6 +146,48 @@ pub fn service_from_row(row: &ServiceRow) -> Outcome<Service> {
 }
 
 impl App {
+    /// `submit` for a request edge: first counts the case against this node's limits, per
+    /// staff credential when a staff user sends it (a contact centre's agent or integration),
+    /// else per client address, and per the reporter's contact (`Limits::intake_*`). A
+    /// channel that answers requests calls this; `submit` alone is for operators' tools.
+    pub async fn submit_from(&self, intake: Intake, client: &Client, caller: &Caller) -> CasesResult<Receipt> {
+        self.admit_intake(&intake.draft, client, caller)?;
+        self.submit(intake).await
+    }
+
+    /// Counts a case about to be submitted against the intake limits (see `submit_from`),
+    /// for an edge that checks before it reads the rest of the request.
+    pub fn admit_intake(&self, draft: &IntakeDraft, client: &Client, caller: &Caller) -> Outcome<()> {
+        let limits = self.limits();
+        match caller {
+            Caller::Staff(user) => self.admit(
+                &format!("intake:k:{}", user.id),
+                limits.intake_per_key,
+                "cases sent with this key",
+            )?,
+            _ => self.admit(
+                &format!("intake:a:{}", client.address),
+                limits.intake_per_address,
+                "cases sent from this address",
+            )?,
+        }
+        if let Some(reporter) = &draft.reporter {
+            let phone = reporter.phone.as_deref().and_then(|p| PhoneNumber::parse(p).ok());
+            let email = reporter.email.as_deref().and_then(|e| Email::parse(e).ok());
+            let contact = phone
+                .map(|p| p.as_str().to_owned())
+                .or_else(|| email.map(|e| e.as_str().to_owned()));
+            if let Some(contact) = contact {
+                self.admit(
+                    &format!("intake:c:{contact}"),
+                    limits.intake_per_contact,
+                    "cases giving this contact",
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// Makes a case of what a channel received, with its files, in one transaction. The
     /// files' blobs are stored first; if anything after fails, the blobs this call created
     /// are removed again, so a refused or failed report leaves nothing behind.

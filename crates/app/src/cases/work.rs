@@ -960,6 +960,15 @@ impl App {
             Access::Follower(_) => return Err(Failure::Forbidden("the case is now another entity's".into()).into()),
             Access::Reporter => ("reporter".to_owned(), true, ("reporter", None, REPORTER_ACTOR.into())),
         };
+        let cap = self.limits().attachments_per_case;
+        if self.store.attachments(case.id).await?.len() >= cap {
+            return Err(Failure::Invalid(Invalid::new(
+                "too_many_attachments",
+                "file",
+                format!("a case has at most {cap} attachments"),
+            ))
+            .into());
+        }
         // What is stored (and served) is the photo re-encoded without its metadata.
         let cleaned = self.clean_file(bytes, sniffed).await?;
         let (bytes, kind) = (cleaned.bytes, cleaned.kind);

@@ -4,6 +4,7 @@
 use crate::cases::views::{mask_email, mask_phone};
 use crate::error::{Failure, Outcome};
 use crate::identity::authz::StaffUser;
+use crate::identity::limits::{Client, Rate};
 use crate::identity::{IdentityError, IdentityResult};
 use crate::App;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -17,11 +18,16 @@ use tawasul_domain::{secret_digest, Invalid};
 use tawasul_store::{AuditInsert, OtpAttempt, OtpInsert, OutboxInsert, SessionInsert, StaffInsert, StaffRow};
 use utoipa::ToSchema;
 
-const STAFF_SESSION_HOURS: i64 = 12;
-const RESIDENT_SESSION_DAYS: i64 = 30;
+/// A staff session ends 12 hours after sign-in, or after an hour without use.
+pub const STAFF_SESSION_HOURS: i64 = 12;
+pub const STAFF_IDLE_MINUTES: i64 = 60;
+/// A resident's session ends 7 days after the code, or after 2 hours without use.
+pub const RESIDENT_SESSION_DAYS: i64 = 7;
+pub const RESIDENT_IDLE_MINUTES: i64 = 120;
 const OTP_MINUTES: i64 = 10;
 const OTP_MAX_ATTEMPTS: i64 = 5;
-const OTP_PER_HOUR: i64 = 5;
+/// Failed sign-ins are forgotten a day after the first of them.
+const LOGIN_FAILURE_WINDOW_HOURS: i64 = 24;
 const MIN_PASSWORD_CHARS: usize = 10;
 const MAX_PASSWORD_CHARS: usize = 1024;
 
@@ -198,7 +204,31 @@ impl App {
         Ok(id)
     }
 
-    pub async fn login(&self, credentials: Credentials) -> IdentityResult<(Session, StaffUser)> {
+    /// Signs a staff user in. Failed attempts are counted per account and per client address
+    /// across nodes; past `Limits::login_failures_per_*` each further attempt waits (1 s,
+    /// doubling up to `login_max_delay_secs`) and is answered 429 without a password check.
+    /// At most `Limits::password_checks` checks run at once; more are refused, not queued.
+    pub async fn login(&self, credentials: Credentials, client: &Client) -> IdentityResult<(Session, StaffUser)> {
+        let account = format!(
+            "login:u:{}",
+            credentials
+                .username
+                .trim()
+                .to_lowercase()
+                .chars()
+                .take(64)
+                .collect::<String>()
+        );
+        let address = format!("login:a:{}", client.address);
+        let now = self.now_micros();
+        let blocked = self.store.throttle_blocked_until(&account, &address).await?;
+        if blocked > now {
+            let secs = seconds_until(blocked - now);
+            return Err(Failure::throttled(format!("too many failed sign-ins; try again in {secs} s"), secs).into());
+        }
+        let Ok(_checking) = self.password_checks.try_acquire() else {
+            return Err(Failure::throttled("too many sign-ins at once; try again in a moment", 1).into());
+        };
         let row = self.store.staff_by_username(&credentials.username).await?;
         // Verify against a real hash even for an unknown user, so timing tells nothing.
         let hash = row
@@ -212,10 +242,19 @@ impl App {
             .map_err(anyhow::Error::from)?;
         let user = match row {
             Some(row) if ok && row.active => staff_user(row)?,
-            _ => return Err(IdentityError::BadCredentials),
+            _ => {
+                self.login_failed(account, address, now).await?;
+                return Err(IdentityError::BadCredentials);
+            }
         };
+        self.store.throttle_clear(account).await?;
         let session = self
-            .open_session(Some(user.id), None, Duration::hours(STAFF_SESSION_HOURS))
+            .open_session(
+                Some(user.id),
+                None,
+                Duration::hours(STAFF_SESSION_HOURS),
+                Duration::minutes(STAFF_IDLE_MINUTES),
+            )
             .await?;
         self.store
             .audit(AuditInsert {
@@ -229,11 +268,46 @@ impl App {
         Ok((session, user))
     }
 
+    /// Counts a failed sign-in against the account and the address, and makes either wait
+    /// once it is past its allowance.
+    async fn login_failed(&self, account: String, address: String, now: i64) -> IdentityResult<()> {
+        let limits = self.limits();
+        let since = now - LOGIN_FAILURE_WINDOW_HOURS * 3_600_000_000;
+        for (key, free) in [
+            (account, limits.login_failures_per_account),
+            (address, limits.login_failures_per_address),
+        ] {
+            let (failures, _) = self.store.throttle_hit(key.clone(), now, since).await?;
+            if let Some(beyond) = u32::try_from(failures).ok().and_then(|f| f.checked_sub(free.max(1))) {
+                let secs = 1u64
+                    .checked_shl(beyond)
+                    .unwrap_or(u64::MAX)
+                    .min(limits.login_max_delay_secs.max(1));
+                let until = now.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX / 2_000_000) * 1_000_000);
+                self.store.throttle_block(key, until).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts one hit on a counter shared by every node, refusing past `rate`.
+    async fn count_shared(&self, key: String, rate: Rate, what: &str) -> IdentityResult<()> {
+        let now = self.now_micros();
+        let window = i64::try_from(rate.per_secs).unwrap_or(i64::MAX / 2_000_000) * 1_000_000;
+        let (hits, started) = self.store.throttle_hit(key, now, now - window).await?;
+        if hits > i64::from(rate.count) {
+            let secs = seconds_until(started + window - now);
+            return Err(Failure::throttled(format!("too many {what}; try again in {secs} s"), secs).into());
+        }
+        Ok(())
+    }
+
     async fn open_session(
         &self,
         staff_id: Option<i64>,
         contact: Option<String>,
         ttl: Duration,
+        idle: Duration,
     ) -> IdentityResult<Session> {
         let token = new_secret();
         let now = self.now();
@@ -245,6 +319,7 @@ impl App {
                 contact,
                 created_at: tawasul_domain::micros(now),
                 expires_at: tawasul_domain::micros(expires),
+                idle_expires_at: tawasul_domain::micros(now + idle),
             })
             .await?;
         Ok(Session {
@@ -262,9 +337,20 @@ impl App {
         let Some(token) = bearer.filter(|t| !t.is_empty()) else {
             return Ok(Caller::Anonymous);
         };
-        let Some(session) = self.store.session(&secret_digest(token), self.now_micros()).await? else {
+        let digest = secret_digest(token);
+        let now = self.now_micros();
+        let Some(session) = self.store.session(&digest, now).await? else {
             return Ok(Caller::CaseToken(token.to_owned()));
         };
+        // Each use keeps the session from ending idle (written at most once a minute).
+        let idle = if session.staff_id.is_some() {
+            STAFF_IDLE_MINUTES
+        } else {
+            RESIDENT_IDLE_MINUTES
+        } * 60_000_000;
+        if session.idle_expires_at < now + idle - 60_000_000 {
+            self.store.touch_session(digest, now, now + idle).await?;
+        }
         match (session.staff_id, session.contact) {
             (Some(id), _) => {
                 let row = self.store.staff_by_id(id).await?.ok_or(Failure::Unauthenticated)?;
@@ -277,15 +363,27 @@ impl App {
 
     /// Sends a one-time code to a phone or e-mail address (through the outbox). Says nothing
     /// of whether that contact has cases.
-    pub async fn request_code(&self, raw_contact: &str) -> IdentityResult<()> {
+    /// Limited per client address, for the whole service, and per contact
+    /// (`Limits::codes_*`), counted in the store so that the limits hold across nodes. A new
+    /// code does not cancel one sent before: each stays good until used, spent or expired.
+    pub async fn request_code(&self, raw_contact: &str, client: &Client) -> IdentityResult<()> {
         let (contact, channel) = parse_contact(raw_contact)?;
+        let limits = self.limits();
+        self.count_shared(
+            format!("code:a:{}", client.address),
+            limits.codes_per_address,
+            "codes asked for from this address",
+        )
+        .await?;
+        self.count_shared("code:all".into(), limits.codes_overall, "codes sent just now")
+            .await?;
+        self.count_shared(
+            format!("code:c:{contact}"),
+            limits.codes_per_contact,
+            "codes sent to this contact",
+        )
+        .await?;
         let now = self.now();
-        let last_hour = tawasul_domain::micros(now - Duration::hours(1));
-        if self.store.recent_otp_count(&contact, last_hour).await? >= OTP_PER_HOUR {
-            return Err(IdentityError::TooManyRequests(format!(
-                "at most {OTP_PER_HOUR} codes an hour may be sent to one contact"
-            )));
-        }
         let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
         let at = tawasul_domain::micros(now);
         self.store
@@ -332,9 +430,19 @@ impl App {
         if !matched {
             return Err(Invalid::new("invalid_code", "code", "the code is wrong, used or expired").into());
         }
-        self.open_session(None, Some(contact), Duration::days(RESIDENT_SESSION_DAYS))
-            .await
+        self.open_session(
+            None,
+            Some(contact),
+            Duration::days(RESIDENT_SESSION_DAYS),
+            Duration::minutes(RESIDENT_IDLE_MINUTES),
+        )
+        .await
     }
+}
+
+/// Whole seconds covering `micros` (at least 1), for `Retry-After`.
+fn seconds_until(micros: i64) -> u64 {
+    u64::try_from((micros + 999_999) / 1_000_000).unwrap_or(1).max(1)
 }
 
 /// An argon2id hash of a random secret nobody knows, verified when the username is unknown.

@@ -3,8 +3,9 @@
 
 pub mod auth;
 pub mod authz;
-pub mod sealing;
 pub mod clients;
+pub mod limits;
+pub mod sealing;
 
 use crate::error::{embeds_failure, Failure};
 use tawasul_store::StoreError;
@@ -16,8 +17,6 @@ pub enum IdentityError {
     Common(#[from] Failure),
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("{0}")]
-    TooManyRequests(String),
     #[error("{0} already exists")]
     Duplicate(String),
 }

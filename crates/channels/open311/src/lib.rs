@@ -223,6 +223,8 @@ pub(crate) struct Refused {
     format: Format,
     status: StatusCode,
     description: String,
+    /// Seconds before asking again may succeed, sent as `Retry-After` (429 only).
+    retry_after: Option<u64>,
 }
 
 impl Refused {
@@ -231,6 +233,14 @@ impl Refused {
             format,
             status,
             description: description.into(),
+            retry_after: None,
+        }
+    }
+
+    pub(crate) fn throttled(format: Format, description: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs.max(1)),
+            ..Self::new(format, StatusCode::TOO_MANY_REQUESTS, description)
         }
     }
 
@@ -246,6 +256,7 @@ impl Refused {
                 Self::new(format, StatusCode::FORBIDDEN, "api_key: missing, unknown or revoked")
             }
             Failure::Forbidden(why) => Self::new(format, StatusCode::FORBIDDEN, why),
+            Failure::TooManyRequests(t) => Self::throttled(format, t.message, t.retry_after_secs),
             Failure::Unavailable => Self::new(format, StatusCode::SERVICE_UNAVAILABLE, "unavailable; try again later"),
             Failure::Unexpected(e) => {
                 tracing::error!(error = format!("{e:#}"), "an Open311 call failed");
@@ -264,7 +275,6 @@ impl Refused {
     fn of_identity(format: Format, e: IdentityError) -> Self {
         match e {
             IdentityError::Common(f) => Self::of_failure(format, f),
-            IdentityError::TooManyRequests(why) => Self::new(format, StatusCode::TOO_MANY_REQUESTS, why),
             IdentityError::BadCredentials => Self::of_failure(format, Failure::Unauthenticated),
             other => Self::bad(format, other.to_string()),
         }
@@ -277,13 +287,19 @@ impl IntoResponse for Refused {
             ("code", Value::Int(i64::from(self.status.as_u16()))),
             ("description", Value::Text(self.description)),
         ]);
-        Answer {
+        let mut response = Answer {
             status: self.status,
             root: "errors",
             value: Value::List("error", vec![error]),
             format: self.format,
         }
-        .into_response()
+        .into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

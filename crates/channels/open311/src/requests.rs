@@ -125,12 +125,16 @@ fn within_rate(state: &State, client: &Client, format: Format) -> Result<(), Ref
     let now = Instant::now();
     let mut posts = state.posts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     posts.retain(|_, (since, _)| now.duration_since(*since) < Duration::from_secs(60));
-    let (_, count) = posts.entry(client.id).or_insert((now, 0));
+    let (since, count) = posts.entry(client.id).or_insert((now, 0));
     if *count >= limit {
-        return Err(Refused::new(
+        let wait = Duration::from_secs(60)
+            .saturating_sub(now.duration_since(*since))
+            .as_secs()
+            + 1;
+        return Err(Refused::throttled(
             format,
-            StatusCode::TOO_MANY_REQUESTS,
             format!("at most {limit} requests a minute per client application"),
+            wait,
         ));
     }
     *count += 1;

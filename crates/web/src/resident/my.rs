@@ -17,7 +17,7 @@ use tawasul_app::cases::views::CaseSummary;
 use tawasul_app::identity::auth::Caller;
 use tawasul_app::{Failure, IdentityError};
 
-const RESIDENT_SESSION_SECS: i64 = 30 * 24 * 3600;
+const RESIDENT_SESSION_SECS: i64 = tawasul_app::identity::auth::RESIDENT_SESSION_DAYS * 24 * 3600;
 
 #[derive(Template)]
 #[template(path = "track_start.html")]
@@ -105,7 +105,7 @@ pub async fn track_code(
     ctx: Ctx,
     CheckedForm(form): CheckedForm<ContactForm>,
 ) -> WebResult {
-    match state.app.request_code(&form.contact).await {
+    match state.app.request_code(&form.contact, &ctx.client).await {
         Ok(()) => render(&TrackCodePage {
             ctx,
             contact: form.contact,
@@ -128,6 +128,7 @@ pub async fn track_code(
 pub async fn track_verify(
     State(state): State<WebState>,
     ctx: Ctx,
+    headers: HeaderMap,
     CheckedForm(form): CheckedForm<ContactForm>,
 ) -> WebResult {
     match state
@@ -136,6 +137,10 @@ pub async fn track_verify(
         .await
     {
         Ok(session) => {
+            // A new session at each sign-in: whatever session the browser held before ends.
+            if let Some(previous) = crate::context::cookie(&headers, RESIDENT_COOKIE) {
+                state.app.logout(previous).await?;
+            }
             let cookie = ctx.cookie(RESIDENT_COOKIE, &session.token, RESIDENT_SESSION_SECS);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/my")).into_response())
         }

@@ -229,6 +229,10 @@ pub async fn report_submit(
     let service = service(&state, &code).await?;
     let v = values_of(&form);
     let (draft, mut errors) = draft_of(&ctx, &service, &form, &v);
+    // Counted before anything is checked: refused forms cost a sender as much as good ones.
+    state
+        .app
+        .admit_intake(&draft, &ctx.client, &tawasul_app::identity::auth::Caller::Anonymous)?;
     if let Err(invalid) = forms::check_uploads(&form) {
         errors.insert("photos".into(), forms::message(&ctx, invalid.code));
     }

@@ -248,6 +248,7 @@ pub async fn track_photos(
         return refused(&track_page(&state, ctx, &caller, &reference, token, kept).await?);
     }
     for f in form.files {
+        state.app.admit_upload(&ctx.client)?;
         let attached = state
             .app
             .attach(

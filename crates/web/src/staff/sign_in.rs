@@ -1,6 +1,6 @@
 //! Signing in to the staff console and out of it.
 
-use crate::context::Ctx;
+use crate::context::{cookie, Ctx};
 use crate::error::WebResult;
 use crate::kit::{sign_out, CheckedForm, NoFields, SESSION_COOKIE};
 use crate::pages::render;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tawasul_app::identity::auth::Credentials;
 use tawasul_app::IdentityError;
 
-const SESSION_SECS: i64 = 12 * 3600;
+const SESSION_SECS: i64 = tawasul_app::identity::auth::STAFF_SESSION_HOURS * 3600;
 
 /// The sign-in form: what `/staff` shows a visitor without a staff session.
 #[derive(Template)]
@@ -32,13 +32,22 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login(State(state): State<WebState>, ctx: Ctx, CheckedForm(form): CheckedForm<LoginForm>) -> WebResult {
+pub async fn login(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    CheckedForm(form): CheckedForm<LoginForm>,
+) -> WebResult {
     let credentials = Credentials {
         username: form.username.trim().to_owned(),
         password: form.password,
     };
-    match state.app.login(credentials).await {
+    match state.app.login(credentials, &ctx.client).await {
         Ok((session, _)) => {
+            // A new session at each sign-in: whatever session the browser held before ends.
+            if let Some(previous) = cookie(&headers, SESSION_COOKIE) {
+                state.app.logout(previous).await?;
+            }
             let cookie = ctx.cookie(SESSION_COOKIE, &session.token, SESSION_SECS);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response())
         }
