@@ -29,7 +29,7 @@ pub use workflow::WorkflowError;
 /// The store's read models that use cases return, so that the edges need not depend on the store.
 pub mod rows {
     pub use tawasul_store::{
-        AttachmentRow, DepartmentRow, EntityRow, ManagedServiceRow, ReplyTemplateRow, ServiceRow, StaffRow,
+        AttachmentRow, DepartmentRow, EntityRow, ManagedServiceRow, PointRow, ReplyTemplateRow, ServiceRow, StaffRow,
     };
 }
 

@@ -16,6 +16,7 @@ mod catalogue;
 mod identity;
 mod jobs;
 mod organisation;
+mod points;
 mod workflow;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -31,6 +32,7 @@ pub use catalogue::*;
 pub use identity::*;
 pub use jobs::*;
 pub use organisation::*;
+pub use points::*;
 use sqlite_writer::Writer;
 pub use workflow::*;
 
