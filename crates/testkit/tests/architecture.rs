@@ -50,6 +50,8 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "tawasul-server",
             "tawasul-notify",
             "tawasul-demo",
+            // `tawasul qr` prints the codes of service points.
+            "tawasul-channels-qr",
         ],
         k if k.starts_with("tawasul-channels") => &["tawasul-domain", "tawasul-app"],
         // Tools for tests and benchmarks only: they may use anything, nothing ships them.
