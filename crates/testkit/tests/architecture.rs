@@ -40,7 +40,12 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
         "tawasul-store" | "tawasul-routing" => &["tawasul-domain"],
         "tawasul-notify" => &["tawasul-domain"],
         "tawasul-app" => &["tawasul-domain", "tawasul-store", "tawasul-routing", "tawasul-notify"],
-        "tawasul-web" => &["tawasul-domain", "tawasul-app", "tawasul-channels"],
+        "tawasul-web" => &[
+            "tawasul-domain",
+            "tawasul-app",
+            "tawasul-channels",
+            "tawasul-channels-qr",
+        ],
         "tawasul-http" => &["tawasul-domain", "tawasul-app", "tawasul-web", "tawasul-channels"],
         "tawasul-demo" => &["tawasul-domain", "tawasul-app", "tawasul-store"],
         "tawasul-server" => &["tawasul-app", "tawasul-http"],
