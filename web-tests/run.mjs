@@ -392,6 +392,36 @@ async function noJsTrackByCode(browser, lang, reference, trackingHref) {
   await context.close();
 }
 
+// A resident scans a printed QR service point: the URL that zbarimg read from the code
+// `tawasul qr` printed opens the report form with the point, its service and its location
+// filled in, and the report sent from it is received.
+async function residentScansPoint(browser, lang) {
+  const url = process.env.TAWASUL_QR_URL || "";
+  check(url.startsWith(`${BASE}/p/`), `${lang}: the printed code reads a service point's link (${url})`);
+  if (!url.startsWith(`${BASE}/p/`)) return;
+  const code = url.slice(`${BASE}/p/`.length);
+  const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.phone });
+  const page = await context.newPage();
+  const response = await page.goto(`${url}?lang=${lang}`);
+  check(response.status() === 200, `${lang}: the point's link opens a page`);
+  const [htmlLang] = await pageLangDir(page);
+  check(htmlLang === lang, `${lang}: the point's form is in ${lang}`);
+  const point = (await page.locator("#point").textContent()) || "";
+  const name = lang === "ar" ? "عمود إنارة ١٠٤٢" : "Street light 1042";
+  check(point.includes(name), `${lang}: the form names the asset (${name})`);
+  check((await page.getAttribute("form.report", "action")) === `/p/${code}`, `${lang}: the form posts to the point`);
+  check((await page.locator("input[name='answers.problem']").count()) === 3, `${lang}: the form is the street-light service's`);
+  check((await page.inputValue("#lat")) === "26.2235" && (await page.inputValue("#lon")) === "50.5876", `${lang}: the point's location is filled in`);
+  await visit(page, `point-${lang}`, response);
+  await page.check("input[name=kind][value=report]");
+  await page.check("input[name='answers.problem'][value=off]");
+  await page.fill("#description", lang === "ar" ? "العمود مطفأ منذ ثلاث ليالٍ" : "The lamp has been off for three nights");
+  await Promise.all([page.waitForNavigation(), page.click("form.report button[type=submit]")]);
+  const reference = ((await page.locator(".reference").first().textContent()) || "").trim();
+  check(/^TW-\d{4}-\d+$/.test(reference), `${lang}: a report from the point is received as ${reference}`);
+  await context.close();
+}
+
 function vnu() {
   const jar = require.resolve("vnu-jar/build/dist/vnu.jar");
   try {
@@ -421,6 +451,7 @@ async function main() {
       await adminCatalogue(browser, lang);
       await residentRates(browser, lang, trackingHref);
       await adminOrg(browser, lang);
+      await residentScansPoint(browser, lang);
       console.log(`— ${lang}: submit and track with JavaScript off`);
       const plain = await residentSubmits(browser, lang, { js: false });
       await noJsTrackByCode(browser, lang, plain.reference, plain.trackingHref);

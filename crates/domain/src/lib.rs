@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod intake;
 pub mod lifecycle;
+pub mod points;
 pub mod reply;
 pub mod service_search;
 pub mod sla;

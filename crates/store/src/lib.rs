@@ -18,6 +18,7 @@ mod copy;
 mod identity;
 mod jobs;
 mod organisation;
+mod points;
 mod workflow;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -35,6 +36,7 @@ pub use copy::CopyReport;
 pub use identity::*;
 pub use jobs::*;
 pub use organisation::*;
+pub use points::*;
 use sqlite_writer::Writer;
 pub use workflow::*;
 

@@ -176,6 +176,11 @@ enum Command {
     /// The Open311 GeoReport v2 channel.
     #[command(subcommand)]
     Open311(Open311Command),
+    /// QR service points: assets and places whose printed code opens the report form.
+    #[command(subcommand)]
+    Point(PointCommand),
+    /// Printable QR codes of service points: PNG or SVG labels, or a PDF sheet.
+    Qr(QrArgs),
 }
 
 #[derive(Subcommand)]
@@ -201,6 +206,69 @@ enum KeyCommand {
         #[command(flatten)]
         storage: Storage,
     },
+}
+
+#[derive(Subcommand)]
+enum PointCommand {
+    /// Add a service point and print its code.
+    Add {
+        #[arg(long)]
+        entity: String,
+        /// The service a resident scanning the code reports to.
+        #[arg(long)]
+        service: String,
+        /// The point's name (in Arabic, or the one name it has).
+        #[arg(long)]
+        name: String,
+        /// Its English name; the name itself when omitted.
+        #[arg(long)]
+        name_en: Option<String>,
+        #[arg(long, value_parser = parse_coordinate, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, value_parser = parse_coordinate, allow_negative_numbers = true)]
+        lon: f64,
+        /// What the point is (street-light, park, bus-stop, counter …).
+        #[arg(long)]
+        asset_kind: Option<String>,
+        /// The point's own code (an asset number); generated when omitted.
+        #[arg(long)]
+        code: Option<String>,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Add the points of a CSV file, all or none (columns: entity, service, name_ar, lat, lon
+    /// and optionally name_en, asset_kind, code).
+    Import {
+        file: PathBuf,
+        /// The entity of rows that name none.
+        #[arg(long)]
+        entity: Option<String>,
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+#[derive(Args)]
+struct QrArgs {
+    /// A point's code; repeat for several.
+    #[arg(long = "point", required_unless_present = "all")]
+    points: Vec<String>,
+    /// Every point.
+    #[arg(long, conflicts_with = "points")]
+    all: bool,
+    /// FILE.png, FILE.svg or FILE.pdf; a PNG or SVG of several points is one file per point
+    /// (FILE-CODE.png).
+    #[arg(long)]
+    out: PathBuf,
+    /// The address residents reach this service at: the codes hold PUBLIC_URL/p/CODE.
+    #[arg(long, env = "TAWASUL_PUBLIC_URL")]
+    public_url: String,
+    #[command(flatten)]
+    storage: Storage,
+}
+
+fn parse_coordinate(s: &str) -> Result<f64, String> {
+    tawasul_domain::points::parse_decimal(s).ok_or_else(|| format!("{s:?} is not a number"))
 }
 
 #[derive(Subcommand)]
@@ -390,6 +458,47 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Open311(Open311Command::Key(command)) => open311_key(command).await,
+        Command::Point(PointCommand::Add {
+            entity,
+            service,
+            name,
+            name_en,
+            lat,
+            lon,
+            asset_kind,
+            code,
+            storage,
+        }) => {
+            let draft = tawasul_domain::points::PointDraft {
+                code,
+                entity,
+                service,
+                name_ar: name,
+                name_en,
+                lat,
+                lon,
+                asset_kind,
+            };
+            let app = App::open(settings(&storage, false)).await?;
+            let added = app.add_point_as_operator(draft).await;
+            app.close().await;
+            let point = added.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", point.code);
+            Ok(())
+        }
+        Command::Point(PointCommand::Import { file, entity, storage }) => {
+            let csv = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let app = App::open(settings(&storage, false)).await?;
+            let imported = app.import_points_as_operator(entity.as_deref(), &csv).await;
+            app.close().await;
+            let codes = imported.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            for code in &codes {
+                println!("{code}");
+            }
+            eprintln!("{} point(s) imported", codes.len());
+            Ok(())
+        }
+        Command::Qr(args) => qr(args).await,
         Command::Reindex(storage) => {
             let app = App::open(settings(&storage, false)).await?;
             let indexed = reindex(&app).await;
@@ -444,6 +553,54 @@ async fn open311_key(command: KeyCommand) -> anyhow::Result<()> {
     };
     app.close().await;
     done.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `tawasul qr`: the labels of the points asked for, written as the file name says.
+async fn qr(args: QrArgs) -> anyhow::Result<()> {
+    use tawasul_channels_qr::{point_label, Format};
+    let name = args.out.to_string_lossy().into_owned();
+    let format = Format::of_file_name(&name).context("--out must end in .png, .svg or .pdf")?;
+    let public_url = url::Url::parse(&args.public_url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .with_context(|| format!("--public-url {:?} is not an http(s) address", args.public_url))?;
+    let app = App::open(settings(&args.storage, false)).await?;
+    let asked: &[String] = if args.all { &[] } else { &args.points };
+    let found = app.points_as_operator(asked).await;
+    app.close().await;
+    let points = found.map_err(|e| anyhow::anyhow!("{e}"))?;
+    anyhow::ensure!(!points.is_empty(), "there are no service points yet");
+    let base = public_url.as_str().trim_end_matches('/');
+    let labels: Vec<_> = points.iter().map(|p| point_label(p, base)).collect();
+    let written = match format {
+        Format::Pdf => {
+            std::fs::write(&args.out, tawasul_channels_qr::pdf(&labels)?)?;
+            vec![args.out.clone()]
+        }
+        _ if labels.len() == 1 => {
+            std::fs::write(&args.out, tawasul_channels_qr::render(&labels[0], format)?)?;
+            vec![args.out.clone()]
+        }
+        _ => {
+            let stem = args.out.with_extension("");
+            let ext = args
+                .out
+                .extension()
+                .map(|e| e.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut files = vec![];
+            for label in &labels {
+                let file = PathBuf::from(format!("{}-{}.{ext}", stem.display(), label.code));
+                std::fs::write(&file, tawasul_channels_qr::render(label, format)?)?;
+                files.push(file);
+            }
+            files
+        }
+    };
+    for file in written {
+        println!("{}", file.display());
+    }
+    Ok(())
 }
 
 async fn reindex(app: &App) -> anyhow::Result<u64> {

@@ -40,7 +40,12 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
         "tawasul-store" | "tawasul-routing" => &["tawasul-domain"],
         "tawasul-notify" => &["tawasul-domain"],
         "tawasul-app" => &["tawasul-domain", "tawasul-store", "tawasul-routing", "tawasul-notify"],
-        "tawasul-web" => &["tawasul-domain", "tawasul-app", "tawasul-channels"],
+        "tawasul-web" => &[
+            "tawasul-domain",
+            "tawasul-app",
+            "tawasul-channels",
+            "tawasul-channels-qr",
+        ],
         "tawasul-http" => &[
             "tawasul-domain",
             "tawasul-app",
@@ -57,6 +62,8 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "tawasul-server",
             "tawasul-notify",
             "tawasul-demo",
+            // `tawasul qr` prints the codes of service points.
+            "tawasul-channels-qr",
         ],
         k if k.starts_with("tawasul-channels") => &["tawasul-domain", "tawasul-app"],
         // Tools for tests and benchmarks only: they may use anything, nothing ships them.

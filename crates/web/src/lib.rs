@@ -29,11 +29,21 @@ pub const MAX_PHOTOS: usize = tawasul_domain::attachment::MAX_FILES_AT_INTAKE;
 const UPLOAD_LIMIT: usize = MAX_PHOTOS * tawasul_domain::attachment::MAX_ATTACHMENT_BYTES + 1024 * 1024;
 const REPORT_ROUTE: &str = "/report/{service}";
 const PHOTOS_ROUTE: &str = "/track/{reference}/photos";
+/// What a service point's QR code opens: the report form, with photos.
+const POINT_ROUTE: &str = "/p/{code}";
+const POINTS_IMPORT_ROUTE: &str = "/staff/admin/entities/{code}/points/import";
+/// A pasted CSV file of points, form-encoded (each byte of Arabic text becomes three).
+const POINTS_IMPORT_LIMIT: usize = 3 * tawasul_app::catalogue::points::MAX_IMPORT_BYTES + 64 * 1024;
 
 /// The most a request to one of these pages' routes may send, for the HTTP edge's early
 /// Content-Length check; `None` for routes that are not upload forms.
 pub fn body_limit(route: &str) -> Option<usize> {
-    [REPORT_ROUTE, PHOTOS_ROUTE].contains(&route).then_some(UPLOAD_LIMIT)
+    if route == POINTS_IMPORT_ROUTE {
+        return Some(POINTS_IMPORT_LIMIT);
+    }
+    [REPORT_ROUTE, PHOTOS_ROUTE, POINT_ROUTE]
+        .contains(&route)
+        .then_some(UPLOAD_LIMIT)
 }
 
 /// Settings of the pages, read once at start.
@@ -97,6 +107,10 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
             REPORT_ROUTE,
             get(report::report_form).post(report::report_submit).layer(uploads),
         )
+        .route(
+            POINT_ROUTE,
+            get(report::point_form).post(report::point_submit).layer(uploads),
+        )
         .route("/submitted/{reference}", get(report::submitted))
         .route("/track", get(my::track_start))
         .route("/track/code", post(my::track_code))
@@ -158,6 +172,22 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route(
             "/staff/admin/users/{username}/password",
             post(admin::users::reset_password),
+        )
+        .route(
+            "/staff/admin/entities/{code}/points",
+            get(admin::points::points).post(admin::points::add_point),
+        )
+        .route(
+            POINTS_IMPORT_ROUTE,
+            post(admin::points::import_points).layer(DefaultBodyLimit::max(POINTS_IMPORT_LIMIT)),
+        )
+        .route(
+            "/staff/admin/entities/{code}/points/sheet",
+            get(admin::points::points_sheet),
+        )
+        .route(
+            "/staff/admin/entities/{code}/points/{point}/qr/{format}",
+            get(admin::points::point_qr),
         )
         // After the fixed paths above: departments, calendar or users of one's own entity.
         .route("/staff/admin/{section}", get(admin::section))

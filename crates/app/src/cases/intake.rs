@@ -60,7 +60,7 @@ struct IdempotencyKey {
 impl IdempotencyKey {
     /// One rule for every channel: the digest of the draft as JSON followed by the digest of
     /// each file, so that the same report is recognised however its request was encoded.
-    fn of(key: &str, draft: &IntakeDraft, files: &[Upload]) -> CasesResult<Self> {
+    fn of(key: &str, draft: &IntakeDraft, files: &[Upload], point: Option<&str>) -> CasesResult<Self> {
         use sha2::Digest;
         let ok = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
         if !ok {
@@ -75,6 +75,11 @@ impl IdempotencyKey {
         digest.update(serde_json::to_vec(draft).map_err(anyhow::Error::from)?);
         for file in files {
             digest.update(sha2::Sha256::digest(&file.bytes));
+        }
+        // A report through a service point is another report than the same one without it.
+        if let Some(point) = point {
+            digest.update(b"\0point:");
+            digest.update(point.as_bytes());
         }
         Ok(Self {
             key: key.to_owned(),
@@ -192,13 +197,28 @@ impl App {
     /// files' blobs are stored first; if anything after fails, the blobs this call created
     /// are removed again, so a refused or failed report leaves nothing behind.
     pub async fn submit(&self, intake: Intake) -> CasesResult<Receipt> {
+        self.submit_through(intake, None).await
+    }
+
+    /// The same, for a report made through the QR code of the service point `point`: the
+    /// case carries the point, and the point's count of cases grows with it.
+    pub async fn submit_at_point(&self, point: &str, intake: Intake) -> CasesResult<Receipt> {
+        let point = self
+            .store
+            .point_by_code(point)
+            .await?
+            .ok_or(Failure::NotFound("service point"))?;
+        self.submit_through(intake, Some((point.id, point.code))).await
+    }
+
+    async fn submit_through(&self, intake: Intake, point: Option<(i64, String)>) -> CasesResult<Receipt> {
         let Intake {
             draft,
             files,
             idempotency_key,
         } = intake;
         let idempotency = idempotency_key
-            .map(|key| IdempotencyKey::of(&key, &draft, &files))
+            .map(|key| IdempotencyKey::of(&key, &draft, &files, point.as_ref().map(|p| p.1.as_str())))
             .transpose()?;
         let row = self.store.service_by_code(&draft.service).await?.ok_or_else(|| {
             Failure::Invalid(Invalid::new(
@@ -219,6 +239,15 @@ impl App {
             .as_deref()
             .map(|context| self.sealer.seal(context, &token))
             .unwrap_or_default();
+        if let Some((id, code)) = &point {
+            insert.point_id = Some(*id);
+            if let Some(received) = insert.events.first_mut() {
+                let mut details: serde_json::Value =
+                    serde_json::from_str(&received.details).unwrap_or_else(|_| serde_json::json!({}));
+                details["point"] = code.as_str().into();
+                received.details = details.to_string();
+            }
+        }
         let (stored, created) = self.store_blobs(files).await?;
         let at = insert.created_at;
         insert.attachments = stored

@@ -108,6 +108,8 @@ pub struct CaseQuery {
     pub from: Option<String>,
     /// Created before this instant (RFC 3339) or date (YYYY-MM-DD, exclusive).
     pub to: Option<String>,
+    /// Reported at this QR service point (its code).
+    pub point: Option<String>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
@@ -461,6 +463,15 @@ impl App {
                     .id
             };
             filter.assignee_id = Some(id);
+        }
+        if let Some(code) = &query.point {
+            let point = self
+                .store
+                .point_by_code(code)
+                .await?
+                .filter(|p| filter.entity_id.is_none_or(|e| e == p.entity_id))
+                .ok_or_else(|| Invalid::new("unknown_point", "point", format!("no service point {code:?}")))?;
+            filter.point_id = Some(point.id);
         }
         filter.channel = query.channel.as_deref().map(Channel::parse).transpose()?;
         filter.kind = query.kind.as_deref().map(Kind::parse).transpose()?;

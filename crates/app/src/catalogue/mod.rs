@@ -1,5 +1,6 @@
 //! Catalogue: services with their forms, and reply templates.
 
+pub mod points;
 pub mod reply_templates;
 pub mod services;
 

@@ -66,6 +66,9 @@ pub struct CaseInsert {
     /// An event recorded on the linked case in the same transaction; the store adds the new
     /// case's reference to its details as `linked_reference`.
     pub linked_event: Option<EventInsert>,
+    /// The service point whose QR code the report came through; its count of cases is kept
+    /// with the case.
+    pub point_id: Option<i64>,
 }
 
 /// The SLA clock of a case, as the application computed it. Written as a whole.
@@ -134,6 +137,8 @@ pub struct CaseRow {
     /// The case this duplicate was merged into.
     pub merged_into_id: Option<i64>,
     pub merged_into_reference: Option<String>,
+    /// The service point the case was reported at.
+    pub point_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -233,7 +238,7 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.reference, c.token_hash, c.
      c.reporter_email, c.reporter_language, c.resolution, c.created_at, c.updated_at, \
      c.sla_response_target, c.sla_resolution_target, c.sla_started_at, c.sla_paused_at, c.sla_paused_micros, c.first_response_due, c.first_responded_at, \
      c.resolution_due, c.escalation_level, c.next_escalation_at, c.linked_case_id, lc.reference AS linked_reference, \
-     c.merged_into_id, mc.reference AS merged_into_reference \
+     c.merged_into_id, mc.reference AS merged_into_reference, c.point_id \
      FROM cases c JOIN entities e ON e.id = c.entity_id JOIN services s ON s.id = c.service_id \
      LEFT JOIN departments d ON d.id = c.department_id LEFT JOIN staff_users u ON u.id = c.assignee_id \
      LEFT JOIN cases lc ON lc.id = c.linked_case_id LEFT JOIN cases mc ON mc.id = c.merged_into_id";
@@ -329,6 +334,11 @@ for_both_backends! {
         .bind(case.sla.sla_response_target).bind(case.sla.sla_resolution_target)
         .execute(&mut *c).await?;
         index_case(c, id).await?;
+        if let Some(point) = case.point_id {
+            sqlx::query("UPDATE cases SET point_id = $1 WHERE id = $2").bind(point).bind(id).execute(&mut *c).await?;
+            sqlx::query("UPDATE service_points SET case_count = case_count + 1 WHERE id = $1")
+                .bind(point).execute(&mut *c).await?;
+        }
         if let (Some(linked), Some(event)) = (case.linked_case_id, &case.linked_event) {
             let mut details: serde_json::Value = serde_json::from_str(&event.details).unwrap_or_else(|_| serde_json::json!({}));
             details["linked_reference"] = reference.clone().into();

@@ -112,6 +112,8 @@ pub struct CaseFilter {
     pub assignee_id: Option<i64>,
     pub channel: Option<Channel>,
     pub kind: Option<Kind>,
+    /// Only cases reported at this service point.
+    pub point_id: Option<i64>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
     /// Search words (`tawasul_domain::text::search_words`); every one must be a word of the case.
@@ -180,6 +182,7 @@ for_both_backends! {
         if let Some(v) = f.assignee_id { q.push(" AND c.assignee_id = ").push_bind(v); }
         if let Some(v) = f.channel { q.push(" AND c.channel = ").push_bind(v); }
         if let Some(v) = f.kind { q.push(" AND c.kind = ").push_bind(v); }
+        if let Some(v) = f.point_id { q.push(" AND c.point_id = ").push_bind(v); }
         if let Some(v) = f.created_from { q.push(" AND c.created_at >= ").push_bind(v); }
         if let Some(v) = f.created_to { q.push(" AND c.created_at < ").push_bind(v); }
     }

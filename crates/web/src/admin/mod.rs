@@ -7,6 +7,7 @@
 pub mod calendar;
 pub mod departments;
 pub mod entities;
+pub mod points;
 pub mod services;
 pub mod sla;
 pub mod templates;
@@ -130,7 +131,7 @@ pub async fn home(Admin { state, ctx, user }: Admin) -> WebResult {
 /// A section for one entity: an entity administrator goes straight to theirs; a global one
 /// chooses on the entities page.
 pub async fn section(SignedIn(user): SignedIn, Path(section): Path<String>) -> WebResult {
-    if !["departments", "calendar", "users"].contains(&section.as_str()) {
+    if !["departments", "calendar", "users", "points"].contains(&section.as_str()) {
         return Err(WebError::NotFound);
     }
     require_administrator(&user)?;

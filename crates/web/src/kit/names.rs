@@ -2,7 +2,7 @@
 //! `name_ar` and `name_en`); a page asks for one language and gets it, else English, else
 //! Arabic, so a language the rows do not have yet (Urdu, French…) still shows a name.
 
-use tawasul_app::rows::{DepartmentRow, EntityRow, ManagedServiceRow, ServiceRow};
+use tawasul_app::rows::{DepartmentRow, EntityRow, ManagedServiceRow, PointRow, ServiceRow};
 use tawasul_domain::catalogue::{Choice, FormField, Service};
 
 /// The languages a missing text falls back to, in order.
@@ -62,6 +62,7 @@ named_by! {
     EntityRow: name_ar, name_en;
     DepartmentRow: name_ar, name_en;
     ServiceRow: name_ar, name_en;
+    PointRow: name_ar, name_en;
     Service: name_ar, name_en;
     FormField: label_ar, label_en;
     Choice: label_ar, label_en;

@@ -13,7 +13,9 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use tawasul_app::cases::intake::Intake;
 use tawasul_app::cases::views::CaseView;
+use tawasul_app::catalogue::points::point_path;
 use tawasul_app::identity::auth::Caller;
+use tawasul_app::rows::PointRow;
 use tawasul_app::{CasesError, Failure};
 use tawasul_domain::catalogue::{FieldType, Service};
 use tawasul_domain::intake::{IntakeDraft, LocationDraft, NewCase, ReporterDraft};
@@ -50,7 +52,6 @@ pub struct Values {
 #[template(path = "report.html")]
 pub struct ReportPage {
     ctx: Ctx,
-    code: String,
     title: String,
     intro: String,
     kinds: Vec<Checkbox>,
@@ -60,6 +61,17 @@ pub struct ReportPage {
     idempotency_key: String,
     tile_url: String,
     max_photos: usize,
+    /// Where the form posts: the service's report page, or the service point's.
+    action: String,
+    /// The asset or place of the QR code the resident scanned.
+    point: Option<PointView>,
+}
+
+/// The service point a report is made at, as its form shows it.
+pub struct PointView {
+    pub code: String,
+    pub name: String,
+    pub asset_kind: Option<String>,
 }
 
 impl ReportPage {
@@ -122,7 +134,6 @@ fn report_page(
         })
         .collect();
     ReportPage {
-        code: service.code.clone(),
         title: service.name_in(ctx.lang()).to_owned(),
         intro: ByLanguage::new(&service.description_ar, &service.description_en)
             .pick(ctx.lang())
@@ -134,8 +145,53 @@ fn report_page(
         idempotency_key: tawasul_app::identity::auth::new_secret(),
         tile_url: state.settings.tile_url.clone(),
         max_photos: MAX_PHOTOS,
+        action: format!("/report/{}", service.code),
+        point: None,
         ctx,
     }
+}
+
+/// The report form of a service point: its service's form, posting to the point, with the
+/// point shown and its location filled in.
+fn point_page(
+    state: &WebState,
+    ctx: Ctx,
+    service: &Service,
+    point: &PointRow,
+    v: Values,
+    form: Option<&Submitted>,
+    errors: FieldErrors,
+) -> ReportPage {
+    let view = PointView {
+        code: point.code.clone(),
+        name: point.name_in(ctx.lang()).to_owned(),
+        asset_kind: point.asset_kind.clone(),
+    };
+    ReportPage {
+        action: point_path(&point.code),
+        point: Some(view),
+        ..report_page(state, ctx, service, v, form, errors)
+    }
+}
+
+/// The point `code` and its service; an unknown point, or one whose service is no longer
+/// offered, is not found.
+async fn point_and_service(state: &WebState, code: &str) -> WebResult<(PointRow, Service)> {
+    let point = state.app.point(code).await?.ok_or(crate::error::WebError::NotFound)?;
+    let service = service(state, &point.service_code).await?;
+    Ok((point, service))
+}
+
+/// `/p/{code}`, what a service point's QR code opens: the report form of the point's service
+/// with the point and its location filled in.
+pub async fn point_form(State(state): State<WebState>, ctx: Ctx, Path(code): Path<String>) -> WebResult {
+    let (point, service) = point_and_service(&state, &code).await?;
+    let v = Values {
+        lat: point.lat.to_string(),
+        lon: point.lon.to_string(),
+        ..Values::default()
+    };
+    render(&point_page(&state, ctx, &service, &point, v, None, FieldErrors::new()))
 }
 
 #[derive(Deserialize)]
@@ -224,9 +280,34 @@ pub async fn report_submit(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    CheckedMultipart(mut form): CheckedMultipart,
+    CheckedMultipart(form): CheckedMultipart,
 ) -> WebResult {
     let service = service(&state, &code).await?;
+    send_report(state, ctx, service, None, form).await
+}
+
+/// A report sent from the form of a service point: the case carries the point.
+pub async fn point_submit(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    CheckedMultipart(form): CheckedMultipart,
+) -> WebResult {
+    let (point, service) = point_and_service(&state, &code).await?;
+    send_report(state, ctx, service, Some(point), form).await
+}
+
+async fn send_report(
+    state: WebState,
+    ctx: Ctx,
+    service: Service,
+    point: Option<PointRow>,
+    mut form: Submitted,
+) -> WebResult {
+    let page = |state: &WebState, ctx: Ctx, v: Values, form: &Submitted, errors: FieldErrors| match &point {
+        Some(p) => point_page(state, ctx, &service, p, v, Some(form), errors),
+        None => report_page(state, ctx, &service, v, Some(form), errors),
+    };
     let v = values_of(&form);
     let (draft, mut errors) = draft_of(&ctx, &service, &form, &v);
     // Counted before anything is checked: refused forms cost a sender as much as good ones.
@@ -243,7 +324,7 @@ pub async fn report_submit(
                 .entry(forms::form_field(&invalid.field))
                 .or_insert_with(|| forms::message(&ctx, invalid.code));
         }
-        return refused(&report_page(&state, ctx, &service, v, Some(&form), errors));
+        return refused(&page(&state, ctx, v, &form, errors));
     }
     let intake = Intake {
         draft,
@@ -251,11 +332,15 @@ pub async fn report_submit(
         // The page sent back on a refusal shows the typed values only, never the files.
         files: std::mem::take(&mut form.files),
     };
-    let receipt = match state.app.submit(intake).await {
+    let submitted = match &point {
+        Some(p) => state.app.submit_at_point(&p.code, intake).await,
+        None => state.app.submit(intake).await,
+    };
+    let receipt = match submitted {
         Ok(receipt) => receipt,
         Err(CasesError::Common(Failure::Invalid(invalid))) => {
             errors.insert(forms::form_field(&invalid.field), forms::message(&ctx, invalid.code));
-            return refused(&report_page(&state, ctx, &service, v, Some(&form), errors));
+            return refused(&page(&state, ctx, v, &form, errors));
         }
         Err(e) => return Err(e.into()),
     };

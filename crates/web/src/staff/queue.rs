@@ -44,6 +44,8 @@ pub struct QueueQuery {
     #[serde(default)]
     to: String,
     #[serde(default)]
+    point: String,
+    #[serde(default)]
     cursor: String,
 }
 
@@ -61,6 +63,7 @@ impl QueueQuery {
             ("sort", &self.sort),
             ("from", &self.from),
             ("to", &self.to),
+            ("point", &self.point),
             ("cursor", cursor),
         ];
         let kept: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
@@ -86,6 +89,8 @@ pub struct QueuePage {
     query: QueueQuery,
     statuses: Vec<SelectOption>,
     services: Vec<SelectOption>,
+    /// The service points of the user's entity, each labelled with its count of cases.
+    points: Vec<SelectOption>,
     channels: Vec<SelectOption>,
     priorities: Vec<SelectOption>,
     sla_states: Vec<SelectOption>,
@@ -161,6 +166,7 @@ pub async fn home(
         from: blank(&query.from),
         to: blank(&query.to),
         cursor: blank(&query.cursor),
+        point: blank(&query.point),
         limit: Some(PAGE_SIZE),
         ..CaseQuery::default()
     };
@@ -170,7 +176,16 @@ pub async fn home(
         Err(e) => return Err(e.into()),
     };
     let services = state.app.services().await?;
+    // Counts per point come from the points' own rollups, not from counting cases.
+    let points = state.app.points_for_queue(&user).await?;
     let page = QueuePage {
+        points: options(
+            points.iter().map(|p| {
+                let label = format!("{} ({})", p.name_in(ctx.lang()), p.case_count);
+                (p.code.clone(), label)
+            }),
+            &query.point,
+        ),
         names: Names::new(&departments, &staff, ctx.lang()),
         tabs: queue_tabs(&ctx, &user, &query, queue),
         statuses: options(
