@@ -203,7 +203,7 @@ on_both! { privacy;
         // Staff still see who and why.
         let (_, staff_view) = t.api_get(&case_path, Some(&mun)).await;
         assert!(staff_view.to_string().contains(INTERNAL), "staff read the transfer's reason");
-        let (_, cap_view) = t.api_get(&format!("{case_path}"), Some(&t.login("root", PASSWORD).await)).await;
+        let (_, cap_view) = t.api_get(&case_path, Some(&t.login("root", PASSWORD).await)).await;
         assert!(cap_view["timeline"].as_array().expect("timeline").iter().any(|e| e["details"]["assignee"] == "cap.officer"), "{cap_view}");
 
         let leaks = |what: &str, text: &str| {
