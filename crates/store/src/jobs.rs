@@ -170,11 +170,12 @@ for_both_backends! {
     }
 
     /// Clears the secrets of notifications made before `secrets_before` (whatever became of
-    /// them) and forgets ended notifications made before `rows_before`.
+    /// them) and forgets ended notifications delivered (or, never delivered, made) before
+    /// `rows_before`.
     pub async fn purge_notifications(c: &mut Conn, (secrets_before, rows_before): (i64, i64)) -> StoreResult<u64> {
         let secrets = sqlx::query("UPDATE outbox SET secret = NULL WHERE secret IS NOT NULL AND created_at < $1")
             .bind(secrets_before).execute(&mut *c).await?;
-        let rows = sqlx::query("DELETE FROM outbox WHERE status IN ('sent', 'failed', 'undeliverable') AND created_at < $1")
+        let rows = sqlx::query("DELETE FROM outbox WHERE status IN ('sent', 'failed', 'undeliverable') AND COALESCE(delivered_at, created_at) < $1")
             .bind(rows_before).execute(&mut *c).await?;
         Ok(secrets.rows_affected() + rows.rows_affected())
     }

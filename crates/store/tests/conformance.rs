@@ -418,7 +418,8 @@ on_both! { open_store;
         assert_eq!((row.status.as_str(), row.attempts, row.delivered_at), ("sent", 2, Some(T0 + 2)));
         assert_eq!(row.secret, None, "cleared once delivered");
         assert_eq!(store.purge_notifications(T0, T0).await.expect("purge"), 0, "nothing older than T0");
-        assert_eq!(store.purge_notifications(T0 + 1, T0 + 1).await.expect("purge"), 1, "the sent notification goes");
+        assert_eq!(store.purge_notifications(T0 + 2, T0 + 2).await.expect("purge"), 0, "kept from its delivery, not its creation");
+        assert_eq!(store.purge_notifications(T0 + 3, T0 + 3).await.expect("purge"), 1, "the sent notification goes");
         assert!(store.outbox_delivery(outbox_id).await.expect("read").is_none());
     }
 
