@@ -5,7 +5,7 @@ use serde_json::Value;
 use tawasul_testkit::{spawn, Backend, Options};
 
 /// Every operation of the default mix, by the name the report gives it.
-const OPERATIONS: [&str; 17] = [
+const OPERATIONS: [&str; 18] = [
     "intake",
     "intake_photos",
     "track_api",
@@ -23,6 +23,7 @@ const OPERATIONS: [&str; 17] = [
     "console_board",
     "console_case",
     "metrics",
+    "open311_requests",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

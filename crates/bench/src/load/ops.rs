@@ -50,6 +50,10 @@ pub enum Op {
     ConsoleCase,
     /// GET /metrics.
     Metrics,
+    /// GET /open311/v2/requests.json, the public read of Open311 clients: the default
+    /// 90-day window, by status, by service, by service and status, a date range, and a list
+    /// of this run's references.
+    Open311Requests,
 }
 
 impl Op {
@@ -65,21 +69,22 @@ impl Op {
         match self {
             Op::Intake => 10,
             Op::IntakePhotos => 3,
-            Op::TrackApi => 8,
+            Op::TrackApi => 7,
             Op::TrackPage => 4,
             Op::QueueNewest => 8,
             Op::QueueOldest => 3,
             Op::QueueDue => 6,
             Op::QueuePriority => 5,
-            Op::QueueFiltered => 10,
+            Op::QueueFiltered => 9,
             Op::Search => 8,
-            Op::CaseApi => 10,
+            Op::CaseApi => 9,
             Op::Transition => 6,
             Op::Reply => 5,
             Op::ConsoleQueue => 5,
             Op::ConsoleBoard => 2,
             Op::ConsoleCase => 5,
             Op::Metrics => 2,
+            Op::Open311Requests => 3,
         }
     }
 }
@@ -213,6 +218,8 @@ pub struct Shared {
 }
 
 const SEEN: usize = 2_000;
+/// How many filters `Open311Requests` takes in turn.
+const OPEN311_FILTERS: u64 = 7;
 /// How many filters `QueueFiltered` takes in turn.
 const FILTERS: u64 = 12;
 
@@ -295,6 +302,7 @@ impl Target {
                     Ok(())
                 }
             },
+            Op::Open311Requests => self.open311_requests(rec, n).await,
             Op::Metrics => {
                 let request = self.client.get(self.url("/metrics"));
                 self.exchange(rec, Key::of(op), request, StatusCode::OK, |_| Some(()))
@@ -448,6 +456,35 @@ impl Target {
                 one("from", &month_ago.format("%Y-%m-%d").to_string())
             }
         }
+    }
+
+    /// One of Open311's filters of `requests.json`, in turn; the answer must be a JSON list.
+    async fn open311_requests(&self, rec: &mut Recorder, n: u64) -> Result<(), Stop> {
+        let one = |name: &'static str, value: &str| vec![(name, value.to_owned())];
+        let service = self.services.first().map_or("", |s| s.code.as_str());
+        let query = match n % OPEN311_FILTERS {
+            0 => vec![],
+            1 => one("status", "open"),
+            2 => one("status", "closed"),
+            3 => one("service_code", service),
+            4 => vec![("service_code", service.to_owned()), ("status", "open".to_owned())],
+            5 => {
+                let now = chrono::Utc::now();
+                let month_ago = now - chrono::Duration::days(30);
+                let w3c = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+                vec![("start_date", w3c(month_ago)), ("end_date", w3c(now))]
+            }
+            _ => {
+                let references: Vec<String> = (0..5).filter_map(|i| self.own_reference(n + i)).collect();
+                one("service_request_id", &references.join(","))
+            }
+        };
+        let request = self.client.get(self.url("/open311/v2/requests.json")).query(&query);
+        self.exchange(rec, Key::of(Op::Open311Requests), request, StatusCode::OK, |body| {
+            serde_json::from_slice::<Vec<Value>>(body).ok()
+        })
+        .await
+        .map(drop)
     }
 
     async fn track_api(&self, rec: &mut Recorder, n: u64) -> Result<(), Stop> {
