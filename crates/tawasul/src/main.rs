@@ -642,7 +642,7 @@ async fn backup(to: &std::path::Path, storage: &Storage) -> anyhow::Result<()> {
     let manifest = taken?;
     let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
     println!(
-        "backup of the {} database (schema {}) written to {}: {} files, {bytes} bytes",
+        "backup of the {} database (schema {}) written to {}: {} file(s), {bytes} bytes",
         manifest.backend,
         manifest.schema_version,
         to.display(),
