@@ -5,6 +5,8 @@
 //! authorization, no audit of their own, no notifications. They are never for requests;
 //! an edge serving residents or staff calls the use cases of the other modules.
 
+pub mod backup;
+
 use crate::error::{Failure, Outcome};
 use crate::workflow::config::{clock_of, stored};
 use crate::App;

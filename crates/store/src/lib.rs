@@ -11,6 +11,7 @@ mod dialect;
 mod sqlite_writer;
 
 mod audit;
+pub mod backup;
 mod cases;
 mod catalogue;
 mod clients;
@@ -55,6 +56,9 @@ pub enum StoreError {
     /// Moving a store into another could not start or finish; nothing was written.
     #[error("cannot copy the store: {0}")]
     Copy(String),
+    /// Copying the database for a backup, or putting one back, failed.
+    #[error("{0}")]
+    Backup(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -102,7 +106,7 @@ impl Store {
             ))),
             None => {
                 std::fs::create_dir_all(data_dir).map_err(sqlx::Error::Io)?;
-                let file = data_dir.join("tawasul.db");
+                let file = backup::sqlite_file(data_dir);
                 Self::open_sqlite(SqliteConnectOptions::new().filename(file).create_if_missing(true)).await
             }
         }

@@ -181,6 +181,31 @@ enum Command {
     Point(PointCommand),
     /// Printable QR codes of service points: PNG or SVG labels, or a PDF sheet.
     Qr(QrArgs),
+    /// Back up the database, the attachments and the server key into a new directory, while
+    /// the server runs (PostgreSQL through pg_dump, which must be on PATH).
+    Backup {
+        /// The directory to create (refused if it exists and is not empty).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Put a backup into an empty data directory (and empty PostgreSQL database, through
+    /// pg_restore), after checking every file against its manifest; then migrate it.
+    Restore {
+        /// The backup's directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to restore into.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// postgres://… of the database to restore a PostgreSQL backup into.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Restore over a data directory or database that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -499,6 +524,13 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Qr(args) => qr(args).await,
+        Command::Backup { to, storage } => backup(&to, &storage).await,
+        Command::Restore {
+            from,
+            data_dir,
+            database_url,
+            force,
+        } => restore(from, data_dir, database_url, force).await,
         Command::Reindex(storage) => {
             let app = App::open(settings(&storage, false)).await?;
             let indexed = reindex(&app).await;
@@ -599,6 +631,49 @@ async fn qr(args: QrArgs) -> anyhow::Result<()> {
     };
     for file in written {
         println!("{}", file.display());
+    }
+    Ok(())
+}
+
+async fn backup(to: &std::path::Path, storage: &Storage) -> anyhow::Result<()> {
+    let app = App::open(settings(storage, false)).await?;
+    let taken = app.operator().backup(to).await;
+    app.close().await;
+    let manifest = taken?;
+    let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
+    println!(
+        "backup of the {} database (schema {}) written to {}: {} file(s), {bytes} bytes",
+        manifest.backend,
+        manifest.schema_version,
+        to.display(),
+        manifest.files.len()
+    );
+    if manifest.server_key_configured {
+        eprintln!("the server key is configured (TAWASUL_SECRET_KEY), not in the backup: keep it with the backup");
+    }
+    Ok(())
+}
+
+async fn restore(from: PathBuf, data_dir: PathBuf, database_url: Option<String>, force: bool) -> anyhow::Result<()> {
+    use tawasul_app::operator::backup::{restore, RestoreRequest};
+    let restored = restore(RestoreRequest {
+        from,
+        data_dir: data_dir.clone(),
+        database_url,
+        force,
+    })
+    .await?;
+    let m = &restored.manifest;
+    println!(
+        "restored the backup of {} ({} database, schema {}) into {}; schema now {}",
+        m.created_at.to_rfc3339(),
+        m.backend,
+        m.schema_version,
+        data_dir.display(),
+        restored.schema_version
+    );
+    if m.server_key_configured {
+        eprintln!("the backup holds no server key: start the server with the TAWASUL_SECRET_KEY it had");
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! - [`on_both!`] runs one check as `<name>::sqlite` and `<name>::postgres`;
 //! - [`fixtures`] makes entities, departments, services and staff through the use cases;
 //! - [`TestClock`] is a clock the test moves by hand;
+//! - [`process`] runs the `tawasul` binary itself: a server [`process::Node`] and commands;
 //! - [`sinks`] are real SMTP and HTTP receivers for what the application sends;
 //! - [`TestApp`] talks to the application as a client would: JSON with a bearer token, and
 //!   pages as a browser without JavaScript (with the CSRF cookie), and signs in.
@@ -12,6 +13,7 @@
 pub mod fixtures;
 pub mod photos;
 pub mod postgres;
+pub mod process;
 pub mod sinks;
 mod test_app;
 
