@@ -10,7 +10,7 @@ use tawasul_app::{App, Settings};
 use tawasul_channels_email::smtp::SmtpReceiver;
 use tawasul_channels_email::Mailroom;
 /// The e-mail channel's settings, for the command line that fills them.
-pub use tawasul_channels_email::{MailSettings, MailboxConfig};
+pub use tawasul_channels_email::{smtp::StartTls, MailSettings, MailboxConfig};
 
 /// How to run one node.
 #[derive(Debug, Clone)]

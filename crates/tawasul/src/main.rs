@@ -80,6 +80,18 @@ struct MailArgs {
     /// Larger messages are refused.
     #[arg(long, env = "TAWASUL_MAIL_MAX_BYTES", default_value_t = tawasul_server::MailSettings::default().max_message_bytes)]
     mail_max_bytes: usize,
+    /// Offer STARTTLS on the SMTP receiver with this certificate chain (PEM), whose key is
+    /// --smtp-tls-key.
+    #[arg(
+        long,
+        env = "TAWASUL_SMTP_TLS_CERT",
+        requires = "smtp_tls_key",
+        requires = "smtp_listen"
+    )]
+    smtp_tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --smtp-tls-cert.
+    #[arg(long, env = "TAWASUL_SMTP_TLS_KEY", requires = "smtp_tls_cert")]
+    smtp_tls_key: Option<PathBuf>,
 }
 
 /// The Open311 GeoReport v2 channel at /open311/v2/.
@@ -661,11 +673,18 @@ fn mail_settings(args: &MailArgs, demo: bool) -> anyhow::Result<Option<(SocketAd
         !mailboxes.is_empty(),
         "--smtp-listen needs at least one --mail-recipient ADDRESS=SERVICE"
     );
+    let starttls = match (&args.smtp_tls_cert, &args.smtp_tls_key) {
+        (Some(certificate), Some(key)) => Some(
+            tawasul_server::StartTls::from_pem_files(certificate, key).context("--smtp-tls-cert and --smtp-tls-key")?,
+        ),
+        _ => None,
+    };
     Ok(Some((
         listen,
         tawasul_server::MailSettings {
             mailboxes,
             max_message_bytes: args.mail_max_bytes,
+            starttls,
             ..Default::default()
         },
     )))

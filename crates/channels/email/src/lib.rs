@@ -64,6 +64,8 @@ pub struct MailSettings {
     pub max_message_bytes: usize,
     /// The name the receiver greets with.
     pub hostname: String,
+    /// The receiver offers STARTTLS with this certificate; without it, none.
+    pub starttls: Option<smtp::StartTls>,
 }
 
 impl Default for MailSettings {
@@ -73,6 +75,7 @@ impl Default for MailSettings {
             // The intake's five files of 10 MiB, base64-encoded, and the text.
             max_message_bytes: 72 * 1024 * 1024,
             hostname: "tawasul".into(),
+            starttls: None,
         }
     }
 }
