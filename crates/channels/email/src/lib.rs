@@ -1,5 +1,6 @@
-//! The e-mail channel. A mail, received by the embedded SMTP server ([`smtp`]), is parsed ([`message`]) and handed to the [`Mailroom`], which decides
-//! what it is:
+//! The e-mail channel. A mail, received by the embedded SMTP server ([`smtp`]) or read from a
+//! mailbox by IMAP ([`imap`]), is parsed ([`message`]) and handed to the [`Mailroom`], which
+//! decides what it is:
 //!
 //! - an auto-reply, a bounce or list mail: answered by nobody, it never makes a case or a loop;
 //! - a reply to one of our mails (by `In-Reply-To`/`References`, then by the reference in its
@@ -12,6 +13,7 @@
 //!   reporter's language with the reference.
 
 pub mod guess;
+pub mod imap;
 pub mod message;
 pub mod smtp;
 

@@ -3,6 +3,9 @@
 //! SQLite and PostgreSQL, in plain text and after STARTTLS with a certificate made for the
 //! test; acknowledgements and staff replies read back from the test kit's SMTP sink.
 
+mod common;
+
+use common::{case, corpus, mail, mail_app, mail_app_with, LIMIT, MAILBOX};
 use lettre::address::Envelope;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -11,73 +14,10 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tawasul_channels_email::smtp::StartTls;
-use tawasul_channels_email::{MailSettings, MailboxConfig};
 use tawasul_domain::vocab::{Channel, Language};
-use tawasul_testkit::fixtures::{Fixtures, ServiceSpec, PASSWORD};
-use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
+use tawasul_testkit::fixtures::PASSWORD;
+use tawasul_testkit::{on_both, Backend, TestApp};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-const MAILBOX: &str = "complaints@localhost";
-const LIMIT: usize = 256 * 1024;
-
-async fn mail_app(backend: Backend) -> TestApp {
-    mail_app_with(backend, None).await
-}
-
-async fn mail_app_with(backend: Backend, starttls: Option<StartTls>) -> TestApp {
-    let mail = MailSettings {
-        mailboxes: vec![MailboxConfig {
-            address: MAILBOX.into(),
-            service: "cap-general".into(),
-        }],
-        max_message_bytes: LIMIT,
-        hostname: "tawasul.test".into(),
-        starttls,
-    };
-    let t = spawn(Options {
-        smtp: true,
-        mail: Some(mail),
-        ..Options::on(backend)
-    })
-    .await;
-    let fixtures = Fixtures::new(&t.app).await;
-    fixtures.capital(json!([])).await;
-    fixtures.department("cap", "roads", "الطرق", "Roads").await;
-    for (code, name, description, department) in [
-        (
-            "pothole",
-            ("حفرة في الطريق", "Pothole"),
-            (
-                "الحفر والتشققات في الطرق والأرصفة",
-                "Holes and cracks in roads and pavements",
-            ),
-            "roads",
-        ),
-        (
-            "cap-general",
-            ("استفسارات عامة", "General enquiries"),
-            ("ما لا يندرج تحت خدمة أخرى", "Anything no other service covers"),
-            "water",
-        ),
-    ] {
-        fixtures
-            .service(ServiceSpec {
-                entity: "cap",
-                code,
-                name,
-                description,
-                kinds: &["complaint", "inquiry"],
-                department,
-                fields: json!([]),
-            })
-            .await;
-    }
-    t
-}
-
-fn corpus(file: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(file)).expect("corpus file")
-}
 
 fn client(t: &TestApp) -> AsyncSmtpTransport<Tokio1Executor> {
     let address = t.smtp_in.expect("the application receives mail");
@@ -108,29 +48,9 @@ fn reference_in(answer: &str) -> String {
         .to_owned()
 }
 
-/// The case and the actions of its timeline.
-async fn case(t: &TestApp, reference: &str) -> (tawasul_store::CaseRow, Vec<tawasul_store::EventRow>) {
-    let case = t
-        .store
-        .case_by_reference(reference)
-        .await
-        .expect("read")
-        .expect("the case");
-    let events = t.store.events(case.id).await.expect("events");
-    (case, events)
-}
-
 fn header(raw: &[u8], name: &str) -> Option<String> {
     let message = MessageParser::default().parse(raw).expect("a mail");
     message.header_raw(name).map(|v| v.trim().to_owned())
-}
-
-/// A plain mail, as a client writes it.
-fn mail(from: &str, subject: &str, extra: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: {from}\r\nTo: {MAILBOX}\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n{extra}\r\n{body}\r\n"
-    )
-    .into_bytes()
 }
 
 on_both! { mail_app;
@@ -437,7 +357,7 @@ async fn tls_app(backend: Backend) -> TlsApp {
     std::fs::write(&key, made.key_pair.serialize_pem()).expect("write");
     let starttls = StartTls::from_pem_files(&certificate, &key).expect("the certificate is taken");
     TlsApp {
-        t: mail_app_with(backend, Some(starttls)).await,
+        t: mail_app_with(backend, Some(starttls), None).await,
         certificate,
         _files: files,
     }
