@@ -711,8 +711,9 @@ fn mail_settings(args: &MailArgs, demo: bool) -> anyhow::Result<MailIntake> {
     };
     let imap = match (&args.imap_url, &args.imap_recipient) {
         (Some(url), Some(recipient)) => {
-            let mut imap = tawasul_server::ImapSettings::from_url(url, imap_password(args)?, recipient.clone())
+            let mut imap = tawasul_server::ImapSettings::from_url(url, String::new(), recipient.clone())
                 .with_context(|| format!("--imap-url {url:?}"))?;
+            imap.password = imap_password(args)?;
             imap.move_to = args.imap_move_to.clone();
             imap.poll = std::time::Duration::from_secs(args.imap_poll_seconds);
             Some((imap, mail.clone()))

@@ -123,8 +123,8 @@ impl ImapSettings {
 /// Why a round with the mailbox failed; each names the server.
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
-    #[error("{server}: cannot connect: {source}")]
-    Connect { server: String, source: std::io::Error },
+    #[error("{server}: cannot connect: {error}")]
+    Connect { server: String, error: std::io::Error },
     #[error("{server} refused the login of {user:?}: {reason}")]
     Login {
         server: String,
@@ -139,10 +139,10 @@ pub enum ImapError {
     },
     #[error("{server} does not offer MOVE (RFC 6851), which --imap-move-to needs")]
     NoMove { server: String },
-    #[error("{server}: {source}")]
+    #[error("{server}: {error}")]
     Protocol {
         server: String,
-        source: async_imap::error::Error,
+        error: async_imap::error::Error,
     },
     #[error("{server}: no answer in {seconds} s", seconds = COMMAND_TIMEOUT.as_secs())]
     Timeout { server: String },
@@ -268,13 +268,13 @@ impl ImapPoller {
                 continue;
             }
             let mut handle = session.idle();
-            if let Err(source) = handle.init().await {
-                return self.protocol(source);
+            if let Err(error) = handle.init().await {
+                return self.protocol(error);
             }
             let (wait, _interrupt) = handle.wait_with_timeout(self.settings.poll);
             match wait.await {
                 Ok(IdleResponse::NewData(_) | IdleResponse::Timeout | IdleResponse::ManualInterrupt) => {}
-                Err(source) => return self.protocol(source),
+                Err(error) => return self.protocol(error),
             }
             session = match self.within(handle.done()).await {
                 Ok(session) => session,
@@ -283,10 +283,10 @@ impl ImapPoller {
         }
     }
 
-    fn protocol(&self, source: async_imap::error::Error) -> ImapError {
+    fn protocol(&self, error: async_imap::error::Error) -> ImapError {
         ImapError::Protocol {
             server: self.settings.server(),
-            source,
+            error,
         }
     }
 
@@ -296,7 +296,7 @@ impl ImapPoller {
             Err(_) => Err(ImapError::Timeout {
                 server: self.settings.server(),
             }),
-            Ok(result) => result.map_err(|source| self.protocol(source)),
+            Ok(result) => result.map_err(|error| self.protocol(error)),
         }
     }
 
@@ -304,9 +304,9 @@ impl ImapPoller {
     async fn connect(&self) -> Result<Opened, ImapError> {
         let settings = &self.settings;
         let server = settings.server();
-        let connect_error = |source| ImapError::Connect {
+        let connect_error = |error| ImapError::Connect {
             server: server.clone(),
-            source,
+            error,
         };
         let timed_out = || connect_error(std::io::ErrorKind::TimedOut.into());
         let tcp = tokio::time::timeout(

@@ -39,8 +39,8 @@ pub struct StartTls(tokio_rustls::TlsAcceptor);
 /// Why a certificate or key could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
-    #[error("reading {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("reading {}: {error}", path.display())]
+    Read { path: PathBuf, error: std::io::Error },
     #[error("{} holds no PEM certificate: {message}", path.display())]
     NoCertificate { path: PathBuf, message: String },
     #[error("{} holds no PEM private key: {message}", path.display())]
@@ -53,9 +53,9 @@ impl StartTls {
     /// Reads a PEM certificate chain (the server's first) and its PEM private key.
     pub fn from_pem_files(certificate: &Path, key: &Path) -> Result<Self, TlsSetupError> {
         let read = |path: &Path| {
-            std::fs::read(path).map_err(|source| TlsSetupError::Read {
+            std::fs::read(path).map_err(|error| TlsSetupError::Read {
                 path: path.to_owned(),
-                source,
+                error,
             })
         };
         let chain = CertificateDer::pem_slice_iter(&read(certificate)?)
