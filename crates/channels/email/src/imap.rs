@@ -268,8 +268,8 @@ impl ImapPoller {
                 continue;
             }
             let mut handle = session.idle();
-            if let Err(error) = handle.init().await {
-                return self.protocol(error);
+            if let Err(e) = self.within(handle.init()).await {
+                return e;
             }
             let (wait, _interrupt) = handle.wait_with_timeout(self.settings.poll);
             match wait.await {
@@ -364,11 +364,16 @@ impl ImapPoller {
                 self.within(session.create(target)).await?;
             }
         }
-        let folder = session.select(&settings.folder).await.map_err(|e| ImapError::Folder {
-            server,
-            folder: settings.folder.clone(),
-            reason: e.to_string(),
-        })?;
+        let folder = match self.within(session.select(&settings.folder)).await {
+            Err(ImapError::Protocol { error, .. }) => {
+                return Err(ImapError::Folder {
+                    server,
+                    folder: settings.folder.clone(),
+                    reason: error.to_string(),
+                })
+            }
+            other => other?,
+        };
         Ok(Opened {
             session,
             idle: capabilities.has_str("IDLE"),

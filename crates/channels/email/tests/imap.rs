@@ -374,6 +374,13 @@ on_both! { imap_app;
         assert_eq!(dovecot.search("INBOX", "ALL").await, [taken[2].uid], "only the refused one is left");
         assert_eq!(dovecot.search("INBOX", "FLAGGED").await, [taken[2].uid]);
         assert_eq!(dovecot.search("Processed", "SEEN").await.len(), 2, "the folder was made and both moved, seen");
+
+        let mut elsewhere = dovecot.settings(PASSWORD);
+        elsewhere.folder = "No such folder".into();
+        match x.poller(elsewhere).poll_once().await {
+            Err(e @ ImapError::Folder { .. }) => assert!(e.to_string().contains("\"No such folder\" cannot be opened"), "{e}"),
+            other => panic!("{other:?}"),
+        }
     }
 }
 
