@@ -1,16 +1,18 @@
 //! The whole server as a library. `tawasul serve` and every end-to-end test start the same
 //! thing through [`Application::build`]: the database opened and migrated, a bound port, the
-//! job runner beside the router (and the e-mail channel's SMTP receiver when asked for), and a
+//! job runner beside the router (and the e-mail channel's SMTP receiver and IMAP polling when
+//! asked for), and a
 //! graceful shutdown that finishes in-flight requests, then the jobs, then the queued writes.
 
 use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
 use tawasul_app::{App, Settings};
+use tawasul_channels_email::imap::ImapPoller;
 use tawasul_channels_email::smtp::SmtpReceiver;
 use tawasul_channels_email::Mailroom;
 /// The e-mail channel's settings, for the command line that fills them.
-pub use tawasul_channels_email::{MailSettings, MailboxConfig};
+pub use tawasul_channels_email::{imap::ImapSettings, smtp::StartTls, MailSettings, MailboxConfig};
 
 /// How to run one node.
 #[derive(Debug, Clone)]
@@ -22,6 +24,8 @@ pub struct ServerSettings {
     pub app: Settings,
     /// Where the e-mail channel's SMTP receiver listens, and for which mailboxes.
     pub smtp: Option<(SocketAddr, MailSettings)>,
+    /// The mailbox the e-mail channel reads by IMAP, and the mailboxes it may stand for.
+    pub imap: Option<(ImapSettings, MailSettings)>,
 }
 
 /// A node that has bound its port and opened its database, ready to serve.
@@ -31,17 +35,27 @@ pub struct Application {
     address: SocketAddr,
     run_jobs: bool,
     smtp: Option<SmtpReceiver>,
+    imap: Option<ImapPoller>,
 }
 
 impl Application {
     /// Opens (and migrates) the database and binds the listening address.
     pub async fn build(settings: ServerSettings) -> anyhow::Result<Self> {
         let app = App::open(settings.app).await.context("opening the database")?;
-        let application = Self::with_app(app, settings.listen, settings.run_jobs).await?;
-        match settings.smtp {
-            Some((listen, mail)) => application.with_smtp(listen, mail).await,
-            None => Ok(application),
+        let mut application = Self::with_app(app, settings.listen, settings.run_jobs).await?;
+        if let Some((listen, mail)) = settings.smtp {
+            application = application.with_smtp(listen, mail).await?;
         }
+        if let Some((imap, mail)) = settings.imap {
+            application = application.with_imap(imap, mail)?;
+        }
+        Ok(application)
+    }
+
+    /// Also reads a mailbox by IMAP into cases (the e-mail channel).
+    pub fn with_imap(mut self, imap: ImapSettings, mail: MailSettings) -> anyhow::Result<Self> {
+        self.imap = Some(ImapPoller::new(Mailroom::new(self.app.clone(), mail), imap)?);
+        Ok(self)
     }
 
     /// Also receives e-mail by SMTP on `listen`, into cases (the e-mail channel).
@@ -70,6 +84,7 @@ impl Application {
             address,
             run_jobs,
             smtp: None,
+            imap: None,
         })
     }
 
@@ -92,6 +107,7 @@ impl Application {
             address,
             run_jobs,
             smtp,
+            imap,
         } = self;
         for (channel, configured) in app.outbound_channels() {
             if configured {
@@ -111,15 +127,20 @@ impl Application {
                 .await
             })
         });
-        let (stop_smtp, mut smtp_stopped) = tokio::sync::watch::channel(false);
+        let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+        let stopped_mail = move || {
+            let mut stopped = mail_stopped.clone();
+            async move {
+                let _ = stopped.changed().await;
+            }
+        };
         let receiver = smtp.map(|receiver| {
             if let Ok(address) = receiver.address() {
                 tracing::info!(%address, "receiving e-mail by SMTP");
             }
-            tokio::spawn(receiver.run_until(async move {
-                let _ = smtp_stopped.changed().await;
-            }))
+            tokio::spawn(receiver.run_until(stopped_mail()))
         });
+        let poller = imap.map(|poller| tokio::spawn(poller.run_until(stopped_mail())));
         // The peer's address goes with each request, for the client address limits count by.
         let served = axum::serve(
             listener,
@@ -127,9 +148,9 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
-        let _ = stop_smtp.send(true);
-        if let Some(receiver) = receiver {
-            let _ = receiver.await;
+        let _ = stop_mail.send(true);
+        for mail in receiver.into_iter().chain(poller) {
+            let _ = mail.await;
         }
         tracing::info!("in-flight requests finished; finishing jobs and committing queued writes");
         let _ = stop_jobs.send(true);

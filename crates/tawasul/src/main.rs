@@ -80,6 +80,35 @@ struct MailArgs {
     /// Larger messages are refused.
     #[arg(long, env = "TAWASUL_MAIL_MAX_BYTES", default_value_t = tawasul_server::MailSettings::default().max_message_bytes)]
     mail_max_bytes: usize,
+    /// Offer STARTTLS on the SMTP receiver with this certificate chain (PEM), whose key is
+    /// --smtp-tls-key.
+    #[arg(
+        long,
+        env = "TAWASUL_SMTP_TLS_CERT",
+        requires = "smtp_tls_key",
+        requires = "smtp_listen"
+    )]
+    smtp_tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --smtp-tls-cert.
+    #[arg(long, env = "TAWASUL_SMTP_TLS_KEY", requires = "smtp_tls_cert")]
+    smtp_tls_key: Option<PathBuf>,
+    /// Read this mailbox by IMAP into cases: imap://user@host[:port]/FOLDER, or imaps://… for
+    /// TLS. The password comes from --imap-password-file or TAWASUL_IMAP_PASSWORD, never here.
+    #[arg(long, env = "TAWASUL_IMAP_URL", requires = "imap_recipient")]
+    imap_url: Option<String>,
+    /// A file whose first line is the IMAP password.
+    #[arg(long, env = "TAWASUL_IMAP_PASSWORD_FILE", requires = "imap_url")]
+    imap_password_file: Option<PathBuf>,
+    /// The --mail-recipient address the IMAP mailbox receives for (its mail is routed so).
+    #[arg(long, env = "TAWASUL_IMAP_RECIPIENT", requires = "imap_url")]
+    imap_recipient: Option<String>,
+    /// Move processed mail to this folder (made when missing) rather than only mark it seen.
+    #[arg(long, env = "TAWASUL_IMAP_MOVE_TO", requires = "imap_url")]
+    imap_move_to: Option<String>,
+    /// Seconds between searches of the folder; where the server offers IDLE, new mail is taken
+    /// at once as well.
+    #[arg(long, env = "TAWASUL_IMAP_POLL_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    imap_poll_seconds: u64,
 }
 
 /// The Open311 GeoReport v2 channel at /open311/v2/.
@@ -689,11 +718,13 @@ async fn reindex(app: &App) -> anyhow::Result<u64> {
 }
 
 async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
+    let (smtp, imap) = mail_settings(&args.mail, demo)?;
     let application = Application::build(ServerSettings {
         listen: args.listen,
         run_jobs: !args.delivery.no_jobs,
         app: serve_settings(&args, demo)?,
-        smtp: mail_settings(&args.mail, demo)?,
+        smtp,
+        imap,
     })
     .await?;
     if demo {
@@ -716,12 +747,17 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     application.run_until(shutdown_signal()).await
 }
 
-/// The SMTP receiver's settings when `--smtp-listen` is given; the demo's mailboxes when none
-/// are configured.
-fn mail_settings(args: &MailArgs, demo: bool) -> anyhow::Result<Option<(SocketAddr, tawasul_server::MailSettings)>> {
-    let Some(listen) = args.smtp_listen else {
-        return Ok(None);
-    };
+type MailIntake = (
+    Option<(SocketAddr, tawasul_server::MailSettings)>,
+    Option<(tawasul_server::ImapSettings, tawasul_server::MailSettings)>,
+);
+
+/// The SMTP receiver's settings when `--smtp-listen` is given, and IMAP polling's when
+/// `--imap-url` is; the demo's mailboxes when none are configured.
+fn mail_settings(args: &MailArgs, demo: bool) -> anyhow::Result<MailIntake> {
+    if args.smtp_listen.is_none() && args.imap_url.is_none() {
+        return Ok((None, None));
+    }
     let mut mailboxes = args.recipients.clone();
     if mailboxes.is_empty() && demo {
         mailboxes = [
@@ -734,16 +770,50 @@ fn mail_settings(args: &MailArgs, demo: bool) -> anyhow::Result<Option<(SocketAd
     }
     anyhow::ensure!(
         !mailboxes.is_empty(),
-        "--smtp-listen needs at least one --mail-recipient ADDRESS=SERVICE"
+        "--smtp-listen and --imap-url need at least one --mail-recipient ADDRESS=SERVICE"
     );
-    Ok(Some((
-        listen,
-        tawasul_server::MailSettings {
-            mailboxes,
-            max_message_bytes: args.mail_max_bytes,
-            ..Default::default()
-        },
-    )))
+    let starttls = match (&args.smtp_tls_cert, &args.smtp_tls_key) {
+        (Some(certificate), Some(key)) => Some(
+            tawasul_server::StartTls::from_pem_files(certificate, key).context("--smtp-tls-cert and --smtp-tls-key")?,
+        ),
+        _ => None,
+    };
+    let mail = tawasul_server::MailSettings {
+        mailboxes,
+        max_message_bytes: args.mail_max_bytes,
+        starttls,
+        ..Default::default()
+    };
+    let imap = match (&args.imap_url, &args.imap_recipient) {
+        (Some(url), Some(recipient)) => {
+            let mut imap = tawasul_server::ImapSettings::from_url(url, String::new(), recipient.clone())
+                .with_context(|| format!("--imap-url {url:?}"))?;
+            imap.password = imap_password(args)?;
+            imap.move_to = args.imap_move_to.clone();
+            imap.poll = std::time::Duration::from_secs(args.imap_poll_seconds);
+            Some((imap, mail.clone()))
+        }
+        _ => None,
+    };
+    Ok((args.smtp_listen.map(|listen| (listen, mail)), imap))
+}
+
+/// The IMAP password: the first line of --imap-password-file, or TAWASUL_IMAP_PASSWORD.
+fn imap_password(args: &MailArgs) -> anyhow::Result<String> {
+    match (&args.imap_password_file, std::env::var("TAWASUL_IMAP_PASSWORD")) {
+        (Some(_), Ok(_)) => {
+            anyhow::bail!("give the IMAP password once: --imap-password-file or TAWASUL_IMAP_PASSWORD, not both")
+        }
+        (Some(file), Err(_)) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading --imap-password-file {}", file.display()))?;
+            let password = text.lines().next().unwrap_or_default();
+            anyhow::ensure!(!password.is_empty(), "--imap-password-file {} is empty", file.display());
+            Ok(password.to_owned())
+        }
+        (None, Ok(password)) if !password.is_empty() => Ok(password),
+        (None, _) => anyhow::bail!("--imap-url needs a password: --imap-password-file FILE or TAWASUL_IMAP_PASSWORD"),
+    }
 }
 
 fn print_demo_banner(address: SocketAddr) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! The real binary, as an operator runs it: kill -9 loses no acknowledged case; two nodes on
-//! one PostgreSQL see each other's cases; `user add` and `migrate` work on both backends.
+//! one PostgreSQL see each other's cases; `user add` and `migrate` work on both backends; mail
+//! settings that cannot work stop the start with a clear error.
 
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
@@ -417,4 +418,72 @@ fn migrate_store_moves_an_installation_into_postgres() {
     let sideways = migrate(&format!("sqlite:{}", dir.path().join("other.db").display()));
     assert!(!sideways.status.success());
     assert!(String::from_utf8_lossy(&sideways.stderr).contains("postgres://"));
+}
+
+#[test]
+fn mail_settings_that_cannot_work_stop_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let password_file = dir.path().join("imap-password");
+    std::fs::write(&password_file, "secret\n").expect("write");
+    let imap = [
+        "--mail-recipient",
+        "complaints@localhost=general",
+        "--imap-recipient",
+        "complaints@localhost",
+    ];
+    let refused = |args: &[&str], env: &[(&str, &str)]| {
+        let output = Command::new(EXE)
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env_remove("TAWASUL_IMAP_PASSWORD")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run tawasul");
+        assert!(!output.status.success(), "{args:?} started");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let url_with_password = [&["--imap-url", "imap://intake:secret@127.0.0.1:1/INBOX"], &imap[..]].concat();
+    assert!(refused(&url_with_password, &[("TAWASUL_IMAP_PASSWORD", "x")]).contains("the URL holds a password"));
+    let url = [&["--imap-url", "imap://intake@127.0.0.1:1/INBOX"], &imap[..]].concat();
+    assert!(refused(&url, &[]).contains("needs a password"));
+    let twice = [
+        &url[..],
+        &["--imap-password-file", password_file.to_str().expect("path")],
+    ]
+    .concat();
+    assert!(refused(&twice, &[("TAWASUL_IMAP_PASSWORD", "x")]).contains("once"));
+    assert!(refused(&["--imap-password-file", "x"], &[]).contains("--imap-url"));
+    let unknown = [
+        &url[..2],
+        &[
+            "--imap-recipient",
+            "other@localhost",
+            "--mail-recipient",
+            "complaints@localhost=general",
+        ],
+    ]
+    .concat();
+    assert!(refused(&unknown, &[("TAWASUL_IMAP_PASSWORD", "x")]).contains("none of the --mail-recipient"));
+
+    let smtp = [
+        "--smtp-listen",
+        "127.0.0.1:0",
+        "--mail-recipient",
+        "complaints@localhost=general",
+    ];
+    let missing = [
+        &smtp[..],
+        &[
+            "--smtp-tls-cert",
+            "/nonexistent/cert.pem",
+            "--smtp-tls-key",
+            "/nonexistent/key.pem",
+        ],
+    ]
+    .concat();
+    assert!(refused(&missing, &[]).contains("reading /nonexistent/cert.pem"));
+    let no_key = [&smtp[..], &["--smtp-tls-cert", "/nonexistent/cert.pem"]].concat();
+    assert!(refused(&no_key, &[]).contains("--smtp-tls-key"));
 }

@@ -48,6 +48,8 @@ pub struct Options {
     pub jobs: bool,
     /// Receive e-mail by SMTP into cases, for these mailboxes ([`TestApp::smtp_in`]).
     pub mail: Option<tawasul_server::MailSettings>,
+    /// Also read this mailbox by IMAP into cases, for `mail`'s mailboxes.
+    pub imap: Option<tawasul_server::ImapSettings>,
     /// The Open311 channel's settings (jurisdiction, media fetching, rate).
     pub open311: tawasul_app::Open311Settings,
     /// The limits the node runs with: by default `Limits::generous()`, which no test of
@@ -66,6 +68,7 @@ impl Options {
             demo: false,
             jobs: false,
             mail: None,
+            imap: None,
             open311: tawasul_app::Open311Settings::default(),
             limits: tawasul_app::identity::limits::Limits::generous(),
             public_url: None,
@@ -142,6 +145,11 @@ pub async fn spawn(options: Options) -> TestApp {
         .await
         .expect("the application binds");
     if let Some(mail) = options.mail {
+        if let Some(imap) = options.imap {
+            application = application
+                .with_imap(imap, mail.clone())
+                .expect("the IMAP mailbox is one of the mailboxes");
+        }
         application = application
             .with_smtp(any_port, mail)
             .await

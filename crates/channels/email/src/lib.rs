@@ -1,5 +1,6 @@
-//! The e-mail channel. A mail, received by the embedded SMTP server ([`smtp`]), is parsed ([`message`]) and handed to the [`Mailroom`], which decides
-//! what it is:
+//! The e-mail channel. A mail, received by the embedded SMTP server ([`smtp`]) or read from a
+//! mailbox by IMAP ([`imap`]), is parsed ([`message`]) and handed to the [`Mailroom`], which
+//! decides what it is:
 //!
 //! - an auto-reply, a bounce or list mail: answered by nobody, it never makes a case or a loop;
 //! - a reply to one of our mails (by `In-Reply-To`/`References`, then by the reference in its
@@ -12,6 +13,7 @@
 //!   reporter's language with the reference.
 
 pub mod guess;
+pub mod imap;
 pub mod message;
 pub mod smtp;
 
@@ -64,6 +66,8 @@ pub struct MailSettings {
     pub max_message_bytes: usize,
     /// The name the receiver greets with.
     pub hostname: String,
+    /// The receiver offers STARTTLS with this certificate; without it, none.
+    pub starttls: Option<smtp::StartTls>,
 }
 
 impl Default for MailSettings {
@@ -73,6 +77,7 @@ impl Default for MailSettings {
             // The intake's five files of 10 MiB, base64-encoded, and the text.
             max_message_bytes: 72 * 1024 * 1024,
             hostname: "tawasul".into(),
+            starttls: None,
         }
     }
 }

@@ -4,11 +4,15 @@
 //! SMTPUTF8, and answers after the final dot with what became of the mail, so that a mail is
 //! either taken in or refused back to its sender: none is lost in between.
 //!
-//! STARTTLS is not offered yet: run it behind a relay that terminates TLS, or on a trusted
-//! network.
+//! With a certificate ([`StartTls`], `--smtp-tls-cert` and `--smtp-tls-key`) it offers
+//! STARTTLS (RFC 3207); without one it offers none, and is meant to run behind a relay that
+//! terminates TLS, or on a trusted network.
 
 use crate::{Delivered, Mailroom, Refused};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -27,6 +31,61 @@ const MAX_ERRORS: usize = 10;
 const MAX_SESSIONS: usize = 128;
 /// An idle client is let go after this (RFC 5321 asks for five minutes or more).
 const IDLE: Duration = Duration::from_secs(300);
+
+/// The certificate and key the receiver offers STARTTLS with.
+#[derive(Clone)]
+pub struct StartTls(tokio_rustls::TlsAcceptor);
+
+/// Why a certificate or key could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error("reading {}: {error}", path.display())]
+    Read { path: PathBuf, error: std::io::Error },
+    #[error("{} holds no PEM certificate: {message}", path.display())]
+    NoCertificate { path: PathBuf, message: String },
+    #[error("{} holds no PEM private key: {message}", path.display())]
+    NoKey { path: PathBuf, message: String },
+    #[error("the certificate and key do not make a TLS server: {0}")]
+    Rejected(#[from] rustls::Error),
+}
+
+impl StartTls {
+    /// Reads a PEM certificate chain (the server's first) and its PEM private key.
+    pub fn from_pem_files(certificate: &Path, key: &Path) -> Result<Self, TlsSetupError> {
+        let read = |path: &Path| {
+            std::fs::read(path).map_err(|error| TlsSetupError::Read {
+                path: path.to_owned(),
+                error,
+            })
+        };
+        let chain = CertificateDer::pem_slice_iter(&read(certificate)?)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())
+            .and_then(|chain| match chain.is_empty() {
+                true => Err("no CERTIFICATE section".to_owned()),
+                false => Ok(chain),
+            })
+            .map_err(|message| TlsSetupError::NoCertificate {
+                path: certificate.to_owned(),
+                message,
+            })?;
+        let key = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| TlsSetupError::NoKey {
+            path: key.to_owned(),
+            message: e.to_string(),
+        })?;
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)?;
+        Ok(Self(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+    }
+}
+
+impl std::fmt::Debug for StartTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StartTls")
+    }
+}
 
 /// A bound SMTP receiver, not yet serving.
 pub struct SmtpReceiver {
@@ -65,14 +124,14 @@ impl SmtpReceiver {
             let mailroom = self.mailroom.clone();
             let permit = sessions.clone().try_acquire_owned();
             tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
+                let mut socket = socket;
                 let Ok(_permit) = permit else {
-                    let _ = write
+                    let _ = socket
                         .write_all(b"421 4.3.2 too many sessions; try again later\r\n")
                         .await;
                     return;
                 };
-                if let Err(e) = session(BufReader::new(read), write, &mailroom).await {
+                if let Err(e) = session(socket, &mailroom).await {
                     tracing::debug!(%peer, error = %e, "SMTP session ended");
                 }
             });
@@ -152,30 +211,74 @@ async fn reply<W: AsyncWrite + Unpin>(write: &mut W, text: &str) -> std::io::Res
     write.flush().await
 }
 
+/// Where a session stands with TLS.
+#[derive(Clone, Copy)]
+enum Tls<'a> {
+    /// No certificate is configured.
+    Unavailable,
+    Offered(&'a StartTls),
+    Active,
+}
+
+/// How a dialogue ended.
+enum Ended {
+    Closed,
+    /// The client asked for TLS and was told to go ahead.
+    StartTls,
+}
+
 /// One client's session, on any byte stream (a TCP socket, or a test's duplex pipe).
-pub async fn session<R, W>(mut read: R, mut write: W, mailroom: &Mailroom) -> std::io::Result<()>
+pub async fn session<S>(stream: S, mailroom: &Mailroom) -> std::io::Result<()>
 where
-    R: AsyncBufRead + AsyncRead + Unpin,
-    W: AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let settings = mailroom.settings();
+    let mut plain = BufReader::new(stream);
+    reply(&mut plain, &format!("220 {} ESMTP Tawasul", settings.hostname)).await?;
+    let tls = match &settings.starttls {
+        Some(starttls) => Tls::Offered(starttls),
+        None => Tls::Unavailable,
+    };
+    if let (Ended::StartTls, Tls::Offered(starttls)) = (dialogue(&mut plain, mailroom, tls).await?, tls) {
+        // RFC 3207: what the client sent after STARTTLS, before the handshake, is dropped
+        // with the buffer, never read as if it had come over TLS.
+        let handshake = starttls.0.accept(plain.into_inner());
+        let secured = match tokio::time::timeout(IDLE, handshake).await {
+            Err(_) => return Ok(()),
+            Ok(secured) => secured?,
+        };
+        // The client starts again with EHLO; nothing from before the handshake is kept.
+        dialogue(&mut BufReader::new(secured), mailroom, Tls::Active).await?;
+    }
+    Ok(())
+}
+
+/// Commands and answers until the client leaves, or asks for TLS where it is offered.
+async fn dialogue<S>(stream: &mut BufReader<S>, mailroom: &Mailroom, tls: Tls<'_>) -> std::io::Result<Ended>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
 {
     let settings = mailroom.settings();
     let max = settings.max_message_bytes;
-    reply(&mut write, &format!("220 {} ESMTP Tawasul", settings.hostname)).await?;
     let mut greeted = false;
     let mut envelope = Envelope { from: None, to: vec![] };
     let mut errors = 0;
     loop {
-        let line = match tokio::time::timeout(IDLE, read_line(&mut read, MAX_COMMAND_LINE)).await {
-            Err(_) => return reply(&mut write, "421 4.4.2 idle for too long; closing").await,
+        let line = match tokio::time::timeout(IDLE, read_line(stream, MAX_COMMAND_LINE)).await {
+            Err(_) => {
+                reply(stream, "421 4.4.2 idle for too long; closing").await?;
+                return Ok(Ended::Closed);
+            }
             Ok(line) => line?,
         };
         let line = match line {
-            Line::Closed => return Ok(()),
+            Line::Closed => return Ok(Ended::Closed),
             Line::TooLong => {
                 errors += 1;
-                reply(&mut write, "500 5.5.2 line too long").await?;
+                reply(stream, "500 5.5.2 line too long").await?;
                 if errors >= MAX_ERRORS {
-                    return reply(&mut write, "421 4.7.0 too many errors; closing").await;
+                    reply(stream, "421 4.7.0 too many errors; closing").await?;
+                    return Ok(Ended::Closed);
                 }
                 continue;
             }
@@ -190,8 +293,12 @@ where
             "EHLO" => {
                 greeted = true;
                 envelope = Envelope { from: None, to: vec![] };
+                let starttls = match tls {
+                    Tls::Offered(_) => "250-STARTTLS\r\n",
+                    Tls::Unavailable | Tls::Active => "",
+                };
                 format!(
-                    "250-{} greets {argument}\r\n250-PIPELINING\r\n250-SIZE {max}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP",
+                    "250-{} greets {argument}\r\n250-PIPELINING\r\n250-SIZE {max}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n{starttls}250-ENHANCEDSTATUSCODES\r\n250 HELP",
                     settings.hostname
                 )
             }
@@ -238,9 +345,9 @@ where
             "DATA" if envelope.to.is_empty() => "554 5.5.1 no valid recipients".into(),
             "DATA" if !argument.is_empty() => "501 5.5.4 DATA takes no argument".into(),
             "DATA" => {
-                reply(&mut write, "354 end the message with a line holding a single dot").await?;
-                let Some(raw) = read_data(&mut read, max).await? else {
-                    return Ok(());
+                reply(stream, "354 end the message with a line holding a single dot").await?;
+                let Some(raw) = read_data(stream, max).await? else {
+                    return Ok(Ended::Closed);
                 };
                 let from = envelope.from.take();
                 let to = std::mem::take(&mut envelope.to);
@@ -263,9 +370,19 @@ where
             "VRFY" => "252 2.5.0 cannot verify; send the mail and see".into(),
             "HELP" => "214 2.0.0 EHLO MAIL RCPT DATA RSET NOOP QUIT".into(),
             "QUIT" => {
-                return reply(&mut write, "221 2.0.0 goodbye").await;
+                reply(stream, "221 2.0.0 goodbye").await?;
+                return Ok(Ended::Closed);
             }
-            "STARTTLS" => "502 5.5.1 STARTTLS is not offered here".into(),
+            "STARTTLS" => match tls {
+                Tls::Unavailable => "502 5.5.1 STARTTLS is not offered here".into(),
+                Tls::Active => "503 5.5.1 TLS is already active".into(),
+                Tls::Offered(_) if !argument.is_empty() => "501 5.5.4 STARTTLS takes no argument".into(),
+                Tls::Offered(_) if !greeted => "503 5.5.1 say EHLO first".into(),
+                Tls::Offered(_) => {
+                    reply(stream, "220 2.0.0 ready to start TLS").await?;
+                    return Ok(Ended::StartTls);
+                }
+            },
             "BDAT" | "AUTH" | "ETRN" | "EXPN" | "TURN" => "502 5.5.1 not implemented".into(),
             _ => "500 5.5.2 unknown command".into(),
         };
@@ -276,9 +393,10 @@ where
         {
             errors += 1;
         }
-        reply(&mut write, &answer).await?;
+        reply(stream, &answer).await?;
         if errors >= MAX_ERRORS {
-            return reply(&mut write, "421 4.7.0 too many errors; closing").await;
+            reply(stream, "421 4.7.0 too many errors; closing").await?;
+            return Ok(Ended::Closed);
         }
     }
 }

@@ -1,75 +1,23 @@
 //! The e-mail channel end to end: real SMTP sessions (lettre as the client, and raw sockets
 //! for what no well-behaved client sends) against the receiver of the real application, on
-//! SQLite and PostgreSQL; acknowledgements and staff replies read back from the test kit's
-//! SMTP sink.
+//! SQLite and PostgreSQL, in plain text and after STARTTLS with a certificate made for the
+//! test; acknowledgements and staff replies read back from the test kit's SMTP sink.
 
+mod common;
+
+use common::{case, corpus, mail, mail_app, mail_app_with, LIMIT, MAILBOX};
 use lettre::address::Envelope;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use mail_parser::MessageParser;
 use serde_json::json;
-use std::path::Path;
-use tawasul_channels_email::{MailSettings, MailboxConfig};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tawasul_channels_email::smtp::StartTls;
 use tawasul_domain::vocab::{Channel, Language};
-use tawasul_testkit::fixtures::{Fixtures, ServiceSpec, PASSWORD};
-use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
+use tawasul_testkit::fixtures::PASSWORD;
+use tawasul_testkit::{on_both, Backend, TestApp};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-const MAILBOX: &str = "complaints@localhost";
-const LIMIT: usize = 256 * 1024;
-
-async fn mail_app(backend: Backend) -> TestApp {
-    let mail = MailSettings {
-        mailboxes: vec![MailboxConfig {
-            address: MAILBOX.into(),
-            service: "cap-general".into(),
-        }],
-        max_message_bytes: LIMIT,
-        hostname: "tawasul.test".into(),
-    };
-    let t = spawn(Options {
-        smtp: true,
-        mail: Some(mail),
-        ..Options::on(backend)
-    })
-    .await;
-    let fixtures = Fixtures::new(&t.app).await;
-    fixtures.capital(json!([])).await;
-    fixtures.department("cap", "roads", "الطرق", "Roads").await;
-    for (code, name, description, department) in [
-        (
-            "pothole",
-            ("حفرة في الطريق", "Pothole"),
-            (
-                "الحفر والتشققات في الطرق والأرصفة",
-                "Holes and cracks in roads and pavements",
-            ),
-            "roads",
-        ),
-        (
-            "cap-general",
-            ("استفسارات عامة", "General enquiries"),
-            ("ما لا يندرج تحت خدمة أخرى", "Anything no other service covers"),
-            "water",
-        ),
-    ] {
-        fixtures
-            .service(ServiceSpec {
-                entity: "cap",
-                code,
-                name,
-                description,
-                kinds: &["complaint", "inquiry"],
-                department,
-                fields: json!([]),
-            })
-            .await;
-    }
-    t
-}
-
-fn corpus(file: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(file)).expect("corpus file")
-}
 
 fn client(t: &TestApp) -> AsyncSmtpTransport<Tokio1Executor> {
     let address = t.smtp_in.expect("the application receives mail");
@@ -100,29 +48,9 @@ fn reference_in(answer: &str) -> String {
         .to_owned()
 }
 
-/// The case and the actions of its timeline.
-async fn case(t: &TestApp, reference: &str) -> (tawasul_store::CaseRow, Vec<tawasul_store::EventRow>) {
-    let case = t
-        .store
-        .case_by_reference(reference)
-        .await
-        .expect("read")
-        .expect("the case");
-    let events = t.store.events(case.id).await.expect("events");
-    (case, events)
-}
-
 fn header(raw: &[u8], name: &str) -> Option<String> {
     let message = MessageParser::default().parse(raw).expect("a mail");
     message.header_raw(name).map(|v| v.trim().to_owned())
-}
-
-/// A plain mail, as a client writes it.
-fn mail(from: &str, subject: &str, extra: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: {from}\r\nTo: {MAILBOX}\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n{extra}\r\n{body}\r\n"
-    )
-    .into_bytes()
 }
 
 on_both! { mail_app;
@@ -369,14 +297,15 @@ on_both! { mail_app;
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_smtplib_sends_arabic_mail_that_becomes_a_case() {
-    let t = mail_app(Backend::Sqlite).await;
+/// Runs tests/send_mail.py against the receiver (over STARTTLS when given the certificate to
+/// trust); the case its mail became.
+async fn python_smtplib(t: &TestApp, trusting: Option<&Path>) -> String {
     let address = t.smtp_in.expect("receiver");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/send_mail.py");
     let output = tokio::process::Command::new("python3")
         .arg(script)
         .arg(address.to_string())
+        .args(trusting)
         .output()
         .await
         .expect("python3 runs");
@@ -392,8 +321,196 @@ async fn python_smtplib_sends_arabic_mail_that_becomes_a_case() {
         .expect("a case reference")
         .trim()
         .to_owned();
-    let (row, _) = case(&t, &reference).await;
+    let (row, _) = case(t, &reference).await;
     assert_eq!(row.service_code, "pothole");
     assert_eq!(row.language, Language::Ar);
     assert!(row.description.contains("حفرة عميقة"), "{}", row.description);
+    reference
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_smtplib_sends_arabic_mail_that_becomes_a_case() {
+    let t = mail_app(Backend::Sqlite).await;
+    python_smtplib(&t, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_smtplib_sends_arabic_mail_after_starttls() {
+    let tls = tls_app(Backend::Sqlite).await;
+    python_smtplib(&tls.t, Some(&tls.certificate)).await;
+}
+
+/// The application receiving mail with STARTTLS offered, and the PEM file of its
+/// self-signed certificate (for `localhost` and 127.0.0.1), made for the test.
+struct TlsApp {
+    t: TestApp,
+    certificate: PathBuf,
+    _files: tempfile::TempDir,
+}
+
+async fn tls_app(backend: Backend) -> TlsApp {
+    let files = tempfile::tempdir().expect("tempdir");
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).expect("a certificate");
+    let certificate = files.path().join("cert.pem");
+    let key = files.path().join("key.pem");
+    std::fs::write(&certificate, made.cert.pem()).expect("write");
+    std::fs::write(&key, made.key_pair.serialize_pem()).expect("write");
+    let starttls = StartTls::from_pem_files(&certificate, &key).expect("the certificate is taken");
+    TlsApp {
+        t: mail_app_with(backend, Some(starttls), None).await,
+        certificate,
+        _files: files,
+    }
+}
+
+/// One reply (its last line, for a multi-line one), and all its lines.
+async fn read_reply<R: tokio::io::AsyncBufRead + Unpin>(read: &mut R) -> (String, Vec<String>) {
+    let mut lines = vec![];
+    loop {
+        let mut line = String::new();
+        assert!(
+            read.read_line(&mut line).await.expect("read") > 0,
+            "the receiver closed: {lines:?}"
+        );
+        let line = line.trim_end().to_owned();
+        let last = line.as_bytes().get(3) != Some(&b'-');
+        lines.push(line.clone());
+        if last {
+            return (line, lines);
+        }
+    }
+}
+
+/// Sends one command line, and reads its reply.
+async fn say<S>(stream: &mut BufReader<S>, command: &str) -> (String, Vec<String>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    stream
+        .write_all(format!("{command}\r\n").as_bytes())
+        .await
+        .expect("write");
+    read_reply(stream).await
+}
+
+on_both! { tls_app;
+
+    async fn mail_after_starttls_becomes_a_case_just_like_plain(tls: &TlsApp) {
+        let t = &tls.t;
+        let address = t.smtp_in.expect("receiver");
+        let pem = std::fs::read(&tls.certificate).expect("read");
+        let parameters = TlsParameters::builder("localhost".into())
+            .add_root_certificate(Certificate::from_pem(&pem).expect("PEM"))
+            .build_rustls()
+            .expect("TLS parameters");
+        // Required: lettre gives up rather than send in plain text when STARTTLS is not offered.
+        let client = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(address.ip().to_string())
+            .port(address.port())
+            .tls(Tls::Required(parameters))
+            .build();
+        let envelope = Envelope::new(
+            Some("fatima.ali@company.com.bh".parse().expect("address")),
+            vec![MAILBOX.parse().expect("address")],
+        )
+        .expect("envelope");
+        let answer = client
+            .send_raw(&envelope, &corpus("02_outlook_ar_cp1256_pothole_inline.eml"))
+            .await
+            .expect("accepted over TLS");
+        let reference = reference_in(&answer.message().collect::<Vec<_>>().join(" "));
+        let (row, _) = case(t, &reference).await;
+        assert_eq!(row.channel, Channel::Email);
+        assert_eq!(row.service_code, "pothole");
+        assert_eq!(row.reporter_name.as_deref(), Some("فاطمة علي"));
+
+        // The plain path still works beside it.
+        let plain = send(t, Some("ahmed.bh@gmail.com"), MAILBOX, &corpus("01_gmail_ar_utf8_water_leak.eml")).await;
+        reference_in(&plain.expect("accepted without TLS"));
+    }
+
+    async fn commands_pipelined_after_starttls_are_dropped_and_a_second_starttls_refused(tls: &TlsApp) {
+        let t = &tls.t;
+        let cases_before = t.case_count().await;
+        let stream = tokio::net::TcpStream::connect(t.smtp_in.expect("receiver")).await.expect("connect");
+        let mut plain = BufReader::new(stream);
+        assert!(read_reply(&mut plain).await.0.starts_with("220"));
+        // One packet: STARTTLS, then what an attacker in the middle would inject before the
+        // handshake (RFC 3207 §5: the server must discard it).
+        plain
+            .write_all(b"EHLO client.example\r\nSTARTTLS\r\nEHLO injected.example\r\nMAIL FROM:<injected@example.com>\r\n")
+            .await
+            .expect("write");
+        let (_, offered) = read_reply(&mut plain).await;
+        assert!(offered.iter().any(|l| l == "250-STARTTLS"), "{offered:?}");
+        let (go, _) = read_reply(&mut plain).await;
+        assert!(go.starts_with("220 "), "{go}");
+        assert!(plain.buffer().is_empty(), "nothing may come before the handshake");
+
+        let pem = std::fs::read(&tls.certificate).expect("read");
+        let mut roots = rustls::RootCertStore::empty();
+        for certificate in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
+            roots.add(certificate.expect("PEM")).expect("a root");
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let secured = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect("localhost".try_into().expect("a name"), plain.into_inner())
+            .await
+            .expect("the TLS handshake");
+        let mut secured = BufReader::new(secured);
+        // Had the injected EHLO and MAIL FROM been run, this recipient would be taken.
+        let (answer, _) = say(&mut secured, "RCPT TO:<complaints@localhost>").await;
+        assert!(answer.starts_with("503"), "the session starts afresh after the handshake: {answer}");
+        let (answer, _) = say(&mut secured, "MAIL FROM:<a@example.com>").await;
+        assert!(answer.starts_with("503"), "EHLO again first: {answer}");
+        let (_, features) = say(&mut secured, "EHLO client.example").await;
+        assert!(!features.iter().any(|l| l.contains("STARTTLS")), "not offered twice: {features:?}");
+        let (answer, _) = say(&mut secured, "STARTTLS").await;
+        assert!(answer.starts_with("503") && answer.contains("already"), "{answer}");
+        assert!(say(&mut secured, "MAIL FROM:<a@example.com>").await.0.starts_with("250"));
+        assert!(say(&mut secured, "RCPT TO:<complaints@localhost>").await.0.starts_with("250"));
+        assert!(say(&mut secured, "DATA").await.0.starts_with("354"));
+        let (answer, _) = say(&mut secured, "From: a@example.com\r\nTo: complaints@localhost\r\nSubject: pothole\r\nMessage-ID: <tls-1@example.com>\r\n\r\na deep pothole\r\n.").await;
+        let reference = reference_in(&answer);
+        let (row, _) = case(t, &reference).await;
+        assert_eq!(row.reporter_email.as_deref(), Some("a@example.com"), "not the injected sender");
+        assert!(say(&mut secured, "QUIT").await.0.starts_with("221"));
+        assert_eq!(t.case_count().await, cases_before + 1);
+    }
+
+    async fn starttls_out_of_turn_or_with_an_argument_is_refused(tls: &TlsApp) {
+        let replies = session(&tls.t, "STARTTLS\r\nEHLO c\r\nSTARTTLS now\r\nQUIT\r\n", 4).await;
+        let codes: Vec<&str> = replies.iter().map(|r| &r[..3]).collect();
+        assert_eq!(codes, ["220", "503", "250", "501"], "{replies:#?}");
+    }
+}
+
+#[test]
+fn a_certificate_or_key_that_cannot_be_used_is_named_in_the_error() {
+    let files = tempfile::tempdir().expect("tempdir");
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("a certificate");
+    let certificate = files.path().join("cert.pem");
+    let key = files.path().join("key.pem");
+    let garbage = files.path().join("garbage.pem");
+    std::fs::write(&certificate, made.cert.pem()).expect("write");
+    std::fs::write(&key, made.key_pair.serialize_pem()).expect("write");
+    std::fs::write(&garbage, "not PEM at all").expect("write");
+    let other_key = rcgen::KeyPair::generate().expect("a key").serialize_pem();
+    let mismatched = files.path().join("other-key.pem");
+    std::fs::write(&mismatched, other_key).expect("write");
+    let missing = files.path().join("missing.pem");
+
+    let error = |c: &Path, k: &Path| StartTls::from_pem_files(c, k).expect_err("refused").to_string();
+    assert!(error(&missing, &key).contains("missing.pem"));
+    assert!(error(&garbage, &key).contains("no PEM certificate"));
+    assert!(error(&certificate, &garbage).contains("no PEM private key"));
+    assert!(
+        error(&key, &key).contains("no PEM certificate"),
+        "a key is not a certificate"
+    );
+    assert!(error(&certificate, &mismatched).contains("do not make a TLS server"));
+    assert!(StartTls::from_pem_files(&certificate, &key).is_ok());
 }
