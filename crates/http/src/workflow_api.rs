@@ -11,8 +11,9 @@ use axum::Json;
 use tawasul_app::cases::merge::MergeRequest;
 use tawasul_app::cases::views::{CaseView, Handover, Receipt};
 use tawasul_app::cases::work::ReclassifyRequest;
-use tawasul_app::workflow::admin::{OlaRequest, PolicyRequest, RuleRequest, Saved, SlaTargetRequest};
+use tawasul_app::workflow::admin::{PolicyRequest, RuleRequest, Saved, SlaTargetRequest};
 use tawasul_app::workflow::escalation::IgnoredRequest;
+use tawasul_app::workflow::olas::{OlaPair, OlaRequest, OlaView};
 use tawasul_app::workflow::transfers::{TransferDecision, TransferRequest};
 use tawasul_domain::Invalid;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -31,6 +32,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(put_sla_target))
         .routes(routes!(post_rule))
         .routes(routes!(put_ola))
+        .routes(routes!(accept_ola))
+        .routes(routes!(decline_ola))
+        .routes(routes!(get_olas))
 }
 
 /// Staff who dispatch cases: change a case's service or priority; its SLA due times are
@@ -189,15 +193,55 @@ async fn post_rule(
     Ok((StatusCode::CREATED, Json(state.app.add_rule(&user, body.value).await?)))
 }
 
-/// Admin: the OLA between two entities (for a service, or any), in the receiver's business
-/// minutes.
+/// Admin: the OLA from one entity to another (for a service, or any), in the receiver's
+/// business minutes. Set by the platform administrator it is agreed at once; set by the
+/// sending entity's administrator it is a proposal, binding once the receiver accepts it.
 #[utoipa::path(put, path = "/api/v1/admin/olas", tag = "admin", security(("bearer" = [])),
     request_body = OlaRequest,
-    responses((status = 200, body = Saved), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = OlaView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_ola(
     State(state): State<AppState>,
     Staff(user): Staff,
     body: JsonBody<OlaRequest>,
-) -> ApiResult<Json<Saved>> {
+) -> ApiResult<Json<OlaView>> {
     Ok(Json(state.app.set_ola(&user, body.value).await?))
+}
+
+/// Admin of the receiving entity: accept the proposed OLA, which then replaces the terms
+/// agreed before for transfers made from now on.
+#[utoipa::path(post, path = "/api/v1/admin/olas/accept", tag = "admin", security(("bearer" = [])),
+    request_body = OlaPair,
+    responses((status = 200, body = OlaView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn accept_ola(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    body: JsonBody<OlaPair>,
+) -> ApiResult<Json<OlaView>> {
+    Ok(Json(state.app.accept_ola(&user, body.value).await?))
+}
+
+/// Admin of either entity: decline (receiver) or withdraw (sender) a proposed OLA; the terms
+/// agreed before stay.
+#[utoipa::path(post, path = "/api/v1/admin/olas/decline", tag = "admin", security(("bearer" = [])),
+    request_body = OlaPair,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decline_ola(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    body: JsonBody<OlaPair>,
+) -> ApiResult<StatusCode> {
+    state.app.decline_ola(&user, body.value).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Admin: the OLAs an entity sends and receives under, agreed and proposed.
+#[utoipa::path(get, path = "/api/v1/admin/entities/{code}/olas", tag = "admin", security(("bearer" = [])),
+    params(("code" = String, Path)),
+    responses((status = 200, body = Vec<OlaView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_olas(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<OlaView>>> {
+    Ok(Json(state.app.olas_of(&user, &code).await?))
 }

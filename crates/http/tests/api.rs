@@ -502,6 +502,9 @@ async fn every_route_is_in_the_openapi_document() {
         ("PUT", "/api/v1/admin/sla-targets"),
         ("POST", "/api/v1/admin/routing-rules"),
         ("PUT", "/api/v1/admin/olas"),
+        ("POST", "/api/v1/admin/olas/accept"),
+        ("POST", "/api/v1/admin/olas/decline"),
+        ("GET", "/api/v1/admin/entities/{code}/olas"),
     ];
     let documented = tawasul_http::documented_routes(&tawasul_http::openapi());
     for (method, path) in served {

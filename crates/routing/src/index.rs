@@ -1,10 +1,11 @@
 //! Which area contains a point: an R-tree over polygon bounding boxes narrows thousands of areas
 //! to the few whose box holds the point, and only those are tested exactly.
 
-use geo::{Area as _, BoundingRect, Intersects, MultiPolygon, Point};
+use geo::{Area as _, BoundingRect, Intersects, MultiPolygon, Point, Relate};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::RTree;
+use rstar::{RTree, AABB};
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 /// An area as stored: the polygons one entity serves.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +70,30 @@ impl AreaIndex {
         best.map(|a| &self.areas[a])
     }
 
+    /// The areas that share ground with `geometry`, each once, by their order in the index.
+    /// Areas that only touch it (a shared border, a corner) do not overlap: neighbours drawn
+    /// edge to edge are the normal case.
+    pub fn overlapping(&self, geometry: &MultiPolygon<f64>) -> Vec<&Area> {
+        let mut found = BTreeSet::new();
+        for polygon in geometry {
+            let Some(rect) = polygon.bounding_rect() else {
+                continue;
+            };
+            let envelope = AABB::from_corners(rect.min().into(), rect.max().into());
+            for entry in self.tree.locate_in_envelope_intersecting(&envelope) {
+                let (a, p) = entry.data;
+                if found.contains(&a) {
+                    continue;
+                }
+                let relation = polygon.relate(&self.areas[a].geometry.0[p]);
+                if relation.is_intersects() && !relation.is_touches() {
+                    found.insert(a);
+                }
+            }
+        }
+        found.into_iter().map(|a| &self.areas[a]).collect()
+    }
+
     pub fn len(&self) -> usize {
         self.areas.len()
     }
@@ -111,6 +136,40 @@ mod tests {
 
     fn located(index: &AreaIndex, lon: f64, lat: f64) -> Option<i64> {
         index.locate(lon, lat).map(|a| a.id)
+    }
+
+    #[test]
+    fn overlapping_finds_shared_ground_but_not_a_shared_border() {
+        let index = AreaIndex::build(vec![
+            area(1, vec![square(0.0, 0.0, 10.0, 10.0)]),
+            // Two islands, the second far away: found by its island alone.
+            area(2, vec![square(20.0, 0.0, 30.0, 10.0), square(50.0, 50.0, 51.0, 51.0)]),
+            area(3, vec![square(-5.0, -5.0, -1.0, -1.0)]),
+        ]);
+        let ids =
+            |g: Vec<Polygon<f64>>| -> Vec<i64> { index.overlapping(&MultiPolygon(g)).iter().map(|a| a.id).collect() };
+        assert_eq!(ids(vec![square(5.0, 5.0, 25.0, 6.0)]), vec![1, 2], "a strip across two");
+        assert_eq!(
+            ids(vec![square(2.0, 2.0, 3.0, 3.0)]),
+            vec![1],
+            "a tiny polygon inside one"
+        );
+        assert_eq!(
+            ids(vec![square(-20.0, -20.0, 100.0, 100.0)]),
+            vec![1, 2, 3],
+            "one around all"
+        );
+        assert_eq!(
+            ids(vec![square(50.5, 50.5, 52.0, 52.0)]),
+            vec![2],
+            "over the far island"
+        );
+        assert!(
+            ids(vec![square(10.0, 0.0, 20.0, 10.0)]).is_empty(),
+            "edge to edge between 1 and 2"
+        );
+        assert!(ids(vec![square(10.0, 10.0, 12.0, 12.0)]).is_empty(), "a shared corner");
+        assert!(ids(vec![square(100.0, 100.0, 101.0, 101.0)]).is_empty(), "far away");
     }
 
     #[test]

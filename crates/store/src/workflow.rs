@@ -120,6 +120,28 @@ pub struct OlaRow {
     pub resolve_minutes: i64,
 }
 
+/// Which OLA: the sending and receiving entities, and the service (`None`: any service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OlaKey {
+    pub from_entity_id: i64,
+    pub to_entity_id: i64,
+    pub service_id: Option<i64>,
+}
+
+/// Terms one entity proposes to another, binding once the receiver accepts them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OlaProposalRow {
+    pub from_entity_id: i64,
+    pub to_entity_id: i64,
+    pub service_id: Option<i64>,
+    pub accept_minutes: i64,
+    pub resolve_minutes: i64,
+    pub proposed_by: String,
+    pub proposed_at: i64,
+}
+
+const OLA_KEY: &str = "from_entity_id = $1 AND to_entity_id = $2 AND COALESCE(service_id, 0) = COALESCE($3, 0)";
+
 const TRANSFER_SELECT: &str = "SELECT t.id, t.case_id, t.from_entity_id, fe.code AS from_entity_code, t.to_entity_id, \
      te.code AS to_entity_code, t.from_department_id, t.to_department_id, t.from_status, t.reason, t.status, \
      t.requested_by, t.requested_at, t.accept_due, t.resolve_due, t.decided_at, t.decision_reason \
@@ -199,11 +221,12 @@ for_both_backends! {
         .fetch_all(&mut *c).await?)
     }
 
+    /// The agreed terms of a pair (and service); a proposal for the same key is superseded.
     pub async fn upsert_ola(c: &mut Conn, o: OlaRow) -> StoreResult<()> {
-        sqlx::query(
-            "DELETE FROM olas WHERE from_entity_id = $1 AND to_entity_id = $2 AND COALESCE(service_id, 0) = COALESCE($3, 0)",
-        )
-        .bind(o.from_entity_id).bind(o.to_entity_id).bind(o.service_id).execute(&mut *c).await?;
+        for table in ["olas", "ola_proposals"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE {OLA_KEY}"))
+                .bind(o.from_entity_id).bind(o.to_entity_id).bind(o.service_id).execute(&mut *c).await?;
+        }
         sqlx::query(
             "INSERT INTO olas (from_entity_id, to_entity_id, service_id, accept_minutes, resolve_minutes) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -218,6 +241,56 @@ for_both_backends! {
             "SELECT from_entity_id, to_entity_id, service_id, accept_minutes, resolve_minutes FROM olas ORDER BY id",
         )
         .fetch_all(&mut *c).await?)
+    }
+
+    pub async fn upsert_ola_proposal(c: &mut Conn, p: OlaProposalRow) -> StoreResult<()> {
+        sqlx::query(&format!("DELETE FROM ola_proposals WHERE {OLA_KEY}"))
+            .bind(p.from_entity_id).bind(p.to_entity_id).bind(p.service_id).execute(&mut *c).await?;
+        sqlx::query(
+            "INSERT INTO ola_proposals (from_entity_id, to_entity_id, service_id, accept_minutes, resolve_minutes, \
+             proposed_by, proposed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(p.from_entity_id).bind(p.to_entity_id).bind(p.service_id).bind(p.accept_minutes)
+        .bind(p.resolve_minutes).bind(p.proposed_by).bind(p.proposed_at)
+        .execute(&mut *c).await?;
+        Ok(())
+    }
+
+    pub async fn ola_proposals(c: &mut Conn, _: ()) -> StoreResult<Vec<OlaProposalRow>> {
+        Ok(sqlx::query_as(
+            "SELECT from_entity_id, to_entity_id, service_id, accept_minutes, resolve_minutes, proposed_by, \
+             proposed_at FROM ola_proposals ORDER BY id",
+        )
+        .fetch_all(&mut *c).await?)
+    }
+
+    /// Makes the proposal for `key` the agreed terms, in one transaction; `None` when there
+    /// is no such proposal (already accepted, declined, or never made).
+    pub async fn accept_ola_proposal(c: &mut Conn, key: OlaKey) -> StoreResult<Option<OlaRow>> {
+        let proposal: Option<OlaProposalRow> = sqlx::query_as(&format!(
+            "SELECT from_entity_id, to_entity_id, service_id, accept_minutes, resolve_minutes, proposed_by, \
+             proposed_at FROM ola_proposals WHERE {OLA_KEY}"
+        ))
+        .bind(key.from_entity_id).bind(key.to_entity_id).bind(key.service_id)
+        .fetch_optional(&mut *c).await?;
+        let Some(p) = proposal else { return Ok(None) };
+        let agreed = OlaRow {
+            from_entity_id: p.from_entity_id,
+            to_entity_id: p.to_entity_id,
+            service_id: p.service_id,
+            accept_minutes: p.accept_minutes,
+            resolve_minutes: p.resolve_minutes,
+        };
+        upsert_ola(c, agreed.clone()).await?;
+        Ok(Some(agreed))
+    }
+
+    /// Withdraws or declines a proposal; false when there was none.
+    pub async fn delete_ola_proposal(c: &mut Conn, key: OlaKey) -> StoreResult<bool> {
+        let done = sqlx::query(&format!("DELETE FROM ola_proposals WHERE {OLA_KEY}"))
+            .bind(key.from_entity_id).bind(key.to_entity_id).bind(key.service_id)
+            .execute(&mut *c).await?;
+        Ok(done.rows_affected() > 0)
     }
 
     // Workflow state.
@@ -310,6 +383,22 @@ impl Store {
 
     pub async fn olas(&self) -> StoreResult<Vec<OlaRow>> {
         read_op!(self, olas, ())
+    }
+
+    pub async fn upsert_ola_proposal(&self, p: OlaProposalRow) -> StoreResult<()> {
+        write_op!(self, upsert_ola_proposal, p)
+    }
+
+    pub async fn ola_proposals(&self) -> StoreResult<Vec<OlaProposalRow>> {
+        read_op!(self, ola_proposals, ())
+    }
+
+    pub async fn accept_ola_proposal(&self, key: OlaKey) -> StoreResult<Option<OlaRow>> {
+        write_op!(self, accept_ola_proposal, key)
+    }
+
+    pub async fn delete_ola_proposal(&self, key: OlaKey) -> StoreResult<bool> {
+        write_op!(self, delete_ola_proposal, key)
     }
 
     pub async fn transfers_of(&self, case_id: i64) -> StoreResult<Vec<TransferRow>> {

@@ -506,6 +506,32 @@ on_both! { open_store;
         }
         let olas = store.olas().await.expect("olas");
         assert_eq!((olas.len(), olas[0].accept_minutes), (1, 120));
+
+        // A proposal leaves the agreed terms alone until it is accepted, then replaces them.
+        let key = OlaKey { from_entity_id: e, to_entity_id: other, service_id: None };
+        let proposal = |accept_minutes| OlaProposalRow { from_entity_id: e, to_entity_id: other, service_id: None, accept_minutes, resolve_minutes: 900, proposed_by: "cap.admin".into(), proposed_at: T0 };
+        for accept_minutes in [30, 45] {
+            store.upsert_ola_proposal(proposal(accept_minutes)).await.expect("proposal");
+        }
+        let proposals = store.ola_proposals().await.expect("proposals");
+        assert_eq!((proposals.len(), proposals[0].accept_minutes), (1, 45), "one proposal per key, the latest");
+        assert_eq!(store.olas().await.expect("olas")[0].accept_minutes, 120, "still the agreed terms");
+        let other_key = OlaKey { service_id: Some(s), ..key };
+        assert!(store.accept_ola_proposal(other_key).await.expect("accept").is_none(), "no proposal for that service");
+        let agreed = store.accept_ola_proposal(key).await.expect("accept").expect("the proposal");
+        assert_eq!((agreed.accept_minutes, agreed.resolve_minutes), (45, 900));
+        let olas = store.olas().await.expect("olas");
+        assert_eq!((olas.len(), olas[0].accept_minutes), (1, 45));
+        assert!(store.ola_proposals().await.expect("proposals").is_empty());
+        assert!(store.accept_ola_proposal(key).await.expect("accept again").is_none(), "accepted once");
+        // Declined, or superseded by terms the platform sets directly.
+        store.upsert_ola_proposal(proposal(15)).await.expect("proposal");
+        assert!(store.delete_ola_proposal(key).await.expect("decline"));
+        assert!(!store.delete_ola_proposal(key).await.expect("decline again"));
+        store.upsert_ola_proposal(proposal(15)).await.expect("proposal");
+        store.upsert_ola(OlaRow { from_entity_id: e, to_entity_id: other, service_id: None, accept_minutes: 50, resolve_minutes: 600 }).await.expect("ola");
+        assert!(store.ola_proposals().await.expect("proposals").is_empty(), "superseded");
+        assert_eq!(store.olas().await.expect("olas")[0].accept_minutes, 50);
     }
 
     async fn a_case_has_at_most_one_survey_written_with_its_event(store: &Store) {

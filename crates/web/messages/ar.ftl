@@ -612,3 +612,4 @@ invalid-import_too_large = الملف كبير جدًا (2 ميغابايت عل
 invalid-too_many_rows = في الملف صفوف كثيرة جدًا (10,000 على الأكثر).
 invalid-empty_import = لا توجد نقاط في الملف.
 invalid-other_entity = أحد الصفوف يذكر جهة أخرى.
+invalid-needs_platform_administrator = لا يغيّر مستوى الجهة إلا مدير المنصة.

@@ -598,3 +598,4 @@ invalid-import_too_large = The file is too large (at most 2 MB).
 invalid-too_many_rows = The file has too many rows (at most 10,000).
 invalid-empty_import = The file has no points.
 invalid-other_entity = A row names another entity.
+invalid-needs_platform_administrator = Only the platform administrator changes an entity's type.

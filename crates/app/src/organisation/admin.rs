@@ -188,6 +188,16 @@ impl App {
             name_en: name(&request.name_en, "name_en")?,
             entity_type: entity_type(&request.entity_type)?,
         };
+        // The type is the level whose map the entity's areas are on: moved to another level,
+        // they would compete with that level's entities for cases.
+        if update.entity_type != entity.entity_type && user.entity_id.is_some() {
+            return Err(Invalid::new(
+                "needs_platform_administrator",
+                "entity_type",
+                "only the platform administrator changes an entity's type",
+            )
+            .into());
+        }
         let details =
             serde_json::json!({ "name_ar": update.name_ar, "name_en": update.name_en, "type": update.entity_type });
         if !self.store.update_entity(update).await? {

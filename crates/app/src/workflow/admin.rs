@@ -12,7 +12,8 @@ use tawasul_domain::sla::EscalationLadder;
 use tawasul_domain::text::normalise_for_search;
 use tawasul_domain::vocab::{Language, Priority};
 use tawasul_domain::Invalid;
-use tawasul_store::{AreaInsert, AuditInsert, EntityRow, OlaRow, PolicyRow, RuleInsert, SlaTargetRow};
+use tawasul_routing::AreaShape;
+use tawasul_store::{AreaInsert, AuditInsert, EntityRow, PolicyRow, RuleInsert, SlaTargetRow};
 use utoipa::ToSchema;
 
 /// Targets longer than a working year are typing mistakes.
@@ -62,19 +63,6 @@ pub struct RuleRequest {
     pub position: i64,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OlaRequest {
-    pub from_entity: String,
-    pub to_entity: String,
-    #[serde(default)]
-    pub service: Option<String>,
-    /// Business minutes of the receiver to accept or return the case.
-    pub accept_minutes: i64,
-    /// Business minutes of the receiver to resolve it.
-    pub resolve_minutes: i64,
-}
-
 /// One cell of an entity's SLA grid (`service` `None`: the entity's default).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlaCell {
@@ -92,9 +80,34 @@ const MICROS_PER_MINUTE: i64 = 60_000_000;
 pub struct Saved {
     /// How many rows the change wrote (areas imported, for an area import).
     pub count: usize,
+    /// For an area import by the platform administrator: the imported features that share
+    /// ground with another entity of the same level (an entity's own administrator is refused
+    /// such an import).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overlaps: Vec<Overlap>,
 }
 
-fn minutes(value: i64, field: &str) -> Outcome<i64> {
+impl Saved {
+    pub(crate) fn one() -> Self {
+        Saved {
+            count: 1,
+            overlaps: vec![],
+        }
+    }
+}
+
+/// An imported feature that shares ground with an area another entity of the same level
+/// serves: where routing picks the smaller of the two, a neighbour could otherwise take over
+/// cases by drawing tiny polygons over them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Overlap {
+    /// The feature's position in the imported document (from 0).
+    pub feature: usize,
+    /// The other entity's code.
+    pub entity: String,
+}
+
+pub(crate) fn minutes(value: i64, field: &str) -> Outcome<i64> {
     if (1..=MAX_TARGET_MINUTES).contains(&value) {
         Ok(value)
     } else {
@@ -109,19 +122,26 @@ fn minutes(value: i64, field: &str) -> Outcome<i64> {
 
 /// The areas of a GeoJSON document as rows to store; a document that does not read is
 /// refused naming its problem and where.
-pub(crate) fn area_inserts(geojson: &str) -> Outcome<Vec<AreaInsert>> {
-    let shapes = tawasul_routing::parse_areas(geojson).map_err(|e| Invalid {
+fn parse_areas(geojson: &str) -> Outcome<Vec<AreaShape>> {
+    Ok(tawasul_routing::parse_areas(geojson).map_err(|e| Invalid {
         code: e.code(),
         field: e.field().to_owned(),
         message: e.to_string(),
-    })?;
-    Ok(shapes
+    })?)
+}
+
+fn inserts(shapes: &[AreaShape]) -> Vec<AreaInsert> {
+    shapes
         .iter()
         .map(|s| AreaInsert {
             name: s.name.clone(),
             geometry: tawasul_routing::geometry_json(&s.geometry),
         })
-        .collect())
+        .collect()
+}
+
+pub(crate) fn area_inserts(geojson: &str) -> Outcome<Vec<AreaInsert>> {
+    Ok(inserts(&parse_areas(geojson)?))
 }
 
 impl App {
@@ -135,7 +155,7 @@ impl App {
         Ok(entity)
     }
 
-    async fn service_id(&self, code: Option<&str>, entity_id: Option<i64>) -> WorkflowResult<Option<i64>> {
+    pub(crate) async fn service_id(&self, code: Option<&str>, entity_id: Option<i64>) -> WorkflowResult<Option<i64>> {
         let Some(code) = code else { return Ok(None) };
         let service = self
             .store
@@ -209,7 +229,7 @@ impl App {
         let details = serde_json::to_value(&request).unwrap_or_default();
         self.audited(Some(user), "set_policy", format!("entity:{}", entity.code), details)
             .await?;
-        Ok(Saved { count: 1 })
+        Ok(Saved::one())
     }
 
     /// The policy in force for an entity (the default where it has set none).
@@ -254,7 +274,7 @@ impl App {
         });
         self.audited(Some(user), "set_sla_target", format!("entity:{}", entity.code), details)
             .await?;
-        Ok(Saved { count: 1 })
+        Ok(Saved::one())
     }
 
     /// An entity's SLA targets for its default and each of its services, at every priority:
@@ -309,16 +329,54 @@ impl App {
         entity: &EntityRow,
         geojson: &str,
     ) -> WorkflowResult<Saved> {
-        let areas = area_inserts(geojson)?;
-        let count = self.store.replace_areas(entity.id, areas, self.now_micros()).await?;
+        let shapes = parse_areas(geojson)?;
+        let overlaps = self.overlaps(entity, &shapes).await?;
+        if !overlaps.is_empty() && user.is_some_and(|u| u.entity_id.is_some()) {
+            let list = overlaps
+                .iter()
+                .map(|o| format!("features[{}] overlaps {}", o.feature, o.entity))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(Failure::Forbidden(format!(
+                "these areas share ground with another entity's ({list}); only the platform administrator may import them"
+            ))
+            .into());
+        }
+        let count = self
+            .store
+            .replace_areas(entity.id, inserts(&shapes), self.now_micros())
+            .await?;
         self.audited(
             user,
             "import_areas",
             format!("entity:{}", entity.code),
-            serde_json::json!({ "areas": count }),
+            serde_json::json!({ "areas": count, "overlaps": overlaps }),
         )
         .await?;
-        Ok(Saved { count })
+        Ok(Saved { count, overlaps })
+    }
+
+    /// Which of `shapes` share ground with the areas of other entities of `entity`'s level,
+    /// read from the store (not this node's snapshot, which may be older).
+    async fn overlaps(&self, entity: &EntityRow, shapes: &[AreaShape]) -> Outcome<Vec<Overlap>> {
+        let config = self.load_workflow().await?;
+        let others = config.areas_for(entity.id);
+        let mut overlaps = Vec::new();
+        for (feature, shape) in shapes.iter().enumerate() {
+            let mut entities: Vec<i64> = others
+                .overlapping(&shape.geometry)
+                .iter()
+                .map(|a| a.entity_id)
+                .filter(|id| *id != entity.id)
+                .collect();
+            entities.sort_unstable();
+            entities.dedup();
+            overlaps.extend(entities.into_iter().map(|id| Overlap {
+                feature,
+                entity: config.entity_code(id),
+            }));
+        }
+        Ok(overlaps)
     }
 
     pub async fn add_rule(&self, user: &StaffUser, request: RuleRequest) -> WorkflowResult<Saved> {
@@ -366,32 +424,6 @@ impl App {
             details,
         )
         .await?;
-        Ok(Saved { count: 1 })
-    }
-
-    pub async fn set_ola(&self, user: &StaffUser, request: OlaRequest) -> WorkflowResult<Saved> {
-        let from = self.managed_entity(user, &request.from_entity, "from_entity").await?;
-        let to = self
-            .store
-            .entity_by_code(&request.to_entity)
-            .await?
-            .filter(|e| e.id != from.id)
-            .ok_or_else(|| Invalid::new("unknown_entity", "to_entity", "name another existing entity"))?;
-        let service_id = self.service_id(request.service.as_deref(), None).await?;
-        let accept = minutes(request.accept_minutes, "accept_minutes")?;
-        let resolve = minutes(request.resolve_minutes, "resolve_minutes")?;
-        self.store
-            .upsert_ola(OlaRow {
-                from_entity_id: from.id,
-                to_entity_id: to.id,
-                service_id,
-                accept_minutes: accept,
-                resolve_minutes: resolve,
-            })
-            .await?;
-        let details = serde_json::json!({ "to": to.code, "service": request.service, "accept_minutes": accept, "resolve_minutes": resolve });
-        self.audited(Some(user), "set_ola", format!("entity:{}", from.code), details)
-            .await?;
-        Ok(Saved { count: 1 })
+        Ok(Saved::one())
     }
 }

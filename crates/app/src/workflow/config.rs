@@ -166,7 +166,7 @@ impl App {
         *self.workflow.current.write().await = None;
     }
 
-    async fn load_workflow(&self) -> Outcome<WorkflowConfig> {
+    pub(crate) async fn load_workflow(&self) -> Outcome<WorkflowConfig> {
         let s = &self.store;
         let (entities, departments, policies, targets, olas, areas, rules) = tokio::try_join!(
             s.entities(),

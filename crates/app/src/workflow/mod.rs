@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod config;
 pub mod escalation;
+pub mod olas;
 pub mod transfers;
 
 use crate::cases::CasesError;
