@@ -7,23 +7,30 @@ and XML, and checks the XML's element names and order against the specification'
 
 import http.server
 import json
+import struct
 import sys
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
+import zlib
 
 from georeport import GeoReport
 
 ROOT, KEY, JURISDICTION = sys.argv[1], sys.argv[2], sys.argv[3]
 EXPECT_REVOKED = "--expect-revoked" in sys.argv
 
-# A 1x1 PNG.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
-    "53de0000000c4944415408d763f8ffff3f0005fe02fea7d6a4c00000000049454e44ae426082"
-)
+def png_1x1():
+    """A 1x1 red PNG, built with its checksums (the server decodes and re-encodes photos)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+PNG = png_1x1()
 
 REQUEST_FIELDS = [
     "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
