@@ -29,19 +29,25 @@
     });
     tiles.addTo(map);
     var marker = null;
-    function place(latlng, pan) {
+    // The marker follows the fields; the fields are rewritten only from the map (a click, a
+    // drag, the device's position), so what the server filled in or the resident typed stays
+    // as written.
+    function mark(latlng, pan) {
       if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng, { draggable: true }).addTo(map);
       marker.off("dragend").on("dragend", function () { place(marker.getLatLng(), false); });
-      lat.value = latlng.lat.toFixed(6);
-      lon.value = latlng.lng.toFixed(6);
       if (pan) map.setView(latlng, Math.max(map.getZoom(), 16));
     }
-    if (has) place(L.latLng(start[0], start[1]), false);
+    function place(latlng, pan) {
+      mark(latlng, pan);
+      lat.value = latlng.lat.toFixed(6);
+      lon.value = latlng.lng.toFixed(6);
+    }
+    if (has) mark(L.latLng(start[0], start[1]), false);
     map.on("click", function (e) { place(e.latlng, false); });
     [lat, lon].forEach(function (input) {
       input.addEventListener("change", function () {
         var a = parseFloat(lat.value), b = parseFloat(lon.value);
-        if (isFinite(a) && isFinite(b)) place(L.latLng(a, b), true);
+        if (isFinite(a) && isFinite(b)) mark(L.latLng(a, b), true);
       });
     });
     if (navigator.geolocation) {
