@@ -401,9 +401,11 @@ fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
             Some(tawasul_notify::QuietHours::parse(start, end, &d.time_zone).map_err(|e| anyhow::anyhow!("{e}"))?)
         }
     };
-    let mut limits = tawasul_app::identity::limits::Limits::default()
-        .with(&args.limits)
-        .map_err(|e| anyhow::anyhow!("--limit: {e}"))?;
+    let preset = match demo {
+        true => tawasul_app::identity::limits::Limits::demo(),
+        false => tawasul_app::identity::limits::Limits::default(),
+    };
+    let mut limits = preset.with(&args.limits).map_err(|e| anyhow::anyhow!("--limit: {e}"))?;
     if !args.trusted_proxy.is_empty() {
         limits
             .set("trusted_proxies", &args.trusted_proxy.join(" "))

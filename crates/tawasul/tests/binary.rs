@@ -30,9 +30,6 @@ impl Node {
         command
             .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
-            // These tests are about durability: one address posting many cases for one phone
-            // number must not be held to a contact centre's limits.
-            .args(["--limit", "intake_per_address=1000000/s,intake_per_contact=1000000/s"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .envs(env.iter().copied());
@@ -63,11 +60,7 @@ impl Node {
     }
 
     fn first_service(&self) -> String {
-        let body: Value = reqwest::blocking::get(format!("{}/api/v1/services", self.base))
-            .expect("services")
-            .json()
-            .expect("json");
-        body["items"][0]["code"].as_str().expect("a service").to_owned()
+        first_service_of(&self.base)
     }
 }
 
@@ -486,4 +479,50 @@ fn mail_settings_that_cannot_work_stop_the_start_with_a_clear_error() {
     assert!(refused(&missing, &[]).contains("reading /nonexistent/cert.pem"));
     let no_key = [&smtp[..], &["--smtp-tls-cert", "/nonexistent/cert.pem"]].concat();
     assert!(refused(&no_key, &[]).contains("--smtp-tls-key"));
+}
+
+/// The demo takes a load test from one machine with one phone number (the kill -9 tests above
+/// post hundreds of cases so); `serve` holds the same client to a contact centre's limits.
+#[test]
+fn serve_limits_one_contact_where_the_demo_does_not() {
+    use tawasul_testkit::process::{Node as Process, Storage};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = Storage {
+        data_dir: dir.path().to_owned(),
+        database_url: None,
+    };
+    let client = reqwest::blocking::Client::new();
+    let statuses =
+        |base: &str, service: &str| -> Vec<u16> {
+            (0..25)
+            .map(|i| {
+                let body = json!({"service": service, "kind": "complaint", "description": format!("تسرب مياه رقم {i}"),
+                                  "reporter": {"name": "مواطن", "phone": "+97333000001", "language": "ar"}});
+                client.post(format!("{base}/api/v1/cases")).json(&body).send().expect("post").status().as_u16()
+            })
+            .collect()
+        };
+    let demo = Process::start(std::path::Path::new(EXE), "demo", &storage, &[]);
+    let service = first_service_of(&demo.base);
+    assert!(
+        statuses(&demo.base, &service).iter().all(|s| *s == 201),
+        "the demo takes them all"
+    );
+    drop(demo);
+    let served = Process::start(std::path::Path::new(EXE), "serve", &storage, &[]);
+    let answered = statuses(&served.base, &service);
+    assert_eq!(
+        answered.iter().filter(|s| **s == 201).count(),
+        20,
+        "20 an hour for one contact: {answered:?}"
+    );
+    assert!(answered[20..].iter().all(|s| *s == 429), "{answered:?}");
+}
+
+fn first_service_of(base: &str) -> String {
+    let body: Value = reqwest::blocking::get(format!("{base}/api/v1/services"))
+        .expect("services")
+        .json()
+        .expect("json");
+    body["items"][0]["code"].as_str().expect("a service").to_owned()
 }

@@ -151,6 +151,21 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// What `tawasul demo` runs with: the defaults, except that one address, contact or key
+    /// may send as many cases and photos as it likes, since trying the demo is often a load
+    /// test from one machine with one phone number. Sign-ins and one-time codes are limited
+    /// as in production.
+    pub fn demo() -> Self {
+        let lots = Rate::per_minute(1_000_000);
+        Self {
+            intake_per_address: lots,
+            intake_per_contact: lots,
+            intake_per_key: lots,
+            uploads_per_address: lots,
+            ..Self::default()
+        }
+    }
+
     /// Limits no test of something else reaches; a test of a limit sets its own.
     pub fn generous() -> Self {
         let lots = Rate::per_minute(1_000_000);
