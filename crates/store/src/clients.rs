@@ -74,9 +74,13 @@ pub struct PublicCaseRow {
 const PUBLIC_SELECT: &str = "SELECT c.reference, c.status, c.resolution, s.code AS service_code, \
      s.name_ar AS service_name_ar, s.name_en AS service_name_en, e.name_ar AS entity_name_ar, \
      e.name_en AS entity_name_en, c.description, c.created_at, c.updated_at, c.resolution_due, \
-     c.address, c.lat, c.lon, o.media_url \
-     FROM cases c JOIN services s ON s.id = c.service_id JOIN entities e ON e.id = c.entity_id \
-     LEFT JOIN open311_requests o ON o.case_id = c.id";
+     c.address, c.lat, c.lon, o.media_url FROM cases c";
+
+/// After `PUBLIC_SELECT` (and an index hint): the service's and entity's names. Written as
+/// cross joins so that SQLite reads cases first, in the order of their index, rather than
+/// entity by entity with every case of the window sorted (135 ms instead of 2 at a million).
+const PUBLIC_JOINS: &str = " CROSS JOIN services s CROSS JOIN entities e \
+     LEFT JOIN open311_requests o ON o.case_id = c.id WHERE s.id = c.service_id AND e.id = c.entity_id";
 
 for_both_backends! {
     pub async fn insert_client_key(c: &mut Conn, k: ClientKeyInsert) -> StoreResult<i64> {
@@ -126,14 +130,20 @@ for_both_backends! {
     /// the partial indexes (`cases_open`, `cases_ended`) and the order is theirs, so that the
     /// newest `limit` rows are read from an index, not sorted out of the whole window.
     pub async fn public_cases(c: &mut Conn, f: &PublicFilter) -> StoreResult<Vec<PublicCaseRow>> {
-        let mut q = sqlx::QueryBuilder::<Db>::new(PUBLIC_SELECT);
+        // Ended cases of every service are read from their partial index in order; left to
+        // itself, SQLite's planner reads each ended status's range and sorts the window.
+        let hint = match (f.status, f.service_ids.is_empty(), f.references.is_empty()) {
+            (Some(PublicStatus::Ended), true, true) => dialect::index_hint("cases_ended"),
+            _ => String::new(),
+        };
+        let mut q = sqlx::QueryBuilder::<Db>::new(format!("{PUBLIC_SELECT}{hint}{PUBLIC_JOINS}"));
         if !f.references.is_empty() {
-            q.push(" WHERE c.reference IN (");
+            q.push(" AND c.reference IN (");
             let mut each = q.separated(", ");
             for r in &f.references { each.push_bind(r.clone()); }
             q.push(") ORDER BY c.created_at DESC, c.id DESC");
         } else {
-            q.push(" WHERE c.created_at >= ").push_bind(f.created_from);
+            q.push(" AND c.created_at >= ").push_bind(f.created_from);
             q.push(" AND c.created_at < ").push_bind(f.created_to);
             match f.status {
                 Some(PublicStatus::Open) => { q.push(format!(" AND c.status NOT IN {ENDED}")); }

@@ -6,6 +6,12 @@ pub mod sqlite {
     /// One writer: a claim never races another.
     pub const SKIP_LOCKED: &str = "";
 
+    /// Makes the planner read the table (written just before) through `index`, where its
+    /// estimates choose worse.
+    pub fn index_hint(index: &str) -> String {
+        format!(" INDEXED BY {index}")
+    }
+
     /// The changes of case counts folded into the totals; the only writer is inside this
     /// transaction, so the changes it folds are exactly those it then deletes.
     pub const FOLD_CASE_COUNTS: &str = "INSERT INTO case_counts (status, n) \
@@ -33,6 +39,11 @@ pub mod pg {
 
     /// Nodes claiming jobs at once each take different rows, none waits.
     pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+
+    /// PostgreSQL has no index hints; its planner is left to choose.
+    pub fn index_hint(_index: &str) -> String {
+        String::new()
+    }
 
     /// The changes of case counts folded into the totals: each node folds only the changes
     /// its own DELETE removed, so two nodes folding at once never count one twice.
