@@ -170,17 +170,13 @@ impl Limits {
     pub fn generous() -> Self {
         let lots = Rate::per_minute(1_000_000);
         Self {
-            intake_per_address: lots,
-            intake_per_contact: lots,
-            intake_per_key: lots,
-            uploads_per_address: lots,
             attachments_per_case: 10_000,
             codes_per_contact: lots,
             codes_per_address: lots,
             codes_overall: lots,
             login_failures_per_account: 1_000_000,
             login_failures_per_address: 1_000_000,
-            ..Self::default()
+            ..Self::demo()
         }
     }
 

@@ -63,6 +63,32 @@ pub struct OlaView {
     pub proposed_at: Option<String>,
 }
 
+impl OlaView {
+    /// Terms in force between `from` and `to` (entity codes).
+    fn agreed(from: String, to: String, service: Option<String>, accept_minutes: i64, resolve_minutes: i64) -> Self {
+        OlaView {
+            from_entity: from,
+            to_entity: to,
+            service,
+            accept_minutes,
+            resolve_minutes,
+            state: OlaState::Agreed,
+            proposed_by: None,
+            proposed_at: None,
+        }
+    }
+
+    /// The same terms, proposed by `by` at `at` and not binding yet.
+    fn proposed(self, by: String, at: i64) -> Self {
+        OlaView {
+            state: OlaState::Proposed,
+            proposed_by: Some(by),
+            proposed_at: Some(from_micros(at).to_rfc3339()),
+            ..self
+        }
+    }
+}
+
 /// The platform administrator: an administrator of the whole installation, not of one entity.
 fn is_platform(user: &StaffUser) -> bool {
     user.entity_id.is_none()
@@ -77,16 +103,13 @@ impl App {
         let service_id = self.service_id(request.service.as_deref(), None).await?;
         let accept_minutes = minutes(request.accept_minutes, "accept_minutes")?;
         let resolve_minutes = minutes(request.resolve_minutes, "resolve_minutes")?;
-        let mut view = OlaView {
-            from_entity: from.code.clone(),
-            to_entity: to.code.clone(),
-            service: request.service,
+        let mut view = OlaView::agreed(
+            from.code.clone(),
+            to.code.clone(),
+            request.service,
             accept_minutes,
             resolve_minutes,
-            state: OlaState::Agreed,
-            proposed_by: None,
-            proposed_at: None,
-        };
+        );
         if is_platform(user) {
             self.store
                 .upsert_ola(OlaRow {
@@ -110,9 +133,7 @@ impl App {
                     proposed_at: now,
                 })
                 .await?;
-            view.state = OlaState::Proposed;
-            view.proposed_by = Some(user.username.clone());
-            view.proposed_at = Some(from_micros(now).to_rfc3339());
+            view = view.proposed(user.username.clone(), now);
         }
         let action = match view.state {
             OlaState::Agreed => "set_ola",
@@ -137,16 +158,13 @@ impl App {
             .accept_ola_proposal(key)
             .await?
             .ok_or(Failure::NotFound("OLA proposal"))?;
-        let view = OlaView {
-            from_entity: from.code,
-            to_entity: to.code.clone(),
-            service: pair.service,
-            accept_minutes: agreed.accept_minutes,
-            resolve_minutes: agreed.resolve_minutes,
-            state: OlaState::Agreed,
-            proposed_by: None,
-            proposed_at: None,
-        };
+        let view = OlaView::agreed(
+            from.code,
+            to.code.clone(),
+            pair.service,
+            agreed.accept_minutes,
+            agreed.resolve_minutes,
+        );
         self.audited(
             Some(user),
             "accept_ola",
@@ -187,28 +205,17 @@ impl App {
         let agreed = agreed
             .into_iter()
             .filter(|o| concerns(o.from_entity_id, o.to_entity_id))
-            .map(|o| OlaView {
-                from_entity: code(o.from_entity_id),
-                to_entity: code(o.to_entity_id),
-                service: service(o.service_id),
-                accept_minutes: o.accept_minutes,
-                resolve_minutes: o.resolve_minutes,
-                state: OlaState::Agreed,
-                proposed_by: None,
-                proposed_at: None,
+            .map(|o| {
+                let (from, to) = (code(o.from_entity_id), code(o.to_entity_id));
+                OlaView::agreed(from, to, service(o.service_id), o.accept_minutes, o.resolve_minutes)
             });
         let proposed = proposed
             .into_iter()
             .filter(|p| concerns(p.from_entity_id, p.to_entity_id))
-            .map(|p| OlaView {
-                from_entity: code(p.from_entity_id),
-                to_entity: code(p.to_entity_id),
-                service: service(p.service_id),
-                accept_minutes: p.accept_minutes,
-                resolve_minutes: p.resolve_minutes,
-                state: OlaState::Proposed,
-                proposed_by: Some(p.proposed_by),
-                proposed_at: Some(from_micros(p.proposed_at).to_rfc3339()),
+            .map(|p| {
+                let (from, to) = (code(p.from_entity_id), code(p.to_entity_id));
+                OlaView::agreed(from, to, service(p.service_id), p.accept_minutes, p.resolve_minutes)
+                    .proposed(p.proposed_by, p.proposed_at)
             });
         Ok(agreed.chain(proposed).collect())
     }
