@@ -2,6 +2,7 @@
 //! of nodes run it side by side on PostgreSQL; a job whose node died is taken again once
 //! its lease has run out. Notification delivery, the SLA sweep and housekeeping run here.
 
+use crate::conversations::IDLE_CONVERSATION;
 use crate::error::Outcome;
 use crate::App;
 use std::collections::BTreeMap;
@@ -15,6 +16,8 @@ use tawasul_store::{JobInsert, JobOutcome, JobRow};
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// Finished jobs and idempotency keys are kept this long.
+/// Providers redeliver a webhook for hours at most (WhatsApp: up to 7 days).
+const INBOUND_IDS_KEPT: Duration = Duration::from_secs(8 * 24 * 3600);
 const KEEP_FOR: Duration = Duration::from_secs(24 * 3600);
 /// A notification's secrets outlive every retry (8 attempts, an hour apart at most) and the
 /// SMS quiet hours, and no more.
@@ -185,14 +188,20 @@ impl App {
     /// Housekeeping: finished jobs and idempotency keys (with their sealed tokens) after a
     /// day; notifications' secrets once no delivery can need them; ended notifications after
     /// their retention; ended sessions (past their absolute or idle end), expired one-time
-    /// codes, and limit counters whose window is over.
+    /// codes, and limit counters whose window is over; conversations left idle (ended as
+    /// `timed_out`), and providers' message ids once no provider retries them.
     async fn housekeeping(&self, now: i64) -> Outcome<u64> {
         let jobs = self.store.purge(now - micros(KEEP_FOR)).await?;
+        let idle = self
+            .store
+            .end_idle_conversations(now - micros(IDLE_CONVERSATION), now, "timed_out")
+            .await?;
+        self.store.purge_inbound(now - micros(INBOUND_IDS_KEPT)).await?;
         self.store
             .purge_notifications(now - micros(SECRETS_KEPT), now - micros(NOTIFICATIONS_KEPT))
             .await?;
         let identity = self.store.purge_identity(now, now - micros(KEEP_FOR)).await?;
-        Ok(jobs + identity)
+        Ok(jobs + identity + idle)
     }
 
     fn retry_or_dead(&self, job: &JobRow, error: String) -> JobOutcome {

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod catalogue;
+pub mod conversations;
 pub mod directory;
 pub mod error;
 pub mod identity;
@@ -21,6 +22,7 @@ use tawasul_store::Store;
 
 pub use cases::CasesError;
 pub use catalogue::CatalogueError;
+pub use conversations::ConversationsError;
 pub use error::{Failure, InputRefused, Outcome};
 pub use identity::IdentityError;
 pub use organisation::OrganisationError;
@@ -30,7 +32,7 @@ pub use workflow::WorkflowError;
 pub mod rows {
     pub use tawasul_store::{
         AttachmentRow, ClientKeyRow, DepartmentRow, EntityRow, ManagedServiceRow, PointRow, PublicCaseRow,
-        ReplyTemplateRow, ServiceRow, StaffRow,
+        ReplyTemplateRow, ServiceRow, StaffRow, TranscriptLine,
     };
 }
 
@@ -65,6 +67,9 @@ pub struct Settings {
     /// it, `secret.key` in the data directory (made on first start).
     pub secret_key: Option<identity::sealing::ServerKey>,
     pub open311: Open311Settings,
+    /// The providers' webhooks under `/hooks/` (the phone line, SMS, WhatsApp…); an adapter
+    /// without its secret is off and its hook answers 404.
+    pub hooks: HookSettings,
     /// Rate limits, sign-in throttling and the proxies trusted to say who the client is.
     pub limits: identity::limits::Limits,
 }
@@ -85,6 +90,7 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             secret_key: None,
             open311: Open311Settings::default(),
+            hooks: HookSettings::default(),
             limits: identity::limits::Limits::default(),
         }
     }
@@ -107,6 +113,41 @@ pub struct DeliverySettings {
     pub sms: Option<tawasul_notify::SmsSettings>,
     pub webhook: Option<tawasul_notify::WebhookSettings>,
     pub sms_quiet_hours: Option<tawasul_notify::QuietHours>,
+}
+
+/// The guided-dialogue channels' providers (`crates/channels/dialogue` and its adapters).
+#[derive(Debug, Clone, Default)]
+pub struct HookSettings {
+    pub sms: Option<SmsHookSettings>,
+    pub whatsapp: Option<WhatsappSettings>,
+}
+
+/// A national SMS gateway's inbound webhook (`POST /hooks/sms`): which form or JSON fields
+/// carry the sender, the text and the message id, and the shared secret it signs with.
+#[derive(Debug, Clone)]
+pub struct SmsHookSettings {
+    /// `TAWASUL_SMS_INBOUND_SECRET`: the key of the `X-Tawasul-Signature` HMAC-SHA256 over the body.
+    pub secret: String,
+    pub from_field: String,
+    pub text_field: String,
+    pub id_field: String,
+}
+
+/// WhatsApp Business through the Cloud API (`/hooks/whatsapp`).
+#[derive(Debug, Clone)]
+pub struct WhatsappSettings {
+    /// `TAWASUL_WHATSAPP_APP_SECRET`: the key of `X-Hub-Signature-256`.
+    pub app_secret: String,
+    /// `TAWASUL_WHATSAPP_VERIFY_TOKEN`: what the subscription handshake must echo.
+    pub verify_token: String,
+    /// The bearer token for the messages API (`TAWASUL_WHATSAPP_ACCESS_TOKEN`).
+    pub access_token: String,
+    /// The Graph API's base (`https://graph.facebook.com/v21.0`), another in tests.
+    pub api_base: String,
+    /// The business phone number's id, which messages are sent from.
+    pub phone_number_id: String,
+    /// The approved template sent outside the 24-hour customer-service window.
+    pub template: String,
 }
 
 /// The Open311 GeoReport v2 channel (`crates/channels/open311`).

@@ -119,6 +119,7 @@ fn the_application_is_grouped_by_context() {
         ("workflow", "WorkflowError"),
         ("organisation", "OrganisationError"),
         ("catalogue", "CatalogueError"),
+        ("conversations", "ConversationsError"),
         ("identity", "IdentityError"),
     ];
     // `operator/` holds the operator's tools too large for `operator.rs` (backup and restore).

@@ -113,6 +113,9 @@ pub struct Limits {
     pub uploads_per_address: Rate,
     /// Attachments one case may have in all.
     pub attachments_per_case: usize,
+    /// Messages one resident sends a guided conversation (phone keys, SMS, WhatsApp, chat):
+    /// a flood past it is answered 429 and not read.
+    pub messages_per_conversation: Rate,
     /// One-time codes sent to one contact (counted in the store).
     pub codes_per_contact: Rate,
     /// One-time codes asked for from one client address (counted in the store).
@@ -139,6 +142,7 @@ impl Default for Limits {
             intake_per_key: Rate::per_minute(120),
             uploads_per_address: Rate::per_minute(60),
             attachments_per_case: 20,
+            messages_per_conversation: Rate::per_minute(30),
             codes_per_contact: Rate::per_hour(5),
             codes_per_address: Rate::per_hour(20),
             codes_overall: Rate::per_hour(2000),
@@ -171,6 +175,7 @@ impl Limits {
         let lots = Rate::per_minute(1_000_000);
         Self {
             attachments_per_case: 10_000,
+            messages_per_conversation: lots,
             codes_per_contact: lots,
             codes_per_address: lots,
             codes_overall: lots,
@@ -201,6 +206,7 @@ impl Limits {
             "intake_per_contact" => self.intake_per_contact = rate()?,
             "intake_per_key" => self.intake_per_key = rate()?,
             "uploads_per_address" => self.uploads_per_address = rate()?,
+            "messages_per_conversation" => self.messages_per_conversation = rate()?,
             "attachments_per_case" => self.attachments_per_case = usize::try_from(number()?).unwrap_or(usize::MAX),
             "codes_per_contact" => self.codes_per_contact = rate()?,
             "codes_per_address" => self.codes_per_address = rate()?,
