@@ -89,6 +89,7 @@ pub fn router(app: App) -> Router {
         .route("/api/openapi.json", axum::routing::get(ops::openapi_json))
         .merge(tawasul_web::router(state.app.clone()))
         .merge(tawasul_channels_open311::router(state.app.clone()))
+        .merge(tawasul_channels_messaging::router(state.app.clone()))
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(axum::middleware::from_fn(extract::refuse_declared_oversize))

@@ -64,6 +64,8 @@ struct ServeArgs {
     mail: MailArgs,
     #[command(flatten)]
     open311: Open311Args,
+    #[command(flatten)]
+    hooks: HookArgs,
 }
 
 /// The e-mail channel: mail to these addresses becomes cases.
@@ -132,6 +134,87 @@ struct Open311Args {
     /// The most requests one client application may post in a minute.
     #[arg(long, env = "TAWASUL_OPEN311_POSTS_PER_MINUTE", default_value_t = 60)]
     open311_posts_per_minute: u32,
+}
+
+/// The guided dialogue's providers under /hooks/; each is off without its secret.
+#[derive(Args, Clone)]
+struct HookArgs {
+    /// The shared secret of the SMS gateway's inbound webhook (/hooks/sms): the key of its
+    /// X-Tawasul-Signature HMAC-SHA256 over the body.
+    #[arg(long, env = "TAWASUL_SMS_INBOUND_SECRET", hide_env_values = true)]
+    sms_inbound_secret: Option<String>,
+    /// The gateway's field holding the sender's number.
+    #[arg(long, env = "TAWASUL_SMS_INBOUND_FROM_FIELD", default_value = "from")]
+    sms_inbound_from_field: String,
+    /// The gateway's field holding the message's text.
+    #[arg(long, env = "TAWASUL_SMS_INBOUND_TEXT_FIELD", default_value = "text")]
+    sms_inbound_text_field: String,
+    /// The gateway's field holding the message's id (a redelivery is answered once).
+    #[arg(long, env = "TAWASUL_SMS_INBOUND_ID_FIELD", default_value = "id")]
+    sms_inbound_id_field: String,
+    /// The WhatsApp app's secret: the key of X-Hub-Signature-256 on /hooks/whatsapp.
+    #[arg(long, env = "TAWASUL_WHATSAPP_APP_SECRET", hide_env_values = true)]
+    whatsapp_app_secret: Option<String>,
+    /// What WhatsApp's subscription handshake must echo.
+    #[arg(
+        long,
+        env = "TAWASUL_WHATSAPP_VERIFY_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    whatsapp_verify_token: String,
+    /// The bearer token of the Cloud API's messages endpoint.
+    #[arg(
+        long,
+        env = "TAWASUL_WHATSAPP_ACCESS_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    whatsapp_access_token: String,
+    /// The Cloud API's base URL.
+    #[arg(
+        long,
+        env = "TAWASUL_WHATSAPP_API_BASE",
+        default_value = "https://graph.facebook.com/v21.0"
+    )]
+    whatsapp_api_base: String,
+    /// The business phone number's id that replies are sent from.
+    #[arg(long, env = "TAWASUL_WHATSAPP_PHONE_NUMBER_ID", default_value = "")]
+    whatsapp_phone_number_id: String,
+    /// The approved template for messages outside the 24-hour customer-service window.
+    #[arg(long, env = "TAWASUL_WHATSAPP_TEMPLATE", default_value = "case_update")]
+    whatsapp_template: String,
+}
+
+fn hook_settings(a: &HookArgs) -> anyhow::Result<tawasul_app::HookSettings> {
+    let sms = a
+        .sms_inbound_secret
+        .clone()
+        .filter(|s| !s.is_empty())
+        .map(|secret| tawasul_app::SmsHookSettings {
+            secret,
+            from_field: a.sms_inbound_from_field.clone(),
+            text_field: a.sms_inbound_text_field.clone(),
+            id_field: a.sms_inbound_id_field.clone(),
+        });
+    let whatsapp = match a.whatsapp_app_secret.clone().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(app_secret) => {
+            anyhow::ensure!(
+                !a.whatsapp_verify_token.is_empty() && !a.whatsapp_phone_number_id.is_empty(),
+                "WhatsApp needs --whatsapp-verify-token and --whatsapp-phone-number-id beside its app secret"
+            );
+            Some(tawasul_app::WhatsappSettings {
+                app_secret,
+                verify_token: a.whatsapp_verify_token.clone(),
+                access_token: a.whatsapp_access_token.clone(),
+                api_base: a.whatsapp_api_base.clone(),
+                phone_number_id: a.whatsapp_phone_number_id.clone(),
+                template: a.whatsapp_template.clone(),
+            })
+        }
+    };
+    Ok(tawasul_app::HookSettings { sms, whatsapp })
 }
 
 /// Where notifications go and how background work is shared.
@@ -422,6 +505,7 @@ fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
             sms_quiet_hours,
         },
         open311: open311_settings(&args.open311),
+        hooks: hook_settings(&args.hooks)?,
         ..settings(&args.storage, demo)
     })
 }

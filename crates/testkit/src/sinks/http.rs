@@ -1,6 +1,6 @@
 //! An HTTP server that keeps the requests it receives and answers as told.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -51,6 +51,8 @@ struct HttpState {
     /// The statuses of the next answers; 200 once they are used up.
     statuses: VecDeque<u16>,
     delay: Duration,
+    /// What to answer on a path, as (content type, body), for a provider's API in tests.
+    bodies: HashMap<String, (String, Vec<u8>)>,
 }
 
 #[derive(Default)]
@@ -101,6 +103,14 @@ impl HttpSink {
         self.shared.state().statuses.extend(statuses);
     }
 
+    /// Answer requests to `path` with this body and content type (a provider's API, a file).
+    pub fn serve(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.shared
+            .state()
+            .bodies
+            .insert(path.to_owned(), (content_type.to_owned(), body.into()));
+    }
+
     /// Wait this long before answering each request from now on (to test timeouts).
     pub fn delay(&self, delay: Duration) {
         self.shared.state().delay = delay;
@@ -135,7 +145,8 @@ async fn record(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let request = RecordedRequest {
         method: method.to_string(),
         path: uri.path().to_owned(),
@@ -146,12 +157,19 @@ async fn record(
             .collect(),
         body: body.to_vec(),
     };
-    let (status, delay) = {
+    let (status, delay, served) = {
         let mut state = shared.state();
+        let served = state.bodies.get(&request.path).cloned();
         state.requests.push(request);
-        (state.statuses.pop_front().unwrap_or(200), state.delay)
+        (state.statuses.pop_front().unwrap_or(200), state.delay, served)
     };
     shared.arrived.notify_waiters();
     tokio::time::sleep(delay).await;
-    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match served {
+        Some((content_type, body)) => {
+            (status, [(axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
+        }
+        None => status.into_response(),
+    }
 }

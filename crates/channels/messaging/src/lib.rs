@@ -1,0 +1,90 @@
+//! The messaging channels of the guided dialogue: a national SMS gateway's inbound webhook
+//! (`/hooks/sms`) and WhatsApp Business through the Cloud API (`/hooks/whatsapp`). Each checks
+//! its provider's signature over the exact bytes received before it reads them, turns the
+//! message into the dialogue's `Input`, and answers with the dialogue's reply. An adapter
+//! without its secret (`Settings::hooks`) is off: its hook answers 404.
+
+mod signature;
+mod sms;
+mod whatsapp;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use tawasul_app::conversations::ConversationsError;
+use tawasul_app::{App, Failure};
+use tawasul_channels_dialogue::{Dialogue, DialogueError};
+
+pub use whatsapp::{MAX_BUTTONS, MAX_LIST_ROWS};
+
+#[derive(Clone)]
+struct Hooks {
+    app: App,
+    dialogue: Dialogue,
+    http: reqwest::Client,
+}
+
+pub fn router<S: Clone + Send + Sync + 'static>(app: App) -> Router<S> {
+    let hooks = Hooks {
+        dialogue: Dialogue::new(app.clone()),
+        app,
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client"),
+    };
+    Router::new()
+        .route("/hooks/sms", post(sms::receive))
+        .route("/hooks/whatsapp", post(whatsapp::receive).get(whatsapp::verify))
+        .with_state(hooks)
+}
+
+/// Why a webhook was refused, as the provider is told.
+#[derive(Debug)]
+enum Refused {
+    /// The adapter is off (no secret configured).
+    Off,
+    /// The signature is missing or wrong.
+    Signature,
+    /// The body is not what the provider sends.
+    Malformed(String),
+    /// Too many messages from one resident.
+    Flood(u64),
+    /// Our side failed; the provider should deliver it again later.
+    Failed(String),
+}
+
+impl From<DialogueError> for Refused {
+    fn from(e: DialogueError) -> Self {
+        match e {
+            DialogueError::Conversation(ConversationsError::Common(Failure::TooManyRequests(t)))
+            | DialogueError::Failure(Failure::TooManyRequests(t)) => Refused::Flood(t.retry_after_secs),
+            other => Refused::Failed(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::Off => (StatusCode::NOT_FOUND, "not found").into_response(),
+            Refused::Signature => {
+                tracing::warn!("a webhook with a missing or wrong signature was refused");
+                (StatusCode::UNAUTHORIZED, "the signature is missing or wrong").into_response()
+            }
+            Refused::Malformed(why) => (StatusCode::BAD_REQUEST, why).into_response(),
+            Refused::Flood(secs) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(axum::http::header::RETRY_AFTER, secs.to_string())],
+                "too many messages",
+            )
+                .into_response(),
+            Refused::Failed(why) => {
+                tracing::error!(error = why, "a webhook could not be answered");
+                (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response()
+            }
+        }
+    }
+}

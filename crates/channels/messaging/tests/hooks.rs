@@ -1,0 +1,356 @@
+//! The SMS gateway's and WhatsApp's webhooks as their providers call them, signed, on both
+//! backends: a new case end to end in Arabic and English, the status of a reference, a
+//! redelivered message answered once, forged and missing signatures (401, nothing written),
+//! malformed and oversized bodies, and an adapter without its secret (404). WhatsApp's Cloud
+//! API is a local HTTP server in the provider's place, which records the replies and serves
+//! a photo.
+
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::time::Duration;
+use tawasul_app::{HookSettings, SmsHookSettings, WhatsappSettings};
+use tawasul_testkit::fixtures::Fixtures;
+use tawasul_testkit::sinks::HttpSink;
+use tawasul_testkit::{on_both, png, spawn, Backend, Options, TestApp};
+
+const SMS_SECRET: &str = "sms-gateway-secret";
+const APP_SECRET: &str = "whatsapp-app-secret";
+const VERIFY_TOKEN: &str = "verify-me";
+const PHONE_ID: &str = "106540352242922";
+
+struct Setup {
+    t: TestApp,
+    graph: HttpSink,
+}
+
+async fn setup(backend: Backend) -> Setup {
+    let graph = HttpSink::start().await.expect("the Cloud API's stand-in");
+    let hooks = HookSettings {
+        sms: Some(SmsHookSettings {
+            secret: SMS_SECRET.into(),
+            from_field: "sender".into(),
+            text_field: "body".into(),
+            id_field: "msgid".into(),
+        }),
+        whatsapp: Some(WhatsappSettings {
+            app_secret: APP_SECRET.into(),
+            verify_token: VERIFY_TOKEN.into(),
+            access_token: "graph-token".into(),
+            api_base: graph.url("/v21.0"),
+            phone_number_id: PHONE_ID.into(),
+            template: "case_update".into(),
+        }),
+    };
+    let t = spawn(Options {
+        hooks,
+        ..Options::on(backend)
+    })
+    .await;
+    Fixtures::new(&t.app).await.capital(json!([])).await;
+    Setup { t, graph }
+}
+
+fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("a key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// An SMS as the gateway posts it (a form), signed.
+async fn sms(t: &TestApp, from: &str, body: &str, id: &str) -> (StatusCode, Value) {
+    let form: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("sender", from)
+        .append_pair("body", body)
+        .append_pair("msgid", id)
+        .finish();
+    let response = t
+        .client
+        .post(t.url("/hooks/sms"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-tawasul-signature", sign(SMS_SECRET, form.as_bytes()))
+        .body(form)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn text_of(reply: &Value) -> String {
+    reply["text"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A WhatsApp notification carrying one message from `wa_id`.
+fn notification(wa_id: &str, message: Value) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "97317000000", "phone_number_id": PHONE_ID},
+            "contacts": [{"profile": {"name": "Fatima"}, "wa_id": wa_id}],
+            "messages": [message]
+        }}]}]
+    })
+}
+
+async fn whatsapp(t: &TestApp, body: &Value) -> StatusCode {
+    let bytes = serde_json::to_vec(body).expect("JSON");
+    t.client
+        .post(t.url("/hooks/whatsapp"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sign(APP_SECRET, &bytes))
+        .body(bytes)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+}
+
+fn text_message(id: &str, body: &str) -> Value {
+    json!({"from": WA_ID, "id": id, "timestamp": "1764921600", "type": "text", "text": {"body": body}})
+}
+
+fn button(id: &str, key: &str) -> Value {
+    json!({"from": WA_ID, "id": id, "timestamp": "1764921600", "type": "interactive",
+           "interactive": {"type": "button_reply", "button_reply": {"id": key, "title": "…"}}})
+}
+
+const WA_ID: &str = "97333987654";
+
+/// The replies sent to the Cloud API so far, as JSON.
+fn replies(graph: &HttpSink) -> Vec<Value> {
+    graph
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == format!("/v21.0/{PHONE_ID}/messages"))
+        .map(|r| {
+            assert_eq!(r.header("authorization"), Some("Bearer graph-token"));
+            serde_json::from_slice(&r.body).expect("a JSON message")
+        })
+        .collect()
+}
+
+async fn conversations(t: &TestApp, channel: &str, address: &str) -> usize {
+    t.store
+        .conversations_of_address(channel, address)
+        .await
+        .expect("read")
+        .len()
+}
+
+on_both! { setup;
+    async fn an_sms_conversation_makes_a_case_in_arabic(s: &Setup) {
+        let t = &s.t;
+        let from = "97333111222";
+        let (status, first) = sms(t, from, "السلام عليكم", "m1").await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        assert_eq!(first["to"], "+97333111222");
+        assert!(text_of(&first).contains("1. العربية"), "{first}");
+        for (i, (said, expect)) in [
+            ("1", "1. تقديم بلاغ"),
+            ("1", "ما الذي تود تقديمه"),
+            ("1", "1. تسرب مياه"),
+            ("1", "صف المشكلة"),
+            ("الماء يتسرب من الأنبوب الرئيسي أمام المسجد", "أرسل موقعك"),
+            ("حي السلمانية، طريق 2411", "هل نرسل ما سبق"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (status, reply) = sms(t, from, said, &format!("m{}", i + 2)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(text_of(&reply).contains(expect), "after {said:?}: {reply}");
+        }
+        let (_, done) = sms(t, from, "1", "m9").await;
+        let reference = text_of(&done)
+            .split_whitespace()
+            .find(|w| w.starts_with("TW-"))
+            .map(|w| w.trim_end_matches('.').to_owned())
+            .expect("a reference");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.reporter_phone.as_deref()), ("sms", Some("+97333111222")));
+
+        // The gateway delivers the last message again: answered once, nothing more made.
+        let (status, again) = sms(t, from, "1", "m9").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(again["replayed"], true, "{again}");
+        assert_eq!(t.case_count().await, 1);
+    }
+
+    async fn an_sms_in_json_asks_the_status_in_english(s: &Setup) {
+        let t = &s.t;
+        let (reference, _) = t
+            .submit(json!({"service": "water-leak", "kind": "report", "description": "Water leaking by the roundabout"}))
+            .await;
+        let post = |body: Value| {
+            let bytes = serde_json::to_vec(&body).expect("JSON");
+            t.client
+                .post(t.url("/hooks/sms"))
+                .header("content-type", "application/json")
+                .header("x-tawasul-signature", sign(SMS_SECRET, &bytes))
+                .body(bytes)
+                .send()
+        };
+        for (id, said) in [(1, "hi"), (2, "2"), (3, "2")] {
+            let response = post(json!({"sender": "+97333111333", "body": said, "msgid": id})).await.expect("sent");
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        let response = post(json!({"sender": "+97333111333", "body": reference, "msgid": 4})).await.expect("sent");
+        let reply: Value = response.json().await.expect("JSON");
+        assert!(text_of(&reply).contains("received, waiting for review"), "{reply}");
+        assert_eq!(reply["language"], "en");
+    }
+
+    async fn unsigned_forged_and_malformed_sms_are_refused_and_write_nothing(s: &Setup) {
+        let t = &s.t;
+        let form = "sender=97333111444&body=1&msgid=x1";
+        let post = |signature: Option<String>, body: String, content_type: &'static str| {
+            let mut request = t.client.post(t.url("/hooks/sms")).header("content-type", content_type).body(body);
+            if let Some(signature) = signature {
+                request = request.header("x-tawasul-signature", signature);
+            }
+            request.send()
+        };
+        let status = |r: reqwest::Result<reqwest::Response>| r.expect("sent").status();
+        assert_eq!(status(post(None, form.into(), "application/x-www-form-urlencoded").await), StatusCode::UNAUTHORIZED);
+        let forged = sign("not the secret", form.as_bytes());
+        assert_eq!(status(post(Some(forged), form.into(), "application/x-www-form-urlencoded").await), StatusCode::UNAUTHORIZED);
+        // Signed, then changed on the way.
+        let signed = sign(SMS_SECRET, form.as_bytes());
+        let changed = form.replace("body=1", "body=2");
+        assert_eq!(status(post(Some(signed), changed, "application/x-www-form-urlencoded").await), StatusCode::UNAUTHORIZED);
+        assert_eq!(conversations(t, "sms", "+97333111444").await, 0);
+
+        for body in [
+            "body=1&msgid=x2".to_owned(),
+            "sender=not-a-number&body=1".to_owned(),
+            format!("sender=97333111444&body={}", "ب".repeat(1_601)),
+            format!("sender=97333111444&body=1&msgid={}", "x".repeat(201)),
+        ] {
+            let signature = sign(SMS_SECRET, body.as_bytes());
+            let response = post(Some(signature), body.clone(), "application/x-www-form-urlencoded").await.expect("sent");
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body:.60}");
+        }
+        let broken = "{\"sender\": ".to_owned();
+        let signature = sign(SMS_SECRET, broken.as_bytes());
+        assert_eq!(status(post(Some(signature), broken, "application/json").await), StatusCode::BAD_REQUEST);
+        let huge = format!("sender=97333111444&body={}", "x".repeat(100_000));
+        let signature = sign(SMS_SECRET, huge.as_bytes());
+        assert_eq!(status(post(Some(signature), huge, "application/x-www-form-urlencoded").await), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(conversations(t, "sms", "+97333111444").await, 0);
+        assert_eq!(t.case_count().await, 0);
+    }
+
+    async fn whatsapp_verifies_its_subscription(s: &Setup) {
+        let t = &s.t;
+        let get = |query: &str| t.client.get(t.url(&format!("/hooks/whatsapp?{query}"))).send();
+        let ok = get(&format!("hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444")).await.expect("sent");
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(ok.text().await.expect("text"), "1158201444");
+        let wrong = get("hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1").await.expect("sent");
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+        let no_mode = get(&format!("hub.verify_token={VERIFY_TOKEN}&hub.challenge=1")).await.expect("sent");
+        assert_eq!(no_mode.status(), StatusCode::FORBIDDEN);
+    }
+
+    async fn a_whatsapp_conversation_with_buttons_a_location_and_a_photo(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        graph.serve("/v21.0/1493247338229452", "application/json",
+            serde_json::to_vec(&json!({"url": graph.url("/media/leak.png"), "mime_type": "image/png",
+                                       "id": "1493247338229452", "messaging_product": "whatsapp"})).expect("JSON"));
+        graph.serve("/media/leak.png", "image/png", png(7));
+
+        assert_eq!(whatsapp(t, &notification(WA_ID, text_message("wamid.1", "مرحبا"))).await, StatusCode::OK);
+        let first = replies(graph);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0]["to"], WA_ID);
+        assert_eq!(first[0]["interactive"]["type"], "button", "two languages, two buttons: {}", first[0]);
+        assert_eq!(first[0]["interactive"]["action"]["buttons"][0]["reply"]["title"], "العربية");
+
+        for (n, key) in [(2, "1"), (3, "1"), (4, "1"), (5, "1")] {
+            assert_eq!(whatsapp(t, &notification(WA_ID, button(&format!("wamid.{n}"), key))).await, StatusCode::OK);
+        }
+        let photo = json!({"from": WA_ID, "id": "wamid.6", "timestamp": "1764921600", "type": "image",
+                           "image": {"id": "1493247338229452", "mime_type": "image/png", "sha256": "x"}});
+        assert_eq!(whatsapp(t, &notification(WA_ID, photo)).await, StatusCode::OK);
+        let describe = text_message("wamid.7", "تسرب مياه من أنبوب مكسور عند مدخل العمارة");
+        assert_eq!(whatsapp(t, &notification(WA_ID, describe)).await, StatusCode::OK);
+        let location = json!({"from": WA_ID, "id": "wamid.8", "timestamp": "1764921600", "type": "location",
+                              "location": {"latitude": 26.2235, "longitude": 50.5876, "name": "عمارة 12", "address": "المنامة"}});
+        assert_eq!(whatsapp(t, &notification(WA_ID, location)).await, StatusCode::OK);
+        let confirm = replies(graph).last().cloned().expect("a reply");
+        assert!(confirm["interactive"]["body"]["text"].as_str().is_some_and(|b| b.contains("هل نرسل")), "{confirm}");
+        assert_eq!(whatsapp(t, &notification(WA_ID, button("wamid.9", "1"))).await, StatusCode::OK);
+
+        let done = replies(graph).last().cloned().expect("a reply");
+        let body = done["text"]["body"].as_str().expect("a text reply").to_owned();
+        let reference = body
+            .split_whitespace()
+            .find(|w| w.starts_with("TW-"))
+            .map(|w| w.trim_end_matches('.').to_owned())
+            .expect("the reference");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!(case.channel.as_str(), "whatsapp");
+        assert_eq!(case.reporter_phone.as_deref(), Some("+97333987654"));
+        assert_eq!((case.lat, case.lon), (Some(26.2235), Some(50.5876)));
+        assert_eq!(case.address.as_deref(), Some("عمارة 12، المنامة"));
+        let attachments = t.store.attachments(case.id).await.expect("read");
+        assert_eq!(attachments.len(), 1, "the photo is on the case");
+
+        // WhatsApp delivers the last notification again: no second case, no second reply.
+        let sent = replies(graph).len();
+        assert_eq!(whatsapp(t, &notification(WA_ID, button("wamid.9", "1"))).await, StatusCode::OK);
+        assert_eq!(replies(graph).len(), sent);
+        assert_eq!(t.case_count().await, 1);
+    }
+
+    async fn whatsapp_statuses_forgeries_and_junk(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let statuses = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
+            "value": {"messaging_product": "whatsapp", "statuses": [
+                {"id": "wamid.out", "status": "delivered", "timestamp": "1764921600", "recipient_id": WA_ID},
+                {"id": "wamid.out2", "status": "failed", "timestamp": "1764921600", "recipient_id": WA_ID,
+                 "errors": [{"code": 131047, "title": "Re-engagement message"}]}]}}]}]});
+        assert_eq!(whatsapp(t, &statuses).await, StatusCode::OK);
+        let reaction = json!({"from": WA_ID, "id": "wamid.r", "timestamp": "1", "type": "reaction",
+                              "reaction": {"message_id": "wamid.out", "emoji": "👍"}});
+        assert_eq!(whatsapp(t, &notification(WA_ID, reaction)).await, StatusCode::OK);
+        assert_eq!(conversations(t, "whatsapp", WA_ID).await, 0, "statuses and reactions start nothing");
+
+        let body = serde_json::to_vec(&notification(WA_ID, text_message("wamid.f", "1"))).expect("JSON");
+        let forged = t.client.post(t.url("/hooks/whatsapp")).header("x-hub-signature-256", sign("guess", &body))
+            .body(body.clone()).send().await.expect("sent");
+        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+        let unsigned = t.client.post(t.url("/hooks/whatsapp")).body(body).send().await.expect("sent");
+        assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(whatsapp(t, &json!({"object": "page", "entry": []})).await, StatusCode::BAD_REQUEST);
+        assert_eq!(whatsapp(t, &json!([1, 2])).await, StatusCode::BAD_REQUEST);
+        let no_sender = json!({"from": "", "id": "wamid.x", "type": "text", "text": {"body": "1"}});
+        assert_eq!(whatsapp(t, &notification(WA_ID, no_sender)).await, StatusCode::BAD_REQUEST);
+        assert_eq!(conversations(t, "whatsapp", WA_ID).await, 0);
+        assert!(graph.wait_for(1, Duration::from_millis(200)).await.is_empty(), "nothing was sent");
+    }
+}
+
+/// Without their secrets the adapters are off: their hooks answer 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adapters_without_secrets_are_off() {
+    let t = spawn(Options::on(Backend::Sqlite)).await;
+    for (method, path) in [
+        ("POST", "/hooks/sms"),
+        ("POST", "/hooks/whatsapp"),
+        ("GET", "/hooks/whatsapp?hub.mode=subscribe"),
+    ] {
+        let request = match method {
+            "GET" => t.client.get(t.url(path)),
+            _ => t.client.post(t.url(path)).body("{}"),
+        };
+        assert_eq!(
+            request.send().await.expect("sent").status(),
+            StatusCode::NOT_FOUND,
+            "{method} {path}"
+        );
+    }
+}
