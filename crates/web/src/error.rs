@@ -3,7 +3,9 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use tawasul_app::{CasesError, CatalogueError, Failure, IdentityError, OrganisationError, WorkflowError};
+use tawasul_app::{
+    CasesError, CatalogueError, ConversationsError, Failure, IdentityError, OrganisationError, WorkflowError,
+};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum WebError {
@@ -106,6 +108,15 @@ impl From<OrganisationError> for WebError {
         match e {
             OrganisationError::Common(failure) => failure.into(),
             OrganisationError::Duplicate(_) => unexpected(e),
+        }
+    }
+}
+
+impl From<ConversationsError> for WebError {
+    fn from(e: ConversationsError) -> Self {
+        match e {
+            ConversationsError::Common(failure) => failure.into(),
+            ConversationsError::Moved | ConversationsError::Replayed => unexpected(e),
         }
     }
 }

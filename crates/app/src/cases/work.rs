@@ -288,7 +288,7 @@ impl App {
     }
 
     /// `access`, or for staff of an entity that transferred the case away, read-only access.
-    async fn read_access(&self, caller: &Caller, case: &CaseRow) -> Outcome<Access> {
+    pub(crate) async fn read_access(&self, caller: &Caller, case: &CaseRow) -> Outcome<Access> {
         match (self.access(caller, case), caller) {
             (Err(Failure::NotFound(_)), Caller::Staff(user)) if user.may(Permission::ViewCase, user.entity_id) => {
                 let handed_over = self

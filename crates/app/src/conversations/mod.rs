@@ -3,7 +3,10 @@
 //! dialogue engine (`tawasul-channels-dialogue`) owns what a state means; here it is stored,
 //! saved turn by turn with optimistic versions, and each provider message is taken once.
 
+use crate::cases::work::Access;
 use crate::error::{embeds_failure, Failure};
+use crate::identity::auth::Caller;
+use crate::identity::authz::Permission;
 use crate::App;
 use std::time::Duration;
 use tawasul_domain::vocab::Channel;
@@ -69,6 +72,15 @@ impl TryFrom<ConversationRow> for Conversation {
             updated_at: row.updated_at,
         })
     }
+}
+
+/// A conversation that made a case, as its staff page shows it.
+#[derive(Debug, Clone)]
+pub struct CaseTranscript {
+    pub channel: String,
+    /// RFC 3339, as the case's other instants are shown.
+    pub started_at: String,
+    pub lines: Vec<TranscriptLine>,
 }
 
 /// What one turn changed: the new state, the lines said both ways, and how it ended, if it did.
@@ -181,6 +193,30 @@ impl App {
     /// The case's id for a reference a conversation just created, to link the two.
     pub async fn case_id_of(&self, reference: &str) -> ConversationsResult<i64> {
         Ok(self.case_row(reference).await?.id)
+    }
+
+    /// The conversations that made a case, with what was said both ways, for the staff of
+    /// its entity who may see the reporter's details (the resident's own words may name them);
+    /// anyone else gets none.
+    pub async fn case_transcripts(&self, caller: &Caller, reference: &str) -> ConversationsResult<Vec<CaseTranscript>> {
+        let case = self.case_for(caller, reference).await?;
+        let user = match self.read_access(caller, &case).await? {
+            Access::Staff(user) => user,
+            Access::Follower(_) | Access::Reporter => return Ok(vec![]),
+        };
+        if !user.may(Permission::ViewReporter, Some(case.entity_id)) {
+            return Ok(vec![]);
+        }
+        let mut transcripts = vec![];
+        for conversation in self.store.conversations_of_case(case.id).await? {
+            let lines = self.store.transcript(conversation.id).await?;
+            transcripts.push(CaseTranscript {
+                channel: conversation.channel,
+                started_at: tawasul_domain::from_micros(conversation.started_at).to_rfc3339(),
+                lines,
+            });
+        }
+        Ok(transcripts)
     }
 
     /// A conversation's transcript, in order.

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use std::time::Duration;
 use tawasul_app::{HookSettings, SmsHookSettings, WhatsappSettings};
-use tawasul_testkit::fixtures::Fixtures;
+use tawasul_domain::vocab::Role;
+use tawasul_testkit::fixtures::{Fixtures, PASSWORD};
 use tawasul_testkit::sinks::HttpSink;
 use tawasul_testkit::{on_both, png, spawn, Backend, Options, TestApp};
 
@@ -171,6 +172,19 @@ on_both! { setup;
             .expect("a reference");
         let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
         assert_eq!((case.channel.as_str(), case.reporter_phone.as_deref()), ("sms", Some("+97333111222")));
+
+        // The conversation stays with the case: its staff read it on the case page, an
+        // inspector (who may not see the reporter's details) does not.
+        let fixtures = Fixtures::new(&t.app).await;
+        fixtures.staff("cap.inspector", Role::Inspector, Some("cap")).await;
+        let supervisor = t.staff_cookie("cap.supervisor", PASSWORD).await;
+        let page = t.page(&format!("/staff/cases/{reference}"), &supervisor).await;
+        assert!(page.body.contains("نص المحادثة"), "the transcript is shown");
+        assert!(page.body.contains("الماء يتسرب من الأنبوب الرئيسي أمام المسجد"));
+        assert!(page.body.contains("class=\"said-out\""), "with the service's side");
+        let inspector = t.staff_cookie("cap.inspector", PASSWORD).await;
+        let page = t.page(&format!("/staff/cases/{reference}"), &inspector).await;
+        assert!(!page.body.contains("نص المحادثة"), "not to an inspector");
 
         // The gateway delivers the last message again: answered once, nothing more made.
         let (status, again) = sms(t, from, "1", "m9").await;

@@ -15,6 +15,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use tawasul_app::cases::survey::SurveyView;
 use tawasul_app::cases::views::CaseView;
+use tawasul_app::conversations::CaseTranscript;
 use tawasul_app::identity::auth::Caller;
 use tawasul_app::identity::authz::{Permission, StaffUser};
 use tawasul_app::rows::ReplyTemplateRow;
@@ -45,6 +46,8 @@ pub struct CasePage {
     errors: FieldErrors,
     comment: String,
     survey: Option<SurveyView>,
+    /// The guided conversations (phone line, SMS, WhatsApp…) that made the case.
+    transcripts: Vec<CaseTranscript>,
     tile_url: String,
     service_name: String,
     templates: Vec<TemplateLink>,
@@ -150,6 +153,7 @@ pub(super) async fn case_page(
         Err(CasesError::Common(Failure::NotFound(_))) => None,
         other => other?,
     };
+    let transcripts = state.app.case_transcripts(&caller, reference).await?;
     let actions = case
         .available_actions
         .iter()
@@ -218,6 +222,7 @@ pub(super) async fn case_page(
         errors,
         comment,
         survey,
+        transcripts,
         tile_url: state.settings.tile_url.clone(),
         service_name,
         templates,
