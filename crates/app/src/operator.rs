@@ -5,6 +5,7 @@
 //! authorization, no audit of their own, no notifications. They are never for requests;
 //! an edge serving residents or staff calls the use cases of the other modules.
 
+pub mod audit;
 pub mod backup;
 
 use crate::error::{Failure, Outcome};

@@ -4,6 +4,7 @@
 //! `Coordinates::parse`, …); once one exists it is valid.
 
 pub mod attachment;
+pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod intake;

@@ -15,6 +15,8 @@ use tawasul_app::cases::survey::{SurveyRequest, SurveyView};
 use tawasul_app::cases::views::*;
 use tawasul_app::cases::work::{CaseQuery, CommentRequest, TransitionRequest};
 use tawasul_app::identity::auth::{Credentials, Session};
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::identity::second_factor::{Challenge, Enrolment, SignIn};
 use tawasul_domain::intake::IntakeDraft;
 use tawasul_domain::vocab::Channel;
 use utoipa::ToSchema;
@@ -32,6 +34,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(upload_attachment).layer(DefaultBodyLimit::max(crate::body_limit(crate::UPLOAD_ROUTE))))
         .routes(routes!(download_attachment))
         .routes(routes!(login))
+        .routes(routes!(login_code))
+        .routes(routes!(login_enrolment))
+        .routes(routes!(begin_second_factor))
+        .routes(routes!(confirm_second_factor))
+        .routes(routes!(reset_second_factor))
         .routes(routes!(logout))
         .routes(routes!(request_code))
         .routes(routes!(verify_code))
@@ -299,8 +306,12 @@ struct LoginResponse {
 }
 
 /// Staff sign-in: returns a bearer token and sets the same as an HttpOnly session cookie.
+/// A user with a second factor, or whose entity requires one of them, gets 202 with a
+/// challenge instead: `next` is `code` (send it with the authenticator app's code to
+/// `/api/v1/auth/login/code`) or `enrol` (first `/api/v1/auth/login/enrolment`).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+    responses((status = 200, body = LoginResponse), (status = 202, body = Challenge, description = "The password is right; the second factor comes next"),
+        (status = 401, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "Too many failed sign-ins, or too many at once; see Retry-After")))]
 async fn login(
     State(state): State<AppState>,
@@ -308,9 +319,22 @@ async fn login(
     parts: axum::http::request::Parts,
     body: JsonBody<Credentials>,
 ) -> ApiResult<Response> {
-    let (session, user) = state.app.login(body.value, &client).await?;
+    match state.app.login(body.value, &client).await? {
+        SignIn::Done(session, user) => signed_in(&state, &client, &parts, session, user).await,
+        SignIn::SecondStep(challenge) => Ok((StatusCode::ACCEPTED, Json(challenge)).into_response()),
+    }
+}
+
+/// The answer to a finished sign-in: the token, and the same as the session cookie.
+async fn signed_in(
+    state: &AppState,
+    client: &tawasul_app::identity::limits::Client,
+    parts: &axum::http::request::Parts,
+    session: Session,
+    user: StaffUser,
+) -> ApiResult<Response> {
     // A new session at each sign-in: the one the request carried, if any, ends.
-    if let Some(previous) = crate::extract::bearer(&parts) {
+    if let Some(previous) = crate::extract::bearer(parts) {
         state.app.logout(&previous).await?;
     }
     let cookie = tawasul_web::set_cookie(
@@ -331,6 +355,102 @@ async fn login(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CodeSignIn {
+    /// The challenge `POST /api/v1/auth/login` answered with.
+    challenge: String,
+    /// The authenticator app's 6 digits.
+    code: String,
+}
+
+/// The second step of a staff sign-in: the authenticator app's code (for a user enrolling,
+/// the first code, which confirms the enrolment). A code is good once; wrong codes count as
+/// failed sign-ins.
+#[utoipa::path(post, path = "/api/v1/auth/login/code", tag = "auth", request_body = CodeSignIn,
+    responses((status = 200, body = LoginResponse),
+        (status = 401, body = ErrorBody, description = "No such challenge, or it expired"),
+        (status = 422, body = ErrorBody, description = "A malformed, wrong or used code (`invalid_code`, `wrong_code`), or none enrolled yet (`not_enrolled`)"),
+        (status = 429, body = ErrorBody, description = "Too many failed sign-ins; see Retry-After")))]
+async fn login_code(
+    State(state): State<AppState>,
+    ClientOf(client): ClientOf,
+    parts: axum::http::request::Parts,
+    body: JsonBody<CodeSignIn>,
+) -> ApiResult<Response> {
+    let (session, user) = state
+        .app
+        .login_with_code(&body.value.challenge, &body.value.code, &client)
+        .await?;
+    signed_in(&state, &client, &parts, session, user).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ChallengeRequest {
+    challenge: String,
+}
+
+/// For a sign-in answered `next: enrol`: the secret to put into an authenticator app (the
+/// same one until it is confirmed with a first code at `/api/v1/auth/login/code`).
+#[utoipa::path(post, path = "/api/v1/auth/login/enrolment", tag = "auth", request_body = ChallengeRequest,
+    responses((status = 200, body = Enrolment), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The user has a second factor already")))]
+async fn login_enrolment(
+    State(state): State<AppState>,
+    body: JsonBody<ChallengeRequest>,
+) -> ApiResult<Json<Enrolment>> {
+    Ok(Json(state.app.enrolment_at_sign_in(&body.value.challenge).await?))
+}
+
+/// Staff: set up one's own second factor: the secret to put into an authenticator app (the
+/// same one until it is confirmed).
+#[utoipa::path(post, path = "/api/v1/auth/second-factor", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Enrolment), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "A second factor is set up already")))]
+async fn begin_second_factor(State(state): State<AppState>, Staff(user): Staff) -> ApiResult<Json<Enrolment>> {
+    Ok(Json(state.app.begin_second_factor(&user).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CodeConfirmation {
+    code: String,
+}
+
+/// Staff: confirm one's enrolment with the app's first code; from then on sign-in asks for a
+/// code.
+#[utoipa::path(post, path = "/api/v1/auth/second-factor/confirm", tag = "auth", security(("bearer" = [])),
+    request_body = CodeConfirmation,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn confirm_second_factor(
+    State(state): State<AppState>,
+    ClientOf(client): ClientOf,
+    Staff(user): Staff,
+    body: JsonBody<CodeConfirmation>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .confirm_second_factor(&user, &body.value.code, &client)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Platform administrator: remove a staff user's second factor (a lost phone), audited.
+#[utoipa::path(delete, path = "/api/v1/admin/staff/{username}/second-factor", tag = "admin", security(("bearer" = [])),
+    params(("username" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such user, or none set up")))]
+async fn reset_second_factor(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.app.reset_second_factor(&user, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Ends the session of the bearer token or cookie.

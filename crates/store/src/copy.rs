@@ -122,8 +122,9 @@ impl Store {
 }
 
 /// Tables whose rows a migration writes into a new database (a row that says the search index
-/// is built): replaced by the source's, not a sign that the target is in use.
-const FILLED_BY_MIGRATIONS: &[&str] = &["search_index"];
+/// is built, the audit chain's head): replaced by the source's, not a sign that the target is
+/// in use.
+const FILLED_BY_MIGRATIONS: &[&str] = &["search_index", "audit_head"];
 
 fn quoted(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))

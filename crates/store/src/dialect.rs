@@ -6,6 +6,9 @@ pub mod sqlite {
     /// One writer: a claim never races another.
     pub const SKIP_LOCKED: &str = "";
 
+    /// One writer: a row read in its transaction cannot change under it.
+    pub const FOR_UPDATE: &str = "";
+
     /// Makes the planner read the table (written just before) through `index`, where its
     /// estimates choose worse.
     pub fn index_hint(index: &str) -> String {
@@ -39,6 +42,9 @@ pub mod pg {
 
     /// Nodes claiming jobs at once each take different rows, none waits.
     pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+
+    /// Writers that read a row to write after it (the audit chain's head) take it in turn.
+    pub const FOR_UPDATE: &str = " FOR UPDATE";
 
     /// PostgreSQL has no index hints; its planner is left to choose.
     pub fn index_hint(_index: &str) -> String {

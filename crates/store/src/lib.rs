@@ -61,6 +61,9 @@ pub enum StoreError {
     /// Copying the database for a backup, or putting one back, failed.
     #[error("{0}")]
     Backup(String),
+    /// The audit log's rows from before its hash chain have not been chained yet.
+    #[error("the audit log is not chained yet")]
+    AuditUnchained,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -144,6 +147,7 @@ impl Store {
             },
         };
         store.build_search_index_if_new().await?;
+        store.chain_audit_log_if_new().await?;
         Ok(store)
     }
 
@@ -160,6 +164,7 @@ impl Store {
             backend: Backend::Postgres(pool),
         };
         store.build_search_index_if_new().await?;
+        store.chain_audit_log_if_new().await?;
         Ok(store)
     }
 

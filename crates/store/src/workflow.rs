@@ -64,6 +64,8 @@ pub struct PolicyRow {
     pub ignored_after_days: i64,
     pub satisfaction_department_id: Option<i64>,
     pub updated_at: i64,
+    /// Administrators and supervisors sign in with a second factor.
+    pub second_factor_required: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -151,19 +153,19 @@ for_both_backends! {
     pub async fn upsert_policy(c: &mut Conn, p: PolicyRow) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO entity_policies (entity_id, calendar, escalation, ignored_after_days, satisfaction_department_id, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (entity_id) DO UPDATE SET calendar = $2, \
-             escalation = $3, ignored_after_days = $4, satisfaction_department_id = $5, updated_at = $6",
+             updated_at, second_factor_required) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (entity_id) DO UPDATE SET calendar = $2, \
+             escalation = $3, ignored_after_days = $4, satisfaction_department_id = $5, updated_at = $6, second_factor_required = $7",
         )
         .bind(p.entity_id).bind(p.calendar).bind(p.escalation).bind(p.ignored_after_days)
-        .bind(p.satisfaction_department_id).bind(p.updated_at)
+        .bind(p.satisfaction_department_id).bind(p.updated_at).bind(p.second_factor_required)
         .execute(&mut *c).await?;
         Ok(())
     }
 
     pub async fn policies(c: &mut Conn, _: ()) -> StoreResult<Vec<PolicyRow>> {
         Ok(sqlx::query_as(
-            "SELECT entity_id, calendar, escalation, ignored_after_days, satisfaction_department_id, updated_at \
-             FROM entity_policies ORDER BY entity_id",
+            "SELECT entity_id, calendar, escalation, ignored_after_days, satisfaction_department_id, updated_at, \
+             second_factor_required FROM entity_policies ORDER BY entity_id",
         )
         .fetch_all(&mut *c).await?)
     }

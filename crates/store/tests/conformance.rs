@@ -485,10 +485,13 @@ on_both! { open_store;
 
     async fn workflow_configuration_round_trips(store: &Store) {
         let (e, d, s) = catalogue(store).await;
-        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{}".into(), escalation: "{}".into(), ignored_after_days: 5, satisfaction_department_id: Some(d), updated_at: T0 }).await.expect("policy");
-        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{\"v\":2}".into(), escalation: "{}".into(), ignored_after_days: 3, satisfaction_department_id: None, updated_at: T0 + 1 }).await.expect("policy again replaces");
+        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{}".into(), escalation: "{}".into(), ignored_after_days: 5, satisfaction_department_id: Some(d), updated_at: T0, second_factor_required: false }).await.expect("policy");
+        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{\"v\":2}".into(), escalation: "{}".into(), ignored_after_days: 3, satisfaction_department_id: None, updated_at: T0 + 1, second_factor_required: true }).await.expect("policy again replaces");
         let policies = store.policies().await.expect("policies");
         assert_eq!((policies.len(), policies[0].ignored_after_days), (1, 3));
+        assert!(policies[0].second_factor_required);
+        assert!(store.second_factor_required(e).await.expect("read"), "the policy's word");
+        assert!(!store.second_factor_required(e + 1000).await.expect("read"), "no policy, not required");
         for service_id in [None, Some(s), None] {
             store.upsert_sla_target(SlaTargetRow { entity_id: e, service_id, priority: Priority::High, first_response_minutes: 60, resolution_minutes: 600 }).await.expect("target");
         }

@@ -302,6 +302,9 @@ enum Command {
         #[command(flatten)]
         storage: Storage,
     },
+    /// The audit log of staff actions.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Put a backup into an empty data directory (and empty PostgreSQL database, through
     /// pg_restore), after checking every file against its manifest; then migrate it.
     Restore {
@@ -318,6 +321,13 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the log's hash chain: exit 0 with the count of rows when every row follows the one
+    /// before it, 1 naming the first row that was changed, removed, inserted or moved.
+    Verify(Storage),
 }
 
 #[derive(Subcommand)]
@@ -640,6 +650,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Qr(args) => qr(args).await,
         Command::Backup { to, storage } => backup(&to, &storage).await,
+        Command::Audit(AuditCommand::Verify(storage)) => verify_audit(&storage).await,
         Command::Restore {
             from,
             data_dir,
@@ -791,6 +802,34 @@ async fn restore(from: PathBuf, data_dir: PathBuf, database_url: Option<String>,
         eprintln!("the backup holds no server key: start the server with the TAWASUL_SECRET_KEY it had");
     }
     Ok(())
+}
+
+/// `tawasul audit verify`; a broken chain exits 1 (after closing the store), naming its row.
+async fn verify_audit(storage: &Storage) -> anyhow::Result<()> {
+    use tawasul_app::operator::audit::AuditVerdict;
+    let app = App::open(settings(storage, false)).await?;
+    let operator = app.operator();
+    let verdict = async {
+        let bar = ProgressBar::new(operator.audit_row_count().await?).with_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} audit rows, {per_sec}, {eta} left")
+                .map_err(anyhow::Error::from)?,
+        );
+        let verdict = operator.verify_audit_log(|n| bar.inc(n)).await;
+        bar.finish_and_clear();
+        anyhow::Ok(verdict?)
+    }
+    .await;
+    app.close().await;
+    match verdict? {
+        AuditVerdict::Intact { rows } => {
+            println!("the audit log is intact: {rows} row(s), each following the one before");
+            Ok(())
+        }
+        AuditVerdict::Broken(broken) => {
+            eprintln!("the audit log is broken at row {}: {broken}", broken.row());
+            std::process::exit(1);
+        }
+    }
 }
 
 async fn reindex(app: &App) -> anyhow::Result<u64> {

@@ -390,6 +390,16 @@ fn migrate_store_moves_an_installation_into_postgres() {
     let stdout = String::from_utf8_lossy(&moved.stdout);
     assert!(moved.status.success(), "{}", String::from_utf8_lossy(&moved.stderr));
     assert!(stdout.contains("cases: 501 rows"), "{stdout}");
+    let verified = Command::new(EXE)
+        .args(["audit", "verify", "--database-url", &url, "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run tawasul");
+    assert!(
+        verified.status.success() && String::from_utf8_lossy(&verified.stdout).contains("intact"),
+        "the audit chain arrives whole: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 
     let postgres = Node::start_with(dir.path(), Some(&url), &quiet);
     let after = readings(&postgres.base, &reference, &token);

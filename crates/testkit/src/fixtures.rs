@@ -7,6 +7,7 @@ use tawasul_app::catalogue::reply_templates::NewReplyTemplate;
 use tawasul_app::catalogue::services::ServiceDraft;
 use tawasul_app::identity::auth::Credentials;
 use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::identity::second_factor::SignIn;
 use tawasul_app::organisation::admin::{DepartmentRequest, EntityRequest};
 use tawasul_app::{App, IdentityError};
 use tawasul_domain::catalogue::FormField;
@@ -43,7 +44,7 @@ impl<'a> Fixtures<'a> {
             Ok(_) | Err(IdentityError::Duplicate(_)) => {}
             Err(e) => panic!("the fixtures' administrator: {e}"),
         }
-        let (_, admin) = app
+        let signed_in = app
             .login(
                 Credentials {
                     username: ADMIN.into(),
@@ -53,6 +54,9 @@ impl<'a> Fixtures<'a> {
             )
             .await
             .expect("the fixtures' administrator signs in");
+        let SignIn::Done(_, admin) = signed_in else {
+            panic!("the fixtures' administrator has no second factor");
+        };
         Self { app, admin }
     }
 

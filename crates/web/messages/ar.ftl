@@ -616,3 +616,23 @@ invalid-too_many_rows = في الملف صفوف كثيرة جدًا (10,000 ع�
 invalid-empty_import = لا توجد نقاط في الملف.
 invalid-other_entity = أحد الصفوف يذكر جهة أخرى.
 invalid-needs_platform_administrator = لا يغيّر مستوى الجهة إلا مدير المنصة.
+
+# Second factor (staff)
+second-factor-title = التحقق بخطوتين
+nav-second-factor = التحقق بخطوتين
+second-factor-ask = أدخل الرمز الذي يعرضه تطبيق المصادقة.
+second-factor-required-now = تشترط جهتك التحقق بخطوتين: أضف هذا الحساب إلى تطبيق المصادقة، ثم أدخل الرمز الذي يعرضه.
+second-factor-scan = امسح هذا الرمز بتطبيق المصادقة،
+second-factor-qr = رمز QR للمفتاح السري
+second-factor-type = أو اكتب هذا المفتاح:
+second-factor-open-app = افتحه في تطبيق المصادقة على هذا الجهاز
+second-factor-code = الرمز من التطبيق
+second-factor-confirm = تأكيد
+second-factor-done = تم إعداد التحقق بخطوتين: سيُطلب رمزه عند الدخول.
+second-factor-enrolled = يدخل هذا الحساب بكلمة المرور ورمز تطبيق المصادقة. إن فُقد الهاتف فبإمكان مدير المنصة إعادة ضبطه.
+invalid-wrong_code = الرمز غير صحيح، أو سبق استخدامه.
+invalid-not_enrolled = أعدّ تطبيق المصادقة أولاً.
+admin-second-factor = التحقق بخطوتين
+admin-second-factor-reset = إعادة ضبط التحقق بخطوتين
+admin-second-factor-reset-help = عند فقدان الهاتف: يدخل المستخدم بكلمة المرور وحدها، أو يعدّ تطبيقاً جديداً عند دخوله التالي إن كانت جهته تشترطه.
+calendar-second-factor = يدخل المديرون والمشرفون بالتحقق بخطوتين (رمز من تطبيق المصادقة)

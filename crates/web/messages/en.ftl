@@ -602,3 +602,23 @@ invalid-too_many_rows = The file has too many rows (at most 10,000).
 invalid-empty_import = The file has no points.
 invalid-other_entity = A row names another entity.
 invalid-needs_platform_administrator = Only the platform administrator changes an entity's type.
+
+# Second factor (staff)
+second-factor-title = Second factor
+nav-second-factor = Second factor
+second-factor-ask = Enter the code your authenticator app shows.
+second-factor-required-now = Your entity requires a second factor: add this account to an authenticator app, then enter the code it shows.
+second-factor-scan = Scan this code with an authenticator app,
+second-factor-qr = QR code of the secret key
+second-factor-type = or type this key:
+second-factor-open-app = Open in an authenticator app on this device
+second-factor-code = Code from the app
+second-factor-confirm = Confirm
+second-factor-done = The second factor is set up: signing in will ask for its code.
+second-factor-enrolled = This account signs in with its password and an authenticator app's code. If the phone is lost, a platform administrator can reset it.
+invalid-wrong_code = The code is wrong, or was used already.
+invalid-not_enrolled = Set up the authenticator app first.
+admin-second-factor = Second factor
+admin-second-factor-reset = Reset the second factor
+admin-second-factor-reset-help = For a lost phone: the user signs in with the password alone, or sets up a new app at the next sign-in where their entity requires one.
+calendar-second-factor = Administrators and supervisors sign in with a second factor (an authenticator app's code)

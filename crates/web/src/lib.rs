@@ -18,7 +18,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use resident::{home as portal, my, report, track};
-use staff::{actions, board, case, queue, sign_in};
+use staff::{actions, board, case, queue, second_factor, sign_in};
 use std::sync::Arc;
 use tawasul_app::App;
 
@@ -125,6 +125,15 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/my/logout", post(my::my_logout))
         .route("/staff", get(queue::home))
         .route("/staff/login", post(sign_in::login))
+        .route(
+            "/staff/login/code",
+            get(second_factor::code).post(second_factor::submit_code),
+        )
+        .route("/staff/login/enrol", get(second_factor::enrol))
+        .route(
+            "/staff/second-factor",
+            get(second_factor::own).post(second_factor::confirm_own),
+        )
         .route("/staff/logout", post(sign_in::logout))
         .route("/staff/cases/{reference}", get(case::case))
         .route("/staff/cases/{reference}/comment", post(actions::comment))
@@ -172,6 +181,10 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route(
             "/staff/admin/users/{username}/password",
             post(admin::users::reset_password),
+        )
+        .route(
+            "/staff/admin/users/{username}/second-factor",
+            post(admin::users::reset_second_factor),
         )
         .route(
             "/staff/admin/entities/{code}/points",

@@ -5,6 +5,7 @@ use crate::cases::views::{mask_email, mask_phone};
 use crate::error::{Failure, Outcome};
 use crate::identity::authz::StaffUser;
 use crate::identity::limits::{Client, Rate};
+use crate::identity::second_factor::SignIn;
 use crate::identity::{IdentityError, IdentityResult};
 use crate::App;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -76,7 +77,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn staff_user(row: StaffRow) -> Outcome<StaffUser> {
+pub(crate) fn staff_user(row: StaffRow) -> Outcome<StaffUser> {
     Ok(StaffUser {
         id: row.id,
         username: row.username,
@@ -86,6 +87,17 @@ fn staff_user(row: StaffRow) -> Outcome<StaffUser> {
         entity_code: row.entity_code,
         department_id: row.department_id,
     })
+}
+
+/// The throttling key of sign-ins to `username`.
+fn account_key(username: &str) -> String {
+    let account: String = username.trim().to_lowercase().chars().take(64).collect();
+    format!("login:u:{account}")
+}
+
+/// The throttling keys of sign-ins to `username` and from the client's address.
+pub(crate) fn login_keys(username: &str, client: &Client) -> (String, String) {
+    (account_key(username), format!("login:a:{}", client.address))
 }
 
 /// A username: 3–64 ASCII letters, digits, '.', '_' or '-'.
@@ -204,28 +216,17 @@ impl App {
         Ok(id)
     }
 
-    /// Signs a staff user in. Failed attempts are counted per account and per client address
-    /// across nodes; past `Limits::login_failures_per_*` each further attempt waits (1 s,
-    /// doubling up to `login_max_delay_secs`) and is answered 429 without a password check.
-    /// At most `Limits::password_checks` checks run at once; more are refused, not queued.
-    pub async fn login(&self, credentials: Credentials, client: &Client) -> IdentityResult<(Session, StaffUser)> {
-        let account = format!(
-            "login:u:{}",
-            credentials
-                .username
-                .trim()
-                .to_lowercase()
-                .chars()
-                .take(64)
-                .collect::<String>()
-        );
-        let address = format!("login:a:{}", client.address);
+    /// Signs a staff user in with their password. Failed attempts are counted per account and
+    /// per client address across nodes; past `Limits::login_failures_per_*` each further
+    /// attempt waits (1 s, doubling up to `login_max_delay_secs`) and is answered 429 without a
+    /// password check. At most `Limits::password_checks` checks run at once; more are refused,
+    /// not queued. A user with a second factor, or whose entity requires one of them, is not
+    /// signed in yet: the password's right, and the second step comes next
+    /// (`App::login_with_code`); the account's failures are cleared only once it is done.
+    pub async fn login(&self, credentials: Credentials, client: &Client) -> IdentityResult<SignIn> {
+        let (account, address) = login_keys(&credentials.username, client);
         let now = self.now_micros();
-        let blocked = self.store.throttle_blocked_until(&account, &address).await?;
-        if blocked > now {
-            let secs = seconds_until(blocked - now);
-            return Err(Failure::throttled(format!("too many failed sign-ins; try again in {secs} s"), secs).into());
-        }
+        self.refuse_while_blocked(&account, &address, now).await?;
         let Ok(_checking) = self.password_checks.try_acquire() else {
             return Err(Failure::throttled("too many sign-ins at once; try again in a moment", 1).into());
         };
@@ -247,7 +248,26 @@ impl App {
                 return Err(IdentityError::BadCredentials);
             }
         };
-        self.store.throttle_clear(account).await?;
+        if let Some(challenge) = self.second_step_of(&user).await? {
+            return Ok(SignIn::SecondStep(challenge));
+        }
+        let session = self.signed_in(&user, false).await?;
+        Ok(SignIn::Done(session, user))
+    }
+
+    /// 429 while the account or the address waits after failed sign-ins.
+    pub(crate) async fn refuse_while_blocked(&self, account: &str, address: &str, now: i64) -> IdentityResult<()> {
+        let blocked = self.store.throttle_blocked_until(account, address).await?;
+        if blocked > now {
+            let secs = seconds_until(blocked - now);
+            return Err(Failure::throttled(format!("too many failed sign-ins; try again in {secs} s"), secs).into());
+        }
+        Ok(())
+    }
+
+    /// The end of a sign-in: the account's failures forgotten, a session, the audit row.
+    pub(crate) async fn signed_in(&self, user: &StaffUser, second_factor: bool) -> IdentityResult<Session> {
+        self.store.throttle_clear(account_key(&user.username)).await?;
         let session = self
             .open_session(
                 Some(user.id),
@@ -262,15 +282,18 @@ impl App {
                 staff_id: Some(user.id),
                 action: "login".into(),
                 target: format!("staff:{}", user.username),
-                details: "{}".into(),
+                details: match second_factor {
+                    true => serde_json::json!({ "second_factor": true }).to_string(),
+                    false => "{}".into(),
+                },
             })
             .await?;
-        Ok((session, user))
+        Ok(session)
     }
 
     /// Counts a failed sign-in against the account and the address, and makes either wait
     /// once it is past its allowance.
-    async fn login_failed(&self, account: String, address: String, now: i64) -> IdentityResult<()> {
+    pub(crate) async fn login_failed(&self, account: String, address: String, now: i64) -> IdentityResult<()> {
         let limits = self.limits();
         let since = now - LOGIN_FAILURE_WINDOW_HOURS * 3_600_000_000;
         for (key, free) in [

@@ -1,11 +1,12 @@
-//! Identity: who the caller is (staff sign-in, residents' one-time codes, bearer secrets)
-//! and what they may do (the authorization table).
+//! Identity: who the caller is (staff sign-in and its second factor, residents' one-time
+//! codes, bearer secrets) and what they may do (the authorization table).
 
 pub mod auth;
 pub mod authz;
 pub mod clients;
 pub mod limits;
 pub mod sealing;
+pub mod second_factor;
 
 use crate::error::{embeds_failure, Failure};
 use tawasul_store::StoreError;

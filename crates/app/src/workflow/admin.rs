@@ -33,6 +33,10 @@ pub struct PolicyRequest {
     /// Department code of the beneficiary-satisfaction unit.
     #[serde(default)]
     pub satisfaction_department: Option<String>,
+    /// The entity's administrators and supervisors sign in with a second factor (an
+    /// authenticator app's code); those who have none set it up at their next sign-in.
+    #[serde(default)]
+    pub second_factor_required: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -224,6 +228,7 @@ impl App {
                 ignored_after_days: days,
                 satisfaction_department_id: satisfaction,
                 updated_at: self.now_micros(),
+                second_factor_required: request.second_factor_required,
             })
             .await?;
         let details = serde_json::to_value(&request).unwrap_or_default();
@@ -242,6 +247,7 @@ impl App {
             escalation: Some(policy.ladder.clone()),
             ignored_after_days: Some(policy.ignored_after_days),
             satisfaction_department: config.department_code(policy.satisfaction_department_id),
+            second_factor_required: policy.second_factor_required,
         })
     }
 

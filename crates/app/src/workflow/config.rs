@@ -60,6 +60,7 @@ pub struct Policy {
     pub ladder: EscalationLadder,
     pub ignored_after_days: i64,
     pub satisfaction_department_id: Option<i64>,
+    pub second_factor_required: bool,
 }
 
 /// One snapshot of the workflow configuration.
@@ -182,6 +183,7 @@ impl App {
             ladder: EscalationLadder::default(),
             ignored_after_days: DEFAULT_IGNORED_AFTER_DAYS,
             satisfaction_department_id: None,
+            second_factor_required: false,
         };
         let mut by_entity = HashMap::new();
         for row in policies {
@@ -201,6 +203,7 @@ impl App {
                     ladder: ladder.unwrap_or_default(),
                     ignored_after_days: row.ignored_after_days,
                     satisfaction_department_id: row.satisfaction_department_id,
+                    second_factor_required: row.second_factor_required,
                 },
             );
         }

@@ -54,6 +54,7 @@ pub struct CalendarPage {
     opens: Input,
     closes: Input,
     ignored_after_days: Input,
+    second_factor: Checkbox,
     satisfaction_department: Select,
     holidays: Vec<Row>,
     holidays_error: Option<String>,
@@ -110,6 +111,9 @@ fn policy_form(policy: &PolicyRequest) -> Submitted {
             policy.satisfaction_department.clone().unwrap_or_default(),
         ),
     ];
+    if policy.second_factor_required {
+        f.push(("second_factor_required".into(), "on".into()));
+    }
     f.extend(c.working_days.iter().map(|d| ("working_days".to_owned(), d.clone())));
     for (i, h) in c.holidays.iter().enumerate() {
         f.push((format!("holidays[{i}].name"), h.name.clone()));
@@ -217,6 +221,7 @@ fn parse_policy(form: &Submitted) -> Result<(PolicyRequest, FormRows), Invalid> 
         escalation: Some(EscalationLadder { steps }),
         ignored_after_days,
         satisfaction_department: (!satisfaction.trim().is_empty()).then(|| satisfaction.trim().to_owned()),
+        second_factor_required: form.text("second_factor_required") == "on",
     };
     let rows = FormRows {
         holiday_rows,
@@ -340,6 +345,12 @@ async fn calendar_page(
         opens: field("opens".into(), "admin-opens", "time").required(),
         closes: field("closes".into(), "admin-closes", "time").required(),
         ignored_after_days: field("ignored_after_days".into(), "admin-ignored-after-days", "number"),
+        second_factor: Checkbox::new(
+            "second_factor_required",
+            "on",
+            t.t("calendar-second-factor"),
+            form.text("second_factor_required") == "on",
+        ),
         satisfaction_department: Select::new(
             "satisfaction_department",
             t.t("admin-satisfaction-department"),

@@ -7,7 +7,8 @@ use crate::error::{WebError, WebResult};
 use crate::forms::Submitted;
 use crate::kit::SavedQuery;
 use crate::kit::{
-    options, Admin, CheckedForm, EntityAdmin, EntityAdminForm, Input, ManageStaff, Named, Select, SelectOption,
+    options, Admin, CheckedForm, EntityAdmin, EntityAdminForm, Input, ManageStaff, Named, NoFields, Select,
+    SelectOption,
 };
 use crate::pages::{answer, redirect, refused, render, FieldErrors};
 use crate::WebState;
@@ -175,6 +176,8 @@ pub struct UserPage {
     active_error: Option<String>,
     is_self: bool,
     saved: bool,
+    /// Whether the user has a second factor the viewer (a platform administrator) may reset.
+    second_factor: bool,
 }
 
 async fn user_page(
@@ -190,9 +193,14 @@ async fn user_page(
         .into_iter()
         .filter(|d| Some(d.entity_id) == staff.entity_id)
         .collect();
+    let second_factor = match (user.role, user.entity_id) {
+        (Role::Admin, None) => state.app.staff_has_second_factor(&user, &staff.username).await?,
+        _ => false,
+    };
     let text =
         |name: &str, label: &str, kind: &'static str| Input::new(&ctx, name, label, &form.text(name), kind, errors);
     Ok(UserPage {
+        second_factor,
         display_name: text("display_name", "admin-display-name", "text").required(),
         email: text("email", "admin-email", "email"),
         password: Input::new(&ctx, "password", "admin-new-password", "", "password", errors).required(),
@@ -295,6 +303,16 @@ pub async fn set_user_active(
         |invalid| user_refused(&state, ctx, user, &username, None, invalid),
     )
     .await
+}
+
+/// A platform administrator removes the user's second factor (a lost phone).
+pub async fn reset_second_factor(
+    Admin { state, ctx: _, user }: Admin,
+    Path(username): Path<String>,
+    CheckedForm(_): CheckedForm<NoFields>,
+) -> WebResult {
+    state.app.reset_second_factor(&user, &username).await?;
+    user_saved(&username)
 }
 
 pub async fn reset_password(

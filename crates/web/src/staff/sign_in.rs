@@ -4,6 +4,7 @@ use crate::context::{cookie, Ctx};
 use crate::error::WebResult;
 use crate::kit::{sign_out, CheckedForm, NoFields, SESSION_COOKIE};
 use crate::pages::render;
+use crate::staff::second_factor::second_step;
 use crate::WebState;
 use askama::Template;
 use axum::extract::State;
@@ -11,6 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tawasul_app::identity::auth::Credentials;
+use tawasul_app::identity::second_factor::SignIn;
 use tawasul_app::IdentityError;
 
 const SESSION_SECS: i64 = tawasul_app::identity::auth::STAFF_SESSION_HOURS * 3600;
@@ -43,7 +45,8 @@ pub async fn login(
         password: form.password,
     };
     match state.app.login(credentials, &ctx.client).await {
-        Ok((session, _)) => {
+        Ok(SignIn::SecondStep(challenge)) => second_step(&ctx, &challenge.challenge, challenge.next),
+        Ok(SignIn::Done(session, _)) => {
             // A new session at each sign-in: whatever session the browser held before ends.
             if let Some(previous) = cookie(&headers, SESSION_COOKIE) {
                 state.app.logout(previous).await?;
