@@ -486,6 +486,11 @@ async fn every_route_is_in_the_openapi_document() {
         ("POST", "/api/v1/cases/{reference}/attachments"),
         ("GET", "/api/v1/cases/{reference}/attachments/{id}"),
         ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/login/code"),
+        ("POST", "/api/v1/auth/login/enrolment"),
+        ("POST", "/api/v1/auth/second-factor"),
+        ("POST", "/api/v1/auth/second-factor/confirm"),
+        ("DELETE", "/api/v1/admin/staff/{username}/second-factor"),
         ("POST", "/api/v1/auth/logout"),
         ("POST", "/api/v1/auth/code"),
         ("POST", "/api/v1/auth/code/verify"),
@@ -515,7 +520,8 @@ async fn every_route_is_in_the_openapi_document() {
         let probe = path
             .replace("{reference}", "TW-2026-0000001")
             .replace("{id}", "1")
-            .replace("{code}", "cap");
+            .replace("{code}", "cap")
+            .replace("{username}", "cap.supervisor");
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let (status, body) = t.call(m, &probe, None, None).await;
         assert!(

@@ -15,7 +15,8 @@ use tawasul_domain::vocab::Role;
 
 /// The password of every staff user the fixtures make.
 pub const PASSWORD: &str = "correct-horse-battery";
-const ADMIN: &str = "fixtures.admin";
+/// The installation-wide administrator the fixtures are made by (with [`PASSWORD`]).
+pub const ADMIN: &str = "fixtures.admin";
 
 /// A service to add: its entity's department handles it by default.
 pub struct ServiceSpec<'a> {

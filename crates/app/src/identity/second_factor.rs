@@ -199,6 +199,12 @@ impl App {
         Ok((crate::identity::auth::staff_user(row)?, found.enrol))
     }
 
+    /// What a live sign-in waits for (401 once it has expired or was used).
+    pub async fn pending_sign_in(&self, challenge: &str) -> IdentityResult<SecondStep> {
+        let (_, enrol) = self.challenged(challenge).await?;
+        Ok(if enrol { SecondStep::Enrol } else { SecondStep::Code })
+    }
+
     /// The secret to enrol with, for a sign-in sent to enrol (`SecondStep::Enrol`).
     pub async fn enrolment_at_sign_in(&self, challenge: &str) -> IdentityResult<Enrolment> {
         let (user, enrol) = self.challenged(challenge).await?;

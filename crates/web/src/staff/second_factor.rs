@@ -98,13 +98,18 @@ async fn code_page(state: &WebState, ctx: Ctx, headers: &HeaderMap, enrol: bool,
     let Some(challenge) = cookie(headers, SIGN_IN_COOKIE) else {
         return redirect("/staff");
     };
-    let enrolment = match enrol {
-        false => None,
-        true => match state.app.enrolment_at_sign_in(challenge).await {
+    let enrolment = match (enrol, state.app.pending_sign_in(challenge).await) {
+        (false, Ok(SecondStep::Code)) => None,
+        (true, Ok(SecondStep::Enrol)) => match state.app.enrolment_at_sign_in(challenge).await {
             Ok(enrolment) => Some(EnrolmentView::of(enrolment)),
             Err(IdentityError::Common(Failure::Unauthenticated)) => return redirect("/staff"),
             Err(e) => return Err(e.into()),
         },
+        // The other step's page: the sign-in's own.
+        (_, Ok(SecondStep::Code)) => return redirect("/staff/login/code"),
+        (_, Ok(SecondStep::Enrol)) => return redirect("/staff/login/enrol"),
+        (_, Err(IdentityError::Common(Failure::Unauthenticated))) => return redirect("/staff"),
+        (_, Err(e)) => return Err(e.into()),
     };
     let page = CodePage {
         ctx,
