@@ -31,8 +31,8 @@ pub use workflow::WorkflowError;
 /// The store's read models that use cases return, so that the edges need not depend on the store.
 pub mod rows {
     pub use tawasul_store::{
-        AttachmentRow, ClientKeyRow, DepartmentRow, EntityRow, ManagedServiceRow, PointRow, PublicCaseRow,
-        ReplyTemplateRow, ServiceRow, StaffRow, TranscriptLine,
+        AttachmentRow, ClientKeyRow, DepartmentRow, EntityRow, LineRow, ManagedServiceRow, PointRow, PublicCaseRow,
+        ReplyTemplateRow, ServiceRow, StaffRow,
     };
 }
 

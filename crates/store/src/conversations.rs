@@ -17,6 +17,10 @@ pub struct ConversationRow {
     pub updated_at: i64,
     pub ended_at: Option<i64>,
     pub end_reason: Option<String>,
+    /// Handed to a person and not yet picked up, since then.
+    pub waiting_since: Option<i64>,
+    /// The agent who picked it up.
+    pub agent_id: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -27,12 +31,44 @@ pub struct ConversationStart {
     pub at: i64,
 }
 
-/// One line of a transcript: `in` from the resident, `out` to them.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// One line of a transcript to write: `in` from the resident, `out` from the dialogue.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TranscriptLine {
     pub at: i64,
     pub direction: String,
     pub body: String,
+}
+
+/// One line of a transcript as stored: `in` from the resident, `out` from the dialogue,
+/// `agent` from the staff user `staff_id`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LineRow {
+    pub id: i64,
+    pub at: i64,
+    pub direction: String,
+    pub body: String,
+    pub staff_id: Option<i64>,
+}
+
+/// A resident's rating of the agent who served them and of the answer, 1–5 each.
+#[derive(Debug, Clone)]
+pub struct AgentRatingInsert {
+    pub conversation_id: i64,
+    pub staff_id: i64,
+    pub case_id: Option<i64>,
+    pub agent_score: i64,
+    pub answer_score: i64,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AgentRatingRow {
+    pub conversation_id: i64,
+    pub staff_id: i64,
+    pub case_id: Option<i64>,
+    pub agent_score: i64,
+    pub answer_score: i64,
+    pub at: i64,
 }
 
 /// What one turn of a conversation changed, saved at once.
@@ -50,10 +86,14 @@ pub struct ConversationSave {
     pub transcript: Vec<TranscriptLine>,
     /// The provider's id of the message this turn answered, taken once.
     pub inbound: Option<(String, String)>,
+    /// The turn handed the conversation to a person: it waits in the chat queue from `at`.
+    pub waits_for_person: bool,
 }
 
+const CONVERSATION_COLUMNS: &str = "id, channel, address, state, version, language, case_id, \
+     started_at, updated_at, ended_at, end_reason, waiting_since, agent_id";
 const CONVERSATION_SELECT: &str = "SELECT id, channel, address, state, version, language, case_id, \
-     started_at, updated_at, ended_at, end_reason FROM conversations";
+     started_at, updated_at, ended_at, end_reason, waiting_since, agent_id FROM conversations";
 
 for_both_backends! {
     /// The open conversation of `address` on `channel`, if any.
@@ -68,11 +108,10 @@ for_both_backends! {
     }
 
     pub async fn start_conversation(c: &mut Conn, s: ConversationStart) -> StoreResult<ConversationRow> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as(&format!(
             "INSERT INTO conversations (channel, address, state, version, started_at, updated_at) \
-             VALUES ($1, $2, $3, 0, $4, $4) RETURNING id, channel, address, state, version, language, case_id, \
-             started_at, updated_at, ended_at, end_reason",
-        )
+             VALUES ($1, $2, $3, 0, $4, $4) RETURNING {CONVERSATION_COLUMNS}"
+        ))
         .bind(s.channel).bind(s.address).bind(s.state).bind(s.at)
         .fetch_one(&mut *c).await?)
     }
@@ -87,11 +126,12 @@ for_both_backends! {
         let version = s.expected_version + 1;
         let updated = sqlx::query(
             "UPDATE conversations SET state = $1, version = $2, language = $3, case_id = COALESCE($4, case_id), \
-             updated_at = $5, ended_at = CASE WHEN $6 IS NULL THEN NULL ELSE $5 END, end_reason = $6 \
+             updated_at = $5, ended_at = CASE WHEN $6 IS NULL THEN NULL ELSE $5 END, end_reason = $6, \
+             waiting_since = CASE WHEN $9 AND agent_id IS NULL THEN COALESCE(waiting_since, $5) ELSE waiting_since END \
              WHERE id = $7 AND version = $8 AND ended_at IS NULL",
         )
         .bind(s.state).bind(version).bind(s.language).bind(s.case_id).bind(s.at).bind(s.ended)
-        .bind(s.id).bind(s.expected_version)
+        .bind(s.id).bind(s.expected_version).bind(s.waits_for_person)
         .execute(&mut *c).await?;
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict("conversation".into()));
@@ -111,9 +151,82 @@ for_both_backends! {
         Ok(seen.is_some())
     }
 
-    pub async fn transcript(c: &mut Conn, conversation_id: i64) -> StoreResult<Vec<TranscriptLine>> {
-        Ok(sqlx::query_as("SELECT at, direction, body FROM conversation_messages WHERE conversation_id = $1 ORDER BY id")
-            .bind(conversation_id).fetch_all(&mut *c).await?)
+    /// A conversation's lines after line `after` (0: all), in order, at most `limit`.
+    pub async fn transcript(c: &mut Conn, (conversation_id, after, limit): (i64, i64, i64)) -> StoreResult<Vec<LineRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, direction, body, staff_id FROM conversation_messages \
+             WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(conversation_id).bind(after).bind(limit).fetch_all(&mut *c).await?)
+    }
+
+    /// The open conversations with a person or waiting for one: the waiting first, longest first.
+    pub async fn chat_queue(c: &mut Conn, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+        Ok(sqlx::query_as(&format!(
+            "{CONVERSATION_SELECT} WHERE ended_at IS NULL AND (waiting_since IS NOT NULL OR agent_id IS NOT NULL) \
+             ORDER BY CASE WHEN agent_id IS NULL THEN 0 ELSE 1 END, COALESCE(waiting_since, updated_at), id LIMIT $1"
+        ))
+        .bind(limit).fetch_all(&mut *c).await?)
+    }
+
+    /// Gives a waiting conversation to agent `staff_id`; false when another took it first or
+    /// it is over.
+    pub async fn pick_up(c: &mut Conn, (id, staff_id, at): (i64, i64, i64)) -> StoreResult<bool> {
+        Ok(sqlx::query(
+            "UPDATE conversations SET agent_id = $2, waiting_since = NULL, updated_at = $3 \
+             WHERE id = $1 AND ended_at IS NULL AND agent_id IS NULL AND waiting_since IS NOT NULL",
+        )
+        .bind(id).bind(staff_id).bind(at).execute(&mut *c).await?.rows_affected() == 1)
+    }
+
+    /// Adds a line said outside the dialogue (by an agent, or the system for them) to an open
+    /// conversation; `None` when it is over.
+    pub async fn add_line(c: &mut Conn, (id, line, staff_id): (i64, TranscriptLine, Option<i64>)) -> StoreResult<Option<i64>> {
+        let open = sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1 AND ended_at IS NULL")
+            .bind(id).bind(line.at).execute(&mut *c).await?.rows_affected() == 1;
+        if !open {
+            return Ok(None);
+        }
+        Ok(Some(sqlx::query_scalar(
+            "INSERT INTO conversation_messages (conversation_id, at, direction, body, staff_id) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(id).bind(line.at).bind(line.direction).bind(line.body).bind(staff_id)
+        .fetch_one(&mut *c).await?))
+    }
+
+    /// Ends an open conversation with `reason`; false when it was over already.
+    pub async fn end_conversation(c: &mut Conn, (id, at, reason): (i64, i64, String)) -> StoreResult<bool> {
+        Ok(sqlx::query(
+            "UPDATE conversations SET ended_at = $2, end_reason = $3, waiting_since = NULL, version = version + 1 \
+             WHERE id = $1 AND ended_at IS NULL",
+        )
+        .bind(id).bind(at).bind(reason).execute(&mut *c).await?.rows_affected() == 1)
+    }
+
+    /// Links a conversation to the case made from it.
+    pub async fn link_case(c: &mut Conn, (id, case_id): (i64, i64)) -> StoreResult<()> {
+        sqlx::query("UPDATE conversations SET case_id = $2 WHERE id = $1")
+            .bind(id).bind(case_id).execute(&mut *c).await?;
+        Ok(())
+    }
+
+    pub async fn rate_agent(c: &mut Conn, r: AgentRatingInsert) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO agent_ratings (conversation_id, staff_id, case_id, agent_score, answer_score, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(r.conversation_id).bind(r.staff_id).bind(r.case_id).bind(r.agent_score).bind(r.answer_score).bind(r.at)
+        .execute(&mut *c).await?;
+        Ok(())
+    }
+
+    pub async fn agent_rating(c: &mut Conn, conversation_id: i64) -> StoreResult<Option<AgentRatingRow>> {
+        Ok(sqlx::query_as(
+            "SELECT conversation_id, staff_id, case_id, agent_score, answer_score, at FROM agent_ratings \
+             WHERE conversation_id = $1",
+        )
+        .bind(conversation_id).fetch_optional(&mut *c).await?)
     }
 
     /// A resident's conversations on a channel, oldest first.
@@ -171,8 +284,37 @@ impl Store {
         read_op!(self, inbound_seen, (channel.to_owned(), message_id.to_owned()))
     }
 
-    pub async fn transcript(&self, conversation_id: i64) -> StoreResult<Vec<TranscriptLine>> {
-        read_op!(self, transcript, conversation_id)
+    pub async fn transcript(&self, conversation_id: i64, after: i64, limit: i64) -> StoreResult<Vec<LineRow>> {
+        read_op!(self, transcript, (conversation_id, after, limit))
+    }
+
+    pub async fn chat_queue(&self, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+        read_op!(self, chat_queue, limit)
+    }
+
+    pub async fn pick_up(&self, id: i64, staff_id: i64, at: i64) -> StoreResult<bool> {
+        write_op!(self, pick_up, (id, staff_id, at))
+    }
+
+    pub async fn add_line(&self, id: i64, line: TranscriptLine, staff_id: Option<i64>) -> StoreResult<Option<i64>> {
+        write_op!(self, add_line, (id, line, staff_id))
+    }
+
+    pub async fn end_conversation(&self, id: i64, at: i64, reason: &str) -> StoreResult<bool> {
+        write_op!(self, end_conversation, (id, at, reason.to_owned()))
+    }
+
+    pub async fn link_case(&self, id: i64, case_id: i64) -> StoreResult<()> {
+        write_op!(self, link_case, (id, case_id))
+    }
+
+    /// `Duplicate("agent rating")` when the conversation was rated already.
+    pub async fn rate_agent(&self, rating: AgentRatingInsert) -> StoreResult<()> {
+        write_op!(self, rate_agent, rating).map_err(|e| e.unique_as("agent rating"))
+    }
+
+    pub async fn agent_rating(&self, conversation_id: i64) -> StoreResult<Option<AgentRatingRow>> {
+        read_op!(self, agent_rating, conversation_id)
     }
 
     pub async fn conversations_of_address(&self, channel: &str, address: &str) -> StoreResult<Vec<ConversationRow>> {

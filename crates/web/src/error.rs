@@ -116,6 +116,7 @@ impl From<ConversationsError> for WebError {
     fn from(e: ConversationsError) -> Self {
         match e {
             ConversationsError::Common(failure) => failure.into(),
+            ConversationsError::Taken => WebError::Conflict(e.to_string()),
             ConversationsError::Moved | ConversationsError::Replayed => unexpected(e),
         }
     }

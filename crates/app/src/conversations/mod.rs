@@ -3,14 +3,22 @@
 //! dialogue engine (`tawasul-channels-dialogue`) owns what a state means; here it is stored,
 //! saved turn by turn with optimistic versions, and each provider message is taken once.
 
+use crate::cases::intake::Intake;
 use crate::cases::work::Access;
+use crate::error::Outcome;
 use crate::error::{embeds_failure, Failure};
 use crate::identity::auth::Caller;
-use crate::identity::authz::Permission;
+use crate::identity::authz::{role_grants, Permission, StaffUser};
 use crate::App;
+use crate::CasesError;
 use std::time::Duration;
+use tawasul_domain::intake::IntakeDraft;
+use tawasul_domain::text::CaseText;
 use tawasul_domain::vocab::Channel;
-use tawasul_store::{ConversationRow, ConversationSave, ConversationStart, StoreError, TranscriptLine};
+use tawasul_domain::Invalid;
+use tawasul_store::{
+    AgentRatingInsert, ConversationRow, ConversationSave, ConversationStart, LineRow, StoreError, TranscriptLine,
+};
 
 /// Why a turn of a conversation was not saved.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +32,9 @@ pub enum ConversationsError {
     /// The provider delivered this message before, and it was answered then.
     #[error("this message was received already")]
     Replayed,
+    /// Another agent picked the chat up first, or it is over.
+    #[error("another agent has this chat, or it is over")]
+    Taken,
 }
 
 pub type ConversationsResult<T> = Result<T, ConversationsError>;
@@ -35,6 +46,7 @@ impl From<StoreError> for ConversationsError {
         match e {
             StoreError::Conflict(_) => ConversationsError::Moved,
             StoreError::Duplicate(what) if what == "inbound message" => ConversationsError::Replayed,
+            StoreError::Duplicate(what) if what == "agent rating" => ConversationsError::Taken,
             other => ConversationsError::Common(other.into()),
         }
     }
@@ -55,6 +67,10 @@ pub struct Conversation {
     pub case_id: Option<i64>,
     pub started_at: i64,
     pub updated_at: i64,
+    pub ended: bool,
+    pub end_reason: Option<String>,
+    pub waiting_since: Option<i64>,
+    pub agent_id: Option<i64>,
 }
 
 impl TryFrom<ConversationRow> for Conversation {
@@ -70,6 +86,10 @@ impl TryFrom<ConversationRow> for Conversation {
             case_id: row.case_id,
             started_at: row.started_at,
             updated_at: row.updated_at,
+            ended: row.ended_at.is_some(),
+            end_reason: row.end_reason,
+            waiting_since: row.waiting_since,
+            agent_id: row.agent_id,
         })
     }
 }
@@ -80,7 +100,7 @@ pub struct CaseTranscript {
     pub channel: String,
     /// RFC 3339, as the case's other instants are shown.
     pub started_at: String,
-    pub lines: Vec<TranscriptLine>,
+    pub lines: Vec<LineRow>,
 }
 
 /// What one turn changed: the new state, the lines said both ways, and how it ended, if it did.
@@ -94,6 +114,8 @@ pub struct TurnRecord {
     pub ended: Option<String>,
     /// The provider's id of the message answered, so that a redelivery is not answered twice.
     pub message_id: Option<String>,
+    /// The turn handed the conversation to a person: it waits in the staff's chat queue.
+    pub waits_for_person: bool,
 }
 
 impl App {
@@ -122,6 +144,7 @@ impl App {
                     ended: Some("timed_out".into()),
                     transcript: vec![],
                     inbound: None,
+                    waits_for_person: false,
                 };
                 match self.store.save_conversation(timed_out).await {
                     Ok(_) | Err(StoreError::Conflict(_)) => continue,
@@ -170,6 +193,7 @@ impl App {
             ended: turn.ended,
             transcript,
             inbound: turn.message_id.map(|id| (conversation.channel.as_str().to_owned(), id)),
+            waits_for_person: turn.waits_for_person,
         };
         Ok(self.store.save_conversation(save).await?)
     }
@@ -209,7 +233,7 @@ impl App {
         }
         let mut transcripts = vec![];
         for conversation in self.store.conversations_of_case(case.id).await? {
-            let lines = self.store.transcript(conversation.id).await?;
+            let lines = self.store.transcript(conversation.id, 0, MAX_TRANSCRIPT).await?;
             transcripts.push(CaseTranscript {
                 channel: conversation.channel,
                 started_at: tawasul_domain::from_micros(conversation.started_at).to_rfc3339(),
@@ -218,9 +242,206 @@ impl App {
         }
         Ok(transcripts)
     }
+}
 
-    /// A conversation's transcript, in order.
-    pub async fn transcript(&self, conversation_id: i64) -> ConversationsResult<Vec<TranscriptLine>> {
-        Ok(self.store.transcript(conversation_id).await?)
+/// The most lines a transcript shows; a conversation is over long before.
+pub const MAX_TRANSCRIPT: i64 = 2_000;
+/// The most characters an agent's message may have.
+pub const MAX_CHAT_MESSAGE: usize = 2_000;
+const CHAT_QUEUE_LENGTH: i64 = 200;
+
+/// A chat in the staff console's queue.
+#[derive(Debug, Clone)]
+pub struct ChatEntry {
+    pub conversation: Conversation,
+    /// The resident's last words, to choose by.
+    pub last_line: Option<String>,
+}
+
+/// What a chat shows either side: its lines after the last one seen, and where it stands.
+#[derive(Debug, Clone)]
+pub struct ChatView {
+    pub conversation: Conversation,
+    pub lines: Vec<LineRow>,
+    /// Whether the resident may still rate the agent (served by one, over, not rated yet).
+    pub may_rate: bool,
+}
+
+impl App {
+    fn require_chats(&self, user: &StaffUser) -> Outcome<()> {
+        if role_grants(user.role, Permission::AnswerChats) {
+            Ok(())
+        } else {
+            Err(Failure::Forbidden(
+                "only the contact centre's agents answer chats".into(),
+            ))
+        }
+    }
+
+    async fn chat(&self, id: i64) -> Outcome<Conversation> {
+        self.store
+            .conversation(id)
+            .await?
+            .filter(|c| c.channel == Channel::Chat.as_str())
+            .ok_or(Failure::NotFound("chat"))?
+            .try_into()
+    }
+
+    /// The chats waiting for a person, longest first, then those agents have.
+    pub async fn chat_queue(&self, user: &StaffUser) -> ConversationsResult<Vec<ChatEntry>> {
+        self.require_chats(user)?;
+        let mut entries = vec![];
+        for row in self.store.chat_queue(CHAT_QUEUE_LENGTH).await? {
+            let lines = self.store.transcript(row.id, 0, MAX_TRANSCRIPT).await?;
+            let last_line = lines.into_iter().rev().find(|l| l.direction == "in").map(|l| l.body);
+            entries.push(ChatEntry {
+                conversation: row.try_into()?,
+                last_line,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Takes a waiting chat; `Taken` when another agent was first or it is over.
+    pub async fn pick_up_chat(&self, user: &StaffUser, id: i64) -> ConversationsResult<()> {
+        self.require_chats(user)?;
+        self.chat(id).await?;
+        if !self.store.pick_up(id, user.id, self.now_micros()).await? {
+            return Err(ConversationsError::Taken);
+        }
+        let line = TranscriptLine {
+            at: self.now_micros(),
+            direction: "agent".into(),
+            body: format!("{} ✓", user.display_name),
+        };
+        self.store.add_line(id, line, Some(user.id)).await?;
+        Ok(())
+    }
+
+    /// A chat as its agent sees it: lines after `after`.
+    pub async fn chat_for_agent(&self, user: &StaffUser, id: i64, after: i64) -> ConversationsResult<ChatView> {
+        self.require_chats(user)?;
+        let conversation = self.chat(id).await?;
+        let lines = self.store.transcript(id, after, MAX_TRANSCRIPT).await?;
+        Ok(ChatView {
+            conversation,
+            lines,
+            may_rate: false,
+        })
+    }
+
+    /// What the agent who has the chat says to the resident; the line's id.
+    pub async fn agent_says(&self, user: &StaffUser, id: i64, body: &str) -> ConversationsResult<i64> {
+        self.require_chats(user)?;
+        let conversation = self.chat(id).await?;
+        if conversation.agent_id != Some(user.id) {
+            return Err(Failure::Forbidden("pick the chat up before answering it".into()).into());
+        }
+        let body = CaseText::parse(body, "message", MAX_CHAT_MESSAGE)?;
+        let line = TranscriptLine {
+            at: self.now_micros(),
+            direction: "agent".into(),
+            body: body.into_string(),
+        };
+        self.store
+            .add_line(id, line, Some(user.id))
+            .await?
+            .ok_or(ConversationsError::Taken)
+    }
+
+    /// Ends the chat its agent has; the resident is then asked to rate them.
+    pub async fn end_chat(&self, user: &StaffUser, id: i64) -> ConversationsResult<()> {
+        self.require_chats(user)?;
+        let conversation = self.chat(id).await?;
+        if conversation.agent_id != Some(user.id) && !user.may(Permission::Supervise, user.entity_id) {
+            return Err(Failure::Forbidden("only the agent who has the chat ends it".into()).into());
+        }
+        self.store.end_conversation(id, self.now_micros(), "served").await?;
+        Ok(())
+    }
+
+    /// Makes a case of the chat its agent has, through the one intake, and tells the resident
+    /// its reference in the chat. A second call makes no second case.
+    pub async fn case_from_chat(
+        &self,
+        user: &StaffUser,
+        id: i64,
+        mut draft: IntakeDraft,
+    ) -> ConversationsResult<String> {
+        self.require_chats(user)?;
+        let conversation = self.chat(id).await?;
+        if conversation.agent_id != Some(user.id) {
+            return Err(Failure::Forbidden("pick the chat up before making a case of it".into()).into());
+        }
+        draft.channel = Some(Channel::Chat);
+        draft.language = draft.language.or(conversation.language.clone());
+        let intake = Intake {
+            draft,
+            files: vec![],
+            idempotency_key: Some(format!("chat-{id}-case")),
+        };
+        let receipt = self.submit(intake).await.map_err(|e| match e {
+            CasesError::Common(failure) => ConversationsError::Common(failure),
+            other => ConversationsError::Common(Failure::Unexpected(anyhow::anyhow!(other.to_string()))),
+        })?;
+        let case = self.case_row(&receipt.reference).await?;
+        self.store.link_case(id, case.id).await?;
+        if !receipt.replayed {
+            let line = TranscriptLine {
+                at: self.now_micros(),
+                direction: "agent".into(),
+                body: receipt.reference.clone(),
+            };
+            self.store.add_line(id, line, Some(user.id)).await?;
+        }
+        Ok(receipt.reference)
+    }
+
+    /// The resident's chat (`address` is their chat session's), lines after `after`.
+    pub async fn chat_for_resident(&self, address: &str, after: i64) -> ConversationsResult<Option<ChatView>> {
+        let rows = self
+            .store
+            .conversations_of_address(Channel::Chat.as_str(), address)
+            .await?;
+        let Some(row) = rows.into_iter().last() else {
+            return Ok(None);
+        };
+        let conversation: Conversation = row.try_into()?;
+        let lines = self.store.transcript(conversation.id, after, MAX_TRANSCRIPT).await?;
+        let may_rate = conversation.ended
+            && conversation.agent_id.is_some()
+            && self.store.agent_rating(conversation.id).await?.is_none();
+        Ok(Some(ChatView {
+            conversation,
+            lines,
+            may_rate,
+        }))
+    }
+
+    /// The resident rates the agent who served their chat and the answer, 1–5 each, once.
+    pub async fn rate_agent(&self, address: &str, id: i64, agent: i64, answer: i64) -> ConversationsResult<()> {
+        let conversation = self.chat(id).await?;
+        if conversation.address != address {
+            return Err(Failure::NotFound("chat").into());
+        }
+        let Some(staff_id) = conversation.agent_id else {
+            return Err(Failure::Invalid(Invalid::new("no_agent", "rating", "no agent served this chat")).into());
+        };
+        for (score, field) in [(agent, "agent"), (answer, "answer")] {
+            if !(1..=5).contains(&score) {
+                return Err(Failure::Invalid(Invalid::new("out_of_range", field, "a rating is 1 to 5")).into());
+            }
+        }
+        self.store
+            .rate_agent(AgentRatingInsert {
+                conversation_id: id,
+                staff_id,
+                case_id: conversation.case_id,
+                agent_score: agent,
+                answer_score: answer,
+                at: self.now_micros(),
+            })
+            .await?;
+        Ok(())
     }
 }

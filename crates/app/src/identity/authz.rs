@@ -37,6 +37,8 @@ pub enum Permission {
     ManageStaff,
     ManageCatalogue,
     ViewAudit,
+    /// Answer residents' live chats from the contact centre's queue.
+    AnswerChats,
 }
 
 /// What a role may do anywhere it may act at all.
@@ -55,6 +57,7 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
                 | P::UploadAttachment
                 | P::Transfer
                 | P::Merge
+                | P::AnswerChats
                 | P::Transition(A::Acknowledge | A::Assign | A::WaitOnReporter | A::Resume)
         ),
         Role::Officer => matches!(

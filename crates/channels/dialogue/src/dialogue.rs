@@ -115,6 +115,7 @@ impl Dialogue {
                 said: reply.lines.clone(),
                 ended: state.ended.map(|e| e.as_str().to_owned()),
                 message_id: incoming.message_id.clone(),
+                waits_for_person: state.stage == Stage::WithPerson,
             };
             match self.app.save_turn(&conversation, record).await {
                 Ok(_) => return Ok(Answer::Reply(reply)),
@@ -260,6 +261,12 @@ impl Turn<'_> {
                 Stage::Menu
             };
             return self.enter(state, first).await;
+        }
+        if state.stage == Stage::WithPerson {
+            // The person answers; the line is in the transcript for them.
+            self.say.expect = Expect::Text;
+            self.say.after = After::HandOver;
+            return Ok(());
         }
         match input {
             Input::Start => self.prompt(state).await,
@@ -471,7 +478,7 @@ impl Turn<'_> {
                 }
                 None => self.strike(state).await,
             },
-            Stage::Over => Ok(()),
+            Stage::WithPerson | Stage::Over => Ok(()),
         }
     }
 
@@ -491,7 +498,9 @@ impl Turn<'_> {
                 .await?
                 .get(state.field)
                 .is_some_and(|f| f.field_type.has_choices()),
-            Stage::Words | Stage::Describe | Stage::Location | Stage::Reference | Stage::Over => false,
+            Stage::Words | Stage::Describe | Stage::Location | Stage::Reference | Stage::WithPerson | Stage::Over => {
+                false
+            }
         })
     }
 
@@ -553,15 +562,32 @@ impl Turn<'_> {
             Stage::Location => Stage::Describe,
             Stage::Confirm => Stage::Location,
             Stage::OfferPerson => state.offered_from.take().unwrap_or(Stage::Menu),
-            Stage::Over => Stage::Menu,
+            Stage::WithPerson | Stage::Over => Stage::Menu,
         };
         self.enter(state, previous).await
     }
 
+    /// A person: the phone line puts the call through; the website's chat waits in the staff
+    /// console's chat queue; other written channels are told where a person answers.
     fn hand_over(&mut self, state: &mut State) -> Result<(), DialogueError> {
-        let id = if self.voice() { "handover" } else { "handover-text" };
-        self.line(id, &[]);
-        self.end(state, Ending::HandedOver, After::HandOver);
+        match self.incoming.channel {
+            Channel::Chat => {
+                self.line("handover-text", &[]);
+                state.stage = Stage::WithPerson;
+                state.strikes = 0;
+                self.say.expect = Expect::Text;
+                self.say.after = After::HandOver;
+                self.say.choices.clear();
+            }
+            Channel::Phone => {
+                self.line("handover", &[]);
+                self.end(state, Ending::HandedOver, After::HandOver);
+            }
+            _ => {
+                self.line("handover-elsewhere", &[]);
+                self.end(state, Ending::HandedOver, After::End);
+            }
+        }
         Ok(())
     }
 
@@ -692,7 +718,7 @@ impl Turn<'_> {
                 let labels = ["offer-yes", "offer-no"].map(|id| self.text(id, &[]));
                 self.menu(Self::numbered(labels));
             }
-            Stage::Over => {}
+            Stage::WithPerson | Stage::Over => {}
         }
         Ok(())
     }

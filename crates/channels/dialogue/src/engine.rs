@@ -108,6 +108,8 @@ pub enum Stage {
     Confirm,
     Reference,
     OfferPerson,
+    /// Handed to a person in the live chat: what the resident writes is for them, not the engine.
+    WithPerson,
     Over,
 }
 

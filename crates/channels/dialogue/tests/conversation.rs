@@ -4,11 +4,17 @@
 //! redelivered message answered once, and a flood refused.
 
 use serde_json::json;
+use tawasul_app::conversations::ConversationsError;
+use tawasul_app::identity::auth::Credentials;
+use tawasul_app::identity::limits::Client;
 use tawasul_app::identity::limits::Limits;
+use tawasul_app::identity::second_factor::SignIn;
 use tawasul_app::{App, Settings};
 use tawasul_channels_dialogue::{After, Answer, Dialogue, Expect, Incoming, Input, Medium, Reply};
+use tawasul_domain::intake::IntakeDraft;
 use tawasul_domain::vocab::Channel;
-use tawasul_testkit::fixtures::{Fixtures, ServiceSpec};
+use tawasul_domain::vocab::Role;
+use tawasul_testkit::fixtures::{Fixtures, ServiceSpec, PASSWORD};
 use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
 
 const PHONE: &str = "+97333123456";
@@ -180,7 +186,8 @@ on_both! { setup;
         sms(&d, "+97333000001", Input::Start).await;
         sms(&d, "+97333000001", text("2")).await;
         let handed = sms(&d, "+97333000001", text("agent")).await;
-        assert_eq!(handed.after, After::HandOver);
+        assert_eq!(handed.after, After::End, "no person answers SMS: the resident is told where one does");
+        assert!(said(&handed).contains("live chat on our website"), "{handed:?}");
         assert_eq!(conversation(t, "sms", "+97333000001").await, vec![(Some("handed_over".into()), None)]);
 
         // Invalid, invalid, invalid: re-prompted twice, then a person is offered; declined,
@@ -262,6 +269,69 @@ on_both! { setup;
         assert!(matches!(again, Answer::Replayed), "{again:?}");
         let kinds = turn(&d, Channel::Whatsapp, Medium::Buttons, who, text("1"), Some("wamid.3")).await;
         assert!(said(&kinds).contains("ما الذي تود تقديمه"), "one step on, not two: {kinds:?}");
+    }
+}
+
+on_both! { setup;
+    async fn a_live_chat_waits_for_a_person_who_answers_makes_a_case_and_is_rated(t: &TestApp) {
+        let fixtures = Fixtures::new(&t.app).await;
+        fixtures.staff("cap.agent", Role::Agent, Some("cap")).await;
+        fixtures.staff("cap.other", Role::Agent, Some("cap")).await;
+        fixtures.staff("cap.inspector", Role::Inspector, Some("cap")).await;
+        let user = |name: &'static str| async move {
+            let credentials = Credentials { username: name.into(), password: PASSWORD.into() };
+            match t.app.login(credentials, &Client::default()).await.expect("signed in") {
+                SignIn::Done(_, user) => user,
+                SignIn::SecondStep(_) => panic!("no second factor here"),
+            }
+        };
+        let (agent, other, inspector) = (user("cap.agent").await, user("cap.other").await, user("cap.inspector").await);
+
+        let d = Dialogue::new(t.app.clone());
+        let chat = |input| turn(&d, Channel::Chat, Medium::Buttons, "web:session-1", input, None);
+        chat(Input::Start).await;
+        chat(text("1")).await;
+        let waiting = chat(text("3")).await;
+        assert_eq!(waiting.after, After::HandOver);
+        assert!(said(&waiting).contains("سيتواصل معك أحد موظفينا هنا"), "{waiting:?}");
+        let quiet = chat(text("عندي سؤال عن فاتورة المياه")).await;
+        assert!(quiet.lines.is_empty(), "the engine leaves the resident to the person: {quiet:?}");
+
+        assert!(t.app.chat_queue(&inspector).await.is_err(), "inspectors answer no chats");
+        let queue = t.app.chat_queue(&agent).await.expect("the queue");
+        assert_eq!(queue.len(), 1);
+        let id = queue[0].conversation.id;
+        assert!(queue[0].conversation.waiting_since.is_some());
+        assert_eq!(queue[0].last_line.as_deref(), Some("عندي سؤال عن فاتورة المياه"));
+
+        assert!(t.app.agent_says(&agent, id, "أهلاً").await.is_err(), "not before picking it up");
+        t.app.pick_up_chat(&agent, id).await.expect("picked up");
+        assert!(matches!(t.app.pick_up_chat(&other, id).await, Err(ConversationsError::Taken)));
+        assert!(t.app.agent_says(&other, id, "أهلاً").await.is_err(), "only the agent who has it");
+        let line = t.app.agent_says(&agent, id, "أهلاً بك، كيف أساعدك؟").await.expect("said");
+        assert!(t.app.agent_says(&agent, id, "\u{202e}evil").await.is_err(), "direction overrides are refused");
+
+        let seen = t.app.chat_for_resident("web:session-1", line - 1).await.expect("read").expect("the chat");
+        assert_eq!(seen.lines.iter().map(|l| l.body.as_str()).collect::<Vec<_>>(), vec!["أهلاً بك، كيف أساعدك؟"]);
+        assert_eq!(seen.lines[0].direction, "agent");
+
+        let draft: IntakeDraft = serde_json::from_value(json!({
+            "service": "street-light", "kind": "complaint", "description": "عمود إنارة مطفأ منذ أسبوع أمام المدرسة"}))
+            .expect("a draft");
+        let reference = t.app.case_from_chat(&agent, id, draft.clone()).await.expect("a case");
+        assert_eq!(t.app.case_from_chat(&agent, id, draft).await.expect("again"), reference, "one case");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!(case.channel.as_str(), "chat");
+
+        assert!(t.app.rate_agent("web:session-1", id, 5, 4).await.is_ok(), "a chat being served may be rated");
+        t.app.end_chat(&agent, id).await.expect("ended");
+        let over = t.app.chat_for_resident("web:session-1", 0).await.expect("read").expect("the chat");
+        assert!(!over.may_rate, "rated once already");
+        assert!(matches!(t.app.rate_agent("web:session-1", id, 1, 1).await, Err(ConversationsError::Taken)));
+        assert!(t.app.rate_agent("web:another", id, 5, 5).await.is_err(), "only the resident of the chat");
+        assert_eq!(conversation(t, "chat", "web:session-1").await, vec![(Some("served".into()), Some(case.id))]);
+        let rating = t.store.agent_rating(id).await.expect("read").expect("the rating");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score, rating.case_id), (agent.id, 5, 4, Some(case.id)));
     }
 }
 
