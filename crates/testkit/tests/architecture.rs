@@ -45,6 +45,8 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "tawasul-app",
             "tawasul-channels",
             "tawasul-channels-qr",
+            // The website's live chat is a face of the guided dialogue.
+            "tawasul-channels-dialogue",
         ],
         "tawasul-http" => &[
             "tawasul-domain",

@@ -144,12 +144,139 @@
     schedule();
   }
 
+
+  // The live chat (resident and staff pages alike): a WebSocket when one opens, else
+  // long-polling; the forms still post without script. New lines, the dialogue's buttons and
+  // "typing…" come in; a change of the chat's status (picked up, over) reloads the page, whose
+  // forms then fit it.
+  function chat(root) {
+    var list = root.querySelector(".chat-lines");
+    var send = root.querySelector("form.chat-send");
+    var buttons = root.querySelector(".chat-choices");
+    var typing = root.querySelector(".chat-typing");
+    var after = Number(root.dataset.chatAfter || 0);
+    var status = root.dataset.chatStatus;
+    var socket = null;
+    var polling = false;
+    var typingTimer = null;
+    var lastTyped = 0;
+
+    function add(lines) {
+      (lines || []).forEach(function (line) {
+        if (line.id <= after) return;
+        after = line.id;
+        var item = document.createElement("li");
+        item.className = "said-" + line.direction;
+        var text = document.createElement("p");
+        text.dir = "auto";
+        text.textContent = line.body;
+        item.appendChild(text);
+        list.appendChild(item);
+      });
+      if (list.lastElementChild) list.lastElementChild.scrollIntoView({ block: "nearest" });
+    }
+
+    function choices(all) {
+      if (!buttons) return;
+      buttons.replaceChildren();
+      (all || []).forEach(function (choice) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "secondary";
+        button.textContent = choice.label;
+        button.addEventListener("click", function () { say(choice.key); });
+        buttons.appendChild(button);
+      });
+    }
+
+    function apply(update) {
+      if (!update) return;
+      if (update.typing) {
+        if (typing) {
+          typing.hidden = false;
+          clearTimeout(typingTimer);
+          typingTimer = setTimeout(function () { typing.hidden = true; }, 3000);
+        }
+        return;
+      }
+      add(update.lines);
+      if ("choices" in update) choices(update.choices);
+      if (typing) typing.hidden = true;
+      if (update.status && update.status !== status) {
+        status = update.status;
+        window.location.reload();
+      }
+    }
+
+    function post(body) {
+      var data = new URLSearchParams();
+      data.set("csrf_token", send.querySelector("[name=csrf_token]").value);
+      data.set("message", body);
+      return fetch(send.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(apply);
+    }
+
+    function say(body) {
+      if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "message", body: body }));
+      else post(body);
+    }
+
+    function poll() {
+      if (polling) return;
+      polling = true;
+      (function next() {
+        fetch(root.dataset.chatPoll + "?after=" + after, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then(function (response) { return response.status === 200 ? response.json() : null; })
+          .then(function (update) { apply(update); setTimeout(next, update ? 250 : 3000); })
+          .catch(function () { setTimeout(next, 3000); });
+      })();
+    }
+
+    if (send) {
+      send.addEventListener("submit", function (event) {
+        var field = send.querySelector("[name=message]");
+        var body = field.value.trim();
+        if (status === "ended") return;
+        event.preventDefault();
+        if (!body) return;
+        field.value = "";
+        say(body);
+      });
+      send.querySelector("[name=message]").addEventListener("input", function () {
+        var now = Date.now();
+        if (socket && socket.readyState === 1 && now - lastTyped > 1500) {
+          lastTyped = now;
+          socket.send(JSON.stringify({ type: "typing" }));
+        }
+      });
+    }
+    if (buttons) {
+      buttons.querySelectorAll("button[name=message]").forEach(function (button) {
+        button.addEventListener("click", function (event) {
+          event.preventDefault();
+          say(button.value);
+        });
+      });
+    }
+    if (status === "ended" || !root.dataset.chatWs) return;
+    try {
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      socket = new WebSocket(scheme + window.location.host + root.dataset.chatWs);
+      socket.onmessage = function (event) { apply(JSON.parse(event.data)); };
+      socket.onclose = function () { socket = null; poll(); };
+    } catch (e) {
+      poll();
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (window.L && L.Icon && L.Icon.Default) L.Icon.Default.imagePath = "/assets/vendor/leaflet/images/";
     document.querySelectorAll(".map-picker").forEach(mapPicker);
     document.querySelectorAll(".map-view").forEach(mapView);
     document.querySelectorAll("input[type=file][data-max]").forEach(previews);
     document.querySelectorAll("[data-live-url]").forEach(live);
+    document.querySelectorAll("[data-chat]").forEach(chat);
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
   });

@@ -17,8 +17,8 @@ mod staff;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
-use resident::{home as portal, my, report, track};
-use staff::{actions, board, case, queue, second_factor, sign_in};
+use resident::{chat, home as portal, my, report, track};
+use staff::{actions, board, case, chats, queue, second_factor, sign_in};
 use std::sync::Arc;
 use tawasul_app::App;
 
@@ -83,6 +83,9 @@ pub struct WebState {
     languages: Arc<Vec<(String, String)>>,
     settings: Arc<WebSettings>,
     csp: Arc<String>,
+    /// The live chat's guided dialogue and this node's wake-ups of its waiters.
+    dialogue: tawasul_channels_dialogue::Dialogue,
+    chats: kit::chat::Hub,
 }
 
 /// The pages, for the HTTP edge to merge into its router (whatever its state type).
@@ -94,6 +97,8 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
     // The message files are compiled in and checked by the tests; failing here is a build bug.
     let catalog = Arc::new(i18n::Catalog::load().expect("embedded message files parse"));
     let state = WebState {
+        dialogue: tawasul_channels_dialogue::Dialogue::new(app.clone()),
+        chats: kit::chat::Hub::default(),
         app,
         languages: Arc::new(catalog.languages()),
         catalog,
@@ -121,6 +126,18 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/track/{reference}/survey", post(track::track_survey))
         .route("/track/{reference}/ignored", post(track::track_ignored))
         .route("/track/{reference}/attachments/{id}", get(track::track_attachment))
+        .route("/chat", get(chat::page).post(chat::say))
+        .route("/chat/poll", get(chat::poll))
+        .route("/chat/ws", get(chat::socket))
+        .route("/chat/rate", post(chat::rate))
+        .route("/staff/chats", get(chats::queue))
+        .route("/staff/chats/{id}", get(chats::chat))
+        .route("/staff/chats/{id}/pick", post(chats::pick))
+        .route("/staff/chats/{id}/say", post(chats::say))
+        .route("/staff/chats/{id}/case", post(chats::case))
+        .route("/staff/chats/{id}/end", post(chats::end))
+        .route("/staff/chats/{id}/poll", get(chats::poll))
+        .route("/staff/chats/{id}/ws", get(chats::socket))
         .route("/my", get(my::my_cases))
         .route("/my/logout", post(my::my_logout))
         .route("/staff", get(queue::home))

@@ -99,6 +99,11 @@ impl StaffUser {
         in_scope && role_grants(self.role, permission)
     }
 
+    /// May this user answer the contact centre's live chats?
+    pub fn may_answer_chats(&self) -> bool {
+        role_grants(self.role, Permission::AnswerChats)
+    }
+
     /// May this user open the supervisor's board of their own entity (or of all, installation-wide)?
     /// May this user open the admin console (manage staff or the catalogue of their scope)?
     pub fn may_administer(&self) -> bool {

@@ -101,6 +101,7 @@ impl Dialogue {
             };
             turn.take(&mut state, incoming.input.clone()).await?;
             let reply = turn.say.finish(&state);
+            state.choices = reply.choices.clone();
             let case_id = match &state.reference {
                 Some(reference) if state.ended == Some(Ending::Submitted) => {
                     Some(self.app.case_id_of(reference).await?)

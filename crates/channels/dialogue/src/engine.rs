@@ -43,7 +43,7 @@ pub enum Medium {
 }
 
 /// One choice of a menu: the key to press or send (also the button's id) and its label.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Choice {
     pub key: String,
     pub label: String,
@@ -174,6 +174,9 @@ pub struct State {
     pub submitted: u32,
     pub reference: Option<String>,
     pub ended: Option<Ending>,
+    /// The choices of the last reply, for a page that shows the conversation again.
+    #[serde(default)]
+    pub choices: Vec<Choice>,
 }
 
 /// Strikes at a stage before a person is offered: the prompt, two re-prompts, then the offer.

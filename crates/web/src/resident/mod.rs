@@ -1,5 +1,6 @@
 //! The resident portal: find a service, report, get a reference, follow the case.
 
+pub mod chat;
 pub mod home;
 pub mod my;
 pub mod report;

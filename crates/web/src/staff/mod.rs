@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod board;
 pub mod case;
+pub mod chats;
 pub mod queue;
 pub mod second_factor;
 pub mod sign_in;
