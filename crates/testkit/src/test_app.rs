@@ -52,6 +52,8 @@ pub struct Options {
     pub imap: Option<tawasul_server::ImapSettings>,
     /// The Open311 channel's settings (jurisdiction, media fetching, rate).
     pub open311: tawasul_app::Open311Settings,
+    /// The guided dialogue's providers (`/hooks/…`): each adapter is off without its settings.
+    pub hooks: tawasul_app::HookSettings,
     /// The limits the node runs with: by default `Limits::generous()`, which no test of
     /// something else reaches; a test of a limit sets the ones it proves.
     pub limits: tawasul_app::identity::limits::Limits,
@@ -70,6 +72,7 @@ impl Options {
             mail: None,
             imap: None,
             open311: tawasul_app::Open311Settings::default(),
+            hooks: tawasul_app::HookSettings::default(),
             limits: tawasul_app::identity::limits::Limits::generous(),
             public_url: None,
         }
@@ -120,6 +123,7 @@ pub async fn spawn(options: Options) -> TestApp {
         database_url: database_url.clone(),
         demo: options.demo,
         open311: options.open311.clone(),
+        hooks: options.hooks.clone(),
         limits: options.limits.clone(),
         public_url: options.public_url.clone(),
         ..Settings::default()

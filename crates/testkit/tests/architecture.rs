@@ -52,6 +52,7 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "tawasul-web",
             "tawasul-channels",
             "tawasul-channels-open311",
+            "tawasul-channels-ivr",
         ],
         "tawasul-demo" => &["tawasul-domain", "tawasul-app", "tawasul-store"],
         // The server runs the e-mail channel's SMTP receiver beside the HTTP listener.
@@ -65,6 +66,8 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             // `tawasul qr` prints the codes of service points.
             "tawasul-channels-qr",
         ],
+        // The dialogue's adapters render the one engine's replies.
+        "tawasul-channels-ivr" => &["tawasul-domain", "tawasul-app", "tawasul-channels-dialogue"],
         k if k.starts_with("tawasul-channels") => &["tawasul-domain", "tawasul-app"],
         // Tools for tests and benchmarks only: they may use anything, nothing ships them.
         "tawasul-testkit" | "tawasul-bench" => return None,
