@@ -120,6 +120,23 @@ pub struct DeliverySettings {
 pub struct HookSettings {
     pub sms: Option<SmsHookSettings>,
     pub whatsapp: Option<WhatsappSettings>,
+    pub ivr: Option<IvrSettings>,
+}
+
+/// The phone line's webhooks (`POST /hooks/ivr/twiml`, `POST /hooks/ivr/vxml`).
+#[derive(Debug, Clone)]
+pub struct IvrSettings {
+    /// `TAWASUL_IVR_AUTH_TOKEN`: the key of the `X-Twilio-Signature` HMAC-SHA1 over the URL
+    /// and the posted parameters.
+    pub auth_token: String,
+    /// Where "a person" puts the caller through: a phone number (`+97317000000`) or a SIP
+    /// address of the agents' queue (`sip:agents@pbx.example`).
+    pub agent: String,
+    /// The hosts callers' recordings are downloaded from (`api.twilio.com`); no other is asked.
+    pub recording_hosts: Vec<String>,
+    /// Whether recordings may come from private, loopback or link-local addresses (a
+    /// telephony platform on the intranet, tests); never by default.
+    pub recording_private_addresses: bool,
 }
 
 /// A national SMS gateway's inbound webhook (`POST /hooks/sms`): which form or JSON fields

@@ -1,4 +1,5 @@
 //! Files residents and staff attach: recognised by their content, never by their name.
+//! Photos, PDFs, and the callers' recordings of the phone line (WAV, MP3).
 
 use crate::Invalid;
 
@@ -13,6 +14,8 @@ pub enum AttachmentType {
     Webp,
     Heic,
     Pdf,
+    Wav,
+    Mp3,
 }
 
 impl AttachmentType {
@@ -23,7 +26,27 @@ impl AttachmentType {
             Self::Webp => "image/webp",
             Self::Heic => "image/heic",
             Self::Pdf => "application/pdf",
+            Self::Wav => "audio/wav",
+            Self::Mp3 => "audio/mpeg",
         }
+    }
+
+    /// The extension a file of this type is named with when it came without a name.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Webp => "webp",
+            Self::Heic => "heic",
+            Self::Pdf => "pdf",
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+        }
+    }
+
+    /// Whether the file is a recording, which is stored as it came (a photo is re-encoded).
+    pub fn is_audio(self) -> bool {
+        matches!(self, Self::Wav | Self::Mp3)
     }
 
     /// Recognises the file from its first bytes. A `claimed` MIME type (the upload's
@@ -45,12 +68,15 @@ impl AttachmentType {
             Some("image/webp") => Self::Webp,
             Some("image/heif" | "image/heic") => Self::Heic,
             Some("application/pdf") => Self::Pdf,
+            Some("audio/x-wav") => Self::Wav,
+            Some("audio/mpeg") => Self::Mp3,
+            _ if is_mpeg_audio_frame(bytes) => Self::Mp3,
             other => {
                 return Err(Invalid::new(
                     "unsupported_file_type",
                     "file",
                     format!(
-                        "only JPEG, PNG, WebP, HEIC and PDF files are accepted (this looks like {})",
+                        "only JPEG, PNG, WebP, HEIC and PDF files and WAV and MP3 recordings are accepted (this looks like {})",
                         other.unwrap_or("unknown data")
                     ),
                 ))
@@ -61,7 +87,9 @@ impl AttachmentType {
         if let Some(c) = claim.filter(|c| !generic(c)) {
             let agrees = c == found.mime()
                 || (found == Self::Heic && c == "image/heif")
-                || (found == Self::Jpeg && c == "image/jpg");
+                || (found == Self::Jpeg && c == "image/jpg")
+                || (found == Self::Wav && matches!(c.as_str(), "audio/x-wav" | "audio/wave" | "audio/vnd.wave"))
+                || (found == Self::Mp3 && matches!(c.as_str(), "audio/mp3" | "audio/mpeg3"));
             if !agrees {
                 return Err(Invalid::new(
                     "content_mismatch",
@@ -74,6 +102,19 @@ impl AttachmentType {
     }
 }
 
+/// An MP3 without an ID3 tag starts with its first frame's header: eleven sync bits, an MPEG
+/// version that exists, layer III, and a bit rate and sample rate that are not reserved.
+/// `infer` knows only MPEG-1 frames; telephone recordings at 8 kHz are MPEG-2.5.
+fn is_mpeg_audio_frame(bytes: &[u8]) -> bool {
+    let [a, b, c, ..] = bytes else { return false };
+    let sync = *a == 0xFF && b & 0xE0 == 0xE0;
+    let version_exists = (b >> 3) & 0b11 != 0b01;
+    let layer_three = (b >> 1) & 0b11 == 0b01;
+    let bit_rate = c >> 4;
+    let sample_rate = (c >> 2) & 0b11;
+    sync && version_exists && layer_three && bit_rate != 0 && bit_rate != 0b1111 && sample_rate != 0b11
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +124,10 @@ mod tests {
     const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
     const WEBP: &[u8] = b"RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0";
     const HEIC: &[u8] = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+    const WAV: &[u8] = b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0";
+    const MP3_ID3: &[u8] = b"ID3\x04\0\0\0\0\0\x23TSSE";
+    /// An MPEG-2.5 layer III frame header, 8 kHz, 16 kbit/s: what a phone recording starts with.
+    const MP3_FRAME: &[u8] = b"\xff\xe3\x28\xc4\0\0\0\0";
 
     #[test]
     fn each_accepted_type_is_recognised_by_content() {
@@ -100,6 +145,42 @@ mod tests {
             AttachmentType::sniff(HEIC, Some("image/heic")),
             Ok(AttachmentType::Heic)
         );
+        assert_eq!(AttachmentType::sniff(WAV, Some("audio/x-wav")), Ok(AttachmentType::Wav));
+        assert_eq!(
+            AttachmentType::sniff(MP3_ID3, Some("audio/mpeg")),
+            Ok(AttachmentType::Mp3)
+        );
+        assert_eq!(AttachmentType::sniff(MP3_FRAME, None), Ok(AttachmentType::Mp3));
+        assert!(AttachmentType::Wav.is_audio() && !AttachmentType::Png.is_audio());
+    }
+
+    #[test]
+    fn audio_is_told_from_other_data_by_its_header() {
+        assert_eq!(
+            AttachmentType::sniff(WAV, Some("image/png")).expect_err("lie").code,
+            "content_mismatch"
+        );
+        // WebP and WAV share RIFF; a JPEG starts with 0xFF too; reserved frame fields are not MP3.
+        assert_eq!(
+            AttachmentType::sniff(WEBP, Some("audio/wav")).expect_err("webp").code,
+            "content_mismatch"
+        );
+        assert_eq!(
+            AttachmentType::sniff(JPEG, Some("audio/mpeg")).expect_err("jpeg").code,
+            "content_mismatch"
+        );
+        for not_mp3 in [
+            &b"\xff\xeb\x28\xc4"[..],
+            b"\xff\xe3\xf8\xc4",
+            b"\xff\xe3\x2c\xc4",
+            b"\xff\xe7\x28\xc4",
+        ] {
+            assert_eq!(
+                AttachmentType::sniff(not_mp3, None).expect_err("not mp3").code,
+                "unsupported_file_type",
+                "{not_mp3:x?}"
+            );
+        }
     }
 
     #[test]

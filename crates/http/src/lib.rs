@@ -37,7 +37,9 @@ fn body_limit(route: &str) -> usize {
         UPLOAD_ROUTE => tawasul_domain::attachment::MAX_ATTACHMENT_BYTES,
         CASES_ROUTE => INTAKE_LIMIT,
         AREAS_ROUTE => AREAS_LIMIT,
-        _ => tawasul_web::body_limit(route).unwrap_or(JSON_BODY_LIMIT),
+        _ => tawasul_web::body_limit(route)
+            .or_else(|| tawasul_channels_ivr::body_limit(route))
+            .unwrap_or(JSON_BODY_LIMIT),
     }
 }
 
@@ -90,6 +92,7 @@ pub fn router(app: App) -> Router {
         .merge(tawasul_web::router(state.app.clone()))
         .merge(tawasul_channels_open311::router(state.app.clone()))
         .merge(tawasul_channels_messaging::router(state.app.clone()))
+        .merge(tawasul_channels_ivr::router(state.app.clone()))
         .fallback(ops::not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(axum::middleware::from_fn(extract::refuse_declared_oversize))

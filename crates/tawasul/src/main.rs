@@ -66,6 +66,32 @@ struct ServeArgs {
     open311: Open311Args,
     #[command(flatten)]
     hooks: HookArgs,
+    #[command(flatten)]
+    ivr: IvrArgs,
+}
+
+/// The phone line's webhooks at /hooks/ivr/twiml and /hooks/ivr/vxml; off without a token.
+#[derive(Args, Clone)]
+struct IvrArgs {
+    /// The telephony account's auth token, the key of X-Twilio-Signature; without it the
+    /// phone line's hooks answer 404.
+    #[arg(long, env = "TAWASUL_IVR_AUTH_TOKEN", hide_env_values = true, requires = "ivr_agent")]
+    ivr_auth_token: Option<String>,
+    /// Where "a person" puts the caller through: a number (+97317000000) or the agents'
+    /// queue as a SIP address (sip:agents@pbx.example).
+    #[arg(long, env = "TAWASUL_IVR_AGENT")]
+    ivr_agent: Option<String>,
+    /// A host callers' recordings are downloaded from (repeat, or comma-separate in the variable).
+    #[arg(
+        long,
+        env = "TAWASUL_IVR_RECORDING_HOSTS",
+        value_delimiter = ',',
+        default_value = "api.twilio.com"
+    )]
+    ivr_recording_host: Vec<String>,
+    /// Allow recordings from private, loopback and link-local addresses (an intranet, tests).
+    #[arg(long, env = "TAWASUL_IVR_RECORDING_PRIVATE_ADDRESSES")]
+    ivr_recording_private_addresses: bool,
 }
 
 /// The e-mail channel: mail to these addresses becomes cases.
@@ -214,7 +240,11 @@ fn hook_settings(a: &HookArgs) -> anyhow::Result<tawasul_app::HookSettings> {
             })
         }
     };
-    Ok(tawasul_app::HookSettings { sms, whatsapp })
+    Ok(tawasul_app::HookSettings {
+        sms,
+        whatsapp,
+        ivr: None,
+    })
 }
 
 /// Where notifications go and how background work is shared.
@@ -515,7 +545,10 @@ fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
             sms_quiet_hours,
         },
         open311: open311_settings(&args.open311),
-        hooks: hook_settings(&args.hooks)?,
+        hooks: tawasul_app::HookSettings {
+            ivr: ivr_settings(&args.ivr)?,
+            ..hook_settings(&args.hooks)?
+        },
         ..settings(&args.storage, demo)
     })
 }
@@ -529,6 +562,27 @@ fn open311_settings(a: &Open311Args) -> tawasul_app::Open311Settings {
         media_private_addresses: a.open311_media_private_addresses,
         posts_per_minute: a.open311_posts_per_minute,
     }
+}
+
+fn ivr_settings(a: &IvrArgs) -> anyhow::Result<Option<tawasul_app::IvrSettings>> {
+    let Some(auth_token) = a.ivr_auth_token.clone().filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let agent = a.ivr_agent.clone().unwrap_or_default();
+    let number = agent
+        .strip_prefix('+')
+        .is_some_and(|d| (6..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()));
+    let sip = (agent.starts_with("sip:") || agent.starts_with("sips:")) && agent.contains('@');
+    anyhow::ensure!(
+        number || sip,
+        "--ivr-agent takes a number in international form (+97317000000) or a SIP address (sip:agents@pbx.example), not {agent:?}"
+    );
+    Ok(Some(tawasul_app::IvrSettings {
+        auth_token,
+        agent,
+        recording_hosts: a.ivr_recording_host.iter().filter(|h| !h.is_empty()).cloned().collect(),
+        recording_private_addresses: a.ivr_recording_private_addresses,
+    }))
 }
 
 /// `smtp://user:pass@host:port` (plain, port 25 by default), `smtp+starttls://…` (587) or

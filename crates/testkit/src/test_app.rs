@@ -52,7 +52,7 @@ pub struct Options {
     pub imap: Option<tawasul_server::ImapSettings>,
     /// The Open311 channel's settings (jurisdiction, media fetching, rate).
     pub open311: tawasul_app::Open311Settings,
-    /// The dialogue's providers (SMS gateway, WhatsApp…), off by default.
+    /// The guided dialogue's providers (`/hooks/…`): each adapter is off without its settings.
     pub hooks: tawasul_app::HookSettings,
     /// The limits the node runs with: by default `Limits::generous()`, which no test of
     /// something else reaches; a test of a limit sets the ones it proves.

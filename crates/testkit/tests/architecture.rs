@@ -55,6 +55,7 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "tawasul-channels",
             "tawasul-channels-open311",
             "tawasul-channels-messaging",
+            "tawasul-channels-ivr",
         ],
         "tawasul-demo" => &["tawasul-domain", "tawasul-app", "tawasul-store"],
         // The server runs the e-mail channel's SMTP receiver beside the HTTP listener.
@@ -70,6 +71,8 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
         ],
         // The adapters of the guided dialogue render the one engine.
         "tawasul-channels-messaging" => &["tawasul-domain", "tawasul-app", "tawasul-channels-dialogue"],
+        // The dialogue's adapters render the one engine's replies.
+        "tawasul-channels-ivr" => &["tawasul-domain", "tawasul-app", "tawasul-channels-dialogue"],
         k if k.starts_with("tawasul-channels") => &["tawasul-domain", "tawasul-app"],
         // Tools for tests and benchmarks only: they may use anything, nothing ships them.
         "tawasul-testkit" | "tawasul-bench" => return None,

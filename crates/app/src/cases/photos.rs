@@ -2,7 +2,7 @@
 //! beside them (EXIF and XMP: the place it was taken, the time, the device's serial) is not
 //! kept, and no original is kept either. A photo that would take more than
 //! [`MAX_DECODED_BYTES`] or is wider or taller than [`MAX_SIDE`] pixels is refused before it
-//! is decoded (a "decompression bomb"). PDFs are stored as they came.
+//! is decoded (a "decompression bomb"). PDFs and recordings (WAV, MP3) are stored as they came.
 
 use std::io::Cursor;
 use tawasul_domain::attachment::AttachmentType;
@@ -41,12 +41,13 @@ fn unreadable(e: &image::ImageError) -> Invalid {
 }
 
 /// The file to store for `bytes` of type `kind`: a photo re-encoded without its metadata (a
-/// WebP as JPEG, since the encoder here writes WebP only losslessly), a PDF unchanged. Slow
+/// WebP as JPEG, since the encoder here writes WebP only losslessly), a PDF or a recording
+/// unchanged. Slow
 /// for large photos: call it off the async runtime.
 pub fn clean(bytes: Vec<u8>, kind: AttachmentType) -> Result<Cleaned, Invalid> {
     use image::ImageDecoder;
     let format = match kind {
-        AttachmentType::Pdf => return Ok(Cleaned { bytes, kind }),
+        AttachmentType::Pdf | AttachmentType::Wav | AttachmentType::Mp3 => return Ok(Cleaned { bytes, kind }),
         AttachmentType::Heic => {
             return Err(Invalid::new(
                 "unsupported_image",
@@ -140,6 +141,11 @@ mod tests {
         assert_eq!(webp.kind, AttachmentType::Jpeg);
         let pdf = b"%PDF-1.4 ...".to_vec();
         assert_eq!(clean(pdf.clone(), AttachmentType::Pdf).expect("pdf").bytes, pdf);
+        let wav = b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0".to_vec();
+        let kept = clean(wav.clone(), AttachmentType::Wav).expect("wav");
+        assert_eq!((kept.kind, kept.bytes), (AttachmentType::Wav, wav));
+        let mp3 = b"ID3\x04\0\0\0\0\0\x23TSSE".to_vec();
+        assert_eq!(clean(mp3.clone(), AttachmentType::Mp3).expect("mp3").bytes, mp3);
         assert_eq!(
             renamed("حفرة.webp".into(), AttachmentType::Webp, AttachmentType::Jpeg),
             "حفرة.jpg"

@@ -169,7 +169,7 @@ pub(crate) fn blob_key(bytes: &[u8]) -> String {
 pub(crate) fn attachment_name(filename: Option<&str>, kind: AttachmentType) -> Outcome<String> {
     Ok(match filename.filter(|f| !f.trim().is_empty()) {
         Some(f) => CaseText::parse(f, "filename", 200)?.into_string(),
-        None => format!("attachment.{}", kind.mime().rsplit('/').next().unwrap_or("bin")),
+        None => format!("attachment.{}", kind.extension()),
     })
 }
 

@@ -1,0 +1,544 @@
+//! The phone line as a telephony platform drives it: every request signed as the provider
+//! signs (`X-Twilio-Signature`), every next request taken from the links of our own answer
+//! (a `<Gather>`'s action, the `<Redirect>` of a time-out, a `<Record>`'s action, a VoiceXML
+//! `<submit>`), on both backends, in Arabic and English. The recording is served by a local
+//! HTTP server in the provider's place; VoiceXML documents are validated with xmllint against
+//! the W3C VoiceXML 2.1 schema vendored in `schemas/vxml21/`.
+
+use std::path::Path;
+use tawasul_app::identity::limits::Limits;
+use tawasul_app::{HookSettings, IvrSettings};
+use tawasul_channels_ivr::signature;
+use tawasul_testkit::fixtures::{Fixtures, ServiceSpec};
+use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
+
+const TOKEN: &str = "ivr-test-auth-token";
+const AGENT: &str = "+97317000000";
+const CALLER: &str = "+97333123456";
+/// A WAV header and a little silence: what the provider serves at RecordingUrl.
+const WAV: &[u8] =
+    b"RIFF\x2c\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0data\x08\0\0\0\0\0\0\0\0\0\0\0";
+
+fn ivr_settings() -> IvrSettings {
+    IvrSettings {
+        auth_token: TOKEN.into(),
+        agent: AGENT.into(),
+        recording_hosts: vec!["127.0.0.1".into()],
+        recording_private_addresses: true,
+    }
+}
+
+fn options(backend: Backend) -> Options {
+    Options {
+        hooks: HookSettings {
+            ivr: Some(ivr_settings()),
+            ..HookSettings::default()
+        },
+        ..Options::on(backend)
+    }
+}
+
+async fn setup(backend: Backend) -> TestApp {
+    let t = spawn(options(backend)).await;
+    let fixtures = Fixtures::new(&t.app).await;
+    fixtures.capital(serde_json::json!([])).await;
+    fixtures
+        .service(ServiceSpec {
+            entity: "cap",
+            code: "street-light",
+            name: ("إنارة الشوارع", "Street lights"),
+            description: ("أعمدة إنارة معطلة", "Street lights out of order"),
+            kinds: &["report", "complaint"],
+            department: "water",
+            fields: serde_json::json!([]),
+        })
+        .await;
+    t
+}
+
+/// One call, as the provider makes it.
+struct Call<'a> {
+    t: &'a TestApp,
+    sid: String,
+    from: String,
+}
+
+/// An answer of ours, parsed.
+struct Answered {
+    status: u16,
+    body: String,
+}
+
+impl Answered {
+    fn doc(&self) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(&self.body).unwrap_or_else(|e| panic!("not XML ({e}): {}", self.body))
+    }
+
+    /// Everything said, in order.
+    fn said(&self) -> String {
+        let doc = self.doc();
+        let spoken: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("Say") || n.has_tag_name("prompt"))
+            .map(|n| n.text().unwrap_or("").to_owned())
+            .collect();
+        spoken.join("\n")
+    }
+
+    /// The attribute of the first element named `tag`.
+    fn attribute(&self, tag: &str, name: &str) -> Option<String> {
+        self.doc()
+            .descendants()
+            .find(|n| n.has_tag_name(tag))
+            .and_then(|n| n.attribute(name).map(str::to_owned))
+    }
+
+    fn has(&self, tag: &str) -> bool {
+        self.doc().descendants().any(|n| n.has_tag_name(tag))
+    }
+
+    /// The `<Redirect>`'s target (the time-out).
+    fn redirect(&self) -> String {
+        self.doc()
+            .descendants()
+            .find(|n| n.has_tag_name("Redirect"))
+            .and_then(|n| n.text())
+            .expect("a <Redirect>")
+            .to_owned()
+    }
+}
+
+impl<'a> Call<'a> {
+    fn new(t: &'a TestApp, sid: &str, from: &str) -> Self {
+        Self {
+            t,
+            sid: sid.into(),
+            from: from.into(),
+        }
+    }
+
+    /// Posts `params` (and the call's own) to `link`, signed with `token`.
+    async fn post_signed(&self, link: &str, extra: &[(&str, &str)], token: Option<&str>) -> Answered {
+        let mut params: Vec<(String, String)> = vec![
+            ("CallSid".into(), self.sid.clone()),
+            ("From".into(), self.from.clone()),
+            ("To".into(), "+97380008000".into()),
+            ("AccountSid".into(), "AC0123456789abcdef0123456789abcdef".into()),
+        ];
+        params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let url = self.t.url(link);
+        let mut request = self.t.client.post(&url).form(&params);
+        if let Some(token) = token {
+            request = request.header("X-Twilio-Signature", signature::sign(token, &url, &params));
+        }
+        let response = request.send().await.expect("the hook answers");
+        Answered {
+            status: response.status().as_u16(),
+            body: response.text().await.expect("a body"),
+        }
+    }
+
+    async fn post(&self, link: &str, extra: &[(&str, &str)]) -> Answered {
+        let answered = self.post_signed(link, extra, Some(TOKEN)).await;
+        assert_eq!(answered.status, 200, "{link}: {}", answered.body);
+        answered
+    }
+
+    /// The call's first webhook.
+    async fn ring(&self) -> Answered {
+        self.post("/hooks/ivr/twiml", &[("CallStatus", "ringing")]).await
+    }
+
+    /// Presses `keys` at the `<Gather>` of `at`.
+    async fn press(&self, at: &Answered, keys: &str) -> Answered {
+        let action = at.attribute("Gather", "action").expect("a <Gather>");
+        self.post(&action, &[("Digits", keys)]).await
+    }
+
+    /// Says nothing at `at`: the provider follows its `<Redirect>`.
+    async fn silence(&self, at: &Answered) -> Answered {
+        self.post(&at.redirect(), &[]).await
+    }
+}
+
+/// A local server in the provider's place, serving the recording.
+async fn recordings() -> String {
+    let app = axum::Router::new().route(
+        "/Recordings/{sid}",
+        axum::routing::get(|| async { ([("content-type", "audio/x-wav")], WAV) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{address}")
+}
+
+async fn endings(t: &TestApp, address: &str) -> Vec<(Option<String>, Option<i64>)> {
+    let rows = t
+        .store
+        .conversations_of_address("phone", address)
+        .await
+        .expect("conversations");
+    rows.into_iter().map(|r| (r.end_reason, r.case_id)).collect()
+}
+
+/// Validates a VoiceXML document against the vendored W3C schema, never the network.
+fn validate_vxml(document: &str) {
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/vxml21");
+    let file = tempfile_path("turn.vxml");
+    std::fs::write(&file, document).expect("write the document");
+    let output = std::process::Command::new("xmllint")
+        .args(["--nonet", "--noout", "--schema"])
+        .arg(schemas.join("vxml.xsd"))
+        .arg(&file)
+        .env("XML_CATALOG_FILES", schemas.join("catalog.xml"))
+        .output()
+        .expect("xmllint runs (Debian's libxml2-utils; scripts/test installs it)");
+    assert!(
+        output.status.success(),
+        "not valid VoiceXML 2.1: {}\n{document}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn tempfile_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "tawasul-ivr-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    dir.join(name)
+}
+
+on_both! { setup;
+    async fn a_new_case_by_phone_in_arabic_with_its_recording_attached(t: &TestApp) {
+        let provider = recordings().await;
+        let call = Call::new(t, "CA0000000000000000000000000000arab", CALLER);
+        let languages = call.ring().await;
+        assert!(languages.said().contains("للعربية اضغط 1"), "{}", languages.body);
+        assert_eq!(languages.attribute("Gather", "numDigits").as_deref(), Some("1"));
+        assert_eq!(languages.attribute("Say", "language").as_deref(), Some("ar-SA"));
+        let menu = call.press(&languages, "1").await;
+        assert!(menu.said().contains("أهلاً بك"), "{}", menu.body);
+        assert_eq!(menu.attribute("Gather", "language").as_deref(), Some("ar-SA"));
+        let kinds = call.press(&menu, "1").await;
+        let services = call.press(&kinds, "4").await;
+        assert!(services.said().contains("إنارة الشوارع"), "{}", services.body);
+        let describe = call.press(&services, "2").await;
+        let record = describe.attribute("Record", "action").expect("a <Record>");
+        assert_eq!(describe.attribute("Record", "finishOnKey").as_deref(), Some("#"));
+        assert!(describe.attribute("Record", "maxLength").is_some());
+        let recording_url = format!("{provider}/Recordings/RE0001");
+        let location = call
+            .post(&record, &[("RecordingUrl", &recording_url), ("RecordingDuration", "14"), ("Digits", "#")])
+            .await;
+        assert!(location.said().contains("1"), "{}", location.body);
+        let confirm = call.press(&location, "1").await;
+        assert!(confirm.said().contains("تسجيل صوتي") || confirm.said().contains("تسجيل"), "{}", confirm.body);
+        let done = call.press(&confirm, "1").await;
+        assert!(done.has("Hangup"), "{}", done.body);
+        assert!(!done.has("Gather"), "{}", done.body);
+
+        let ended = endings(t, CALLER).await;
+        assert_eq!(ended.len(), 1, "{ended:?}");
+        assert_eq!(ended[0].0.as_deref(), Some("submitted"));
+        let case_id = ended[0].1.expect("the case is linked");
+        let reference = t.store.case_reference(case_id).await.expect("read").expect("a reference");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!(case.channel.as_str(), "phone");
+        assert_eq!(case.reporter_phone.as_deref(), Some(CALLER));
+        assert_eq!(case.language.as_str(), "ar");
+        let number = reference.rsplit('-').next().expect("number").trim_start_matches('0');
+        let spelled: Vec<String> = number.chars().map(String::from).collect();
+        assert!(done.said().contains(&spelled.join(" ")), "the reference digit by digit: {}", done.body);
+        let attachments = t.store.attachments(case_id).await.expect("attachments");
+        assert_eq!(attachments.len(), 1, "{attachments:?}");
+        assert_eq!(attachments[0].mime, "audio/wav");
+        assert_eq!(attachments[0].filename, "attachment.wav");
+        assert_eq!(attachments[0].size_bytes, WAV.len() as i64);
+    }
+
+    async fn status_by_reference_in_english(t: &TestApp) {
+        let (reference, _) = t
+            .submit(serde_json::json!({"service": "street-light", "kind": "report",
+                                       "description": "The street light by the school gate is out"}))
+            .await;
+        let call = Call::new(t, "CA0000000000000000000000000000engl", "+97333000011");
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "2").await;
+        assert_eq!(menu.attribute("Gather", "language").as_deref(), Some("en-US"));
+        let ask = call.press(&menu, "2").await;
+        assert_eq!(ask.attribute("Gather", "finishOnKey").as_deref(), Some("#"));
+        assert_eq!(ask.attribute("Gather", "input").as_deref(), Some("dtmf"));
+        let keys: String = reference.chars().filter(char::is_ascii_digit).collect::<String>();
+        let (year, number) = keys.split_at(4);
+        let status = call.press(&ask, &format!("{year}{}", number.trim_start_matches('0'))).await;
+        assert!(status.said().contains("about Street lights: received, waiting for review"), "{}", status.body);
+        assert!(status.said().contains("How can we help you?"), "the menu follows: {}", status.body);
+    }
+
+    async fn a_person_is_dialled_on_request(t: &TestApp) {
+        let call = Call::new(t, "CA0000000000000000000000000000pers", "+97333000012");
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "2").await;
+        let handed = call.press(&menu, "0").await;
+        let doc = handed.doc();
+        let number = doc.descendants().find(|n| n.has_tag_name("Number")).expect("<Dial><Number>");
+        assert_eq!(number.parent().map(|p| p.tag_name().name()), Some("Dial"));
+        assert_eq!(number.text(), Some(AGENT));
+        assert!(!handed.has("Gather") && !handed.has("Hangup"), "{}", handed.body);
+        assert_eq!(endings(t, "+97333000012").await, vec![(Some("handed_over".into()), None)]);
+    }
+
+    async fn silence_and_wrong_keys_are_reprompted_then_a_person_offered_then_a_polite_end(t: &TestApp) {
+        let who = "+97333000013";
+        let call = Call::new(t, "CA0000000000000000000000000000quie", who);
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "2").await;
+        let wrong = call.press(&menu, "7").await;
+        assert!(wrong.said().starts_with("Sorry, that is not one of the choices."), "{}", wrong.body);
+        let quiet = call.silence(&wrong).await;
+        assert!(quiet.has("Gather"), "re-prompted: {}", quiet.body);
+        let offer = call.silence(&quiet).await;
+        assert!(offer.said().contains("speak to one of our staff"), "{}", offer.body);
+        let ended = call.silence(&offer).await;
+        assert!(ended.said().contains("We did not hear from you"), "{}", ended.body);
+        assert!(ended.has("Hangup") && !ended.has("Gather"), "{}", ended.body);
+        assert_eq!(endings(t, who).await, vec![(Some("no_input".into()), None)]);
+    }
+
+    async fn forged_and_missing_signatures_are_refused_and_nothing_is_written(t: &TestApp) {
+        let who = "+97333000014";
+        let call = Call::new(t, "CA0000000000000000000000000000forg", who);
+        let missing = call.post_signed("/hooks/ivr/twiml", &[], None).await;
+        assert_eq!(missing.status, 401, "{}", missing.body);
+        let forged = call.post_signed("/hooks/ivr/twiml", &[], Some("not-the-token")).await;
+        assert_eq!(forged.status, 401, "{}", forged.body);
+        let vxml = call.post_signed("/hooks/ivr/vxml", &[], Some("not-the-token")).await;
+        assert_eq!(vxml.status, 401, "{}", vxml.body);
+        // Signed for other parameters than those sent: a tampered Digits.
+        let url = t.url("/hooks/ivr/twiml?on=gather&step=1");
+        let signed = signature::sign(TOKEN, &url, &[("CallSid".into(), call.sid.clone()), ("From".into(), who.into()), ("Digits".into(), "1".into())]);
+        let tampered = t
+            .client
+            .post(&url)
+            .header("X-Twilio-Signature", signed)
+            .form(&[("CallSid", call.sid.as_str()), ("From", who), ("Digits", "0")])
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(tampered.status().as_u16(), 401);
+        assert!(endings(t, who).await.is_empty(), "nothing is written");
+    }
+
+    async fn a_redelivered_webhook_is_answered_once(t: &TestApp) {
+        let who = "+97333000015";
+        let call = Call::new(t, "CA0000000000000000000000000000repl", who);
+        let languages = call.ring().await;
+        let action = languages.attribute("Gather", "action").expect("a <Gather>");
+        let menu = call.post(&action, &[("Digits", "2")]).await;
+        assert!(menu.said().contains("How can we help you?"), "{}", menu.body);
+        let again = call.post(&action, &[("Digits", "2")]).await;
+        assert!(again.said().is_empty() && !again.has("Gather"), "{}", again.body);
+        let repeat = again.redirect();
+        assert!(repeat.contains("on=repeat"), "{repeat}");
+        let repeated = call.post(&repeat, &[]).await;
+        assert!(repeated.said().contains("How can we help you?"), "the same question, not the next: {}", repeated.body);
+        let kinds = call.press(&repeated, "1").await;
+        assert!(kinds.said().contains("What would you like to tell us?"), "{}", kinds.body);
+    }
+
+    async fn oversized_malformed_and_unsupported_bodies_are_refused(t: &TestApp) {
+        let who = "+97333000016";
+        let url = t.url("/hooks/ivr/twiml");
+        let huge = format!("CallSid=CA1&From=%2B97333000016&SpeechResult={}", "a".repeat(20 * 1024));
+        let signature = signature::sign(TOKEN, &url, &form_urlencoded_pairs(&huge));
+        let oversized = t
+            .client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("X-Twilio-Signature", signature)
+            .body(huge)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(oversized.status().as_u16(), 413);
+        let json = t
+            .client
+            .post(&url)
+            .json(&serde_json::json!({"CallSid": "CA1"}))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(json.status().as_u16(), 415);
+        let not_utf8 = t
+            .client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(&b"CallSid=CA\xff\xfe"[..])
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(not_utf8.status().as_u16(), 400);
+        // Signed, but not a call: no CallSid, a hostile CallSid, an unknown step.
+        let no_sid = Call::new(t, "", who).post_signed("/hooks/ivr/twiml", &[], Some(TOKEN)).await;
+        assert_eq!(no_sid.status, 400, "{}", no_sid.body);
+        let hostile = Call::new(t, "CA1'\"><x", who).post_signed("/hooks/ivr/twiml", &[], Some(TOKEN)).await;
+        assert_eq!(hostile.status, 400, "{}", hostile.body);
+        let call = Call::new(t, "CA0000000000000000000000000000malf", who);
+        let step = call.post_signed("/hooks/ivr/twiml?on=gather&step=-1", &[], Some(TOKEN)).await;
+        assert_eq!(step.status, 400, "{}", step.body);
+        let on = call.post_signed("/hooks/ivr/twiml?on=explode", &[], Some(TOKEN)).await;
+        assert_eq!(on.status, 400, "{}", on.body);
+        assert!(endings(t, who).await.is_empty(), "nothing is written");
+    }
+
+    async fn a_voicexml_call_in_english_makes_its_case_with_the_recording(t: &TestApp) {
+        let who = "+97333000017";
+        let call = Call::new(t, "CA0000000000000000000000000000vxml", who);
+        let languages = call.post("/hooks/ivr/vxml", &[]).await;
+        validate_vxml(&languages.body);
+        assert!(languages.said().contains("For English, press 2"), "{}", languages.body);
+        // The <filled> submit: what the caller keyed.
+        let next = |at: &Answered| {
+            at.doc()
+                .descendants()
+                .find(|n| n.has_tag_name("submit") && n.parent().is_some_and(|p| p.has_tag_name("filled")))
+                .and_then(|n| n.attribute("next").map(str::to_owned))
+                .expect("a <filled> submit")
+        };
+        let menu = call.post(&next(&languages), &[("Digits", "2")]).await;
+        validate_vxml(&menu.body);
+        assert_eq!(
+            menu.doc().root_element().attribute(("http://www.w3.org/XML/1998/namespace", "lang")),
+            Some("en-US")
+        );
+        // A <noinput> submits to the silence link: the question again.
+        let noinput = menu
+            .doc()
+            .descendants()
+            .find(|n| n.has_tag_name("noinput"))
+            .and_then(|n| n.children().find(|c| c.has_tag_name("submit")))
+            .and_then(|s| s.attribute("next").map(str::to_owned))
+            .expect("a <noinput> submit");
+        let quiet = call.post(&noinput, &[]).await;
+        validate_vxml(&quiet.body);
+        assert!(quiet.said().contains("We did not hear you") || quiet.said().contains("How can we help you?"), "{}", quiet.body);
+        let kinds = call.post(&next(&quiet), &[("Digits", "1")]).await;
+        let services = call.post(&next(&kinds), &[("Digits", "4")]).await;
+        validate_vxml(&services.body);
+        let describe = call.post(&next(&services), &[("Digits", "2")]).await;
+        validate_vxml(&describe.body);
+        assert!(describe.has("record"), "{}", describe.body);
+        let recorded = describe.doc();
+        let submit = recorded
+            .descendants()
+            .find(|n| n.has_tag_name("submit") && n.attribute("enctype") == Some("multipart/form-data"))
+            .expect("a multipart submit");
+        let link = submit.attribute("next").expect("next").to_owned();
+        // The recording comes in the submit itself, signed over the form's other fields.
+        let url = t.url(&link);
+        let fields: Vec<(String, String)> = vec![("CallSid".into(), call.sid.clone()), ("From".into(), who.into())];
+        let form = reqwest::multipart::Form::new()
+            .text("CallSid", call.sid.clone())
+            .text("From", who.to_owned())
+            .part("Recording", reqwest::multipart::Part::bytes(WAV.to_vec()).file_name("recording.wav").mime_str("audio/x-wav").expect("mime"));
+        let response = t
+            .client
+            .post(&url)
+            .header("X-Twilio-Signature", signature::sign(TOKEN, &url, &fields))
+            .multipart(form)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status().as_u16(), 200);
+        let location = Answered { status: 200, body: response.text().await.expect("body") };
+        validate_vxml(&location.body);
+        let confirm = call.post(&next(&location), &[("Digits", "1")]).await;
+        validate_vxml(&confirm.body);
+        let done = call.post(&next(&confirm), &[("Digits", "1")]).await;
+        validate_vxml(&done.body);
+        assert!(done.has("disconnect"), "{}", done.body);
+        let ended = endings(t, who).await;
+        assert_eq!(ended[0].0.as_deref(), Some("submitted"), "{ended:?}");
+        let case_id = ended[0].1.expect("a case");
+        let attachments = t.store.attachments(case_id).await.expect("attachments");
+        assert_eq!(attachments.iter().map(|a| a.mime.as_str()).collect::<Vec<_>>(), vec!["audio/wav"]);
+
+        // A person: <transfer> to the agent, valid too.
+        let other = Call::new(t, "CA0000000000000000000000000000vxm2", "+97333000018");
+        let first = other.post("/hooks/ivr/vxml", &[]).await;
+        let menu = other.post(&next(&first), &[("Digits", "1")]).await;
+        let handed = other.post(&next(&menu), &[("Digits", "0")]).await;
+        validate_vxml(&handed.body);
+        assert_eq!(handed.attribute("transfer", "dest").as_deref(), Some(format!("tel:{AGENT}").as_str()));
+    }
+}
+
+/// `a=b&c=d` as pairs, as the server reads them.
+fn form_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+}
+
+#[tokio::test]
+async fn the_phone_line_is_off_without_its_token() {
+    let t = spawn(Options::on(Backend::Sqlite)).await;
+    for hook in ["/hooks/ivr/twiml", "/hooks/ivr/vxml"] {
+        let answered = Call::new(&t, "CA1", CALLER).post_signed(hook, &[], Some(TOKEN)).await;
+        assert_eq!(answered.status, 404, "{hook}");
+    }
+}
+
+#[tokio::test]
+async fn a_flooding_call_is_refused_with_retry_after() {
+    let mut limits = Limits::generous();
+    limits.set("messages_per_conversation", "3/min").expect("a rate");
+    let t = spawn(Options {
+        limits,
+        ..options(Backend::Sqlite)
+    })
+    .await;
+    let call = Call::new(&t, "CA0000000000000000000000000000floo", CALLER);
+    let mut statuses = vec![];
+    for step in 0..6 {
+        let link = format!("/hooks/ivr/twiml?on=silence&step={step}");
+        statuses.push(call.post_signed(&link, &[], Some(TOKEN)).await.status);
+    }
+    assert_eq!(&statuses[..3], &[200, 200, 200], "{statuses:?}");
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn the_signature_is_checked_against_the_public_url_when_there_is_one() {
+    let t = spawn(Options {
+        public_url: Some("https://tawasul.example.gov".into()),
+        ..options(Backend::Sqlite)
+    })
+    .await;
+    let params: Vec<(String, String)> = vec![
+        ("CallSid".into(), "CA0000000000000000000000000000publ".into()),
+        ("From".into(), CALLER.into()),
+    ];
+    let public = "https://tawasul.example.gov/hooks/ivr/twiml";
+    for (signed_for, expected) in [(public.to_owned(), 200), (t.url("/hooks/ivr/twiml"), 401)] {
+        let response = t
+            .client
+            .post(t.url("/hooks/ivr/twiml"))
+            .header("X-Twilio-Signature", signature::sign(TOKEN, &signed_for, &params))
+            .form(&params)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status().as_u16(), expected, "signed for {signed_for}");
+        if expected == 200 {
+            let body = response.text().await.expect("body");
+            assert!(
+                body.contains("action=\"https://tawasul.example.gov/hooks/ivr/twiml?on=gather&amp;step=1\""),
+                "{body}"
+            );
+        }
+    }
+}
