@@ -433,6 +433,67 @@ function vnu() {
   }
 }
 
+// The live chat between a resident's page and a staff page, both with JavaScript (a
+// WebSocket each): the dialogue's buttons, a person asked for, the agent picking the chat up,
+// messages and "typing…" both ways, the end, and the resident's rating.
+async function liveChat(browser, lang) {
+  const words = {
+    ar: { language: "العربية", person: "التحدث إلى موظف", question: "متى تعود المياه إلى حي الجفير؟", answer: "تعود المياه الساعة الخامسة مساءً." },
+    en: { language: "English", person: "speaking to a person", question: "When will the water be back in Juffair?", answer: "The water will be back at five this evening." },
+  }[lang];
+  const locale = lang === "ar" ? "ar-BH" : "en-GB";
+  const residentContext = await newContext(browser, { locale, viewport: SIZES.phone });
+  const resident = await residentContext.newPage();
+  let response = await resident.goto(`${BASE}/chat?lang=${lang}`);
+  await visit(resident, `chat-start-${lang}`, response);
+  await Promise.all([resident.waitForNavigation(), resident.click("form.chat-send button[type=submit]")]);
+  await resident.click(`.chat-choices button:has-text("${words.language}")`);
+  await resident.waitForSelector(`.chat-choices button:has-text("${words.person}")`);
+  await visit(resident, `chat-menu-${lang}`, null);
+  await Promise.all([resident.waitForNavigation(), resident.click(`.chat-choices button:has-text("${words.person}")`)]);
+  check((await resident.getAttribute("[data-chat]", "data-chat-status")) === "waiting", `${lang}: the chat waits for a person`);
+  await resident.fill("#chat-message", words.question);
+  await resident.click("form.chat-send button[type=submit]");
+  await resident.waitForFunction((q) => document.querySelector(".chat-lines").textContent.includes(q), words.question);
+
+  const staffContext = await newContext(browser, { locale, viewport: SIZES.desktop });
+  const staff = await staffContext.newPage();
+  await staff.goto(`${BASE}/staff?lang=${lang}`);
+  await staff.fill("#username", "cap.supervisor");
+  await staff.fill("#password", PASSWORD);
+  await Promise.all([staff.waitForNavigation(), staff.click("button[type=submit].primary")]);
+  response = await staff.goto(`${BASE}/staff/chats`);
+  check((await staff.textContent("main")).includes(words.question), `${lang}: the chat is in the staff queue with the resident's words`);
+  await visit(staff, `staff-chats-${lang}`, response);
+  const row = staff.locator("tr", { hasText: words.question });
+  await Promise.all([staff.waitForNavigation(), row.locator("button[type=submit]").click()]);
+  await visit(staff, `staff-chat-${lang}`, null);
+
+  // Picked up: the resident's page follows by itself.
+  await resident.waitForSelector("[data-chat][data-chat-status='agent']", { timeout: 10000 });
+  await resident.waitForLoadState("load");
+  await resident.waitForTimeout(800);
+  await resident.type("#chat-message", "…");
+  check(await staff.waitForSelector(".chat-typing:not([hidden])", { timeout: 5000 }).then(() => true, () => false),
+    `${lang}: the agent sees the resident typing`);
+  await resident.fill("#chat-message", "");
+  await staff.fill("#chat-message", words.answer);
+  await staff.click("form.chat-send button[type=submit]");
+  check(await resident.waitForFunction((a) => document.querySelector(".chat-lines").textContent.includes(a), words.answer, { timeout: 10000 }).then(() => true, () => false),
+    `${lang}: the agent's answer reaches the resident's page by itself`);
+  check((await staff.textContent(".chat-lines")).includes(words.answer), `${lang}: the agent sees their own answer`);
+
+  await Promise.all([staff.waitForNavigation(), staff.click("form[action$='/end'] button[type=submit]")]);
+  await resident.waitForSelector("form[action='/chat/rate']", { timeout: 10000 });
+  await visit(resident, `chat-rate-${lang}`, null);
+  await resident.check("input[name=agent][value='5']");
+  await resident.check("input[name=answer][value='4']");
+  await Promise.all([resident.waitForNavigation(), resident.click("form[action='/chat/rate'] button[type=submit]")]);
+  check((await resident.locator("form[action='/chat/rate']").count()) === 0, `${lang}: the chat is rated once`);
+  await residentContext.close();
+  await staffContext.close();
+}
+
 async function main() {
   rmSync(HTML_DIR, { recursive: true, force: true });
   mkdirSync(HTML_DIR, { recursive: true });
@@ -452,6 +513,7 @@ async function main() {
       await residentRates(browser, lang, trackingHref);
       await adminOrg(browser, lang);
       await residentScansPoint(browser, lang);
+      await liveChat(browser, lang);
       console.log(`— ${lang}: submit and track with JavaScript off`);
       const plain = await residentSubmits(browser, lang, { js: false });
       await noJsTrackByCode(browser, lang, plain.reference, plain.trackingHref);
