@@ -7,8 +7,8 @@
 mod support;
 use support::*;
 
-const CHAT: &str = "tawasul_chat=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-const OTHER_CHAT: &str = "tawasul_chat=fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+const CHAT: &str = "tawasul_chat=0123456789abcdef0123456789abcdef01234567";
+const OTHER_CHAT: &str = "tawasul_chat=fedcba9876543210fedcba9876543210fedcba98";
 
 async fn chat_site(backend: Backend) -> Site {
     let site = site(backend).await;
@@ -131,6 +131,24 @@ on_both! { chat_site;
         assert_eq!(case.channel.as_str(), "chat");
         let page = site.page(&format!("/staff/chats/{id}"), &agent).await;
         assert!(page.body.contains(&format!("href=\"/staff/cases/{reference}\"")));
+    }
+
+    async fn the_chat_cookie_a_visitor_is_given_keeps_their_chat(site: &Site) {
+        let first = site.page("/chat", "").await;
+        let issued = first.headers.get_all(SET_COOKIE).iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("tawasul_chat="))
+            .and_then(|v| v.split(';').next())
+            .expect("a chat cookie is set")
+            .to_owned();
+        assert!(first.headers.get_all(SET_COOKIE).iter().any(|v| v.to_str().is_ok_and(|v| v.contains("HttpOnly"))));
+        assert_eq!(site.post_form("/chat", &issued, &[("csrf_token", CSRF), ("message", "")]).await.status, StatusCode::SEE_OTHER);
+        let page = site.page("/chat", &issued).await;
+        assert!(page.body.contains("data-chat-status=\"bot\""), "the same visitor's chat: {}", page.body);
+        let again = site.page("/chat", &issued).await;
+        assert!(!again.headers.get_all(SET_COOKIE).iter().any(|v| v.to_str().is_ok_and(|v| v.starts_with("tawasul_chat="))), "no new cookie");
+        let malformed = site.page("/chat", "tawasul_chat=not-hex").await;
+        assert!(malformed.body.contains("data-chat-status=\"ended\""), "a cookie we did not make opens no chat");
     }
 
     async fn what_the_chat_refuses(site: &Site) {

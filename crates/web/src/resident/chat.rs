@@ -29,7 +29,7 @@ const CHAT_COOKIE_SECS: i64 = 24 * 3600;
 /// holds nothing that would let anyone read the chat), and the cookie to set when it is new.
 fn visitor(ctx: &Ctx, headers: &HeaderMap) -> (String, Option<String>) {
     let existing = crate::context::cookie(headers, CHAT_COOKIE)
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|v| v.len() == 40 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_owned);
     let (secret, new) = match existing {
         Some(secret) => (secret, None),
