@@ -160,6 +160,10 @@
     var polling = false;
     var typingTimer = null;
     var lastTyped = 0;
+    // A form this page is posting (ending the chat, making a case) goes where it goes; the
+    // chat's own change of status must not reload the page under it.
+    var leaving = false;
+    window.addEventListener("submit", function (event) { if (!event.defaultPrevented) leaving = true; });
 
     function add(lines) {
       (lines || []).forEach(function (line) {
@@ -204,7 +208,7 @@
       if (typing) typing.hidden = true;
       if (update.status && update.status !== status) {
         status = update.status;
-        window.location.reload();
+        if (!leaving) window.location.reload();
       }
     }
 

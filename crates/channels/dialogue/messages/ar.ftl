@@ -3,6 +3,7 @@
 # Lines ending in -voice are spoken (the phone line); the others are written.
 
 language-name = العربية
+language-prompt = اختر اللغة
 language-option-voice = للعربية اضغط { $key }.
 language-option-text = { $key }. العربية
 

@@ -3,6 +3,7 @@
 # Lines ending in -voice are spoken (the phone line); the others are written.
 
 language-name = English
+language-prompt = Choose your language
 language-option-voice = For English, press { $key }.
 language-option-text = { $key }. English
 

@@ -74,7 +74,8 @@ impl Dialogue {
     }
 
     /// Answers one message: the next turn of the resident's conversation on the channel.
-    pub async fn respond(&self, incoming: Incoming) -> Result<Answer, DialogueError> {
+    pub async fn respond(&self, mut incoming: Incoming) -> Result<Answer, DialogueError> {
+        incoming.input = cleaned(incoming.input);
         if let Some(id) = &incoming.message_id {
             if self.app.message_answered(incoming.channel, id).await? {
                 return Ok(Answer::Replayed);
@@ -126,6 +127,32 @@ impl Dialogue {
             }
         }
         Err(last.into())
+    }
+}
+
+/// The most characters of one message the dialogue reads; a description is at most 5,000.
+const MAX_INPUT_CHARS: usize = 6_000;
+
+/// What the resident sent without control characters (a NUL cannot even be stored) or the
+/// invisible marks that reorder text, and no longer than anyone writes.
+fn cleaned(input: Input) -> Input {
+    let clean = |text: String| -> String {
+        text.chars()
+            .filter(|c| !(c.is_control() && *c != '\n' && *c != '\t'))
+            .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+            .take(MAX_INPUT_CHARS)
+            .collect()
+    };
+    match input {
+        Input::Text(text) => Input::Text(clean(text)),
+        Input::Location { lat, lon, address } => Input::Location {
+            lat,
+            lon,
+            address: address.map(clean),
+        },
+        Input::Recording { url } => Input::Recording { url: clean(url) },
+        Input::Media { url } => Input::Media { url: clean(url) },
+        other => other,
     }
 }
 
@@ -606,6 +633,14 @@ impl Turn<'_> {
         match state.stage {
             Stage::Language => {
                 let languages: Vec<String> = self.prompts.languages().iter().map(|l| (*l).to_owned()).collect();
+                if self.say.medium == Medium::Buttons {
+                    // Buttons need a question above them, asked in every language offered.
+                    let asked: Vec<String> = languages
+                        .iter()
+                        .map(|tag| self.prompts.text(tag, "language-prompt", &[]))
+                        .collect();
+                    self.say.lines.push(asked.join(" · "));
+                }
                 for (i, tag) in languages.iter().enumerate() {
                     let key = (i + 1).to_string();
                     let id = if self.voice() {

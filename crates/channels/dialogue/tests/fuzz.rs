@@ -44,15 +44,37 @@ async fn setup(backend: Backend) -> TestApp {
 
 fn random_input(rng: &mut StdRng) -> Input {
     const WORDS: [&str; 22] = [
-        "1", "2", "3", "4", "5", "7", "8", "9", "0", "*", "#", "١", "٣", "back", "رجوع", "repeat", "موظف", "انارة",
-        "water leak", "TW-2026-0000001", "05-12-2026", "1، 2",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "7",
+        "8",
+        "9",
+        "0",
+        "*",
+        "#",
+        "١",
+        "٣",
+        "back",
+        "رجوع",
+        "repeat",
+        "موظف",
+        "انارة",
+        "water leak",
+        "TW-2026-0000001",
+        "05-12-2026",
+        "1، 2",
     ];
     match rng.gen_range(0..100) {
-        0..=59 => Input::Text(WORDS[rng.gen_range(0..WORDS.len())].into()),
+        // Mostly the first choice, so that many conversations get as far as a case.
+        0..=34 => Input::Text("1".into()),
+        35..=59 => Input::Text(WORDS[rng.gen_range(0..WORDS.len())].into()),
         60..=69 => Input::Text("تسرب مياه كبير من الأنبوب أمام المنزل منذ الصباح".into()),
         70..=74 => Input::Silence,
         75..=77 => Input::Start,
-        78..=80 => Input::Text("‮<script>alert(1)</script>\u{0}".into()),
+        78..=80 => Input::Text("\u{202e}<script>alert(1)</script>\u{0}".into()),
         81..=82 => Input::Text("ب".repeat(rng.gen_range(0..6_000))),
         83..=85 => Input::Location {
             lat: [26.22, f64::NAN, 400.0, -90.0][rng.gen_range(0..4)],
@@ -60,7 +82,9 @@ fn random_input(rng: &mut StdRng) -> Input {
             address: Some("🙂".repeat(rng.gen_range(0..50))),
         },
         86..=88 => Input::Media { url: "12345".into() },
-        89..=91 => Input::Recording { url: "http://127.0.0.1:9/r.wav".into() },
+        89..=91 => Input::Recording {
+            url: "http://127.0.0.1:9/r.wav".into(),
+        },
         _ => Input::Text(String::new()),
     }
 }
@@ -87,11 +111,8 @@ on_both! { setup;
                 if reply.after == After::Continue {
                     assert_ne!(reply.expect, Expect::Nothing, "seed {seed}: a conversation that goes on expects something");
                 }
-                if reply.lines.iter().any(|l| l.contains("TW-")) && reply.after == After::End {
-                    cases += 1;
-                }
                 // The same question over and over means strikes are not counted.
-                if reply.lines == last_lines { same_stage_answers += 1 } else { same_stage_answers = 0 }
+                if reply.lines == last_lines && !with_person { same_stage_answers += 1 } else { same_stage_answers = 0 }
                 assert!(same_stage_answers < 6, "seed {seed}, conversation {n}: the same answer {same_stage_answers} times: {reply:?}");
                 last_lines = reply.lines.clone();
             }
@@ -100,6 +121,7 @@ on_both! { setup;
         for n in 0..CONVERSATIONS {
             for conversation in t.store.conversations_of_address(["sms", "whatsapp", "phone", "chat"][n % 4], &format!("+9733{:07}", n)).await.expect("read") {
                 if let Some(case_id) = conversation.case_id {
+                    cases += 1;
                     let reference = t.store.case_reference(case_id).await.expect("read").expect("a case");
                     let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
                     assert!(!case.description.trim().is_empty());
@@ -107,5 +129,6 @@ on_both! { setup;
             }
         }
         println!("seed {seed}: {cases} cases made in {CONVERSATIONS} random conversations");
+        assert!(cases > 0, "random conversations that never make a case test too little");
     }
 }
