@@ -100,6 +100,17 @@ impl Dialogue {
                 conversation: conversation.id,
                 say: Say::new(incoming.medium, state.language.clone()),
             };
+            // A key pressed or a button tapped is kept as what it chose, for whoever reads the
+            // transcript.
+            let heard = match &incoming.input {
+                Input::Text(key) => state
+                    .choices
+                    .iter()
+                    .find(|c| c.key == western(key))
+                    .map(|c| c.label.clone())
+                    .or_else(|| heard(&incoming.input)),
+                other => heard(other),
+            };
             turn.take(&mut state, incoming.input.clone()).await?;
             let reply = turn.say.finish(&state);
             state.choices = reply.choices.clone();
@@ -113,7 +124,7 @@ impl Dialogue {
                 state: serde_json::to_string(&state).unwrap_or_default(),
                 language: state.language.clone(),
                 case_id,
-                heard: heard(&incoming.input),
+                heard,
                 said: reply.lines.clone(),
                 ended: state.ended.map(|e| e.as_str().to_owned()),
                 message_id: incoming.message_id.clone(),

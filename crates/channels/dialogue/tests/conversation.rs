@@ -130,6 +130,11 @@ on_both! { setup;
         let answers: serde_json::Value = serde_json::from_str(&case.answers).expect("answers");
         assert_eq!(answers, json!({"source": "tank", "floors": 3.0}));
         assert_eq!(conversation(t, "sms", PHONE).await, vec![(Some("submitted".into()), Some(case.id))]);
+        // The transcript keeps what a key chose, not the key.
+        let id = t.store.conversations_of_address("sms", PHONE).await.expect("read")[0].id;
+        let heard: Vec<String> = t.store.transcript(id, 0, 100).await.expect("read").into_iter()
+            .filter(|l| l.direction == "in").map(|l| l.body).collect();
+        assert_eq!(heard[..5], ["مرحبا", "العربية", "تقديم بلاغ أو شكوى أو اقتراح جديد", "بلاغ عن مشكلة", "تسرب مياه"]);
 
         // The next message begins a new conversation.
         let again = sms(&d, PHONE, text("مرحبا")).await;
