@@ -8,7 +8,7 @@ use crate::App;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
-use tawasul_domain::vocab::OutboundChannel;
+use tawasul_domain::vocab::{Channel, OutboundChannel};
 use tawasul_notify::{backoff, DeliveryError, Outbound, Rendered, Transport, MAX_ATTEMPTS};
 use tawasul_store::{JobInsert, JobOutcome, JobRow};
 
@@ -16,6 +16,8 @@ use tawasul_store::{JobInsert, JobOutcome, JobRow};
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// Finished jobs and idempotency keys are kept this long.
+/// WhatsApp's customer-service window: free-form messages within a day of the resident's last.
+const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 /// Providers redeliver a webhook for hours at most (WhatsApp: up to 7 days).
 const INBOUND_IDS_KEPT: Duration = Duration::from_secs(8 * 24 * 3600);
 const KEEP_FOR: Duration = Duration::from_secs(24 * 3600);
@@ -294,6 +296,16 @@ impl App {
             },
             _ => vec![],
         };
+        let in_session = match channel {
+            Ok(OutboundChannel::Whatsapp) => {
+                let wa_id: String = row.recipient.chars().filter(char::is_ascii_digit).collect();
+                match self.store.last_heard(Channel::Whatsapp.as_str(), &wa_id).await {
+                    Ok(heard) => heard.is_some_and(|at| at > self.now_micros() - micros(CUSTOMER_SERVICE_WINDOW)),
+                    Err(e) => return self.retry_or_dead(job, e.to_string()),
+                }
+            }
+            _ => false,
+        };
         let message = Outbound {
             id,
             channel: row.channel.clone(),
@@ -301,6 +313,7 @@ impl App {
             template: row.template.clone(),
             rendered,
             references,
+            in_session,
         };
         let outcome = match transport.deliver(&message).await {
             Ok(()) => {

@@ -238,6 +238,19 @@ impl App {
                 Box::new(tawasul_notify::WebhookSender::new(s.clone())?),
             );
         }
+        if let Some(w) = &settings.hooks.whatsapp {
+            by_channel.insert(
+                OutboundChannel::Whatsapp,
+                Box::new(tawasul_notify::WhatsappSender::new(
+                    tawasul_notify::WhatsappCloudSettings {
+                        api_base: w.api_base.clone(),
+                        access_token: w.access_token.clone(),
+                        phone_number_id: w.phone_number_id.clone(),
+                        template: w.template.clone(),
+                    },
+                )?),
+            );
+        }
         let transports = jobs::Transports {
             by_channel,
             sms_quiet_hours: d.sms_quiet_hours,

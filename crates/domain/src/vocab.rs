@@ -138,6 +138,8 @@ vocabulary!(
         Sms = "sms",
         /// The signed webhook that the WhatsApp, chat and social bridges receive.
         Webhook = "webhook",
+        /// WhatsApp's Cloud API, for cases that came by WhatsApp when that channel is on.
+        Whatsapp = "whatsapp",
     }
 );
 

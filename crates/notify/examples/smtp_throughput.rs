@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 template: "case_received".into(),
                 rendered,
                 references: vec![],
+                in_session: false,
             })
         })
         .collect::<Result<_, Box<dyn std::error::Error>>>()?;

@@ -296,7 +296,7 @@ fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
     mac
 }
 
-fn client() -> Result<reqwest::Client, ConfigError> {
+pub(crate) fn client() -> Result<reqwest::Client, ConfigError> {
     // A redirect would turn a POST into a GET without its body: the URL must be the final one.
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -304,7 +304,7 @@ fn client() -> Result<reqwest::Client, ConfigError> {
         .map_err(|e| ConfigError::new("HTTP client", e))
 }
 
-fn http_url(url: &str, setting: &'static str) -> Result<Url, ConfigError> {
+pub(crate) fn http_url(url: &str, setting: &'static str) -> Result<Url, ConfigError> {
     let parsed = Url::parse(url).map_err(|e| ConfigError::new(setting, e))?;
     match parsed.scheme() {
         "http" | "https" => Ok(parsed),
@@ -314,7 +314,7 @@ fn http_url(url: &str, setting: &'static str) -> Result<Url, ConfigError> {
 
 /// 2xx delivered; 408, 429, 5xx and no answer at all are retried; any other status refuses the
 /// message for good.
-async fn outcome(result: Result<Response, reqwest::Error>) -> Result<(), DeliveryError> {
+pub(crate) async fn outcome(result: Result<Response, reqwest::Error>) -> Result<(), DeliveryError> {
     // Without the URL: a GET gateway's URL holds the phone number and the text.
     let response = result.map_err(|e| DeliveryError::Transient(describe(&e.without_url())))?;
     let status = response.status();

@@ -7,6 +7,7 @@ mod http;
 mod policy;
 mod smtp;
 mod templates;
+mod whatsapp;
 
 pub use delivery::{ConfigError, DeliveryError, Outbound, Transport, DEFAULT_TIMEOUT};
 pub use http::{
@@ -15,3 +16,4 @@ pub use http::{
 pub use policy::{backoff, QuietHours, MAX_ATTEMPTS};
 pub use smtp::{html_of, SmtpSecurity, SmtpSender, SmtpSettings};
 pub use templates::{Rendered, TemplateError, Templates};
+pub use whatsapp::{WhatsappCloudSettings, WhatsappSender};

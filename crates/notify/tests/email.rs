@@ -29,6 +29,7 @@ fn outbound(id: i64, recipient: &str, rendered: Rendered) -> Outbound {
         template: "case_received".into(),
         rendered,
         references: vec![],
+        in_session: false,
     }
 }
 

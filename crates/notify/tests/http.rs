@@ -27,6 +27,7 @@ fn sms(id: i64, body: &str) -> Outbound {
         template: "one_time_code".into(),
         rendered,
         references: vec![],
+        in_session: false,
     }
 }
 
@@ -207,6 +208,7 @@ fn webhook(id: i64) -> Outbound {
             body: "نفيدكم بأنه تم إغلاق بلاغكم.".into(),
         },
         references: vec![],
+        in_session: false,
     }
 }
 

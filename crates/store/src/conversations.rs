@@ -144,6 +144,15 @@ for_both_backends! {
         Ok(version)
     }
 
+    /// When `address` last wrote to us on `channel` (any conversation), if ever.
+    pub async fn last_heard(c: &mut Conn, (channel, address): (String, String)) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(m.at) FROM conversations c JOIN conversation_messages m ON m.conversation_id = c.id \
+             WHERE c.channel = $1 AND c.address = $2 AND m.direction = 'in'",
+        )
+        .bind(channel).bind(address).fetch_one(&mut *c).await?)
+    }
+
     /// Whether a provider's message was taken already.
     pub async fn inbound_seen(c: &mut Conn, (channel, message_id): (String, String)) -> StoreResult<bool> {
         let seen: Option<String> = sqlx::query_scalar("SELECT message_id FROM inbound_messages WHERE channel = $1 AND message_id = $2")
@@ -278,6 +287,10 @@ impl Store {
     /// either way nothing is written.
     pub async fn save_conversation(&self, save: ConversationSave) -> StoreResult<i64> {
         write_op!(self, save_conversation, save)
+    }
+
+    pub async fn last_heard(&self, channel: &str, address: &str) -> StoreResult<Option<i64>> {
+        read_op!(self, last_heard, (channel.to_owned(), address.to_owned()))
     }
 
     pub async fn inbound_seen(&self, channel: &str, message_id: &str) -> StoreResult<bool> {

@@ -217,13 +217,20 @@ fn same_digest(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// How a reporter hears from us: through the channel bridge (the signed webhook) when the
-/// case came by WhatsApp, chat or social media, else by e-mail, else by SMS.
+/// How a reporter hears from us: by WhatsApp when the case came by WhatsApp and that channel
+/// is on; through the channel bridge (the signed webhook) when it came by WhatsApp, chat or
+/// social media otherwise; else by e-mail, else by SMS.
 pub(crate) fn reporter_channel<'a>(
     case_channel: Channel,
     phone: Option<&'a str>,
     email: Option<&'a str>,
+    whatsapp_on: bool,
 ) -> Option<(OutboundChannel, &'a str)> {
+    if case_channel == Channel::Whatsapp && whatsapp_on {
+        if let Some(phone) = phone {
+            return Some((OutboundChannel::Whatsapp, phone));
+        }
+    }
     let conversational = matches!(case_channel, Channel::Whatsapp | Channel::Chat | Channel::Social);
     phone
         .or(email)
@@ -634,6 +641,7 @@ impl App {
             case.channel,
             case.reporter_phone.as_deref(),
             case.reporter_email.as_deref(),
+            self.settings.hooks.whatsapp.is_some(),
         )
         .map(|(channel, recipient)| OutboxInsert {
             channel: channel.as_str().into(),

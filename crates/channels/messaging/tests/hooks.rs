@@ -27,6 +27,15 @@ struct Setup {
 }
 
 async fn setup(backend: Backend) -> Setup {
+    setup_from(backend, None).await
+}
+
+/// `setup` on the kit's clock, for what depends on time (WhatsApp's 24-hour window).
+async fn setup_on_clock(backend: Backend) -> Setup {
+    setup_from(backend, Some(chrono::Utc::now())).await
+}
+
+async fn setup_from(backend: Backend, clock_starts: Option<chrono::DateTime<chrono::Utc>>) -> Setup {
     let graph = HttpSink::start().await.expect("the Cloud API's stand-in");
     let hooks = HookSettings {
         sms: Some(SmsHookSettings {
@@ -47,6 +56,7 @@ async fn setup(backend: Backend) -> Setup {
     };
     let t = spawn(Options {
         hooks,
+        clock_starts,
         ..Options::on(backend)
     })
     .await;
@@ -346,6 +356,43 @@ on_both! { setup;
         assert_eq!(whatsapp(t, &notification(WA_ID, no_sender)).await, StatusCode::BAD_REQUEST);
         assert_eq!(conversations(t, "whatsapp", WA_ID).await, 0);
         assert!(graph.wait_for(1, Duration::from_millis(200)).await.is_empty(), "nothing was sent");
+    }
+}
+
+on_both! { setup_on_clock;
+    async fn whatsapp_cases_hear_back_by_whatsapp_free_within_a_day_by_template_after(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let wa = "97333555111";
+        let say = |n: u32, key: &str| notification(wa, json!({"from": wa, "id": format!("wamid.n{n}"), "type": "text", "text": {"body": key}}));
+        for (n, key) in [(1, "hi"), (2, "2"), (3, "1"), (4, "1"), (5, "1"), (6, "Water is leaking from the main pipe by the mosque"), (7, "1"), (8, "1")] {
+            assert_eq!(whatsapp(t, &say(n, key)).await, StatusCode::OK);
+        }
+        let made = replies(graph).last().cloned().expect("a reply");
+        let reference = made["text"]["body"].as_str().and_then(|b| b.split_whitespace().find(|w| w.starts_with("TW-")))
+            .map(|w| w.trim_end_matches('.').to_owned()).expect("a case was made");
+        let sent = replies(graph).len();
+
+        // The case's acknowledgement goes by WhatsApp, as free text: the resident wrote minutes ago.
+        t.work().await;
+        let received = replies(graph);
+        assert_eq!(received.len(), sent + 1, "one notification");
+        assert_eq!(received[sent]["type"], "text");
+        assert_eq!(received[sent]["to"], wa);
+        assert!(received[sent]["text"]["body"].as_str().is_some_and(|b| b.contains(&reference)), "{}", received[sent]);
+
+        // A day and more later the window is closed: only the approved template may go.
+        t.advance(chrono::Duration::hours(25));
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+        assert_eq!(status, StatusCode::OK);
+        t.work().await;
+        let later = replies(graph);
+        assert_eq!(later.len(), sent + 2);
+        let template = &later[sent + 1];
+        assert_eq!(template["type"], "template", "{template}");
+        assert_eq!(template["template"]["name"], "case_update");
+        assert_eq!(template["template"]["language"]["code"], "en");
+        assert!(template["template"]["components"][0]["parameters"][0]["text"].as_str().is_some_and(|p| p.contains(&reference)));
     }
 }
 

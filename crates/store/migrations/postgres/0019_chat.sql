@@ -6,6 +6,8 @@ ALTER TABLE conversations ADD COLUMN waiting_since BIGINT;
 ALTER TABLE conversations ADD COLUMN agent_id BIGINT REFERENCES staff_users(id);
 CREATE INDEX conversations_with_people ON conversations (id)
     WHERE ended_at IS NULL AND (waiting_since IS NOT NULL OR agent_id IS NOT NULL);
+-- A resident's conversations on a channel (their chat, when they last wrote on WhatsApp).
+CREATE INDEX conversations_address ON conversations (channel, address, id);
 ALTER TABLE conversation_messages ADD COLUMN staff_id BIGINT REFERENCES staff_users(id);
 
 CREATE TABLE agent_ratings (
