@@ -43,6 +43,7 @@ async fn setup(backend: Backend) -> Setup {
             phone_number_id: PHONE_ID.into(),
             template: "case_update".into(),
         }),
+        ..HookSettings::default()
     };
     let t = spawn(Options {
         hooks,
