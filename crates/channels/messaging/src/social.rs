@@ -1,7 +1,8 @@
 //! Public posts on social media (a comment on the Facebook Page, a mention on X). A post is
 //! no conversation, so it skips the dialogue: one that names a case's reference joins that
 //! case (`App::comment_from_social`); any other becomes a case of the configured service and
-//! kind through the one intake, whose retry key is the post's id, so a redelivery makes it once.
+//! kind through the one intake, whose retry key is the post's id, so a redelivery makes it
+//! once; the id is then kept as long as providers redeliver (Meta: up to 36 hours).
 
 use crate::{Hooks, Refused};
 use tawasul_app::cases::intake::Intake;
@@ -79,6 +80,11 @@ pub(crate) async fn take(hooks: &Hooks, post: Post) -> Result<Taken, Refused> {
         );
         return Ok(Taken::Quiet);
     };
+    // The intake's retry key holds for a day; the post's id is kept as long as providers retry.
+    let taken_id = format!("{}:{}", post.network, post.id);
+    if hooks.app.message_answered(Channel::Social, &taken_id).await? {
+        return Ok(Taken::Quiet);
+    }
     let language = language_of(text);
     let intake = Intake {
         draft: IntakeDraft {
@@ -95,7 +101,11 @@ pub(crate) async fn take(hooks: &Hooks, post: Post) -> Result<Taken, Refused> {
         files: vec![],
         idempotency_key: Some(format!("{}-post-{}", post.network, post.id)),
     };
-    match hooks.app.submit(intake).await {
+    let made = hooks.app.submit(intake).await;
+    if made.is_ok() {
+        hooks.app.take_message(Channel::Social, &taken_id).await?;
+    }
+    match made {
         Ok(receipt) if receipt.replayed => Ok(Taken::Quiet),
         Ok(receipt) => {
             tracing::info!(

@@ -61,6 +61,7 @@ async fn setup(backend: Backend) -> Setup {
     };
     let t = spawn(Options {
         hooks,
+        clock_starts: Some("2025-12-07T08:00:00Z".parse().expect("an instant")),
         ..Options::on(backend)
     })
     .await;
@@ -377,7 +378,12 @@ on_both! { setup;
         assert_eq!(case.channel.as_str(), "social");
         assert_eq!((case.kind.as_str(), case.language.as_str(), case.description.as_str()), ("complaint", "ar", said));
 
-        // Delivered again: one case, one reply.
+        // Delivered again: one case, one reply; and again a day and a half later, when Meta
+        // still retries but the intake's retry key is forgotten.
+        assert_eq!(facebook(t, &added).await, StatusCode::OK);
+        t.app.schedule_periodic_jobs().await.expect("scheduled");
+        t.advance(chrono::Duration::hours(36));
+        t.work().await;
         assert_eq!(facebook(t, &added).await, StatusCode::OK);
         assert_eq!(t.case_count().await, 1);
         assert_eq!(sent_to_messenger(graph).len(), 1);
