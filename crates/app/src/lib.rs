@@ -120,6 +120,11 @@ pub struct DeliverySettings {
 pub struct HookSettings {
     pub sms: Option<SmsHookSettings>,
     pub whatsapp: Option<WhatsappSettings>,
+    pub facebook: Option<FacebookSettings>,
+    pub x: Option<XSettings>,
+    /// What a public post (a comment on the Facebook Page, a mention on X) that names no case
+    /// becomes.
+    pub social_posts: SocialPostSettings,
     pub ivr: Option<IvrSettings>,
 }
 
@@ -165,6 +170,49 @@ pub struct WhatsappSettings {
     pub phone_number_id: String,
     /// The approved template sent outside the 24-hour customer-service window.
     pub template: String,
+}
+
+/// A Facebook Page's webhooks (`/hooks/facebook`): Messenger and the Page's feed.
+#[derive(Debug, Clone)]
+pub struct FacebookSettings {
+    /// `TAWASUL_FACEBOOK_APP_SECRET`: the key of `X-Hub-Signature-256`.
+    pub app_secret: String,
+    /// `TAWASUL_FACEBOOK_VERIFY_TOKEN`: what the subscription handshake must echo.
+    pub verify_token: String,
+    /// `TAWASUL_FACEBOOK_PAGE_TOKEN`: the Page access token of the Send API.
+    pub page_token: String,
+    /// The Graph API's base (`https://graph.facebook.com/v21.0`), another in tests.
+    pub api_base: String,
+}
+
+/// An X account's Account Activity webhooks (`/hooks/x`): direct messages and mentions.
+#[derive(Debug, Clone)]
+pub struct XSettings {
+    /// `TAWASUL_X_CONSUMER_SECRET`: the key of the CRC answer and `x-twitter-webhooks-signature`.
+    pub consumer_secret: String,
+    /// `TAWASUL_X_BEARER_TOKEN`: the (user-context) bearer token of the direct-message API.
+    pub bearer_token: String,
+    /// The API's base (`https://api.x.com`), another in tests.
+    pub api_base: String,
+    /// The account's own user id: its events are its own, a mention names it.
+    pub user_id: String,
+}
+
+/// A public post that names no case becomes a case of this service and kind; without a
+/// service it is logged and left (staff answer it on the network).
+#[derive(Debug, Clone)]
+pub struct SocialPostSettings {
+    pub service: Option<String>,
+    pub kind: tawasul_domain::vocab::Kind,
+}
+
+impl Default for SocialPostSettings {
+    fn default() -> Self {
+        Self {
+            service: None,
+            kind: tawasul_domain::vocab::Kind::Complaint,
+        }
+    }
 }
 
 /// The Open311 GeoReport v2 channel (`crates/channels/open311`).

@@ -117,10 +117,65 @@ pub fn query_words(query: &str) -> Vec<String> {
     words
 }
 
+/// The language the text is written in, by its script: Arabic when at least a fifth of its
+/// letters are Arabic, English otherwise. Good enough to answer in; the reporter can change it.
+pub fn language_of(text: &str) -> &'static str {
+    let (mut arabic, mut letters) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        if matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}' | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
+        {
+            arabic += 1;
+        }
+    }
+    if letters > 0 && arabic * 5 >= letters {
+        "ar"
+    } else {
+        "en"
+    }
+}
+
+/// A case reference (`TW-2026-000123` style, as the store makes them) in text (a subject, a comment, a post).
+pub fn reference_in(text: &str) -> Option<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| is_reference(w))
+        .map(str::to_owned)
+}
+
+/// `TW-YYYY-NNNNNNN` (`crate::reference`), upper case as it is written.
+fn is_reference(word: &str) -> bool {
+    let mut parts = word.split('-');
+    let (Some("TW"), Some(year), Some(number), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    year.len() == 4 && number.len() >= 7 && [year, number].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_reference_is_found_among_words_and_nothing_like_one_is() {
+        assert_eq!(
+            reference_in("بخصوص البلاغ TW-2026-0000123، لم يصلح شيء").as_deref(),
+            Some("TW-2026-0000123")
+        );
+        assert_eq!(
+            reference_in("Re: [TW-2026-0001234] water").as_deref(),
+            Some("TW-2026-0001234")
+        );
+        for none in [
+            "TW-26-0000123",
+            "TW-2026-12",
+            "XW-2026-0000123",
+            "TW-2026-0000123-4",
+            "tw-2026-0000123",
+        ] {
+            assert_eq!(reference_in(none), None, "{none}");
+        }
+    }
 
     #[test]
     fn arabic_text_is_kept_and_trimmed() {

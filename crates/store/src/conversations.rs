@@ -160,6 +160,16 @@ for_both_backends! {
         Ok(seen.is_some())
     }
 
+    /// Takes a provider's message id on its own; false when it was taken already.
+    pub async fn take_inbound(c: &mut Conn, (channel, message_id, at): (String, String, i64)) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "INSERT INTO inbound_messages (channel, message_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(channel).bind(message_id).bind(at)
+        .execute(&mut *c).await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
     /// A conversation's lines after line `after` (0: all), in order, at most `limit`.
     pub async fn transcript(c: &mut Conn, (conversation_id, after, limit): (i64, i64, i64)) -> StoreResult<Vec<LineRow>> {
         Ok(sqlx::query_as(
@@ -295,6 +305,12 @@ impl Store {
 
     pub async fn inbound_seen(&self, channel: &str, message_id: &str) -> StoreResult<bool> {
         read_op!(self, inbound_seen, (channel.to_owned(), message_id.to_owned()))
+    }
+
+    /// Takes a provider's message id on its own (for what is written elsewhere, a case with
+    /// its own retry key); false when it was taken already.
+    pub async fn take_inbound(&self, channel: &str, message_id: &str, at: i64) -> StoreResult<bool> {
+        write_op!(self, take_inbound, (channel.to_owned(), message_id.to_owned(), at))
     }
 
     pub async fn transcript(&self, conversation_id: i64, after: i64, limit: i64) -> StoreResult<Vec<LineRow>> {

@@ -210,6 +210,52 @@ struct HookArgs {
     /// The approved template for messages outside the 24-hour customer-service window.
     #[arg(long, env = "TAWASUL_WHATSAPP_TEMPLATE", default_value = "case_update")]
     whatsapp_template: String,
+    /// The Facebook app's secret: the key of X-Hub-Signature-256 on /hooks/facebook.
+    #[arg(long, env = "TAWASUL_FACEBOOK_APP_SECRET", hide_env_values = true)]
+    facebook_app_secret: Option<String>,
+    /// What the Page's subscription handshake must echo.
+    #[arg(
+        long,
+        env = "TAWASUL_FACEBOOK_VERIFY_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    facebook_verify_token: String,
+    /// The Page access token the Send API's replies are sent with.
+    #[arg(
+        long,
+        env = "TAWASUL_FACEBOOK_PAGE_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    facebook_page_token: String,
+    /// The Graph API's base URL.
+    #[arg(
+        long,
+        env = "TAWASUL_FACEBOOK_API_BASE",
+        default_value = "https://graph.facebook.com/v21.0"
+    )]
+    facebook_api_base: String,
+    /// The X app's consumer secret: the key of the CRC answer and of
+    /// x-twitter-webhooks-signature on /hooks/x.
+    #[arg(long, env = "TAWASUL_X_CONSUMER_SECRET", hide_env_values = true)]
+    x_consumer_secret: Option<String>,
+    /// The account's bearer token (user context) for direct messages.
+    #[arg(long, env = "TAWASUL_X_BEARER_TOKEN", hide_env_values = true, default_value = "")]
+    x_bearer_token: String,
+    /// The X API's base URL.
+    #[arg(long, env = "TAWASUL_X_API_BASE", default_value = "https://api.x.com")]
+    x_api_base: String,
+    /// The account's own user id (its events are skipped; a mention names it).
+    #[arg(long, env = "TAWASUL_X_USER_ID", default_value = "")]
+    x_user_id: String,
+    /// The service a public post (a Page comment, an X mention) that names no case is filed
+    /// under; without it such posts are logged and left.
+    #[arg(long, env = "TAWASUL_SOCIAL_POST_SERVICE")]
+    social_post_service: Option<String>,
+    /// The kind of case such a post becomes.
+    #[arg(long, env = "TAWASUL_SOCIAL_POST_KIND", default_value = "complaint")]
+    social_post_kind: String,
 }
 
 fn hook_settings(a: &HookArgs) -> anyhow::Result<tawasul_app::HookSettings> {
@@ -240,9 +286,47 @@ fn hook_settings(a: &HookArgs) -> anyhow::Result<tawasul_app::HookSettings> {
             })
         }
     };
+    let facebook = match a.facebook_app_secret.clone().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(app_secret) => {
+            anyhow::ensure!(
+                !a.facebook_verify_token.is_empty() && !a.facebook_page_token.is_empty(),
+                "Facebook needs --facebook-verify-token and --facebook-page-token beside its app secret"
+            );
+            Some(tawasul_app::FacebookSettings {
+                app_secret,
+                verify_token: a.facebook_verify_token.clone(),
+                page_token: a.facebook_page_token.clone(),
+                api_base: a.facebook_api_base.clone(),
+            })
+        }
+    };
+    let x = match a.x_consumer_secret.clone().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(consumer_secret) => {
+            anyhow::ensure!(
+                !a.x_user_id.is_empty() && !a.x_bearer_token.is_empty(),
+                "X needs --x-user-id and --x-bearer-token beside its consumer secret"
+            );
+            Some(tawasul_app::XSettings {
+                consumer_secret,
+                bearer_token: a.x_bearer_token.clone(),
+                api_base: a.x_api_base.clone(),
+                user_id: a.x_user_id.clone(),
+            })
+        }
+    };
+    let social_posts = tawasul_app::SocialPostSettings {
+        service: a.social_post_service.clone().filter(|s| !s.is_empty()),
+        kind: tawasul_domain::vocab::Kind::parse(&a.social_post_kind)
+            .map_err(|e| anyhow::anyhow!("--social-post-kind: {}", e.message))?,
+    };
     Ok(tawasul_app::HookSettings {
         sms,
         whatsapp,
+        facebook,
+        x,
+        social_posts,
         ivr: None,
     })
 }

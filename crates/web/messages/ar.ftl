@@ -154,9 +154,11 @@ event-close = أُغلق
 event-reopen = أُعيد فتحه
 event-reject = رُفض
 event-survey = وصل تقييمك
+event-social_comment = منشور على وسائل التواصل يذكر هذا البلاغ
 actor-system = تواصل
 actor-staff = الفريق
 actor-reporter = أنت
+actor-social = وسائل التواصل
 
 staff-login-title = دخول الموظفين
 staff-login-failed = اسم المستخدم أو كلمة المرور غير صحيحة.

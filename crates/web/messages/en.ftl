@@ -154,9 +154,11 @@ event-close = Closed
 event-reopen = Reopened
 event-reject = Rejected
 event-survey = Rating received
+event-social_comment = Post on social media naming this case
 actor-system = Tawasul
 actor-staff = Team
 actor-reporter = You
+actor-social = Social media
 
 staff-login-title = Staff sign-in
 staff-login-failed = Wrong username or password.

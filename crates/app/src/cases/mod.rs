@@ -1,5 +1,5 @@
 //! Cases: intake from every channel, reading and working a case, merging duplicates, the
-//! closure survey, the supervisor's board, and the attachments' bytes.
+//! closure survey, the supervisor's board, the attachments' bytes, and social posts that name a case.
 
 pub mod blobs;
 pub mod board;
@@ -8,6 +8,7 @@ pub mod mail;
 pub mod merge;
 pub mod photos;
 pub mod public;
+pub mod social;
 pub mod survey;
 pub mod views;
 pub mod work;

@@ -76,7 +76,7 @@ pub struct ReporterView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
     pub at: String,
-    /// system, staff or reporter.
+    /// system, staff, reporter, or social (a public post that named the case).
     pub actor_type: String,
     /// The staff member's name; omitted on the reporter's view.
     pub actor: Option<String>,

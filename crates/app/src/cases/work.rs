@@ -21,7 +21,7 @@ use tawasul_store::{
 };
 use utoipa::{IntoParams, ToSchema};
 
-const MAX_COMMENT: usize = 5_000;
+pub(crate) const MAX_COMMENT: usize = 5_000;
 const MAX_REASON: usize = 1_000;
 const MAX_PAGE: i64 = 200;
 /// The actor name of the reporter's own events: their name is read from the case when shown

@@ -214,6 +214,15 @@ impl App {
         Ok(self.store.inbound_seen(channel.as_str(), message_id).await?)
     }
 
+    /// Marks the provider's message `message_id` on `channel` as taken, for a message answered
+    /// outside a conversation (a public post made a case); false when it was taken already.
+    pub async fn take_message(&self, channel: Channel, message_id: &str) -> ConversationsResult<bool> {
+        Ok(self
+            .store
+            .take_inbound(channel.as_str(), message_id, self.now_micros())
+            .await?)
+    }
+
     /// The case's id for a reference a conversation just created, to link the two.
     pub async fn case_id_of(&self, reference: &str) -> ConversationsResult<i64> {
         Ok(self.case_row(reference).await?.id)

@@ -2,6 +2,7 @@
 //! what it says as plain text, what it answers, its files, and what kind of mail it is.
 
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
+pub use tawasul_domain::text::{language_of, reference_in};
 
 /// The most files one mail brings; the intake refuses more, as it does for uploads.
 const MAX_PARTS: usize = 64;
@@ -310,39 +311,4 @@ pub fn strip_quoted(text: &str) -> String {
     } else {
         kept
     }
-}
-
-/// The language the text is written in, by its script: Arabic when at least a fifth of its
-/// letters are Arabic, English otherwise. Good enough to answer in; the reporter can change it.
-pub fn language_of(text: &str) -> &'static str {
-    let (mut arabic, mut letters) = (0usize, 0usize);
-    for c in text.chars().filter(|c| c.is_alphabetic()) {
-        letters += 1;
-        if matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}' | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
-        {
-            arabic += 1;
-        }
-    }
-    if letters > 0 && arabic * 5 >= letters {
-        "ar"
-    } else {
-        "en"
-    }
-}
-
-/// A case reference (`TW-2026-000123` style, as the store makes them) in a subject.
-pub fn reference_in(subject: &str) -> Option<String> {
-    subject
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|w| is_reference(w))
-        .map(str::to_owned)
-}
-
-/// `TW-YYYY-NNNNNNN` (`tawasul_domain::reference`), upper case as it is written.
-fn is_reference(word: &str) -> bool {
-    let mut parts = word.split('-');
-    let (Some("TW"), Some(year), Some(number), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    year.len() == 4 && number.len() >= 7 && [year, number].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }

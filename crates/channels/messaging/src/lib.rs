@@ -1,19 +1,25 @@
 //! The messaging channels of the guided dialogue: a national SMS gateway's inbound webhook
-//! (`/hooks/sms`) and WhatsApp Business through the Cloud API (`/hooks/whatsapp`). Each checks
-//! its provider's signature over the exact bytes received before it reads them, turns the
-//! message into the dialogue's `Input`, and answers with the dialogue's reply. An adapter
-//! without its secret (`Settings::hooks`) is off: its hook answers 404.
+//! (`/hooks/sms`), WhatsApp Business through the Cloud API (`/hooks/whatsapp`), a Facebook
+//! Page (`/hooks/facebook`: Messenger and the Page's comments) and an X account
+//! (`/hooks/x`: direct messages and mentions). Each checks its provider's signature over the
+//! exact bytes received before it reads them, turns a message into the dialogue's `Input`,
+//! and answers with the dialogue's reply; a public post becomes a case, or joins the case it
+//! names (`social.rs`). An adapter without its secret (`Settings::hooks`) is off: its hook
+//! answers 404.
 
+mod facebook;
 mod signature;
 mod sms;
+mod social;
 mod whatsapp;
+mod x;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use tawasul_app::conversations::ConversationsError;
-use tawasul_app::{App, Failure};
+use tawasul_app::{App, CasesError, Failure};
 use tawasul_channels_dialogue::{Dialogue, DialogueError};
 
 pub use whatsapp::{MAX_BUTTONS, MAX_LIST_ROWS};
@@ -38,6 +44,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: App) -> Router<S> {
     Router::new()
         .route("/hooks/sms", post(sms::receive))
         .route("/hooks/whatsapp", post(whatsapp::receive).get(whatsapp::verify))
+        .route("/hooks/facebook", post(facebook::receive).get(facebook::verify))
+        .route("/hooks/x", post(x::receive).get(x::challenge))
         .with_state(hooks)
 }
 
@@ -64,6 +72,31 @@ impl From<DialogueError> for Refused {
             other => Refused::Failed(other.to_string()),
         }
     }
+}
+
+impl From<ConversationsError> for Refused {
+    fn from(e: ConversationsError) -> Self {
+        DialogueError::Conversation(e).into()
+    }
+}
+
+impl From<CasesError> for Refused {
+    fn from(e: CasesError) -> Self {
+        DialogueError::Cases(e).into()
+    }
+}
+
+/// A file a provider serves, read up to the attachment limit.
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+    let limit = tawasul_domain::attachment::MAX_ATTACHMENT_BYTES;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        if bytes.len() + chunk.len() > limit {
+            return Err("the media is larger than an attachment may be".into());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 impl IntoResponse for Refused {

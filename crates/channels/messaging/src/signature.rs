@@ -1,7 +1,14 @@
 //! HMAC-SHA256 signatures over a webhook's raw body, compared in constant time.
 
+use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+fn mac(secret: &str, message: &[u8]) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac
+}
 
 /// Whether `header` is `sha256=<hex HMAC-SHA256(secret, body)>` (WhatsApp's and Facebook's
 /// `X-Hub-Signature-256`, and the SMS gateway's `X-Tawasul-Signature`).
@@ -12,9 +19,25 @@ pub(crate) fn valid_sha256(secret: &str, body: &[u8], header: Option<&str>) -> b
     let Ok(digest) = hex::decode(hex_digest) else {
         return false;
     };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(body);
-    mac.verify_slice(&digest).is_ok()
+    mac(secret, body).verify_slice(&digest).is_ok()
+}
+
+/// Whether `header` is `sha256=<base64 HMAC-SHA256(secret, body)>` (X's
+/// `x-twitter-webhooks-signature`).
+pub(crate) fn valid_sha256_base64(secret: &str, body: &[u8], header: Option<&str>) -> bool {
+    let Some(encoded) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
+        return false;
+    };
+    let Ok(digest) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+        return false;
+    };
+    mac(secret, body).verify_slice(&digest).is_ok()
+}
+
+/// `sha256=<base64 HMAC-SHA256(secret, message)>`: X's answer to its challenge-response check.
+pub(crate) fn sha256_base64(secret: &str, message: &[u8]) -> String {
+    let digest = mac(secret, message).finalize().into_bytes();
+    format!("sha256={}", base64::engine::general_purpose::STANDARD.encode(digest))
 }
 
 #[cfg(test)]
@@ -36,5 +59,21 @@ mod tests {
         );
         assert!(!valid_sha256(secret, body, Some("sha256=zz")));
         assert!(!valid_sha256(secret, body, None));
+    }
+
+    #[test]
+    fn the_base64_form_verifies_what_it_makes_and_nothing_else() {
+        let signed = sha256_base64("consumer secret", b"{}");
+        assert!(valid_sha256_base64("consumer secret", b"{}", Some(&signed)));
+        assert!(!valid_sha256_base64("consumer secret", b"{ }", Some(&signed)));
+        assert!(!valid_sha256_base64("another", b"{}", Some(&signed)));
+        assert!(!valid_sha256_base64("consumer secret", b"{}", Some("sha256=!!")));
+        assert!(!valid_sha256_base64("consumer secret", b"{}", None));
+        // Meta's hex form is not X's.
+        let hex_form = format!(
+            "sha256={}",
+            hex::encode(mac("consumer secret", b"{}").finalize().into_bytes())
+        );
+        assert!(!valid_sha256_base64("consumer secret", b"{}", Some(&hex_form)));
     }
 }

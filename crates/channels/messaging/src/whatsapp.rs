@@ -312,7 +312,7 @@ fn text_message(to: &str, body: &str) -> Value {
 }
 
 /// At most `max` characters, ending in "…" when cut.
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
@@ -322,7 +322,7 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 /// `text` in pieces of at most `max` characters.
-fn chunks(text: &str, max: usize) -> Vec<String> {
+pub(crate) fn chunks(text: &str, max: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     chars.chunks(max.max(1)).map(|c| c.iter().collect()).collect()
 }
@@ -351,21 +351,14 @@ fn fetcher(http: reqwest::Client, settings: Arc<WhatsappSettings>) -> FetchMedia
                 .await
                 .map_err(|e| e.to_string())?;
             let url = meta["url"].as_str().ok_or("the media has no url")?;
-            let mut response = http
+            let response = http
                 .get(url)
                 .bearer_auth(&settings.access_token)
                 .send()
                 .await
                 .and_then(|r| r.error_for_status())
                 .map_err(|e| e.to_string())?;
-            let limit = tawasul_domain::attachment::MAX_ATTACHMENT_BYTES;
-            let mut bytes = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
-                if bytes.len() + chunk.len() > limit {
-                    return Err("the media is larger than an attachment may be".into());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            let bytes = crate::read_limited(response).await?;
             Ok(Upload {
                 bytes,
                 content_type: meta["mime_type"].as_str().map(str::to_owned),

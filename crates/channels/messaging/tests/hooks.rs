@@ -52,7 +52,7 @@ async fn setup_from(backend: Backend, clock_starts: Option<chrono::DateTime<chro
             phone_number_id: PHONE_ID.into(),
             template: "case_update".into(),
         }),
-        ivr: None,
+        ..HookSettings::default()
     };
     let t = spawn(Options {
         hooks,

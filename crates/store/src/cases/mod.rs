@@ -145,7 +145,7 @@ pub struct CaseRow {
 pub struct EventInsert {
     pub case_id: i64,
     pub at: i64,
-    /// system, staff or reporter.
+    /// system, staff, reporter, or social (a public post that named the case).
     pub actor_type: String,
     pub actor_id: Option<i64>,
     pub actor_name: String,
@@ -199,6 +199,9 @@ pub struct CaseChange {
     pub audit: Option<AuditInsert>,
     pub notifications: Vec<OutboxInsert>,
     pub transfer: Option<TransferWrite>,
+    /// A provider's message the change was made of, as (channel, message id): taken once, in
+    /// the same transaction (`Duplicate("inbound message")` when it was taken before).
+    pub inbound: Option<(String, String)>,
 }
 
 /// The fields a change leaves alone, for `..CaseChange::default()`; every change names its
@@ -224,6 +227,7 @@ impl Default for CaseChange {
             audit: None,
             notifications: Vec::new(),
             transfer: None,
+            inbound: None,
         }
     }
 }
@@ -388,6 +392,12 @@ for_both_backends! {
     }
 
     pub async fn change_case(c: &mut Conn, change: CaseChange) -> StoreResult<()> {
+        if let Some((channel, message_id)) = &change.inbound {
+            sqlx::query("INSERT INTO inbound_messages (channel, message_id, received_at) VALUES ($1, $2, $3)")
+                .bind(channel).bind(message_id).bind(change.at)
+                .execute(&mut *c).await
+                .map_err(|e| StoreError::from(e).unique_as("inbound message"))?;
+        }
         let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE cases SET updated_at = ");
         q.push_bind(change.at);
         if let Some(v) = change.status { q.push(", status = ").push_bind(v); }

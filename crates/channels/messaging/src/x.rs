@@ -1,0 +1,240 @@
+//! An X account's Account Activity webhooks. `GET /hooks/x?crc_token=…` answers the
+//! challenge-response check with `{"response_token": "sha256=<base64 HMAC-SHA256(consumer
+//! secret, crc_token)>"}`; `POST /hooks/x` takes the account's activity, signed
+//! `x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256(consumer secret, body)>`. Direct
+//! messages to the account drive the guided dialogue (numbered menus), whose replies go out
+//! through the direct-message API (`POST {base}/2/dm_conversations/with/{id}/messages`); a
+//! post that mentions the account is a public post (`social.rs`), and one that makes a case
+//! is answered with its reference by direct message. The account's own events are skipped.
+
+use crate::signature::{sha256_base64, valid_sha256_base64};
+use crate::social::{self, without_leading_mentions, Post, Taken};
+use crate::whatsapp::chunks;
+use crate::{Hooks, Refused};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use tawasul_app::XSettings;
+use tawasul_channels_dialogue::{Answer, Incoming, Input, Medium};
+use tawasul_domain::vocab::Channel;
+
+/// A direct message's length on X.
+const MAX_DM: usize = 10_000;
+/// A post's length (long posts included).
+const MAX_POST: usize = 25_000;
+const MAX_ID: usize = 32;
+const MAX_CRC_TOKEN: usize = 512;
+
+/// The challenge-response check, which X repeats while the webhook is registered.
+pub(crate) async fn challenge(
+    State(hooks): State<Hooks>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, Refused> {
+    let settings = hooks.app.settings.hooks.x.clone().ok_or(Refused::Off)?;
+    let token = query
+        .get("crc_token")
+        .filter(|t| !t.is_empty() && t.len() <= MAX_CRC_TOKEN)
+        .ok_or_else(|| Refused::Malformed("a crc_token is required".into()))?;
+    Ok(Json(
+        json!({"response_token": sha256_base64(&settings.consumer_secret, token.as_bytes())}),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct Activity {
+    for_user_id: String,
+    #[serde(default)]
+    direct_message_events: Vec<DirectMessageEvent>,
+    #[serde(default)]
+    tweet_create_events: Vec<Tweet>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DirectMessageEvent {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+    message_create: Option<MessageCreate>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MessageCreate {
+    sender_id: String,
+    message_data: MessageData,
+}
+
+#[derive(Debug, Deserialize)]
+struct MessageData {
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Tweet {
+    id_str: String,
+    #[serde(default)]
+    text: String,
+    extended_tweet: Option<ExtendedTweet>,
+    user: User,
+    entities: Option<Entities>,
+    retweeted_status: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ExtendedTweet {
+    full_text: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct User {
+    id_str: String,
+    name: Option<String>,
+    screen_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Entities {
+    #[serde(default)]
+    user_mentions: Vec<Mention>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Mention {
+    id_str: String,
+}
+
+fn usable_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> Result<Response, Refused> {
+    let settings = hooks.app.settings.hooks.x.clone().ok_or(Refused::Off)?;
+    let signature = headers
+        .get("x-twitter-webhooks-signature")
+        .and_then(|v| v.to_str().ok());
+    if !valid_sha256_base64(&settings.consumer_secret, &body, signature) {
+        return Err(Refused::Signature);
+    }
+    let activity: Activity =
+        serde_json::from_slice(&body).map_err(|e| Refused::Malformed(format!("not account activity: {e}")))?;
+    if activity.for_user_id != settings.user_id {
+        // Another account subscribed to the same app: not ours to answer.
+        tracing::warn!(
+            for_user_id = activity.for_user_id,
+            "X activity for another account was ignored"
+        );
+        return Ok(StatusCode::OK.into_response());
+    }
+    // Everything is read before anything is acted on, so a malformed event changes nothing.
+    let mut messages = vec![];
+    for event in &activity.direct_message_events {
+        let Some(create) = event.message_create.as_ref().filter(|_| event.kind == "message_create") else {
+            continue;
+        };
+        if !usable_id(&create.sender_id) || !usable_id(&event.id) {
+            return Err(Refused::Malformed(
+                "a direct message without a usable sender or id".into(),
+            ));
+        }
+        if create.message_data.text.chars().count() > MAX_DM {
+            return Err(Refused::Malformed(format!(
+                "a direct message may be at most {MAX_DM} characters"
+            )));
+        }
+        // The account's own messages come back as events too.
+        if create.sender_id != activity.for_user_id {
+            messages.push((
+                create.sender_id.clone(),
+                event.id.clone(),
+                create.message_data.text.clone(),
+            ));
+        }
+    }
+    let mut mentions = vec![];
+    for tweet in &activity.tweet_create_events {
+        if !usable_id(&tweet.id_str) || !usable_id(&tweet.user.id_str) {
+            return Err(Refused::Malformed("a post without a usable id or author".into()));
+        }
+        let text = tweet.extended_tweet.as_ref().map_or(&tweet.text, |e| &e.full_text);
+        if text.chars().count() > MAX_POST {
+            return Err(Refused::Malformed(format!(
+                "a post may be at most {MAX_POST} characters"
+            )));
+        }
+        let mentioned = tweet
+            .entities
+            .as_ref()
+            .is_some_and(|e| e.user_mentions.iter().any(|m| m.id_str == activity.for_user_id));
+        let own = tweet.user.id_str == activity.for_user_id;
+        if mentioned && !own && tweet.retweeted_status.is_none() {
+            mentions.push(Post {
+                network: "x",
+                id: tweet.id_str.clone(),
+                author: format!("x:{}", tweet.user.id_str),
+                author_name: tweet
+                    .user
+                    .screen_name
+                    .as_ref()
+                    .map(|s| format!("@{s}"))
+                    .or(tweet.user.name.clone()),
+                text: without_leading_mentions(text).to_owned(),
+            });
+        }
+    }
+    for (sender, id, text) in messages {
+        let incoming = Incoming {
+            channel: Channel::Social,
+            address: format!("x:{sender}"),
+            medium: Medium::Text,
+            input: Input::Text(text),
+            message_id: Some(format!("x:{id}")),
+            fetch: None,
+        };
+        match hooks.dialogue.respond(incoming).await? {
+            Answer::Reply(reply) => send(&hooks.http, &settings, &sender, &reply.lines.join("\n")).await,
+            Answer::Replayed => {}
+        }
+    }
+    for post in mentions {
+        let author = post.author.trim_start_matches("x:").to_owned();
+        if let Taken::Case { reference, language } = social::take(&hooks, post).await? {
+            let digits = tawasul_channels_dialogue::engine::reference_digits(&reference);
+            let text =
+                hooks
+                    .dialogue
+                    .prompts()
+                    .text(language, "submitted", &[("reference", &reference), ("digits", &digits)]);
+            send(&hooks.http, &settings, &author, &text).await;
+        }
+    }
+    Ok(StatusCode::OK.into_response())
+}
+
+/// Sends `text` to `participant` by direct message, in pieces X takes. A message that cannot
+/// be sent is logged: the turn is saved, and the resident's next message is answered from there.
+async fn send(http: &reqwest::Client, settings: &XSettings, participant: &str, text: &str) {
+    let url = format!(
+        "{}/2/dm_conversations/with/{participant}/messages",
+        settings.api_base.trim_end_matches('/')
+    );
+    for piece in chunks(text, MAX_DM).into_iter().filter(|p| !p.trim().is_empty()) {
+        let sent = http
+            .post(&url)
+            .bearer_auth(&settings.bearer_token)
+            .json(&json!({"text": piece}))
+            .send()
+            .await;
+        match sent.map(|r| r.error_for_status()) {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) | Err(e) => {
+                tracing::error!(error = %e, "an X direct message could not be sent");
+                return;
+            }
+        }
+    }
+}

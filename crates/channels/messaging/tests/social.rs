@@ -1,0 +1,599 @@
+//! The Facebook Page's and X's webhooks as their providers call them, signed, on both
+//! backends, with payloads shaped as their public documentation shows: the subscription
+//! handshake and X's challenge-response check (against a value computed apart, by the
+//! documented algorithm), a Messenger conversation in English and an X direct-message one in
+//! Arabic that make cases, a Page comment and an X mention that make cases, posts naming a
+//! reference that join its case, redeliveries taken once, forgeries (401, nothing written),
+//! malformed and oversized bodies, and adapters without their secrets (404). The Graph API
+//! and X's API are local HTTP servers in the providers' place, which record the replies.
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::time::Duration;
+use tawasul_app::cases::social::{Posted, SocialPost};
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::{CasesError, FacebookSettings, Failure, HookSettings, SocialPostSettings, XSettings};
+use tawasul_domain::vocab::Kind;
+use tawasul_testkit::fixtures::{Fixtures, PASSWORD};
+use tawasul_testkit::sinks::{HttpSink, RecordedRequest};
+use tawasul_testkit::{on_both, png, spawn, Backend, Options, TestApp};
+
+const APP_SECRET: &str = "facebook-app-secret";
+const VERIFY_TOKEN: &str = "page-verify-me";
+const PAGE_TOKEN: &str = "page-token";
+const PAGE_ID: &str = "106540352242922";
+const PSID: &str = "6842281075826133";
+const CONSUMER_SECRET: &str = "x-consumer-secret";
+const BEARER: &str = "x-user-bearer";
+const ACCOUNT: &str = "2244994945";
+const RESIDENT: &str = "3001969357";
+
+struct Setup {
+    t: TestApp,
+    graph: HttpSink,
+    x_api: HttpSink,
+}
+
+async fn setup(backend: Backend) -> Setup {
+    let graph = HttpSink::start().await.expect("the Graph API's stand-in");
+    let x_api = HttpSink::start().await.expect("X's API stand-in");
+    let hooks = HookSettings {
+        facebook: Some(FacebookSettings {
+            app_secret: APP_SECRET.into(),
+            verify_token: VERIFY_TOKEN.into(),
+            page_token: PAGE_TOKEN.into(),
+            api_base: graph.url("/v21.0"),
+        }),
+        x: Some(XSettings {
+            consumer_secret: CONSUMER_SECRET.into(),
+            bearer_token: BEARER.into(),
+            api_base: x_api.url(""),
+            user_id: ACCOUNT.into(),
+        }),
+        social_posts: SocialPostSettings {
+            service: Some("water-leak".into()),
+            kind: Kind::Complaint,
+        },
+        ..HookSettings::default()
+    };
+    let t = spawn(Options {
+        hooks,
+        clock_starts: Some("2025-12-07T08:00:00Z".parse().expect("an instant")),
+        ..Options::on(backend)
+    })
+    .await;
+    Fixtures::new(&t.app).await.capital(json!([])).await;
+    Setup { t, graph, x_api }
+}
+
+/// Meta's `X-Hub-Signature-256`: hex.
+fn sign_meta(body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(APP_SECRET.as_bytes()).expect("a key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// X's `x-twitter-webhooks-signature`: base64.
+fn sign_x(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("a key");
+    mac.update(body);
+    format!(
+        "sha256={}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
+}
+
+async fn facebook(t: &TestApp, body: &Value) -> StatusCode {
+    let bytes = serde_json::to_vec(body).expect("JSON");
+    t.client
+        .post(t.url("/hooks/facebook"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sign_meta(&bytes))
+        .body(bytes)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+}
+
+async fn x(t: &TestApp, body: &Value) -> StatusCode {
+    let bytes = serde_json::to_vec(body).expect("JSON");
+    t.client
+        .post(t.url("/hooks/x"))
+        .header("content-type", "application/json")
+        .header("x-twitter-webhooks-signature", sign_x(CONSUMER_SECRET, &bytes))
+        .body(bytes)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+}
+
+/// A Page notification carrying one Messenger event from `PSID`.
+fn messenger(event: Value) -> Value {
+    let mut event = event;
+    event["sender"] = json!({"id": PSID});
+    event["recipient"] = json!({"id": PAGE_ID});
+    event["timestamp"] = json!(1_764_921_600_000_i64);
+    json!({"object": "page", "entry": [{"id": PAGE_ID, "time": 1_764_921_600_000_i64, "messaging": [event]}]})
+}
+
+fn text(mid: &str, body: &str) -> Value {
+    messenger(json!({"message": {"mid": mid, "text": body}}))
+}
+
+fn quick_reply(mid: &str, title: &str, payload: &str) -> Value {
+    messenger(json!({"message": {"mid": mid, "text": title, "quick_reply": {"payload": payload}}}))
+}
+
+/// A comment added on the Page's post, as the `feed` field reports it.
+fn comment(comment_id: &str, from: (&str, &str), message: &str) -> Value {
+    json!({"object": "page", "entry": [{"id": PAGE_ID, "time": 1_764_921_600, "changes": [{"field": "feed", "value": {
+        "from": {"id": from.0, "name": from.1},
+        "post": {"status_type": "mobile_status_update", "is_published": true, "id": format!("{PAGE_ID}_244444444")},
+        "message": message,
+        "post_id": format!("{PAGE_ID}_244444444"),
+        "comment_id": comment_id,
+        "created_time": 1_764_921_600,
+        "item": "comment",
+        "parent_id": format!("{PAGE_ID}_244444444"),
+        "verb": "add"
+    }}]}]})
+}
+
+/// Account activity carrying one direct message to the account.
+fn direct_message(id: &str, sender: &str, body: &str) -> Value {
+    json!({
+        "for_user_id": ACCOUNT,
+        "direct_message_events": [{
+            "type": "message_create",
+            "id": id,
+            "created_timestamp": "1764921600000",
+            "message_create": {
+                "target": {"recipient_id": if sender == ACCOUNT { RESIDENT } else { ACCOUNT }},
+                "sender_id": sender,
+                "message_data": {"text": body, "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []}}
+            }
+        }],
+        "users": {sender: {"id": sender, "name": "Fatima", "screen_name": "fatima_bh"}}
+    })
+}
+
+/// Account activity carrying one post by `author` that mentions the account (or not).
+fn post(id: &str, author: &str, body: &str, mentions_account: bool) -> Value {
+    let mentions = if mentions_account {
+        json!([{"screen_name": "TawasulGov", "name": "Tawasul", "id": ACCOUNT.parse::<i64>().expect("digits"), "id_str": ACCOUNT, "indices": [0, 11]}])
+    } else {
+        json!([])
+    };
+    json!({
+        "for_user_id": ACCOUNT,
+        "user_has_blocked": false,
+        "tweet_create_events": [{
+            "created_at": "Fri Dec 05 08:00:00 +0000 2025",
+            "id": id.parse::<i64>().expect("digits"),
+            "id_str": id,
+            "text": body,
+            "truncated": false,
+            "user": {"id": author.parse::<i64>().expect("digits"), "id_str": author, "name": "Ali", "screen_name": "ali_bh"},
+            "entities": {"hashtags": [], "urls": [], "user_mentions": mentions, "symbols": []}
+        }]
+    })
+}
+
+/// The Send API's requests so far, as JSON, each checked for the Page token.
+fn sent_to_messenger(graph: &HttpSink) -> Vec<Value> {
+    graph
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v21.0/me/messages")
+        .map(|r| {
+            assert!(
+                r.query_pairs().contains(&("access_token".into(), PAGE_TOKEN.into())),
+                "{:?}",
+                r.query
+            );
+            serde_json::from_slice(&r.body).expect("a JSON message")
+        })
+        .collect()
+}
+
+/// The direct messages sent to `participant` so far, each checked for the bearer token.
+fn sent_by_dm(x_api: &HttpSink, participant: &str) -> Vec<String> {
+    x_api
+        .requests()
+        .into_iter()
+        .filter(|r: &RecordedRequest| r.path == format!("/2/dm_conversations/with/{participant}/messages"))
+        .map(|r| {
+            assert_eq!(r.header("authorization"), Some(format!("Bearer {BEARER}").as_str()));
+            let body: Value = serde_json::from_slice(&r.body).expect("JSON");
+            body["text"].as_str().expect("a text").to_owned()
+        })
+        .collect()
+}
+
+fn reference_in(text: &str) -> String {
+    tawasul_domain::text::reference_in(text).expect("a reference")
+}
+
+async fn conversations(t: &TestApp, address: &str) -> usize {
+    t.store
+        .conversations_of_address("social", address)
+        .await
+        .expect("read")
+        .len()
+}
+
+async fn social_comments(t: &TestApp, reference: &str) -> Vec<tawasul_store::EventRow> {
+    let case = t
+        .store
+        .case_by_reference(reference)
+        .await
+        .expect("read")
+        .expect("the case");
+    t.store
+        .events(case.id)
+        .await
+        .expect("read")
+        .into_iter()
+        .filter(|e| e.action == "social_comment")
+        .collect()
+}
+
+on_both! { setup;
+    async fn the_handshakes_answer_as_documented(s: &Setup) {
+        let t = &s.t;
+        let get = |query: &str| t.client.get(t.url(&format!("/hooks/facebook?{query}"))).send();
+        let ok = get(&format!("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={VERIFY_TOKEN}")).await.expect("sent");
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(ok.text().await.expect("text"), "1158201444");
+        let wrong = get("hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess").await.expect("sent");
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+
+        // X's CRC: base64(HMAC-SHA256(consumer secret, crc_token)), here computed apart by
+        // Python's hmac and base64 modules, as X's documentation shows it.
+        let crc = t.client.get(t.url("/hooks/x?crc_token=9b4507b3-2e8b-4b8f-a3d4-0f6b0e5c7d21")).send().await.expect("sent");
+        assert_eq!(crc.status(), StatusCode::OK);
+        let answer: Value = crc.json().await.expect("JSON");
+        assert_eq!(answer, json!({"response_token": "sha256=O+WgrZclPFaJQHGiyc/0bQvJDyywp73/1jEkf/at5pc="}));
+        let none = t.client.get(t.url("/hooks/x")).send().await.expect("sent");
+        assert_eq!(none.status(), StatusCode::BAD_REQUEST);
+        let long = t.client.get(t.url(&format!("/hooks/x?crc_token={}", "a".repeat(600)))).send().await.expect("sent");
+        assert_eq!(long.status(), StatusCode::BAD_REQUEST);
+    }
+
+    async fn a_messenger_conversation_makes_a_case_in_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        graph.serve("/cdn/leak.png", "image/png", png(9));
+
+        assert_eq!(facebook(t, &text("m_1", "Hello")).await, StatusCode::OK);
+        let first = sent_to_messenger(graph);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0]["recipient"]["id"], PSID);
+        assert_eq!(first[0]["messaging_type"], "RESPONSE");
+        let titles: Vec<&str> = first[0]["message"]["quick_replies"].as_array().expect("quick replies")
+            .iter().filter_map(|q| q["title"].as_str()).collect();
+        assert_eq!(titles, ["العربية", "English"]);
+
+        // The language by a postback (a button's payload is the dialogue's key).
+        let postback = messenger(json!({"postback": {"mid": "m_2", "title": "English", "payload": "2"}}));
+        assert_eq!(facebook(t, &postback).await, StatusCode::OK);
+        let menu = sent_to_messenger(graph).last().cloned().expect("a reply");
+        let menu_text = menu["message"]["text"].as_str().expect("text");
+        assert!(menu_text.contains("1. a new report"), "longer than 20 characters: numbered text: {menu_text}");
+        assert!(menu["message"].get("quick_replies").is_none());
+
+        for (n, expect) in [(3, "What would you like to tell us?"), (4, "1. Water leak"), (5, "Describe the problem")] {
+            assert_eq!(facebook(t, &quick_reply(&format!("m_{n}"), "1", "1")).await, StatusCode::OK);
+            let reply = sent_to_messenger(graph).last().cloned().expect("a reply");
+            assert!(reply["message"]["text"].as_str().is_some_and(|b| b.contains(expect)), "{expect}: {reply}");
+        }
+        let photo = messenger(json!({"message": {"mid": "m_6", "attachments": [
+            {"type": "image", "payload": {"url": graph.url("/cdn/leak.png")}}]}}));
+        assert_eq!(facebook(t, &photo).await, StatusCode::OK);
+        assert_eq!(facebook(t, &text("m_7", "Water has been leaking from a broken pipe by the school gate since Monday")).await, StatusCode::OK);
+        let location = messenger(json!({"message": {"mid": "m_8", "attachments": [{"type": "location", "title": "School gate, Manama",
+            "url": "https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.bing.com%2Fmaps", "payload": {"coordinates": {"lat": 26.2235, "long": 50.5876}}}]}}));
+        assert_eq!(facebook(t, &location).await, StatusCode::OK);
+        let confirm = sent_to_messenger(graph).last().cloned().expect("a reply");
+        assert_eq!(confirm["message"]["quick_replies"][0]["title"], "yes, send it", "{confirm}");
+        assert_eq!(facebook(t, &quick_reply("m_9", "yes, send it", "1")).await, StatusCode::OK);
+
+        let done = sent_to_messenger(graph).last().cloned().expect("a reply");
+        let reference = reference_in(done["message"]["text"].as_str().expect("text"));
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("social", "en"));
+        assert_eq!((case.lat, case.lon), (Some(26.2235), Some(50.5876)));
+        assert_eq!(case.address.as_deref(), Some("School gate, Manama"));
+        assert_eq!(t.store.attachments(case.id).await.expect("read").len(), 1, "the photo is on the case");
+
+        // Meta delivers the last notification again: no second case, no second reply.
+        let sent = sent_to_messenger(graph).len();
+        assert_eq!(facebook(t, &quick_reply("m_9", "yes, send it", "1")).await, StatusCode::OK);
+        assert_eq!(sent_to_messenger(graph).len(), sent);
+        assert_eq!(t.case_count().await, 1);
+
+        // The Page's own messages come back as echoes: they start nothing.
+        let echo = json!({"object": "page", "entry": [{"id": PAGE_ID, "time": 1, "messaging": [{
+            "sender": {"id": PAGE_ID}, "recipient": {"id": "7000000000000001"}, "timestamp": 1,
+            "message": {"is_echo": true, "app_id": 1_517_776_481_860_111_i64, "mid": "m_echo", "text": "hi"}}]}]});
+        assert_eq!(facebook(t, &echo).await, StatusCode::OK);
+        assert_eq!(conversations(t, &format!("fb:{PAGE_ID}")).await, 0);
+        assert_eq!(conversations(t, "fb:7000000000000001").await, 0);
+    }
+
+    async fn an_x_direct_message_conversation_makes_a_case_in_arabic(s: &Setup) {
+        let (t, x_api) = (&s.t, &s.x_api);
+        assert_eq!(x(t, &direct_message("1001", RESIDENT, "السلام عليكم")).await, StatusCode::OK);
+        let first = sent_by_dm(x_api, RESIDENT);
+        assert_eq!(first.len(), 1);
+        assert!(first[0].contains("1. العربية"), "numbered, as text: {}", first[0]);
+        for (n, (said, expect)) in [
+            ("1", "1. تقديم بلاغ"),
+            ("1", "ما الذي تود تقديمه"),
+            ("1", "1. تسرب مياه"),
+            ("1", "صف المشكلة"),
+            ("الماء يتسرب من الأنبوب الرئيسي أمام المسجد منذ يومين", "أرسل موقعك"),
+            ("حي السلمانية، طريق 2411", "هل نرسل ما سبق"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_eq!(x(t, &direct_message(&format!("{}", 1002 + n), RESIDENT, said)).await, StatusCode::OK);
+            let last = sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply");
+            assert!(last.contains(expect), "after {said:?}: {last}");
+        }
+        assert_eq!(x(t, &direct_message("1010", RESIDENT, "1")).await, StatusCode::OK);
+        let done = sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply");
+        assert!(done.contains("سُجّل طلبك"), "{done}");
+        let reference = reference_in(&done);
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("social", "ar"));
+        assert_eq!(case.address.as_deref(), Some("حي السلمانية، طريق 2411"));
+
+        // Redelivered: answered once. The account's own message, echoed: nothing.
+        let sent = sent_by_dm(x_api, RESIDENT).len();
+        assert_eq!(x(t, &direct_message("1010", RESIDENT, "1")).await, StatusCode::OK);
+        assert_eq!(x(t, &direct_message("1011", ACCOUNT, "شكراً لك")).await, StatusCode::OK);
+        assert_eq!(sent_by_dm(x_api, RESIDENT).len(), sent);
+        assert_eq!(conversations(t, &format!("x:{ACCOUNT}")).await, 0);
+        assert_eq!(t.case_count().await, 1);
+    }
+
+    async fn a_page_comment_becomes_a_case_and_its_author_hears_the_reference(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let said = "الإنارة مطفأة والمياه تتسرب في شارع 12 منذ أسبوع";
+        let added = comment("244444444_555555555", ("7000000000000002", "فاطمة"), said);
+        assert_eq!(facebook(t, &added).await, StatusCode::OK);
+        assert_eq!(t.case_count().await, 1);
+        let replies = sent_to_messenger(graph);
+        assert_eq!(replies.len(), 1);
+        assert_eq!(replies[0]["recipient"], json!({"comment_id": "244444444_555555555"}), "a private reply");
+        let text = replies[0]["message"]["text"].as_str().expect("text");
+        assert!(text.contains("سُجّل طلبك"), "in the comment's language: {text}");
+        let case = t.store.case_by_reference(&reference_in(text)).await.expect("read").expect("the case");
+        assert_eq!(case.channel.as_str(), "social");
+        assert_eq!((case.kind.as_str(), case.language.as_str(), case.description.as_str()), ("complaint", "ar", said));
+
+        // Delivered again: one case, one reply; and again a day and a half later, when Meta
+        // still retries but the intake's retry key is forgotten.
+        assert_eq!(facebook(t, &added).await, StatusCode::OK);
+        t.app.schedule_periodic_jobs().await.expect("scheduled");
+        t.advance(chrono::Duration::hours(36));
+        t.work().await;
+        assert_eq!(facebook(t, &added).await, StatusCode::OK);
+        assert_eq!(t.case_count().await, 1);
+        assert_eq!(sent_to_messenger(graph).len(), 1);
+
+        // The Page's own comment, an edit and a like make nothing.
+        assert_eq!(facebook(t, &comment("244444444_666", (PAGE_ID, "Tawasul"), "نعمل على ذلك، شكراً لكم")).await, StatusCode::OK);
+        let mut edited = comment("244444444_555555555", ("7000000000000002", "فاطمة"), "تعديل: الشارع مظلم تماماً");
+        edited["entry"][0]["changes"][0]["value"]["verb"] = json!("edited");
+        assert_eq!(facebook(t, &edited).await, StatusCode::OK);
+        let reaction = json!({"object": "page", "entry": [{"id": PAGE_ID, "time": 1, "changes": [{"field": "feed",
+            "value": {"item": "reaction", "verb": "add", "reaction_type": "like", "from": {"id": "7000000000000003"}, "post_id": "1_2"}}]}]});
+        assert_eq!(facebook(t, &reaction).await, StatusCode::OK);
+        assert_eq!(t.case_count().await, 1);
+    }
+
+    async fn a_comment_or_mention_naming_a_reference_joins_that_case(s: &Setup) {
+        let (t, graph, x_api) = (&s.t, &s.graph, &s.x_api);
+        let (reference, token) = t
+            .submit(json!({"service": "water-leak", "kind": "complaint", "description": "Water leaking by the roundabout"}))
+            .await;
+        let words = format!("Still leaking a week later, see {reference}");
+        let added = comment("244444444_777", ("7000000000000004", "Sara"), &words);
+        assert_eq!(facebook(t, &added).await, StatusCode::OK);
+        assert_eq!(facebook(t, &added).await, StatusCode::OK, "delivered again");
+        let mention = post("1850006245121695744", RESIDENT, &format!("@TawasulGov ما زال التسرب مستمراً {reference}"), true);
+        assert_eq!(x(t, &mention).await, StatusCode::OK);
+        assert_eq!(x(t, &mention).await, StatusCode::OK, "delivered again");
+
+        assert_eq!(t.case_count().await, 1, "no new case");
+        let comments = social_comments(t, &reference).await;
+        assert_eq!(comments.len(), 2, "each post once: {comments:?}");
+        assert_eq!((comments[0].actor_type.as_str(), comments[0].actor_name.as_str()), ("social", "fb:7000000000000004"));
+        assert_eq!(comments[0].body.as_deref(), Some(words.as_str()));
+        assert_eq!(comments[1].actor_name, format!("x:{RESIDENT}"));
+        assert_eq!(comments[1].body.as_deref(), Some(format!("ما زال التسرب مستمراً {reference}").as_str()));
+        assert!(comments.iter().all(|c| !c.public), "anyone may name a reference: staff read it, the reporter's view does not");
+        assert!(sent_to_messenger(graph).is_empty() && sent_by_dm(x_api, RESIDENT).is_empty(), "nothing to tell");
+
+        let reporter = t.app.read_case(&Caller::CaseToken(token), &reference).await.expect("the reporter's view");
+        assert!(reporter.timeline.iter().all(|e| e.action != "social_comment"));
+        let supervisor = t.staff_cookie("cap.supervisor", PASSWORD).await;
+        let page = t.page(&format!("/staff/cases/{reference}"), &supervisor).await;
+        assert!(page.body.contains("Still leaking a week later"), "its staff read it");
+
+        // A reference of no case is read as a new report.
+        let unknown = comment("244444444_888", ("7000000000000005", "Omar"), "Nobody came about TW-2020-0009999, water everywhere");
+        assert_eq!(facebook(t, &unknown).await, StatusCode::OK);
+        assert_eq!(t.case_count().await, 2);
+    }
+
+    async fn a_mention_becomes_a_case_in_english(s: &Setup) {
+        let (t, x_api) = (&s.t, &s.x_api);
+        let said = "@TawasulGov A water pipe burst on Road 2411 and the street is flooded";
+        assert_eq!(x(t, &post("1850006245121695745", RESIDENT, said, true)).await, StatusCode::OK);
+        let told = sent_by_dm(x_api, RESIDENT);
+        assert_eq!(told.len(), 1, "its reference by direct message");
+        assert!(told[0].starts_with("Your case is registered"), "{}", told[0]);
+        let case = t.store.case_by_reference(&reference_in(&told[0])).await.expect("read").expect("the case");
+        assert_eq!(case.channel.as_str(), "social");
+        assert_eq!(case.description, "A water pipe burst on Road 2411 and the street is flooded");
+        assert_eq!(case.language.as_str(), "en");
+
+        assert_eq!(x(t, &post("1850006245121695745", RESIDENT, said, true)).await, StatusCode::OK, "again");
+        // A post that does not mention the account, the account's own, and a repost: nothing.
+        assert_eq!(x(t, &post("1850006245121695746", RESIDENT, "Flooded street on Road 2411", false)).await, StatusCode::OK);
+        assert_eq!(x(t, &post("1850006245121695747", ACCOUNT, "@TawasulGov we are on it", true)).await, StatusCode::OK);
+        let mut repost = post("1850006245121695748", "3001969358", said, true);
+        repost["tweet_create_events"][0]["retweeted_status"] = json!({"id_str": "1850006245121695745"});
+        assert_eq!(x(t, &repost).await, StatusCode::OK);
+        // Activity for another account subscribed to the same app: not ours.
+        let mut other = post("1850006245121695749", RESIDENT, said, true);
+        other["for_user_id"] = json!("999");
+        assert_eq!(x(t, &other).await, StatusCode::OK);
+        assert_eq!(t.case_count().await, 1);
+        assert_eq!(sent_by_dm(x_api, RESIDENT).len(), 1);
+    }
+
+    async fn a_social_post_naming_a_case_is_taken_once_and_checked(s: &Setup) {
+        let t = &s.t;
+        let (reference, _) = t
+            .submit(json!({"service": "water-leak", "kind": "complaint", "description": "Water leaking by the roundabout"}))
+            .await;
+        let social = |id: &str, body: &str| SocialPost {
+            network: "facebook".into(),
+            post_id: id.into(),
+            author: "fb:7000000000000006".into(),
+            author_name: Some("Huda".into()),
+            body: body.into(),
+        };
+        let first = t.app.comment_from_social(&reference, social("c1", "Still leaking")).await.expect("taken");
+        assert_eq!(first, Posted::Commented { reference: reference.clone() });
+        let again = t.app.comment_from_social(&reference, social("c1", "Still leaking")).await.expect("taken");
+        assert_eq!(again, Posted::Replayed { reference: reference.clone() });
+        let unknown = t.app.comment_from_social("TW-2020-0009999", social("c2", "Still leaking")).await;
+        assert!(matches!(unknown, Err(CasesError::Common(Failure::NotFound(_)))), "{unknown:?}");
+        let long = t.app.comment_from_social(&reference, social("c3", &"م".repeat(5_001))).await;
+        assert!(matches!(long, Err(CasesError::Common(Failure::Invalid(_)))), "{long:?}");
+        let hostile = t.app.comment_from_social(&reference, social("c4", "see \u{202e}TW-2026-0000001")).await;
+        assert!(matches!(hostile, Err(CasesError::Common(Failure::Invalid(_)))), "a bidi override: {hostile:?}");
+        assert_eq!(social_comments(t, &reference).await.len(), 1);
+    }
+
+    async fn forged_unsigned_and_malformed_notifications_change_nothing(s: &Setup) {
+        let (t, graph, x_api) = (&s.t, &s.graph, &s.x_api);
+        let post_raw = |path: &'static str, header: &'static str, signature: Option<String>, body: Vec<u8>| {
+            let mut request = t.client.post(t.url(path)).header("content-type", "application/json").body(body);
+            if let Some(signature) = signature {
+                request = request.header(header, signature);
+            }
+            request.send()
+        };
+        let status = |r: reqwest::Result<reqwest::Response>| r.expect("sent").status();
+
+        let fb_body = serde_json::to_vec(&text("m_f", "1")).expect("JSON");
+        let dm_body = serde_json::to_vec(&direct_message("2001", RESIDENT, "1")).expect("JSON");
+        let mention_body = serde_json::to_vec(&post("1850006245121695750", RESIDENT, "@TawasulGov the street is flooded again", true)).expect("JSON");
+        for (path, header, signature, body) in [
+            ("/hooks/facebook", "x-hub-signature-256", None, fb_body.clone()),
+            ("/hooks/facebook", "x-hub-signature-256", Some(sign_x(APP_SECRET, &fb_body)), fb_body.clone()),
+            ("/hooks/facebook", "x-hub-signature-256", Some(sign_meta(b"another body")), fb_body.clone()),
+            ("/hooks/x", "x-twitter-webhooks-signature", None, dm_body.clone()),
+            ("/hooks/x", "x-twitter-webhooks-signature", Some(sign_x("guess", &dm_body)), dm_body.clone()),
+            // Meta's hex form with X's secret is not X's signature.
+            ("/hooks/x", "x-twitter-webhooks-signature", Some({
+                let mut mac = Hmac::<Sha256>::new_from_slice(CONSUMER_SECRET.as_bytes()).expect("a key");
+                mac.update(&dm_body);
+                format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+            }), dm_body.clone()),
+            ("/hooks/x", "x-twitter-webhooks-signature", Some(sign_x(CONSUMER_SECRET, &dm_body)), mention_body.clone()),
+        ] {
+            assert_eq!(status(post_raw(path, header, signature, body).await), StatusCode::UNAUTHORIZED, "{path}");
+        }
+        assert_eq!(conversations(t, &format!("fb:{PSID}")).await, 0);
+        assert_eq!(conversations(t, &format!("x:{RESIDENT}")).await, 0);
+
+        let malformed_facebook = [
+            json!({"object": "whatsapp_business_account", "entry": []}),
+            json!([1, 2]),
+            messenger(json!({"message": {"mid": "m_x", "text": "1"}})).tap(|v| v["entry"][0]["messaging"][0]["sender"]["id"] = json!("../../me")),
+            text(&"m".repeat(301), "1"),
+            text("m_long", &"ب".repeat(2_001)),
+            comment("244444444_999", ("7000000000000007", "x"), "y").tap(|v| v["entry"][0]["changes"][0]["value"]["comment_id"] = Value::Null),
+            comment("244444444_999", ("7000000000000007", "x"), "y").tap(|v| v["entry"][0]["changes"][0]["value"] = json!("a string")),
+            // A good message beside a bad one: neither is taken.
+            json!({"object": "page", "entry": [
+                {"id": PAGE_ID, "time": 1, "messaging": [{"sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "timestamp": 1, "message": {"mid": "m_ok", "text": "hi"}}]},
+                {"id": PAGE_ID, "time": 1, "messaging": [{"sender": {"id": "not digits"}, "recipient": {"id": PAGE_ID}, "timestamp": 1, "message": {"mid": "m_bad", "text": "hi"}}]}]}),
+        ];
+        for body in &malformed_facebook {
+            assert_eq!(facebook(t, body).await, StatusCode::BAD_REQUEST, "{body:.200}");
+        }
+        let broken = b"{\"object\": \"page\", \"entry\": [".to_vec();
+        assert_eq!(status(post_raw("/hooks/facebook", "x-hub-signature-256", Some(sign_meta(&broken)), broken).await), StatusCode::BAD_REQUEST);
+
+        let malformed_x = [
+            json!({"direct_message_events": []}),
+            direct_message("2002", "not-digits", "1"),
+            direct_message("../2003", RESIDENT, "1"),
+            direct_message("2004", RESIDENT, &"ب".repeat(10_001)),
+            post("1850006245121695751", RESIDENT, "x", true).tap(|v| v["tweet_create_events"][0]["user"]["id_str"] = json!("")),
+        ];
+        for body in &malformed_x {
+            assert_eq!(x(t, body).await, StatusCode::BAD_REQUEST, "{body:.200}");
+        }
+        let huge = serde_json::to_vec(&text("m_huge", &"x".repeat(100_000))).expect("JSON");
+        assert_eq!(status(post_raw("/hooks/facebook", "x-hub-signature-256", Some(sign_meta(&huge)), huge).await), StatusCode::PAYLOAD_TOO_LARGE);
+        let huge = serde_json::to_vec(&direct_message("2005", RESIDENT, &"x".repeat(100_000))).expect("JSON");
+        assert_eq!(status(post_raw("/hooks/x", "x-twitter-webhooks-signature", Some(sign_x(CONSUMER_SECRET, &huge)), huge).await), StatusCode::PAYLOAD_TOO_LARGE);
+
+        assert_eq!(conversations(t, &format!("fb:{PSID}")).await, 0);
+        assert_eq!(conversations(t, &format!("x:{RESIDENT}")).await, 0);
+        assert_eq!(t.case_count().await, 0);
+        assert!(graph.wait_for(1, Duration::from_millis(200)).await.is_empty(), "nothing was sent");
+        assert!(x_api.requests().is_empty());
+    }
+}
+
+/// `value` changed by `f`, for a malformed variant of a good payload.
+trait Tap {
+    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl Tap for Value {
+    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
+        f(&mut self);
+        self
+    }
+}
+
+/// Without their secrets the adapters are off: their hooks answer 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn social_adapters_without_secrets_are_off() {
+    let t = spawn(Options::on(Backend::Sqlite)).await;
+    for (method, path) in [
+        ("POST", "/hooks/facebook"),
+        (
+            "GET",
+            "/hooks/facebook?hub.mode=subscribe&hub.verify_token=&hub.challenge=1",
+        ),
+        ("POST", "/hooks/x"),
+        ("GET", "/hooks/x?crc_token=abc"),
+    ] {
+        let request = match method {
+            "GET" => t.client.get(t.url(path)),
+            _ => t.client.post(t.url(path)).body("{}"),
+        };
+        assert_eq!(
+            request.send().await.expect("sent").status(),
+            StatusCode::NOT_FOUND,
+            "{method} {path}"
+        );
+    }
+}
