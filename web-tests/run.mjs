@@ -481,7 +481,8 @@ async function liveChat(browser, lang) {
   await staff.click("form.chat-send button[type=submit]");
   check(await resident.waitForFunction((a) => document.querySelector(".chat-lines").textContent.includes(a), words.answer, { timeout: 10000 }).then(() => true, () => false),
     `${lang}: the agent's answer reaches the resident's page by itself`);
-  check((await staff.textContent(".chat-lines")).includes(words.answer), `${lang}: the agent sees their own answer`);
+  check(await staff.waitForFunction((a) => document.querySelector(".chat-lines").textContent.includes(a), words.answer, { timeout: 10000 }).then(() => true, () => false),
+    `${lang}: the agent sees their own answer`);
 
   await Promise.all([staff.waitForNavigation(), staff.click("form[action$='/end'] button[type=submit]")]);
   await resident.waitForSelector("form[action='/chat/rate']", { timeout: 10000 });

@@ -50,6 +50,14 @@ pub struct LineRow {
     pub staff_id: Option<i64>,
 }
 
+/// A chat in the queue with the resident's last words.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ChatQueueRow {
+    #[sqlx(flatten)]
+    pub conversation: ConversationRow,
+    pub last_line: Option<String>,
+}
+
 /// A resident's rating of the agent who served them and of the answer, 1–5 each.
 #[derive(Debug, Clone)]
 pub struct AgentRatingInsert {
@@ -179,12 +187,17 @@ for_both_backends! {
         .bind(conversation_id).bind(after).bind(limit).fetch_all(&mut *c).await?)
     }
 
-    /// The open conversations with a person or waiting for one: the waiting first, longest first.
-    pub async fn chat_queue(c: &mut Conn, limit: i64) -> StoreResult<Vec<ConversationRow>> {
-        Ok(sqlx::query_as(&format!(
-            "{CONVERSATION_SELECT} WHERE ended_at IS NULL AND (waiting_since IS NOT NULL OR agent_id IS NOT NULL) \
-             ORDER BY CASE WHEN agent_id IS NULL THEN 0 ELSE 1 END, COALESCE(waiting_since, updated_at), id LIMIT $1"
-        ))
+    /// The open conversations with a person or waiting for one, the waiting first, longest
+    /// first, each with the resident's last words (one query, each read from the lines' index).
+    pub async fn chat_queue(c: &mut Conn, limit: i64) -> StoreResult<Vec<ChatQueueRow>> {
+        Ok(sqlx::query_as(
+            "SELECT c.id, c.channel, c.address, c.state, c.version, c.language, c.case_id, c.started_at, \
+             c.updated_at, c.ended_at, c.end_reason, c.waiting_since, c.agent_id, \
+             (SELECT m.body FROM conversation_messages m WHERE m.conversation_id = c.id AND m.direction = 'in' \
+              ORDER BY m.id DESC LIMIT 1) AS last_line \
+             FROM conversations c WHERE c.ended_at IS NULL AND (c.waiting_since IS NOT NULL OR c.agent_id IS NOT NULL) \
+             ORDER BY CASE WHEN c.agent_id IS NULL THEN 0 ELSE 1 END, COALESCE(c.waiting_since, c.updated_at), c.id LIMIT $1",
+        )
         .bind(limit).fetch_all(&mut *c).await?)
     }
 
@@ -317,7 +330,7 @@ impl Store {
         read_op!(self, transcript, (conversation_id, after, limit))
     }
 
-    pub async fn chat_queue(&self, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+    pub async fn chat_queue(&self, limit: i64) -> StoreResult<Vec<ChatQueueRow>> {
         read_op!(self, chat_queue, limit)
     }
 

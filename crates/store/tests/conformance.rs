@@ -788,4 +788,83 @@ on_both! { open_store;
         assert_eq!(store.open311_token("abc").await.expect("read"), Some(references[1].clone()));
         assert_eq!(store.open311_token("abd").await.expect("read"), None);
     }
+
+    async fn a_conversation_is_saved_turn_by_turn_once_per_version_and_message(store: &Store) {
+        let start = |address: &str| ConversationStart { channel: "sms".into(), address: address.into(), state: "{}".into(), at: T0 };
+        let first = store.start_conversation(start("+97333000001")).await.expect("started");
+        assert_eq!((first.version, first.ended_at), (0, None));
+        assert!(matches!(store.start_conversation(start("+97333000001")).await, Err(StoreError::Duplicate(_))), "one open conversation per resident and channel");
+        let line = |direction: &str, body: &str, at: i64| TranscriptLine { at, direction: direction.into(), body: body.into() };
+        let save = |version: i64, state: &str, inbound: Option<&str>, ended: Option<&str>| ConversationSave {
+            id: first.id, expected_version: version, state: state.into(), language: Some("ar".into()), case_id: None,
+            at: T0 + 10 * (version + 1), ended: ended.map(str::to_owned),
+            transcript: vec![line("in", &format!("said {version}"), T0 + 10 * (version + 1)), line("out", "answer", T0 + 10 * (version + 1))],
+            inbound: inbound.map(|id| ("sms".to_owned(), id.to_owned())), waits_for_person: false,
+        };
+        assert_eq!(store.save_conversation(save(0, "{\"a\":1}", Some("m1"), None)).await.expect("saved"), 1);
+        // A second node computed its turn from version 0 too: refused, and nothing of it written.
+        assert!(matches!(store.save_conversation(save(0, "{\"b\":1}", Some("m2"), None)).await, Err(StoreError::Conflict(_))));
+        assert!(!store.inbound_seen("sms", "m2").await.expect("read"), "the refused turn's message is not taken");
+        // The provider redelivers m1: refused, nothing written.
+        assert!(matches!(store.save_conversation(save(1, "{\"c\":1}", Some("m1"), None)).await, Err(StoreError::Duplicate(_))));
+        let now = store.open_conversation("sms", "+97333000001").await.expect("read").expect("open");
+        assert_eq!((now.version, now.state.as_str(), now.language.as_deref()), (1, "{\"a\":1}", Some("ar")));
+        assert!(store.inbound_seen("sms", "m1").await.expect("read"));
+        let lines = store.transcript(first.id, 0, 100).await.expect("read");
+        assert_eq!(lines.iter().map(|l| l.body.as_str()).collect::<Vec<_>>(), ["said 0", "answer"]);
+        assert_eq!(store.transcript(first.id, lines[0].id, 100).await.expect("read").len(), 1, "lines after one");
+        assert_eq!(store.last_heard("sms", "+97333000001").await.expect("read"), Some(T0 + 10));
+        assert_eq!(store.last_heard("sms", "+97333000009").await.expect("read"), None);
+
+        assert_eq!(store.save_conversation(save(1, "{}", None, Some("submitted"))).await.expect("ended"), 2);
+        assert!(store.open_conversation("sms", "+97333000001").await.expect("read").is_none());
+        assert!(matches!(store.save_conversation(save(2, "{}", None, None)).await, Err(StoreError::Conflict(_))), "an ended conversation takes no turn");
+        store.start_conversation(start("+97333000001")).await.expect("a new one once the last is over");
+        assert_eq!(store.conversations_of_address("sms", "+97333000001").await.expect("read").len(), 2);
+
+        // Idle ones end; providers' ids are forgotten after their time.
+        store.start_conversation(start("+97333000002")).await.expect("started");
+        assert_eq!(store.end_idle_conversations(T0 + 1, T0 + 100, "timed_out").await.expect("swept"), 2);
+        assert!(store.open_conversation("sms", "+97333000002").await.expect("read").is_none());
+        assert_eq!(store.purge_inbound(T0 + 15).await.expect("purged"), 1);
+        assert!(!store.inbound_seen("sms", "m1").await.expect("read"));
+    }
+
+    async fn a_chat_waits_is_picked_up_once_answered_ended_and_rated_once(store: &Store) {
+        let (e, _, _) = catalogue(store).await;
+        let agent = |name: &str| StaffInsert {
+            username: name.into(), password_hash: "x".into(), role: Role::Agent, entity_id: Some(e),
+            department_id: None, display_name: name.into(), created_at: T0, email: None,
+        };
+        let (one, two) = (store.insert_staff(agent("a.one")).await.expect("staff"), store.insert_staff(agent("a.two")).await.expect("staff"));
+        let chat = store.start_conversation(ConversationStart { channel: "chat".into(), address: "web:1".into(), state: "{}".into(), at: T0 }).await.expect("started");
+        assert!(store.chat_queue(10).await.expect("read").is_empty(), "not waiting yet");
+        assert!(!store.pick_up(chat.id, one, T0).await.expect("tried"), "nothing to pick up");
+        store.save_conversation(ConversationSave {
+            id: chat.id, expected_version: 0, state: "{}".into(), language: None, case_id: None, at: T0 + 5, ended: None,
+            transcript: vec![], inbound: None, waits_for_person: true,
+        }).await.expect("handed to a person");
+        store.add_line(chat.id, TranscriptLine { at: T0 + 5, direction: "in".into(), body: "متى تعود المياه؟".into() }, None)
+            .await.expect("written");
+        let queue = store.chat_queue(10).await.expect("read");
+        assert_eq!((queue.len(), queue[0].conversation.waiting_since, queue[0].conversation.agent_id), (1, Some(T0 + 5), None));
+        assert_eq!(queue[0].last_line.as_deref(), Some("متى تعود المياه؟"), "the resident's last words");
+        assert!(store.pick_up(chat.id, one, T0 + 6).await.expect("picked"));
+        assert!(!store.pick_up(chat.id, two, T0 + 6).await.expect("tried"), "picked up once");
+        let queue = store.chat_queue(10).await.expect("read");
+        assert_eq!((queue[0].conversation.waiting_since, queue[0].conversation.agent_id), (None, Some(one)));
+        let said = TranscriptLine { at: T0 + 7, direction: "agent".into(), body: "أهلاً".into() };
+        let id = store.add_line(chat.id, said.clone(), Some(one)).await.expect("written").expect("an open chat");
+        let lines = store.transcript(chat.id, 0, 10).await.expect("read");
+        assert_eq!((lines[1].id, lines[1].staff_id), (id, Some(one)));
+        assert!(store.end_conversation(chat.id, T0 + 8, "served").await.expect("ended"));
+        assert!(!store.end_conversation(chat.id, T0 + 9, "served").await.expect("tried"), "ended once");
+        assert_eq!(store.add_line(chat.id, said, Some(one)).await.expect("tried"), None, "nothing is added to an ended chat");
+        assert!(store.chat_queue(10).await.expect("read").is_empty());
+        let rating = AgentRatingInsert { conversation_id: chat.id, staff_id: one, case_id: None, agent_score: 5, answer_score: 4, at: T0 + 10 };
+        store.rate_agent(rating.clone()).await.expect("rated");
+        assert!(matches!(store.rate_agent(rating).await, Err(StoreError::Duplicate(_))), "rated once");
+        let kept = store.agent_rating(chat.id).await.expect("read").expect("the rating");
+        assert_eq!((kept.staff_id, kept.agent_score, kept.answer_score), (one, 5, 4));
+    }
 }

@@ -301,11 +301,9 @@ impl App {
         self.require_chats(user)?;
         let mut entries = vec![];
         for row in self.store.chat_queue(CHAT_QUEUE_LENGTH).await? {
-            let lines = self.store.transcript(row.id, 0, MAX_TRANSCRIPT).await?;
-            let last_line = lines.into_iter().rev().find(|l| l.direction == "in").map(|l| l.body);
             entries.push(ChatEntry {
-                conversation: row.try_into()?,
-                last_line,
+                conversation: row.conversation.try_into()?,
+                last_line: row.last_line,
             });
         }
         Ok(entries)
