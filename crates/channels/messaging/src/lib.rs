@@ -86,6 +86,23 @@ impl From<CasesError> for Refused {
     }
 }
 
+/// Meta's subscription handshake (WhatsApp and Facebook alike): the challenge echoed back when
+/// the verify token is the one configured; the hook is off without settings.
+fn meta_handshake(
+    verify_token: Option<&str>,
+    query: &std::collections::HashMap<String, String>,
+) -> Result<Response, Refused> {
+    let expected = verify_token.ok_or(Refused::Off)?;
+    let subscribe = query.get("hub.mode").is_some_and(|m| m == "subscribe");
+    let token = query.get("hub.verify_token").map(String::as_str);
+    match (subscribe, token, query.get("hub.challenge")) {
+        (true, Some(token), Some(challenge)) if token == expected && challenge.len() <= 200 => {
+            Ok((StatusCode::OK, challenge.clone()).into_response())
+        }
+        _ => Ok((StatusCode::FORBIDDEN, "the verify token does not match").into_response()),
+    }
+}
+
 /// A file a provider serves, read up to the attachment limit.
 async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
     let limit = tawasul_domain::attachment::MAX_ATTACHMENT_BYTES;

@@ -39,15 +39,8 @@ pub(crate) async fn verify(
     State(hooks): State<Hooks>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, Refused> {
-    let settings = hooks.app.settings.hooks.whatsapp.clone().ok_or(Refused::Off)?;
-    let subscribe = query.get("hub.mode").is_some_and(|m| m == "subscribe");
-    let token = query.get("hub.verify_token").map(String::as_str);
-    match (subscribe, token, query.get("hub.challenge")) {
-        (true, Some(token), Some(challenge)) if token == settings.verify_token && challenge.len() <= 200 => {
-            Ok((StatusCode::OK, challenge.clone()).into_response())
-        }
-        _ => Ok((StatusCode::FORBIDDEN, "the verify token does not match").into_response()),
-    }
+    let settings = hooks.app.settings.hooks.whatsapp.as_ref();
+    crate::meta_handshake(settings.map(|s| s.verify_token.as_str()), &query)
 }
 
 #[derive(Debug, Deserialize)]
