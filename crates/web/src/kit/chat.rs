@@ -3,12 +3,15 @@
 //! a line is written here; lines written on another node are found by re-reading every
 //! `RECHECK`, so two nodes serve one chat without anything but the database between them.
 
+use crate::error::WebResult;
 use axum::extract::ws::{Message, WebSocket};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tawasul_app::conversations::ChatView;
+use tawasul_app::conversations::MAX_CHAT_MESSAGE;
 use tawasul_app::rows::LineRow;
 use tawasul_channels_dialogue::{Choice, Stage, State};
 use tokio::sync::broadcast;
@@ -158,6 +161,103 @@ pub async fn send(socket: &mut WebSocket, update: &Update) -> bool {
         return false;
     };
     socket.send(Message::Text(text.into())).await.is_ok()
+}
+
+/// One side of a chat, as the long-poll and the socket serve it: how it reads the chat (its
+/// lines after a given one; `None` when there is none) and what its messages do.
+pub trait Party: Send + Sync {
+    /// Who this side is (the other side's typing is what it is shown).
+    const SIDE: Side;
+    fn read(&self, after: i64) -> impl Future<Output = WebResult<Option<ChatView>>> + Send;
+    /// Takes a message from this side; an error ends the socket.
+    fn say(&self, body: &str) -> impl Future<Output = WebResult<()>> + Send;
+}
+
+impl Side {
+    fn other(self) -> Side {
+        match self {
+            Side::Resident => Side::Agent,
+            Side::Agent => Side::Resident,
+        }
+    }
+}
+
+/// Long-polling, where a WebSocket cannot be opened: the chat's lines after `after` as soon
+/// as there are any or its status changes, else after `LONG_POLL` with none. `None` when
+/// there is no chat.
+pub async fn long_poll(hub: &ChatHub, party: &impl Party, after: i64) -> WebResult<Option<Update>> {
+    let Some(mut view) = party.read(after).await? else {
+        return Ok(None);
+    };
+    let mut receiver = hub.subscribe(view.conversation.id);
+    let deadline = tokio::time::Instant::now() + LONG_POLL;
+    let seen = status(&view);
+    while view.lines.is_empty() && status(&view) == seen && tokio::time::Instant::now() < deadline {
+        wait(&mut receiver).await;
+        match party.read(after).await? {
+            Some(next) => view = next,
+            None => break,
+        }
+    }
+    Ok(Some(update(&view)))
+}
+
+/// The chat over a WebSocket: this side's messages and typing in, the chat's new lines, status
+/// and the other side's typing out, until either end closes. A new chat of the same visitor
+/// (the last one over) is followed.
+pub async fn serve<P: Party>(hub: Hub, party: P, mut socket: WebSocket) {
+    let Ok(Some(mut view)) = party.read(0).await else {
+        return;
+    };
+    let mut after = view.lines.last().map_or(0, |l| l.id);
+    let mut receiver = hub.subscribe(view.conversation.id);
+    let mut current = status(&view);
+    loop {
+        tokio::select! {
+            frame = socket.recv() => {
+                let Some(Ok(frame)) = frame else { return };
+                let Message::Text(text) = frame else { continue };
+                match serde_json::from_str::<Incoming>(&text) {
+                    Ok(Incoming::Message { body }) if body.chars().count() <= MAX_CHAT_MESSAGE => {
+                        if let Err(e) = party.say(&body).await {
+                            tracing::warn!(error = %e, "a chat message was not taken");
+                            return;
+                        }
+                    }
+                    Ok(Incoming::Typing) => hub.publish(view.conversation.id, Event::Typing(P::SIDE)),
+                    _ => return,
+                }
+            }
+            event = wait(&mut receiver) => {
+                if event == Some(Event::Typing(P::SIDE.other())) {
+                    let typing = Update { lines: vec![], choices: vec![], status: current, may_rate: false, typing: Some(P::SIDE.other()) };
+                    if !send(&mut socket, &typing).await { return }
+                    continue;
+                }
+            }
+        }
+        let Ok(Some(next)) = party.read(after).await else {
+            return;
+        };
+        if next.conversation.id != view.conversation.id {
+            receiver = hub.subscribe(next.conversation.id);
+        }
+        view = next;
+        if !view.lines.is_empty() || status(&view) != current {
+            after = view.lines.last().map_or(after, |l| l.id);
+            current = status(&view);
+            if !send(&mut socket, &update(&view)).await {
+                return;
+            }
+        }
+    }
+}
+
+/// The query of a long-poll: the last line the page has.
+#[derive(Debug, serde::Deserialize)]
+pub struct After {
+    #[serde(default)]
+    pub after: i64,
 }
 
 /// What a page's script sends over the socket.

@@ -6,18 +6,18 @@
 
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
-use crate::kit::chat::{self, Event, Incoming, Side, Status, Update, LONG_POLL, MAX_FRAME};
+use crate::kit::chat::{self, After, Event, Party, Side, Status, MAX_FRAME};
 use crate::kit::CheckedForm;
 use crate::pages::render;
 use crate::WebState;
 use askama::Template;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde::Deserialize;
-use tawasul_app::conversations::MAX_CHAT_MESSAGE;
+use tawasul_app::conversations::{ChatView, MAX_CHAT_MESSAGE};
 use tawasul_channels_dialogue::{Answer, Choice, DialogueError, Incoming as Said, Input, Medium};
 use tawasul_domain::vocab::Channel;
 
@@ -149,14 +149,25 @@ async fn respond(state: &WebState, address: &str, message: &str) -> WebResult<()
     Ok(())
 }
 
-#[derive(Deserialize)]
-pub struct After {
-    #[serde(default)]
-    after: i64,
+/// The visitor's side of their chat.
+struct Resident {
+    state: WebState,
+    address: String,
 }
 
-/// Long-polling, where a WebSocket cannot be opened: the lines after `after`, as soon as
-/// there are any (or none after `LONG_POLL`).
+impl Party for Resident {
+    const SIDE: Side = Side::Resident;
+
+    async fn read(&self, after: i64) -> WebResult<Option<ChatView>> {
+        Ok(self.state.app.chat_for_resident(&self.address, after).await?)
+    }
+
+    async fn say(&self, body: &str) -> WebResult<()> {
+        respond(&self.state, &self.address, body).await
+    }
+}
+
+/// Long-polling, where a WebSocket cannot be opened (see `chat::long_poll`).
 pub async fn poll(
     State(state): State<WebState>,
     ctx: Ctx,
@@ -164,21 +175,11 @@ pub async fn poll(
     Query(after): Query<After>,
 ) -> WebResult {
     let (address, _) = visitor(&ctx, &headers);
-    let Some(first) = state.app.chat_for_resident(&address, after.after).await? else {
-        return Ok(StatusCode::NO_CONTENT.into_response());
-    };
-    let mut receiver = state.chats.subscribe(first.conversation.id);
-    let deadline = tokio::time::Instant::now() + LONG_POLL;
-    let mut view = first;
-    let seen = chat::status(&view);
-    while view.lines.is_empty() && chat::status(&view) == seen && tokio::time::Instant::now() < deadline {
-        chat::wait(&mut receiver).await;
-        match state.app.chat_for_resident(&address, after.after).await? {
-            Some(next) => view = next,
-            None => break,
-        }
+    let hub = state.chats.clone();
+    match chat::long_poll(&hub, &Resident { state, address }, after.after).await? {
+        Some(update) => Ok(Json(update).into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
-    Ok(Json(chat::update(&view)).into_response())
 }
 
 /// The chat over a WebSocket: lines and typing both ways as they happen.
@@ -192,68 +193,10 @@ pub async fn socket(
         return WebError::Forbidden("a chat is opened from this site's own page".into()).into_response();
     }
     let (address, _) = visitor(&ctx, &headers);
+    let hub = state.chats.clone();
     upgrade
         .max_message_size(MAX_FRAME)
-        .on_upgrade(move |socket| resident_socket(state, address, socket))
-}
-
-async fn resident_socket(state: WebState, address: String, mut socket: WebSocket) {
-    let Ok(Some(mut view)) = state.app.chat_for_resident(&address, 0).await else {
-        return;
-    };
-    let mut after = view.lines.last().map_or(0, |l| l.id);
-    let mut receiver = state.chats.subscribe(view.conversation.id);
-    let mut status = chat::status(&view);
-    loop {
-        tokio::select! {
-            frame = socket.recv() => {
-                let Some(Ok(frame)) = frame else { return };
-                let Message::Text(text) = frame else { continue };
-                match serde_json::from_str::<Incoming>(&text) {
-                    Ok(Incoming::Message { body }) if body.chars().count() <= MAX_CHAT_MESSAGE => {
-                        if let Err(e) = respond(&state, &address, &body).await {
-                            tracing::warn!(error = %e, "a chat message was not taken");
-                            return;
-                        }
-                    }
-                    Ok(Incoming::Typing) => state.chats.publish(view.conversation.id, Event::Typing(Side::Resident)),
-                    _ => return,
-                }
-            }
-            event = chat::wait(&mut receiver) => {
-                if event == Some(Event::Typing(Side::Agent)) {
-                    let typing = Update { typing: Some(Side::Agent), ..empty(status) };
-                    if !chat::send(&mut socket, &typing).await { return }
-                    continue;
-                }
-            }
-        }
-        let Ok(Some(next)) = state.app.chat_for_resident(&address, after).await else {
-            return;
-        };
-        if next.conversation.id != view.conversation.id {
-            // A new conversation began (the last one was over): follow it.
-            receiver = state.chats.subscribe(next.conversation.id);
-        }
-        view = next;
-        if !view.lines.is_empty() || chat::status(&view) != status {
-            after = view.lines.last().map_or(after, |l| l.id);
-            status = chat::status(&view);
-            if !chat::send(&mut socket, &chat::update(&view)).await {
-                return;
-            }
-        }
-    }
-}
-
-fn empty(status: Status) -> Update {
-    Update {
-        lines: vec![],
-        choices: vec![],
-        status,
-        may_rate: false,
-        typing: None,
-    }
+        .on_upgrade(move |socket| chat::serve(hub, Resident { state, address }, socket))
 }
 
 /// A WebSocket is opened from this site's own pages only (a cross-site page could otherwise

@@ -5,19 +5,19 @@
 
 use crate::context::Ctx;
 use crate::error::WebResult;
-use crate::kit::chat::{self, Event, Incoming, Side, Status, Update, LONG_POLL, MAX_FRAME};
+use crate::kit::chat::{self, After, Event, Party, Side, Status, MAX_FRAME};
 use crate::kit::{CheckedForm, NoFields, SignedIn};
 use crate::pages::{redirect, refused, render};
 use crate::resident::chat::same_origin;
 use crate::WebState;
 use askama::Template;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use tawasul_app::conversations::{ChatEntry, ChatView, MAX_CHAT_MESSAGE};
+use tawasul_app::conversations::{ChatEntry, ChatView};
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::rows::ServiceRow;
 use tawasul_app::InputRefused;
@@ -215,28 +215,37 @@ pub async fn end(
     redirect("/staff/chats")
 }
 
-#[derive(Deserialize)]
-pub struct After {
-    #[serde(default)]
-    after: i64,
+/// The agent's side of a chat.
+struct Agent {
+    state: WebState,
+    user: StaffUser,
+    id: i64,
 }
 
-/// Long-polling for the agent's page: lines after `after` as soon as there are any.
+impl Party for Agent {
+    const SIDE: Side = Side::Agent;
+
+    async fn read(&self, after: i64) -> WebResult<Option<ChatView>> {
+        Ok(Some(self.state.app.chat_for_agent(&self.user, self.id, after).await?))
+    }
+
+    async fn say(&self, body: &str) -> WebResult<()> {
+        self.state.app.agent_says(&self.user, self.id, body).await?;
+        self.state.chats.publish(self.id, Event::Line);
+        Ok(())
+    }
+}
+
+/// Long-polling for the agent's page (see `chat::long_poll`).
 pub async fn poll(
     State(state): State<WebState>,
     SignedIn(user): SignedIn,
     Path(id): Path<i64>,
     Query(after): Query<After>,
 ) -> WebResult {
-    let mut view = state.app.chat_for_agent(&user, id, after.after).await?;
-    let mut receiver = state.chats.subscribe(id);
-    let deadline = tokio::time::Instant::now() + LONG_POLL;
-    let seen = chat::status(&view);
-    while view.lines.is_empty() && chat::status(&view) == seen && tokio::time::Instant::now() < deadline {
-        chat::wait(&mut receiver).await;
-        view = state.app.chat_for_agent(&user, id, after.after).await?;
-    }
-    Ok(Json(chat::update(&view)).into_response())
+    let hub = state.chats.clone();
+    let update = chat::long_poll(&hub, &Agent { state, user, id }, after.after).await?;
+    Ok(Json(update).into_response())
 }
 
 pub async fn socket(
@@ -249,54 +258,12 @@ pub async fn socket(
     if !same_origin(&headers) {
         return crate::error::WebError::Forbidden("a chat is opened from this site's own page".into()).into_response();
     }
-    match state.app.chat_for_agent(&user, id, 0).await {
-        Ok(view) => upgrade
-            .max_message_size(MAX_FRAME)
-            .on_upgrade(move |socket| agent_socket(state, user, view, socket)),
-        Err(e) => crate::error::WebError::from(e).into_response(),
+    // Refused before the upgrade when this user may not open the chat.
+    if let Err(e) = state.app.chat_for_agent(&user, id, i64::MAX).await {
+        return crate::error::WebError::from(e).into_response();
     }
-}
-
-async fn agent_socket(state: WebState, user: StaffUser, mut view: ChatView, mut socket: WebSocket) {
-    let id = view.conversation.id;
-    let mut after = view.lines.last().map_or(0, |l| l.id);
-    let mut receiver = state.chats.subscribe(id);
-    let mut status = chat::status(&view);
-    loop {
-        tokio::select! {
-            frame = socket.recv() => {
-                let Some(Ok(frame)) = frame else { return };
-                let Message::Text(text) = frame else { continue };
-                match serde_json::from_str::<Incoming>(&text) {
-                    Ok(Incoming::Message { body }) if body.chars().count() <= MAX_CHAT_MESSAGE => {
-                        if let Err(e) = state.app.agent_says(&user, id, &body).await {
-                            tracing::warn!(error = %e, "an agent's chat message was not taken");
-                            return;
-                        }
-                        state.chats.publish(id, Event::Line);
-                    }
-                    Ok(Incoming::Typing) => state.chats.publish(id, Event::Typing(Side::Agent)),
-                    _ => return,
-                }
-            }
-            event = chat::wait(&mut receiver) => {
-                if event == Some(Event::Typing(Side::Resident)) {
-                    let typing = Update { lines: vec![], choices: vec![], status, may_rate: false, typing: Some(Side::Resident) };
-                    if !chat::send(&mut socket, &typing).await { return }
-                    continue;
-                }
-            }
-        }
-        let Ok(next) = state.app.chat_for_agent(&user, id, after).await else {
-            return;
-        };
-        view = next;
-        if !view.lines.is_empty() || chat::status(&view) != status {
-            after = view.lines.last().map_or(after, |l| l.id);
-            status = chat::status(&view);
-            if !chat::send(&mut socket, &chat::update(&view)).await {
-                return;
-            }
-        }
-    }
+    let hub = state.chats.clone();
+    upgrade
+        .max_message_size(MAX_FRAME)
+        .on_upgrade(move |socket| chat::serve(hub, Agent { state, user, id }, socket))
 }
