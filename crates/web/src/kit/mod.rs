@@ -3,6 +3,7 @@
 //! handler sees them.
 
 mod admin;
+pub mod charts;
 pub mod chat;
 mod csrf;
 mod names;
