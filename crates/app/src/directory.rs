@@ -11,6 +11,19 @@ use tawasul_domain::service_search;
 use tawasul_domain::vocab::Kind;
 use tawasul_store::{DepartmentRow, EntityRow, ServiceRow, StaffRow};
 
+/// Each exterior ring of an outline holds at most this many points: enough to recognise a
+/// district on a dashboard's map, small enough that the map stays a few kilobytes.
+const OUTLINE_POINTS: usize = 120;
+
+/// A routing area's outline for a map: its exterior rings as (longitude, latitude), thinned.
+#[derive(Debug, Clone)]
+pub struct AreaOutline {
+    pub id: i64,
+    pub entity_id: i64,
+    pub name: Option<String>,
+    pub rings: Vec<Vec<(f64, f64)>>,
+}
+
 /// The database figures `/metrics` reports.
 pub struct StoreFigures {
     pub cases_by_status: Vec<(String, i64)>,
@@ -19,6 +32,28 @@ pub struct StoreFigures {
 }
 
 impl App {
+    /// Every routing area's outline, for the dashboards' maps; an area whose stored geometry
+    /// cannot be read is left out, as routing leaves it out.
+    pub async fn area_outlines(&self) -> Outcome<Vec<AreaOutline>> {
+        let rows = self.store.areas().await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let shapes = tawasul_routing::parse_areas(&row.geometry).ok()?;
+                let rings = shapes
+                    .iter()
+                    .flat_map(|shape| shape.geometry.0.iter())
+                    .map(|polygon| {
+                        let points = &polygon.exterior().0;
+                        let step = points.len().div_ceil(OUTLINE_POINTS).max(1);
+                        points.iter().step_by(step).map(|p| (p.x, p.y)).collect()
+                    })
+                    .collect();
+                Some(AreaOutline { id: row.id, entity_id: row.entity_id, name: row.name, rings })
+            })
+            .collect())
+    }
+
     /// The public service catalogue, active services in catalogue order.
     pub async fn services(&self) -> Outcome<Vec<ServiceRow>> {
         Ok(self.store.services().await?)

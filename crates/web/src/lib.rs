@@ -18,7 +18,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use resident::{chat, home as portal, my, report, track};
-use staff::{actions, board, case, chats, queue, second_factor, sign_in};
+use staff::{actions, board, case, chats, dashboard, queue, second_factor, sign_in};
 use std::sync::Arc;
 use tawasul_app::App;
 
@@ -222,6 +222,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         // After the fixed paths above: departments, calendar or users of one's own entity.
         .route("/staff/admin/{section}", get(admin::section))
         .route("/staff/board", get(board::board))
+        .route("/staff/dashboard", get(dashboard::dashboard))
         .route("/staff/board/reassign", post(board::reassign))
         .route(
             "/staff/admin/services",

@@ -243,6 +243,69 @@ pub fn gauge(id: &str, title: &str, summary: &str, share: Datum, target: Option<
     }
 }
 
+/// An area of a map: its figure and its outline's rings as (longitude, latitude).
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub label: String,
+    pub value: f64,
+    pub shown: String,
+    pub href: Option<String>,
+    pub rings: Vec<Vec<(f64, f64)>>,
+}
+
+/// Areas shaded by their figure in five steps (a map reads the same in both directions).
+/// Longitudes are shrunk by the cosine of the middle latitude so that shapes keep their
+/// proportions.
+pub fn map(id: &str, title: &str, summary: &str, regions: Vec<Region>) -> Chart {
+    const HEIGHT: f64 = 420.0;
+    const PAD: f64 = 10.0;
+    let points = || regions.iter().flat_map(|r| r.rings.iter().flatten());
+    let (mut west, mut east, mut south, mut north) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(lon, lat) in points() {
+        west = west.min(lon);
+        east = east.max(lon);
+        south = south.min(lat);
+        north = north.max(lat);
+    }
+    let shrink = ((south + north) / 2.0).to_radians().cos().max(0.1);
+    let (span_x, span_y) = (((east - west) * shrink).max(1e-9), (north - south).max(1e-9));
+    let scale = ((WIDTH - 2.0 * PAD) / span_x).min((HEIGHT - 2.0 * PAD) / span_y);
+    let top = regions.iter().map(|r| r.value).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let mut svg = String::new();
+    open_svg(&mut svg, id, title, summary, HEIGHT);
+    for r in &regions {
+        let mut d = String::new();
+        for ring in &r.rings {
+            for (i, &(lon, lat)) in ring.iter().enumerate() {
+                let x = PAD + (lon - west) * shrink * scale;
+                let y = PAD + (north - lat) * scale;
+                let _ = write!(d, "{}{x:.1} {y:.1} ", if i == 0 { "M" } else { "L" });
+            }
+            d.push_str("Z ");
+        }
+        let step = ((r.value / top) * 4.0).round().clamp(0.0, 4.0) as u8;
+        if let Some(href) = &r.href {
+            let _ = write!(svg, r#"<a href="{}">"#, escape(href));
+        }
+        let _ = write!(
+            svg,
+            r#"<path d="{}" class="chart-area chart-shade-{step}"><title>{}: {}</title></path>"#,
+            d.trim_end(),
+            escape(&r.label),
+            escape(&r.shown)
+        );
+        if r.href.is_some() {
+            svg.push_str("</a>");
+        }
+    }
+    svg.push_str("</svg>");
+    let rows = regions
+        .into_iter()
+        .map(|r| Datum { label: r.label, value: r.value, shown: r.shown, href: r.href })
+        .collect();
+    Chart { id: id.into(), title: title.into(), svg, rows }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,5 +386,34 @@ mod tests {
         assert_eq!(chart.rows.len(), 2);
         parse(&bars("e", "t", "s", vec![], None, Direction::Ltr));
         parse(&trend("e", "t", "s", vec![], Direction::Rtl));
+        parse(&map("e", "t", "s", vec![]));
+    }
+
+    #[test]
+    fn a_map_shades_the_busiest_area_darkest_and_keeps_its_proportions() {
+        let square = |x: f64, y: f64| vec![vec![(x, y), (x + 0.1, y), (x + 0.1, y + 0.1), (x, y + 0.1), (x, y)]];
+        let region = |label: &str, value: f64, rings| Region {
+            label: label.into(),
+            value,
+            shown: format!("{value}"),
+            href: None,
+            rings,
+        };
+        let chart = map(
+            "m",
+            "t",
+            "s",
+            vec![region("<a>", 10.0, square(46.0, 24.0)), region("b", 0.0, square(46.1, 24.0))],
+        );
+        let doc = parse(&chart);
+        let paths: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("path")).collect();
+        assert_eq!(paths[0].attribute("class"), Some("chart-area chart-shade-4"));
+        assert_eq!(paths[1].attribute("class"), Some("chart-area chart-shade-0"));
+        // Two squares of 0.1° side by side at 24° N: 2 × cos 24° ≈ 1.83 times as wide as high.
+        let xs: Vec<f64> = paths[1].attribute("d").unwrap().split([' ', 'M', 'L', 'Z']).filter(|t| !t.is_empty()).map(|t| t.parse().unwrap()).collect();
+        let right = xs.iter().step_by(2).fold(0.0, |a: f64, b| a.max(*b));
+        let bottom = xs.iter().skip(1).step_by(2).fold(0.0, |a: f64, b| a.max(*b));
+        let ratio = (right - 10.0) / (bottom - 10.0);
+        assert!((ratio - 2.0 * 24f64.to_radians().cos()).abs() < 0.02, "{ratio}");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod board;
+pub mod dashboard;
 pub mod case;
 pub mod chats;
 pub mod queue;

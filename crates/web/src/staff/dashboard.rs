@@ -1,0 +1,427 @@
+//! The staff dashboard at `/staff/dashboard`: an entity's KPIs over a period against its
+//! targets, the trend of its volume, its SLA gauges, its backlog by age, its ratings, its top
+//! services (or departments, staff, channels, kinds, areas, languages) and a map of its open
+//! cases by area. Every chart is SVG drawn here with the table of its figures; every figure
+//! that has cases behind it links to them in the queue.
+
+use crate::context::Ctx;
+use crate::error::WebResult;
+use crate::kit::charts::{self, Chart, Datum, Direction};
+use crate::kit::{options, SelectOption, SignedIn};
+use crate::pages::render;
+use crate::staff::Names;
+use crate::WebState;
+use askama::Template;
+use axum::extract::{Query, State};
+use chrono::{Datelike, Days, NaiveDate};
+use std::collections::HashMap;
+use tawasul_app::identity::authz::StaffUser;
+use tawasul_app::kpis::{KpiGroup, KpiQuery, KpiReport, KpiValue};
+use tawasul_app::{Caller, Failure};
+use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit};
+
+/// The headline figures, in the order of their cards.
+const HEADLINE: &[&str] = &[
+    "volume",
+    "backlog",
+    "first_response_business_median",
+    "resolution_business_median",
+    "within_sla",
+    "confirmed_resolution_rate",
+    "quality_mean",
+    "survey_response_rate",
+];
+/// The shares shown as gauges against their targets.
+const GAUGES: &[&str] = &["within_sla_first_response", "within_sla", "within_ola", "confirmed_resolution_rate"];
+/// The columns of the table of groups.
+const GROUP_COLUMNS: &[&str] = &["volume", "within_sla", "resolution_business_median", "confirmed_resolution_rate", "quality_mean"];
+const BACKLOG: &[&str] = &["backlog_under_1d", "backlog_1d_3d", "backlog_3d_7d", "backlog_7d_30d", "backlog_over_30d"];
+/// The most groups a bar chart shows; the table lists them all.
+const TOP: usize = 10;
+
+#[derive(serde::Deserialize, Default)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    group_by: String,
+}
+
+/// A headline figure.
+pub struct Card {
+    pub title: String,
+    pub value: String,
+    pub target: Option<String>,
+    /// `met`, `at_risk` or `missed`, for the badge's class.
+    pub state: Option<&'static str>,
+    pub state_label: String,
+}
+
+/// A row of the table of groups.
+pub struct GroupRow {
+    pub label: String,
+    pub href: Option<String>,
+    pub cells: Vec<Cell>,
+}
+
+pub struct Cell {
+    pub value: String,
+    pub state: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_dashboard.html")]
+pub struct DashboardPage {
+    ctx: Ctx,
+    user: StaffUser,
+    from: String,
+    to: String,
+    updated_at: String,
+    entities: Vec<SelectOption>,
+    groupings: Vec<SelectOption>,
+    group_title: String,
+    cards: Vec<Card>,
+    gauges: Vec<Chart>,
+    trend: Chart,
+    backlog: Chart,
+    ratings: Chart,
+    top: Chart,
+    columns: Vec<String>,
+    groups: Vec<GroupRow>,
+    map: Option<Chart>,
+}
+
+fn value_of<'a>(group: &'a KpiGroup, key: &str) -> Option<&'a KpiValue> {
+    group.kpis.iter().find(|k| k.key == key)
+}
+
+fn state_class(state: Option<KpiState>) -> Option<&'static str> {
+    state.map(|s| s.as_str())
+}
+
+/// A value as the page writes it: durations in the largest unit that keeps them readable.
+pub fn shown(ctx: &Ctx, value: Option<f64>, unit: KpiUnit) -> String {
+    let Some(v) = value else { return "—".into() };
+    match unit {
+        KpiUnit::Count => format!("{}", v.round() as i64),
+        KpiUnit::Percent => ctx.t1("dash-percent", "n", format!("{v:.1}")),
+        KpiUnit::Score => ctx.t1("dash-score", "n", format!("{v:.2}")),
+        KpiUnit::Minutes | KpiUnit::BusinessMinutes => {
+            if v < 120.0 {
+                ctx.t1("dash-minutes", "n", format!("{v:.0}"))
+            } else if v < 48.0 * 60.0 {
+                ctx.t1("dash-hours", "n", format!("{:.1}", v / 60.0))
+            } else {
+                ctx.t1("dash-days", "n", format!("{:.1}", v / (24.0 * 60.0)))
+            }
+        }
+    }
+}
+
+fn title(ctx: &Ctx, key: &str) -> String {
+    ctx.word("kpi", key)
+}
+
+fn card(ctx: &Ctx, group: &KpiGroup, key: &str) -> Card {
+    let (value, unit, target, state) = value_of(group, key)
+        .map(|k| (k.value, k.unit, k.target, k.state))
+        .unwrap_or((None, KpiUnit::Count, None, None));
+    Card {
+        title: title(ctx, key),
+        value: shown(ctx, value, unit),
+        target: target.map(|t| shown(ctx, Some(t), unit)),
+        state: state_class(state),
+        state_label: state.map(|s| ctx.word("kpi-state", s.as_str())).unwrap_or_default(),
+    }
+}
+
+/// The consecutive periods of the trend, ending on `to`: days for a month or less, weeks up to
+/// a quarter, beyond that the last twelve months.
+pub fn periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let days = (to - from).num_days() + 1;
+    let most = if days <= 31 { 31 } else if days <= 92 { 14 } else { 12 };
+    let mut out = Vec::new();
+    let mut end = to;
+    while end >= from && out.len() < most {
+        let start = if days <= 31 {
+            end
+        } else if days <= 92 {
+            end - Days::new(6)
+        } else {
+            end.with_day(1).unwrap_or(end)
+        }
+        .max(from);
+        out.push((start, end));
+        let Some(previous) = start.pred_opt() else { break };
+        end = previous;
+    }
+    out.reverse();
+    out
+}
+
+/// A period by its first day, or by its month when it is one.
+fn period_label((start, end): (NaiveDate, NaiveDate)) -> String {
+    let whole_month = start.day() == 1 && end.succ_opt().is_some_and(|next| next.day() == 1);
+    if whole_month && start != end {
+        start.format("%Y-%m").to_string()
+    } else {
+        start.format("%Y-%m-%d").to_string()
+    }
+}
+
+fn query(entity: &str, from: NaiveDate, to: NaiveDate, group_by: Option<KpiGroupBy>) -> KpiQuery {
+    KpiQuery {
+        entity: (!entity.is_empty()).then(|| entity.to_owned()),
+        from: Some(from),
+        to: Some(to),
+        group_by,
+    }
+}
+
+fn queue_href(extra: &[(&str, &str)], from: NaiveDate, to: NaiveDate) -> String {
+    let (from, to) = (from.to_string(), to.to_string());
+    let mut pairs: Vec<(&str, &str)> = vec![("queue", "entity"), ("from", &from), ("to", &to)];
+    pairs.extend_from_slice(extra);
+    format!("/staff?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+}
+
+pub async fn dashboard(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Query(q): Query<DashboardQuery>,
+) -> WebResult {
+    let caller = Caller::Staff(user.clone());
+    let parsed = KpiQuery::parse(Some(&q.entity), Some(&q.from), Some(&q.to), Some(&q.group_by)).map_err(Failure::from)?;
+    let group_by = parsed.group_by.unwrap_or(KpiGroupBy::Service);
+    let total: KpiReport = state.app.kpis(&caller, KpiQuery { group_by: None, ..parsed }).await?;
+    let (from, to) = (total.from, total.to);
+    let entity = q.entity.as_str();
+    let grouped = state.app.kpis(&caller, query(entity, from, to, Some(group_by))).await?;
+    let mut trend_data = Vec::new();
+    for period in periods(from, to) {
+        let report = state.app.kpis(&caller, query(entity, period.0, period.1, None)).await?;
+        let volume = report.groups.first().and_then(|g| value_of(g, "volume")).and_then(|k| k.value);
+        trend_data.push(Datum {
+            label: period_label(period),
+            value: volume.unwrap_or(0.0),
+            shown: shown(&ctx, volume, KpiUnit::Count),
+            href: Some(queue_href(&[], period.0, period.1)),
+        });
+    }
+    let (departments, staff, services, entities, areas) = tokio::try_join!(
+        state.app.departments(),
+        state.app.staff_directory(&user),
+        state.app.services(),
+        state.app.entities(),
+        state.app.area_outlines(),
+    )?;
+    let lang = ctx.lang().to_owned();
+    let dir = Direction::of(ctx.dir());
+    let names = Names::new(&departments, &staff, &lang);
+    let empty = KpiGroup { group: Default::default(), kpis: Vec::new() };
+    let whole = total.groups.first().unwrap_or(&empty);
+
+    let cards = HEADLINE.iter().map(|k| card(&ctx, whole, k)).collect();
+    let gauges = GAUGES
+        .iter()
+        .filter_map(|key| {
+            let k = value_of(whole, key)?;
+            let share = Datum {
+                label: title(&ctx, key),
+                value: k.value.unwrap_or(0.0),
+                shown: shown(&ctx, k.value, k.unit),
+                href: None,
+            };
+            let target = k.target.map(|t| Datum {
+                label: ctx.t("dash-target"),
+                value: t,
+                shown: shown(&ctx, Some(t), k.unit),
+                href: None,
+            });
+            Some(charts::gauge(&format!("gauge-{key}"), &title(&ctx, key), &share.shown.clone(), share, target, dir))
+        })
+        .collect();
+    let trend_title = ctx.t("dash-trend");
+    let trend = charts::trend("trend", &trend_title, &ctx.t("dash-trend-summary"), trend_data, dir);
+    let backlog_data = BACKLOG
+        .iter()
+        .map(|key| {
+            let v = value_of(whole, key).and_then(|k| k.value);
+            Datum { label: title(&ctx, key), value: v.unwrap_or(0.0), shown: shown(&ctx, v, KpiUnit::Count), href: None }
+        })
+        .collect();
+    let backlog = charts::bars("backlog", &title(&ctx, "backlog"), &ctx.t("dash-backlog-summary"), backlog_data, None, dir);
+    let ratings_data = (1..=5)
+        .map(|score| {
+            let key = format!("quality_{score}");
+            let v = value_of(whole, &key).and_then(|k| k.value);
+            Datum {
+                label: ctx.t1("dash-stars", "n", score),
+                value: v.unwrap_or(0.0),
+                shown: shown(&ctx, v, KpiUnit::Count),
+                href: None,
+            }
+        })
+        .collect();
+    let ratings = charts::bars("ratings", &title(&ctx, "quality_mean"), &ctx.t("dash-ratings-summary"), ratings_data, None, dir);
+
+    let service_names: HashMap<&str, &str> = services.iter().map(|s| (s.code.as_str(), s.name_in(&lang))).collect();
+    let area_names: HashMap<String, String> = areas
+        .iter()
+        .map(|a| (a.id.to_string(), a.name.clone().unwrap_or_else(|| format!("#{}", a.id))))
+        .collect();
+    let dimension = group_by.as_str();
+    let label_of = |g: &KpiGroup| -> String {
+        let entity_code = g.group.get("entity").cloned().flatten().unwrap_or_default();
+        match g.group.get(dimension).cloned().flatten() {
+            None => ctx.t("dash-none"),
+            Some(member) => match group_by {
+                KpiGroupBy::Service => service_names.get(member.as_str()).map_or(member.clone(), |n| (*n).to_owned()),
+                KpiGroupBy::Department => names.department(&entity_code, &member).to_owned(),
+                KpiGroupBy::Employee => names.staff(&member).to_owned(),
+                KpiGroupBy::Channel => ctx.word("channel", &member),
+                KpiGroupBy::Kind => ctx.word("kind", &member),
+                KpiGroupBy::Language => ctx.word("language-of", &member),
+                KpiGroupBy::Area => area_names.get(&member).cloned().unwrap_or(member),
+                KpiGroupBy::Entity => entities
+                    .iter()
+                    .find(|e| e.code == member)
+                    .map_or(member.clone(), |e| e.name_in(&lang).to_owned()),
+            },
+        }
+    };
+    let href_of = |g: &KpiGroup| -> Option<String> {
+        let member = g.group.get(dimension).cloned().flatten()?;
+        match group_by {
+            KpiGroupBy::Service => Some(queue_href(&[("service", &member)], from, to)),
+            KpiGroupBy::Channel => Some(queue_href(&[("channel", &member)], from, to)),
+            _ => Some(queue_href(&[], from, to)),
+        }
+    };
+    let mut ranked: Vec<&KpiGroup> = grouped.groups.iter().collect();
+    let volume = |g: &KpiGroup| value_of(g, "volume").and_then(|k| k.value).unwrap_or(0.0);
+    ranked.sort_by(|a, b| volume(b).total_cmp(&volume(a)));
+    let top_data = ranked
+        .iter()
+        .take(TOP)
+        .map(|g| Datum { label: label_of(g), value: volume(g), shown: shown(&ctx, Some(volume(g)), KpiUnit::Count), href: href_of(g) })
+        .collect();
+    let group_title = ctx.word("dash-group", dimension);
+    let top = charts::bars("top", &group_title, &ctx.t("dash-top-summary"), top_data, None, dir);
+    let groups = ranked
+        .iter()
+        .map(|g| GroupRow {
+            label: label_of(g),
+            href: href_of(g),
+            cells: GROUP_COLUMNS
+                .iter()
+                .map(|key| {
+                    let k = value_of(g, key);
+                    Cell {
+                        value: k.map_or_else(|| "—".into(), |k| shown(&ctx, k.value, k.unit)),
+                        state: k.and_then(|k| state_class(k.state)),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let columns = GROUP_COLUMNS.iter().map(|k| title(&ctx, k)).collect();
+
+    // The open cases by area, on the areas' outlines.
+    let by_area = if group_by == KpiGroupBy::Area {
+        grouped.clone()
+    } else {
+        state.app.kpis(&caller, query(entity, from, to, Some(KpiGroupBy::Area))).await?
+    };
+    let open: HashMap<i64, f64> = by_area
+        .groups
+        .iter()
+        .filter_map(|g| {
+            let id = g.group.get("area").cloned().flatten()?.parse().ok()?;
+            Some((id, value_of(g, "backlog").and_then(|k| k.value).unwrap_or(0.0)))
+        })
+        .collect();
+    let scope = entities.iter().find(|e| e.code == entity).map(|e| e.id).or(user.entity_id);
+    let shapes: Vec<_> = areas.iter().filter(|a| scope.is_none_or(|id| a.entity_id == id)).collect();
+    let map = (!shapes.is_empty()).then(|| {
+        let data = shapes
+            .iter()
+            .map(|a| {
+                let n = open.get(&a.id).copied().unwrap_or(0.0);
+                charts::Region {
+                    label: area_names.get(&a.id.to_string()).cloned().unwrap_or_default(),
+                    value: n,
+                    shown: shown(&ctx, Some(n), KpiUnit::Count),
+                    href: Some(queue_href(&[], from, to)),
+                    rings: a.rings.clone(),
+                }
+            })
+            .collect();
+        charts::map("map", &ctx.t("dash-map"), &ctx.t("dash-map-summary"), data)
+    });
+
+    let entity_options = if user.entity_id.is_none() {
+        let mut o = vec![SelectOption { value: String::new(), label: ctx.t("dash-all-entities"), selected: entity.is_empty() }];
+        o.extend(options(entities.iter().map(|e| (e.code.clone(), e.name_in(&lang).to_owned())), entity));
+        o
+    } else {
+        Vec::new()
+    };
+    let groupings = options(
+        KpiGroupBy::ALL
+            .iter()
+            .filter(|g| **g != KpiGroupBy::Entity || user.entity_id.is_none())
+            .map(|g| (g.as_str().to_owned(), ctx.word("dash-group", g.as_str()))),
+        group_by.as_str(),
+    );
+    render(&DashboardPage {
+        from: from.to_string(),
+        to: to.to_string(),
+        updated_at: ctx.date(&total.updated_at),
+        entities: entity_options,
+        groupings,
+        group_title,
+        cards,
+        gauges,
+        trend,
+        backlog,
+        ratings,
+        top,
+        columns,
+        groups,
+        map,
+        user,
+        ctx,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn trend_periods_cover_the_end_of_the_period_without_gaps() {
+        for (from, to, first, count) in [
+            ("2026-11-01", "2026-11-30", "2026-11-01", 30),
+            ("2026-09-01", "2026-11-30", "2026-09-01", 13),
+            ("2024-01-01", "2026-11-30", "2025-12-01", 12),
+        ] {
+            let p = periods(d(from), d(to));
+            assert_eq!(p.len(), count, "{from}..{to}");
+            assert_eq!(p.first().unwrap().0, d(first), "{from}..{to}");
+            assert_eq!(p.last().unwrap().1, d(to));
+            for w in p.windows(2) {
+                assert_eq!(w[0].1.succ_opt(), Some(w[1].0), "{from}..{to}: a gap or an overlap");
+            }
+        }
+    }
+}
