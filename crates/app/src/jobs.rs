@@ -15,6 +15,8 @@ use tawasul_store::{JobInsert, JobOutcome, JobRow};
 /// How often the periodic jobs run.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// How often the KPI rollups are brought up to date between reports (each report folds too).
+const KPI_FOLD_EVERY: Duration = Duration::from_secs(60);
 /// Finished jobs and idempotency keys are kept this long.
 /// WhatsApp's customer-service window: free-form messages within a day of the resident's last.
 const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -84,7 +86,7 @@ impl App {
     /// Makes sure the periodic jobs exist (their keys make this idempotent across nodes).
     pub async fn schedule_periodic_jobs(&self) -> Outcome<()> {
         let now = self.now_micros();
-        for kind in ["sla_sweep", "purge"] {
+        for kind in ["sla_sweep", "purge", "kpi_fold"] {
             self.store
                 .enqueue_job(JobInsert {
                     kind: kind.into(),
@@ -177,6 +179,13 @@ impl App {
                 .map_err(Into::into)
                 .map(|_| JobOutcome::Again {
                     run_at: now + micros(PURGE_EVERY),
+                }),
+            "kpi_fold" => self
+                .fold_kpis(&|_| {})
+                .await
+                .map_err(Into::into)
+                .map(|_| JobOutcome::Again {
+                    run_at: now + micros(KPI_FOLD_EVERY),
                 }),
             other => {
                 return JobOutcome::Dead {

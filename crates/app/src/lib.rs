@@ -8,6 +8,7 @@ pub mod directory;
 pub mod error;
 pub mod identity;
 pub mod jobs;
+pub mod kpis;
 pub mod operator;
 pub mod organisation;
 pub mod workflow;
@@ -25,6 +26,7 @@ pub use catalogue::CatalogueError;
 pub use conversations::ConversationsError;
 pub use error::{Failure, InputRefused, Outcome};
 pub use identity::IdentityError;
+pub use kpis::KpisError;
 pub use organisation::OrganisationError;
 pub use workflow::WorkflowError;
 

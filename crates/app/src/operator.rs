@@ -32,6 +32,12 @@ impl App {
 }
 
 impl Operator<'_> {
+    /// `tawasul kpi rebuild`: forgets every KPI figure and computes them all again from the
+    /// events. `start` hears how many cases there are, `progress` how many were folded.
+    pub async fn rebuild_kpis(&self, start: &dyn Fn(u64), progress: &dyn Fn(u64)) -> Outcome<u64> {
+        self.app.rebuild_kpis(start, progress).await
+    }
+
     /// Whether the installation has no entity yet, so that a tool may fill it.
     pub async fn is_empty(&self) -> Outcome<bool> {
         Ok(self.app.store.is_empty().await?)

@@ -246,6 +246,11 @@ impl BusinessCalendar {
         Micros::MAX
     }
 
+    /// The local date of `at` in the calendar's time zone (the day a KPI counts it in).
+    pub fn local_date(&self, at: Micros) -> NaiveDate {
+        from_micros(at).with_timezone(&self.tz).date_naive()
+    }
+
     /// Working time in `[from, to)`; 0 if `to <= from`.
     pub fn between(&self, from: Micros, to: Micros) -> Micros {
         if to <= from {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod intake;
+pub mod kpi;
 pub mod lifecycle;
 pub mod points;
 pub mod reply;

@@ -158,6 +158,43 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// What the KPI figures are grouped by (`GET /api/v1/kpis?group_by=`).
+    KpiGroupBy, "group_by" {
+        Entity = "entity",
+        Department = "department",
+        Employee = "employee",
+        Service = "service",
+        Channel = "channel",
+        Kind = "kind",
+        Area = "area",
+        Language = "language",
+    }
+);
+
+vocabulary!(
+    /// What a KPI's value counts in.
+    KpiUnit, "unit" {
+        Count = "count",
+        Percent = "percent",
+        /// Elapsed (calendar) minutes.
+        Minutes = "minutes",
+        /// Minutes within the entity's working hours (its SLA calendar).
+        BusinessMinutes = "business_minutes",
+        /// A mean score from 1 to 5.
+        Score = "score",
+    }
+);
+
+vocabulary!(
+    /// A KPI's value against its target: met, at risk (missed by no more than the margin) or missed.
+    KpiState, "state" {
+        Met = "met",
+        AtRisk = "at_risk",
+        Missed = "missed",
+    }
+);
+
+vocabulary!(
     Priority, "priority" {
         Low = "low",
         Normal = "normal",

@@ -4,7 +4,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use tawasul_app::{CasesError, CatalogueError, Failure, IdentityError, OrganisationError, WorkflowError};
+use tawasul_app::{CasesError, CatalogueError, Failure, IdentityError, KpisError, OrganisationError, WorkflowError};
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -119,6 +119,14 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::Common(failure) => failure.into(),
             WorkflowError::Conflict(_) => conflict(message),
             WorkflowError::NotEligible(_) => ApiError::new(StatusCode::CONFLICT, "not_eligible", message),
+        }
+    }
+}
+
+impl From<KpisError> for ApiError {
+    fn from(e: KpisError) -> Self {
+        match e {
+            KpisError::Common(failure) => failure.into(),
         }
     }
 }

@@ -21,6 +21,8 @@ pub mod sqlite {
          SELECT status, SUM(delta) FROM case_count_changes WHERE true GROUP BY status \
          ON CONFLICT (status) DO UPDATE SET n = case_counts.n + excluded.n";
     pub const FOLDED_CASE_COUNTS: Option<&str> = Some("DELETE FROM case_count_changes");
+    /// SQLite's one writer already folds the KPIs one batch at a time.
+    pub const KPI_FOLD_LOCK: Option<&str> = None;
 
     /// The next case id. Safe because SQLite has one writer and the caller is inside its
     /// transaction; ids are never reused because cases are never deleted.
@@ -57,6 +59,9 @@ pub mod pg {
          INSERT INTO case_counts (status, n) SELECT status, SUM(delta) FROM moved GROUP BY status \
          ON CONFLICT (status) DO UPDATE SET n = case_counts.n + excluded.n";
     pub const FOLDED_CASE_COUNTS: Option<&str> = None;
+    /// One KPI fold at a time across nodes (two would each take out the other's old
+    /// contribution); held to the end of the fold's transaction.
+    pub const KPI_FOLD_LOCK: Option<&str> = Some("SELECT pg_advisory_xact_lock(21)");
 
     /// The next case id from the identity sequence, which never goes back, even on rollback.
     pub async fn next_case_id(c: &mut PgConnection) -> sqlx::Result<i64> {

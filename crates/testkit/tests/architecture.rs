@@ -129,6 +129,7 @@ fn the_application_is_grouped_by_context() {
         ("catalogue", "CatalogueError"),
         ("conversations", "ConversationsError"),
         ("identity", "IdentityError"),
+        ("kpis", "KpisError"),
     ];
     // `operator/` holds the operator's tools too large for `operator.rs` (backup and restore).
     let shared = [

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tawasul_app::{
-    CasesError, CatalogueError, ConversationsError, Failure, IdentityError, OrganisationError, WorkflowError,
+    CasesError, CatalogueError, ConversationsError, Failure, IdentityError, KpisError, OrganisationError, WorkflowError,
 };
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -99,6 +99,14 @@ impl From<WorkflowError> for WebError {
             WorkflowError::Common(failure) => failure.into(),
             WorkflowError::Conflict(why) => WebError::Conflict(why),
             WorkflowError::NotEligible(_) => unexpected(e),
+        }
+    }
+}
+
+impl From<KpisError> for WebError {
+    fn from(e: KpisError) -> Self {
+        match e {
+            KpisError::Common(failure) => failure.into(),
         }
     }
 }

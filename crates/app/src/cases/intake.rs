@@ -462,6 +462,10 @@ impl App {
             events,
             notifications,
             sla: stored(&clock),
+            area_id: match decision.reason.entity {
+                tawasul_routing::EntityReason::Area { area_id } => Some(area_id),
+                _ => None,
+            },
             ..Default::default()
         }
     }

@@ -39,6 +39,10 @@ pub enum Permission {
     ViewAudit,
     /// Answer residents' live chats from the contact centre's queue.
     AnswerChats,
+    /// Read the entity's KPIs.
+    ViewKpis,
+    /// Set the entity's KPI targets.
+    SetKpiTargets,
 }
 
 /// What a role may do anywhere it may act at all.
@@ -47,7 +51,7 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
     use Permission as P;
     match role {
         Role::Admin => true,
-        Role::Supervisor => !matches!(permission, P::ManageStaff | P::ManageCatalogue),
+        Role::Supervisor => !matches!(permission, P::ManageStaff | P::ManageCatalogue | P::SetKpiTargets),
         Role::Agent => matches!(
             permission,
             P::ViewCase
@@ -81,7 +85,7 @@ pub fn role_grants(role: Role, permission: Permission) -> bool {
         ),
         Role::Satisfaction => matches!(
             permission,
-            P::ViewCase | P::ViewReporter | P::PublicReply | P::InternalNote | P::Transition(A::Reopen)
+            P::ViewCase | P::ViewReporter | P::PublicReply | P::InternalNote | P::Transition(A::Reopen) | P::ViewKpis
         ),
         Role::Secretary => matches!(permission, P::ViewCase | P::InternalNote),
     }
@@ -199,6 +203,15 @@ mod tests {
             (Role::Liaison, P::Supervise, false),
             (Role::Satisfaction, P::Supervise, false),
             (Role::Secretary, P::Supervise, false),
+            (Role::Admin, P::ViewKpis, true),
+            (Role::Supervisor, P::ViewKpis, true),
+            (Role::Satisfaction, P::ViewKpis, true),
+            (Role::Agent, P::ViewKpis, false),
+            (Role::Officer, P::ViewKpis, false),
+            (Role::Secretary, P::ViewKpis, false),
+            (Role::Admin, P::SetKpiTargets, true),
+            (Role::Supervisor, P::SetKpiTargets, false),
+            (Role::Satisfaction, P::SetKpiTargets, false),
         ];
         for &(role, permission, own) in table {
             let u = user(role);

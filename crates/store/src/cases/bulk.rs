@@ -47,7 +47,7 @@ for_both_backends! {
                  status, channel, language, priority, description, answers, lat, lon, address, reporter_name, \
                  reporter_phone, reporter_email, reporter_language, resolution, created_at, updated_at, \
                  sla_started_at, sla_paused_at, sla_paused_micros, first_response_due, first_responded_at, \
-                 resolution_due, escalation_level, next_escalation_at, sla_response_target, sla_resolution_target) ",
+                 resolution_due, escalation_level, next_escalation_at, sla_response_target, sla_resolution_target, area_id) ",
             );
             q.push_values(chunk.iter().zip(chunk_ids), |mut row, (loaded, &id)| {
                 let case = &loaded.case;
@@ -65,7 +65,8 @@ for_both_backends! {
                     .push_bind(case.sla.sla_paused_micros).push_bind(case.sla.first_response_due)
                     .push_bind(case.sla.first_responded_at).push_bind(case.sla.resolution_due)
                     .push_bind(case.sla.escalation_level).push_bind(case.sla.next_escalation_at)
-                    .push_bind(case.sla.sla_response_target).push_bind(case.sla.sla_resolution_target);
+                    .push_bind(case.sla.sla_response_target).push_bind(case.sla.sla_resolution_target)
+                    .push_bind(case.area_id);
             });
             q.build().execute(&mut *c).await?;
         }

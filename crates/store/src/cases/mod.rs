@@ -69,6 +69,8 @@ pub struct CaseInsert {
     /// The service point whose QR code the report came through; its count of cases is kept
     /// with the case.
     pub point_id: Option<i64>,
+    /// The routing area containing the case's location (KPIs per area).
+    pub area_id: Option<i64>,
 }
 
 /// The SLA clock of a case, as the application computed it. Written as a whole.
@@ -323,9 +325,9 @@ for_both_backends! {
              language, priority, description, answers, lat, lon, address, reporter_name, reporter_phone, reporter_email, \
              reporter_language, created_at, updated_at, sla_started_at, sla_paused_at, sla_paused_micros, \
              first_response_due, first_responded_at, resolution_due, escalation_level, next_escalation_at, linked_case_id, \
-             sla_response_target, sla_resolution_target) \
+             sla_response_target, sla_resolution_target, area_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, \
-             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)",
+             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
         )
         .bind(id).bind(&reference).bind(&case.token_hash).bind(case.entity_id).bind(case.department_id)
         .bind(case.service_id).bind(&case.kind).bind(&case.status).bind(&case.channel).bind(&case.language)
@@ -335,7 +337,7 @@ for_both_backends! {
         .bind(case.sla.sla_started_at).bind(case.sla.sla_paused_at).bind(case.sla.sla_paused_micros)
         .bind(case.sla.first_response_due).bind(case.sla.first_responded_at).bind(case.sla.resolution_due)
         .bind(case.sla.escalation_level).bind(case.sla.next_escalation_at).bind(case.linked_case_id)
-        .bind(case.sla.sla_response_target).bind(case.sla.sla_resolution_target)
+        .bind(case.sla.sla_response_target).bind(case.sla.sla_resolution_target).bind(case.area_id)
         .execute(&mut *c).await?;
         index_case(c, id).await?;
         if let Some(point) = case.point_id {
