@@ -49,7 +49,12 @@ impl App {
                         points.iter().step_by(step).map(|p| (p.x, p.y)).collect()
                     })
                     .collect();
-                Some(AreaOutline { id: row.id, entity_id: row.entity_id, name: row.name, rings })
+                Some(AreaOutline {
+                    id: row.id,
+                    entity_id: row.entity_id,
+                    name: row.name,
+                    rings,
+                })
             })
             .collect())
     }

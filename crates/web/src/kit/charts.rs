@@ -270,7 +270,11 @@ pub fn map(id: &str, title: &str, summary: &str, regions: Vec<Region>) -> Chart 
     let shrink = ((south + north) / 2.0).to_radians().cos().max(0.1);
     let (span_x, span_y) = (((east - west) * shrink).max(1e-9), (north - south).max(1e-9));
     let scale = ((WIDTH - 2.0 * PAD) / span_x).min((HEIGHT - 2.0 * PAD) / span_y);
-    let top = regions.iter().map(|r| r.value).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let top = regions
+        .iter()
+        .map(|r| r.value)
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
     let mut svg = String::new();
     open_svg(&mut svg, id, title, summary, HEIGHT);
     for r in &regions {
@@ -301,9 +305,19 @@ pub fn map(id: &str, title: &str, summary: &str, regions: Vec<Region>) -> Chart 
     svg.push_str("</svg>");
     let rows = regions
         .into_iter()
-        .map(|r| Datum { label: r.label, value: r.value, shown: r.shown, href: r.href })
+        .map(|r| Datum {
+            label: r.label,
+            value: r.value,
+            shown: r.shown,
+            href: r.href,
+        })
         .collect();
-    Chart { id: id.into(), title: title.into(), svg, rows }
+    Chart {
+        id: id.into(),
+        title: title.into(),
+        svg,
+        rows,
+    }
 }
 
 #[cfg(test)]
@@ -403,14 +417,23 @@ mod tests {
             "m",
             "t",
             "s",
-            vec![region("<a>", 10.0, square(46.0, 24.0)), region("b", 0.0, square(46.1, 24.0))],
+            vec![
+                region("<a>", 10.0, square(46.0, 24.0)),
+                region("b", 0.0, square(46.1, 24.0)),
+            ],
         );
         let doc = parse(&chart);
         let paths: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("path")).collect();
         assert_eq!(paths[0].attribute("class"), Some("chart-area chart-shade-4"));
         assert_eq!(paths[1].attribute("class"), Some("chart-area chart-shade-0"));
         // Two squares of 0.1° side by side at 24° N: 2 × cos 24° ≈ 1.83 times as wide as high.
-        let xs: Vec<f64> = paths[1].attribute("d").unwrap().split([' ', 'M', 'L', 'Z']).filter(|t| !t.is_empty()).map(|t| t.parse().unwrap()).collect();
+        let xs: Vec<f64> = paths[1]
+            .attribute("d")
+            .unwrap()
+            .split([' ', 'M', 'L', 'Z'])
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().unwrap())
+            .collect();
         let right = xs.iter().step_by(2).fold(0.0, |a: f64, b| a.max(*b));
         let bottom = xs.iter().skip(1).step_by(2).fold(0.0, |a: f64, b| a.max(*b));
         let ratio = (right - 10.0) / (bottom - 10.0);

@@ -7,7 +7,7 @@
 use crate::context::Ctx;
 use crate::error::WebResult;
 use crate::kit::charts::{self, Chart, Datum, Direction};
-use crate::kit::{options, SelectOption, SignedIn};
+use crate::kit::{options, Named, SelectOption, SignedIn};
 use crate::pages::render;
 use crate::staff::Names;
 use crate::WebState;
@@ -15,9 +15,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use chrono::{Datelike, Days, NaiveDate};
 use std::collections::HashMap;
+use tawasul_app::identity::auth::Caller;
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::kpis::{KpiGroup, KpiQuery, KpiReport, KpiValue};
-use tawasul_app::{Caller, Failure};
+use tawasul_app::Failure;
 use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit};
 
 /// The headline figures, in the order of their cards.
@@ -32,10 +33,27 @@ const HEADLINE: &[&str] = &[
     "survey_response_rate",
 ];
 /// The shares shown as gauges against their targets.
-const GAUGES: &[&str] = &["within_sla_first_response", "within_sla", "within_ola", "confirmed_resolution_rate"];
+const GAUGES: &[&str] = &[
+    "within_sla_first_response",
+    "within_sla",
+    "within_ola",
+    "confirmed_resolution_rate",
+];
 /// The columns of the table of groups.
-const GROUP_COLUMNS: &[&str] = &["volume", "within_sla", "resolution_business_median", "confirmed_resolution_rate", "quality_mean"];
-const BACKLOG: &[&str] = &["backlog_under_1d", "backlog_1d_3d", "backlog_3d_7d", "backlog_7d_30d", "backlog_over_30d"];
+const GROUP_COLUMNS: &[&str] = &[
+    "volume",
+    "within_sla",
+    "resolution_business_median",
+    "confirmed_resolution_rate",
+    "quality_mean",
+];
+const BACKLOG: &[&str] = &[
+    "backlog_under_1d",
+    "backlog_1d_3d",
+    "backlog_3d_7d",
+    "backlog_7d_30d",
+    "backlog_over_30d",
+];
 /// The most groups a bar chart shows; the table lists them all.
 const TOP: usize = 10;
 
@@ -127,9 +145,14 @@ fn title(ctx: &Ctx, key: &str) -> String {
 }
 
 fn card(ctx: &Ctx, group: &KpiGroup, key: &str) -> Card {
-    let (value, unit, target, state) = value_of(group, key)
-        .map(|k| (k.value, k.unit, k.target, k.state))
-        .unwrap_or((None, KpiUnit::Count, None, None));
+    // A period with no case has no group: its counts are nought, the rest not measured.
+    let (value, unit, target, state) = value_of(group, key).map_or_else(
+        || {
+            let unit = tawasul_domain::kpi::kpi(key).map_or(KpiUnit::Count, |d| d.unit);
+            ((unit == KpiUnit::Count).then_some(0.0), unit, None, None)
+        },
+        |k| (k.value, k.unit, k.target, k.state),
+    );
     Card {
         title: title(ctx, key),
         value: shown(ctx, value, unit),
@@ -143,7 +166,13 @@ fn card(ctx: &Ctx, group: &KpiGroup, key: &str) -> Card {
 /// a quarter, beyond that the last twelve months.
 pub fn periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
     let days = (to - from).num_days() + 1;
-    let most = if days <= 31 { 31 } else if days <= 92 { 14 } else { 12 };
+    let most = if days <= 31 {
+        31
+    } else if days <= 92 {
+        14
+    } else {
+        12
+    };
     let mut out = Vec::new();
     let mut end = to;
     while end >= from && out.len() < most {
@@ -196,22 +225,39 @@ pub async fn dashboard(
     Query(q): Query<DashboardQuery>,
 ) -> WebResult {
     let caller = Caller::Staff(user.clone());
-    let parsed = KpiQuery::parse(Some(&q.entity), Some(&q.from), Some(&q.to), Some(&q.group_by)).map_err(Failure::from)?;
+    let parsed =
+        KpiQuery::parse(Some(&q.entity), Some(&q.from), Some(&q.to), Some(&q.group_by)).map_err(Failure::from)?;
     let group_by = parsed.group_by.unwrap_or(KpiGroupBy::Service);
-    let total: KpiReport = state.app.kpis(&caller, KpiQuery { group_by: None, ..parsed }).await?;
+    let total: KpiReport = state
+        .app
+        .kpis(
+            &caller,
+            KpiQuery {
+                group_by: None,
+                ..parsed
+            },
+        )
+        .await?;
     let (from, to) = (total.from, total.to);
     let entity = q.entity.as_str();
     let grouped = state.app.kpis(&caller, query(entity, from, to, Some(group_by))).await?;
-    let mut trend_data = Vec::new();
+    let by_area = if group_by == KpiGroupBy::Area {
+        grouped.clone()
+    } else {
+        state
+            .app
+            .kpis(&caller, query(entity, from, to, Some(KpiGroupBy::Area)))
+            .await?
+    };
+    let mut volumes = Vec::new();
     for period in periods(from, to) {
         let report = state.app.kpis(&caller, query(entity, period.0, period.1, None)).await?;
-        let volume = report.groups.first().and_then(|g| value_of(g, "volume")).and_then(|k| k.value);
-        trend_data.push(Datum {
-            label: period_label(period),
-            value: volume.unwrap_or(0.0),
-            shown: shown(&ctx, volume, KpiUnit::Count),
-            href: Some(queue_href(&[], period.0, period.1)),
-        });
+        let volume = report
+            .groups
+            .first()
+            .and_then(|g| value_of(g, "volume"))
+            .and_then(|k| k.value);
+        volumes.push((period, volume));
     }
     let (departments, staff, services, entities, areas) = tokio::try_join!(
         state.app.departments(),
@@ -223,7 +269,10 @@ pub async fn dashboard(
     let lang = ctx.lang().to_owned();
     let dir = Direction::of(ctx.dir());
     let names = Names::new(&departments, &staff, &lang);
-    let empty = KpiGroup { group: Default::default(), kpis: Vec::new() };
+    let empty = KpiGroup {
+        group: Default::default(),
+        kpis: Vec::new(),
+    };
     let whole = total.groups.first().unwrap_or(&empty);
 
     let cards = HEADLINE.iter().map(|k| card(&ctx, whole, k)).collect();
@@ -243,7 +292,23 @@ pub async fn dashboard(
                 shown: shown(&ctx, Some(t), k.unit),
                 href: None,
             });
-            Some(charts::gauge(&format!("gauge-{key}"), &title(&ctx, key), &share.shown.clone(), share, target, dir))
+            Some(charts::gauge(
+                &format!("gauge-{key}"),
+                &title(&ctx, key),
+                &share.shown.clone(),
+                share,
+                target,
+                dir,
+            ))
+        })
+        .collect();
+    let trend_data = volumes
+        .into_iter()
+        .map(|(period, volume)| Datum {
+            label: period_label(period),
+            value: volume.unwrap_or(0.0),
+            shown: shown(&ctx, volume, KpiUnit::Count),
+            href: Some(queue_href(&[], period.0, period.1)),
         })
         .collect();
     let trend_title = ctx.t("dash-trend");
@@ -252,10 +317,22 @@ pub async fn dashboard(
         .iter()
         .map(|key| {
             let v = value_of(whole, key).and_then(|k| k.value);
-            Datum { label: title(&ctx, key), value: v.unwrap_or(0.0), shown: shown(&ctx, v, KpiUnit::Count), href: None }
+            Datum {
+                label: title(&ctx, key),
+                value: v.unwrap_or(0.0),
+                shown: shown(&ctx, v, KpiUnit::Count),
+                href: None,
+            }
         })
         .collect();
-    let backlog = charts::bars("backlog", &title(&ctx, "backlog"), &ctx.t("dash-backlog-summary"), backlog_data, None, dir);
+    let backlog = charts::bars(
+        "backlog",
+        &title(&ctx, "backlog"),
+        &ctx.t("dash-backlog-summary"),
+        backlog_data,
+        None,
+        dir,
+    );
     let ratings_data = (1..=5)
         .map(|score| {
             let key = format!("quality_{score}");
@@ -268,7 +345,14 @@ pub async fn dashboard(
             }
         })
         .collect();
-    let ratings = charts::bars("ratings", &title(&ctx, "quality_mean"), &ctx.t("dash-ratings-summary"), ratings_data, None, dir);
+    let ratings = charts::bars(
+        "ratings",
+        &title(&ctx, "quality_mean"),
+        &ctx.t("dash-ratings-summary"),
+        ratings_data,
+        None,
+        dir,
+    );
 
     let service_names: HashMap<&str, &str> = services.iter().map(|s| (s.code.as_str(), s.name_in(&lang))).collect();
     let area_names: HashMap<String, String> = areas
@@ -281,7 +365,9 @@ pub async fn dashboard(
         match g.group.get(dimension).cloned().flatten() {
             None => ctx.t("dash-none"),
             Some(member) => match group_by {
-                KpiGroupBy::Service => service_names.get(member.as_str()).map_or(member.clone(), |n| (*n).to_owned()),
+                KpiGroupBy::Service => service_names
+                    .get(member.as_str())
+                    .map_or(member.clone(), |n| (*n).to_owned()),
                 KpiGroupBy::Department => names.department(&entity_code, &member).to_owned(),
                 KpiGroupBy::Employee => names.staff(&member).to_owned(),
                 KpiGroupBy::Channel => ctx.word("channel", &member),
@@ -309,7 +395,12 @@ pub async fn dashboard(
     let top_data = ranked
         .iter()
         .take(TOP)
-        .map(|g| Datum { label: label_of(g), value: volume(g), shown: shown(&ctx, Some(volume(g)), KpiUnit::Count), href: href_of(g) })
+        .map(|g| Datum {
+            label: label_of(g),
+            value: volume(g),
+            shown: shown(&ctx, Some(volume(g)), KpiUnit::Count),
+            href: href_of(g),
+        })
         .collect();
     let group_title = ctx.word("dash-group", dimension);
     let top = charts::bars("top", &group_title, &ctx.t("dash-top-summary"), top_data, None, dir);
@@ -333,11 +424,6 @@ pub async fn dashboard(
     let columns = GROUP_COLUMNS.iter().map(|k| title(&ctx, k)).collect();
 
     // The open cases by area, on the areas' outlines.
-    let by_area = if group_by == KpiGroupBy::Area {
-        grouped.clone()
-    } else {
-        state.app.kpis(&caller, query(entity, from, to, Some(KpiGroupBy::Area))).await?
-    };
     let open: HashMap<i64, f64> = by_area
         .groups
         .iter()
@@ -346,8 +432,15 @@ pub async fn dashboard(
             Some((id, value_of(g, "backlog").and_then(|k| k.value).unwrap_or(0.0)))
         })
         .collect();
-    let scope = entities.iter().find(|e| e.code == entity).map(|e| e.id).or(user.entity_id);
-    let shapes: Vec<_> = areas.iter().filter(|a| scope.is_none_or(|id| a.entity_id == id)).collect();
+    let scope = entities
+        .iter()
+        .find(|e| e.code == entity)
+        .map(|e| e.id)
+        .or(user.entity_id);
+    let shapes: Vec<_> = areas
+        .iter()
+        .filter(|a| scope.is_none_or(|id| a.entity_id == id))
+        .collect();
     let map = (!shapes.is_empty()).then(|| {
         let data = shapes
             .iter()
@@ -366,8 +459,15 @@ pub async fn dashboard(
     });
 
     let entity_options = if user.entity_id.is_none() {
-        let mut o = vec![SelectOption { value: String::new(), label: ctx.t("dash-all-entities"), selected: entity.is_empty() }];
-        o.extend(options(entities.iter().map(|e| (e.code.clone(), e.name_in(&lang).to_owned())), entity));
+        let mut o = vec![SelectOption {
+            value: String::new(),
+            label: ctx.t("dash-all-entities"),
+            selected: entity.is_empty(),
+        }];
+        o.extend(options(
+            entities.iter().map(|e| (e.code.clone(), e.name_in(&lang).to_owned())),
+            entity,
+        ));
         o
     } else {
         Vec::new()

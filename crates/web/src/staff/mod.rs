@@ -3,9 +3,9 @@
 
 pub mod actions;
 pub mod board;
-pub mod dashboard;
 pub mod case;
 pub mod chats;
+pub mod dashboard;
 pub mod queue;
 pub mod second_factor;
 pub mod sign_in;

@@ -1,0 +1,81 @@
+//! The staff dashboard: its figures are the KPI engine's, it is drawn in both languages with
+//! a table beside every chart, it links its figures to the cases behind them, and it is
+//! shown only to staff who may read their entity's KPIs. Each check runs on SQLite and
+//! PostgreSQL.
+
+mod support;
+use support::*;
+use tawasul_app::identity::auth::Caller;
+use tawasul_app::kpis::KpiQuery;
+
+on_both! { site;
+    async fn the_dashboard_shows_the_engines_figures_in_both_languages(site: &Site) {
+        let f = Fixtures::new(&site.app).await;
+        f.staff("cap.agent", Role::Agent, Some("cap")).await;
+        f.entity("mun", "البلدية", "Municipality", "municipality").await;
+        f.staff("mun.supervisor", Role::Supervisor, Some("mun")).await;
+        for description in ["تسرب مياه أمام المدرسة", "تسرب مياه في الشارع الرئيسي", "انقطاع المياه عن الحي"] {
+            report(site, description).await;
+        }
+        let staff = staff_cookie(site).await;
+        let page = site.page("/staff/dashboard", &staff).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("dir=\"rtl\""), "Arabic first");
+        assert!(page.body.contains("لوحة الأداء"));
+
+        // The card of cases received says what the engine says.
+        let supervisor = site.app.authenticate(Some(staff.trim_start_matches("tawasul_session="))).await.expect("session");
+        assert!(matches!(supervisor, Caller::Staff(_)));
+        let report = site.app.kpis(&supervisor, KpiQuery::default()).await.expect("kpis");
+        let volume = report.groups[0].kpis.iter().find(|k| k.key == "volume").and_then(|k| k.value);
+        assert_eq!(volume, Some(3.0));
+        let card = page.body.find("البلاغات الواردة</span>").expect("the volume card");
+        assert!(page.body[card..card + 120].contains("<strong class=\"kpi-value\">3</strong>"), "{}", &page.body[card..card + 120]);
+
+        // Charts are images with a title, each with its table; the service links to its cases.
+        let charts = page.body.matches("<svg ").count();
+        assert!(charts >= 7, "{charts} charts");
+        assert_eq!(page.body.matches("role=\"img\"").count(), charts);
+        assert_eq!(page.body.matches("<details class=\"chart-data\">").count(), charts);
+        assert!(page.body.contains("/staff?queue=entity&amp;from="), "drill-down to the queue");
+        assert!(page.body.contains("service=water-leak"), "the service's figure opens its cases");
+
+        let english = site.page("/staff/dashboard?lang=en&group_by=channel", &staff).await;
+        assert_eq!(english.status, StatusCode::OK);
+        assert!(english.body.contains("dir=\"ltr\""));
+        assert!(english.body.contains("Performance dashboard"));
+        assert!(english.body.contains("channel=web"), "grouped by channel, each channel opens its cases");
+
+        // Another entity's supervisor sees their own entity's figures, with nothing of ours.
+        let other = site.staff_cookie("mun.supervisor", PASSWORD).await;
+        let theirs = site.page("/staff/dashboard?lang=en", &other).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        let card = theirs.body.find("Cases received</span>").expect("the volume card");
+        assert!(theirs.body[card..card + 120].contains(">0</strong>"), "{}", &theirs.body[card..card + 120]);
+        let asked = site.page("/staff/dashboard?entity=cap", &other).await;
+        assert_eq!(asked.status, StatusCode::FORBIDDEN, "not another entity's figures");
+    }
+
+    async fn the_dashboard_refuses_what_it_cannot_show(site: &Site) {
+        let f = Fixtures::new(&site.app).await;
+        f.staff("cap.agent", Role::Agent, Some("cap")).await;
+        let staff = staff_cookie(site).await;
+        for (query, why) in [
+            ("from=2026-13-01", "a month that does not exist"),
+            ("from=yesterday", "not a date"),
+            ("from=2026-05-02&to=2026-05-01", "a period that ends before it starts"),
+            ("from=2010-01-01&to=2026-01-01", "a period too long"),
+            ("group_by=%3Cscript%3E", "an unknown grouping"),
+        ] {
+            let page = site.page(&format!("/staff/dashboard?{query}"), &staff).await;
+            assert_eq!(page.status, StatusCode::BAD_REQUEST, "{why}");
+            assert!(!page.body.contains("<script>"), "{why}: the input is not echoed as markup");
+        }
+        let unknown = site.page("/staff/dashboard?entity=nowhere", &staff).await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+        let agent = site.staff_cookie("cap.agent", PASSWORD).await;
+        assert_eq!(site.page("/staff/dashboard", &agent).await.status, StatusCode::FORBIDDEN);
+        let anonymous = site.page("/staff/dashboard", "").await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "to the sign-in page");
+    }
+}
