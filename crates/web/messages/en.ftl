@@ -720,3 +720,19 @@ kpi-within_ola = Within OLA
 kpi-confirmed_resolution_rate = Confirmed solved by the resident
 kpi-quality_mean = Closure quality rating
 kpi-survey_response_rate = Survey response rate
+
+## The public transparency page
+nav-open-figures = Our figures
+open-title = How we answer residents
+open-lead = Every entity's figures for the cases residents sent in the period: how many, how fast they were answered and resolved, and what the residents said.
+open-by-entity = By entity
+open-by-service = By service
+open-service = Service
+open-within-summary = The share of each entity's cases resolved within its target time.
+open-top-services = The services residents use most
+open-top-services-summary = The services that received the most cases in the period.
+open-map = Cases received by area
+open-map-summary = Each area shaded by the number of cases received there; darker is more. No case is shown as a point.
+open-too-few = fewer than 5
+open-small-groups = A service or an area with fewer than 5 cases in the period is not shown apart, so that no resident can be recognised.
+kpi-surveys = Ratings received

@@ -86,6 +86,8 @@ pub struct WebState {
     /// The live chat's guided dialogue and this node's wake-ups of its waiters.
     dialogue: tawasul_channels_dialogue::Dialogue,
     chats: kit::chat::Hub,
+    /// The transparency page's recent figures.
+    transparency: Arc<resident::transparency::PublicCache>,
 }
 
 /// The pages, for the HTTP edge to merge into its router (whatever its state type).
@@ -99,6 +101,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
     let state = WebState {
         dialogue: tawasul_channels_dialogue::Dialogue::new(app.clone()),
         chats: kit::chat::Hub::default(),
+        transparency: Arc::default(),
         app,
         languages: Arc::new(catalog.languages()),
         catalog,
@@ -117,6 +120,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
             get(report::point_form).post(report::point_submit).layer(uploads),
         )
         .route("/submitted/{reference}", get(report::submitted))
+        .route("/dashboard", get(resident::transparency::transparency))
         .route("/track", get(my::track_start))
         .route("/track/code", post(my::track_code))
         .route("/track/verify", post(my::track_verify))

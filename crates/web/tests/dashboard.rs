@@ -79,3 +79,46 @@ on_both! { site;
         assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "to the sign-in page");
     }
 }
+
+on_both! { site;
+    async fn the_public_page_shows_whole_groups_and_no_one_in_them(site: &Site) {
+        for description in ["تسرب مياه أمام المدرسة", "تسرب مياه في الشارع", "تسرب مياه قرب المسجد"] {
+            report(site, description).await;
+        }
+        let page = site.page("/dashboard", "").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("dir=\"rtl\""));
+        let cache = page.headers.get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(cache, "public, max-age=60");
+        let entities = page.body.find("id=\"entities-title\"").expect("the entities' section");
+        let services = page.body.find("id=\"services-title\"").expect("the services' section");
+        assert!(page.body[entities..services].contains("<td>3</td>"), "three cases received");
+        let table = |body: &str| -> String {
+            let at = body.find("id=\"services-table\"").expect("the services' table");
+            body[at..].split("</tbody>").next().unwrap_or_default().to_owned()
+        };
+        let service_rows = table(&page.body).matches("<th scope=\"row\">").count();
+        assert_eq!(service_rows, 0, "a service with fewer than 5 cases is not shown apart");
+
+        for description in ["تسرب مياه رابع", "تسرب مياه خامس"] {
+            report(site, description).await;
+        }
+        // Another period than the one kept a minute: today and yesterday.
+        let today = chrono::Utc::now().date_naive();
+        let period = format!("from={}&to={today}", today.pred_opt().unwrap());
+        let english = site.page(&format!("/dashboard?lang=en&{period}"), "").await;
+        assert_eq!(english.status, StatusCode::OK);
+        assert!(english.body.contains("dir=\"ltr\""));
+        let services = table(&english.body);
+        assert_eq!(services.matches("<th scope=\"row\">").count(), 1, "{services}");
+        assert!(services.contains("<td>5</td>"));
+        for private in ["فاطمة", "TW-", "/staff/cases/", "/track/"] {
+            assert!(!english.body.contains(private), "{private} on the public page");
+        }
+
+        for bad in ["from=2026-02-30", "to=soon", "from=2026-05-02&to=2026-05-01"] {
+            let refused = site.page(&format!("/dashboard?{bad}"), "").await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+        }
+    }
+}

@@ -7,12 +7,14 @@
 //! the job runner (`fold.rs`); `tawasul kpi rebuild` recomputes them all from the events.
 
 mod fold;
+pub mod public;
 pub mod report;
 pub mod targets;
 
 use crate::error::{embeds_failure, Failure};
 use tawasul_store::StoreError;
 
+pub use public::{PublicFigures, MIN_PUBLIC_GROUP, PUBLIC_KPIS};
 pub use report::{KpiGroup, KpiQuery, KpiReport, KpiValue, MAX_DAYS};
 pub use targets::{KpiTargetRequest, KpiTargetView};
 pub use tawasul_domain::kpi::{KpiDef, KPIS};

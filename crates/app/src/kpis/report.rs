@@ -179,10 +179,23 @@ impl App {
         let config = self.workflow().await?;
         let scope = Self::kpi_scope(user, &config, query.entity.as_deref())?;
         let (from, to) = query.period(self.now().date_naive())?;
+        self.kpi_report(&config, scope, from, to, query.group_by).await
+    }
+
+    /// The report of an entity (`None`: every entity) over a checked period, for whoever the
+    /// caller has been found allowed to read it.
+    pub(crate) async fn kpi_report(
+        &self,
+        config: &WorkflowConfig,
+        scope: Option<i64>,
+        from: NaiveDate,
+        to: NaiveDate,
+        group_by: Option<KpiGroupBy>,
+    ) -> KpisResult<KpiReport> {
         self.fold_kpis(&|_| {}).await?;
-        let dimension = dimension(query.group_by);
+        let dimension = dimension(group_by);
         // Without a grouping, the installation-wide report is one total over every entity.
-        let per_entity = scope.is_some() || query.group_by.is_some();
+        let per_entity = scope.is_some() || group_by.is_some();
         let key = |entity_id: i64, member: Option<String>| -> GroupKey {
             (per_entity.then_some(entity_id), member.filter(|m| !m.is_empty()))
         };

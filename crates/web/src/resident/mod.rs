@@ -5,6 +5,7 @@ pub mod home;
 pub mod my;
 pub mod report;
 pub mod track;
+pub mod transparency;
 
 use crate::context::{cookie, RESIDENT_COOKIE};
 use crate::error::{WebError, WebResult};
