@@ -17,6 +17,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// How often the KPI rollups are brought up to date between reports (each report folds too).
 const KPI_FOLD_EVERY: Duration = Duration::from_secs(60);
+/// How often the last month's KPIs are checked for breaches to tell (each is told once).
+const KPI_WATCH_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// Finished jobs and idempotency keys are kept this long.
 /// WhatsApp's customer-service window: free-form messages within a day of the resident's last.
 const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -86,7 +88,7 @@ impl App {
     /// Makes sure the periodic jobs exist (their keys make this idempotent across nodes).
     pub async fn schedule_periodic_jobs(&self) -> Outcome<()> {
         let now = self.now_micros();
-        for kind in ["sla_sweep", "purge", "kpi_fold"] {
+        for kind in ["sla_sweep", "purge", "kpi_fold", "kpi_watch"] {
             self.store
                 .enqueue_job(JobInsert {
                     kind: kind.into(),
@@ -187,6 +189,14 @@ impl App {
                 .map(|_| JobOutcome::Again {
                     run_at: now + micros(KPI_FOLD_EVERY),
                 }),
+            "kpi_watch" => self.alert_missed_kpis().await.map_err(Into::into).map(|told| {
+                if told > 0 {
+                    tracing::info!(told, "missed KPIs told to the entities' administrators");
+                }
+                JobOutcome::Again {
+                    run_at: now + micros(KPI_WATCH_EVERY),
+                }
+            }),
             other => {
                 return JobOutcome::Dead {
                     error: format!("unknown job kind {other:?}"),

@@ -153,3 +153,28 @@ staff_ignored_complaint-body =
     نحيطكم علمًا بأن مقدم البلاغ رقم { $original_reference } قد تقدّم بتظلم بشأن عدم الاستجابة لبلاغه، وقد سُجّل التظلم برقم { $reference }.
 
     يُرجى مراجعة البلاغ والرد على مقدمه في أقرب وقت ممكن.
+
+kpi_missed-subject = لم تحقق { $entity_ar } مستهدفًا في { $period }: { kpi_missed-name }
+kpi_missed-body =
+    لم تحقق { $entity_ar } خلال { $period } مستهدفها في { kpi_missed-name }.
+    المتحقق: { $value }. المستهدف: { $target }.
+
+    تجدون الأرقام التفصيلية في لوحة الأداء في بوابة الموظفين.
+kpi_missed-name = { $kpi ->
+    [within_sla_first_response] الاستجابة الأولى ضمن اتفاقية الخدمة (٪)
+    [within_sla] المعالجة ضمن اتفاقية الخدمة (٪)
+    [within_ola] المعالجة ضمن اتفاقية التشغيل (٪)
+    [reopen_rate] البلاغات المعاد فتحها (٪)
+    [closure_rate] البلاغات المغلقة (٪)
+    [confirmed_resolution_rate] البلاغات التي أكد المواطن حلها (٪)
+    [auto_closed_rate] البلاغات المغلقة دون رد المواطن (٪)
+    [transfer_rate] البلاغات المحالة (٪)
+    [escalation_rate] البلاغات المصعّدة (٪)
+    [ignored] شكاوى تجاهل البلاغات
+    [quality_mean] تقييم جودة الإغلاق (من 5)
+    [speed_mean] تقييم السرعة (من 5)
+    [employee_mean] تقييم الموظف (من 5)
+    [agent_rating] تقييم موظف مركز الاتصال (من 5)
+    [survey_response_rate] نسبة الرد على الاستبيان (٪)
+   *[other] { $kpi }
+}

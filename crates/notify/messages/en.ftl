@@ -133,3 +133,28 @@ staff_ignored_complaint-body =
     The reporter of case { $original_reference } has complained that it was not dealt with. The complaint is registered under the reference { $reference }.
 
     Please review the case and reply to the reporter as soon as possible.
+
+kpi_missed-subject = { $entity_en } missed a target in { $period }: { kpi_missed-name }
+kpi_missed-body =
+    Over { $period }, { $entity_en } missed its target for { kpi_missed-name }.
+    Reached: { $value }. Target: { $target }.
+
+    The figures behind it are on the performance dashboard of the staff console.
+kpi_missed-name = { $kpi ->
+    [within_sla_first_response] first response within SLA (%)
+    [within_sla] resolution within SLA (%)
+    [within_ola] handling within OLA (%)
+    [reopen_rate] reopened cases (%)
+    [closure_rate] closed cases (%)
+    [confirmed_resolution_rate] cases the resident confirmed solved (%)
+    [auto_closed_rate] cases closed without the resident's answer (%)
+    [transfer_rate] transferred cases (%)
+    [escalation_rate] escalated cases (%)
+    [ignored] complaints of being ignored
+    [quality_mean] closure quality rating (of 5)
+    [speed_mean] speed rating (of 5)
+    [employee_mean] employee rating (of 5)
+    [agent_rating] contact centre agent rating (of 5)
+    [survey_response_rate] survey response rate (%)
+   *[other] { $kpi }
+}

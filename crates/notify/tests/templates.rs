@@ -61,6 +61,10 @@ fn samples() -> Vec<(&'static str, Value)> {
             json!({ "reference": REFERENCE, "level": 1, "due": "2026-03-01 12:00" }),
         ),
         (
+            "kpi_missed",
+            json!({ "entity_ar": "أمانة العاصمة", "entity_en": "Capital", "kpi": "within_sla", "value": "82.5", "target": "90", "period": "2026-11" }),
+        ),
+        (
             "staff_ignored_complaint",
             json!({ "reference": "TW-2026-0000140", "original_reference": REFERENCE }),
         ),

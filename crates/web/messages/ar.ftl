@@ -750,3 +750,19 @@ open-map-summary = كل منطقة ملوّنة بعدد البلاغات الو
 open-too-few = أقل من 5
 open-small-groups = لا تُعرض على حدة خدمةٌ أو منطقة وردها أقل من 5 بلاغات في الفترة، حتى لا يُعرف أي مواطن.
 kpi-surveys = التقييمات الواردة
+
+## لوحة الرقابة
+nav-oversight = الرقابة
+oversight-title = أداء كل الجهات
+oversight-lead = كل الجهات على الأرقام والمستهدفات نفسها، مرتبة حسب نسبة ما حققته من مستهدفاتها في الفترة.
+oversight-ranking = المستهدفات المتحققة
+oversight-ranking-summary = نسبة ما حققته كل جهة من مستهدفاتها في الفترة، الأفضل أولًا.
+oversight-side-by-side = جنبًا إلى جنب
+oversight-caption = الأرقام الرئيسة لكل جهة مقارنة بمستهدفاتها؛ يفتح الاسم لوحتها.
+oversight-rank = الترتيب
+oversight-met = المستهدفات المتحققة
+oversight-met-of = { $met }
+oversight-alerts = إذا لم تحقق جهة مستهدفًا خلال شهر، يُبلَّغ مسؤولوها بالبريد الإلكتروني.
+kpi-reopen_rate = أعيد فتحها
+kpi-escalation_rate = صُعّدت
+kpi-ignored = شكاوى التجاهل

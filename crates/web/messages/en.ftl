@@ -736,3 +736,19 @@ open-map-summary = Each area shaded by the number of cases received there; darke
 open-too-few = fewer than 5
 open-small-groups = A service or an area with fewer than 5 cases in the period is not shown apart, so that no resident can be recognised.
 kpi-surveys = Ratings received
+
+## The oversight dashboard
+nav-oversight = Oversight
+oversight-title = Every entity's performance
+oversight-lead = Every entity on the same figures and targets, ranked by the share of its targets met in the period.
+oversight-ranking = Targets met
+oversight-ranking-summary = The share of its targets each entity met in the period, the best first.
+oversight-side-by-side = Side by side
+oversight-caption = Each entity's key figures against its targets; a name opens its dashboard.
+oversight-rank = Rank
+oversight-met = Targets met
+oversight-met-of = { $met }
+oversight-alerts = When an entity misses a target over a month, its administrators are told by e-mail.
+kpi-reopen_rate = Reopened
+kpi-escalation_rate = Escalated
+kpi-ignored = Complaints of being ignored

@@ -227,6 +227,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/staff/admin/{section}", get(admin::section))
         .route("/staff/board", get(board::board))
         .route("/staff/dashboard", get(dashboard::dashboard))
+        .route("/staff/oversight", get(staff::oversight::oversight))
         .route("/staff/board/reassign", post(board::reassign))
         .route(
             "/staff/admin/services",

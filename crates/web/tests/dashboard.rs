@@ -122,3 +122,49 @@ on_both! { site;
         }
     }
 }
+
+on_both! { site_on_thursday_noon;
+    async fn the_oversight_ranks_every_entity_and_a_missed_target_is_told_once(site: &Site) {
+        let f = Fixtures::new(&site.app).await;
+        f.entity("mun", "البلدية", "Municipality", "municipality").await;
+        let admin = site.staff_cookie(tawasul_testkit::fixtures::ADMIN, PASSWORD).await;
+        let Caller::Staff(platform) = site.app.authenticate(Some(admin.trim_start_matches("tawasul_session="))).await.expect("session") else {
+            panic!("a staff session")
+        };
+        let director = tawasul_app::organisation::admin::NewStaff {
+            username: "cap.director".into(),
+            display_name: "مدير الجهة".into(),
+            email: "director@cap.example".into(),
+            entity: "cap".into(),
+            role: "admin".into(),
+            password: PASSWORD.into(),
+            ..Default::default()
+        };
+        site.app.create_staff(&platform, director).await.expect("an administrator of the capital");
+        for description in ["تسرب مياه أمام المدرسة", "تسرب مياه في الشارع"] {
+            report(site, description).await;
+        }
+
+        let page = site.page("/staff/oversight?lang=en&from=2026-11-01&to=2026-11-30", &admin).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let table = page.body.split("id=\"oversight-table\"").nth(1).expect("the table");
+        assert_eq!(table.matches("<th scope=\"row\">").count(), 2, "both entities, side by side");
+        let links = table.replace("&#x3d;", "=").replace("&amp;", "&").replace("&#38;", "&");
+        assert!(links.contains("/staff/dashboard?entity=cap&from=2026-11-01&to=2026-11-30"), "{links}");
+        assert!(table.contains("class=\"kpi-missed\""), "nothing closed yet: a missed target");
+        let supervisor = staff_cookie(site).await;
+        assert_eq!(site.page("/staff/oversight", &supervisor).await.status, StatusCode::FORBIDDEN, "an entity's own staff");
+
+        // In November nothing is told about November; in December it is, once.
+        assert_eq!(site.app.alert_missed_kpis().await.expect("watch"), 0, "October had no case");
+        site.advance(chrono::Duration::days(14));
+        let told = site.app.alert_missed_kpis().await.expect("watch");
+        assert!(told >= 1, "the capital missed its closure target in November");
+        let notices: Vec<_> = site.store.outbox(50).await.expect("outbox").into_iter().filter(|n| n.template == "kpi_missed").collect();
+        assert_eq!(notices.len(), told, "one notice per missed target");
+        assert!(notices.iter().all(|n| n.recipient == "director@cap.example"));
+        assert!(notices.iter().any(|n| n.payload.contains("\"kpi\":\"closure_rate\"") && n.payload.contains("\"period\":\"2026-11\"")));
+        assert_eq!(site.app.alert_missed_kpis().await.expect("watch"), 0, "told once");
+        assert_eq!(site.store.outbox(50).await.expect("outbox").iter().filter(|n| n.template == "kpi_missed").count(), told);
+    }
+}

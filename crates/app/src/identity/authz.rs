@@ -114,6 +114,11 @@ impl StaffUser {
         self.may(Permission::ManageStaff, self.entity_id) || self.may(Permission::ManageCatalogue, self.entity_id)
     }
 
+    /// May this user read the KPIs of their entity (or of all, installation-wide)?
+    pub fn may_view_kpis(&self) -> bool {
+        role_grants(self.role, Permission::ViewKpis)
+    }
+
     pub fn may_supervise(&self) -> bool {
         role_grants(self.role, Permission::Supervise)
     }

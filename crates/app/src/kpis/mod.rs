@@ -6,6 +6,7 @@
 //! triggers), and the marked cases are folded into per-day rollups before each read and by
 //! the job runner (`fold.rs`); `tawasul kpi rebuild` recomputes them all from the events.
 
+pub mod alerts;
 mod fold;
 pub mod public;
 pub mod report;

@@ -6,6 +6,7 @@ pub mod board;
 pub mod case;
 pub mod chats;
 pub mod dashboard;
+pub mod oversight;
 pub mod queue;
 pub mod second_factor;
 pub mod sign_in;
