@@ -22,6 +22,8 @@ const HTML_DIR = path.resolve("../target/web-tests-html");
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const PASSWORD = "tawasul-demo-2026";
 const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1366, height: 900 } };
+// The dashboards are read over the last year, where the demo's cases are.
+const YEAR_AGO = new Date(Date.now() - 364 * 24 * 3600 * 1000).toISOString().slice(0, 10);
 
 let failures = 0;
 let checks = 0;
@@ -299,10 +301,20 @@ async function adminOrg(browser, lang) {
     ["admin-calendar", "/staff/admin/entities/cap/calendar"],
     ["admin-users", "/staff/admin/entities/cap/users"],
     ["admin-user", "/staff/admin/users/cap.agent"],
+    // The dashboards over the demo's year: every entity's, side by side, and the public page.
+    ["staff-dashboard", `/staff/dashboard?from=${YEAR_AGO}`],
+    ["staff-dashboard-areas", `/staff/dashboard?entity=cap&group_by=area&from=${YEAR_AGO}`],
+    ["staff-oversight", `/staff/oversight?from=${YEAR_AGO}`],
+    ["public-dashboard", `/dashboard?from=${YEAR_AGO}`],
   ];
   for (const [name, url] of pages) {
     const response = await page.goto(`${BASE}${url}`);
     check(response.status() === 200, `${lang}: ${url} opens`);
+    if (name.includes("dashboard") || name.includes("oversight")) {
+      const charts = await page.locator("svg.chart[role=img]").count();
+      const tables = await page.locator("figure.chart-figure table").count();
+      check(charts > 0 && charts === tables, `${lang}: ${url} draws ${charts} charts, each with its table`);
+    }
     await visit(page, `${name}-${lang}`, response);
   }
   await page.goto(`${BASE}/staff/admin/entities/cap/calendar`);
