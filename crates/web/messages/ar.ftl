@@ -766,3 +766,27 @@ oversight-alerts = إذا لم تحقق جهة مستهدفًا خلال شهر�
 kpi-reopen_rate = أعيد فتحها
 kpi-escalation_rate = صُعّدت
 kpi-ignored = شكاوى التجاهل
+
+## تقرير الأداء الشهري
+nav-report = التقرير الشهري
+report-title = تقرير الأداء الشهري، { $month }
+report-caption = كل أرقام { $month } مقارنة بمستهدفاتها.
+report-pdf = تنزيل بصيغة PDF
+report-empty = لا أرقام لهذا الشهر.
+report-kpi = المؤشر
+report-value = المتحقق
+report-state = الحالة
+kpi-first_response_median = الاستجابة الأولى (الوسيط)
+kpi-first_response_p90 = الاستجابة الأولى (المئين 90)
+kpi-first_response_business_p90 = الاستجابة الأولى (المئين 90، وقت العمل)
+kpi-resolution_median = المعالجة (الوسيط)
+kpi-resolution_p90 = المعالجة (المئين 90)
+kpi-resolution_business_p90 = المعالجة (المئين 90، وقت العمل)
+kpi-closure_rate = أُغلقت
+kpi-auto_closed = أُغلقت دون رد المواطن
+kpi-auto_closed_rate = نسبة ما أُغلق دون رد المواطن
+kpi-transfer_rate = أحيلت
+kpi-speed_mean = تقييم السرعة
+kpi-employee_mean = تقييم الموظف
+kpi-agent_rating = تقييم موظف مركز الاتصال
+kpi-agent_ratings = تقييمات موظفي مركز الاتصال

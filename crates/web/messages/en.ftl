@@ -752,3 +752,27 @@ oversight-alerts = When an entity misses a target over a month, its administrato
 kpi-reopen_rate = Reopened
 kpi-escalation_rate = Escalated
 kpi-ignored = Complaints of being ignored
+
+## The monthly performance report
+nav-report = Monthly report
+report-title = Monthly performance report, { $month }
+report-caption = Every figure of { $month } against its target.
+report-pdf = Download as PDF
+report-empty = No figure for this month.
+report-kpi = Indicator
+report-value = Reached
+report-state = State
+kpi-first_response_median = First response (median)
+kpi-first_response_p90 = First response (90th percentile)
+kpi-first_response_business_p90 = First response (90th percentile, working time)
+kpi-resolution_median = Resolution (median)
+kpi-resolution_p90 = Resolution (90th percentile)
+kpi-resolution_business_p90 = Resolution (90th percentile, working time)
+kpi-closure_rate = Closed
+kpi-auto_closed = Closed without the resident's answer
+kpi-auto_closed_rate = Closed without the resident's answer (share)
+kpi-transfer_rate = Transferred
+kpi-speed_mean = Speed rating
+kpi-employee_mean = Employee rating
+kpi-agent_rating = Contact centre agent rating
+kpi-agent_ratings = Agent ratings received

@@ -228,6 +228,8 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/staff/board", get(board::board))
         .route("/staff/dashboard", get(dashboard::dashboard))
         .route("/staff/oversight", get(staff::oversight::oversight))
+        .route("/staff/report", get(staff::report::report_page))
+        .route("/staff/report.pdf", get(staff::report::report_pdf))
         .route("/staff/board/reassign", post(board::reassign))
         .route(
             "/staff/admin/services",

@@ -165,6 +165,27 @@ on_both! { site_on_thursday_noon;
         assert!(notices.iter().all(|n| n.recipient == "director@cap.example"));
         assert!(notices.iter().any(|n| n.payload.contains("\"kpi\":\"closure_rate\"") && n.payload.contains("\"period\":\"2026-11\"")));
         assert_eq!(site.app.alert_missed_kpis().await.expect("watch"), 0, "told once");
+
+        // November's report, as a page and as a PDF, in both languages (signed in again: a
+        // fortnight has passed).
+        let supervisor = staff_cookie(site).await;
+        let page = site.page("/staff/report?month=2026-11", &supervisor).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("تقرير الأداء الشهري"));
+        assert!(page.body.contains("class=\"kpi-missed\""), "the missed closure target");
+        assert!(page.body.contains("/staff/report.pdf?"));
+        for lang in ["ar", "en"] {
+            let response = site.client.get(format!("{}/staff/report.pdf?month=2026-11&lang={lang}", site.base)).header(COOKIE, &supervisor).send().await.expect("pdf");
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+            let bytes = response.bytes().await.expect("body");
+            assert!(bytes.starts_with(b"%PDF-") && bytes.len() > 10_000, "{lang}: a PDF with its text drawn, {} bytes", bytes.len());
+        }
+        for bad in ["month=2026-13", "month=november", "month=2026-11-01"] {
+            assert_eq!(site.page(&format!("/staff/report?{bad}"), &supervisor).await.status, StatusCode::BAD_REQUEST, "{bad}");
+        }
+        let other = site.page("/staff/report?entity=mun", &supervisor).await;
+        assert_eq!(other.status, StatusCode::FORBIDDEN, "another entity's report");
         assert_eq!(site.store.outbox(50).await.expect("outbox").iter().filter(|n| n.template == "kpi_missed").count(), told);
     }
 }

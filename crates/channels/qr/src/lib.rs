@@ -8,9 +8,8 @@
 //! text, so a name holding markup stays text.
 
 mod scene;
-mod text;
 
-use scene::{layout, PathOp, Scene, Shape};
+use scene::{layout, PathOp, Shape};
 
 /// What a resident is asked to do, under every code.
 pub const INSTRUCTION_AR: &str = "امسح الرمز لتقديم بلاغ عن هذا الموقع";
@@ -206,46 +205,6 @@ const SHEET_MARGIN: f32 = 28.0;
 const ACROSS: usize = 2;
 const DOWN: usize = 2;
 
-fn pdf_shapes(content: &mut pdf_writer::Content, scene: &Scene) {
-    for shape in &scene.shapes {
-        match shape {
-            Shape::Rect(x, y, w, h) => {
-                content.rect(*x, *y, *w, *h);
-            }
-            Shape::Path(ops) => {
-                let mut at = (0.0, 0.0);
-                for op in ops {
-                    match *op {
-                        PathOp::Move(x, y) => {
-                            content.move_to(x, y);
-                            at = (x, y);
-                        }
-                        PathOp::Line(x, y) => {
-                            content.line_to(x, y);
-                            at = (x, y);
-                        }
-                        PathOp::Quad(x1, y1, x, y) => {
-                            // A quadratic curve as the cubic PDF knows.
-                            let c1 = (at.0 + 2.0 / 3.0 * (x1 - at.0), at.1 + 2.0 / 3.0 * (y1 - at.1));
-                            let c2 = (x + 2.0 / 3.0 * (x1 - x), y + 2.0 / 3.0 * (y1 - y));
-                            content.cubic_to(c1.0, c1.1, c2.0, c2.1, x, y);
-                            at = (x, y);
-                        }
-                        PathOp::Cubic(x1, y1, x2, y2, x, y) => {
-                            content.cubic_to(x1, y1, x2, y2, x, y);
-                            at = (x, y);
-                        }
-                        PathOp::Close => {
-                            content.close_path();
-                        }
-                    }
-                }
-            }
-        }
-    }
-    content.fill_nonzero();
-}
-
 /// Labels on A4 pages, four to a page, each with a link to its URL; for printing a batch.
 pub fn pdf(labels: &[Label]) -> Result<Vec<u8>, QrError> {
     use pdf_writer::{Finish, Pdf, Rect, Ref, Str, TextStr};
@@ -292,7 +251,7 @@ pub fn pdf(labels: &[Label]) -> Result<Vec<u8>, QrError> {
             content.rect(0.0, 0.0, scene.width, scene.height);
             content.stroke();
             content.set_fill_gray(0.0);
-            pdf_shapes(&mut content, scene);
+            tawasul_print::pdf::draw(&mut content, &scene.shapes);
             content.restore_state();
             links.push((Rect::new(x, top - h, x + w, top), label.url.clone()));
         }

@@ -1,26 +1,10 @@
 //! A label as black shapes on white, in units (a PNG pixel at scale 1, a PDF point), y down:
 //! drawn the same way into PNG, SVG and PDF.
 
-use crate::text::{line, LineStyle};
 use crate::{Label, QrError, INSTRUCTION_AR, INSTRUCTION_EN};
 use qrcode::{Color, EcLevel, QrCode};
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum PathOp {
-    Move(f32, f32),
-    Line(f32, f32),
-    Quad(f32, f32, f32, f32),
-    Cubic(f32, f32, f32, f32, f32, f32),
-    Close,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Shape {
-    /// A dark run of QR modules: x, y, width, height.
-    Rect(f32, f32, f32, f32),
-    /// Glyph outlines, filled with the non-zero rule.
-    Path(Vec<PathOp>),
-}
+use tawasul_print::text::{line, LineStyle};
+pub(crate) use tawasul_print::{PathOp, Shape};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Scene {

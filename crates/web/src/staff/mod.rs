@@ -8,6 +8,7 @@ pub mod chats;
 pub mod dashboard;
 pub mod oversight;
 pub mod queue;
+pub mod report;
 pub mod second_factor;
 pub mod sign_in;
 

@@ -2,16 +2,16 @@
 //! shaped by rustybuzz in the bundled Amiri font, then drawn as paths. The outlines are the
 //! same in PNG, SVG and PDF, and no viewer needs the font or a shaper of its own.
 
-use crate::scene::{PathOp, Shape};
+use crate::{PathOp, Shape};
 use rustybuzz::ttf_parser::{GlyphId, OutlineBuilder};
 use rustybuzz::{Direction, Face, UnicodeBuffer};
 use std::sync::OnceLock;
 use unicode_bidi::BidiInfo;
 
 /// Amiri (SIL Open Font License 1.1; `fonts/OFL.txt`), Arabic and Latin in one face.
-pub(crate) static FONT: &[u8] = include_bytes!("../fonts/Amiri-Regular.ttf");
+pub static FONT: &[u8] = include_bytes!("../fonts/Amiri-Regular.ttf");
 
-pub(crate) fn face() -> &'static Face<'static> {
+pub fn face() -> &'static Face<'static> {
     static FACE: OnceLock<Face<'static>> = OnceLock::new();
     #[allow(clippy::expect_used)]
     FACE.get_or_init(|| Face::from_slice(FONT, 0).expect("the bundled font parses"))
@@ -19,7 +19,7 @@ pub(crate) fn face() -> &'static Face<'static> {
 
 /// One shaped glyph: its id, where it starts on the line and how far it moves, in font units.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Glyph {
+pub struct Glyph {
     pub id: u16,
     pub x: f32,
     pub y: f32,
@@ -52,7 +52,7 @@ fn shape_run(text: &str, rtl: bool, pen: &mut f32, out: &mut Vec<Glyph>) {
 /// The glyphs of one line, left to right as they are seen, and the line's width in font
 /// units. `rtl`: the paragraph's direction (Arabic lines are right-to-left, so that a
 /// number or a Latin word inside keeps its place).
-pub(crate) fn shape_line(text: &str, rtl: bool) -> (Vec<Glyph>, f32) {
+pub fn shape_line(text: &str, rtl: bool) -> (Vec<Glyph>, f32) {
     let level = if rtl {
         unicode_bidi::Level::rtl()
     } else {
@@ -110,7 +110,7 @@ impl OutlineBuilder for Placed<'_> {
 
 /// How a line is set: its size, the widest it may be, its direction.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct LineStyle {
+pub struct LineStyle {
     pub size: f32,
     pub max_width: f32,
     pub rtl: bool,
@@ -119,9 +119,26 @@ pub(crate) struct LineStyle {
 /// The most characters of a line that is printed; longer text ends in an ellipsis.
 const MAX_CHARS: usize = 80;
 
+/// Where a line stands against its x.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Its left end at x.
+    Left,
+    /// Its middle at x.
+    Centre,
+    /// Its right end at x.
+    Right,
+}
+
 /// A line of text as one filled path, centred on `centre_x` with its baseline at
 /// `baseline`; shrunk to fit `max_width`. Returns the shape and the size it was set at.
-pub(crate) fn line(text: &str, centre_x: f32, baseline: f32, style: LineStyle) -> (Shape, f32) {
+pub fn line(text: &str, centre_x: f32, baseline: f32, style: LineStyle) -> (Shape, f32) {
+    line_aligned(text, centre_x, baseline, style, Align::Centre)
+}
+
+/// A line of text as one filled path standing against `x` as `align` says, its baseline at
+/// `baseline`; shrunk to fit `max_width`. Returns the shape and the size it was set at.
+pub fn line_aligned(text: &str, x: f32, baseline: f32, style: LineStyle, align: Align) -> (Shape, f32) {
     let text: String = if text.chars().count() > MAX_CHARS {
         text.chars().take(MAX_CHARS - 1).chain(['…']).collect()
     } else {
@@ -133,7 +150,11 @@ pub(crate) fn line(text: &str, centre_x: f32, baseline: f32, style: LineStyle) -
     if width * scale > style.max_width && width > 0.0 {
         scale = style.max_width / width;
     }
-    let left = centre_x - width * scale / 2.0;
+    let left = match align {
+        Align::Left => x,
+        Align::Centre => x - width * scale / 2.0,
+        Align::Right => x - width * scale,
+    };
     let mut ops = Vec::new();
     for g in &glyphs {
         let mut placed = Placed {
