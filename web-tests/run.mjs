@@ -306,6 +306,7 @@ async function adminOrg(browser, lang) {
     ["staff-dashboard-areas", `/staff/dashboard?entity=cap&group_by=area&from=${YEAR_AGO}`],
     ["staff-oversight", `/staff/oversight?from=${YEAR_AGO}`],
     ["public-dashboard", `/dashboard?from=${YEAR_AGO}`],
+    ["staff-report", "/staff/report?entity=cap"],
   ];
   for (const [name, url] of pages) {
     const response = await page.goto(`${BASE}${url}`);
