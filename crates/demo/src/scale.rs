@@ -390,6 +390,7 @@ mod tests {
                 default_department_id: Some(entity_id(&spec.entity) * 10),
                 default_department_code: None,
                 default_priority: spec.priority,
+                fix_photo_required: spec.fix_photo_required,
             })
             .collect();
         let staff = [1, 2]
