@@ -3,7 +3,8 @@
 //
 // Flows, in Arabic and in English: a resident reports a complaint with a photo and a map
 // location and follows it; a staff member signs in, replies and resolves it; the resident
-// sees the reply and rates the closure. Then the same submit and track flows with JavaScript
+// sees the reply and rates the closure; a field service resolved with a photo of the fix,
+// which the resident says is not solved, by the survey link, is reopened. Then the same submit and track flows with JavaScript
 // off. Every main page is screenshot at phone and desktop size, checked by axe-core (no
 // serious or critical violation) and its served HTML by the Nu HTML checker.
 
@@ -360,12 +361,90 @@ async function residentRates(browser, lang, trackingHref) {
   check(main.includes(t.resolution), `${lang}: the resident sees what was done`);
   check((await page.locator("form.survey").count()) === 1, `${lang}: the closed case offers the rating form`);
   await visit(page, `track-closed-${lang}`, response);
+  await page.check("input[name=solved][value=yes]");
   await page.check("input[name=quality][value='5']");
   await page.check("input[name=speed][value='4']");
   await page.check("input[name=agent][value='5']");
   await page.fill("#survey-comment", lang === "ar" ? "خدمة ممتازة وسريعة" : "Quick and kind, thank you");
   await Promise.all([page.waitForNavigation(), page.click("form.survey button[type=submit]")]);
   check((await page.locator("form.survey").count()) === 0 && (await page.locator(".survey-done").count()) === 1, `${lang}: the rating is recorded once`);
+  await context.close();
+}
+
+// The survey link of the latest resolution, as the demo writes it to its log (in production
+// it goes only in the resolution's notice).
+function lastSurveyToken() {
+  const log = readFileSync(LOG, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+  const links = [...log.matchAll(/\/survey\/([0-9a-f]{40})/g)];
+  const last = links[links.length - 1];
+  return last ? last[1] : null;
+}
+
+// Closure the resident confirms: a supervisor resolves a pothole report (a service that asks
+// for a photo of the fix) with the photo; the resident answers "not solved" by the link; the
+// case is reopened, into the satisfaction unit.
+async function closureNotSolved(browser, lang) {
+  const created = await fetch(`${BASE}/api/v1/cases`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      service: "pothole", kind: "report",
+      description: lang === "ar" ? "حفرة عميقة أمام المدرسة في طريق ٤٥" : "A deep pothole in front of the school on Road 45",
+      location: { lat: 26.2172, lon: 50.5861 },
+      reporter: { name: TEXT[lang].name, email: `closure-${lang}@example.bh`, language: lang },
+    }),
+  });
+  check(created.status === 201, `${lang}: a pothole report is made (${created.status})`);
+  const { reference } = await created.json();
+  const context = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.desktop });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/staff?lang=${lang}`);
+  await page.fill("#username", "cap.supervisor");
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit].primary")]);
+  await page.goto(`${BASE}/staff/cases/${reference}`);
+  const act = async (action, fill) => {
+    const form = page.locator(`form.action-${action}`);
+    if (fill) await fill(form);
+    await Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+  };
+  await act("acknowledge");
+  await act("assign", async (form) => {
+    await form.locator("select[name=department]").selectOption("roads");
+    await form.locator("select[name=assignee]").selectOption("cap.supervisor");
+  });
+  await act("start");
+  check((await page.locator("#fix-photo[required]").count()) === 1, `${lang}: the pothole service asks for a photo of the fix`);
+  await act("resolve", async (form) => {
+    await form.locator("textarea[name=resolution]").fill(TEXT[lang].resolution);
+    await form.locator("#fix-photo").setInputFiles(PHOTO);
+  });
+  check((await page.locator(".case-head .status-resolved").count()) === 1, `${lang}: resolved with the photo of the fix`);
+  check((await page.locator(".before-after .after img").count()) === 1, `${lang}: the staff page shows the photo of the fix`);
+  const response = await page.goto(`${BASE}/staff/cases/${reference}`);
+  await visit(page, `staff-case-fixed-${lang}`, response);
+
+  const token = lastSurveyToken();
+  check(token !== null, `${lang}: the resolution sends a survey link`);
+  const residentContext = await newContext(browser, { locale: lang === "ar" ? "ar-BH" : "en-GB", viewport: SIZES.phone });
+  const resident = await residentContext.newPage();
+  const surveyResponse = await resident.goto(`${BASE}/survey/${token}?lang=${lang}`);
+  check(surveyResponse.status() === 200 && (await resident.locator("form.survey").count()) === 1, `${lang}: the link opens the survey without signing in`);
+  await visit(resident, `survey-link-${lang}`, surveyResponse);
+  await resident.check("input[name=solved][value=no]");
+  await resident.check("input[name=quality][value='3']");
+  await resident.check("input[name=speed][value='3']");
+  await resident.check("input[name=agent][value='4']");
+  const [answered] = await Promise.all([resident.waitForNavigation(), resident.click("form.survey button[type=submit]")]);
+  check(answered.status() === 200 && (await resident.locator(".survey-outcome").count()) === 1, `${lang}: the answer is taken`);
+  await visit(resident, `survey-link-done-${lang}`, answered);
+  const again = await resident.goto(`${BASE}/survey/${token}`);
+  check(again.status() === 409, `${lang}: the link answers once`);
+  await residentContext.close();
+
+  await page.goto(`${BASE}/staff/cases/${reference}`);
+  check((await page.locator(".case-head .status-resolved").count()) === 0 && (await page.locator(".case-head .status-assigned").count()) === 1, `${lang}: "not solved" reopens the case`);
+  check((await page.locator(".timeline .event-note").count()) >= 1, `${lang}: the timeline says why it was reopened`);
   await context.close();
 }
 
@@ -525,6 +604,7 @@ async function main() {
       await staffResolves(browser, lang, reference, trackingHref);
       await adminCatalogue(browser, lang);
       await residentRates(browser, lang, trackingHref);
+      await closureNotSolved(browser, lang);
       await adminOrg(browser, lang);
       await residentScansPoint(browser, lang);
       await liveChat(browser, lang);

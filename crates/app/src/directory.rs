@@ -64,6 +64,40 @@ impl App {
         Ok(self.store.services().await?)
     }
 
+    /// The public catalogue as the API shows it, each service with its expected times.
+    pub async fn service_views(&self) -> Outcome<Vec<crate::cases::views::ServiceView>> {
+        let config = self.workflow().await?;
+        Ok(self
+            .store
+            .services()
+            .await?
+            .iter()
+            .map(|row| crate::cases::views::ServiceView {
+                expected: Some(config.expected(row.entity_id, row.id, row.default_priority)),
+                ..crate::cases::views::ServiceView::from_row(row)
+            })
+            .collect())
+    }
+
+    /// The expected times of each active service (at its default priority), by code.
+    pub async fn expected_times(
+        &self,
+    ) -> Outcome<std::collections::HashMap<String, crate::cases::views::ExpectedTimes>> {
+        let config = self.workflow().await?;
+        Ok(self
+            .store
+            .services()
+            .await?
+            .iter()
+            .map(|row| {
+                (
+                    row.code.clone(),
+                    config.expected(row.entity_id, row.id, row.default_priority),
+                )
+            })
+            .collect())
+    }
+
     /// A service of the catalogue with its form, by code.
     pub async fn service(&self, code: &str) -> Outcome<Option<Service>> {
         match self.store.service_by_code(code).await? {

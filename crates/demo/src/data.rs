@@ -114,6 +114,9 @@ pub struct ServiceSpec {
     pub texts: Bilingual<Vec<String>>,
     /// What staff write when they resolve a case of the service.
     pub resolution: Text,
+    /// Each resolution brings a photo of the fix (field services).
+    #[serde(default)]
+    pub fix_photo_required: bool,
 }
 
 /// The platform's administrator, then one user per role in each entity, each with an Arabic

@@ -145,6 +145,7 @@ fn service_insert(spec: &ServiceSpec, entity_id: i64, department_id: i64) -> Res
         fields: serde_json::to_string(&spec.fields)?,
         default_department_id: Some(department_id),
         default_priority: spec.priority,
+        fix_photo_required: spec.fix_photo_required,
     })
 }
 

@@ -263,6 +263,8 @@ impl<'a> Scale<'a> {
         let mut score = || *[5, 5, 5, 4, 4, 3, 2, 1].choose(rng).unwrap_or(&5);
         let (quality, speed, agent) = (score(), score(), score());
         let low = quality.min(speed).min(agent) <= tawasul_app::cases::survey::LOW_SCORE;
+        // Of the closed cases the generator makes, those rated low are the ones not solved.
+        let solved = !low;
         events.push(EventInsert {
             case_id: 0,
             at,
@@ -274,7 +276,8 @@ impl<'a> Scale<'a> {
             to_status: None,
             public: true,
             body: None,
-            details: json!({ "quality": quality, "speed": speed, "agent": agent, "low": low }).to_string(),
+            details: json!({ "quality": quality, "speed": speed, "agent": agent, "low": low, "solved": solved })
+                .to_string(),
         });
         Some(LoadedSurvey {
             quality,
@@ -282,6 +285,7 @@ impl<'a> Scale<'a> {
             agent,
             comment: None,
             low,
+            solved: Some(solved),
             created_at: at,
         })
     }
@@ -386,6 +390,7 @@ mod tests {
                 default_department_id: Some(entity_id(&spec.entity) * 10),
                 default_department_code: None,
                 default_priority: spec.priority,
+                fix_photo_required: spec.fix_photo_required,
             })
             .collect();
         let staff = [1, 2]

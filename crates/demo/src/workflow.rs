@@ -46,6 +46,7 @@ pub async fn seed_workflow(app: &App, data: &DemoData, logins: &[DemoLogin]) -> 
                 updated_at: now,
                 // Off in the demo: its logins are shown on the console to anyone trying it.
                 second_factor_required: false,
+                survey_days: tawasul_app::workflow::config::DEFAULT_SURVEY_DAYS,
             })
             .await?;
         // Urgent reports are answered within the hour and settled within a working day.

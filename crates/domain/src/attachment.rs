@@ -44,6 +44,11 @@ impl AttachmentType {
         }
     }
 
+    /// Whether the file is a photo (HEIC included, though it is refused when cleaned).
+    pub fn is_photo(self) -> bool {
+        matches!(self, Self::Jpeg | Self::Png | Self::Webp | Self::Heic)
+    }
+
     /// Whether the file is a recording, which is stored as it came (a photo is re-encoded).
     pub fn is_audio(self) -> bool {
         matches!(self, Self::Wav | Self::Mp3)

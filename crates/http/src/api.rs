@@ -2,7 +2,9 @@
 
 use crate::client::ClientOf;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{body_rejection, CallerOf, CaseSubmission, JsonBody, QueryOf, Staff, SESSION_COOKIE};
+use crate::extract::{
+    body_rejection, CallerOf, CaseSubmission, JsonBody, QueryOf, Staff, TransitionSubmission, SESSION_COOKIE,
+};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -26,9 +28,10 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_services))
+        .routes(routes!(put_fix_photo))
         .routes(routes!(create_case, list_cases).layer(DefaultBodyLimit::max(crate::body_limit(crate::CASES_ROUTE))))
         .routes(routes!(get_case))
-        .routes(routes!(transition))
+        .routes(routes!(transition).layer(DefaultBodyLimit::max(crate::body_limit(crate::TRANSITION_ROUTE))))
         .routes(routes!(comment))
         .routes(routes!(get_survey, rate))
         .routes(routes!(upload_attachment).layer(DefaultBodyLimit::max(crate::body_limit(crate::UPLOAD_ROUTE))))
@@ -48,10 +51,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The service catalogue: what residents can ask for, with each service's form.
 #[utoipa::path(get, path = "/api/v1/services", tag = "catalogue", responses((status = 200, body = ServiceList)))]
 async fn list_services(State(state): State<AppState>) -> ApiResult<Json<ServiceList>> {
-    let rows = state.app.services().await?;
     Ok(Json(ServiceList {
-        items: rows.iter().map(ServiceView::from_row).collect(),
+        items: state.app.service_views().await?,
     }))
+}
+
+/// Admin: whether each resolution of a service must bring a photo of the fix (see the
+/// transitions endpoint). Answers with the service as the catalogue shows it.
+#[utoipa::path(put, path = "/api/v1/admin/services/{code}/fix-photo", tag = "catalogue", security(("bearer" = [])),
+    params(("code" = String, Path)), request_body = tawasul_app::catalogue::services::FixPhotoRequest,
+    responses((status = 200, body = ServiceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_fix_photo(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(code): Path<String>,
+    body: JsonBody<tawasul_app::catalogue::services::FixPhotoRequest>,
+) -> ApiResult<Json<ServiceView>> {
+    let row = state
+        .app
+        .set_fix_photo_required(&user, &code, body.value.required)
+        .await?;
+    Ok(Json(ServiceView::from_row(&row.service)))
 }
 
 /// Submit a case, as JSON or, with its photos, as `multipart/form-data` (a JSON part `case`
@@ -133,16 +153,27 @@ async fn get_case(
 
 /// Staff: move a case through its lifecycle (acknowledge, assign, start, wait_on_reporter,
 /// resume, resolve, close, reopen, reject).
+/// To resolve a case whose service asks for a photo of the fix, send it with the
+/// resolution as `multipart/form-data` (a JSON part `transition` and a `fix_photo` part);
+/// without it the resolution is refused (422, field `fix_photo`). Resolving invites the
+/// reporter to the closure survey by a single-use link.
 #[utoipa::path(post, path = "/api/v1/cases/{reference}/transitions", tag = "cases", security(("bearer" = [])),
-    params(("reference" = String, Path)), request_body = TransitionRequest,
-    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not allowed from the case's status"), (status = 422, body = ErrorBody)))]
+    params(("reference" = String, Path)),
+    request_body(content((TransitionRequest = "application/json"), (TransitionSubmission = "multipart/form-data"))),
+    responses((status = 200, body = CaseView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "Not allowed from the case's status"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn transition(
     State(state): State<AppState>,
     Staff(user): Staff,
     Path(reference): Path<String>,
-    body: JsonBody<TransitionRequest>,
+    body: TransitionSubmission,
 ) -> ApiResult<Json<CaseView>> {
-    Ok(Json(state.app.transition(&user, &reference, body.value).await?))
+    Ok(Json(
+        state
+            .app
+            .transition_with(&user, &reference, body.transition, body.fix_photo)
+            .await?,
+    ))
 }
 
 /// A public reply or an internal note (staff), or the reporter's own comment.

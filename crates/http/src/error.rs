@@ -108,6 +108,15 @@ impl From<CasesError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", message)
                     .with_field("Idempotency-Key")
             }
+            CasesError::SurveyLink(refused) => {
+                use tawasul_app::cases::survey::LinkRefused;
+                let (status, code) = match refused {
+                    LinkRefused::Unknown => (StatusCode::NOT_FOUND, "survey_link_unknown"),
+                    LinkRefused::Used => (StatusCode::CONFLICT, "survey_link_used"),
+                    LinkRefused::Expired => (StatusCode::GONE, "survey_link_expired"),
+                };
+                ApiError::new(status, code, message)
+            }
         }
     }
 }

@@ -65,6 +65,99 @@ pub struct CaseSubmission {
     pub photos: Vec<tawasul_app::cases::intake::Upload>,
 }
 
+/// A transition as `POST /api/v1/cases/{reference}/transitions` takes it: a JSON body, or,
+/// to resolve with a photo of the fix, `multipart/form-data` with a JSON part `transition`
+/// and one `fix_photo` part.
+#[derive(utoipa::ToSchema)]
+pub struct TransitionSubmission {
+    /// The transition, as the JSON body would be.
+    pub transition: tawasul_app::cases::work::TransitionRequest,
+    /// A photo (JPEG, PNG or WebP) of the fix, recognised by its content.
+    #[schema(value_type = Option<String>, format = Binary)]
+    pub fix_photo: Option<tawasul_app::cases::intake::Upload>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for TransitionSubmission {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !has_media_type(&req, "multipart/form-data") {
+            if !has_media_type(&req, "application/json") {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the transition as Content-Type: application/json, or with a photo of the fix as multipart/form-data",
+                ));
+            }
+            // The route admits a photo; a transition alone is held to the JSON limit.
+            let raw = axum::body::to_bytes(req.into_body(), crate::JSON_BODY_LIMIT)
+                .await
+                .map_err(|_| body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()))?;
+            return Ok(Self {
+                transition: parse_json(&raw)?,
+                fix_photo: None,
+            });
+        }
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|r| body_rejection(r.status(), r.body_text()))?;
+        let (mut transition, mut fix_photo) = (None, None);
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+            match field.name().unwrap_or("") {
+                "transition" if transition.is_none() => {
+                    let raw = field.bytes().await.map_err(unreadable)?;
+                    if raw.len() > crate::JSON_BODY_LIMIT {
+                        return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
+                    }
+                    transition = Some(parse_json(&raw).map_err(|e| e.within("transition"))?);
+                }
+                "fix_photo" if fix_photo.is_none() => fix_photo = Some(read_file(field).await?),
+                other => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_field",
+                        "a transition is sent as one part `transition` (JSON) and at most one `fix_photo` part",
+                    )
+                    .with_field(other))
+                }
+            }
+        }
+        let transition = transition.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "missing part `transition`: the transition as JSON",
+            )
+            .with_field("transition")
+        })?;
+        Ok(Self { transition, fix_photo })
+    }
+}
+
+fn unreadable(e: axum::extract::multipart::MultipartError) -> ApiError {
+    body_rejection(e.status(), e.body_text())
+}
+
+/// A file part, streamed into its own buffer and refused as soon as it is too large.
+async fn read_file(
+    mut field: axum::extract::multipart::Field<'_>,
+) -> Result<tawasul_app::cases::intake::Upload, ApiError> {
+    let filename = field.file_name().map(str::to_owned).filter(|f| !f.is_empty());
+    let content_type = field.content_type().map(str::to_owned);
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+        if bytes.len() + chunk.len() > tawasul_domain::attachment::MAX_ATTACHMENT_BYTES {
+            return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(tawasul_app::cases::intake::Upload {
+        bytes,
+        content_type,
+        filename,
+    })
+}
+
 /// Whether the request says its body is of this media type.
 fn has_media_type(req: &Request, media_type: &str) -> bool {
     req.headers()
@@ -96,7 +189,6 @@ impl<S: Send + Sync> FromRequest<S> for CaseSubmission {
         let mut multipart = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|r| body_rejection(r.status(), r.body_text()))?;
-        let unreadable = |e: axum::extract::multipart::MultipartError| body_rejection(e.status(), e.body_text());
         let (mut case, mut photos) = (None, vec![]);
         while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
             match field.name().unwrap_or("") {
@@ -108,8 +200,6 @@ impl<S: Send + Sync> FromRequest<S> for CaseSubmission {
                     case = Some(parse_json(&raw).map_err(|e| e.within("case"))?);
                 }
                 "photos" => {
-                    let filename = field.file_name().map(str::to_owned).filter(|f| !f.is_empty());
-                    let content_type = field.content_type().map(str::to_owned);
                     if photos.len() == tawasul_domain::attachment::MAX_FILES_AT_INTAKE {
                         return Err(ApiError::new(
                             StatusCode::UNPROCESSABLE_ENTITY,
@@ -121,20 +211,7 @@ impl<S: Send + Sync> FromRequest<S> for CaseSubmission {
                         )
                         .with_field("photos"));
                     }
-                    // Streamed into the photo's own buffer, refused as soon as it is too large.
-                    let mut field = field;
-                    let mut bytes = Vec::new();
-                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                        if bytes.len() + chunk.len() > tawasul_domain::attachment::MAX_ATTACHMENT_BYTES {
-                            return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                    photos.push(tawasul_app::cases::intake::Upload {
-                        bytes,
-                        content_type,
-                        filename,
-                    });
+                    photos.push(read_file(field).await?);
                 }
                 other => {
                     return Err(ApiError::new(

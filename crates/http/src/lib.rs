@@ -23,6 +23,9 @@ pub use extract::SESSION_COOKIE;
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 const UPLOAD_ROUTE: &str = "/api/v1/cases/{reference}/attachments";
 const CASES_ROUTE: &str = "/api/v1/cases";
+const TRANSITION_ROUTE: &str = "/api/v1/cases/{reference}/transitions";
+/// A resolution with its photo of the fix: the JSON part stays under `JSON_BODY_LIMIT`.
+const TRANSITION_LIMIT: usize = tawasul_domain::attachment::MAX_ATTACHMENT_BYTES + JSON_BODY_LIMIT + 64 * 1024;
 /// A case with its photos in one request: the JSON part stays under `JSON_BODY_LIMIT`.
 const INTAKE_LIMIT: usize =
     tawasul_domain::attachment::MAX_FILES_AT_INTAKE * tawasul_domain::attachment::MAX_ATTACHMENT_BYTES + 1024 * 1024;
@@ -36,6 +39,7 @@ fn body_limit(route: &str) -> usize {
     match route {
         UPLOAD_ROUTE => tawasul_domain::attachment::MAX_ATTACHMENT_BYTES,
         CASES_ROUTE => INTAKE_LIMIT,
+        TRANSITION_ROUTE => TRANSITION_LIMIT,
         AREAS_ROUTE => AREAS_LIMIT,
         _ => tawasul_web::body_limit(route)
             .or_else(|| tawasul_channels_ivr::body_limit(route))

@@ -238,7 +238,7 @@ on_both! { api;
     async fn the_reporter_rates_the_closure_once(t: &TestApp) {
         let (reference, token) = t.submit(complaint("حفرة في الطريق")).await;
         let survey = format!("/api/v1/cases/{reference}/survey");
-        let good = json!({"quality": 5, "speed": 4, "agent": 5, "comment": "شكرًا"});
+        let good = json!({"quality": 5, "speed": 4, "agent": 5, "solved": true, "comment": "شكرًا"});
         assert_eq!(t.api_get(&survey, Some(&token)).await.0, StatusCode::NO_CONTENT, "not rated yet");
         let (status, err) = t.api_post(&survey, Some(&token), good.clone()).await;
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "not before resolution: {err}");
@@ -256,11 +256,13 @@ on_both! { api;
             assert_eq!(status, StatusCode::OK, "{case}");
         }
         for (bad, field) in [
-            (json!({"quality": 0, "speed": 4, "agent": 5}), "quality"),
-            (json!({"quality": 5, "speed": 6, "agent": 5}), "speed"),
-            (json!({"quality": 5, "speed": 4, "agent": 5, "comment": "x".repeat(1_001)}), "comment"),
-            (json!({"quality": 5, "speed": 4}), "agent"),
-            (json!({"quality": 5, "speed": 4, "agent": 5, "stars": 9}), "stars"),
+            (json!({"quality": 0, "speed": 4, "agent": 5, "solved": true}), "quality"),
+            (json!({"quality": 5, "speed": 6, "agent": 5, "solved": true}), "speed"),
+            (json!({"quality": 5, "speed": 4, "agent": 5, "solved": true, "comment": "x".repeat(1_001)}), "comment"),
+            (json!({"quality": 5, "speed": 4, "solved": true}), "agent"),
+            (json!({"quality": 5, "speed": 4, "agent": 5}), "solved"),
+            (json!({"quality": 5, "speed": 4, "agent": 5, "solved": "yes"}), "solved"),
+            (json!({"quality": 5, "speed": 4, "agent": 5, "solved": true, "stars": 9}), "stars"),
         ] {
             let (status, err) = t.api_post(&survey, Some(&token), bad.clone()).await;
             assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{bad} → {err}");
@@ -270,8 +272,8 @@ on_both! { api;
         assert_eq!(t.api_get(&survey, Some(&token)).await.0, StatusCode::NO_CONTENT, "refused ratings wrote nothing");
         let (status, rated) = t.api_post(&survey, Some(&token), good.clone()).await;
         assert_eq!((status, rated["quality"].as_i64(), rated["low"].as_bool()), (StatusCode::CREATED, Some(5), Some(false)), "{rated}");
-        let (status, err) = t.api_post(&survey, Some(&token), json!({"quality": 1, "speed": 1, "agent": 1})).await;
-        assert_eq!(status, StatusCode::CONFLICT, "one rating per case: {err}");
+        let (status, err) = t.api_post(&survey, Some(&token), json!({"quality": 1, "speed": 1, "agent": 1, "solved": false})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "one rating per resolution: {err}");
         let (status, read) = t.api_get(&survey, Some(&officer)).await;
         assert_eq!((status, read["comment"].as_str(), read["speed"].as_i64()), (StatusCode::OK, Some("شكرًا"), Some(4)), "staff read it");
         let mun = t.login("mun.officer", PASSWORD).await;
@@ -476,6 +478,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("GET", "/readyz"),
         ("GET", "/metrics"),
         ("GET", "/api/v1/services"),
+        ("PUT", "/api/v1/admin/services/{code}/fix-photo"),
         ("POST", "/api/v1/cases"),
         ("GET", "/api/v1/cases"),
         ("GET", "/api/v1/cases/{reference}"),

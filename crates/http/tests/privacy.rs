@@ -147,7 +147,7 @@ on_both! { privacy;
                 let (status, _) = t.api_post(&format!("/api/v1/cases/{r}/comments"), bearer, json!({"body": "مرحبا"})).await;
                 let expected = if bearer.is_none() { StatusCode::UNAUTHORIZED } else { StatusCode::NOT_FOUND };
                 assert_eq!(status, expected, "{who} comments on the {label} case");
-                let (status, _) = t.api_post(&format!("/api/v1/cases/{r}/survey"), bearer, json!({"quality": 5, "speed": 5, "agent": 5})).await;
+                let (status, _) = t.api_post(&format!("/api/v1/cases/{r}/survey"), bearer, json!({"quality": 5, "speed": 5, "agent": 5, "solved": true})).await;
                 assert_eq!(status, expected, "{who} rates the {label} case");
             }
         }

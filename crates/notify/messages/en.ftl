@@ -80,6 +80,9 @@ case_resolved-body =
     { ISOLATE($resolution) }
 
     If you have any comments on the outcome, you are welcome to send them through the case tracking page. Thank you for your cooperation.
+    .survey_url =
+        Is the problem really solved? Please rate how it was handled and tell us at this link (it works once, with no sign-in). If we do not hear from you in time, the case will be closed:
+        { $survey_url }
 
 case_rejected-subject = Your case { $reference } could not be accepted
 case_rejected-body =

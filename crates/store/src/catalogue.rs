@@ -18,6 +18,8 @@ pub struct ServiceInsert {
     pub fields: String,
     pub default_department_id: Option<i64>,
     pub default_priority: Priority,
+    /// Each resolution must bring a photo of the fix.
+    pub fix_photo_required: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -35,6 +37,7 @@ pub struct ServiceRow {
     pub default_department_id: Option<i64>,
     pub default_department_code: Option<String>,
     pub default_priority: Priority,
+    pub fix_photo_required: bool,
 }
 
 /// A reply template of an entity in one language; its body holds `{name}`, `{reference}`
@@ -92,18 +95,19 @@ pub struct ServiceUpdate {
     pub kinds: String,
     pub default_department_id: Option<i64>,
     pub default_priority: Priority,
+    pub fix_photo_required: bool,
     pub active: bool,
 }
 
 const SERVICE_SELECT: &str = "SELECT s.id, s.entity_id, e.code AS entity_code, s.code, s.name_ar, s.name_en, \
      s.description_ar, s.description_en, s.kinds, s.fields, s.default_department_id, \
-     d.code AS default_department_code, s.default_priority \
+     d.code AS default_department_code, s.default_priority, s.fix_photo_required \
      FROM services s JOIN entities e ON e.id = s.entity_id \
      LEFT JOIN departments d ON d.id = s.default_department_id";
 
 const MANAGED_SERVICE_SELECT: &str = "SELECT s.id, s.entity_id, e.code AS entity_code, s.code, s.name_ar, s.name_en, \
      s.description_ar, s.description_en, s.kinds, s.fields, s.default_department_id, \
-     d.code AS default_department_code, s.default_priority, s.active, \
+     d.code AS default_department_code, s.default_priority, s.fix_photo_required, s.active, \
      EXISTS (SELECT 1 FROM cases c WHERE c.service_id = s.id) AS has_cases \
      FROM services s JOIN entities e ON e.id = s.entity_id \
      LEFT JOIN departments d ON d.id = s.default_department_id";
@@ -114,10 +118,12 @@ for_both_backends! {
     pub async fn insert_service(c: &mut Conn, s: ServiceInsert) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO services (entity_id, code, name_ar, name_en, description_ar, description_en, kinds, fields, \
-             default_department_id, default_priority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             default_department_id, default_priority, fix_photo_required) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(s.entity_id).bind(s.code).bind(s.name_ar).bind(s.name_en).bind(s.description_ar)
         .bind(s.description_en).bind(s.kinds).bind(s.fields).bind(s.default_department_id).bind(s.default_priority)
+        .bind(s.fix_photo_required)
         .fetch_one(&mut *c).await?)
     }
 
@@ -206,11 +212,11 @@ for_both_backends! {
             .bind(s.id).fetch_optional(&mut *c).await?;
         let changed = sqlx::query(
             "UPDATE services SET code = $2, name_ar = $3, name_en = $4, description_ar = $5, description_en = $6, \
-             kinds = $7, default_department_id = $8, default_priority = $9, active = $10 \
+             kinds = $7, default_department_id = $8, default_priority = $9, active = $10, fix_photo_required = $11 \
              WHERE id = $1 AND (code = $2 OR NOT EXISTS (SELECT 1 FROM cases WHERE service_id = $1))",
         )
         .bind(s.id).bind(&s.code).bind(s.name_ar).bind(s.name_en).bind(s.description_ar).bind(s.description_en)
-        .bind(s.kinds).bind(s.default_department_id).bind(s.default_priority).bind(s.active)
+        .bind(s.kinds).bind(s.default_department_id).bind(s.default_priority).bind(s.active).bind(s.fix_photo_required)
         .execute(&mut *c).await?.rows_affected();
         if changed != 1 {
             return Ok(false);

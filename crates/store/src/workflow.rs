@@ -66,6 +66,8 @@ pub struct PolicyRow {
     pub updated_at: i64,
     /// Administrators and supervisors sign in with a second factor.
     pub second_factor_required: bool,
+    /// Days a resolved case waits for its reporter's verdict before it closes by itself.
+    pub survey_days: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -153,11 +155,12 @@ for_both_backends! {
     pub async fn upsert_policy(c: &mut Conn, p: PolicyRow) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO entity_policies (entity_id, calendar, escalation, ignored_after_days, satisfaction_department_id, \
-             updated_at, second_factor_required) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (entity_id) DO UPDATE SET calendar = $2, \
-             escalation = $3, ignored_after_days = $4, satisfaction_department_id = $5, updated_at = $6, second_factor_required = $7",
+             updated_at, second_factor_required, survey_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (entity_id) DO UPDATE SET calendar = $2, escalation = $3, ignored_after_days = $4, \
+             satisfaction_department_id = $5, updated_at = $6, second_factor_required = $7, survey_days = $8",
         )
         .bind(p.entity_id).bind(p.calendar).bind(p.escalation).bind(p.ignored_after_days)
-        .bind(p.satisfaction_department_id).bind(p.updated_at).bind(p.second_factor_required)
+        .bind(p.satisfaction_department_id).bind(p.updated_at).bind(p.second_factor_required).bind(p.survey_days)
         .execute(&mut *c).await?;
         Ok(())
     }
@@ -165,7 +168,7 @@ for_both_backends! {
     pub async fn policies(c: &mut Conn, _: ()) -> StoreResult<Vec<PolicyRow>> {
         Ok(sqlx::query_as(
             "SELECT entity_id, calendar, escalation, ignored_after_days, satisfaction_department_id, updated_at, \
-             second_factor_required FROM entity_policies ORDER BY entity_id",
+             second_factor_required, survey_days FROM entity_policies ORDER BY entity_id",
         )
         .fetch_all(&mut *c).await?)
     }

@@ -38,6 +38,7 @@ async fn catalogue(store: &Store) -> (i64, i64, i64) {
             fields: "[]".into(),
             default_department_id: Some(department),
             default_priority: Priority::Normal,
+            fix_photo_required: false,
         })
         .await
         .expect("service");
@@ -238,7 +239,7 @@ on_both! { open_store;
                     assignee_id: None,
                     resolution: (i % 3 == 0).then(|| "أصلح".to_owned()),
                     updated_at: T0 + i + 10,
-                    survey: (i % 3 == 0).then_some(LoadedSurvey { quality: 5, speed: 1, agent: 4, comment: None, low: true, created_at: T0 + i + 20 }),
+                    survey: (i % 3 == 0).then_some(LoadedSurvey { quality: 5, speed: 1, agent: 4, comment: None, low: true, solved: Some(false), created_at: T0 + i + 20 }),
                 }
             })
             .collect();
@@ -319,7 +320,7 @@ on_both! { open_store;
         };
         store.insert_attachment(AttachmentInsert {
             case_id: id, blob_key: "ab".repeat(32), mime: "image/png".into(), size_bytes: 10, filename: "p.png".into(),
-            public: true, uploaded_by: "reporter".into(), created_at: T0 + 1, event,
+            public: true, uploaded_by: "reporter".into(), created_at: T0 + 1, fix: false, event,
         }).await.expect("attach");
         let rows = store.attachments(id).await.expect("list");
         assert_eq!((rows.len(), rows[0].mime.as_str()), (1, "image/png"));
@@ -330,7 +331,7 @@ on_both! { open_store;
         let (e, d, s) = catalogue(store).await;
         let photo = |n: u8| AttachmentInsert {
             case_id: 0, blob_key: format!("{n:02x}").repeat(32), mime: "image/png".into(), size_bytes: 10,
-            filename: format!("{n}.png"), public: true, uploaded_by: "reporter".into(), created_at: T0,
+            filename: format!("{n}.png"), public: true, uploaded_by: "reporter".into(), created_at: T0, fix: false,
             event: EventInsert {
                 case_id: 0, at: T0, actor_type: "reporter".into(), actor_id: None, actor_name: "r".into(),
                 action: "attachment".into(), from_status: None, to_status: None, public: true, body: None, details: "{}".into(),
@@ -485,10 +486,10 @@ on_both! { open_store;
 
     async fn workflow_configuration_round_trips(store: &Store) {
         let (e, d, s) = catalogue(store).await;
-        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{}".into(), escalation: "{}".into(), ignored_after_days: 5, satisfaction_department_id: Some(d), updated_at: T0, second_factor_required: false }).await.expect("policy");
-        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{\"v\":2}".into(), escalation: "{}".into(), ignored_after_days: 3, satisfaction_department_id: None, updated_at: T0 + 1, second_factor_required: true }).await.expect("policy again replaces");
+        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{}".into(), escalation: "{}".into(), ignored_after_days: 5, satisfaction_department_id: Some(d), updated_at: T0, second_factor_required: false, survey_days: 7 }).await.expect("policy");
+        store.upsert_policy(PolicyRow { entity_id: e, calendar: "{\"v\":2}".into(), escalation: "{}".into(), ignored_after_days: 3, satisfaction_department_id: None, updated_at: T0 + 1, second_factor_required: true, survey_days: 3 }).await.expect("policy again replaces");
         let policies = store.policies().await.expect("policies");
-        assert_eq!((policies.len(), policies[0].ignored_after_days), (1, 3));
+        assert_eq!((policies.len(), policies[0].ignored_after_days, policies[0].survey_days), (1, 3, 3));
         assert!(policies[0].second_factor_required);
         assert!(store.second_factor_required(e).await.expect("read"), "the policy's word");
         assert!(!store.second_factor_required(e + 1000).await.expect("read"), "no policy, not required");
@@ -543,9 +544,13 @@ on_both! { open_store;
         assert!(store.survey(id).await.expect("read").is_none());
         let survey = |quality: i64, comment: Option<&str>| SurveyInsert {
             case_id: id,
+            round: 0,
             quality,
             speed: 2,
             agent: 5,
+            solved: Some(false),
+            link: None,
+            change: None,
             comment: comment.map(str::to_owned),
             low: true,
             created_at: T0 + 10,
@@ -565,7 +570,7 @@ on_both! { open_store;
         };
         store.insert_survey(survey(4, Some("بطيء"))).await.expect("first survey");
         let row = store.survey(id).await.expect("read").expect("found");
-        assert_eq!((row.quality, row.speed, row.agent, row.low), (4, 2, 5, true));
+        assert_eq!((row.quality, row.speed, row.agent, row.low, row.solved), (4, 2, 5, true, Some(false)));
         assert_eq!(row.comment.as_deref(), Some("بطيء"));
         assert_eq!(row.created_at, T0 + 10);
         let second = store.insert_survey(survey(5, None)).await;
@@ -580,6 +585,10 @@ on_both! { open_store;
         let (id, _) = created(store.insert_case(case(e, d, s, T0, "حفرة")).await.expect("insert"));
         let bad = SurveyInsert {
             case_id: id,
+            round: 0,
+            solved: None,
+            link: None,
+            change: None,
             quality: 6,
             speed: 3,
             agent: 3,
@@ -716,6 +725,7 @@ on_both! { open_store;
         let new = ServiceInsert {
             entity_id: e, code: "pothole".into(), name_ar: "حفرة".into(), name_en: "Pothole".into(), description_ar: String::new(),
             description_en: String::new(), kinds: "report".into(), fields: "[]".into(), default_department_id: None, default_priority: Priority::High,
+            fix_photo_required: false,
         };
         let pothole = store.add_service(new.clone(), false, audit("add")).await.expect("add");
         let again = store.add_service(new, true, audit("add")).await;
@@ -726,12 +736,13 @@ on_both! { open_store;
         let update = |id, code: &str| ServiceUpdate {
             id, code: code.into(), name_ar: "تسرب".into(), name_en: "Leak".into(), description_ar: "و".into(), description_en: "D".into(),
             kinds: "complaint".into(), default_department_id: Some(d), default_priority: Priority::Urgent, active: true,
+            fix_photo_required: true,
         };
         store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("pothole".into()), keywords: "[]".into(), language: None, position: 1 }).await.expect("rule");
         assert!(store.update_service(update(pothole, "road-hole"), audit("edit")).await.expect("a service without cases may change its code"));
         assert_eq!(store.rules().await.expect("rules")[0].service_code.as_deref(), Some("road-hole"), "its routing rules follow");
         let edited = store.managed_service("road-hole").await.expect("read").expect("renamed");
-        assert_eq!((edited.service.name_en.as_str(), edited.service.default_priority, edited.active), ("Leak", Priority::Urgent, true));
+        assert_eq!((edited.service.name_en.as_str(), edited.service.default_priority, edited.active, edited.service.fix_photo_required), ("Leak", Priority::Urgent, true, true));
         store.insert_case(case(e, d, s, T0, "تسرب")).await.expect("a case");
         assert!(store.managed_service("water-leak").await.expect("read").expect("there").has_cases);
         assert!(!store.update_service(update(s, "leak"), audit("edit")).await.expect("refused"), "a service with cases keeps its code");
@@ -866,5 +877,87 @@ on_both! { open_store;
         assert!(matches!(store.rate_agent(rating).await, Err(StoreError::Duplicate(_))), "rated once");
         let kept = store.agent_rating(chat.id).await.expect("read").expect("the rating");
         assert_eq!((kept.staff_id, kept.agent_score, kept.answer_score), (one, 5, 4));
+    }
+
+    async fn a_resolution_writes_its_fix_photo_and_a_new_invitation_each_time(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id, reference) = created(store.insert_case(case(e, d, s, T0, "حفرة")).await.expect("insert"));
+        let event = |at: i64, action: &str| EventInsert {
+            case_id: id, at, actor_type: "staff".into(), actor_id: None, actor_name: "موظف".into(),
+            action: action.into(), from_status: None, to_status: None, public: true, body: None, details: "{}".into(),
+        };
+        let fix = AttachmentInsert {
+            case_id: id, blob_key: "cd".repeat(32), mime: "image/jpeg".into(), size_bytes: 10, filename: "fix.jpg".into(),
+            public: true, uploaded_by: "staff:officer".into(), created_at: T0 + 5, fix: true, event: event(T0 + 5, "attachment"),
+        };
+        let invitation = |hash: &str, at: i64| InvitationWrite { token_hash: hash.into(), created_at: at, expires_at: at + 100 };
+        let resolve = CaseChange {
+            case_id: id, expected_status: Status::New, status: Some(Status::Resolved), at: T0 + 5,
+            event: event(T0 + 5, "resolve"), attachments: vec![fix], invitation: Some(invitation("h1", T0 + 5)),
+            ..CaseChange::default()
+        };
+        store.change_case(resolve).await.expect("resolved with its photo");
+        let rows = store.attachments(id).await.expect("list");
+        assert_eq!(rows.iter().map(|a| (a.filename.as_str(), a.fix)).collect::<Vec<_>>(), [("fix.jpg", true)]);
+        let first = store.invitation_by_token("h1").await.expect("read").expect("invited");
+        assert_eq!((first.case_id, first.reference.as_str(), first.round, first.expires_at, first.answered_at), (id, reference.as_str(), 1, T0 + 105, None));
+        assert!(store.invitation_by_token("h2").await.expect("read").is_none());
+        // Unanswered and expired: found by the sweep from its expiry on, not before.
+        assert!(store.unanswered_invitations(T0 + 104, 10).await.expect("due").is_empty());
+        assert_eq!(store.unanswered_invitations(T0 + 105, 10).await.expect("due").iter().map(|i| i.case_id).collect::<Vec<_>>(), [id]);
+        // Reopened and resolved again: a new token replaces the old one, in the next round.
+        let again = CaseChange {
+            case_id: id, expected_status: Status::Resolved, status: Some(Status::Resolved), at: T0 + 50,
+            event: event(T0 + 50, "resolve"), invitation: Some(invitation("h2", T0 + 50)), ..CaseChange::default()
+        };
+        store.change_case(again).await.expect("again");
+        assert!(store.invitation_by_token("h1").await.expect("read").is_none(), "the old link is replaced");
+        let second = store.invitation_of(id).await.expect("read").expect("invited");
+        assert_eq!((second.round, second.expires_at), (2, T0 + 150));
+        assert!(store.unanswered_invitations(T0 + 149, 10).await.expect("due").is_empty(), "the new link has not expired");
+    }
+
+    async fn a_survey_answers_its_round_once_by_its_link_with_its_change(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id, _) = created(store.insert_case(case(e, d, s, T0, "تسرب")).await.expect("insert"));
+        let event = |at: i64, action: &str| EventInsert {
+            case_id: id, at, actor_type: "system".into(), actor_id: None, actor_name: "survey".into(),
+            action: action.into(), from_status: None, to_status: None, public: true, body: None, details: "{}".into(),
+        };
+        let resolve = |hash: &str, at: i64, from: Status| CaseChange {
+            case_id: id, expected_status: from, status: Some(Status::Resolved), at, event: event(at, "resolve"),
+            invitation: Some(InvitationWrite { token_hash: hash.into(), created_at: at, expires_at: at + 1000 }),
+            ..CaseChange::default()
+        };
+        store.change_case(resolve("h1", T0 + 1, Status::New)).await.expect("resolved");
+        let survey = |round: i64, link: Option<&str>, solved: bool, change: Option<CaseChange>| SurveyInsert {
+            case_id: id, round, quality: 4, speed: 1, agent: 5, solved: Some(solved), comment: None, low: true,
+            created_at: T0 + 2, event: event(T0 + 2, "survey"), link: link.map(str::to_owned), change,
+        };
+        let reopen = |from: Status| CaseChange {
+            case_id: id, expected_status: from, status: Some(Status::Assigned), department_id: Some(Some(d)),
+            at: T0 + 2, event: event(T0 + 2, "reopen"), ..CaseChange::default()
+        };
+        let wrong = store.insert_survey(survey(1, Some("not-the-link"), false, Some(reopen(Status::Resolved)))).await;
+        assert!(matches!(wrong, Err(StoreError::Conflict(_))), "{wrong:?}");
+        assert!(store.survey(id).await.expect("read").is_none(), "nothing written by another link");
+        store.insert_survey(survey(1, Some("h1"), false, Some(reopen(Status::Resolved)))).await.expect("answered");
+        let row = store.survey(id).await.expect("read").expect("there");
+        assert_eq!((row.round, row.solved, row.low), (1, Some(false), true));
+        let case_now = store.case_by_reference(&store.invitation_of(id).await.expect("read").expect("inv").reference).await.expect("read").expect("case");
+        assert_eq!((case_now.status, case_now.department_id), (Status::Assigned, Some(d)), "the verdict's change, in the same transaction");
+        assert!(store.invitation_of(id).await.expect("read").expect("inv").answered_at.is_some());
+        let twice = store.insert_survey(survey(1, Some("h1"), true, None)).await;
+        assert!(matches!(twice, Err(StoreError::Duplicate(_))), "{twice:?}");
+        // A refused change leaves no survey either.
+        store.change_case(resolve("h2", T0 + 3, Status::Assigned)).await.expect("resolved again");
+        let stale = store.insert_survey(survey(2, Some("h2"), false, Some(reopen(Status::New)))).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        assert_eq!(store.survey(id).await.expect("read").expect("there").round, 1);
+        assert!(store.invitation_of(id).await.expect("read").expect("inv").answered_at.is_none());
+        store.insert_survey(survey(2, None, true, None)).await.expect("the next round is answered once more");
+        assert_eq!(store.survey(id).await.expect("read").expect("there").round, 2);
+        assert!(store.invitation_of(id).await.expect("read").expect("inv").answered_at.is_some(), "from the tracking page too");
+        assert_eq!(store.unanswered_invitations(T0 + 10_000, 10).await.expect("due").len(), 0, "answered is never due");
     }
 }

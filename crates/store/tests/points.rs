@@ -29,6 +29,7 @@ async fn catalogue(store: &Store) -> (i64, i64) {
             fields: "[]".into(),
             default_department_id: None,
             default_priority: Priority::Normal,
+            fix_photo_required: false,
         })
         .await
         .expect("service");

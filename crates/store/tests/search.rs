@@ -48,6 +48,7 @@ async fn fill(store: &Store) -> Vec<i64> {
             fields: "[]".into(),
             default_department_id: None,
             default_priority: Priority::Normal,
+            fix_photo_required: false,
         })
         .await
         .expect("service");

@@ -105,6 +105,7 @@ impl<'a> Fixtures<'a> {
             default_department: spec.department.into(),
             default_priority: "normal".into(),
             active: true,
+            fix_photo_required: false,
         };
         self.app
             .add_service(&self.admin, spec.entity, draft)

@@ -790,3 +790,56 @@ kpi-speed_mean = تقييم السرعة
 kpi-employee_mean = تقييم الموظف
 kpi-agent_rating = تقييم موظف مركز الاتصال
 kpi-agent_ratings = تقييمات موظفي مركز الاتصال
+## Closure the resident confirms (issue 16)
+survey-solved = هل حُلّت المشكلة فعلًا؟
+survey-solved-yes = نعم، حُلّت
+survey-solved-no = لا، لم تُحلّ
+survey-link-hint = يُستخدم هذا الرابط مرة واحدة، وهو صالح حتى { $date }. إن لم تُحلّ المشكلة أعدنا فتح البلاغ.
+survey-link-unknown = هذا الرابط غير صالح: ربما تغيّر بعض حروفه، أو حلّ محله رابط أحدث أُرسل إليكم مع آخر معالجة.
+survey-link-used = سبق استخدام هذا الرابط، ولكل رابط إجابة واحدة. شكرًا لكم.
+survey-link-expired = انتهت صلاحية هذا الرابط، وقد أُغلق البلاغ. يمكنكم متابعته من صفحة متابعة البلاغات.
+survey-link-moved = لم يعد هذا البلاغ بانتظار إجابتكم: فقد أُعيد فتحه أو تغيّرت حالته.
+survey-link-thanks-closed = شكرًا لكم، سُجّل تقييمكم وأُغلق البلاغ بعد تأكيدكم حلّ المشكلة.
+survey-link-thanks-reopened = شكرًا لكم، سُجّل تقييمكم وأُعيد فتح البلاغ لمعالجته من جديد.
+survey-link-track = متابعة بلاغاتي
+closure-before-after = قبل وبعد
+closure-before = قبل: صور البلاغ
+closure-after = بعد: صورة الإصلاح
+closure-before-alt = صورة البلاغ { $name }
+closure-after-alt = صورة الإصلاح { $name }
+closure-no-before = لم تُرفق صور مع البلاغ.
+closure-note-auto = أُغلق تلقائيًا: لم يصل رد المبلّغ على الاستبيان في المدة المحددة.
+closure-note-confirmed = أُغلق بعد أن أكّد المبلّغ حلّ المشكلة.
+closure-note-not_solved = أُعيد فتحه: أفاد المبلّغ بأن المشكلة لم تُحلّ.
+closure-note-low_score = أُعيد فتحه: قيّم المبلّغ المعالجة تقييمًا منخفضًا.
+closure-note-not_solved_unit = أُحيل إلى وحدة رضا المستفيدين: أفاد المبلّغ بأن المشكلة لم تُحلّ.
+closure-note-low_score_unit = أُحيل إلى وحدة رضا المستفيدين: قيّم المبلّغ المعالجة تقييمًا منخفضًا.
+staff-fix-photo = صورة الإصلاح (اختيارية)
+staff-fix-photo-required = صورة الإصلاح (مطلوبة لهذه الخدمة)
+invalid-not_a_photo = يجب أن تكون صورة الإصلاح صورة بصيغة JPEG أو PNG أو WebP.
+invalid-unexpected = لا يُقبل هذا الحقل مع هذا الإجراء.
+invalid-one_fix_photo = أرفقوا صورة واحدة للإصلاح.
+business-days = { $n ->
+    [one] يوم عمل واحد
+    [two] يوما عمل
+    [few] { $n } أيام عمل
+    [many] { $n } يوم عمل
+   *[other] { $n } يوم عمل
+}
+business-hours = { $n ->
+    [one] ساعة عمل واحدة
+    [two] ساعتا عمل
+    [few] { $n } ساعات عمل
+    [many] { $n } ساعة عمل
+   *[other] { $n } ساعة عمل
+}
+business-minutes = { $n ->
+    [one] دقيقة واحدة
+    [two] دقيقتان
+    [few] { $n } دقائق
+    [many] { $n } دقيقة
+   *[other] { $n } دقيقة
+}
+expected-times = المدة المتوقعة: أول رد خلال { $response }، والمعالجة خلال { $resolution }.
+admin-service-fix-photo = تُرفق صورة للإصلاح مع كل معالجة
+admin-survey-days = أيام انتظار رد المبلّغ على الاستبيان قبل إغلاق البلاغ تلقائيًا

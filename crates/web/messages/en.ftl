@@ -776,3 +776,47 @@ kpi-speed_mean = Speed rating
 kpi-employee_mean = Employee rating
 kpi-agent_rating = Contact centre agent rating
 kpi-agent_ratings = Agent ratings received
+## Closure the resident confirms (issue 16)
+survey-solved = Is the problem really solved?
+survey-solved-yes = Yes, it is solved
+survey-solved-no = No, it is not solved
+survey-link-hint = This link works once, until { $date }. If the problem is not solved, we reopen the case.
+survey-link-unknown = This link is not valid: some of its characters may have changed, or a newer link sent with the latest resolution replaced it.
+survey-link-used = This link has been used already; each link answers once. Thank you.
+survey-link-expired = This link has expired, and the case has been closed. You can still follow it from the tracking page.
+survey-link-moved = This case is no longer waiting for your answer: it was reopened or its status changed.
+survey-link-thanks-closed = Thank you. Your rating is recorded, and the case is closed now that you confirmed the problem is solved.
+survey-link-thanks-reopened = Thank you. Your rating is recorded, and the case has been reopened to be dealt with again.
+survey-link-track = Follow my cases
+closure-before-after = Before and after
+closure-before = Before: the report's photos
+closure-after = After: the photo of the fix
+closure-before-alt = Report photo { $name }
+closure-after-alt = Photo of the fix { $name }
+closure-no-before = No photos came with the report.
+closure-note-auto = Closed automatically: the reporter did not answer the survey in time.
+closure-note-confirmed = Closed after the reporter confirmed the problem is solved.
+closure-note-not_solved = Reopened: the reporter said the problem is not solved.
+closure-note-low_score = Reopened: the reporter gave a low rating.
+closure-note-not_solved_unit = Sent to the beneficiary-satisfaction unit: the reporter said the problem is not solved.
+closure-note-low_score_unit = Sent to the beneficiary-satisfaction unit: the reporter gave a low rating.
+staff-fix-photo = Photo of the fix (optional)
+staff-fix-photo-required = Photo of the fix (required for this service)
+invalid-not_a_photo = The photo of the fix must be a JPEG, PNG or WebP picture.
+invalid-unexpected = This field does not go with this action.
+invalid-one_fix_photo = Send one photo of the fix.
+business-days = { $n ->
+    [one] 1 working day
+   *[other] { $n } working days
+}
+business-hours = { $n ->
+    [one] 1 working hour
+   *[other] { $n } working hours
+}
+business-minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+expected-times = Expected: a first answer within { $response }, resolved within { $resolution }.
+admin-service-fix-photo = Each resolution brings a photo of the fix
+admin-survey-days = Days a resolved case waits for the reporter's survey before it closes by itself

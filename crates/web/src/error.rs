@@ -89,6 +89,8 @@ impl From<CasesError> for WebError {
             CasesError::Transition(refused) => WebError::Conflict(refused.to_string()),
             CasesError::Conflict(why) | CasesError::NotMergeable(why) => WebError::Conflict(why),
             CasesError::IdempotencyKeyReused => unexpected(e),
+            CasesError::SurveyLink(tawasul_app::cases::survey::LinkRefused::Unknown) => WebError::NotFound,
+            CasesError::SurveyLink(refused) => WebError::Conflict(refused.to_string()),
         }
     }
 }

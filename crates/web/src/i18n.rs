@@ -164,6 +164,37 @@ impl Tr {
             .format(&self.lang, &format!("sla-{side}-{unit}"), Some(&args))
     }
 
+    /// A span of business time in words ("2 working days", "4 working hours"): in days of
+    /// the entity's working day when it is a whole number of them, else in hours, else minutes.
+    pub fn business_span(&self, minutes: i64, working_day_minutes: i64) -> String {
+        let day = working_day_minutes.max(1);
+        let (unit, count) = if minutes >= day && minutes % day == 0 {
+            ("days", minutes / day)
+        } else if minutes >= 60 && minutes % 60 == 0 {
+            ("hours", minutes / 60)
+        } else {
+            ("minutes", minutes.max(0))
+        };
+        let mut args = FluentArgs::new();
+        args.set("n", FluentValue::from(count));
+        self.catalog
+            .format(&self.lang, &format!("business-{unit}"), Some(&args))
+    }
+
+    /// What residents may expect of a service: "a first answer within …, resolved within …".
+    pub fn expected(&self, times: &tawasul_app::cases::views::ExpectedTimes) -> String {
+        let mut args = FluentArgs::new();
+        args.set(
+            "response",
+            FluentValue::from(self.business_span(times.response_minutes, times.working_day_minutes)),
+        );
+        args.set(
+            "resolution",
+            FluentValue::from(self.business_span(times.resolution_minutes, times.working_day_minutes)),
+        );
+        self.catalog.format(&self.lang, "expected-times", Some(&args))
+    }
+
     /// `prefix-key` when the catalog has it, else the key itself (an unknown status from a
     /// newer server is shown raw rather than hidden).
     pub fn word(&self, prefix: &str, key: &str) -> String {

@@ -17,7 +17,7 @@ mod staff;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
-use resident::{chat, home as portal, my, report, track};
+use resident::{chat, home as portal, my, report, survey, track};
 use staff::{actions, board, case, chats, dashboard, queue, second_factor, sign_in};
 use std::sync::Arc;
 use tawasul_app::App;
@@ -29,6 +29,8 @@ pub const MAX_PHOTOS: usize = tawasul_domain::attachment::MAX_FILES_AT_INTAKE;
 const UPLOAD_LIMIT: usize = MAX_PHOTOS * tawasul_domain::attachment::MAX_ATTACHMENT_BYTES + 1024 * 1024;
 const REPORT_ROUTE: &str = "/report/{service}";
 const PHOTOS_ROUTE: &str = "/track/{reference}/photos";
+/// A resolution with its photo of the fix.
+const RESOLVE_ROUTE: &str = "/staff/cases/{reference}/resolve";
 /// What a service point's QR code opens: the report form, with photos.
 const POINT_ROUTE: &str = "/p/{code}";
 const POINTS_IMPORT_ROUTE: &str = "/staff/admin/entities/{code}/points/import";
@@ -41,7 +43,7 @@ pub fn body_limit(route: &str) -> Option<usize> {
     if route == POINTS_IMPORT_ROUTE {
         return Some(POINTS_IMPORT_LIMIT);
     }
-    [REPORT_ROUTE, PHOTOS_ROUTE, POINT_ROUTE]
+    [REPORT_ROUTE, PHOTOS_ROUTE, POINT_ROUTE, RESOLVE_ROUTE]
         .contains(&route)
         .then_some(UPLOAD_LIMIT)
 }
@@ -124,6 +126,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/track", get(my::track_start))
         .route("/track/code", post(my::track_code))
         .route("/track/verify", post(my::track_verify))
+        .route("/survey/{token}", get(survey::survey_link).post(survey::survey_answer))
         .route("/track/{reference}", get(track::track_case))
         .route("/track/{reference}/comment", post(track::track_comment))
         .route(PHOTOS_ROUTE, post(track::track_photos).layer(uploads))
@@ -159,6 +162,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/staff/cases/{reference}", get(case::case))
         .route("/staff/cases/{reference}/comment", post(actions::comment))
         .route("/staff/cases/{reference}/transition", post(actions::transition))
+        .route(RESOLVE_ROUTE, post(actions::resolve))
         .route("/staff/cases/{reference}/transfer", post(actions::transfer))
         .route(
             "/staff/cases/{reference}/transfer/{decision}",

@@ -102,6 +102,11 @@ impl Ctx {
         self.tr.time_left(*minutes)
     }
 
+    /// The expected response and resolution times of a service, in words.
+    pub fn expected(&self, times: &tawasul_app::cases::views::ExpectedTimes) -> String {
+        self.tr.expected(times)
+    }
+
     pub fn is_lang(&self, code: &str) -> bool {
         self.tr.lang == code
     }

@@ -32,6 +32,9 @@ pub enum CasesError {
     NotMergeable(String),
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
+    /// A survey link that cannot be answered.
+    #[error(transparent)]
+    SurveyLink(#[from] survey::LinkRefused),
 }
 
 pub type CasesResult<T> = Result<T, CasesError>;

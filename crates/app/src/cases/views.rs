@@ -21,6 +21,19 @@ pub struct ServiceView {
     pub fields: Vec<FormField>,
     pub default_department: Option<String>,
     pub default_priority: String,
+    /// Each resolution brings a photo of the fix.
+    pub fix_photo_required: bool,
+    /// How soon residents can expect an answer and a resolution, from the service's SLA.
+    pub expected: Option<ExpectedTimes>,
+}
+
+/// The SLA targets of a service as residents are told them: in business minutes of the
+/// entity's calendar, with the length of its working day to say them in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ExpectedTimes {
+    pub response_minutes: i64,
+    pub resolution_minutes: i64,
+    pub working_day_minutes: i64,
 }
 
 impl ServiceView {
@@ -36,6 +49,8 @@ impl ServiceView {
             fields: serde_json::from_str(&row.fields).unwrap_or_default(),
             default_department: row.default_department_code.clone(),
             default_priority: row.default_priority.as_str().to_owned(),
+            fix_photo_required: row.fix_photo_required,
+            expected: None,
         }
     }
 }
@@ -105,6 +120,24 @@ impl EventView {
         }
     }
 
+    /// What a closure event says of itself, as a key for the pages: the reporter's verdict
+    /// that reopened the case (`not_solved`, `low_score`, with `_unit` when it went to the
+    /// satisfaction unit), a closure `confirmed` by the reporter, or one made `auto`matically
+    /// when the survey went unanswered.
+    pub fn closure_note(&self) -> Option<String> {
+        let details = self.details.as_object()?;
+        let flag = |key: &str| details.get(key).and_then(Value::as_bool) == Some(true);
+        if flag("auto") {
+            return Some("auto".into());
+        }
+        if flag("confirmed") {
+            return Some("confirmed".into());
+        }
+        let why = details.get("why").and_then(Value::as_str)?;
+        let unit = details.get("department_by").and_then(Value::as_str) == Some("beneficiary_satisfaction_unit");
+        Some(if unit { format!("{why}_unit") } else { why.to_owned() })
+    }
+
     /// A public event as its reporter sees it: what happened, to which entity or department,
     /// never who on the staff did it, whom it was assigned to, or the staff's own reasons
     /// (a transfer's, a routing rule's). Only the bodies written for the reporter remain.
@@ -139,7 +172,11 @@ const REPORTER_DETAILS: &[&str] = &[
     "quality",
     "speed",
     "agent",
+    "solved",
     "escalates",
+    "why",
+    "auto",
+    "confirmed",
 ];
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -151,6 +188,10 @@ pub struct AttachmentView {
     pub public: bool,
     pub url: String,
     pub created_at: String,
+    /// Sent by the reporter (a photo of theirs is the "before").
+    pub from_reporter: bool,
+    /// A photo of the fix, sent with a resolution (the "after").
+    pub fix: bool,
 }
 
 impl AttachmentView {
@@ -163,6 +204,8 @@ impl AttachmentView {
             public: row.public,
             url: format!("/api/v1/cases/{reference}/attachments/{}", row.id),
             created_at: from_micros(row.created_at).to_rfc3339(),
+            from_reporter: row.uploaded_by == "reporter",
+            fix: row.fix,
         }
     }
 }
@@ -201,6 +244,10 @@ pub struct CaseView {
     pub transfers: Vec<TransferView>,
     /// May the reporter say the report was ignored, and if not yet, from when (reporter only).
     pub ignored_complaint: Option<IgnoredEligibility>,
+    /// The expected response and resolution times of the case's service and priority.
+    pub expected: ExpectedTimes,
+    /// Its service asks for a photo of the fix with each resolution.
+    pub fix_photo_required: bool,
 }
 
 /// The SLA clock of a case as people read it.

@@ -1,6 +1,7 @@
 //! Reading and working cases: the reporter's view, staff queues, transitions, comments,
 //! attachments. Every staff action is authorised here and audited with the change.
 
+use crate::cases::intake::Upload;
 use crate::cases::views::*;
 use crate::cases::CasesResult;
 use crate::error::{Failure, Outcome};
@@ -188,6 +189,7 @@ pub(crate) fn attachment_insert(
 ) -> AttachmentInsert {
     let size_bytes = i64::try_from(size).unwrap_or(i64::MAX);
     AttachmentInsert {
+        fix: false,
         case_id,
         blob_key,
         mime: kind.mime().into(),
@@ -365,6 +367,15 @@ impl App {
             None => vec![],
         };
         let sla = SlaView::from_row(&case, now);
+        let expected = self
+            .workflow()
+            .await?
+            .expected(case.entity_id, case.service_id, case.priority);
+        let fix_photo_required = self
+            .store
+            .managed_service(&case.service_code)
+            .await?
+            .is_some_and(|s| s.service.fix_photo_required);
         let linked_case = case.linked_reference.clone();
         let merged_into = case.merged_into_reference.clone();
         Ok(CaseView {
@@ -413,6 +424,8 @@ impl App {
                 None => vec![],
             },
             ignored_complaint,
+            expected,
+            fix_photo_required,
         })
     }
 
@@ -723,6 +736,18 @@ impl App {
         reference: &str,
         request: TransitionRequest,
     ) -> CasesResult<CaseView> {
+        self.transition_with(user, reference, request, None).await
+    }
+
+    /// `transition`, with a photo of the fix when the action is `resolve` (required when the
+    /// case's service asks for one). Resolving also invites the reporter to the survey.
+    pub async fn transition_with(
+        &self,
+        user: &StaffUser,
+        reference: &str,
+        request: TransitionRequest,
+        fix_photo: Option<Upload>,
+    ) -> CasesResult<CaseView> {
         let case = self.case_row(reference).await?;
         user.require(Permission::ViewCase, Some(case.entity_id))
             .map_err(|_| Failure::NotFound("case"))?;
@@ -745,6 +770,13 @@ impl App {
         if request.action == Action::Resolve && resolution.is_none() {
             return Err(Invalid::new("required", "resolution", "say what was done to resolve the case").into());
         }
+        let fix = match (request.action, fix_photo) {
+            (Action::Resolve, photo) => self.fix_photo(user, &case, photo).await?,
+            (_, Some(_)) => {
+                return Err(Invalid::new("unexpected", "fix_photo", "a photo of the fix goes with resolve only").into())
+            }
+            (_, None) => None,
+        };
         let mut change = CaseChange {
             case_id: case.id,
             expected_status: case.status,
@@ -806,6 +838,10 @@ impl App {
             _ => {}
         }
         change.event.body = resolution.or(reason).map(CaseText::into_string);
+        if let Some(photo) = fix {
+            details["fix_photo"] = true.into();
+            change.attachments.push(photo);
+        }
         change.event.details = details.to_string();
         change.audit = Some(self.audit_of(user, &case, request.action.as_str(), details));
         let template = match request.action {
@@ -821,8 +857,91 @@ impl App {
         if let Some(template) = template {
             change.notifications = self.notify_reporter(&case, template, fields);
         }
+        let survey_token =
+            (request.action == Action::Resolve).then(|| self.invite_to_survey(&case, &config, &mut change));
         self.store.change_case(change).await?;
+        if let Some(token) = survey_token.filter(|_| self.settings.demo) {
+            let link = self.settings.public_link(&format!("/survey/{token}"));
+            tracing::info!(reference = %case.reference, %link, "demo mode: survey link (in production it goes only in the notification)");
+        }
         self.read_case(&Caller::Staff(user.clone()), reference).await
+    }
+
+    /// The checked, re-encoded photo of the fix for a resolution of `case`, as an attachment
+    /// the reporter sees; refused when the service asks for one and none came.
+    async fn fix_photo(
+        &self,
+        user: &StaffUser,
+        case: &CaseRow,
+        photo: Option<Upload>,
+    ) -> CasesResult<Option<AttachmentInsert>> {
+        let Some(photo) = photo else {
+            let required = self
+                .store
+                .managed_service(&case.service_code)
+                .await?
+                .is_some_and(|s| s.service.fix_photo_required);
+            if required {
+                return Err(Invalid::new(
+                    "required",
+                    "fix_photo",
+                    "this service is resolved with a photo of the fix: attach one",
+                )
+                .into());
+            }
+            return Ok(None);
+        };
+        user.require(Permission::UploadAttachment, Some(case.entity_id))?;
+        let within = |e: Invalid| Invalid {
+            field: "fix_photo".into(),
+            ..e
+        };
+        let sniffed = AttachmentType::sniff(&photo.bytes, photo.content_type.as_deref()).map_err(within)?;
+        if !sniffed.is_photo() {
+            return Err(Invalid::new(
+                "not_a_photo",
+                "fix_photo",
+                "the photo of the fix must be a JPEG, PNG or WebP",
+            )
+            .into());
+        }
+        let cap = self.limits().attachments_per_case;
+        if self.store.attachments(case.id).await?.len() >= cap {
+            return Err(Invalid::new(
+                "too_many_attachments",
+                "fix_photo",
+                format!("a case has at most {cap} attachments"),
+            )
+            .into());
+        }
+        let filename = attachment_name(photo.filename.as_deref(), sniffed).map_err(|e| match e {
+            Failure::Invalid(i) => Failure::Invalid(within(i)),
+            other => other,
+        })?;
+        let cleaned = self.clean_file(photo.bytes, sniffed).await.map_err(|e| match e {
+            Failure::Invalid(i) => Failure::Invalid(within(i)),
+            other => other,
+        })?;
+        let filename = crate::cases::photos::renamed(filename, sniffed, cleaned.kind);
+        let key = blob_key(&cleaned.bytes);
+        let size = cleaned.bytes.len();
+        self.blobs.put(&key, cleaned.bytes).await?;
+        let mut insert = attachment_insert(
+            case.id,
+            key,
+            cleaned.kind,
+            filename,
+            size,
+            true,
+            &format!("staff:{}", user.username),
+            ("staff", Some(user.id), user.display_name.clone()),
+            self.now_micros(),
+        );
+        insert.fix = true;
+        let mut details: serde_json::Value = serde_json::from_str(&insert.event.details).unwrap_or_default();
+        details["fix"] = true.into();
+        insert.event.details = details.to_string();
+        Ok(Some(insert))
     }
 
     async fn assignment_target(
@@ -1009,6 +1128,7 @@ impl App {
         );
         let id = self.store.insert_attachment(insert.clone()).await?;
         let row = tawasul_store::AttachmentRow {
+            fix: false,
             id,
             case_id: case.id,
             blob_key: insert.blob_key,

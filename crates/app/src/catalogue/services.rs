@@ -24,6 +24,15 @@ pub struct ServiceDraft {
     pub default_department: String,
     pub default_priority: String,
     pub active: bool,
+    /// Each resolution must bring a photo of the fix.
+    pub fix_photo_required: bool,
+}
+
+/// Whether each resolution of a service must bring a photo of the fix.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FixPhotoRequest {
+    pub required: bool,
 }
 
 /// A draft once checked.
@@ -109,7 +118,9 @@ impl App {
     pub async fn add_service(&self, user: &StaffUser, entity: &str, draft: ServiceDraft) -> CatalogueResult<String> {
         let entity = self.managed_entity(user, entity, "entity").await?;
         let checked = self.check_service(&entity, &draft).await?;
-        let details = serde_json::json!({ "code": checked.code, "active": draft.active });
+        let details = serde_json::json!({
+            "code": checked.code, "active": draft.active, "fix_photo_required": draft.fix_photo_required,
+        });
         let audit = self.catalogue_audit(user, "add_service", &entity.code, details);
         let insert = ServiceInsert {
             entity_id: entity.id,
@@ -122,6 +133,7 @@ impl App {
             fields: "[]".into(),
             default_department_id: checked.default_department_id,
             default_priority: checked.default_priority,
+            fix_photo_required: draft.fix_photo_required,
         };
         self.store
             .add_service(insert, draft.active, audit)
@@ -145,6 +157,7 @@ impl App {
         let details = serde_json::json!({
             "code": current.service.code, "new_code": checked.code, "kinds": checked.kinds,
             "default_priority": checked.default_priority, "active": draft.active,
+            "fix_photo_required": draft.fix_photo_required,
         });
         let audit = self.catalogue_audit(user, "update_service", &entity.code, details);
         let update = ServiceUpdate {
@@ -157,6 +170,7 @@ impl App {
             kinds: checked.kinds,
             default_department_id: checked.default_department_id,
             default_priority: checked.default_priority,
+            fix_photo_required: draft.fix_photo_required,
             active: draft.active,
         };
         // False only when a case arrived since the check above and the code was to change.
@@ -165,6 +179,31 @@ impl App {
         }
         self.workflow_changed().await;
         Ok(checked.code)
+    }
+
+    /// Says whether each resolution of the service must bring a photo of the fix.
+    pub async fn set_fix_photo_required(
+        &self,
+        user: &StaffUser,
+        code: &str,
+        required: bool,
+    ) -> CatalogueResult<ManagedServiceRow> {
+        let current = self.managed_service(user, code).await?;
+        let s = &current.service;
+        let draft = ServiceDraft {
+            code: s.code.clone(),
+            name_ar: s.name_ar.clone(),
+            name_en: s.name_en.clone(),
+            description_ar: s.description_ar.clone(),
+            description_en: s.description_en.clone(),
+            kinds: s.kinds.split(',').map(str::to_owned).collect(),
+            default_department: s.default_department_code.clone().unwrap_or_default(),
+            default_priority: s.default_priority.as_str().to_owned(),
+            active: current.active,
+            fix_photo_required: required,
+        };
+        self.update_service(user, code, draft).await?;
+        self.managed_service(user, code).await
     }
 
     /// Replaces a service's form with `fields`, checked as a whole. The answers stored with

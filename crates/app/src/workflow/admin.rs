@@ -37,6 +37,10 @@ pub struct PolicyRequest {
     /// authenticator app's code); those who have none set it up at their next sign-in.
     #[serde(default)]
     pub second_factor_required: bool,
+    /// Calendar days a resolved case waits for its reporter's verdict (the survey link's
+    /// life) before it closes by itself (1–60, default 7).
+    #[serde(default)]
+    pub survey_days: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -203,6 +207,12 @@ impl App {
         if !(1..=60).contains(&days) {
             return Err(Invalid::new("out_of_range", "ignored_after_days", "between 1 and 60 business days").into());
         }
+        let survey_days = request
+            .survey_days
+            .unwrap_or(crate::workflow::config::DEFAULT_SURVEY_DAYS);
+        if !(1..=60).contains(&survey_days) {
+            return Err(Invalid::new("out_of_range", "survey_days", "between 1 and 60 days").into());
+        }
         let satisfaction = match &request.satisfaction_department {
             None => None,
             Some(code) => Some(
@@ -229,6 +239,7 @@ impl App {
                 satisfaction_department_id: satisfaction,
                 updated_at: self.now_micros(),
                 second_factor_required: request.second_factor_required,
+                survey_days,
             })
             .await?;
         let details = serde_json::to_value(&request).unwrap_or_default();
@@ -248,6 +259,7 @@ impl App {
             ignored_after_days: Some(policy.ignored_after_days),
             satisfaction_department: config.department_code(policy.satisfaction_department_id),
             second_factor_required: policy.second_factor_required,
+            survey_days: Some(policy.survey_days),
         })
     }
 

@@ -36,6 +36,8 @@ pub fn default_calendar() -> CalendarSpec {
 /// Business days without a public update after which a reporter may say they were ignored,
 /// where the entity has not said otherwise.
 pub const DEFAULT_IGNORED_AFTER_DAYS: i64 = 5;
+/// Days a resolved case waits for its reporter's verdict when its entity set none.
+pub const DEFAULT_SURVEY_DAYS: i64 = 7;
 
 /// Targets (first response, resolution) in business minutes where no row applies, so that
 /// every case is held to a clock: an hour and a day for urgent cases, up to two and ten
@@ -61,6 +63,8 @@ pub struct Policy {
     pub ignored_after_days: i64,
     pub satisfaction_department_id: Option<i64>,
     pub second_factor_required: bool,
+    /// Days a resolved case waits for its reporter's verdict before it closes by itself.
+    pub survey_days: i64,
 }
 
 /// One snapshot of the workflow configuration.
@@ -82,6 +86,18 @@ pub struct WorkflowConfig {
 impl WorkflowConfig {
     pub fn policy(&self, entity_id: i64) -> &Policy {
         self.policies.get(&entity_id).unwrap_or(&self.default_policy)
+    }
+
+    /// What residents are told to expect of a service × priority: its targets in business
+    /// minutes, and the entity's working day to say them in days.
+    pub fn expected(&self, entity_id: i64, service_id: i64, priority: Priority) -> crate::cases::views::ExpectedTimes {
+        let targets = self.targets(entity_id, service_id, priority);
+        let minutes = |micros: Micros| micros / 60_000_000;
+        crate::cases::views::ExpectedTimes {
+            response_minutes: minutes(targets.first_response),
+            resolution_minutes: minutes(targets.resolution),
+            working_day_minutes: minutes(working_day(&self.policy(entity_id).calendar)),
+        }
     }
 
     /// SLA targets of a service × priority in an entity: the service's row, else the
@@ -184,6 +200,7 @@ impl App {
             ignored_after_days: DEFAULT_IGNORED_AFTER_DAYS,
             satisfaction_department_id: None,
             second_factor_required: false,
+            survey_days: DEFAULT_SURVEY_DAYS,
         };
         let mut by_entity = HashMap::new();
         for row in policies {
@@ -204,6 +221,7 @@ impl App {
                     ignored_after_days: row.ignored_after_days,
                     satisfaction_department_id: row.satisfaction_department_id,
                     second_factor_required: row.second_factor_required,
+                    survey_days: row.survey_days,
                 },
             );
         }

@@ -27,6 +27,8 @@ pub struct SweepReport {
     pub steps: usize,
     /// More due cases remain for the next run.
     pub more: bool,
+    /// Resolved cases closed because their reporter did not answer the survey in time.
+    pub closed: usize,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -39,7 +41,8 @@ pub struct IgnoredRequest {
 impl App {
     /// Takes every ladder step that is due now on up to `SWEEP_BATCH` cases. Each step is
     /// written with the case's escalation level as it was read, so a step is taken once
-    /// even if two sweeps meet on a case.
+    /// even if two sweeps meet on a case. Then closes the resolved cases whose survey went
+    /// unanswered (`App::close_unanswered`).
     pub async fn sla_sweep(&self) -> WorkflowResult<SweepReport> {
         let now = self.now_micros();
         let config = self.workflow().await?;
@@ -56,6 +59,7 @@ impl App {
                 Err(e) => return Err(e),
             }
         }
+        report.closed = self.close_unanswered().await?;
         Ok(report)
     }
 

@@ -13,6 +13,8 @@ pub struct AttachmentInsert {
     pub public: bool,
     pub uploaded_by: String,
     pub created_at: i64,
+    /// A photo of the fix, sent with a resolution (the "after").
+    pub fix: bool,
     pub event: EventInsert,
 }
 
@@ -27,6 +29,7 @@ pub struct AttachmentRow {
     pub public: bool,
     pub uploaded_by: String,
     pub created_at: i64,
+    pub fix: bool,
 }
 
 for_both_backends! {
@@ -34,11 +37,11 @@ for_both_backends! {
 
     pub async fn insert_attachment(c: &mut Conn, a: AttachmentInsert) -> StoreResult<i64> {
         let id = sqlx::query_scalar(
-            "INSERT INTO attachments (case_id, blob_key, mime, size_bytes, filename, public, uploaded_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO attachments (case_id, blob_key, mime, size_bytes, filename, public, uploaded_by, created_at, fix) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(a.case_id).bind(&a.blob_key).bind(&a.mime).bind(a.size_bytes).bind(&a.filename).bind(a.public)
-        .bind(&a.uploaded_by).bind(a.created_at)
+        .bind(&a.uploaded_by).bind(a.created_at).bind(a.fix)
         .fetch_one(&mut *c).await?;
         insert_event(c, &a.event).await?;
         Ok(id)
@@ -46,7 +49,7 @@ for_both_backends! {
 
     pub async fn attachments(c: &mut Conn, case_id: i64) -> StoreResult<Vec<AttachmentRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, case_id, blob_key, mime, size_bytes, filename, public, uploaded_by, created_at \
+            "SELECT id, case_id, blob_key, mime, size_bytes, filename, public, uploaded_by, created_at, fix \
              FROM attachments WHERE case_id = $1 ORDER BY id",
         )
         .bind(case_id).fetch_all(&mut *c).await?)

@@ -26,6 +26,8 @@ pub struct LoadedSurvey {
     pub comment: Option<String>,
     /// Whether the satisfaction unit should look at it (the application's rule).
     pub low: bool,
+    /// "Is the problem really solved?"
+    pub solved: Option<bool>,
     pub created_at: i64,
 }
 
@@ -90,11 +92,11 @@ for_both_backends! {
             .collect();
         for chunk in surveys.chunks(SURVEY_ROWS) {
             let mut q = sqlx::QueryBuilder::<Db>::new(
-                "INSERT INTO case_surveys (case_id, quality, speed, agent, comment, low, created_at) ",
+                "INSERT INTO case_surveys (case_id, quality, speed, agent, comment, low, created_at, solved) ",
             );
             q.push_values(chunk, |mut row, (case_id, s)| {
                 row.push_bind(*case_id).push_bind(s.quality).push_bind(s.speed).push_bind(s.agent)
-                    .push_bind(s.comment.clone()).push_bind(s.low).push_bind(s.created_at);
+                    .push_bind(s.comment.clone()).push_bind(s.low).push_bind(s.created_at).push_bind(s.solved);
             });
             q.build().execute(&mut *c).await?;
         }

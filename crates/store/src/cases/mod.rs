@@ -204,6 +204,11 @@ pub struct CaseChange {
     /// A provider's message the change was made of, as (channel, message id): taken once, in
     /// the same transaction (`Duplicate("inbound message")` when it was taken before).
     pub inbound: Option<(String, String)>,
+    /// Files that go with the change (a resolution's photo of the fix), their blobs already
+    /// stored, each with its event.
+    pub attachments: Vec<AttachmentInsert>,
+    /// The reporter's invitation to the survey of this resolution, replacing the one before.
+    pub invitation: Option<InvitationWrite>,
 }
 
 /// The fields a change leaves alone, for `..CaseChange::default()`; every change names its
@@ -230,6 +235,8 @@ impl Default for CaseChange {
             notifications: Vec::new(),
             transfer: None,
             inbound: None,
+            attachments: Vec::new(),
+            invitation: None,
         }
     }
 }
@@ -267,7 +274,7 @@ fn with_reference(message: &OutboxInsert, reference: &str) -> OutboxInsert {
 }
 
 for_both_backends! {
-    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::mail: insert_case_mail; cases::search: index_case, index_text; jobs: insert_outbox; }
+    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::mail: insert_case_mail; cases::search: index_case, index_text; cases::survey: write_invitation; jobs: insert_outbox; }
 
     /// Records an event; the words of its body (a reply, a note, a reason) become searchable.
     pub async fn insert_event(c: &mut Conn, e: &EventInsert) -> StoreResult<i64> {
@@ -450,6 +457,12 @@ for_both_backends! {
         insert_event(c, &change.event).await?;
         for event in &change.more_events {
             insert_event(c, event).await?;
+        }
+        for attachment in change.attachments {
+            insert_attachment(c, attachment).await?;
+        }
+        if let Some(invitation) = &change.invitation {
+            write_invitation(c, (change.case_id, invitation)).await?;
         }
         if let Some(audit) = &change.audit {
             insert_audit_row(c, audit).await?;

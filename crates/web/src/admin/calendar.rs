@@ -54,6 +54,7 @@ pub struct CalendarPage {
     opens: Input,
     closes: Input,
     ignored_after_days: Input,
+    survey_days: Input,
     second_factor: Checkbox,
     satisfaction_department: Select,
     holidays: Vec<Row>,
@@ -109,6 +110,10 @@ fn policy_form(policy: &PolicyRequest) -> Submitted {
         (
             "satisfaction_department".into(),
             policy.satisfaction_department.clone().unwrap_or_default(),
+        ),
+        (
+            "survey_days".into(),
+            policy.survey_days.map(|d| d.to_string()).unwrap_or_default(),
         ),
     ];
     if policy.second_factor_required {
@@ -192,6 +197,16 @@ fn parse_policy(form: &Submitted) -> Result<(PolicyRequest, FormRows), Invalid> 
                 as i64,
         ),
     };
+    let survey = form.text("survey_days");
+    let survey_days = match survey.trim() {
+        "" => None,
+        raw => Some(
+            forms::parse_number(raw)
+                .filter(|d| d.fract() == 0.0 && d.abs() < 1e9)
+                .ok_or_else(|| Invalid::new("invalid_type", "survey_days", "a whole number of days"))?
+                as i64,
+        ),
+    };
     let satisfaction = form.text("satisfaction_department");
     let request = PolicyRequest {
         calendar: CalendarSpec {
@@ -222,6 +237,7 @@ fn parse_policy(form: &Submitted) -> Result<(PolicyRequest, FormRows), Invalid> 
         ignored_after_days,
         satisfaction_department: (!satisfaction.trim().is_empty()).then(|| satisfaction.trim().to_owned()),
         second_factor_required: form.text("second_factor_required") == "on",
+        survey_days,
     };
     let rows = FormRows {
         holiday_rows,
@@ -345,6 +361,7 @@ async fn calendar_page(
         opens: field("opens".into(), "admin-opens", "time").required(),
         closes: field("closes".into(), "admin-closes", "time").required(),
         ignored_after_days: field("ignored_after_days".into(), "admin-ignored-after-days", "number"),
+        survey_days: field("survey_days".into(), "admin-survey-days", "number"),
         second_factor: Checkbox::new(
             "second_factor_required",
             "on",

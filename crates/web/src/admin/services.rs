@@ -50,6 +50,7 @@ fn draft_of(row: &ManagedServiceRow) -> ServiceDraft {
         default_department: s.default_department_code.clone().unwrap_or_default(),
         default_priority: s.default_priority.as_str().to_owned(),
         active: row.active,
+        fix_photo_required: s.fix_photo_required,
     }
 }
 
@@ -64,6 +65,7 @@ fn draft_from(form: &Submitted) -> ServiceDraft {
         default_department: form.get("default_department").unwrap_or("").to_owned(),
         default_priority: form.get("default_priority").unwrap_or("").to_owned(),
         active: form.get("active").unwrap_or("") == "yes",
+        fix_photo_required: form.get("fix_photo_required").unwrap_or("") == "yes",
     }
 }
 

@@ -1,10 +1,11 @@
 //! What the pages share: form widgets, names in the page's language, the signed-in staff
-//! user, what every admin page starts from, and forms whose CSRF token is checked before any
-//! handler sees them.
+//! user, what every admin page starts from, forms whose CSRF token is checked before any
+//! handler sees them, and a closure's photos before and after.
 
 mod admin;
 pub mod charts;
 pub mod chat;
+pub mod closure;
 mod csrf;
 mod names;
 mod session;

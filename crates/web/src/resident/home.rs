@@ -22,6 +22,8 @@ pub struct ServiceCard {
     pub name: String,
     pub description: String,
     pub href: String,
+    /// The expected response and resolution times, in words.
+    pub expected: String,
 }
 
 #[derive(Template)]
@@ -46,12 +48,17 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx, Query(query): Query<H
     let kind = Kind::parse(&query.kind).ok();
     let q = query.q.trim().to_owned();
     let kind_param = kind.map(|k| format!("?kind={k}")).unwrap_or_default();
+    let expected = state.app.expected_times().await?;
     let cards = state
         .app
         .find_services(&q, kind)
         .await?
         .iter()
         .map(|service| ServiceCard {
+            expected: expected
+                .get(&service.code)
+                .map(|times| ctx.expected(times))
+                .unwrap_or_default(),
             name: service.name_in(ctx.lang()).to_owned(),
             description: ByLanguage::new(&service.description_ar, &service.description_en)
                 .pick(ctx.lang())

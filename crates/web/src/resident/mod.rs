@@ -4,6 +4,7 @@ pub mod chat;
 pub mod home;
 pub mod my;
 pub mod report;
+pub mod survey;
 pub mod track;
 pub mod transparency;
 

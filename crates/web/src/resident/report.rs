@@ -65,6 +65,8 @@ pub struct ReportPage {
     action: String,
     /// The asset or place of the QR code the resident scanned.
     point: Option<PointView>,
+    /// The service's expected response and resolution times, in words.
+    expected: String,
 }
 
 /// The service point a report is made at, as its form shows it.
@@ -147,8 +149,17 @@ fn report_page(
         max_photos: MAX_PHOTOS,
         action: format!("/report/{}", service.code),
         point: None,
+        expected: String::new(),
         ctx,
     }
+}
+
+/// The form with what residents may expect of the service `code` (its SLA, in words).
+async fn with_expected(state: &WebState, mut page: ReportPage, code: &str) -> WebResult<ReportPage> {
+    if let Some(times) = state.app.expected_times().await?.get(code) {
+        page.expected = page.ctx.expected(times);
+    }
+    Ok(page)
 }
 
 /// The report form of a service point: its service's form, posting to the point, with the
@@ -191,7 +202,8 @@ pub async fn point_form(State(state): State<WebState>, ctx: Ctx, Path(code): Pat
         lon: point.lon.to_string(),
         ..Values::default()
     };
-    render(&point_page(&state, ctx, &service, &point, v, None, FieldErrors::new()))
+    let page = point_page(&state, ctx, &service, &point, v, None, FieldErrors::new());
+    render(&with_expected(&state, page, &service.code).await?)
 }
 
 #[derive(Deserialize)]
@@ -211,7 +223,8 @@ pub async fn report_form(
         kind: query.kind,
         ..Values::default()
     };
-    render(&report_page(&state, ctx, &service, v, None, FieldErrors::new()))
+    let page = report_page(&state, ctx, &service, v, None, FieldErrors::new());
+    render(&with_expected(&state, page, &service.code).await?)
 }
 
 fn non_empty(s: &str) -> Option<String> {

@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tawasul_app::cases::survey::{may_rate, SurveyRequest, SurveyView};
-use tawasul_app::cases::views::CaseView;
+use tawasul_app::cases::views::{AttachmentView, CaseView};
 use tawasul_app::cases::work::CommentRequest;
 use tawasul_app::identity::auth::Caller;
 use tawasul_app::workflow::escalation::IgnoredRequest;
@@ -38,7 +38,7 @@ pub struct TrackPage {
 }
 
 /// Scores offered in the survey form, best first.
-const SCORES: [i64; 5] = [5, 4, 3, 2, 1];
+pub(super) const SCORES: [i64; 5] = [5, 4, 3, 2, 1];
 
 /// What a refused form sent, shown again beside its errors.
 #[derive(Default)]
@@ -58,12 +58,68 @@ impl Kept {
     }
 }
 
+/// The survey form as it was sent (`solved` is "yes" or "no").
 #[derive(Default)]
 pub struct Rating {
     pub quality: String,
     pub speed: String,
     pub agent: String,
+    pub solved: String,
     pub comment: String,
+}
+
+impl Rating {
+    /// Whether `value` was chosen for `question` (a score, or "yes"/"no" for `solved`).
+    pub fn is(&self, question: &str, value: &str) -> bool {
+        let chosen = match question {
+            "quality" => &self.quality,
+            "speed" => &self.speed,
+            "solved" => &self.solved,
+            _ => &self.agent,
+        };
+        chosen == value
+    }
+}
+
+/// The survey form read: what was sent, the request when every question has an answer, and
+/// a message beside each question without one.
+pub(super) fn read_rating(ctx: &Ctx, form: &forms::Submitted) -> (Rating, Option<SurveyRequest>, FieldErrors) {
+    let rating = Rating {
+        quality: form.text("quality"),
+        speed: form.text("speed"),
+        agent: form.text("agent"),
+        solved: form.text("solved"),
+        comment: form.text("comment"),
+    };
+    let mut errors = FieldErrors::new();
+    let mut score = |name: &str, raw: &str| match raw.parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            errors.insert(name.to_owned(), forms::message(ctx, "required"));
+            0
+        }
+    };
+    let (quality, speed, agent) = (
+        score("quality", &rating.quality),
+        score("speed", &rating.speed),
+        score("agent", &rating.agent),
+    );
+    let solved = match rating.solved.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => {
+            errors.insert("solved".to_owned(), forms::message(ctx, "required"));
+            None
+        }
+    };
+    let request = solved.filter(|_| errors.is_empty()).map(|solved| SurveyRequest {
+        quality,
+        speed,
+        agent,
+        solved,
+        comment: Some(rating.comment.clone()),
+    });
+    (rating, request, errors)
 }
 
 impl TrackPage {
@@ -72,12 +128,7 @@ impl TrackPage {
     }
 
     fn rated(&self, question: &str, score: &i64) -> bool {
-        let chosen = match question {
-            "quality" => &self.rating.quality,
-            "speed" => &self.rating.speed,
-            _ => &self.rating.agent,
-        };
-        *chosen == score.to_string()
+        self.rating.is(question, &score.to_string())
     }
 
     fn error(&self, name: &str) -> Option<&String> {
@@ -92,6 +143,18 @@ impl TrackPage {
             format!("?token={}", self.token)
         };
         format!("/track/{}/attachments/{id}{token}", self.case.reference)
+    }
+
+    fn before(&self) -> Vec<&AttachmentView> {
+        crate::kit::closure::before(&self.case)
+    }
+
+    fn after(&self) -> Vec<&AttachmentView> {
+        crate::kit::closure::after(&self.case)
+    }
+
+    fn photo_href(&self, id: &i64) -> String {
+        self.attachment_href(id)
     }
 
     fn is_image(mime: &str) -> bool {
@@ -271,67 +334,31 @@ pub async fn track_photos(
     Ok(back_to_case(&reference, &token, "attachments"))
 }
 
-#[derive(Deserialize)]
-pub struct SurveyForm {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    quality: String,
-    #[serde(default)]
-    speed: String,
-    #[serde(default)]
-    agent: String,
-    #[serde(default)]
-    comment: String,
-}
-
 pub async fn track_survey(
     State(state): State<WebState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(reference): Path<String>,
-    CheckedForm(form): CheckedForm<SurveyForm>,
+    CheckedForm(form): CheckedForm<forms::Submitted>,
 ) -> WebResult {
-    let caller = resident(&state, &headers, &form.token).await?;
-    let mut errors = FieldErrors::new();
-    let mut score = |name: &str, raw: &str| match raw.parse::<i64>() {
-        Ok(n) => n,
-        Err(_) => {
-            errors.insert(name.to_owned(), forms::message(&ctx, "required"));
-            0
+    let token = form.text("token");
+    let caller = resident(&state, &headers, &token).await?;
+    let (rating, request, mut errors) = read_rating(&ctx, &form);
+    if let Some(request) = request {
+        match state.app.rate(&caller, &reference, request).await {
+            Ok(_) => return Ok(back_to_case(&reference, &token, "survey")),
+            Err(CasesError::Common(Failure::Invalid(invalid))) => {
+                errors.insert(invalid.field.clone(), forms::message(&ctx, invalid.code));
+            }
+            Err(e) => return Err(e.into()),
         }
-    };
-    let request = SurveyRequest {
-        quality: score("quality", &form.quality),
-        speed: score("speed", &form.speed),
-        agent: score("agent", &form.agent),
-        comment: Some(form.comment.clone()),
-    };
-    let outcome = if errors.is_empty() {
-        state.app.rate(&caller, &reference, request).await.map(|_| ())
-    } else {
-        Ok(())
-    };
-    match outcome {
-        Ok(()) if errors.is_empty() => return Ok(back_to_case(&reference, &form.token, "survey")),
-        Ok(()) => {}
-        Err(CasesError::Common(Failure::Invalid(invalid))) => {
-            errors.insert(invalid.field.clone(), forms::message(&ctx, invalid.code));
-        }
-        Err(e) => return Err(e.into()),
     }
-    let rating = Rating {
-        quality: form.quality,
-        speed: form.speed,
-        agent: form.agent,
-        comment: form.comment,
-    };
     let kept = Kept {
         errors,
         rating,
         ..Kept::default()
     };
-    refused(&track_page(&state, ctx, &caller, &reference, form.token, kept).await?)
+    refused(&track_page(&state, ctx, &caller, &reference, token, kept).await?)
 }
 
 pub async fn track_attachment(

@@ -6,7 +6,7 @@ use super::case::{case_page, refused_at};
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::forms;
-use crate::kit::{CheckedForm, SignedIn};
+use crate::kit::{CheckedForm, CheckedMultipart, SignedIn};
 use crate::pages::{answer, redirect, refused, FieldErrors};
 use crate::WebState;
 use axum::extract::{Path, State};
@@ -98,6 +98,40 @@ pub async fn transition(
         |_| back_to(&reference),
         |invalid| {
             let field = format!("{}.{}", form.action, invalid.field);
+            refused_at(&state, ctx, user, &reference, field, invalid.code, String::new())
+        },
+    )
+    .await
+}
+
+/// A resolution from the case page: what was done, with a photo of the fix (a multipart
+/// form, its file under `photos`; one at most).
+pub async fn resolve(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Path(reference): Path<String>,
+    CheckedMultipart(mut form): CheckedMultipart,
+) -> WebResult {
+    if form.files.len() + form.files_over_limit > 1 {
+        let field = "resolve.fix_photo".to_owned();
+        return refused_at(&state, ctx, user, &reference, field, "one_fix_photo", String::new()).await;
+    }
+    let photo = form.files.pop();
+    let resolution = form.text("resolution");
+    let request = TransitionRequest {
+        action: Action::Resolve,
+        reason: None,
+        resolution: (!resolution.trim().is_empty()).then_some(resolution),
+        department: None,
+        assignee: None,
+    };
+    let outcome = state.app.transition_with(&user, &reference, request, photo).await;
+    answer(
+        outcome,
+        |_| back_to(&reference),
+        |invalid| {
+            let field = format!("resolve.{}", invalid.field);
             refused_at(&state, ctx, user, &reference, field, invalid.code, String::new())
         },
     )

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use tawasul_app::cases::survey::SurveyView;
-use tawasul_app::cases::views::CaseView;
+use tawasul_app::cases::views::{AttachmentView, CaseView};
 use tawasul_app::conversations::CaseTranscript;
 use tawasul_app::identity::auth::Caller;
 use tawasul_app::identity::authz::{Permission, StaffUser};
@@ -66,6 +66,18 @@ pub struct CasePage {
 impl CasePage {
     fn error(&self, name: &str) -> Option<&String> {
         self.errors.get(name)
+    }
+
+    fn before(&self) -> Vec<&AttachmentView> {
+        crate::kit::closure::before(&self.case)
+    }
+
+    fn after(&self) -> Vec<&AttachmentView> {
+        crate::kit::closure::after(&self.case)
+    }
+
+    fn photo_href(&self, id: &i64) -> String {
+        format!("/staff/cases/{}/attachments/{id}", self.case.reference)
     }
 }
 
