@@ -48,6 +48,11 @@ pub enum Op {
     ConsoleBoard,
     /// GET /staff/cases/{reference}.
     ConsoleCase,
+    /// GET /staff/dashboard over the last 30 days, a quarter and a year, grouped by service,
+    /// department, area and channel in turn.
+    ConsoleDashboard,
+    /// GET /dashboard, the public page, over the default month and over a year.
+    PublicDashboard,
     /// GET /metrics.
     Metrics,
     /// GET /open311/v2/requests.json, the public read of Open311 clients: the default
@@ -83,6 +88,8 @@ impl Op {
             Op::ConsoleQueue => 5,
             Op::ConsoleBoard => 2,
             Op::ConsoleCase => 5,
+            Op::ConsoleDashboard => 1,
+            Op::PublicDashboard => 2,
             Op::Metrics => 2,
             Op::Open311Requests => 3,
         }
@@ -295,6 +302,28 @@ impl Target {
                 self.console(rec, op, &format!("/staff?sort={sort}")).await
             }
             Op::ConsoleBoard => self.console(rec, op, "/staff/board").await,
+            Op::ConsoleDashboard => {
+                let today = chrono::Utc::now().date_naive();
+                let days = [29, 91, 364][(n % 3) as usize];
+                let from = today - chrono::Days::new(days);
+                let group_by = ["service", "department", "area", "channel"][((n / 3) % 4) as usize];
+                self.console(rec, op, &format!("/staff/dashboard?from={from}&group_by={group_by}"))
+                    .await
+            }
+            Op::PublicDashboard => {
+                let path = if n % 2 == 0 {
+                    "/dashboard".to_owned()
+                } else {
+                    format!(
+                        "/dashboard?from={}",
+                        chrono::Utc::now().date_naive() - chrono::Days::new(364)
+                    )
+                };
+                let request = self.client.get(self.url(&path));
+                self.exchange(rec, Key::of(op), request, StatusCode::OK, |_| Some(()))
+                    .await
+                    .map(drop)
+            }
             Op::ConsoleCase => match self.any_reference(n) {
                 Some(reference) => self.console(rec, op, &format!("/staff/cases/{reference}")).await,
                 None => {

@@ -2,7 +2,8 @@
 //! and a compliance gauge. Each is an image with its title and summary for screen readers and
 //! comes with the table of its figures, which the page shows beside it; in a right-to-left
 //! page the bars grow from the right and time runs from right to left, as the text does.
-//! Every label is escaped here: labels come from names staff typed.
+//! Every label is escaped here: labels come from names staff typed. An image holds nothing to
+//! focus, so a figure's link to its cases is in the table, not on the drawing.
 
 use std::fmt::Write;
 
@@ -74,7 +75,7 @@ fn open_svg(out: &mut String, id: &str, title: &str, summary: &str, height: f64)
 }
 
 /// Horizontal bars, one per datum, scaled to the largest (or to `max` when given, e.g. 100
-/// for shares); each bar links to its cases when it has a link.
+/// for shares).
 pub fn bars(id: &str, title: &str, summary: &str, data: Vec<Datum>, max: Option<f64>, dir: Direction) -> Chart {
     let height = (data.len().max(1) as f64) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP;
     let top = max
@@ -106,16 +107,10 @@ pub fn bars(id: &str, title: &str, summary: &str, data: Vec<Datum>, max: Option<
         };
         let label = escape(&d.label);
         let shown = escape(&d.shown);
-        if let Some(href) = &d.href {
-            let _ = write!(svg, r#"<a href="{}">"#, escape(href));
-        }
         let _ = write!(
             svg,
             r#"<text x="{label_x:.1}" y="{text_y:.1}" text-anchor="{anchor}" class="chart-label">{label}</text><rect x="{bar_x:.1}" y="{y:.1}" width="{length:.1}" height="{BAR_HEIGHT}" class="chart-bar"><title>{label}: {shown}</title></rect><text x="{value_x:.1}" y="{text_y:.1}" text-anchor="{value_anchor}" class="chart-value">{shown}</text>"#
         );
-        if d.href.is_some() {
-            svg.push_str("</a>");
-        }
     }
     svg.push_str("</svg>");
     Chart {
@@ -288,9 +283,6 @@ pub fn map(id: &str, title: &str, summary: &str, regions: Vec<Region>) -> Chart 
             d.push_str("Z ");
         }
         let step = ((r.value / top) * 4.0).round().clamp(0.0, 4.0) as u8;
-        if let Some(href) = &r.href {
-            let _ = write!(svg, r#"<a href="{}">"#, escape(href));
-        }
         let _ = write!(
             svg,
             r#"<path d="{}" class="chart-area chart-shade-{step}"><title>{}: {}</title></path>"#,
@@ -298,9 +290,6 @@ pub fn map(id: &str, title: &str, summary: &str, regions: Vec<Region>) -> Chart 
             escape(&r.label),
             escape(&r.shown)
         );
-        if r.href.is_some() {
-            svg.push_str("</a>");
-        }
     }
     svg.push_str("</svg>");
     let rows = regions
@@ -369,7 +358,11 @@ mod tests {
                 // Right-aligned: both bars end at the same place.
                 Direction::Rtl => assert!((x(0) + width(0) - (x(1) + width(1))).abs() < 0.2),
             }
-            assert_eq!(doc.descendants().filter(|n| n.has_tag_name("a")).count(), 2);
+            assert_eq!(
+                doc.descendants().filter(|n| n.has_tag_name("a")).count(),
+                0,
+                "nothing to focus in an image"
+            );
         }
     }
 
