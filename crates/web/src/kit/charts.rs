@@ -66,11 +66,30 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn open_svg(out: &mut String, id: &str, title: &str, summary: &str, height: f64) {
+/// Opens the drawing. Its text runs in the page's direction, stated rather than inherited, so
+/// that `start` and `end` anchors mean the same wherever the SVG is shown: in a right-to-left
+/// drawing a text's start is its right end.
+/// The most characters of a bar's label that fit beside it; the whole label is in the bar's
+/// title and in the table.
+const LABEL_CHARS: usize = 26;
+
+fn shortened(label: &str) -> String {
+    if label.chars().count() > LABEL_CHARS {
+        label.chars().take(LABEL_CHARS - 1).chain(['…']).collect()
+    } else {
+        label.to_owned()
+    }
+}
+
+fn open_svg(out: &mut String, id: &str, title: &str, summary: &str, height: f64, dir: Direction) {
     let (id, title, summary) = (escape(id), escape(title), escape(summary));
+    let direction = match dir {
+        Direction::Ltr => "ltr",
+        Direction::Rtl => "rtl",
+    };
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{title}</title><desc id="{id}-desc">{summary}</desc>"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" direction="{direction}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{title}</title><desc id="{id}-desc">{summary}</desc>"#
     );
 }
 
@@ -83,33 +102,29 @@ pub fn bars(id: &str, title: &str, summary: &str, data: Vec<Datum>, max: Option<
         .max(f64::MIN_POSITIVE);
     let span = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
     let mut svg = String::new();
-    open_svg(&mut svg, id, title, summary, height);
+    open_svg(&mut svg, id, title, summary, height, dir);
     for (i, d) in data.iter().enumerate() {
         let y = BAR_GAP + i as f64 * (BAR_HEIGHT + BAR_GAP);
         let length = (d.value.max(0.0) / top).min(1.0) * span;
         let text_y = y + BAR_HEIGHT * 0.72;
         // Label at the start of the line, then the bar, then its value, in reading order.
         let (label_x, anchor, bar_x, value_x, value_anchor) = match dir {
-            Direction::Ltr => (
-                LABEL_WIDTH - 8.0,
-                "end",
-                LABEL_WIDTH,
-                LABEL_WIDTH + length + 6.0,
-                "start",
-            ),
+            Direction::Ltr => (8.0, "start", LABEL_WIDTH, LABEL_WIDTH + length + 6.0, "start"),
+            // Right to left, `start` is the right end of a text.
             Direction::Rtl => (
-                WIDTH - LABEL_WIDTH + 8.0,
+                WIDTH - 8.0,
                 "start",
                 WIDTH - LABEL_WIDTH - length,
                 WIDTH - LABEL_WIDTH - length - 6.0,
-                "end",
+                "start",
             ),
         };
         let label = escape(&d.label);
+        let short = escape(&shortened(&d.label));
         let shown = escape(&d.shown);
         let _ = write!(
             svg,
-            r#"<text x="{label_x:.1}" y="{text_y:.1}" text-anchor="{anchor}" class="chart-label">{label}</text><rect x="{bar_x:.1}" y="{y:.1}" width="{length:.1}" height="{BAR_HEIGHT}" class="chart-bar"><title>{label}: {shown}</title></rect><text x="{value_x:.1}" y="{text_y:.1}" text-anchor="{value_anchor}" class="chart-value">{shown}</text>"#
+            r#"<text x="{label_x:.1}" y="{text_y:.1}" text-anchor="{anchor}" class="chart-label">{short}</text><rect x="{bar_x:.1}" y="{y:.1}" width="{length:.1}" height="{BAR_HEIGHT}" class="chart-bar"><title>{label}: {shown}</title></rect><text x="{value_x:.1}" y="{text_y:.1}" text-anchor="{value_anchor}" class="chart-value">{shown}</text>"#
         );
     }
     svg.push_str("</svg>");
@@ -139,7 +154,7 @@ pub fn trend(id: &str, title: &str, summary: &str, data: Vec<Datum>, dir: Direct
     };
     let y_of = |v: f64| HEIGHT - PAD - (v.max(0.0) / top) * (HEIGHT - 2.0 * PAD);
     let mut svg = String::new();
-    open_svg(&mut svg, id, title, summary, HEIGHT);
+    open_svg(&mut svg, id, title, summary, HEIGHT, dir);
     let _ = write!(
         svg,
         r#"<line x1="{PAD}" y1="{base:.1}" x2="{right:.1}" y2="{base:.1}" class="chart-axis"/>"#,
@@ -166,11 +181,8 @@ pub fn trend(id: &str, title: &str, summary: &str, data: Vec<Datum>, dir: Direct
     }
     // The first and the last date under the axis, at their ends.
     for i in [0, n.saturating_sub(1)].into_iter().take(n.min(2)) {
-        let anchor = if (i == 0) == (dir == Direction::Ltr) {
-            "start"
-        } else {
-            "end"
-        };
+        // The first date reads from its point inwards, the last towards it, in either direction.
+        let anchor = if i == 0 { "start" } else { "end" };
         let _ = write!(
             svg,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}" class="chart-label">{}</text>"#,
@@ -208,7 +220,7 @@ pub fn gauge(id: &str, title: &str, summary: &str, share: Datum, target: Option<
     let (ex, ey) = point(1.0);
     let (vx, vy) = point(share.value / 100.0);
     let mut svg = String::new();
-    open_svg(&mut svg, id, title, summary, HEIGHT);
+    open_svg(&mut svg, id, title, summary, HEIGHT, dir);
     let _ = write!(
         svg,
         r#"<path d="M {sx:.1} {sy:.1} A {R} {R} 0 0 {sweep} {ex:.1} {ey:.1}" class="chart-track"/><path d="M {sx:.1} {sy:.1} A {R} {R} 0 0 {sweep} {vx:.1} {vy:.1}" class="chart-fill"/>"#
@@ -271,7 +283,7 @@ pub fn map(id: &str, title: &str, summary: &str, regions: Vec<Region>) -> Chart 
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
     let mut svg = String::new();
-    open_svg(&mut svg, id, title, summary, HEIGHT);
+    open_svg(&mut svg, id, title, summary, HEIGHT, Direction::Ltr);
     for r in &regions {
         let mut d = String::new();
         for ring in &r.rings {
@@ -363,6 +375,17 @@ mod tests {
                 0,
                 "nothing to focus in an image"
             );
+            // The label starts the line: at the right edge, reading leftwards, in Arabic.
+            let label = doc.descendants().find(|n| n.has_tag_name("text")).unwrap();
+            let label_x = label.attribute("x").unwrap().parse::<f64>().unwrap();
+            assert_eq!(label.attribute("text-anchor"), Some("start"));
+            match dir {
+                Direction::Ltr => assert!(label_x < x(0), "{dir:?}"),
+                Direction::Rtl => {
+                    assert_eq!(doc.root_element().attribute("direction"), Some("rtl"));
+                    assert!(label_x > x(0) + width(0), "{dir:?}")
+                }
+            }
         }
     }
 
