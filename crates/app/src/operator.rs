@@ -34,7 +34,7 @@ impl App {
 impl Operator<'_> {
     /// `tawasul kpi rebuild`: forgets every KPI figure and computes them all again from the
     /// events. `start` hears how many cases there are, `progress` how many were folded.
-    pub async fn rebuild_kpis(&self, start: &dyn Fn(u64), progress: &dyn Fn(u64)) -> Outcome<u64> {
+    pub async fn rebuild_kpis(&self, start: &(dyn Fn(u64) + Sync), progress: &(dyn Fn(u64) + Sync)) -> Outcome<u64> {
         self.app.rebuild_kpis(start, progress).await
     }
 

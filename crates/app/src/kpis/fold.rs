@@ -57,7 +57,7 @@ impl App {
     }
 
     /// Folds every marked case into the rollups; `progress` hears how many marks each batch took.
-    pub(crate) async fn fold_kpis(&self, progress: &dyn Fn(u64)) -> Outcome<u64> {
+    pub(crate) async fn fold_kpis(&self, progress: &(dyn Fn(u64) + Sync)) -> Outcome<u64> {
         let compute = self.kpi_compute().await?;
         let mut total = 0;
         loop {
@@ -74,7 +74,11 @@ impl App {
     }
 
     /// Forgets every figure and computes them all again from the events (`Operator::rebuild_kpis`).
-    pub(crate) async fn rebuild_kpis(&self, start: &dyn Fn(u64), progress: &dyn Fn(u64)) -> Outcome<u64> {
+    pub(crate) async fn rebuild_kpis(
+        &self,
+        start: &(dyn Fn(u64) + Sync),
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Outcome<u64> {
         let marked = self.store.reset_kpis().await?;
         start(marked as u64);
         self.fold_kpis(progress).await

@@ -206,6 +206,16 @@ impl App {
                 backlog.0[i] += n;
             }
         }
+        // Every entity in scope has its total, even without a case in the period.
+        if dimension == "entity" {
+            let entities: Vec<i64> = match scope {
+                Some(id) => vec![id],
+                None => config.entities.keys().copied().collect(),
+            };
+            for id in entities {
+                groups.entry(key(id, None)).or_default();
+            }
+        }
         let labels: HashMap<String, String> = if labelled(dimension) {
             let ids = groups.keys().filter_map(|(_, m)| m.as_deref()?.parse().ok()).collect();
             self.store
