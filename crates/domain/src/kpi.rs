@@ -561,20 +561,20 @@ mod tests {
 
     #[test]
     fn state_against_target_and_margin() {
-        let sla = kpi("within_sla").unwrap();
+        let sla = kpi("within_sla").expect("within_sla");
         assert_eq!(state(sla, Some(90.0), Some(90.0), 5.0), Some(KpiState::Met));
         assert_eq!(state(sla, Some(86.0), Some(90.0), 5.0), Some(KpiState::AtRisk));
         assert_eq!(state(sla, Some(85.0), Some(90.0), 5.0), Some(KpiState::AtRisk));
         assert_eq!(state(sla, Some(84.9), Some(90.0), 5.0), Some(KpiState::Missed));
         assert_eq!(state(sla, None, Some(90.0), 5.0), None);
-        let reopen = kpi("reopen_rate").unwrap();
+        let reopen = kpi("reopen_rate").expect("reopen_rate");
         assert_eq!(state(reopen, Some(4.0), Some(5.0), 5.0), Some(KpiState::Met));
         assert_eq!(state(reopen, Some(11.0), Some(5.0), 5.0), Some(KpiState::Missed));
         // A score's margin is a share of its target: 5 % of 4.0 is 0.2.
-        let quality = kpi("quality_mean").unwrap();
+        let quality = kpi("quality_mean").expect("quality_mean");
         assert_eq!(state(quality, Some(3.85), Some(4.0), 5.0), Some(KpiState::AtRisk));
         assert_eq!(state(quality, Some(3.7), Some(4.0), 5.0), Some(KpiState::Missed));
-        assert_eq!(state(kpi("volume").unwrap(), Some(3.0), Some(1.0), 5.0), None);
+        assert_eq!(state(kpi("volume").expect("volume"), Some(3.0), Some(1.0), 5.0), None);
     }
 
     #[test]

@@ -230,12 +230,12 @@ impl App {
         let mut targets: HashMap<Option<i64>, Vec<KpiTargetView>> = HashMap::new();
         let mut out = Vec::with_capacity(groups.len());
         for ((entity_id, member), (figures, backlog)) in groups {
-            if !targets.contains_key(&entity_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = targets.entry(entity_id) {
                 let own = match entity_id {
                     Some(id) => self.store.kpi_targets(id).await?,
                     None => vec![],
                 };
-                targets.insert(entity_id, targets::views(&own));
+                slot.insert(targets::views(&own));
             }
             let set = &targets[&entity_id];
             let mut group = BTreeMap::new();
