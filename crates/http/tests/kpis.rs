@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tawasul_domain::kpi::RELATIVE_ERROR;
 use tawasul_domain::vocab::{Role, Status};
-use tawasul_store::{CaseChange, EventInsert, SurveyInsert};
+use tawasul_store::{AgentRatingInsert, CaseChange, ConversationStart, EventInsert, SurveyInsert};
 use tawasul_testkit::fixtures::{Fixtures, ServiceSpec, PASSWORD};
 use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
 
@@ -122,6 +122,28 @@ async fn survey_with_answer(t: &TestApp, reference: &str, scores: (i64, i64, i64
         .expect("survey");
 }
 
+/// A chat about case A whose resident rated the agent (what the live chat writes at its end).
+async fn rate_chat_agent(t: &TestApp, reference: &str, score: i64) {
+    let case = t.store.case_by_reference(reference).await.expect("read").expect("case");
+    let at = t.app.now_micros();
+    let start = ConversationStart {
+        channel: "chat".into(),
+        address: "web:kpi".into(),
+        state: "{}".into(),
+        at,
+    };
+    let chat = t.store.start_conversation(start).await.expect("chat");
+    let rating = AgentRatingInsert {
+        conversation_id: chat.id,
+        staff_id: case.assignee_id.expect("assigned"),
+        case_id: Some(case.id),
+        agent_score: score,
+        answer_score: 5,
+        at,
+    };
+    t.store.rate_agent(rating).await.expect("rated");
+}
+
 async fn close_automatically(t: &TestApp, reference: &str) {
     let case = t.store.case_by_reference(reference).await.expect("read").expect("case");
     let at = t.app.now_micros();
@@ -160,6 +182,7 @@ async fn story(t: &TestApp) {
     // D: a report moved to the roads department at 15 min, rejected at 30.
     // E: assigned at 60, resolved at 90, closed automatically on day 3; rated 3/3/4 through
     //    the API (no answer to "solved?").
+    //    A chat about A rated its agent 4.
     // G: transferred to the southern governorate at 45 min, accepted at 50 (within the OLA).
     let (a, _) = t.submit(case("تسرب مياه في الشارع", "complaint", true)).await;
     let (b, _) = t.submit(case("تسرب مياه أمام المدرسة", "complaint", false)).await;
@@ -222,6 +245,7 @@ async fn story(t: &TestApp) {
     close_automatically(t, &e).await;
     survey_with_answer(t, &a, (5, 4, 5), true).await;
     survey_with_answer(t, &b, (2, 2, 1), false).await;
+    rate_chat_agent(t, &a, 4).await;
     let (status, rated) = t
         .api_post(
             &format!("/api/v1/cases/{e}/survey"),
@@ -345,8 +369,9 @@ on_both! { setup;
         }
         exactly(cap, "surveys", Some(3.0));
         exactly(cap, "survey_response_rate", Some(100.0));
-        exactly(cap, "agent_rating", None);
-        exactly(cap, "agent_ratings", Some(0.0));
+        // The chat about A: its agent rated 4.
+        exactly(cap, "agent_rating", Some(4.0));
+        exactly(cap, "agent_ratings", Some(1.0));
         // Every key of the catalogue, each with its unit, in order.
         let keys: Vec<&str> = cap["kpis"].as_array().expect("kpis").iter().map(|k| k["key"].as_str().expect("key")).collect();
         let catalogue: Vec<&str> = tawasul_domain::kpi::KPIS.iter().map(|k| k.key).collect();
