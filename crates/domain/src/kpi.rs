@@ -330,11 +330,26 @@ pub fn facts(history: &CaseHistory, terms: &SlaTerms) -> CaseFacts {
     };
     let mut clock = SlaClock::start(history.created_at, terms);
     let mut close_auto = false;
+    // A ladder step at 100 % or more of a target: that target is missed, whenever the answer comes.
+    let (mut response_breached, mut resolution_breached) = (false, false);
     for e in history.events {
         match e.action.as_str() {
             "reopen" => f.reopens += 1,
             "transferred" => f.transfers += 1,
-            "escalated" => f.escalations += 1,
+            "escalated" => {
+                f.escalations += 1;
+                let d = details(e);
+                if d.get("percent")
+                    .and_then(serde_json::Value::as_i64)
+                    .is_some_and(|p| p >= 100)
+                {
+                    match d.get("phase").and_then(serde_json::Value::as_str) {
+                        Some("first_response") => response_breached = true,
+                        Some("resolution") => resolution_breached = true,
+                        _ => {}
+                    }
+                }
+            }
             "ignored_complaint" => f.ignored += 1,
             "survey" => {
                 let d = details(e);
@@ -354,7 +369,7 @@ pub fn facts(history: &CaseHistory, terms: &SlaTerms) -> CaseFacts {
             clock.reopen(e.at, terms);
             f.resolved_at = None;
             f.closed_at = None;
-            f.resolution_within_sla = None;
+            resolution_breached = false;
             continue;
         }
         if e.from_status == Some(Status::WaitingOnReporter) {
@@ -363,7 +378,10 @@ pub fn facts(history: &CaseHistory, terms: &SlaTerms) -> CaseFacts {
         if answers(e) {
             if f.first_response_at.is_none() {
                 f.first_response_at = Some(e.at);
-                f.response_within_sla = clock.first_response_due.map(|due| e.at <= due);
+                f.response_within_sla = clock
+                    .first_response_due
+                    .map(|due| !response_breached && e.at <= due)
+                    .or(response_breached.then_some(false));
             }
             clock.respond(e.at, terms);
         }
@@ -373,7 +391,10 @@ pub fn facts(history: &CaseHistory, terms: &SlaTerms) -> CaseFacts {
                 f.ever_resolved = true;
                 if f.resolved_at.is_none() {
                     f.resolved_at = Some(e.at);
-                    f.resolution_within_sla = clock.resolution_due.map(|due| e.at <= due);
+                    f.resolution_within_sla = clock
+                        .resolution_due
+                        .map(|due| !resolution_breached && e.at <= due)
+                        .or(resolution_breached.then_some(false));
                 }
                 if s == Status::Closed {
                     f.closed_at = Some(e.at);
@@ -384,11 +405,14 @@ pub fn facts(history: &CaseHistory, terms: &SlaTerms) -> CaseFacts {
             _ => {}
         }
     }
+    if f.first_response_at.is_none() && response_breached {
+        f.response_within_sla = Some(false);
+    }
     f.closed = is_ended_ok(history.status);
     if !f.closed {
         f.resolved_at = None;
         f.closed_at = None;
-        f.resolution_within_sla = None;
+        f.resolution_within_sla = resolution_breached.then_some(false);
     }
     f.auto_closed = f.closed_at.is_some() && close_auto;
     f.first_response_business = f
@@ -537,20 +561,20 @@ mod tests {
 
     #[test]
     fn state_against_target_and_margin() {
-        let sla = kpi("within_sla").unwrap();
+        let sla = kpi("within_sla").expect("within_sla");
         assert_eq!(state(sla, Some(90.0), Some(90.0), 5.0), Some(KpiState::Met));
         assert_eq!(state(sla, Some(86.0), Some(90.0), 5.0), Some(KpiState::AtRisk));
         assert_eq!(state(sla, Some(85.0), Some(90.0), 5.0), Some(KpiState::AtRisk));
         assert_eq!(state(sla, Some(84.9), Some(90.0), 5.0), Some(KpiState::Missed));
         assert_eq!(state(sla, None, Some(90.0), 5.0), None);
-        let reopen = kpi("reopen_rate").unwrap();
+        let reopen = kpi("reopen_rate").expect("reopen_rate");
         assert_eq!(state(reopen, Some(4.0), Some(5.0), 5.0), Some(KpiState::Met));
         assert_eq!(state(reopen, Some(11.0), Some(5.0), 5.0), Some(KpiState::Missed));
         // A score's margin is a share of its target: 5 % of 4.0 is 0.2.
-        let quality = kpi("quality_mean").unwrap();
+        let quality = kpi("quality_mean").expect("quality_mean");
         assert_eq!(state(quality, Some(3.85), Some(4.0), 5.0), Some(KpiState::AtRisk));
         assert_eq!(state(quality, Some(3.7), Some(4.0), 5.0), Some(KpiState::Missed));
-        assert_eq!(state(kpi("volume").unwrap(), Some(3.0), Some(1.0), 5.0), None);
+        assert_eq!(state(kpi("volume").expect("volume"), Some(3.0), Some(1.0), 5.0), None);
     }
 
     #[test]

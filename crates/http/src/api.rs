@@ -19,6 +19,7 @@ use tawasul_app::cases::work::{CaseQuery, CommentRequest, TransitionRequest};
 use tawasul_app::identity::auth::{Credentials, Session};
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::identity::second_factor::{Challenge, Enrolment, SignIn};
+use tawasul_app::kpis::{KpiQuery, KpiReport, KpiTargetRequest, KpiTargetView, KpisError};
 use tawasul_domain::intake::IntakeDraft;
 use tawasul_domain::vocab::Channel;
 use utoipa::ToSchema;
@@ -46,6 +47,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(request_code))
         .routes(routes!(verify_code))
         .routes(routes!(my_cases))
+        .routes(routes!(kpis))
+        .routes(routes!(kpi_targets, set_kpi_target))
 }
 
 /// The service catalogue: what residents can ask for, with each service's form.
@@ -546,4 +549,80 @@ async fn my_cases(State(state): State<AppState>, CallerOf(caller): CallerOf) -> 
     Ok(Json(MyCases {
         items: state.app.my_cases(&caller).await?,
     }))
+}
+
+/// The query of `GET /api/v1/kpis`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct KpiParams {
+    /// An entity's code; by default the caller's (every entity for a platform administrator).
+    entity: Option<String>,
+    /// First day, `YYYY-MM-DD`, in the entity's time zone; by default 29 days before `to`.
+    from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, included; by default today. At most 1,098 days in all.
+    to: Option<String>,
+    /// entity, department, employee, service, channel, kind, area or language; by default none
+    /// (the entity's total).
+    group_by: Option<String>,
+}
+
+/// Staff (supervisors, administrators, the satisfaction unit; by entity, a platform
+/// administrator any): the KPIs of the cases received from `from` to `to`, with each one's
+/// target and state (keys in the README, "KPI keys"). The backlog is the open cases now.
+#[utoipa::path(get, path = "/api/v1/kpis", tag = "kpis", params(KpiParams), security(("bearer" = [])),
+    responses((status = 200, body = KpiReport), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Another entity's, or a role that does not read KPIs"),
+        (status = 422, body = ErrorBody, description = "A bad date, period, grouping or entity")))]
+async fn kpis(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    QueryOf(params): QueryOf<KpiParams>,
+) -> ApiResult<Json<KpiReport>> {
+    let query = KpiQuery::parse(
+        params.entity.as_deref(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+        params.group_by.as_deref(),
+    )
+    .map_err(KpisError::from)?;
+    Ok(Json(
+        state
+            .app
+            .kpis(&tawasul_app::identity::auth::Caller::Staff(user), query)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct TargetParams {
+    /// An entity's code; by default the caller's.
+    entity: Option<String>,
+}
+
+/// Staff who read KPIs: every KPI's target of an entity and its "at risk" margin.
+#[utoipa::path(get, path = "/api/v1/kpis/targets", tag = "kpis", params(TargetParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<KpiTargetView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn kpi_targets(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    QueryOf(params): QueryOf<TargetParams>,
+) -> ApiResult<Json<Vec<KpiTargetView>>> {
+    Ok(Json(state.app.kpi_targets(&user, params.entity.as_deref()).await?))
+}
+
+/// An administrator of the entity (or the platform's): sets one KPI's target and margin
+/// (`target: null` goes back to the default).
+#[utoipa::path(put, path = "/api/v1/kpis/targets", tag = "kpis", request_body = KpiTargetRequest, security(("bearer" = [])),
+    responses((status = 200, body = KpiTargetView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn set_kpi_target(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    body: JsonBody<KpiTargetRequest>,
+) -> ApiResult<Json<KpiTargetView>> {
+    Ok(Json(state.app.set_kpi_target(&user, body.value).await?))
 }

@@ -513,6 +513,9 @@ async fn every_route_is_in_the_openapi_document() {
         ("POST", "/api/v1/admin/olas/accept"),
         ("POST", "/api/v1/admin/olas/decline"),
         ("GET", "/api/v1/admin/entities/{code}/olas"),
+        ("GET", "/api/v1/kpis"),
+        ("GET", "/api/v1/kpis/targets"),
+        ("PUT", "/api/v1/kpis/targets"),
     ];
     let documented = tawasul_http::documented_routes(&tawasul_http::openapi());
     for (method, path) in served {

@@ -960,4 +960,52 @@ on_both! { open_store;
         assert!(store.invitation_of(id).await.expect("read").expect("inv").answered_at.is_some(), "from the tracking page too");
         assert_eq!(store.unanswered_invitations(T0 + 10_000, 10).await.expect("due").len(), 0, "answered is never due");
     }
+
+    async fn kpi_marks_fold_into_rollups_taking_out_the_old_contribution(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (one, _) = created(store.insert_case(case(e, d, s, T0, "تسرب مياه")).await.expect("insert"));
+        store.insert_case(case(e, d, s, T0 + 1, "حفرة")).await.expect("insert");
+        assert_eq!(store.kpi_marks().await.expect("marks"), 2, "a mark per event");
+        // A stand-in for the domain's facts: one count per event, on day 7 or 8 by the case.
+        let compute: KpiCompute = std::sync::Arc::new(|source: &KpiSource| {
+            let mut contribution = tawasul_domain::kpi::Figures::default();
+            contribution.counts.insert("events".into(), source.events.len() as i64);
+            KpiFacts { day: 6 + source.case.id % 2, facts: "{}".into(), contribution }
+        });
+        assert_eq!(store.fold_kpis(1, compute.clone(), T0).await.expect("fold"), 1, "one mark per batch of one");
+        assert_eq!(store.fold_kpis(500, compute.clone(), T0).await.expect("fold"), 1);
+        assert_eq!(store.fold_kpis(500, compute.clone(), T0).await.expect("fold"), 0, "nothing left");
+        let total = |rows: Vec<RollupRow>| -> i64 {
+            rows.iter()
+                .map(|r| serde_json::from_str::<tawasul_domain::kpi::Figures>(&r.figures).expect("figures").get("events"))
+                .sum()
+        };
+        assert_eq!(total(store.kpi_rollups("entity", Some(e), 0, 100).await.expect("read")), 2);
+        assert_eq!(total(store.kpi_rollups("department", None, 0, 100).await.expect("read")), 2);
+        // A new event: the case's old contribution (1) is taken out and the new one (2) added.
+        let note = EventInsert { case_id: one, at: T0 + 5, actor_type: "staff".into(), action: "note".into(), details: "{}".into(), ..EventInsert::default() };
+        store.change_case(CaseChange { case_id: one, expected_status: Status::New, at: T0 + 5, event: note, ..CaseChange::default() }).await.expect("event");
+        assert!(store.fold_kpis(500, compute.clone(), T0 + 5).await.expect("fold") > 0, "the new marks");
+        assert_eq!(total(store.kpi_rollups("entity", Some(e), 0, 100).await.expect("read")), 3);
+        let day_of_one = 6 + one % 2;
+        assert_eq!(total(store.kpi_rollups("service", Some(e), day_of_one, day_of_one).await.expect("read")), 2, "one day only");
+        assert_eq!(store.kpi_folded_at().await.expect("read"), Some(T0 + 5));
+        // The backlog now, by member: both cases are new, one a day old.
+        let backlog = store.kpi_backlog("department", Some(e), T0 + 86_400_000_000).await.expect("backlog");
+        assert_eq!(backlog.len(), 1);
+        assert_eq!((backlog[0].member.clone(), backlog[0].under_1d, backlog[0].d1_3), (Some(d.to_string()), 1, 1));
+        assert_eq!(store.kpi_labels("department", vec![d, 999]).await.expect("labels"), vec![(d, "water".to_owned())]);
+        // Rebuilt: every case marked again, the figures the same.
+        assert_eq!(store.reset_kpis().await.expect("reset"), 2);
+        assert!(store.kpi_rollups("entity", Some(e), 0, 100).await.expect("read").is_empty());
+        while store.fold_kpis(500, compute.clone(), T0 + 6).await.expect("fold") > 0 {}
+        assert_eq!(total(store.kpi_rollups("entity", Some(e), 0, 100).await.expect("read")), 3);
+        // Targets: set, changed, forgotten.
+        store.set_kpi_target(e, "within_sla".into(), Some((95.0, 3.0)), T0).await.expect("set");
+        store.set_kpi_target(e, "within_sla".into(), Some((85.0, 2.0)), T0).await.expect("set again");
+        let targets = store.kpi_targets(e).await.expect("targets");
+        assert_eq!((targets.len(), targets[0].target, targets[0].margin), (1, 85.0, 2.0));
+        store.set_kpi_target(e, "within_sla".into(), None, T0).await.expect("reset");
+        assert!(store.kpi_targets(e).await.expect("targets").is_empty());
+    }
 }

@@ -419,6 +419,9 @@ enum Command {
     /// The audit log of staff actions.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The KPI figures (kept up to date as cases change).
+    #[command(subcommand)]
+    Kpi(KpiCommand),
     /// Put a backup into an empty data directory (and empty PostgreSQL database, through
     /// pg_restore), after checking every file against its manifest; then migrate it.
     Restore {
@@ -435,6 +438,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum KpiCommand {
+    /// Forget every KPI figure and compute them all again from the cases' timelines.
+    Rebuild(Storage),
 }
 
 #[derive(Subcommand)]
@@ -789,6 +798,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Qr(args) => qr(args).await,
         Command::Backup { to, storage } => backup(&to, &storage).await,
         Command::Audit(AuditCommand::Verify(storage)) => verify_audit(&storage).await,
+        Command::Kpi(KpiCommand::Rebuild(storage)) => {
+            let app = App::open(settings(&storage, false)).await?;
+            let rebuilt = rebuild_kpis(&app).await;
+            app.close().await;
+            eprintln!("KPI figures rebuilt from {} mark(s)", rebuilt?);
+            Ok(())
+        }
         Command::Restore {
             from,
             data_dir,
@@ -968,6 +984,19 @@ async fn verify_audit(storage: &Storage) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
+}
+
+/// `tawasul kpi rebuild`, with a bar over the cases.
+async fn rebuild_kpis(app: &App) -> anyhow::Result<u64> {
+    let bar = ProgressBar::new(0).with_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} cases, {per_sec}, {eta} left",
+    )?);
+    let rebuilt = app
+        .operator()
+        .rebuild_kpis(&|total| bar.set_length(total), &|n| bar.inc(n))
+        .await;
+    bar.finish();
+    rebuilt.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn reindex(app: &App) -> anyhow::Result<u64> {

@@ -219,6 +219,16 @@ impl App {
                 backlog.0[i] += n;
             }
         }
+        // Every entity in scope has its total, even without a case in the period.
+        if dimension == "entity" {
+            let entities: Vec<i64> = match scope {
+                Some(id) => vec![id],
+                None => config.entities.keys().copied().collect(),
+            };
+            for id in entities {
+                groups.entry(key(id, None)).or_default();
+            }
+        }
         let labels: HashMap<String, String> = if labelled(dimension) {
             let ids = groups.keys().filter_map(|(_, m)| m.as_deref()?.parse().ok()).collect();
             self.store
@@ -233,12 +243,12 @@ impl App {
         let mut targets: HashMap<Option<i64>, Vec<KpiTargetView>> = HashMap::new();
         let mut out = Vec::with_capacity(groups.len());
         for ((entity_id, member), (figures, backlog)) in groups {
-            if !targets.contains_key(&entity_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = targets.entry(entity_id) {
                 let own = match entity_id {
                     Some(id) => self.store.kpi_targets(id).await?,
                     None => vec![],
                 };
-                targets.insert(entity_id, targets::views(&own));
+                slot.insert(targets::views(&own));
             }
             let set = &targets[&entity_id];
             let mut group = BTreeMap::new();

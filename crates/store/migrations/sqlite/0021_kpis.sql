@@ -19,6 +19,8 @@ END;
 CREATE TRIGGER kpi_case_moved AFTER UPDATE OF entity_id, department_id, assignee_id, service_id, status ON cases BEGIN
     INSERT INTO kpi_dirty (case_id) VALUES (NEW.id);
 END;
+-- Folding reads a marked case's chat ratings.
+CREATE INDEX agent_ratings_case ON agent_ratings (case_id) WHERE case_id IS NOT NULL;
 -- The cases there already are get their figures at the first fold (or `tawasul kpi rebuild`).
 INSERT INTO kpi_dirty (case_id) SELECT id FROM cases;
 
