@@ -106,7 +106,7 @@ on_both! { site;
         }
         // Another period than the one kept a minute: today and yesterday.
         let today = chrono::Utc::now().date_naive();
-        let period = format!("from={}&to={today}", today.pred_opt().unwrap());
+        let period = format!("from={}&to={today}", today.pred_opt().expect("as written in the test"));
         let english = site.page(&format!("/dashboard?lang=en&{period}"), "").await;
         assert_eq!(english.status, StatusCode::OK);
         assert!(english.body.contains("dir=\"ltr\""));

@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn last_month_is_the_whole_month_before() {
-        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date");
         assert_eq!(last_month(d("2026-12-05")), (d("2026-11-01"), d("2026-11-30")));
         assert_eq!(last_month(d("2026-03-01")), (d("2026-02-01"), d("2026-02-28")));
         assert_eq!(last_month(d("2027-01-31")), (d("2026-12-01"), d("2026-12-31")));

@@ -311,7 +311,7 @@ impl Target {
                     .await
             }
             Op::PublicDashboard => {
-                let path = if n % 2 == 0 {
+                let path = if n.is_multiple_of(2) {
                     "/dashboard".to_owned()
                 } else {
                     format!(

@@ -351,7 +351,10 @@ mod tests {
         let doc = parse(&chart);
         assert!(doc.descendants().all(|n| n.tag_name().name() != "script"));
         assert_eq!(doc.root_element().attribute("role"), Some("img"));
-        let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap();
+        let title = doc
+            .descendants()
+            .find(|n| n.has_tag_name("title"))
+            .expect("as written in the test");
         assert_eq!(title.text(), Some("<script>alert(1)</script>"));
     }
 
@@ -362,8 +365,20 @@ mod tests {
             let chart = bars("b", "t", "s", data.clone(), None, dir);
             let doc = parse(&chart);
             let rects: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("rect")).collect();
-            let width = |i: usize| rects[i].attribute("width").unwrap().parse::<f64>().unwrap();
-            let x = |i: usize| rects[i].attribute("x").unwrap().parse::<f64>().unwrap();
+            let width = |i: usize| {
+                rects[i]
+                    .attribute("width")
+                    .expect("as written in the test")
+                    .parse::<f64>()
+                    .expect("as written in the test")
+            };
+            let x = |i: usize| {
+                rects[i]
+                    .attribute("x")
+                    .expect("as written in the test")
+                    .parse::<f64>()
+                    .expect("as written in the test")
+            };
             assert!((width(0) - 2.0 * width(1)).abs() < 0.2, "{dir:?}");
             match dir {
                 Direction::Ltr => assert_eq!(x(0), x(1)),
@@ -376,8 +391,15 @@ mod tests {
                 "nothing to focus in an image"
             );
             // The label starts the line: at the right edge, reading leftwards, in Arabic.
-            let label = doc.descendants().find(|n| n.has_tag_name("text")).unwrap();
-            let label_x = label.attribute("x").unwrap().parse::<f64>().unwrap();
+            let label = doc
+                .descendants()
+                .find(|n| n.has_tag_name("text"))
+                .expect("as written in the test");
+            let label_x = label
+                .attribute("x")
+                .expect("as written in the test")
+                .parse::<f64>()
+                .expect("as written in the test");
             assert_eq!(label.attribute("text-anchor"), Some("start"));
             match dir {
                 Direction::Ltr => assert!(label_x < x(0), "{dir:?}"),
@@ -395,8 +417,15 @@ mod tests {
         let first_x = |dir| {
             let chart = trend("t", "t", "s", data.clone(), dir);
             let doc = parse(&chart);
-            let first = doc.descendants().find(|n| n.has_tag_name("circle")).unwrap();
-            first.attribute("cx").unwrap().parse::<f64>().unwrap()
+            let first = doc
+                .descendants()
+                .find(|n| n.has_tag_name("circle"))
+                .expect("as written in the test");
+            first
+                .attribute("cx")
+                .expect("as written in the test")
+                .parse::<f64>()
+                .expect("as written in the test")
         };
         assert!(first_x(Direction::Ltr) < WIDTH / 2.0);
         assert!(first_x(Direction::Rtl) > WIDTH / 2.0);
@@ -445,10 +474,10 @@ mod tests {
         // Two squares of 0.1° side by side at 24° N: 2 × cos 24° ≈ 1.83 times as wide as high.
         let xs: Vec<f64> = paths[1]
             .attribute("d")
-            .unwrap()
+            .expect("as written in the test")
             .split([' ', 'M', 'L', 'Z'])
             .filter(|t| !t.is_empty())
-            .map(|t| t.parse().unwrap())
+            .map(|t| t.parse().expect("as written in the test"))
             .collect();
         let right = xs.iter().step_by(2).fold(0.0, |a: f64, b| a.max(*b));
         let bottom = xs.iter().skip(1).step_by(2).fold(0.0, |a: f64, b| a.max(*b));

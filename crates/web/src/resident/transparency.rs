@@ -30,9 +30,12 @@ const KEPT: usize = 32;
 /// The most services the chart shows; the table lists them all.
 const TOP: usize = 10;
 
+/// A period's figures and when they were computed.
+type Kept = (Instant, Arc<PublicFigures>);
+
 /// The figures of recently asked periods.
 #[derive(Default)]
-pub struct PublicCache(Mutex<HashMap<(NaiveDate, NaiveDate), (Instant, Arc<PublicFigures>)>>);
+pub struct PublicCache(Mutex<HashMap<(NaiveDate, NaiveDate), Kept>>);
 
 impl PublicCache {
     fn get(&self, period: (NaiveDate, NaiveDate)) -> Option<Arc<PublicFigures>> {

@@ -505,7 +505,7 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("as written in the test")
     }
 
     #[test]
@@ -517,8 +517,8 @@ mod tests {
         ] {
             let p = periods(d(from), d(to));
             assert_eq!(p.len(), count, "{from}..{to}");
-            assert_eq!(p.first().unwrap().0, d(first), "{from}..{to}");
-            assert_eq!(p.last().unwrap().1, d(to));
+            assert_eq!(p.first().expect("as written in the test").0, d(first), "{from}..{to}");
+            assert_eq!(p.last().expect("as written in the test").1, d(to));
             for w in p.windows(2) {
                 assert_eq!(w[0].1.succ_opt(), Some(w[1].0), "{from}..{to}: a gap or an overlap");
             }

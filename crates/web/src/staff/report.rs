@@ -144,18 +144,9 @@ const MARGIN: f32 = 50.0;
 const ROW: f32 = 22.0;
 const ROWS_PER_PAGE: usize = 30;
 
-fn text(
-    shapes: &mut Vec<Shape>,
-    text: &str,
-    x: f32,
-    baseline: f32,
-    size: f32,
-    max_width: f32,
-    rtl: bool,
-    align: Align,
-) {
-    let style = LineStyle { size, max_width, rtl };
-    shapes.push(line_aligned(text, x, baseline, style, align).0);
+/// A line of text at (`x`, baseline `y`), standing against `x` as `align` says.
+fn text(shapes: &mut Vec<Shape>, text: &str, (x, y): (f32, f32), style: LineStyle, align: Align) {
+    shapes.push(line_aligned(text, x, y, style, align).0);
 }
 
 /// The report laid out on A4 pages: a heading, then one row per KPI (name, value, target,
@@ -184,37 +175,50 @@ pub fn pdf(title: &str, entity: &str, updated: &str, headings: [&str; 4], lines:
         text(
             &mut shapes,
             title,
-            centre,
-            MARGIN + 24.0,
-            20.0,
-            inner,
-            rtl,
+            (centre, MARGIN + 24.0),
+            LineStyle {
+                size: 20.0,
+                max_width: inner,
+                rtl,
+            },
             Align::Centre,
         );
         text(
             &mut shapes,
             entity,
-            centre,
-            MARGIN + 50.0,
-            14.0,
-            inner,
-            rtl,
+            (centre, MARGIN + 50.0),
+            LineStyle {
+                size: 14.0,
+                max_width: inner,
+                rtl,
+            },
             Align::Centre,
         );
         text(
             &mut shapes,
             updated,
-            centre,
-            MARGIN + 70.0,
-            9.0,
-            inner,
-            rtl,
+            (centre, MARGIN + 70.0),
+            LineStyle {
+                size: 9.0,
+                max_width: inner,
+                rtl,
+            },
             Align::Centre,
         );
         let mut y = MARGIN + 105.0;
         for (heading, column) in headings.iter().zip(columns) {
             let (x, span, align) = place(column);
-            text(&mut shapes, heading, x, y, 11.0, span, rtl, align);
+            text(
+                &mut shapes,
+                heading,
+                (x, y),
+                LineStyle {
+                    size: 11.0,
+                    max_width: span,
+                    rtl,
+                },
+                align,
+            );
         }
         shapes.push(Shape::Rect(MARGIN, y + 6.0, inner, 1.0));
         for l in chunk {
@@ -226,7 +230,17 @@ pub fn pdf(title: &str, entity: &str, updated: &str, headings: [&str; 4], lines:
             };
             for (cell, column) in [l.name.as_str(), &l.value, &l.target, state].into_iter().zip(columns) {
                 let (x, span, align) = place(column);
-                text(&mut shapes, cell, x, y, 10.0, span, rtl, align);
+                text(
+                    &mut shapes,
+                    cell,
+                    (x, y),
+                    LineStyle {
+                        size: 10.0,
+                        max_width: span,
+                        rtl,
+                    },
+                    align,
+                );
             }
             shapes.push(Shape::Rect(MARGIN, y + 6.0, inner, 0.3));
         }
@@ -285,17 +299,17 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("as written in the test")
     }
 
     #[test]
     fn a_month_is_read_whole_and_a_bad_one_refused() {
         assert_eq!(
-            month_of("2026-02", d("2026-12-05")).unwrap(),
+            month_of("2026-02", d("2026-12-05")).expect("as written in the test"),
             (d("2026-02-01"), d("2026-02-28"))
         );
         assert_eq!(
-            month_of("", d("2026-01-15")).unwrap(),
+            month_of("", d("2026-01-15")).expect("as written in the test"),
             (d("2025-12-01"), d("2025-12-31"))
         );
         for bad in ["2026-13", "2026-2", "2026-02-01", "soon", "2026-00"] {
