@@ -671,3 +671,23 @@ staff-chat-case = سجّل بلاغاً من المحادثة
 staff-chat-make-case = سجّل البلاغ
 staff-chat-end = أنهِ المحادثة
 staff-chat-over = انتهت المحادثة.
+
+# تصدير البلاغات (/staff/export)
+nav-export = التصدير
+export-title = تصدير البلاغات
+export-lead = نزّل البلاغات في ملف، الأقدم أولًا: جدول بيانات للموظفين، أو بيانات مفتوحة يجوز نشرها.
+export-format = الصيغة
+export-format-csv = جدول بيانات (CSV بترميز UTF-8)
+export-format-xlsx = جدول بيانات (Excel XLSX)
+export-format-nyc311 = بيانات مفتوحة (CSV بتخطيط طلبات خدمة 311 في نيويورك)
+export-entity = الجهة
+export-entity-all = كل الجهات
+export-from = أُنشئ من
+export-to = أُنشئ قبل
+export-submit = تنزيل
+export-masked = يرى دورك اسم المُبلِّغ وهاتفه وبريده مُقنَّعة، وكذلك يظهر في جدول البيانات.
+export-plain = يحوي جدول البيانات اسم المُبلِّغ وهاتفه وبريده: احفظه كما تحفظ البلاغات.
+export-open-data = لا يحوي ملف البيانات المفتوحة أي بيانات شخصية: لا مُبلِّغ ولا وصف ولا عنوان، والموقع للبلاغات الميدانية والشكاوى فقط، مُقرَّبًا إلى نحو ١١٠ أمتار.
+invalid-unknown_format = اختر إحدى الصيغ.
+invalid-empty_period = يجب أن تأتي النهاية بعد البداية.
+invalid-too_many_rows = البلاغات أكثر مما تسعه ورقة واحدة: اختر مدة أقصر، أو صيغة CSV.

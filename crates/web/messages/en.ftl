@@ -657,3 +657,23 @@ staff-chat-case = Make a case of this chat
 staff-chat-make-case = Make the case
 staff-chat-end = End the chat
 staff-chat-over = The chat is over.
+
+# Exports of cases (/staff/export)
+nav-export = Export
+export-title = Export cases
+export-lead = Download the cases as a file, oldest first: a spreadsheet for staff, or open data anyone may publish.
+export-format = Format
+export-format-csv = Spreadsheet (CSV, UTF-8)
+export-format-xlsx = Spreadsheet (Excel XLSX)
+export-format-nyc311 = Open data (CSV in the layout of NYC 311 Service Requests)
+export-entity = Entity
+export-entity-all = All entities
+export-from = Created from
+export-to = Created before
+export-submit = Download
+export-masked = Your role sees the reporter's name, phone and e-mail masked, and so does the spreadsheet.
+export-plain = The spreadsheet holds the reporter's name, phone and e-mail: keep it as you keep the cases.
+export-open-data = The open data file holds no personal data: no reporter, no description or address, and a location only for reports and complaints, rounded to about 110 m.
+invalid-unknown_format = Choose one of the formats.
+invalid-empty_period = The end must come after the start.
+invalid-too_many_rows = Too many cases for one sheet: choose a shorter period, or CSV.

@@ -1,10 +1,11 @@
 //! What the pages share: form widgets, names in the page's language, the signed-in staff
 //! user, what every admin page starts from, and forms whose CSRF token is checked before any
-//! handler sees them.
+//! handler sees them; downloads of exports.
 
 mod admin;
 pub mod chat;
 mod csrf;
+pub mod download;
 mod names;
 mod session;
 mod widgets;
