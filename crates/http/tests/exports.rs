@@ -155,8 +155,10 @@ on_both! { exports;
         assert_eq!(rows[0][at("reporter_name")], NAME);
         assert_eq!(rows[0][at("reporter_phone")], PHONE);
         assert_eq!(rows[0][at("reporter_email")], EMAIL);
+        // Intake trims a description's leading white space (the domain's unit test covers a tab
+        // and a carriage return at a cell's start).
         for (row, text) in rows[1..7].iter().zip(HOSTILE) {
-            assert_eq!(row[at("description")], format!("'{text}"), "a formula opener is neutralised");
+            assert_eq!(row[at("description")], format!("'{}", text.trim_start()), "a formula opener is neutralised");
         }
         // Numbers the export writes are never touched: only text cells are neutralised.
         assert!(rows.iter().all(|r| !r[at("latitude")].starts_with('\'')));
@@ -253,10 +255,13 @@ on_both! { exports;
         assert_eq!(rows[1][at("latitude")], Data::Float(26.228_516));
         let created = rows[1][at("created_at")].as_datetime().expect("a real date");
         assert_eq!(created.to_string(), "2026-03-01 11:00:00");
-        // A text cell is a typed string, which no spreadsheet evaluates: kept as written, and
-        // the workbook has no formula at all.
+        // A text cell is a typed string, which no spreadsheet evaluates: kept as written (but
+        // for XML's leading white space), and the workbook has no formula at all.
         for (row, text) in rows[2..8].iter().zip(HOSTILE) {
-            assert_eq!(row[at("description")], Data::String(text.into()));
+            match &row[at("description")] {
+                Data::String(s) => assert_eq!(s.trim_start(), text.trim_start()),
+                other => panic!("{text:?} became {other:?}"),
+            }
         }
         let formulas = book.worksheet_formula("cases").expect("formulas");
         assert!(formulas.cells().all(|(_, _, f)| f.is_empty()), "no formula in the workbook");
@@ -273,8 +278,8 @@ on_both! { exports;
         let cap = fill(t).await;
         // One case ends, so that it has a closed date and a resolution (whose words, naming
         // people, stay out of the open data).
-        let root = t.login("root", PASSWORD).await;
         t.advance(chrono::Duration::hours(2));
+        let root = t.login("root", PASSWORD).await;
         for action in [json!({"action": "assign", "department": "ops"}), json!({"action": "start"}),
                        json!({"action": "resolve", "resolution": "أصلح الفني أحمد العمود لفاطمة"})] {
             let (status, body) = t.api_post(&format!("/api/v1/cases/{}/transitions", cap[0]), Some(&root), action).await;

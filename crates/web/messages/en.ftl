@@ -676,4 +676,4 @@ export-plain = The spreadsheet holds the reporter's name, phone and e-mail: keep
 export-open-data = The open data file holds no personal data: no reporter, no description or address, and a location only for reports and complaints, rounded to about 110 m.
 invalid-unknown_format = Choose one of the formats.
 invalid-empty_period = The end must come after the start.
-invalid-too_many_rows = Too many cases for one sheet: choose a shorter period, or CSV.
+invalid-too_many_for_xlsx = Too many cases for one sheet: choose a shorter period, or CSV.

@@ -208,7 +208,7 @@ impl CaseExport {
             for cell in cells.iter() {
                 match cell {
                     Cell::Text(s) => csv.write_field(neutralise(s).as_bytes()),
-                    Cell::Number(s) | Cell::Time(s, _) => csv.write_field(s.as_bytes()),
+                    Cell::Number(s) | Cell::Verbatim(s) | Cell::Time(s, _) => csv.write_field(s.as_bytes()),
                     Cell::Empty => csv.write_field(b""),
                 }
                 .map_err(unexpected)?;
@@ -260,7 +260,7 @@ impl CaseExport {
         while let Some(rows) = self.next_page().await? {
             if self.rows > XLSX_MAX_ROWS {
                 return Err(Invalid::new(
-                    "too_many_rows",
+                    "too_many_for_xlsx",
                     "format",
                     format!("an XLSX sheet holds at most {XLSX_MAX_ROWS} cases: narrow the period or export csv"),
                 )
@@ -274,7 +274,7 @@ impl CaseExport {
                 for (col, cell) in cells.iter().enumerate() {
                     let col = col as u16;
                     match cell {
-                        Cell::Text(s) => sheet.write_string(r, col, s.as_str()).map(|_| ()),
+                        Cell::Text(s) | Cell::Verbatim(s) => sheet.write_string(r, col, s.as_str()).map(|_| ()),
                         Cell::Number(s) => match s.parse::<f64>() {
                             Ok(n) => sheet.write_number(r, col, n).map(|_| ()),
                             Err(_) => sheet.write_string(r, col, s.as_str()).map(|_| ()),
@@ -325,8 +325,14 @@ impl CaseExport {
             .as_ref()
             .is_none_or(|u| u.may(Permission::ViewReporter, Some(row.entity_id)));
         let reporter = |v: &Option<String>, mask: fn(&str) -> String| match v {
-            Some(v) if plain => Cell::Text(v.clone()),
-            Some(v) => Cell::Text(mask(v)),
+            Some(v) => {
+                let shown = if plain { v.clone() } else { mask(v) };
+                if is_phone_like(&shown) {
+                    Cell::Verbatim(shown)
+                } else {
+                    Cell::Text(shown)
+                }
+            }
             None => Cell::Empty,
         };
         cells.text(&row.reference);
@@ -377,8 +383,7 @@ impl CaseExport {
         cells.text(entity.map_or("", |e| e.name_en.as_str())); // Agency Name
         cells.text(self.services.get(&row.service_id).map_or("", |s| s.name_en.as_str())); // Complaint Type
         cells.text(row.kind.as_str()); // Descriptor
-        cells.empty(6); // Location Type … Intersection Street 1
-        cells.empty(1); // Intersection Street 2
+        cells.empty(8); // Location Type, Incident Zip and Address, Street Name, Cross and Intersection Streets
         cells.text(if point.is_some() { "LATLONG" } else { "" }); // Address Type
         cells.empty(3); // City, Landmark, Facility Type
         cells.text(nyc311_status(row.status)); // Status
@@ -395,6 +400,11 @@ impl CaseExport {
             None => cells.empty(1),
         }
     }
+}
+
+/// `+`, digits and `*` only: a stored phone number (E.164, as intake writes it) or its mask.
+fn is_phone_like(s: &str) -> bool {
+    s.starts_with('+') && s.len() > 1 && s[1..].bytes().all(|b| b.is_ascii_digit() || b == b'*')
 }
 
 fn unexpected(e: impl std::error::Error + Send + Sync + 'static) -> Failure {
@@ -416,6 +426,9 @@ enum Cell {
     Text(String),
     /// Written by us from a number: never neutralised (a longitude may be negative).
     Number(String),
+    /// Text that can hold no formula (a phone number of `+`, digits and a mask's `*`): as it
+    /// is, so that `+973…` is not shown as `'+973…`.
+    Verbatim(String),
     /// An instant in the entity's local time: as text, and as a date for XLSX.
     Time(String, NaiveDateTime),
     Empty,
@@ -492,5 +505,20 @@ impl Cells {
             }
         };
         self.0.push(Cell::Time(text, local));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_phone_like;
+
+    #[test]
+    fn only_phone_numbers_and_their_masks_go_unneutralised() {
+        for phone in ["+97333001234", "+973****1234"] {
+            assert!(is_phone_like(phone), "{phone}");
+        }
+        for other in ["+", "+1+cmd|' /C calc'!A0", "+973 3300", "97333001234", "=+973", "+٩٧٣"] {
+            assert!(!is_phone_like(other), "{other}");
+        }
     }
 }
