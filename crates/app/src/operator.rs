@@ -21,7 +21,7 @@ use tawasul_store::{
 
 /// The operator's side of an application: see the module's documentation.
 pub struct Operator<'a> {
-    app: &'a App,
+    pub(crate) app: &'a App,
 }
 
 impl App {

@@ -209,6 +209,11 @@ impl BusinessCalendar {
         &self.spec
     }
 
+    /// The calendar's time zone, in which the entity's own clock reads instants.
+    pub fn time_zone(&self) -> Tz {
+        self.tz
+    }
+
     /// Whether `at` lies inside a working interval `[open, close)`.
     pub fn is_open(&self, at: Micros) -> bool {
         // Only the intervals of the neighbouring local days can contain `at`.

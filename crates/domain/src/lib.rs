@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
+pub mod export;
 pub mod intake;
 pub mod kpi;
 pub mod lifecycle;

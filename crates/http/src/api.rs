@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use tawasul_app::cases::export::ExportQuery;
 use tawasul_app::cases::intake::Intake;
 use tawasul_app::cases::survey::{SurveyRequest, SurveyView};
 use tawasul_app::cases::views::*;
@@ -49,6 +50,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(my_cases))
         .routes(routes!(kpis))
         .routes(routes!(kpi_targets, set_kpi_target))
+        .routes(routes!(export_cases))
 }
 
 /// The service catalogue: what residents can ask for, with each service's form.
@@ -137,6 +139,27 @@ async fn list_cases(
     QueryOf(query): QueryOf<CaseQuery>,
 ) -> ApiResult<Json<CasePage>> {
     Ok(Json(state.app.list_cases(&user, query).await?))
+}
+
+/// Staff: the cases they may see as a file, oldest first, streamed as it is read: `csv` (the
+/// staff's spreadsheet, UTF-8 with a BOM; the reporter masked for roles that see them masked),
+/// `xlsx` (the same as a workbook), or `nyc311` (open data in the column layout of NYC's 311
+/// Service Requests, without personal data). Cells that a spreadsheet would read as a formula
+/// are given a leading apostrophe in CSV. Staff of one entity export their own entity's cases.
+#[utoipa::path(get, path = "/api/v1/exports/cases", tag = "cases", params(ExportQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file, with a Content-Disposition naming it",
+            content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Another entity's cases"),
+        (status = 422, body = ErrorBody, description = "Unknown format or entity, a malformed date, an empty period")))]
+async fn export_cases(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    QueryOf(query): QueryOf<ExportQuery>,
+) -> ApiResult<Response> {
+    let export = state.app.export_cases(&user, query).await?;
+    Ok(tawasul_web::export_response(export).await?)
 }
 
 /// A case with its timeline: the reporter (bearer = tracking token, or a resident session)

@@ -498,6 +498,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("POST", "/api/v1/auth/code"),
         ("POST", "/api/v1/auth/code/verify"),
         ("GET", "/api/v1/me/cases"),
+        ("GET", "/api/v1/exports/cases"),
         ("POST", "/api/v1/cases/{reference}/classification"),
         ("POST", "/api/v1/cases/{reference}/transfer"),
         ("POST", "/api/v1/cases/{reference}/transfer/accept"),

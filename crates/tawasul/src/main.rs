@@ -44,6 +44,26 @@ struct Storage {
     secret_key: Option<String>,
 }
 
+#[derive(Args)]
+struct ExportArgs {
+    #[arg(long, value_parser = ["csv", "xlsx", "nyc311"])]
+    format: String,
+    /// Only this entity's cases (its code).
+    #[arg(long)]
+    entity: Option<String>,
+    /// Cases created at or after: YYYY-MM-DD (UTC midnight) or an RFC 3339 instant.
+    #[arg(long)]
+    from: Option<String>,
+    /// Cases created before: YYYY-MM-DD (UTC midnight, exclusive) or an RFC 3339 instant.
+    #[arg(long)]
+    to: Option<String>,
+    /// The file to write (written beside it as FILE.part, then renamed when complete).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    storage: Storage,
+}
+
 #[derive(Args, Clone)]
 struct ServeArgs {
     #[arg(long, env = "TAWASUL_LISTEN", default_value = "127.0.0.1:8080")]
@@ -390,6 +410,10 @@ enum Command {
     Area(AreaCommand),
     /// Rebuild the staff search index from the cases and their timelines.
     Reindex(Storage),
+    /// Write cases to a file, oldest first: the staff's spreadsheet (csv: UTF-8 with a BOM;
+    /// xlsx) with the reporter in full, or open data in the column layout of NYC's 311 Service
+    /// Requests (nyc311: no personal data).
+    Export(ExportArgs),
     /// Copy this installation's SQLite store into an empty PostgreSQL database; then serve with
     /// --database-url and the same --data-dir (attachments stay in it).
     MigrateStore {
@@ -797,6 +821,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Qr(args) => qr(args).await,
         Command::Backup { to, storage } => backup(&to, &storage).await,
+        Command::Export(args) => export(args).await,
         Command::Audit(AuditCommand::Verify(storage)) => verify_audit(&storage).await,
         Command::Kpi(KpiCommand::Rebuild(storage)) => {
             let app = App::open(settings(&storage, false)).await?;
@@ -931,6 +956,65 @@ async fn backup(to: &std::path::Path, storage: &Storage) -> anyhow::Result<()> {
     if manifest.server_key_configured {
         eprintln!("the server key is configured (TAWASUL_SECRET_KEY), not in the backup: keep it with the backup");
     }
+    Ok(())
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    use tawasul_app::cases::export::ExportQuery;
+    let app = App::open(settings(&args.storage, false)).await?;
+    let mut partial = args.out.clone().into_os_string();
+    partial.push(".part");
+    let partial = PathBuf::from(partial);
+    let started = std::time::Instant::now();
+    let written = async {
+        let mut export = app
+            .operator()
+            .export_cases(ExportQuery {
+                format: Some(args.format.clone()),
+                entity: args.entity.clone(),
+                from: args.from.clone(),
+                to: args.to.clone(),
+            })
+            .await?;
+        // A bar over the period's days when it has a start; a count of cases otherwise.
+        let (from, to) = export.period();
+        let bar = match from {
+            Some(from) => {
+                let to = to.unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
+                ProgressBar::new(((to - from).max(0) / 86_400_000_000) as u64).with_style(ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} days, {msg}, {eta} left",
+                )?)
+            }
+            None => ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}")?),
+        };
+        let written = export
+            .write_to(&partial, |e| {
+                if let (Some(from), Some(reached)) = (from, e.reached()) {
+                    bar.set_position(((reached - from).max(0) / 86_400_000_000) as u64);
+                }
+                bar.set_message(format!("{} cases", e.rows()));
+            })
+            .await;
+        bar.finish_and_clear();
+        written?;
+        anyhow::Ok(export.rows())
+    }
+    .await;
+    app.close().await;
+    let rows = match written {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, &args.out).with_context(|| format!("renaming {}", partial.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{rows} cases written to {} in {seconds:.2} s ({:.0} cases/s)",
+        args.out.display(),
+        rows as f64 / seconds.max(f64::EPSILON)
+    );
     Ok(())
 }
 

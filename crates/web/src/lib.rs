@@ -18,11 +18,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use resident::{chat, home as portal, my, report, survey, track};
-use staff::{actions, board, case, chats, dashboard, queue, second_factor, sign_in};
+use staff::{actions, board, case, chats, dashboard, export, queue, second_factor, sign_in};
 use std::sync::Arc;
 use tawasul_app::App;
 
 pub use context::{csrf_for_sessions, set_cookie, CSRF_FIELD, LANG_COOKIE, RESIDENT_COOKIE};
+/// The REST API answers its exports as the staff console does.
+pub use kit::download::export_response;
 
 /// A resident's report form carries up to five photos of up to 10 MiB each.
 pub const MAX_PHOTOS: usize = tawasul_domain::attachment::MAX_FILES_AT_INTAKE;
@@ -234,6 +236,8 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
         .route("/staff/oversight", get(staff::oversight::oversight))
         .route("/staff/report", get(staff::report::report_page))
         .route("/staff/report.pdf", get(staff::report::report_pdf))
+        .route("/staff/export", get(export::page))
+        .route("/staff/export/download", get(export::download))
         .route("/staff/board/reassign", post(board::reassign))
         .route(
             "/staff/admin/services",

@@ -1,8 +1,10 @@
 //! Cases: intake from every channel, reading and working a case, merging duplicates, the
-//! closure survey, the supervisor's board, the attachments' bytes, and social posts that name a case.
+//! closure survey, the supervisor's board, the attachments' bytes, social posts that name a case,
+//! and exports of cases.
 
 pub mod blobs;
 pub mod board;
+pub mod export;
 pub mod intake;
 pub mod mail;
 pub mod merge;

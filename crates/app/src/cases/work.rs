@@ -117,7 +117,7 @@ pub struct CaseQuery {
     pub limit: Option<i64>,
 }
 
-fn parse_instant(raw: &str, field: &str) -> Outcome<i64> {
+pub(crate) fn parse_instant(raw: &str, field: &str) -> Outcome<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
         return Ok(t.timestamp_micros());
     }

@@ -4,6 +4,7 @@
 mod attachments;
 mod bulk;
 mod counts;
+mod export;
 mod mail;
 mod queue;
 mod search;
@@ -11,6 +12,7 @@ mod survey;
 
 pub use attachments::*;
 pub use bulk::*;
+pub use export::*;
 pub use mail::*;
 pub use queue::*;
 pub use survey::*;

@@ -1,12 +1,13 @@
 //! What the pages share: form widgets, names in the page's language, the signed-in staff
 //! user, what every admin page starts from, forms whose CSRF token is checked before any
-//! handler sees them, and a closure's photos before and after.
+//! handler sees them, a closure's photos before and after, and downloads of exports.
 
 mod admin;
 pub mod charts;
 pub mod chat;
 pub mod closure;
 mod csrf;
+pub mod download;
 mod names;
 mod session;
 mod widgets;

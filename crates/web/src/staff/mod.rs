@@ -1,11 +1,12 @@
-//! The staff console: sign-in (with its second factor), queues with filters, the case page with its actions, and the
-//! supervisor's board.
+//! The staff console: sign-in (with its second factor), queues with filters, the case page with its actions, the
+//! supervisor's board, and downloads of cases.
 
 pub mod actions;
 pub mod board;
 pub mod case;
 pub mod chats;
 pub mod dashboard;
+pub mod export;
 pub mod oversight;
 pub mod queue;
 pub mod report;
