@@ -151,6 +151,26 @@ fn is_reference(word: &str) -> bool {
     year.len() == 4 && number.len() >= 7 && [year, number].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// `text` fit for an XML element's content or a double- or single-quoted attribute; the
+/// characters XML 1.0 cannot carry (control characters a resident's words or a service's name
+/// might bring) are left out rather than breaking the document.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || matches!(c as u32, 0xFFFE | 0xFFFF) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +283,14 @@ mod tests {
                 prop_assert!(!t.as_str().chars().any(is_forbidden));
             }
         }
+    }
+
+    #[test]
+    fn markup_and_control_characters_do_not_reach_an_xml_document() {
+        assert_eq!(
+            xml_escape("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"
+        );
+        assert_eq!(xml_escape("حفرة\u{0}\u{1b}\u{FFFF} كبيرة\n"), "حفرة كبيرة\n");
     }
 }

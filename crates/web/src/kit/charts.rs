@@ -6,6 +6,7 @@
 //! focus, so a figure's link to its cases is in the table, not on the drawing.
 
 use std::fmt::Write;
+use tawasul_domain::text::xml_escape as escape;
 
 /// The page's direction, which the charts follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,23 +49,6 @@ const BAR_HEIGHT: f64 = 22.0;
 const BAR_GAP: f64 = 8.0;
 const LABEL_WIDTH: f64 = 200.0;
 const VALUE_WIDTH: f64 = 80.0;
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML.
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Opens the drawing. Its text runs in the page's direction, stated rather than inherited, so
 /// that `start` and `end` anchors mean the same wherever the SVG is shown: in a right-to-left
