@@ -81,57 +81,91 @@ impl<S: Send + Sync> FromRequest<S> for TransitionSubmission {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        if !has_media_type(&req, "multipart/form-data") {
-            if !has_media_type(&req, "application/json") {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the transition as Content-Type: application/json, or with a photo of the fix as multipart/form-data",
-                ));
-            }
-            // The route admits a photo; a transition alone is held to the JSON limit.
-            let raw = axum::body::to_bytes(req.into_body(), crate::JSON_BODY_LIMIT)
-                .await
-                .map_err(|_| body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()))?;
-            return Ok(Self {
-                transition: parse_json(&raw)?,
-                fix_photo: None,
-            });
-        }
-        let mut multipart = axum::extract::Multipart::from_request(req, state)
-            .await
-            .map_err(|r| body_rejection(r.status(), r.body_text()))?;
-        let (mut transition, mut fix_photo) = (None, None);
-        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-            match field.name().unwrap_or("") {
-                "transition" if transition.is_none() => {
-                    let raw = field.bytes().await.map_err(unreadable)?;
-                    if raw.len() > crate::JSON_BODY_LIMIT {
-                        return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
-                    }
-                    transition = Some(parse_json(&raw).map_err(|e| e.within("transition"))?);
-                }
-                "fix_photo" if fix_photo.is_none() => fix_photo = Some(read_file(field).await?),
-                other => {
-                    return Err(ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_field",
-                        "a transition is sent as one part `transition` (JSON) and at most one `fix_photo` part",
-                    )
-                    .with_field(other))
-                }
-            }
-        }
-        let transition = transition.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                "missing part `transition`: the transition as JSON",
-            )
-            .with_field("transition")
-        })?;
-        Ok(Self { transition, fix_photo })
+        const LAYOUT: &str = "a transition is sent as one part `transition` (JSON) and at most one `fix_photo` part";
+        let shape = BodyShape {
+            json: "transition",
+            files: "fix_photo",
+            max_files: 1,
+            too_many: || invalid_part(LAYOUT, "fix_photo"),
+            unsupported: "send the transition as Content-Type: application/json, or with a photo of the fix as multipart/form-data",
+            layout: LAYOUT,
+        };
+        let (transition, files) = json_with_files(req, state, &shape).await?;
+        Ok(Self {
+            transition,
+            fix_photo: files.into_iter().next(),
+        })
     }
+}
+
+/// The layout of a body that is JSON alone, or `multipart/form-data` carrying that JSON as
+/// one named part beside file parts.
+struct BodyShape {
+    /// The JSON part's name.
+    json: &'static str,
+    /// The file parts' name.
+    files: &'static str,
+    max_files: usize,
+    /// The refusal of one file more than `max_files`.
+    too_many: fn() -> ApiError,
+    /// What to send instead of an unsupported media type.
+    unsupported: &'static str,
+    /// The parts expected, told when an unknown one comes.
+    layout: &'static str,
+}
+
+fn invalid_part(layout: &str, field: &str) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", layout).with_field(field)
+}
+
+/// The JSON value and the files of a body of this shape. JSON alone is held to the JSON limit
+/// although the route admits files.
+async fn json_with_files<T: DeserializeOwned, S: Send + Sync>(
+    req: Request,
+    state: &S,
+    shape: &BodyShape,
+) -> Result<(T, Vec<tawasul_app::cases::intake::Upload>), ApiError> {
+    if !has_media_type(&req, "multipart/form-data") {
+        if !has_media_type(&req, "application/json") {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                shape.unsupported,
+            ));
+        }
+        let raw = axum::body::to_bytes(req.into_body(), crate::JSON_BODY_LIMIT)
+            .await
+            .map_err(|_| body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()))?;
+        return Ok((parse_json(&raw)?, vec![]));
+    }
+    let mut multipart = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|r| body_rejection(r.status(), r.body_text()))?;
+    let (mut value, mut files) = (None, vec![]);
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == shape.json && value.is_none() {
+            let raw = field.bytes().await.map_err(unreadable)?;
+            if raw.len() > crate::JSON_BODY_LIMIT {
+                return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
+            }
+            value = Some(parse_json(&raw).map_err(|e| e.within(shape.json))?);
+        } else if name == shape.files {
+            if files.len() == shape.max_files {
+                return Err((shape.too_many)());
+            }
+            files.push(read_file(field).await?);
+        } else {
+            return Err(invalid_part(shape.layout, &name));
+        }
+    }
+    let value = value.ok_or_else(|| {
+        invalid_part(
+            &format!("missing part `{}`: the {} as JSON", shape.json, shape.json),
+            shape.json,
+        )
+    })?;
+    Ok((value, files))
 }
 
 fn unreadable(e: axum::extract::multipart::MultipartError) -> ApiError {
@@ -171,66 +205,25 @@ impl<S: Send + Sync> FromRequest<S> for CaseSubmission {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        if !has_media_type(&req, "multipart/form-data") {
-            if !has_media_type(&req, "application/json") {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the case as Content-Type: application/json, or with its photos as multipart/form-data",
-                ));
-            }
-            // The route admits photos; a case alone is held to the JSON limit.
-            let raw = axum::body::to_bytes(req.into_body(), crate::JSON_BODY_LIMIT)
-                .await
-                .map_err(|_| body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()))?;
-            let case = parse_json(&raw)?;
-            return Ok(Self { case, photos: vec![] });
-        }
-        let mut multipart = axum::extract::Multipart::from_request(req, state)
-            .await
-            .map_err(|r| body_rejection(r.status(), r.body_text()))?;
-        let (mut case, mut photos) = (None, vec![]);
-        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-            match field.name().unwrap_or("") {
-                "case" if case.is_none() => {
-                    let raw = field.bytes().await.map_err(unreadable)?;
-                    if raw.len() > crate::JSON_BODY_LIMIT {
-                        return Err(body_rejection(StatusCode::PAYLOAD_TOO_LARGE, String::new()));
-                    }
-                    case = Some(parse_json(&raw).map_err(|e| e.within("case"))?);
-                }
-                "photos" => {
-                    if photos.len() == tawasul_domain::attachment::MAX_FILES_AT_INTAKE {
-                        return Err(ApiError::new(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "too_many_files",
-                            format!(
-                                "a report may bring at most {} files",
-                                tawasul_domain::attachment::MAX_FILES_AT_INTAKE
-                            ),
-                        )
-                        .with_field("photos"));
-                    }
-                    photos.push(read_file(field).await?);
-                }
-                other => {
-                    return Err(ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_field",
-                        "a case is sent as one part `case` (JSON) and any number of `photos` parts",
-                    )
-                    .with_field(other))
-                }
-            }
-        }
-        let case = case.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                "missing part `case`: the case as JSON",
-            )
-            .with_field("case")
-        })?;
+        let shape = BodyShape {
+            json: "case",
+            files: "photos",
+            max_files: tawasul_domain::attachment::MAX_FILES_AT_INTAKE,
+            too_many: || {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "too_many_files",
+                    format!(
+                        "a report may bring at most {} files",
+                        tawasul_domain::attachment::MAX_FILES_AT_INTAKE
+                    ),
+                )
+                .with_field("photos")
+            },
+            unsupported: "send the case as Content-Type: application/json, or with its photos as multipart/form-data",
+            layout: "a case is sent as one part `case` (JSON) and any number of `photos` parts",
+        };
+        let (case, photos) = json_with_files(req, state, &shape).await?;
         Ok(Self { case, photos })
     }
 }
