@@ -456,6 +456,20 @@ on_both! { setup;
         let rating = t.store.agent_rating(served[0].id).await.expect("read").expect("a rating");
         let agent = t.store.staff_by_username("cap.agent").await.expect("read").expect("agent");
         assert_eq!((rating.staff_id, rating.case_id, rating.agent_score, rating.answer_score), (agent.id, Some(case.id), 4, 5));
+        // It counts in the KPIs' agent figures as a chat's rating does.
+        let token = t.login("cap.supervisor", PASSWORD).await;
+        let (status, report) = t.api_get("/api/v1/kpis?from=2026-12-01&to=2026-12-31", Some(&token)).await;
+        assert!(status.is_success(), "{status} {report}");
+        let kpi = |key: &str| {
+            report["groups"][0]["kpis"]
+                .as_array()
+                .expect("kpis")
+                .iter()
+                .find(|k| k["key"] == key)
+                .map(|k| k["value"].as_f64())
+                .unwrap_or_else(|| panic!("no KPI {key} in {report}"))
+        };
+        assert_eq!((kpi("agent_rating"), kpi("agent_ratings")), (Some(4.0), Some(1.0)), "{report}");
 
         // A call no agent answered, or whose agent the exchange did not name, asks nothing.
         let unserved = post(t, &action, &sid, &[("DialCallStatus", "no-answer"), ("DialSipHeader_X-Tawasul-Agent", "cap.agent")]).await;
