@@ -4,6 +4,8 @@
 //! answers W3C VoiceXML 2.1 documents whose submits come back to it. Both are signed with
 //! `X-Twilio-Signature` (`signature.rs`): a request without a good one is refused (401) and
 //! nothing is written. Without `TAWASUL_IVR_AUTH_TOKEN` the hooks are not mounted (404).
+//! The calls the line places (call-backs) and the rating after a `<Dial>` to the agents are
+//! `callback.rs`, signed alike.
 //!
 //! The conversation's address is the caller's number (`From`), so that the case carries the
 //! reporter's phone and a dropped call picks up where it was when the caller rings again
