@@ -168,6 +168,7 @@ impl App {
         let now = self.now_micros();
         let result = match job.kind.as_str() {
             "deliver" => return self.deliver(job).await,
+            tawasul_store::CALLBACK_JOB => return self.place_callback(job).await,
             "sla_sweep" => self.sla_sweep().await.map(|report| {
                 if report.steps > 0 {
                     tracing::info!(due = report.due, steps = report.steps, "SLA sweep escalated cases");
@@ -225,7 +226,7 @@ impl App {
         Ok(jobs + identity + idle)
     }
 
-    fn retry_or_dead(&self, job: &JobRow, error: String) -> JobOutcome {
+    pub(crate) fn retry_or_dead(&self, job: &JobRow, error: String) -> JobOutcome {
         let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
         if attempts >= MAX_ATTEMPTS {
             JobOutcome::Dead { error }

@@ -128,6 +128,38 @@ pub struct HookSettings {
     /// becomes.
     pub social_posts: SocialPostSettings,
     pub ivr: Option<IvrSettings>,
+    /// Automatic call-backs of cases reported by phone (`cases/callbacks.rs`); off without
+    /// them, and without the phone line (whose token signs the call's webhooks).
+    pub callback: Option<CallbackSettings>,
+}
+
+/// Automatic call-backs: when staff change a case reported by phone, its reporter is called
+/// through the telephony platform's call-create API and told of the change in their language.
+#[derive(Debug, Clone)]
+pub struct CallbackSettings {
+    /// The call-create API (base URL, account, token, the number calls come from).
+    pub api: tawasul_notify::CallApiSettings,
+    /// No call starts between these local times of the case's entity (its calendar's time
+    /// zone); a call due then waits for the end. 21:00–08:00 by default.
+    pub quiet_start: chrono::NaiveTime,
+    pub quiet_end: chrono::NaiveTime,
+    /// Calls placed for one change at most, the first included (3 by default).
+    pub max_attempts: u32,
+    /// How long after a call not answered (busy, no answer, failed) the next is placed.
+    pub retry_after: Duration,
+}
+
+impl CallbackSettings {
+    /// The settings with the defaults: quiet 21:00–08:00, 3 attempts 30 minutes apart.
+    pub fn new(api: tawasul_notify::CallApiSettings) -> Self {
+        Self {
+            api,
+            quiet_start: chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
+            quiet_end: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            max_attempts: 3,
+            retry_after: Duration::from_secs(30 * 60),
+        }
+    }
 }
 
 /// The phone line's webhooks (`POST /hooks/ivr/twiml`, `POST /hooks/ivr/vxml`).
@@ -260,6 +292,8 @@ pub struct App {
     pub jobs: Arc<jobs::JobStats>,
     transports: Arc<jobs::Transports>,
     templates: Arc<tawasul_notify::Templates>,
+    /// The call-create API of call-backs, when they are on.
+    calls: Option<Arc<tawasul_notify::CallPlacer>>,
     sealer: Arc<identity::sealing::Sealer>,
     limiter: Arc<identity::limits::RateLimiter>,
     /// Password checks running at once (`Limits::password_checks`).
@@ -301,6 +335,11 @@ impl App {
                 )?),
             );
         }
+        let calls = match (&settings.hooks.callback, &settings.hooks.ivr) {
+            (Some(c), Some(_)) => Some(Arc::new(tawasul_notify::CallPlacer::new(c.api.clone())?)),
+            (Some(_), None) => anyhow::bail!("call-backs need the phone line (its token signs the calls' webhooks)"),
+            (None, _) => None,
+        };
         let transports = jobs::Transports {
             by_channel,
             sms_quiet_hours: d.sms_quiet_hours,
@@ -313,6 +352,7 @@ impl App {
             jobs: Arc::default(),
             transports: Arc::new(transports),
             templates: Arc::new(tawasul_notify::Templates::embedded()),
+            calls,
             sealer: Arc::new(sealer),
             limiter: Arc::default(),
             password_checks: Arc::new(tokio::sync::Semaphore::new(settings.limits.password_checks)),

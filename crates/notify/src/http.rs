@@ -315,11 +315,16 @@ pub(crate) fn http_url(url: &str, setting: &'static str) -> Result<Url, ConfigEr
 /// 2xx delivered; 408, 429, 5xx and no answer at all are retried; any other status refuses the
 /// message for good.
 pub(crate) async fn outcome(result: Result<Response, reqwest::Error>) -> Result<(), DeliveryError> {
+    outcome_of(result).await.map(|_| ())
+}
+
+/// [`outcome`], keeping a successful response to read.
+pub(crate) async fn outcome_of(result: Result<Response, reqwest::Error>) -> Result<Response, DeliveryError> {
     // Without the URL: a GET gateway's URL holds the phone number and the text.
     let response = result.map_err(|e| DeliveryError::Transient(describe(&e.without_url())))?;
     let status = response.status();
     if status.is_success() {
-        return Ok(());
+        return Ok(response);
     }
     let detail = format!("HTTP {status}: {}", excerpt(response).await);
     if matches!(status, StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS) || status.is_server_error() {

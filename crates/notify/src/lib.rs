@@ -2,6 +2,7 @@
 //! delivery by e-mail, SMS gateway or webhook, and the retry and quiet-hours policy around it.
 //! The job runner that reads the outbox is built on this crate; nothing here touches the store.
 
+mod calls;
 mod delivery;
 mod http;
 mod policy;
@@ -9,6 +10,7 @@ mod smtp;
 mod templates;
 mod whatsapp;
 
+pub use calls::{CallApiSettings, CallPlacer, CallRequest};
 pub use delivery::{ConfigError, DeliveryError, Outbound, Transport, DEFAULT_TIMEOUT};
 pub use http::{
     signature_header, verify_signature, SmsGateway, SmsSettings, WebhookSender, WebhookSettings, SIGNATURE_HEADER,

@@ -12,6 +12,7 @@ mod sqlite_writer;
 
 mod audit;
 pub mod backup;
+mod callbacks;
 mod cases;
 mod catalogue;
 mod clients;
@@ -33,6 +34,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use audit::*;
+pub use callbacks::*;
 pub use cases::*;
 pub use catalogue::*;
 pub use clients::*;

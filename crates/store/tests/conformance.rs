@@ -1009,3 +1009,87 @@ on_both! { open_store;
         assert!(store.kpi_targets(e).await.expect("targets").is_empty());
     }
 }
+
+fn callback_event(case_id: i64, at: i64, action: &str) -> EventInsert {
+    EventInsert {
+        case_id,
+        at,
+        actor_type: "system".into(),
+        actor_id: None,
+        actor_name: "call-back".into(),
+        action: action.into(),
+        from_status: None,
+        to_status: None,
+        public: false,
+        body: None,
+        details: "{}".into(),
+    }
+}
+
+/// A staff change from `from` to `to` at `at` that asks for a call-back.
+fn change_with_callback(case_id: i64, from: Status, to: Status, at: i64) -> CaseChange {
+    CaseChange {
+        case_id,
+        expected_status: from,
+        status: Some(to),
+        at,
+        event: EventInsert {
+            from_status: Some(from),
+            to_status: Some(to),
+            public: true,
+            ..callback_event(case_id, at, "acknowledge")
+        },
+        callback: Some(CallbackInsert {
+            status: to.as_str().into(),
+            phone: "+97333000000".into(),
+            language: "ar".into(),
+            survey: false,
+        }),
+        ..CaseChange::default()
+    }
+}
+
+on_both! { open_store;
+    async fn a_call_back_is_written_with_its_change_placed_once_and_reported_once(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id, reference) = created(store.insert_case(case(e, d, s, T0, "x")).await.expect("insert"));
+        store.change_case(change_with_callback(id, Status::New, Status::Acknowledged, T0 + 10)).await.expect("change");
+        let written = store.callbacks_of_case(id).await.expect("read");
+        assert_eq!(written.len(), 1);
+        let callback = &written[0];
+        assert_eq!(
+            (callback.reference.as_str(), callback.status.as_str(), callback.state.as_str(), callback.attempts, callback.superseded),
+            (reference.as_str(), "acknowledged", "waiting", 0, false)
+        );
+        // Two nodes placing the same attempt: the second writes nothing.
+        assert!(store.callback_placed(callback.id, 0, "CA1", callback_event(id, T0 + 20, "callback_placed")).await.expect("placed"));
+        assert!(!store.callback_placed(callback.id, 0, "CA2", callback_event(id, T0 + 21, "callback_placed")).await.expect("again"));
+        // The platform's report, taken once.
+        let report = || CallbackOutcome {
+            id: callback.id,
+            call_sid: "CA1".into(),
+            inbound: ("phone".into(), "callback/CA1/no-answer".into()),
+            state: "gave_up".into(),
+            events: vec![callback_event(id, T0 + 30, "callback_no_answer")],
+            retry: None,
+        };
+        assert!(store.callback_outcome(report()).await.expect("taken"));
+        assert!(matches!(store.callback_outcome(report()).await, Err(StoreError::Duplicate(_))));
+        let actions: Vec<String> = store.events(id).await.expect("events").into_iter()
+            .filter(|e| e.action.starts_with("callback_")).map(|e| e.action).collect();
+        assert_eq!(actions, ["callback_placed", "callback_no_answer"]);
+        let after = store.callback(callback.id).await.expect("read").expect("found");
+        assert_eq!((after.state.as_str(), after.attempts, after.call_sid.as_deref()), ("gave_up", 1, Some("CA1")));
+    }
+
+    async fn a_newer_change_supersedes_a_call_back_not_yet_placed(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let (id, _) = created(store.insert_case(case(e, d, s, T0, "x")).await.expect("insert"));
+        store.change_case(change_with_callback(id, Status::New, Status::Acknowledged, T0 + 10)).await.expect("first");
+        store.change_case(change_with_callback(id, Status::Acknowledged, Status::Rejected, T0 + 20)).await.expect("second");
+        let written = store.callbacks_of_case(id).await.expect("read");
+        let states: Vec<(&str, &str, bool)> = written.iter().map(|c| (c.status.as_str(), c.state.as_str(), c.superseded)).collect();
+        assert_eq!(states, [("acknowledged", "superseded", true), ("rejected", "waiting", false)]);
+        assert!(!store.callback_placed(written[0].id, 0, "CA1", callback_event(id, T0 + 30, "callback_placed")).await.expect("not placed"));
+    }
+}

@@ -112,6 +112,28 @@ struct IvrArgs {
     /// Allow recordings from private, loopback and link-local addresses (an intranet, tests).
     #[arg(long, env = "TAWASUL_IVR_RECORDING_PRIVATE_ADDRESSES")]
     ivr_recording_private_addresses: bool,
+    /// Call back the reporters of phone cases when staff change them, from this number
+    /// (+97317000000); off without it. Needs the phone line and --public-url.
+    #[arg(long, env = "TAWASUL_CALLBACK_FROM", requires_all = ["ivr_auth_token", "callback_account"])]
+    callback_from: Option<String>,
+    /// The call-create API's base: calls are posted to {base}/2010-04-01/Accounts/{account}/Calls.json.
+    #[arg(long, env = "TAWASUL_CALLBACK_API_BASE", default_value = "https://api.twilio.com")]
+    callback_api_base: String,
+    /// The telephony account the calls are made on (its API user).
+    #[arg(long, env = "TAWASUL_CALLBACK_ACCOUNT")]
+    callback_account: Option<String>,
+    /// The account's API token; the phone line's auth token when not given.
+    #[arg(long, env = "TAWASUL_CALLBACK_TOKEN", hide_env_values = true)]
+    callback_token: Option<String>,
+    /// Local hours of the case's entity when no call-back starts, e.g. 21:00-08:00.
+    #[arg(long, env = "TAWASUL_CALLBACK_QUIET_HOURS", default_value = "21:00-08:00")]
+    callback_quiet_hours: String,
+    /// Calls placed for one change at most.
+    #[arg(long, env = "TAWASUL_CALLBACK_ATTEMPTS", default_value_t = 3)]
+    callback_attempts: u32,
+    /// Minutes between a call not answered and the next.
+    #[arg(long, env = "TAWASUL_CALLBACK_RETRY_MINUTES", default_value_t = 30)]
+    callback_retry_minutes: u64,
 }
 
 /// The e-mail channel: mail to these addresses becomes cases.
@@ -348,6 +370,7 @@ fn hook_settings(a: &HookArgs) -> anyhow::Result<tawasul_app::HookSettings> {
         x,
         social_posts,
         ivr: None,
+        callback: None,
     })
 }
 
@@ -664,6 +687,7 @@ fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
         open311: open311_settings(&args.open311),
         hooks: tawasul_app::HookSettings {
             ivr: ivr_settings(&args.ivr)?,
+            callback: callback_settings(&args.ivr, d.public_url.is_some())?,
             ..hook_settings(&args.hooks)?
         },
         ..settings(&args.storage, demo)
@@ -700,6 +724,40 @@ fn ivr_settings(a: &IvrArgs) -> anyhow::Result<Option<tawasul_app::IvrSettings>>
         recording_hosts: a.ivr_recording_host.iter().filter(|h| !h.is_empty()).cloned().collect(),
         recording_private_addresses: a.ivr_recording_private_addresses,
     }))
+}
+
+fn callback_settings(a: &IvrArgs, public_url: bool) -> anyhow::Result<Option<tawasul_app::CallbackSettings>> {
+    let Some(from) = a.callback_from.clone().filter(|f| !f.is_empty()) else {
+        return Ok(None);
+    };
+    anyhow::ensure!(
+        public_url,
+        "--callback-from needs --public-url: the telephony platform fetches the call's webhooks there"
+    );
+    anyhow::ensure!(a.callback_attempts >= 1, "--callback-attempts is at least 1");
+    let (start, end) = a
+        .callback_quiet_hours
+        .split_once('-')
+        .context("--callback-quiet-hours takes a range such as 21:00-08:00")?;
+    let time = |t: &str| {
+        chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M")
+            .with_context(|| format!("--callback-quiet-hours: {t:?} is not HH:MM"))
+    };
+    let mut settings = tawasul_app::CallbackSettings::new(tawasul_notify::CallApiSettings {
+        api_base: a.callback_api_base.clone(),
+        account_sid: a.callback_account.clone().unwrap_or_default(),
+        auth_token: a
+            .callback_token
+            .clone()
+            .or_else(|| a.ivr_auth_token.clone())
+            .unwrap_or_default(),
+        from,
+    });
+    settings.quiet_start = time(start)?;
+    settings.quiet_end = time(end)?;
+    settings.max_attempts = a.callback_attempts;
+    settings.retry_after = std::time::Duration::from_secs(a.callback_retry_minutes.max(1) * 60);
+    Ok(Some(settings))
 }
 
 /// `smtp://user:pass@host:port` (plain, port 25 by default), `smtp+starttls://…` (587) or

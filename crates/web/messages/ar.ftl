@@ -356,6 +356,10 @@ event-transferred = حُوّل إلى جهة أخرى
 event-transfer_accepted = قبلته الجهة المحوَّل إليها
 event-escalated = صُعِّد لتأخره
 event-ignored_complaint = شكوى بعدم الرد
+event-callback_placed = أُجري اتصال راجع
+event-callback_answered = رُدّ على الاتصال الراجع
+event-callback_no_answer = لم يُردّ على الاتصال الراجع
+event-callback_gave_up = توقفت محاولات الاتصال الراجع
 
 transfer-title = تحويل البلاغ
 transfer-to = إلى

@@ -342,6 +342,10 @@ event-transferred = Transferred to another entity
 event-transfer_accepted = Accepted by the receiving entity
 event-escalated = Escalated for delay
 event-ignored_complaint = Complaint: report ignored
+event-callback_placed = Call-back placed
+event-callback_answered = Call-back answered
+event-callback_no_answer = Call-back not answered
+event-callback_gave_up = Call-back given up
 
 transfer-title = Transfer
 transfer-to = To

@@ -4,6 +4,7 @@
 
 pub mod blobs;
 pub mod board;
+pub mod callbacks;
 pub mod export;
 pub mod intake;
 pub mod mail;

@@ -186,7 +186,7 @@ impl App {
     }
 
     /// Writes the survey of the case's resolution `round` with what its verdict does to the case.
-    async fn record_survey(
+    pub(crate) async fn record_survey(
         &self,
         case: &CaseRow,
         round: i64,

@@ -857,6 +857,7 @@ impl App {
         if let Some(template) = template {
             change.notifications = self.notify_reporter(&case, template, fields);
         }
+        change.callback = self.callback_for(&case, request.action, to);
         let survey_token =
             (request.action == Action::Resolve).then(|| self.invite_to_survey(&case, &config, &mut change));
         self.store.change_case(change).await?;

@@ -17,7 +17,8 @@ use tawasul_domain::text::CaseText;
 use tawasul_domain::vocab::Channel;
 use tawasul_domain::Invalid;
 use tawasul_store::{
-    AgentRatingInsert, ConversationRow, ConversationSave, ConversationStart, LineRow, StoreError, TranscriptLine,
+    AgentRatingInsert, CallRating, ConversationRow, ConversationSave, ConversationStart, LineRow, StoreError,
+    TranscriptLine,
 };
 
 /// Why a turn of a conversation was not saved.
@@ -447,6 +448,66 @@ impl App {
                 agent_score: agent,
                 answer_score: answer,
                 at: self.now_micros(),
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// A caller's rating, by keys, of the agent who served their call and of the answer.
+#[derive(Debug, Clone)]
+pub struct CallRatingRequest {
+    /// The provider's id of the call, so that a redelivered webhook rates once.
+    pub call_sid: String,
+    /// The caller's number (or `call:SID` when it was withheld).
+    pub address: String,
+    pub language: String,
+    /// The case the call was about, when there was one (a call-back's).
+    pub reference: Option<String>,
+    /// The agent, by the staff username the agents' exchange reported.
+    pub agent_username: String,
+    pub agent: i64,
+    pub answer: i64,
+}
+
+impl App {
+    /// Whether `username` is an active staff member, so the caller is asked to rate them.
+    pub async fn agent_known(&self, username: &str) -> ConversationsResult<bool> {
+        Ok(self.store.staff_by_username(username).await?.is_some_and(|s| s.active))
+    }
+
+    /// Stores a phone caller's rating with the chat ratings (`agent_ratings`, per agent and
+    /// case), as a conversation of the phone line served by that agent: the KPIs' agent
+    /// figures count both alike. `Replayed` when this call was rated before.
+    pub async fn rate_call_agent(&self, request: CallRatingRequest) -> ConversationsResult<()> {
+        for (score, field) in [(request.agent, "agent"), (request.answer, "answer")] {
+            if !(1..=5).contains(&score) {
+                return Err(Failure::Invalid(Invalid::new("out_of_range", field, "a rating is 1 to 5")).into());
+            }
+        }
+        let staff = self
+            .store
+            .staff_by_username(&request.agent_username)
+            .await?
+            .filter(|s| s.active)
+            .ok_or(Failure::NotFound("agent"))?;
+        let case_id = match &request.reference {
+            Some(reference) => Some(self.case_row(reference).await?.id),
+            None => None,
+        };
+        self.store
+            .rate_call(CallRating {
+                address: request.address,
+                language: request.language,
+                case_id,
+                staff_id: staff.id,
+                agent_score: request.agent,
+                answer_score: request.answer,
+                at: self.now_micros(),
+                inbound: (
+                    Channel::Phone.as_str().to_owned(),
+                    format!("rating/{}", request.call_sid),
+                ),
             })
             .await?;
         Ok(())

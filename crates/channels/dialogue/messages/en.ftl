@@ -103,3 +103,23 @@ handover-text = One of our staff will answer you here shortly.
 handover-elsewhere = To speak to one of our staff, call the contact centre or use the live chat on our website.
 goodbye = Thank you for contacting us. Goodbye.
 goodbye-no-input = We did not hear from you, so we are ending the conversation now. You are welcome to contact us any time.
+
+# The call-back: a call placed to the reporter of a phone case when staff change it.
+callback-hello = Hello, this is the Tawasul centre calling about your case about { $service }.
+callback-status = Its status is now: { $status }.
+callback-menu = To hear your reference, press 1. To speak to a person, press 2.
+callback-reference = Your reference is: { $digits }. Again: { $digits }.
+callback-goodbye = We did not get your choice. Thank you, goodbye.
+
+# The closure survey by keys, on the call-back of a resolution.
+survey-solved = Is the problem really solved? For yes, press 1. For no, press 2.
+survey-quality = How well was your case closed? Press a number from 1, very poor, to 5, excellent.
+survey-speed = How fast was it handled? Press a number from 1, very slow, to 5, very fast.
+survey-agent = How do you rate the staff who handled it? Press a number from 1 to 5.
+survey-thanks = Thank you, your answer is recorded.
+survey-reopened = We are sorry. Your case has been reopened and will be looked at again.
+
+# The agent's rating, after a call a person served.
+rate-agent = Please rate the staff member who served you: press a number from 1, very poor, to 5, excellent.
+rate-answer = And how do you rate the answer you received? Press a number from 1 to 5.
+rate-thanks = Thank you for your rating. Goodbye.

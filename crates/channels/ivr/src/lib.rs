@@ -4,6 +4,8 @@
 //! answers W3C VoiceXML 2.1 documents whose submits come back to it. Both are signed with
 //! `X-Twilio-Signature` (`signature.rs`): a request without a good one is refused (401) and
 //! nothing is written. Without `TAWASUL_IVR_AUTH_TOKEN` the hooks are not mounted (404).
+//! The calls the line places (call-backs) and the rating after a `<Dial>` to the agents are
+//! `callback.rs`, signed alike.
 //!
 //! The conversation's address is the caller's number (`From`), so that the case carries the
 //! reporter's phone and a dropped call picks up where it was when the caller rings again
@@ -13,6 +15,7 @@
 //! step counted in the URLs each reply gives: a redelivered webhook is answered once, and
 //! the redelivery is told to ask the current question again.
 
+mod callback;
 mod recording;
 pub mod signature;
 mod twiml;
@@ -52,14 +55,14 @@ const WITHHELD: [&str; 5] = ["+266696687", "+86282452253", "+8656696", "+2562533
 /// The most a request to `route` may send, for the HTTP edge's check of Content-Length.
 pub fn body_limit(route: &str) -> Option<usize> {
     match route {
-        TWIML_PATH => Some(FORM_LIMIT),
+        TWIML_PATH | callback::CALLBACK_PATH | callback::STATUS_PATH | callback::DIALLED_PATH => Some(FORM_LIMIT),
         VXML_PATH => Some(VXML_LIMIT),
         _ => None,
     }
 }
 
 #[derive(Clone)]
-struct Hook {
+pub(crate) struct Hook {
     app: App,
     dialogue: Dialogue,
     settings: Arc<IvrSettings>,
@@ -78,6 +81,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: App) -> Router<S> {
     Router::new()
         .route(TWIML_PATH, post(twiml).layer(DefaultBodyLimit::max(FORM_LIMIT)))
         .route(VXML_PATH, post(vxml).layer(DefaultBodyLimit::max(VXML_LIMIT)))
+        .merge(callback::routes())
         .with_state(hook)
 }
 
@@ -150,6 +154,8 @@ pub(crate) struct Turn<'a> {
     pub step: u32,
     pub agent: &'a str,
     pub call: &'a Call,
+    /// Where the platform goes when a `<Dial>` to the agents ends: the caller rates them.
+    pub dialled: String,
 }
 
 impl Turn<'_> {
@@ -160,7 +166,7 @@ impl Turn<'_> {
 
 /// Why a webhook was not answered with a turn.
 #[derive(Debug)]
-enum Refusal {
+pub(crate) enum Refusal {
     /// Not a form post (415).
     NotAForm,
     /// The post cannot be read or lacks what a call sends (400).
@@ -221,7 +227,7 @@ impl From<DialogueError> for Refusal {
 
 /// The formats the hooks answer in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Twiml,
     Vxml,
 }
@@ -257,12 +263,48 @@ async fn answer(hook: Hook, format: Format, request: Request) -> Response {
 }
 
 /// What was posted: the parameters (signed) and, from a VoiceXML `<record>`, the audio.
-struct Posted {
+pub(crate) struct Posted {
     params: Vec<(String, String)>,
     recording: Option<Upload>,
 }
 
-async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, Refusal> {
+/// A webhook whose signature is the provider's: what it posted and its URL's query.
+pub(crate) struct Signed {
+    posted: Posted,
+    query: Vec<(String, String)>,
+}
+
+impl Signed {
+    /// A posted parameter, trimmed; none when it is missing or blank.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.posted
+            .params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A parameter of the URL's query (ours: the links we gave the provider).
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The call's id, checked.
+    pub fn call_sid(&self) -> Result<&str, Refusal> {
+        let sid = self
+            .param("CallSid")
+            .ok_or_else(|| Refusal::Malformed("CallSid is missing".into()))?;
+        if sid.len() > MAX_CALL_SID || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(Refusal::Malformed("CallSid is not a call id".into()));
+        }
+        Ok(sid)
+    }
+}
+
+/// Reads a webhook and checks its `X-Twilio-Signature`: 401, and nothing read further, when
+/// it is missing or not the provider's.
+pub(crate) async fn signed(hook: &Hook, format: Format, request: Request) -> Result<Signed, Refusal> {
     let url = signed_url(hook, &request);
     let headers = request.headers().clone();
     let query = request.uri().query().unwrap_or("").to_owned();
@@ -274,7 +316,16 @@ async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, R
     if !signature::verify(&hook.settings.auth_token, &url, &posted.params, signature) {
         return Err(refuse_unsigned(&url, "the X-Twilio-Signature is not the provider's"));
     }
-    let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    Ok(Signed {
+        posted,
+        query: form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+    })
+}
+
+async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, Refusal> {
+    let signed = signed(hook, format, request).await?;
+    let posted = &signed.posted;
+    let query = &signed.query;
     let from_query = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let on = match from_query("on") {
         None => On::Start,
@@ -294,10 +345,7 @@ async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, R
             .map(|(_, v)| v.trim())
             .filter(|v| !v.is_empty())
     };
-    let sid = param("CallSid").ok_or_else(|| Refusal::Malformed("CallSid is missing".into()))?;
-    if sid.len() > MAX_CALL_SID || !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        return Err(Refusal::Malformed("CallSid is not a call id".into()));
-    }
+    let sid = signed.call_sid()?;
     let call = Call {
         sid: sid.to_owned(),
         from: param("From").map(|f| f.chars().take(128).collect()),
@@ -352,6 +400,7 @@ async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, R
         step: step.saturating_add(1),
         agent: &hook.settings.agent,
         call: &call,
+        dialled: callback::dialled_link(hook, &reply.language, None),
     };
     Ok(match (&answered, format) {
         (Answer::Replayed, Format::Twiml) => twiml::again(&turn),

@@ -1,6 +1,6 @@
 //! The reply as TwiML: the lines said inside a `<Gather>` (so that a key cuts them short) or
 //! before a `<Record>`, a `<Redirect>` after either that marks the time-out (the provider
-//! goes on to the next verb when nothing came), `<Dial>` to the agents for a person, and
+//! goes on to the next verb when nothing came), `<Dial>` to the agents for a person (whose `action` asks the caller to rate the agent), and
 //! `<Hangup/>` at the end.
 
 use crate::xml::{escape, speech_language};
@@ -26,12 +26,7 @@ pub fn render(turn: &Turn) -> String {
         }
         (After::HandOver, _) => {
             out.push_str(&says);
-            let agent = escape(turn.agent);
-            if turn.agent.starts_with("sip:") || turn.agent.starts_with("sips:") {
-                out.push_str(&format!("<Dial><Sip>{agent}</Sip></Dial>"));
-            } else {
-                out.push_str(&format!("<Dial><Number>{agent}</Number></Dial>"));
-            }
+            out.push_str(&crate::callback::dial(turn.agent, &turn.dialled));
         }
         (After::Continue, Expect::Recording) => {
             out.push_str(&says);

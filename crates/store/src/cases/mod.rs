@@ -211,6 +211,8 @@ pub struct CaseChange {
     pub attachments: Vec<AttachmentInsert>,
     /// The reporter's invitation to the survey of this resolution, replacing the one before.
     pub invitation: Option<InvitationWrite>,
+    /// A call to the reporter telling them of the change (a case reported by phone).
+    pub callback: Option<crate::CallbackInsert>,
 }
 
 /// The fields a change leaves alone, for `..CaseChange::default()`; every change names its
@@ -239,6 +241,7 @@ impl Default for CaseChange {
             inbound: None,
             attachments: Vec::new(),
             invitation: None,
+            callback: None,
         }
     }
 }
@@ -276,7 +279,7 @@ fn with_reference(message: &OutboxInsert, reference: &str) -> OutboxInsert {
 }
 
 for_both_backends! {
-    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::mail: insert_case_mail; cases::search: index_case, index_text; cases::survey: write_invitation; jobs: insert_outbox; }
+    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::mail: insert_case_mail; cases::search: index_case, index_text; cases::survey: write_invitation; jobs: insert_outbox; callbacks: insert_callback; }
 
     /// Records an event; the words of its body (a reply, a note, a reason) become searchable.
     pub async fn insert_event(c: &mut Conn, e: &EventInsert) -> StoreResult<i64> {
@@ -465,6 +468,9 @@ for_both_backends! {
         }
         if let Some(invitation) = &change.invitation {
             write_invitation(c, (change.case_id, invitation)).await?;
+        }
+        if let Some(callback) = &change.callback {
+            insert_callback(c, (change.case_id, change.at, callback)).await?;
         }
         if let Some(audit) = &change.audit {
             insert_audit_row(c, audit).await?;
