@@ -10,3 +10,4 @@ CREATE INDEX cases_kind_due ON cases (kind, due_key, id);
 CREATE INDEX cases_area_created ON cases (area_id, created_at, id);
 CREATE INDEX cases_area_due ON cases (area_id, due_key, id);
 CREATE INDEX cases_language_created ON cases (language, created_at, id);
+CREATE INDEX cases_language_due ON cases (language, due_key, id);
