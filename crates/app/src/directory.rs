@@ -32,6 +32,12 @@ pub struct StoreFigures {
 }
 
 impl App {
+    /// Every routing area's number, entity and name (its outline left unread), for the
+    /// queue's area filter.
+    pub async fn area_names(&self) -> Outcome<Vec<tawasul_store::AreaRow>> {
+        Ok(self.store.area_names().await?)
+    }
+
     /// Every routing area's outline, for the dashboards' maps; an area whose stored geometry
     /// cannot be read is left out, as routing leaves it out.
     pub async fn area_outlines(&self) -> Outcome<Vec<AreaOutline>> {

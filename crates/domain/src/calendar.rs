@@ -256,6 +256,20 @@ impl BusinessCalendar {
         from_micros(at).with_timezone(&self.tz).date_naive()
     }
 
+    /// The first instant of a local date in the calendar's time zone: the first instant
+    /// whose `local_date` is `date` (after the gap, where a zone skips its midnight).
+    pub fn day_start(&self, date: NaiveDate) -> Micros {
+        let mut at = date.and_time(NaiveTime::MIN);
+        // A zone that skips midnight skips at most a few hours of it.
+        for _ in 0..48 {
+            if let Some(t) = self.tz.from_local_datetime(&at).earliest() {
+                return t.timestamp_micros();
+            }
+            at += chrono::Duration::minutes(30);
+        }
+        date.and_time(NaiveTime::MIN).and_utc().timestamp_micros()
+    }
+
     /// Working time in `[from, to)`; 0 if `to <= from`.
     pub fn between(&self, from: Micros, to: Micros) -> Micros {
         if to <= from {
@@ -454,6 +468,26 @@ mod tests {
 
     fn calendar(spec: &CalendarSpec) -> BusinessCalendar {
         BusinessCalendar::from_spec(spec).expect("a valid calendar")
+    }
+
+    #[test]
+    fn a_day_starts_at_its_first_local_instant() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("as written in the test");
+        for (zone, date) in [
+            ("Asia/Bahrain", "2026-11-01"),
+            ("Europe/London", "2026-03-29"),
+            // Santiago skips from midnight to one o'clock on this day.
+            ("America/Santiago", "2026-09-06"),
+        ] {
+            let cal = calendar(&every_day(zone, "07:00", "14:00"));
+            let start = cal.day_start(d(date));
+            assert_eq!(cal.local_date(start), d(date), "{zone} {date}");
+            assert_eq!(
+                cal.local_date(start - 1),
+                d(date).pred_opt().expect("a day before"),
+                "{zone} {date}"
+            );
+        }
     }
 
     /// A local time `YYYY-MM-DD HH:MM` in the calendar's zone (the earlier one if ambiguous).

@@ -209,6 +209,14 @@ for_both_backends! {
         Ok(sqlx::query_as("SELECT id, entity_id, name, geometry FROM areas ORDER BY id").fetch_all(&mut *c).await?)
     }
 
+    pub async fn area_names(c: &mut Conn, _: ()) -> StoreResult<Vec<AreaRow>> {
+        Ok(sqlx::query_as("SELECT id, entity_id, name, '' AS geometry FROM areas ORDER BY id").fetch_all(&mut *c).await?)
+    }
+
+    pub async fn area_entity(c: &mut Conn, id: i64) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT entity_id FROM areas WHERE id = $1").bind(id).fetch_optional(&mut *c).await?)
+    }
+
     pub async fn insert_rule(c: &mut Conn, r: RuleInsert) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO routing_rules (entity_id, department_id, service_code, keywords, language, position) \
@@ -372,6 +380,17 @@ impl Store {
 
     pub async fn areas(&self) -> StoreResult<Vec<AreaRow>> {
         read_op!(self, areas, ())
+    }
+
+    /// Every routing area without its outline (`geometry` empty): for lists of names.
+    pub async fn area_names(&self) -> StoreResult<Vec<AreaRow>> {
+        read_op!(self, area_names, ())
+    }
+
+    /// The entity a routing area belongs to, without reading its outline; `None` if there is
+    /// no such area.
+    pub async fn area_entity(&self, id: i64) -> StoreResult<Option<i64>> {
+        read_op!(self, area_entity, id)
     }
 
     pub async fn insert_rule(&self, r: RuleInsert) -> StoreResult<i64> {

@@ -866,3 +866,22 @@ export-open-data = لا يحوي ملف البيانات المفتوحة أي �
 invalid-unknown_format = اختر إحدى الصيغ.
 invalid-empty_period = يجب أن تأتي النهاية بعد البداية.
 invalid-too_many_for_xlsx = البلاغات أكثر مما تسعه ورقة واحدة: اختر مدة أقصر، أو صيغة CSV.
+
+## The queue's filters by department, assignee, kind, area, language and entity (issue 16 §3)
+filter-department = القسم
+filter-no-department = بلا قسم بعد
+filter-assignee = المكلَّف
+filter-unassigned = لا أحد
+filter-kind = النوع
+filter-area = المنطقة
+filter-no-area = بلا منطقة
+filter-language = اللغة
+filter-entity = الجهة
+invalid-invalid_area = اختر منطقة من القائمة.
+invalid-unknown_area = اختر منطقة من مناطق هذه الجهة.
+language-of-ur = الأردية
+language-of-hi = الهندية
+language-of-bn = البنغالية
+language-of-tl = التاغالوغية
+language-of-ml = المالايالامية
+language-of-fr = الفرنسية

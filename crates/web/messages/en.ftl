@@ -843,3 +843,22 @@ export-open-data = The open data file holds no personal data: no reporter, no de
 invalid-unknown_format = Choose one of the formats.
 invalid-empty_period = The end must come after the start.
 invalid-too_many_for_xlsx = Too many cases for one sheet: choose a shorter period, or CSV.
+
+## The queue's filters by department, assignee, kind, area, language and entity (issue 16 §3)
+filter-department = Department
+filter-no-department = No department yet
+filter-assignee = Assigned to
+filter-unassigned = Nobody
+filter-kind = Kind
+filter-area = Area
+filter-no-area = No area
+filter-language = Language
+filter-entity = Entity
+invalid-invalid_area = Choose an area from the list.
+invalid-unknown_area = Choose an area of this entity.
+language-of-ur = Urdu
+language-of-hi = Hindi
+language-of-bn = Bengali
+language-of-tl = Tagalog
+language-of-ml = Malayalam
+language-of-fr = French

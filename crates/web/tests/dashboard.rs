@@ -30,7 +30,7 @@ on_both! { site;
         let volume = report.groups[0].kpis.iter().find(|k| k.key == "volume").and_then(|k| k.value);
         assert_eq!(volume, Some(3.0));
         let card = page.body.find("البلاغات الواردة</span>").expect("the volume card");
-        assert!(page.body[card..card + 120].contains("<strong class=\"kpi-value\">3</strong>"), "{}", &page.body[card..card + 120]);
+        assert!(page.body[card..card + 400].contains(">3</a></strong>"), "{}", &page.body[card..card + 400]);
 
         // Charts are images with a title, each with its table; the service links to its cases.
         let charts = page.body.matches("<svg ").count();
@@ -38,7 +38,7 @@ on_both! { site;
         assert_eq!(page.body.matches("role=\"img\"").count(), charts);
         assert_eq!(page.body.matches("<details class=\"chart-data\">").count(), charts);
         let links = page.body.replace("&#x3d;", "=").replace("&#38;", "&");
-        assert!(links.contains("/staff?queue=entity&from="), "drill-down to the queue");
+        assert!(links.contains("/staff?queue=all&from="), "drill-down to the queue");
         assert!(links.contains("&service=water-leak"), "the service's figure opens its cases");
 
         let english = site.page("/staff/dashboard?lang=en&group_by=channel", &staff).await;
@@ -52,7 +52,7 @@ on_both! { site;
         let theirs = site.page("/staff/dashboard?lang=en", &other).await;
         assert_eq!(theirs.status, StatusCode::OK);
         let card = theirs.body.find("Cases received</span>").expect("the volume card");
-        assert!(theirs.body[card..card + 120].contains(">0</strong>"), "{}", &theirs.body[card..card + 120]);
+        assert!(theirs.body[card..card + 400].contains(">0</a></strong>"), "{}", &theirs.body[card..card + 400]);
         let asked = site.page("/staff/dashboard?entity=cap", &other).await;
         assert_eq!(asked.status, StatusCode::FORBIDDEN, "not another entity's figures");
     }
@@ -188,5 +188,183 @@ on_both! { site_on_thursday_noon;
         let other = site.page("/staff/report?entity=mun", &supervisor).await;
         assert_eq!(other.status, StatusCode::FORBIDDEN, "another entity's report");
         assert_eq!(site.store.outbox(50).await.expect("outbox").iter().filter(|n| n.template == "kpi_missed").count(), told);
+    }
+}
+
+/// Markup's escapes undone in a link (`&#x3d;`, `&#38;`, `&amp;`, …).
+fn unescape(href: &str) -> String {
+    let mut out = String::new();
+    let mut rest = href;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find(';').map(|e| at + e).expect("an entity ends with ;");
+        let entity = &rest[at + 1..end];
+        let c = match entity {
+            "amp" => '&',
+            "quot" => '"',
+            "lt" => '<',
+            "gt" => '>',
+            _ => {
+                let code = entity.trim_start_matches('#');
+                let n = match code.strip_prefix('x') {
+                    Some(hex) => u32::from_str_radix(hex, 16),
+                    None => code.parse(),
+                };
+                char::from_u32(n.expect("a numeric escape")).expect("a character")
+            }
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The link and figure of each row of the table of groups: `(label, href, volume)`.
+fn group_rows(body: &str) -> Vec<(String, Option<String>, String)> {
+    let mut out = Vec::new();
+    // The table of groups is the last table before the backlog's section.
+    let before = body.find("id=\"backlog-section\"").expect("the backlog's section");
+    let table = body[..before]
+        .rfind("<table class=\"queue\">")
+        .expect("the table of groups");
+    let mut rest = &body[table..table + body[table..].find("</table>").expect("its end")];
+    while let Some(at) = rest.find("<th scope=\"row\">") {
+        rest = &rest[at + 16..];
+        let head = &rest[..rest.find("</th>").expect("end of the row's head")];
+        let (label, href) = match head.strip_prefix("<a href=\"") {
+            Some(link) => {
+                let end = link.find('"').expect("end of the link");
+                let label_at = link.find('>').expect("the link's text") + 1;
+                let label = link[label_at..link.find("</a>").expect("the link's end")].to_owned();
+                (label, Some(unescape(&link[..end])))
+            }
+            None => (head.to_owned(), None),
+        };
+        let cell = &rest[rest.find("<td").expect("the volume cell")..];
+        let value = &cell[cell.find('>').expect("cell") + 1..cell.find("</td>").expect("cell end")];
+        out.push((label, href, value.to_owned()));
+    }
+    out
+}
+
+/// The references the queue page at `href` lists.
+async fn queue_cases(site: &Site, href: &str, cookie: &str) -> Vec<String> {
+    let page = site.page(href, cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{href}: {}", page.body);
+    assert!(
+        !page.body.contains("class=\"field-error\""),
+        "{href}: refused: {}",
+        page.body
+    );
+    page.body
+        .match_indices("<a href=\"/staff/cases/")
+        .map(|(at, m)| {
+            let start = at + m.len();
+            page.body[start..start + page.body[start..].find('"').expect("end")].to_owned()
+        })
+        .collect()
+}
+
+on_both! { site_on_thursday_noon;
+    async fn every_figure_opens_the_queue_of_exactly_its_cases(site: &Site) {
+        let f = Fixtures::new(&site.app).await;
+        f.staff("cap.officer", Role::Officer, Some("cap")).await;
+        for description in ["تسرب مياه أمام المدرسة", "تسرب مياه في الشارع الرئيسي", "انقطاع المياه عن الحي"] {
+            report(site, description).await;
+        }
+        // An English report through the API, assigned to the officer.
+        let (english, _) = site
+            .submit(json!({"service": "water-leak", "kind": "report", "language": "en", "description": "A leak by the school",
+                           "answers": {"depth": 3}}))
+            .await;
+        let token = site.login("cap.supervisor", PASSWORD).await;
+        let (status, body) = site
+            .api_post(&format!("/api/v1/cases/{english}/transitions"), Some(&token),
+                      json!({"action": "assign", "department": "water", "assignee": "cap.officer"}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let staff = staff_cookie(site).await;
+
+        // The volume card opens the period's four cases; the backlog card the open ones.
+        let page = site.page("/staff/dashboard?lang=en", &staff).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        for (title, want) in [("Cases received</span>", 4), ("Open now</span>", 4)] {
+            let card = page.body.find(title).unwrap_or_else(|| panic!("the card {title}"));
+            let link = &page.body[card..];
+            let start = link.find("<a href=\"").expect("the card's link") + 9;
+            let href = unescape(&link[start..start + link[start..].find('"').expect("end")]);
+            let figure: usize = link[start..][link[start..].find('>').expect(">") + 1..link[start..].find("</a>").expect("</a>")]
+                .parse()
+                .expect("a count");
+            assert_eq!(figure, want, "{title}");
+            let cases = queue_cases(site, &href, &staff).await;
+            assert_eq!(cases.len(), figure, "{title}: {href} lists {cases:?}");
+        }
+
+        // Each row of each breakdown opens as many cases as its volume says, and no other.
+        let mut seen_rows = 0;
+        for group_by in ["service", "channel", "department", "employee", "kind", "area", "language"] {
+            let page = site.page(&format!("/staff/dashboard?lang=en&group_by={group_by}"), &staff).await;
+            assert_eq!(page.status, StatusCode::OK, "{group_by}: {}", page.body);
+            let rows = group_rows(&page.body);
+            let mut total = 0;
+            for (label, href, volume) in rows {
+                let href = href.unwrap_or_else(|| panic!("{group_by}: the row {label} has no link"));
+                let volume: usize = volume.parse().unwrap_or_else(|_| panic!("{group_by}: {label}: {volume}"));
+                let cases = queue_cases(site, &href, &staff).await;
+                assert_eq!(cases.len(), volume, "{group_by}: {label}: {href} lists {cases:?}");
+                total += volume;
+                seen_rows += 1;
+                if group_by == "employee" && href.contains("assignee=cap.officer") {
+                    assert_eq!(cases, vec![english.clone()], "the officer's one case");
+                }
+                if group_by == "language" && href.contains("language=en") {
+                    assert_eq!(cases, vec![english.clone()], "the English case");
+                }
+            }
+            assert_eq!(total, 4, "{group_by}: the rows cover every case once");
+        }
+        assert!(seen_rows >= 9, "{seen_rows} rows followed");
+    }
+
+    async fn the_queue_page_filters_by_the_new_dimensions_and_keeps_them(site: &Site) {
+        let f = Fixtures::new(&site.app).await;
+        f.staff("cap.officer", Role::Officer, Some("cap")).await;
+        report(site, "تسرب مياه أمام المدرسة").await;
+        let (english, _) = site
+            .submit(json!({"service": "water-leak", "kind": "report", "language": "en", "description": "A leak by the school",
+                           "answers": {"depth": 3}}))
+            .await;
+        let staff = staff_cookie(site).await;
+        for (lang, labels) in [
+            ("ar", ["القسم", "المكلَّف", "النوع", "اللغة", "لا أحد"]),
+            ("en", ["Department", "Assigned to", "Kind", "Language", "Nobody"]),
+        ] {
+            let page = site.page(&format!("/staff?queue=all&lang={lang}"), &staff).await;
+            assert_eq!(page.status, StatusCode::OK);
+            for label in labels {
+                assert!(page.body.contains(label), "{lang}: {label}");
+            }
+            for name in ["department", "assignee", "kind", "language"] {
+                assert!(page.body.contains(&format!("<select id=\"f-{name}\" name=\"{name}\">")), "{lang}: {name}");
+            }
+        }
+        let query = "queue=all&kind=report&language=en&assignee=none&department=water";
+        let cases = queue_cases(site, &format!("/staff?{query}"), &staff).await;
+        assert_eq!(cases, vec![english.clone()]);
+        assert!(queue_cases(site, "/staff?queue=all&kind=report&language=ar", &staff).await.is_empty());
+        // The tabs keep the filters, as the pages' links do.
+        let page = site.page(&format!("/staff?{query}"), &staff).await;
+        let kept = unescape(&page.body);
+        let tab = kept.find("/staff?queue=triage").expect("the triage tab");
+        let tab = &kept[tab..tab + kept[tab..].find('"').expect("end")];
+        for pair in ["kind=report", "language=en", "assignee=none", "department=water"] {
+            assert!(tab.contains(pair), "{tab} keeps {pair}");
+        }
+        // A value that names nothing is said, not shown as an empty queue.
+        let page = site.page("/staff?queue=all&area=north&lang=en", &staff).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Choose an area from the list."), "{}", page.body);
     }
 }

@@ -14,7 +14,7 @@ use tawasul_domain::attachment::AttachmentType;
 use tawasul_domain::lifecycle::{self, Action};
 use tawasul_domain::text::{query_words, CaseText};
 use tawasul_domain::vocab::Priority;
-use tawasul_domain::vocab::{Channel, Kind, OutboundChannel, Status};
+use tawasul_domain::vocab::{Channel, Kind, Language, OutboundChannel, Status};
 use tawasul_domain::{from_micros, secret_digest, Invalid};
 use tawasul_store::{
     AttachmentInsert, AuditInsert, CaseChange, CaseCursor, CaseFilter, CaseOrder, CaseRow, EventInsert, OutboxInsert,
@@ -89,12 +89,22 @@ pub struct CaseQuery {
     /// One status, or several separated by commas.
     pub status: Option<String>,
     pub service: Option<String>,
+    /// A department's code (of the entity in view); `none` for cases in no department yet.
     pub department: Option<String>,
+    /// An entity's code: installation-wide staff narrow to one entity; other staff may name
+    /// only their own.
     pub entity: Option<String>,
     pub channel: Option<String>,
+    /// complaint, suggestion, inquiry, report, compliment or escalation.
     pub kind: Option<String>,
-    /// Assignee username; `me` for the caller.
+    /// Assignee username (of the entity in view); `me` for the caller, `none` for cases
+    /// assigned to nobody.
     pub assignee: Option<String>,
+    /// A routing area's number (as the KPI report's `area` groups name it): cases located in
+    /// it at intake; `none` for cases in no area.
+    pub area: Option<String>,
+    /// The language the case was written in (ar, en, ur, hi, bn, tl, ml or fr).
+    pub language: Option<String>,
     /// mine, department (the caller's), triage (no department yet), transferred (to the
     /// caller's entity, not yet accepted), followed (handed by the caller's entity to
     /// another), escalated.
@@ -105,9 +115,12 @@ pub struct CaseQuery {
     /// newest (the default), oldest, due (soonest due first; paused, ended and untimed
     /// cases last) or priority (urgent first, newest first within a priority).
     pub sort: Option<String>,
-    /// Created at or after this instant (RFC 3339) or date (YYYY-MM-DD).
+    /// Created at or after this instant (RFC 3339) or the start of this date (YYYY-MM-DD), a
+    /// local day of the entity in view (the installation's default calendar for every entity
+    /// at once), as the KPI reports count days.
     pub from: Option<String>,
-    /// Created before this instant (RFC 3339) or date (YYYY-MM-DD, exclusive).
+    /// Created before this instant (RFC 3339) or the start of this date (YYYY-MM-DD, so
+    /// exclusive), a local day as for `from`.
     pub to: Option<String>,
     /// Reported at this QR service point (its code).
     pub point: Option<String>,
@@ -464,7 +477,9 @@ impl App {
                     .id,
             );
         }
-        if let Some(code) = &query.department {
+        if query.department.as_deref() == Some("none") {
+            filter.no_department = true;
+        } else if let Some(code) = &query.department {
             let departments = self.store.departments().await?;
             let found = departments
                 .iter()
@@ -473,17 +488,42 @@ impl App {
             filter.department_id = Some(found.id);
         }
         if let Some(name) = &query.assignee {
-            let id = if name == "me" {
-                user.id
-            } else {
-                self.store
-                    .staff_by_username(name)
-                    .await?
-                    .ok_or_else(|| Invalid::new("unknown_assignee", "assignee", format!("no staff user {name:?}")))?
-                    .id
-            };
-            filter.assignee_id = Some(id);
+            match name.as_str() {
+                "me" => filter.assignee_id = Some(user.id),
+                "none" => filter.unassigned = true,
+                _ => {
+                    // Only staff whose cases the caller may list: another entity's staff are
+                    // unknown to them, as its departments are.
+                    let found = self
+                        .store
+                        .staff_by_username(name)
+                        .await?
+                        .filter(|s| match (filter.entity_id, s.entity_id) {
+                            (Some(mine), Some(theirs)) => mine == theirs,
+                            _ => true,
+                        })
+                        .ok_or_else(|| {
+                            Invalid::new("unknown_assignee", "assignee", format!("no staff user {name:?}"))
+                        })?;
+                    filter.assignee_id = Some(found.id);
+                }
+            }
         }
+        if query.area.as_deref() == Some("none") {
+            filter.no_area = true;
+        } else if let Some(raw) = &query.area {
+            let id: i64 = raw
+                .trim()
+                .parse()
+                .map_err(|_| Invalid::new("invalid_area", "area", "expected an area's number"))?;
+            let entity = self.store.area_entity(id).await?;
+            let visible = entity.filter(|e| filter.entity_id.is_none_or(|mine| mine == *e));
+            if visible.is_none() {
+                return Err(Invalid::new("unknown_area", "area", format!("no area {id}")).into());
+            }
+            filter.area_id = Some(id);
+        }
+        filter.language = query.language.as_deref().map(Language::parse).transpose()?;
         if let Some(code) = &query.point {
             let point = self
                 .store
@@ -538,8 +578,20 @@ impl App {
             }
         };
         filter.priority = query.priority.as_deref().map(Priority::parse).transpose()?;
-        filter.created_from = query.from.as_deref().map(|v| parse_instant(v, "from")).transpose()?;
-        filter.created_to = query.to.as_deref().map(|v| parse_instant(v, "to")).transpose()?;
+        if query.from.is_some() || query.to.is_some() {
+            // A date is a local day of the entity in view, as the KPI reports count days, so
+            // that a dashboard's figure and the queue it links to count the same cases.
+            let config = self.workflow().await?;
+            let calendar = config.calendar_of(filter.entity_id);
+            let bound = |raw: &str, field: &str| -> Outcome<i64> {
+                match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                    Ok(date) => Ok(calendar.day_start(date)),
+                    Err(_) => parse_instant(raw, field),
+                }
+            };
+            filter.created_from = query.from.as_deref().map(|v| bound(v, "from")).transpose()?;
+            filter.created_to = query.to.as_deref().map(|v| bound(v, "to")).transpose()?;
+        }
         filter.order = parse_order(query.sort.as_deref())?;
         filter.after = query.cursor.as_deref().map(parse_cursor).transpose()?;
         if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {

@@ -88,6 +88,12 @@ impl WorkflowConfig {
         self.policies.get(&entity_id).unwrap_or(&self.default_policy)
     }
 
+    /// The calendar whose days an entity's reports count in; the installation's default for
+    /// none (every entity at once).
+    pub fn calendar_of(&self, entity_id: Option<i64>) -> &BusinessCalendar {
+        &entity_id.map_or(&self.default_policy, |id| self.policy(id)).calendar
+    }
+
     /// What residents are told to expect of a service × priority: its targets in business
     /// minutes, and the entity's working day to say them in days.
     pub fn expected(&self, entity_id: i64, service_id: i64, priority: Priority) -> crate::cases::views::ExpectedTimes {

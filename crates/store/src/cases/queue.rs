@@ -3,7 +3,7 @@
 
 use super::{CaseRow, CASE_SELECT, ENDED};
 use crate::{Store, StoreResult};
-use tawasul_domain::vocab::{Channel, Kind, Priority, Status};
+use tawasul_domain::vocab::{Channel, Kind, Language, Priority, Status};
 
 /// Which queue a staff list shows, beyond the plain filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,10 +110,20 @@ pub struct CaseFilter {
     pub service_id: Option<i64>,
     pub department_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    /// Only cases assigned to nobody.
+    pub unassigned: bool,
+    /// Only cases in no department yet (the triage scope's condition, as a filter).
+    pub no_department: bool,
     pub channel: Option<Channel>,
     pub kind: Option<Kind>,
     /// Only cases reported at this service point.
     pub point_id: Option<i64>,
+    /// Only cases in this routing area (`cases.area_id`, set at intake).
+    pub area_id: Option<i64>,
+    /// Only cases in no routing area (no location, or outside every area).
+    pub no_area: bool,
+    /// Only cases written in this language.
+    pub language: Option<Language>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
     /// Search words (`tawasul_domain::text::search_words`); every one must be a word of the case.
@@ -180,9 +190,14 @@ for_both_backends! {
         if let Some(v) = f.service_id { q.push(" AND c.service_id = ").push_bind(v); }
         if let Some(v) = f.department_id { q.push(" AND c.department_id = ").push_bind(v); }
         if let Some(v) = f.assignee_id { q.push(" AND c.assignee_id = ").push_bind(v); }
+        if f.unassigned { q.push(" AND c.assignee_id IS NULL"); }
+        if f.no_department { q.push(" AND c.department_id IS NULL"); }
         if let Some(v) = f.channel { q.push(" AND c.channel = ").push_bind(v); }
         if let Some(v) = f.kind { q.push(" AND c.kind = ").push_bind(v); }
         if let Some(v) = f.point_id { q.push(" AND c.point_id = ").push_bind(v); }
+        if let Some(v) = f.area_id { q.push(" AND c.area_id = ").push_bind(v); }
+        if f.no_area { q.push(" AND c.area_id IS NULL"); }
+        if let Some(v) = f.language { q.push(" AND c.language = ").push_bind(v); }
         if let Some(v) = f.created_from { q.push(" AND c.created_at >= ").push_bind(v); }
         if let Some(v) = f.created_to { q.push(" AND c.created_at < ").push_bind(v); }
     }

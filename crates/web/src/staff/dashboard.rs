@@ -13,13 +13,15 @@ use crate::staff::Names;
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Query, State};
+use chrono::SecondsFormat;
 use chrono::{Datelike, Days, NaiveDate};
 use std::collections::HashMap;
 use tawasul_app::identity::auth::Caller;
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::kpis::{KpiGroup, KpiQuery, KpiReport, KpiValue};
 use tawasul_app::Failure;
-use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit};
+use tawasul_domain::from_micros;
+use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit, Status};
 
 /// The headline figures, in the order of their cards.
 const HEADLINE: &[&str] = &[
@@ -77,6 +79,8 @@ pub struct Card {
     /// `met`, `at_risk` or `missed`, for the badge's class.
     pub state: Option<&'static str>,
     pub state_label: String,
+    /// The queue of the cases behind the figure.
+    pub href: Option<String>,
 }
 
 /// A row of the table of groups.
@@ -144,7 +148,7 @@ fn title(ctx: &Ctx, key: &str) -> String {
     ctx.word("kpi", key)
 }
 
-fn card(ctx: &Ctx, group: &KpiGroup, key: &str) -> Card {
+fn card(ctx: &Ctx, group: &KpiGroup, key: &str, href: Option<String>) -> Card {
     // A period with no case has no group: its counts are nought, the rest not measured.
     let (value, unit, target, state) = value_of(group, key).map_or_else(
         || {
@@ -159,6 +163,7 @@ fn card(ctx: &Ctx, group: &KpiGroup, key: &str) -> Card {
         target: target.map(|t| shown(ctx, Some(t), unit)),
         state: state_class(state),
         state_label: state.map(|s| ctx.word("kpi-state", s.as_str())).unwrap_or_default(),
+        href,
     }
 }
 
@@ -211,11 +216,70 @@ fn query(entity: &str, from: NaiveDate, to: NaiveDate, group_by: Option<KpiGroup
     }
 }
 
+/// The queue of every case (the "all" tab) narrowed by `extra`: a link to the cases behind a
+/// figure. Dates are local days of the entity in view there as here; the queue's `to` is
+/// exclusive, the report's last day is not.
 fn queue_href(extra: &[(&str, &str)], from: NaiveDate, to: NaiveDate) -> String {
-    let (from, to) = (from.to_string(), to.to_string());
-    let mut pairs: Vec<(&str, &str)> = vec![("queue", "entity"), ("from", &from), ("to", &to)];
+    let (from, to) = (from.to_string(), to.succ_opt().unwrap_or(to).to_string());
+    let mut pairs: Vec<(&str, &str)> = vec![("queue", "all"), ("from", &from), ("to", &to)];
     pairs.extend_from_slice(extra);
     format!("/staff?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+}
+
+/// The queue of the open cases (every status not ended) narrowed by `extra`, received in
+/// `[from, to)` when given: the cases behind a backlog figure.
+fn open_href(extra: &[(&str, &str)], period: Option<(i64, i64)>) -> String {
+    let open: Vec<&str> = Status::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+    let open = open.join(",");
+    let instant = |at: i64| from_micros(at).to_rfc3339_opts(SecondsFormat::Micros, true);
+    let bounds = period.map(|(from, to)| (instant(from), instant(to)));
+    let mut pairs: Vec<(&str, &str)> = vec![("queue", "all"), ("status", &open)];
+    if let Some((from, to)) = &bounds {
+        pairs.push(("from", from));
+        pairs.push(("to", to));
+    }
+    pairs.extend_from_slice(extra);
+    format!("/staff?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+}
+
+/// The queue parameter that narrows to a group's member: `none` for the cases without one
+/// where the queue can say it, else no link.
+fn member_filter(group_by: KpiGroupBy, member: Option<&str>) -> Option<(&'static str, String)> {
+    let key = match group_by {
+        KpiGroupBy::Service => "service",
+        KpiGroupBy::Channel => "channel",
+        KpiGroupBy::Department => "department",
+        KpiGroupBy::Employee => "assignee",
+        KpiGroupBy::Kind => "kind",
+        KpiGroupBy::Area => "area",
+        KpiGroupBy::Language => "language",
+        KpiGroupBy::Entity => "entity",
+    };
+    match (member, group_by) {
+        (Some(m), _) => Some((key, m.to_owned())),
+        (None, KpiGroupBy::Department | KpiGroupBy::Employee | KpiGroupBy::Area) => Some((key, "none".to_owned())),
+        (None, _) => None,
+    }
+}
+
+/// A group's own filters: its entity (when the report is per entity) and its member.
+fn group_filters(group_by: KpiGroupBy, g: &KpiGroup) -> Option<Vec<(&'static str, String)>> {
+    let dimension = group_by.as_str();
+    let mut out = Vec::new();
+    if group_by != KpiGroupBy::Entity {
+        if let Some(entity) = g.group.get("entity").cloned().flatten() {
+            out.push(("entity", entity));
+        }
+    }
+    out.push(member_filter(
+        group_by,
+        g.group.get(dimension).cloned().flatten().as_deref(),
+    )?);
+    Some(out)
+}
+
+fn pairs<'a>(filters: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    filters.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 pub async fn dashboard(
@@ -275,7 +339,25 @@ pub async fn dashboard(
     };
     let whole = total.groups.first().unwrap_or(&empty);
 
-    let cards = HEADLINE.iter().map(|k| card(&ctx, whole, k)).collect();
+    // The entity in view, for the links of the totals: the one asked for, else the user's own
+    // (the queue's default).
+    let entity_pair: Vec<(&str, &str)> = if entity.is_empty() {
+        vec![]
+    } else {
+        vec![("entity", entity)]
+    };
+    let period_href = queue_href(&entity_pair, from, to);
+    let cards = HEADLINE
+        .iter()
+        .map(|k| {
+            let href = if *k == "backlog" {
+                open_href(&entity_pair, None)
+            } else {
+                period_href.clone()
+            };
+            card(&ctx, whole, k, Some(href))
+        })
+        .collect();
     let gauges = GAUGES
         .iter()
         .filter_map(|key| {
@@ -284,7 +366,7 @@ pub async fn dashboard(
                 label: title(&ctx, key),
                 value: k.value.unwrap_or(0.0),
                 shown: shown(&ctx, k.value, k.unit),
-                href: None,
+                href: Some(period_href.clone()),
             };
             let target = k.target.map(|t| Datum {
                 label: ctx.t("dash-target"),
@@ -308,20 +390,34 @@ pub async fn dashboard(
             label: period_label(period),
             value: volume.unwrap_or(0.0),
             shown: shown(&ctx, volume, KpiUnit::Count),
-            href: Some(queue_href(&[], period.0, period.1)),
+            href: Some(queue_href(&entity_pair, period.0, period.1)),
         })
         .collect();
     let trend_title = ctx.t("dash-trend");
     let trend = charts::trend("trend", &trend_title, &ctx.t("dash-trend-summary"), trend_data, dir);
+    // The ages of the backlog, as the report counts them at `now`: under a day is received
+    // after now − 1 day, and so on, each bound's own instant in the later bucket.
+    const DAY: i64 = 86_400_000_000;
+    let now = state.app.now_micros();
+    let ages: [(Option<i64>, Option<i64>); 5] = [
+        (Some(1), None),
+        (Some(3), Some(1)),
+        (Some(7), Some(3)),
+        (Some(30), Some(7)),
+        (None, Some(30)),
+    ];
     let backlog_data = BACKLOG
         .iter()
-        .map(|key| {
+        .zip(ages)
+        .map(|(key, (older, newer))| {
             let v = value_of(whole, key).and_then(|k| k.value);
+            let from = older.map_or(0, |d| now - d * DAY + 1);
+            let to = newer.map_or(now + 1, |d| now - d * DAY + 1);
             Datum {
                 label: title(&ctx, key),
                 value: v.unwrap_or(0.0),
                 shown: shown(&ctx, v, KpiUnit::Count),
-                href: None,
+                href: Some(open_href(&entity_pair, Some((from, to)))),
             }
         })
         .collect();
@@ -382,12 +478,12 @@ pub async fn dashboard(
         }
     };
     let href_of = |g: &KpiGroup| -> Option<String> {
-        let member = g.group.get(dimension).cloned().flatten()?;
-        match group_by {
-            KpiGroupBy::Service => Some(queue_href(&[("service", &member)], from, to)),
-            KpiGroupBy::Channel => Some(queue_href(&[("channel", &member)], from, to)),
-            _ => Some(queue_href(&[], from, to)),
+        let filters = group_filters(group_by, g)?;
+        let mut all = pairs(&filters);
+        if !all.iter().any(|(k, _)| *k == "entity") {
+            all.extend_from_slice(&entity_pair);
         }
+        Some(queue_href(&all, from, to))
     };
     let mut ranked: Vec<&KpiGroup> = grouped.groups.iter().collect();
     let volume = |g: &KpiGroup| value_of(g, "volume").and_then(|k| k.value).unwrap_or(0.0);
@@ -450,7 +546,14 @@ pub async fn dashboard(
                     label: area_names.get(&a.id.to_string()).cloned().unwrap_or_default(),
                     value: n,
                     shown: shown(&ctx, Some(n), KpiUnit::Count),
-                    href: Some(queue_href(&[], from, to)),
+                    href: Some({
+                        let id = a.id.to_string();
+                        let mut extra = vec![("area", id.as_str())];
+                        if let Some(e) = entities.iter().find(|e| e.id == a.entity_id) {
+                            extra.push(("entity", e.code.as_str()));
+                        }
+                        open_href(&extra, None)
+                    }),
                     rings: a.rings.clone(),
                 }
             })

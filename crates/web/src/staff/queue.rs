@@ -17,7 +17,7 @@ use tawasul_app::cases::views::CaseSummary;
 use tawasul_app::cases::work::CaseQuery;
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::{CasesError, Failure};
-use tawasul_domain::vocab::{Channel, Priority, Status};
+use tawasul_domain::vocab::{Channel, Kind, Language, Priority, Status};
 
 const PAGE_SIZE: i64 = 25;
 
@@ -46,6 +46,18 @@ pub struct QueueQuery {
     #[serde(default)]
     point: String,
     #[serde(default)]
+    department: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
     cursor: String,
 }
 
@@ -64,6 +76,12 @@ impl QueueQuery {
             ("from", &self.from),
             ("to", &self.to),
             ("point", &self.point),
+            ("department", &self.department),
+            ("assignee", &self.assignee),
+            ("kind", &self.kind),
+            ("area", &self.area),
+            ("language", &self.language),
+            ("entity", &self.entity),
             ("cursor", cursor),
         ];
         let kept: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
@@ -91,6 +109,13 @@ pub struct QueuePage {
     services: Vec<SelectOption>,
     /// The service points of the user's entity, each labelled with its count of cases.
     points: Vec<SelectOption>,
+    /// For installation-wide staff only; empty for the others.
+    entities: Vec<SelectOption>,
+    departments: Vec<SelectOption>,
+    assignees: Vec<SelectOption>,
+    kinds: Vec<SelectOption>,
+    areas: Vec<SelectOption>,
+    languages: Vec<SelectOption>,
     channels: Vec<SelectOption>,
     priorities: Vec<SelectOption>,
     sla_states: Vec<SelectOption>,
@@ -147,11 +172,16 @@ pub async fn home(
         other => WORKFLOW_QUEUES.into_iter().find(|q| *q == other).unwrap_or("mine"),
     };
     let (departments, staff) = tokio::try_join!(state.app.departments(), state.app.staff_directory(&user))?;
+    let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let department = match (queue, user.department_id) {
         ("department", Some(id)) => departments.iter().find(|d| d.id == id).map(|d| d.code.clone()),
-        _ => None,
+        _ => blank(&query.department),
     };
-    let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let assignee = if queue == "mine" {
+        Some("me".to_owned())
+    } else {
+        blank(&query.assignee)
+    };
     let case_query = CaseQuery {
         q: blank(&query.q),
         status: blank(&query.status),
@@ -161,21 +191,34 @@ pub async fn home(
         sla: blank(&query.sla),
         sort: blank(&query.sort),
         department,
-        assignee: (queue == "mine").then(|| "me".to_owned()),
+        assignee,
+        kind: blank(&query.kind),
+        area: blank(&query.area),
+        language: blank(&query.language),
+        entity: blank(&query.entity),
         queue: WORKFLOW_QUEUES.contains(&queue).then(|| queue.to_owned()),
         from: blank(&query.from),
         to: blank(&query.to),
         cursor: blank(&query.cursor),
         point: blank(&query.point),
         limit: Some(PAGE_SIZE),
-        ..CaseQuery::default()
     };
     let (cases, next, error) = match state.app.list_cases(&user, case_query).await {
         Ok(page) => (page.items, page.next_cursor, None),
         Err(CasesError::Common(Failure::Invalid(invalid))) => (vec![], None, Some(forms::message(&ctx, invalid.code))),
         Err(e) => return Err(e.into()),
     };
-    let services = state.app.services().await?;
+    let (services, entities, areas) =
+        tokio::try_join!(state.app.services(), state.app.entities(), state.app.area_names())?;
+    // The entity in view: the user's, or the one an installation-wide user narrowed to.
+    let in_view = user
+        .entity_id
+        .or_else(|| entities.iter().find(|e| e.code == query.entity.trim()).map(|e| e.id));
+    let none = |label: &str, selected: &str| SelectOption {
+        value: "none".into(),
+        label: ctx.t(label),
+        selected: selected == "none",
+    };
     // Counts per point come from the points' own rollups, not from counting cases.
     let points = state.app.points_for_queue(&user).await?;
     let page = QueuePage {
@@ -185,6 +228,61 @@ pub async fn home(
                 (p.code.clone(), label)
             }),
             &query.point,
+        ),
+        entities: if user.entity_id.is_none() {
+            options(
+                entities
+                    .iter()
+                    .map(|e| (e.code.clone(), e.name_in(ctx.lang()).to_owned())),
+                query.entity.trim(),
+            )
+        } else {
+            Vec::new()
+        },
+        departments: {
+            let mut o = vec![none("filter-no-department", query.department.trim())];
+            o.extend(options(
+                departments
+                    .iter()
+                    .filter(|d| in_view.is_none_or(|e| e == d.entity_id))
+                    .map(|d| (d.code.clone(), d.name_in(ctx.lang()).to_owned())),
+                query.department.trim(),
+            ));
+            o
+        },
+        assignees: {
+            let mut o = vec![none("filter-unassigned", query.assignee.trim())];
+            o.extend(options(
+                staff
+                    .iter()
+                    .filter(|s| s.active && in_view.is_none_or(|e| s.entity_id == Some(e)))
+                    .map(|s| (s.username.clone(), s.display_name.clone())),
+                query.assignee.trim(),
+            ));
+            o
+        },
+        kinds: options(
+            Kind::ALL
+                .iter()
+                .map(|k| (k.as_str().to_owned(), ctx.word("kind", k.as_str()))),
+            query.kind.trim(),
+        ),
+        areas: {
+            let mut o = vec![none("filter-no-area", query.area.trim())];
+            o.extend(options(
+                areas
+                    .iter()
+                    .filter(|a| in_view.is_none_or(|e| e == a.entity_id))
+                    .map(|a| (a.id.to_string(), a.name.clone().unwrap_or_else(|| format!("#{}", a.id)))),
+                query.area.trim(),
+            ));
+            o
+        },
+        languages: options(
+            Language::ALL
+                .iter()
+                .map(|l| (l.as_str().to_owned(), ctx.word("language-of", l.as_str()))),
+            query.language.trim(),
         ),
         names: Names::new(&departments, &staff, ctx.lang()),
         tabs: queue_tabs(&ctx, &user, &query, queue),
