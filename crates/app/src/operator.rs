@@ -9,7 +9,7 @@ pub mod audit;
 pub mod backup;
 
 use crate::error::{Failure, Outcome};
-use crate::workflow::config::{clock_of, stored};
+use crate::workflow::config::{clock_of, stored, WorkflowConfig};
 use crate::App;
 use tawasul_domain::sla::{SlaClock, SlaTerms};
 use tawasul_domain::vocab::{Priority, Status};
@@ -113,7 +113,9 @@ impl Operator<'_> {
 
     /// A case as it came in at some time in the past, with the events intake recorded then;
     /// returns its id. Cases take references in the order they are added.
-    pub async fn add_historical_case(&self, case: CaseInsert) -> Outcome<i64> {
+    pub async fn add_historical_case(&self, mut case: CaseInsert) -> Outcome<i64> {
+        let config = self.app.workflow().await?;
+        case.area_id = case.area_id.or(located_area(&config, &case));
         let (Inserted::Created { id, .. } | Inserted::Replayed { id, .. }) = self.app.store.insert_case(case).await?;
         Ok(id)
     }
@@ -137,7 +139,9 @@ impl Operator<'_> {
                 )
             });
             let clock = clock_from_history(case.created_at, &terms, events);
+            let area_id = located_area(&config, case);
             loaded.case.sla = stored(&clock);
+            loaded.case.area_id = loaded.case.area_id.or(area_id);
         }
         Ok(self.app.store.load_cases(cases).await?)
     }
@@ -250,4 +254,15 @@ fn clock_from_history<'e>(
         }
     }
     clock
+}
+
+/// The routing area holding a case's point, as intake stores it, when it is the case's own
+/// entity's: history written in bulk is located like a case received.
+fn located_area(config: &WorkflowConfig, case: &CaseInsert) -> Option<i64> {
+    let (lon, lat) = (case.lon?, case.lat?);
+    config
+        .areas_for(case.entity_id)
+        .locate(lon, lat)
+        .filter(|area| area.entity_id == case.entity_id)
+        .map(|area| area.id)
 }

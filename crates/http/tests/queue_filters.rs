@@ -187,4 +187,40 @@ on_both! { setup;
         let (status, err) = listed(t, &root, "area_id=1").await.expect_err("an unknown parameter");
         assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_query")), "{err}");
     }
+
+    async fn history_loaded_in_bulk_is_located_in_its_area(t: &TestApp) {
+        use tawasul_store::{CaseInsert, LoadedCase};
+        let entity = t.app.operator().entity_id("cap").await.expect("entity").expect("cap");
+        let service = t.app.services().await.expect("services").into_iter().find(|s| s.code == "cap-service").expect("service");
+        let at = |(lat, lon): (f64, f64), n: usize| LoadedCase {
+            case: CaseInsert {
+                token_hash: format!("{n:064x}"),
+                entity_id: entity,
+                service_id: service.id,
+                kind: "report".into(),
+                status: "new".into(),
+                channel: "web".into(),
+                language: "ar".into(),
+                priority: "normal".into(),
+                description: format!("بلاغ تاريخي {n}"),
+                answers: "{}".into(),
+                lat: Some(lat),
+                lon: Some(lon),
+                created_at: t.app.now_micros(),
+                ..CaseInsert::default()
+            },
+            updated_at: t.app.now_micros(),
+            ..LoadedCase::default()
+        };
+        // Inside Manama, then far outside it (Riyadh).
+        t.app.operator().load_cases(vec![at((26.2, 50.58), 1), at((24.7, 46.7), 2)]).await.expect("loaded");
+        let area = t.store.area_names().await.expect("areas");
+        let area = area.first().expect("the capital's area").id;
+        let root = t.login("root", PASSWORD).await;
+        let inside = listed(t, &root, &format!("area={area}")).await.expect("listed");
+        let outside = listed(t, &root, "area=none&entity=cap").await.expect("listed");
+        assert_eq!(inside.len(), 1, "{inside:?}");
+        assert_eq!(outside.len(), 1, "{outside:?}");
+        assert_ne!(inside, outside);
+    }
 }
