@@ -130,6 +130,14 @@ pub struct RollupRow {
     pub figures: String,
 }
 
+/// One day's total figures of one entity, as JSON.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RollupDayRow {
+    /// Days since 1970-01-01.
+    pub day: i64,
+    pub figures: String,
+}
+
 type RollupKey = (i64, &'static str, i64, String);
 
 const DAY: i64 = 86_400_000_000;
@@ -278,6 +286,17 @@ for_both_backends! {
         .fetch_all(&mut *c).await?)
     }
 
+    /// The daily totals (dimension `entity`) from `from` to `to` (days, included), day by day,
+    /// of one entity or all (one row per entity and day): what a time series reads.
+    pub async fn kpi_rollup_days(c: &mut Conn, (entity, from, to): (Option<i64>, i64, i64)) -> StoreResult<Vec<RollupDayRow>> {
+        let by_entity = if entity.is_some() { "entity_id = $3 AND " } else { "$3 IS NULL AND " };
+        Ok(sqlx::query_as(&format!(
+            "SELECT day, figures FROM kpi_rollups WHERE {by_entity}dimension = 'entity' AND day >= $1 AND day <= $2 ORDER BY day"
+        ))
+        .bind(from).bind(to).bind(entity)
+        .fetch_all(&mut *c).await?)
+    }
+
     /// The open cases by member of `dimension` and by age at `now`, read through the open-case indexes.
     pub async fn kpi_backlog(c: &mut Conn, (dimension, entity, now): (&'static str, Option<i64>, i64)) -> StoreResult<Vec<BacklogRow>> {
         let member = match column(dimension) {
@@ -365,6 +384,10 @@ impl Store {
         to: i64,
     ) -> StoreResult<Vec<RollupRow>> {
         read_op!(self, kpi_rollups, (dimension, entity, from, to))
+    }
+
+    pub async fn kpi_rollup_days(&self, entity: Option<i64>, from: i64, to: i64) -> StoreResult<Vec<RollupDayRow>> {
+        read_op!(self, kpi_rollup_days, (entity, from, to))
     }
 
     pub async fn kpi_backlog(

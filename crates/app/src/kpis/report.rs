@@ -3,6 +3,7 @@
 use crate::error::{Failure, Outcome};
 use crate::identity::auth::Caller;
 use crate::identity::authz::{Permission, StaffUser};
+use crate::kpis::series::{KpiSeries, KpiStep};
 use crate::kpis::targets::{self, KpiTargetView};
 use crate::kpis::{fold, KpisResult};
 use crate::workflow::config::WorkflowConfig;
@@ -10,6 +11,7 @@ use crate::App;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use tawasul_domain::kpi::{self, Backlog, Figures};
 use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit};
 use tawasul_domain::{from_micros, Invalid};
@@ -171,15 +173,69 @@ impl App {
     /// The KPIs of `query` for staff who may read them: supervisors, administrators and the
     /// satisfaction unit of their own entity; an installation-wide administrator of any.
     pub async fn kpis(&self, caller: &Caller, query: KpiQuery) -> KpisResult<KpiReport> {
+        let (config, scope, from, to) = self.kpi_request(caller, &query, false).await?;
+        self.kpi_report(&config, scope, from, to, query.group_by).await
+    }
+
+    /// Several reports and a series at once, as one page shows them: the marks are folded
+    /// once, then every report is read concurrently (each checked as `App::kpis` and
+    /// `App::kpi_series` check theirs).
+    pub async fn kpi_page(
+        &self,
+        caller: &Caller,
+        queries: Vec<KpiQuery>,
+        series: Option<(KpiQuery, KpiStep)>,
+    ) -> KpisResult<(Vec<KpiReport>, Option<KpiSeries>)> {
+        let mut checked = Vec::with_capacity(queries.len());
+        for query in &queries {
+            checked.push((self.kpi_request(caller, query, false).await?, query.group_by));
+        }
+        let series = match series {
+            Some((query, step)) => Some((self.kpi_request(caller, &query, true).await?, step)),
+            None => None,
+        };
+        self.fold_kpis(&|_| {}).await?;
+        let reports = futures::future::try_join_all(
+            checked
+                .iter()
+                .map(|((config, scope, from, to), group_by)| self.read_report(config, *scope, *from, *to, *group_by)),
+        );
+        let series = async {
+            match &series {
+                Some(((config, scope, from, to), step)) => {
+                    self.read_series(config, *scope, *from, *to, *step).await.map(Some)
+                }
+                None => Ok(None),
+            }
+        };
+        Ok(tokio::try_join!(reports, series)?)
+    }
+
+    /// The caller's request checked: staff who may read the entity's KPIs, a period that
+    /// can be reported on, and (for a series) no grouping.
+    pub(crate) async fn kpi_request(
+        &self,
+        caller: &Caller,
+        query: &KpiQuery,
+        series: bool,
+    ) -> KpisResult<(Arc<WorkflowConfig>, Option<i64>, NaiveDate, NaiveDate)> {
         let user = match caller {
             Caller::Staff(user) => user,
             Caller::Anonymous => return Err(Failure::Unauthenticated.into()),
             _ => return Err(Failure::Forbidden("KPIs are for staff".into()).into()),
         };
+        if series && query.group_by.is_some() {
+            return Err(Failure::from(Invalid::new(
+                "invalid_group_by",
+                "group_by",
+                "a series is of one total, without a grouping",
+            ))
+            .into());
+        }
         let config = self.workflow().await?;
         let scope = Self::kpi_scope(user, &config, query.entity.as_deref())?;
         let (from, to) = query.period(self.now().date_naive())?;
-        self.kpi_report(&config, scope, from, to, query.group_by).await
+        Ok((config, scope, from, to))
     }
 
     /// The report of an entity (`None`: every entity) over a checked period, for whoever the
@@ -193,6 +249,18 @@ impl App {
         group_by: Option<KpiGroupBy>,
     ) -> KpisResult<KpiReport> {
         self.fold_kpis(&|_| {}).await?;
+        self.read_report(config, scope, from, to, group_by).await
+    }
+
+    /// The report from the rollups as they stand (folded by the caller).
+    pub(crate) async fn read_report(
+        &self,
+        config: &WorkflowConfig,
+        scope: Option<i64>,
+        from: NaiveDate,
+        to: NaiveDate,
+        group_by: Option<KpiGroupBy>,
+    ) -> KpisResult<KpiReport> {
         let dimension = dimension(group_by);
         // Without a grouping, the installation-wide report is one total over every entity.
         let per_entity = scope.is_some() || group_by.is_some();
