@@ -436,6 +436,21 @@ on_both! { setup;
         exactly(group(&by_entity, "entity", json!("cap")), "volume", Some(6.0));
         let everything = kpis(t, "root", PERIOD).await;
         exactly(group(&everything, "entity", Value::Null), "volume", Some(7.0));
+        // Whole months are read from the monthly figures, the days around them from the daily
+        // ones: March alone, and March with days of February and April, are the same six.
+        for period in ["from=2026-03-01&to=2026-03-31", "from=2026-02-20&to=2026-04-05"] {
+            let month = kpis(t, "cap.supervisor", period).await;
+            let cap_month = group(&month, "entity", json!("cap"));
+            exactly(cap_month, "volume", Some(6.0));
+            exactly(cap_month, "within_sla_first_response", Some(80.0));
+            exactly(cap_month, "quality_mean", Some(10.0 / 3.0));
+            about(cap_month, "resolution_p90", 1560.0);
+            let by_department = kpis(t, "cap.supervisor", &format!("{period}&group_by=department")).await;
+            exactly(group(&by_department, "department", json!("water")), "volume", Some(4.0));
+            exactly(group(&by_department, "department", json!("roads")), "volume", Some(1.0));
+        }
+        let february = kpis(t, "cap.supervisor", "from=2026-02-01&to=2026-02-28").await;
+        exactly(group(&february, "entity", json!("cap")), "volume", Some(0.0));
         // A period that leaves out the ninth leaves out F.
         let before = kpis(t, "cap.supervisor", "from=2026-03-01&to=2026-03-08").await;
         exactly(group(&before, "entity", json!("cap")), "volume", Some(5.0));
@@ -509,11 +524,15 @@ on_both! { setup;
         story(t).await;
         let queries = ["", "&group_by=entity", "&group_by=department", "&group_by=employee", "&group_by=service",
             "&group_by=channel", "&group_by=kind", "&group_by=area", "&group_by=language"];
+        // The period of the story, and one whose whole month (March) is read from the monthly figures.
+        let periods = [PERIOD, "from=2026-02-20&to=2026-04-05"];
         let mut incremental = vec![];
-        for q in queries {
-            let mut report = kpis(t, "root", &format!("{PERIOD}{q}")).await;
-            report["updated_at"] = Value::Null;
-            incremental.push(report);
+        for period in periods {
+            for q in queries {
+                let mut report = kpis(t, "root", &format!("{period}{q}")).await;
+                report["updated_at"] = Value::Null;
+                incremental.push(report);
+            }
         }
         let steps = ["day", "week", "month"];
         let mut series = vec![];
@@ -529,8 +548,9 @@ on_both! { setup;
             .await
             .expect("rebuild");
         assert_eq!(cases.into_inner(), 7, "every case");
-        for (q, before) in queries.iter().zip(&incremental) {
-            let mut after = kpis(t, "root", &format!("{PERIOD}{q}")).await;
+        let asked = periods.iter().flat_map(|p| queries.iter().map(move |q| format!("{p}{q}")));
+        for (q, before) in asked.zip(&incremental) {
+            let mut after = kpis(t, "root", &q).await;
             after["updated_at"] = Value::Null;
             assert_eq!(&after, before, "{q}");
         }

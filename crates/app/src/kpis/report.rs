@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tawasul_domain::kpi::{self, Backlog, Figures};
 use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit};
 use tawasul_domain::{from_micros, Invalid};
+use tawasul_store::{kpi_month, RollupRow};
 use utoipa::ToSchema;
 
 /// The longest period one report covers, in days (`from` and `to` included).
@@ -87,6 +88,25 @@ impl KpiQuery {
     }
 }
 
+/// The first days of the first and the last whole months of `from..=to`; `None` (or the
+/// first after the last) when there are none.
+pub(crate) fn whole_months(from: NaiveDate, to: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    use chrono::Datelike;
+    let first = if from.day() == 1 {
+        Some(from)
+    } else {
+        from.with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+    };
+    let last = if to.succ_opt().is_some_and(|next| next.day() == 1) {
+        to.with_day(1)
+    } else {
+        to.with_day(1)
+            .and_then(|d| d.checked_sub_months(chrono::Months::new(1)))
+    };
+    (first, last)
+}
+
 fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(), Invalid> {
     if from > to {
         return Err(Invalid::new("invalid_period", "from", "from must not be after to"));
@@ -151,6 +171,30 @@ fn labelled(dimension: &str) -> bool {
 }
 
 type GroupKey = (Option<i64>, Option<String>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("as written in the test")
+    }
+
+    #[test]
+    fn whole_months_are_those_inside_the_period() {
+        for (from, to, first, last) in [
+            ("2026-03-01", "2026-03-31", Some("2026-03-01"), Some("2026-03-01")),
+            ("2026-02-20", "2026-04-05", Some("2026-03-01"), Some("2026-03-01")),
+            ("2025-12-06", "2026-12-05", Some("2026-01-01"), Some("2026-11-01")),
+            ("2024-01-01", "2026-12-31", Some("2024-01-01"), Some("2026-12-01")),
+            ("2026-02-01", "2026-02-28", Some("2026-02-01"), Some("2026-02-01")),
+            ("2026-02-02", "2026-02-28", Some("2026-03-01"), Some("2026-02-01")),
+        ] {
+            let (f, l) = whole_months(d(from), d(to));
+            assert_eq!((f, l), (first.map(d), last.map(d)), "{from}..{to}");
+        }
+    }
+}
 
 impl App {
     /// The entity a caller asks about (`None`: every entity), checked against what they may read.
@@ -252,6 +296,45 @@ impl App {
         self.read_report(config, scope, from, to, group_by).await
     }
 
+    /// The rollups of `from..=to`: its whole months from the monthly rows, the days before
+    /// the first and after the last from the daily ones (read side by side).
+    async fn rollups(
+        &self,
+        dimension: &'static str,
+        scope: Option<i64>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> KpisResult<Vec<RollupRow>> {
+        let (first, last) = whole_months(from, to);
+        let store = &self.store;
+        let days = |a: NaiveDate, b: NaiveDate| async move {
+            if a > b {
+                return Ok(vec![]);
+            }
+            store
+                .kpi_rollups(dimension, scope, fold::day_number(a), fold::day_number(b))
+                .await
+        };
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(days(from, to).await?);
+        };
+        if first > last {
+            return Ok(days(from, to).await?);
+        }
+        let before_end = first.pred_opt().unwrap_or(first);
+        let after_start = last.checked_add_months(chrono::Months::new(1)).unwrap_or(last);
+        let months = store.kpi_month_rollups(
+            dimension,
+            scope,
+            kpi_month(fold::day_number(first)),
+            kpi_month(fold::day_number(last)),
+        );
+        let (mut before, whole, after) = tokio::try_join!(days(from, before_end), months, days(after_start, to))?;
+        before.extend(whole);
+        before.extend(after);
+        Ok(before)
+    }
+
     /// The report from the rollups as they stand (folded by the caller).
     pub(crate) async fn read_report(
         &self,
@@ -268,8 +351,7 @@ impl App {
             (per_entity.then_some(entity_id), member.filter(|m| !m.is_empty()))
         };
         let mut groups: BTreeMap<GroupKey, (Figures, Backlog)> = BTreeMap::new();
-        let (from_day, to_day) = (fold::day_number(from), fold::day_number(to));
-        for row in self.store.kpi_rollups(dimension, scope, from_day, to_day).await? {
+        for row in self.rollups(dimension, scope, from, to).await? {
             let figures: Figures = serde_json::from_str(&row.figures).map_err(anyhow::Error::from)?;
             let member = (dimension != "entity").then_some(row.member);
             groups
