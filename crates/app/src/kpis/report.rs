@@ -172,30 +172,6 @@ fn labelled(dimension: &str) -> bool {
 
 type GroupKey = (Option<i64>, Option<String>);
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("as written in the test")
-    }
-
-    #[test]
-    fn whole_months_are_those_inside_the_period() {
-        for (from, to, first, last) in [
-            ("2026-03-01", "2026-03-31", Some("2026-03-01"), Some("2026-03-01")),
-            ("2026-02-20", "2026-04-05", Some("2026-03-01"), Some("2026-03-01")),
-            ("2025-12-06", "2026-12-05", Some("2026-01-01"), Some("2026-11-01")),
-            ("2024-01-01", "2026-12-31", Some("2024-01-01"), Some("2026-12-01")),
-            ("2026-02-01", "2026-02-28", Some("2026-02-01"), Some("2026-02-01")),
-            ("2026-02-02", "2026-02-28", Some("2026-03-01"), Some("2026-02-01")),
-        ] {
-            let (f, l) = whole_months(d(from), d(to));
-            assert_eq!((f, l), (first.map(d), last.map(d)), "{from}..{to}");
-        }
-    }
-}
-
 impl App {
     /// The entity a caller asks about (`None`: every entity), checked against what they may read.
     fn kpi_scope(user: &StaffUser, config: &WorkflowConfig, entity: Option<&str>) -> Outcome<Option<i64>> {
@@ -428,5 +404,29 @@ impl App {
             updated_at: from_micros(updated_at).to_rfc3339(),
             groups: out,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("as written in the test")
+    }
+
+    #[test]
+    fn whole_months_are_those_inside_the_period() {
+        for (from, to, first, last) in [
+            ("2026-03-01", "2026-03-31", Some("2026-03-01"), Some("2026-03-01")),
+            ("2026-02-20", "2026-04-05", Some("2026-03-01"), Some("2026-03-01")),
+            ("2025-12-06", "2026-12-05", Some("2026-01-01"), Some("2026-11-01")),
+            ("2024-01-01", "2026-12-31", Some("2024-01-01"), Some("2026-12-01")),
+            ("2026-02-01", "2026-02-28", Some("2026-02-01"), Some("2026-02-01")),
+            ("2026-02-02", "2026-02-28", Some("2026-03-01"), Some("2026-02-01")),
+        ] {
+            let (f, l) = whole_months(d(from), d(to));
+            assert_eq!((f, l), (first.map(d), last.map(d)), "{from}..{to}");
+        }
     }
 }

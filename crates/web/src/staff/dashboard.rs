@@ -178,8 +178,9 @@ pub fn trend(from: NaiveDate, to: NaiveDate) -> (NaiveDate, KpiStep) {
     (first, step)
 }
 
-/// The consecutive periods of the trend, ending on `to`.
-pub fn periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+/// The consecutive periods of the trend, ending on `to` (what the series answers).
+#[cfg(test)]
+fn periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
     let (first, step) = trend(from, to);
     steps(first, to, step)
 }
