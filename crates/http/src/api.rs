@@ -20,7 +20,7 @@ use tawasul_app::cases::work::{CaseQuery, CommentRequest, TransitionRequest};
 use tawasul_app::identity::auth::{Credentials, Session};
 use tawasul_app::identity::authz::StaffUser;
 use tawasul_app::identity::second_factor::{Challenge, Enrolment, SignIn};
-use tawasul_app::kpis::{KpiQuery, KpiReport, KpiTargetRequest, KpiTargetView, KpisError};
+use tawasul_app::kpis::{KpiQuery, KpiReport, KpiSeries, KpiStep, KpiTargetRequest, KpiTargetView, KpisError};
 use tawasul_domain::intake::IntakeDraft;
 use tawasul_domain::vocab::Channel;
 use utoipa::ToSchema;
@@ -49,6 +49,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verify_code))
         .routes(routes!(my_cases))
         .routes(routes!(kpis))
+        .routes(routes!(kpi_series))
         .routes(routes!(kpi_targets, set_kpi_target))
         .routes(routes!(export_cases))
 }
@@ -613,6 +614,51 @@ async fn kpis(
         state
             .app
             .kpis(&tawasul_app::identity::auth::Caller::Staff(user), query)
+            .await?,
+    ))
+}
+
+/// The query of `GET /api/v1/kpis/series`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct SeriesParams {
+    /// An entity's code; by default the caller's (every entity together for a platform
+    /// administrator).
+    entity: Option<String>,
+    /// First day, `YYYY-MM-DD`, in the entity's time zone; by default 29 days before `to`.
+    from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, included; by default today. At most 1,098 days in all.
+    to: Option<String>,
+    /// Required: `day`, `week` (seven days, the last ending on `to`) or `month` (calendar
+    /// months).
+    step: Option<String>,
+}
+
+/// Staff who read KPIs: the figures of the cases received from `from` to `to`, step by step
+/// (a day, a week or a month each), every KPI but the backlog against its target, read in one
+/// pass over the daily figures.
+#[utoipa::path(get, path = "/api/v1/kpis/series", tag = "kpis", params(SeriesParams), security(("bearer" = [])),
+    responses((status = 200, body = KpiSeries), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Another entity's, or a role that does not read KPIs"),
+        (status = 422, body = ErrorBody, description = "A bad date, period, step or entity")))]
+async fn kpi_series(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    QueryOf(params): QueryOf<SeriesParams>,
+) -> ApiResult<Json<KpiSeries>> {
+    let query = KpiQuery::parse(
+        params.entity.as_deref(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+        None,
+    )
+    .map_err(KpisError::from)?;
+    let step = KpiStep::parse(params.step.as_deref().unwrap_or_default()).map_err(KpisError::from)?;
+    Ok(Json(
+        state
+            .app
+            .kpi_series(&tawasul_app::identity::auth::Caller::Staff(user), query, step)
             .await?,
     ))
 }

@@ -516,6 +516,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("GET", "/api/v1/admin/entities/{code}/olas"),
         ("GET", "/api/v1/kpis"),
         ("GET", "/api/v1/kpis/targets"),
+        ("GET", "/api/v1/kpis/series"),
         ("PUT", "/api/v1/kpis/targets"),
     ];
     let documented = tawasul_http::documented_routes(&tawasul_http::openapi());

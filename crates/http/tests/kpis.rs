@@ -280,6 +280,13 @@ async fn kpis(t: &TestApp, username: &str, query: &str) -> Value {
     report
 }
 
+async fn kpis_series(t: &TestApp, username: &str, query: &str) -> Value {
+    let token = t.login(username, PASSWORD).await;
+    let (status, series) = t.api_get(&format!("/api/v1/kpis/series?{query}"), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{query}: {series}");
+    series
+}
+
 fn group<'a>(report: &'a Value, name: &str, member: Value) -> &'a Value {
     report["groups"]
         .as_array()
@@ -429,20 +436,110 @@ on_both! { setup;
         exactly(group(&by_entity, "entity", json!("cap")), "volume", Some(6.0));
         let everything = kpis(t, "root", PERIOD).await;
         exactly(group(&everything, "entity", Value::Null), "volume", Some(7.0));
+        // Whole months are read from the monthly figures, the days around them from the daily
+        // ones: March alone, and March with days of February and April, are the same six.
+        for period in ["from=2026-03-01&to=2026-03-31", "from=2026-02-20&to=2026-04-05"] {
+            let month = kpis(t, "cap.supervisor", period).await;
+            let cap_month = group(&month, "entity", json!("cap"));
+            exactly(cap_month, "volume", Some(6.0));
+            exactly(cap_month, "within_sla_first_response", Some(80.0));
+            exactly(cap_month, "quality_mean", Some(10.0 / 3.0));
+            about(cap_month, "resolution_p90", 1560.0);
+            let by_department = kpis(t, "cap.supervisor", &format!("{period}&group_by=department")).await;
+            exactly(group(&by_department, "department", json!("water")), "volume", Some(4.0));
+            exactly(group(&by_department, "department", json!("roads")), "volume", Some(1.0));
+        }
+        let february = kpis(t, "cap.supervisor", "from=2026-02-01&to=2026-02-28").await;
+        exactly(group(&february, "entity", json!("cap")), "volume", Some(0.0));
         // A period that leaves out the ninth leaves out F.
         let before = kpis(t, "cap.supervisor", "from=2026-03-01&to=2026-03-08").await;
         exactly(group(&before, "entity", json!("cap")), "volume", Some(5.0));
+    }
+
+    async fn a_series_gives_each_steps_figures_in_one_read(t: &TestApp) {
+        story(t).await;
+        // A to E were received on Sunday 1 March, F on Monday 9 March (G is the south's).
+        let days = kpis_series(t, "cap.supervisor", &format!("{PERIOD}&step=day")).await;
+        assert_eq!((days["step"].as_str(), days["entity"].as_str()), (Some("day"), Some("cap")), "{days}");
+        let points = days["points"].as_array().expect("points");
+        assert_eq!(points.len(), 9, "one point a day");
+        for (i, point) in points.iter().enumerate() {
+            assert_eq!(point["from"], point["to"], "a day");
+            assert_eq!(point["from"].as_str(), Some(format!("2026-03-0{}", i + 1).as_str()));
+            let volume = match i { 0 => 5.0, 8 => 1.0, _ => 0.0 };
+            exactly(point, "volume", Some(volume));
+        }
+        // The first day: A, B, D, E answered in time, C breached; A 5, B 2, E 3 stars.
+        exactly(&points[0], "within_sla_first_response", Some(80.0));
+        exactly(&points[0], "quality_mean", Some(10.0 / 3.0));
+        exactly(&points[0], "surveys", Some(3.0));
+        about(&points[0], "resolution_median", 120.0);
+        // A quiet day measures nothing; F, the ninth's, is not answered yet.
+        exactly(&points[3], "within_sla_first_response", None);
+        exactly(&points[8], "within_sla_first_response", None);
+        assert!(points[0]["kpis"].as_array().expect("kpis").iter().all(|k| !k["key"].as_str().is_some_and(|k| k.starts_with("backlog"))), "no backlog in a series");
+
+        // Weeks end on the period's last day: 3–9 March, and 1–2 March before it.
+        let weeks = kpis_series(t, "cap.supervisor", &format!("{PERIOD}&step=week")).await;
+        let weeks = weeks["points"].as_array().expect("points");
+        let spans: Vec<(&str, &str)> = weeks.iter().map(|p| (p["from"].as_str().expect("from"), p["to"].as_str().expect("to"))).collect();
+        assert_eq!(spans, [("2026-03-01", "2026-03-02"), ("2026-03-03", "2026-03-09")]);
+        exactly(&weeks[0], "volume", Some(5.0));
+        exactly(&weeks[1], "volume", Some(1.0));
+
+        // One month: every KPI of the report of the same period, but the backlog.
+        let month = kpis_series(t, "cap.supervisor", &format!("{PERIOD}&step=month")).await;
+        let month = month["points"].as_array().expect("points");
+        assert_eq!(month.len(), 1);
+        let report = kpis(t, "cap.supervisor", PERIOD).await;
+        let whole: Vec<&Value> = group(&report, "entity", json!("cap"))["kpis"].as_array().expect("kpis").iter()
+            .filter(|k| !k["key"].as_str().is_some_and(|k| k.starts_with("backlog"))).collect();
+        let point: Vec<&Value> = month[0]["kpis"].as_array().expect("kpis").iter().collect();
+        assert_eq!(point, whole);
+
+        // Every entity together: G on the first day too.
+        let everything = kpis_series(t, "root", &format!("{PERIOD}&step=week")).await;
+        assert_eq!(everything["entity"], Value::Null);
+        exactly(&everything["points"][0], "volume", Some(6.0));
+        exactly(&everything["points"][1], "volume", Some(1.0));
+        let south = kpis_series(t, "root", &format!("{PERIOD}&step=month&entity=south")).await;
+        exactly(&south["points"][0], "volume", Some(1.0));
+        exactly(&south["points"][0], "within_ola", Some(100.0));
+
+        // Refusals: a step that is not one, none, a grouping, another entity's.
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        for (query, field) in [("step=year", "step"), ("", "step"), ("step=day&group_by=service", "group_by"),
+            ("step=day&from=2026-03-09&to=2026-03-01", "from")] {
+            let (status, err) = t.api_get(&format!("/api/v1/kpis/series?{query}"), Some(&supervisor)).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {err}");
+            assert_eq!(err["error"]["field"].as_str(), Some(field), "{query}: {err}");
+        }
+        let (status, _) = t.api_get("/api/v1/kpis/series?step=day&entity=south", Some(&supervisor)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "another entity's");
+        let (status, _) = t.api_get("/api/v1/kpis/series?step=day", Some(&t.login("cap.agent", PASSWORD).await)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "an agent does not read KPIs");
     }
 
     async fn incremental_and_rebuilt_figures_agree(t: &TestApp) {
         story(t).await;
         let queries = ["", "&group_by=entity", "&group_by=department", "&group_by=employee", "&group_by=service",
             "&group_by=channel", "&group_by=kind", "&group_by=area", "&group_by=language"];
+        // The period of the story, and one whose whole month (March) is read from the monthly figures.
+        let periods = [PERIOD, "from=2026-02-20&to=2026-04-05"];
         let mut incremental = vec![];
-        for q in queries {
-            let mut report = kpis(t, "root", &format!("{PERIOD}{q}")).await;
-            report["updated_at"] = Value::Null;
-            incremental.push(report);
+        for period in periods {
+            for q in queries {
+                let mut report = kpis(t, "root", &format!("{period}{q}")).await;
+                report["updated_at"] = Value::Null;
+                incremental.push(report);
+            }
+        }
+        let steps = ["day", "week", "month"];
+        let mut series = vec![];
+        for step in steps {
+            let mut s = kpis_series(t, "root", &format!("{PERIOD}&step={step}")).await;
+            s["updated_at"] = Value::Null;
+            series.push(s);
         }
         let cases = std::sync::atomic::AtomicU64::new(0);
         t.app
@@ -451,10 +548,16 @@ on_both! { setup;
             .await
             .expect("rebuild");
         assert_eq!(cases.into_inner(), 7, "every case");
-        for (q, before) in queries.iter().zip(&incremental) {
-            let mut after = kpis(t, "root", &format!("{PERIOD}{q}")).await;
+        let asked = periods.iter().flat_map(|p| queries.iter().map(move |q| format!("{p}{q}")));
+        for (q, before) in asked.zip(&incremental) {
+            let mut after = kpis(t, "root", &q).await;
             after["updated_at"] = Value::Null;
             assert_eq!(&after, before, "{q}");
+        }
+        for (step, before) in steps.iter().zip(&series) {
+            let mut after = kpis_series(t, "root", &format!("{PERIOD}&step={step}")).await;
+            after["updated_at"] = Value::Null;
+            assert_eq!(&after, before, "{step}");
         }
     }
 

@@ -1,5 +1,6 @@
 //! The KPI engine's tables (migration 0021): each case's facts, the daily rollups per entity,
-//! dimension and member, the marks of cases to fold again, and the entities' targets.
+//! dimension and member (and, migration 0024, the monthly ones beside them, kept by the same
+//! fold), the marks of cases to fold again, and the entities' targets.
 //!
 //! Folding runs in one transaction per batch of marks: it reads the marked cases with their
 //! timelines, has the caller compute each one's facts (`KpiCompute`, pure), takes each case's
@@ -130,7 +131,24 @@ pub struct RollupRow {
     pub figures: String,
 }
 
+/// One day's total figures of one entity, as JSON.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RollupDayRow {
+    /// Days since 1970-01-01.
+    pub day: i64,
+    pub figures: String,
+}
+
 type RollupKey = (i64, &'static str, i64, String);
+
+/// Months since January 1970 of a day (days since 1970-01-01): the key of the monthly rollups.
+pub fn kpi_month(day: i64) -> i64 {
+    use chrono::Datelike;
+    let date = chrono::NaiveDate::default()
+        .checked_add_signed(chrono::TimeDelta::days(day))
+        .unwrap_or_default();
+    i64::from(date.year() - 1970) * 12 + i64::from(date.month0())
+}
 
 const DAY: i64 = 86_400_000_000;
 
@@ -221,26 +239,33 @@ for_both_backends! {
             .bind(&computed.facts).bind(&row.contribution)
             .execute(&mut *c).await?;
         }
-        for ((entity, dimension, day, member), delta) in deltas {
-            if delta.is_empty() {
-                continue;
-            }
-            let stored: Option<String> = sqlx::query_scalar(
-                "SELECT figures FROM kpi_rollups WHERE entity_id = $1 AND dimension = $2 AND day = $3 AND member = $4",
-            ).bind(entity).bind(dimension).bind(day).bind(&member).fetch_optional(&mut *c).await?;
-            let mut figures: Figures = stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
-            figures.merge(&delta, 1);
-            if figures.is_empty() {
-                sqlx::query("DELETE FROM kpi_rollups WHERE entity_id = $1 AND dimension = $2 AND day = $3 AND member = $4")
-                    .bind(entity).bind(dimension).bind(day).bind(&member).execute(&mut *c).await?;
-            } else {
-                sqlx::query(
-                    "INSERT INTO kpi_rollups (entity_id, dimension, day, member, figures) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (entity_id, dimension, day, member) DO UPDATE SET figures = excluded.figures",
-                )
-                .bind(entity).bind(dimension).bind(day).bind(&member)
-                .bind(serde_json::to_string(&figures).unwrap_or_default())
-                .execute(&mut *c).await?;
+        // The same changes by month, for the monthly rollups beside the daily ones.
+        let mut months: BTreeMap<RollupKey, Figures> = BTreeMap::new();
+        for ((entity, dimension, day, member), delta) in &deltas {
+            months.entry((*entity, dimension, kpi_month(*day), member.clone())).or_default().merge(delta, 1);
+        }
+        for (table, period, changes) in [("kpi_rollups", "day", deltas), ("kpi_month_rollups", "month", months)] {
+            for ((entity, dimension, at, member), delta) in changes {
+                if delta.is_empty() {
+                    continue;
+                }
+                let stored: Option<String> = sqlx::query_scalar(&format!(
+                    "SELECT figures FROM {table} WHERE entity_id = $1 AND dimension = $2 AND {period} = $3 AND member = $4",
+                )).bind(entity).bind(dimension).bind(at).bind(&member).fetch_optional(&mut *c).await?;
+                let mut figures: Figures = stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+                figures.merge(&delta, 1);
+                if figures.is_empty() {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE entity_id = $1 AND dimension = $2 AND {period} = $3 AND member = $4"))
+                        .bind(entity).bind(dimension).bind(at).bind(&member).execute(&mut *c).await?;
+                } else {
+                    sqlx::query(&format!(
+                        "INSERT INTO {table} (entity_id, dimension, {period}, member, figures) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (entity_id, dimension, {period}, member) DO UPDATE SET figures = excluded.figures",
+                    ))
+                    .bind(entity).bind(dimension).bind(at).bind(&member)
+                    .bind(serde_json::to_string(&figures).unwrap_or_default())
+                    .execute(&mut *c).await?;
+                }
             }
         }
         let taken = sqlx::query("DELETE FROM kpi_dirty WHERE id <= $1").bind(last).execute(&mut *c).await?.rows_affected();
@@ -258,7 +283,7 @@ for_both_backends! {
         if let Some(lock) = dialect::KPI_FOLD_LOCK {
             sqlx::query(lock).execute(&mut *c).await?;
         }
-        for table in ["kpi_facts", "kpi_rollups", "kpi_dirty"] {
+        for table in ["kpi_facts", "kpi_rollups", "kpi_month_rollups", "kpi_dirty"] {
             sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *c).await?;
         }
         Ok(sqlx::query("INSERT INTO kpi_dirty (case_id) SELECT id FROM cases ORDER BY id").execute(&mut *c).await?.rows_affected() as i64)
@@ -275,6 +300,28 @@ for_both_backends! {
             "SELECT entity_id, member, figures FROM kpi_rollups WHERE {by_entity}dimension = $1 AND day >= $2 AND day <= $3"
         ))
         .bind(dimension).bind(from).bind(to).bind(entity)
+        .fetch_all(&mut *c).await?)
+    }
+
+    /// The monthly figures of `dimension` from month `from` to `to` (months since January
+    /// 1970, included), of one entity or all.
+    pub async fn kpi_month_rollups(c: &mut Conn, (dimension, entity, from, to): (&'static str, Option<i64>, i64, i64)) -> StoreResult<Vec<RollupRow>> {
+        let by_entity = if entity.is_some() { "entity_id = $4 AND " } else { "$4 IS NULL AND " };
+        Ok(sqlx::query_as(&format!(
+            "SELECT entity_id, member, figures FROM kpi_month_rollups WHERE {by_entity}dimension = $1 AND month >= $2 AND month <= $3"
+        ))
+        .bind(dimension).bind(from).bind(to).bind(entity)
+        .fetch_all(&mut *c).await?)
+    }
+
+    /// The daily totals (dimension `entity`) from `from` to `to` (days, included), day by day,
+    /// of one entity or all (one row per entity and day): what a time series reads.
+    pub async fn kpi_rollup_days(c: &mut Conn, (entity, from, to): (Option<i64>, i64, i64)) -> StoreResult<Vec<RollupDayRow>> {
+        let by_entity = if entity.is_some() { "entity_id = $3 AND " } else { "$3 IS NULL AND " };
+        Ok(sqlx::query_as(&format!(
+            "SELECT day, figures FROM kpi_rollups WHERE {by_entity}dimension = 'entity' AND day >= $1 AND day <= $2 ORDER BY day"
+        ))
+        .bind(from).bind(to).bind(entity)
         .fetch_all(&mut *c).await?)
     }
 
@@ -365,6 +412,21 @@ impl Store {
         to: i64,
     ) -> StoreResult<Vec<RollupRow>> {
         read_op!(self, kpi_rollups, (dimension, entity, from, to))
+    }
+
+    /// The monthly figures of `dimension` over whole months (months since January 1970).
+    pub async fn kpi_month_rollups(
+        &self,
+        dimension: &'static str,
+        entity: Option<i64>,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<RollupRow>> {
+        read_op!(self, kpi_month_rollups, (dimension, entity, from, to))
+    }
+
+    pub async fn kpi_rollup_days(&self, entity: Option<i64>, from: i64, to: i64) -> StoreResult<Vec<RollupDayRow>> {
+        read_op!(self, kpi_rollup_days, (entity, from, to))
     }
 
     pub async fn kpi_backlog(

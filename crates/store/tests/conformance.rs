@@ -982,11 +982,16 @@ on_both! { open_store;
         };
         assert_eq!(total(store.kpi_rollups("entity", Some(e), 0, 100).await.expect("read")), 2);
         assert_eq!(total(store.kpi_rollups("department", None, 0, 100).await.expect("read")), 2);
+        // Days 6 and 7 are in January 1970, month 0, where the monthly rollups have them too.
+        assert_eq!((tawasul_store::kpi_month(30), tawasul_store::kpi_month(31), tawasul_store::kpi_month(20_513)), (0, 1, 674));
+        assert_eq!(total(store.kpi_month_rollups("entity", Some(e), 0, 0).await.expect("read")), 2);
+        assert!(store.kpi_month_rollups("entity", Some(e), 1, 100).await.expect("read").is_empty());
         // A new event: the case's old contribution (1) is taken out and the new one (2) added.
         let note = EventInsert { case_id: one, at: T0 + 5, actor_type: "staff".into(), action: "note".into(), details: "{}".into(), ..EventInsert::default() };
         store.change_case(CaseChange { case_id: one, expected_status: Status::New, at: T0 + 5, event: note, ..CaseChange::default() }).await.expect("event");
         assert!(store.fold_kpis(500, compute.clone(), T0 + 5).await.expect("fold") > 0, "the new marks");
         assert_eq!(total(store.kpi_rollups("entity", Some(e), 0, 100).await.expect("read")), 3);
+        assert_eq!(total(store.kpi_month_rollups("service", Some(e), 0, 0).await.expect("read")), 3);
         let day_of_one = 6 + one % 2;
         assert_eq!(total(store.kpi_rollups("service", Some(e), day_of_one, day_of_one).await.expect("read")), 2, "one day only");
         assert_eq!(store.kpi_folded_at().await.expect("read"), Some(T0 + 5));
@@ -998,8 +1003,10 @@ on_both! { open_store;
         // Rebuilt: every case marked again, the figures the same.
         assert_eq!(store.reset_kpis().await.expect("reset"), 2);
         assert!(store.kpi_rollups("entity", Some(e), 0, 100).await.expect("read").is_empty());
+        assert!(store.kpi_month_rollups("entity", Some(e), 0, 100).await.expect("read").is_empty());
         while store.fold_kpis(500, compute.clone(), T0 + 6).await.expect("fold") > 0 {}
         assert_eq!(total(store.kpi_rollups("entity", Some(e), 0, 100).await.expect("read")), 3);
+        assert_eq!(total(store.kpi_month_rollups("entity", Some(e), 0, 0).await.expect("read")), 3);
         // Targets: set, changed, forgotten.
         store.set_kpi_target(e, "within_sla".into(), Some((95.0, 3.0)), T0).await.expect("set");
         store.set_kpi_target(e, "within_sla".into(), Some((85.0, 2.0)), T0).await.expect("set again");

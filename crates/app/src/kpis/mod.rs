@@ -10,6 +10,7 @@ pub mod alerts;
 mod fold;
 pub mod public;
 pub mod report;
+pub mod series;
 pub mod targets;
 
 use crate::error::{embeds_failure, Failure};
@@ -17,6 +18,7 @@ use tawasul_store::StoreError;
 
 pub use public::{PublicFigures, MIN_PUBLIC_GROUP, PUBLIC_KPIS};
 pub use report::{KpiGroup, KpiQuery, KpiReport, KpiValue, MAX_DAYS};
+pub use series::{steps, KpiPoint, KpiSeries, KpiStep};
 pub use targets::{KpiTargetRequest, KpiTargetView};
 pub use tawasul_domain::kpi::{KpiDef, KPIS};
 pub use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit};

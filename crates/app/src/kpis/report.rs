@@ -3,6 +3,7 @@
 use crate::error::{Failure, Outcome};
 use crate::identity::auth::Caller;
 use crate::identity::authz::{Permission, StaffUser};
+use crate::kpis::series::{KpiSeries, KpiStep};
 use crate::kpis::targets::{self, KpiTargetView};
 use crate::kpis::{fold, KpisResult};
 use crate::workflow::config::WorkflowConfig;
@@ -10,9 +11,11 @@ use crate::App;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use tawasul_domain::kpi::{self, Backlog, Figures};
 use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit};
 use tawasul_domain::{from_micros, Invalid};
+use tawasul_store::{kpi_month, RollupRow};
 use utoipa::ToSchema;
 
 /// The longest period one report covers, in days (`from` and `to` included).
@@ -83,6 +86,25 @@ impl KpiQuery {
         check_period(from, to)?;
         Ok((from, to))
     }
+}
+
+/// The first days of the first and the last whole months of `from..=to`; `None` (or the
+/// first after the last) when there are none.
+pub(crate) fn whole_months(from: NaiveDate, to: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    use chrono::Datelike;
+    let first = if from.day() == 1 {
+        Some(from)
+    } else {
+        from.with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+    };
+    let last = if to.succ_opt().is_some_and(|next| next.day() == 1) {
+        to.with_day(1)
+    } else {
+        to.with_day(1)
+            .and_then(|d| d.checked_sub_months(chrono::Months::new(1)))
+    };
+    (first, last)
 }
 
 fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(), Invalid> {
@@ -171,15 +193,69 @@ impl App {
     /// The KPIs of `query` for staff who may read them: supervisors, administrators and the
     /// satisfaction unit of their own entity; an installation-wide administrator of any.
     pub async fn kpis(&self, caller: &Caller, query: KpiQuery) -> KpisResult<KpiReport> {
+        let (config, scope, from, to) = self.kpi_request(caller, &query, false).await?;
+        self.kpi_report(&config, scope, from, to, query.group_by).await
+    }
+
+    /// Several reports and a series at once, as one page shows them: the marks are folded
+    /// once, then every report is read concurrently (each checked as `App::kpis` and
+    /// `App::kpi_series` check theirs).
+    pub async fn kpi_page(
+        &self,
+        caller: &Caller,
+        queries: Vec<KpiQuery>,
+        series: Option<(KpiQuery, KpiStep)>,
+    ) -> KpisResult<(Vec<KpiReport>, Option<KpiSeries>)> {
+        let mut checked = Vec::with_capacity(queries.len());
+        for query in &queries {
+            checked.push((self.kpi_request(caller, query, false).await?, query.group_by));
+        }
+        let series = match series {
+            Some((query, step)) => Some((self.kpi_request(caller, &query, true).await?, step)),
+            None => None,
+        };
+        self.fold_kpis(&|_| {}).await?;
+        let reports = futures::future::try_join_all(
+            checked
+                .iter()
+                .map(|((config, scope, from, to), group_by)| self.read_report(config, *scope, *from, *to, *group_by)),
+        );
+        let series = async {
+            match &series {
+                Some(((config, scope, from, to), step)) => {
+                    self.read_series(config, *scope, *from, *to, *step).await.map(Some)
+                }
+                None => Ok(None),
+            }
+        };
+        Ok(tokio::try_join!(reports, series)?)
+    }
+
+    /// The caller's request checked: staff who may read the entity's KPIs, a period that
+    /// can be reported on, and (for a series) no grouping.
+    pub(crate) async fn kpi_request(
+        &self,
+        caller: &Caller,
+        query: &KpiQuery,
+        series: bool,
+    ) -> KpisResult<(Arc<WorkflowConfig>, Option<i64>, NaiveDate, NaiveDate)> {
         let user = match caller {
             Caller::Staff(user) => user,
             Caller::Anonymous => return Err(Failure::Unauthenticated.into()),
             _ => return Err(Failure::Forbidden("KPIs are for staff".into()).into()),
         };
+        if series && query.group_by.is_some() {
+            return Err(Failure::from(Invalid::new(
+                "invalid_group_by",
+                "group_by",
+                "a series is of one total, without a grouping",
+            ))
+            .into());
+        }
         let config = self.workflow().await?;
         let scope = Self::kpi_scope(user, &config, query.entity.as_deref())?;
         let (from, to) = query.period(self.now().date_naive())?;
-        self.kpi_report(&config, scope, from, to, query.group_by).await
+        Ok((config, scope, from, to))
     }
 
     /// The report of an entity (`None`: every entity) over a checked period, for whoever the
@@ -193,6 +269,57 @@ impl App {
         group_by: Option<KpiGroupBy>,
     ) -> KpisResult<KpiReport> {
         self.fold_kpis(&|_| {}).await?;
+        self.read_report(config, scope, from, to, group_by).await
+    }
+
+    /// The rollups of `from..=to`: its whole months from the monthly rows, the days before
+    /// the first and after the last from the daily ones (read side by side).
+    async fn rollups(
+        &self,
+        dimension: &'static str,
+        scope: Option<i64>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> KpisResult<Vec<RollupRow>> {
+        let (first, last) = whole_months(from, to);
+        let store = &self.store;
+        let days = |a: NaiveDate, b: NaiveDate| async move {
+            if a > b {
+                return Ok(vec![]);
+            }
+            store
+                .kpi_rollups(dimension, scope, fold::day_number(a), fold::day_number(b))
+                .await
+        };
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(days(from, to).await?);
+        };
+        if first > last {
+            return Ok(days(from, to).await?);
+        }
+        let before_end = first.pred_opt().unwrap_or(first);
+        let after_start = last.checked_add_months(chrono::Months::new(1)).unwrap_or(last);
+        let months = store.kpi_month_rollups(
+            dimension,
+            scope,
+            kpi_month(fold::day_number(first)),
+            kpi_month(fold::day_number(last)),
+        );
+        let (mut before, whole, after) = tokio::try_join!(days(from, before_end), months, days(after_start, to))?;
+        before.extend(whole);
+        before.extend(after);
+        Ok(before)
+    }
+
+    /// The report from the rollups as they stand (folded by the caller).
+    pub(crate) async fn read_report(
+        &self,
+        config: &WorkflowConfig,
+        scope: Option<i64>,
+        from: NaiveDate,
+        to: NaiveDate,
+        group_by: Option<KpiGroupBy>,
+    ) -> KpisResult<KpiReport> {
         let dimension = dimension(group_by);
         // Without a grouping, the installation-wide report is one total over every entity.
         let per_entity = scope.is_some() || group_by.is_some();
@@ -200,8 +327,7 @@ impl App {
             (per_entity.then_some(entity_id), member.filter(|m| !m.is_empty()))
         };
         let mut groups: BTreeMap<GroupKey, (Figures, Backlog)> = BTreeMap::new();
-        let (from_day, to_day) = (fold::day_number(from), fold::day_number(to));
-        for row in self.store.kpi_rollups(dimension, scope, from_day, to_day).await? {
+        for row in self.rollups(dimension, scope, from, to).await? {
             let figures: Figures = serde_json::from_str(&row.figures).map_err(anyhow::Error::from)?;
             let member = (dimension != "entity").then_some(row.member);
             groups
@@ -278,5 +404,29 @@ impl App {
             updated_at: from_micros(updated_at).to_rfc3339(),
             groups: out,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("as written in the test")
+    }
+
+    #[test]
+    fn whole_months_are_those_inside_the_period() {
+        for (from, to, first, last) in [
+            ("2026-03-01", "2026-03-31", Some("2026-03-01"), Some("2026-03-01")),
+            ("2026-02-20", "2026-04-05", Some("2026-03-01"), Some("2026-03-01")),
+            ("2025-12-06", "2026-12-05", Some("2026-01-01"), Some("2026-11-01")),
+            ("2024-01-01", "2026-12-31", Some("2024-01-01"), Some("2026-12-01")),
+            ("2026-02-01", "2026-02-28", Some("2026-02-01"), Some("2026-02-01")),
+            ("2026-02-02", "2026-02-28", Some("2026-03-01"), Some("2026-02-01")),
+        ] {
+            let (f, l) = whole_months(d(from), d(to));
+            assert_eq!((f, l), (first.map(d), last.map(d)), "{from}..{to}");
+        }
     }
 }

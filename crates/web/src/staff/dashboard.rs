@@ -5,7 +5,7 @@
 //! that has cases behind it links to them in the queue.
 
 use crate::context::Ctx;
-use crate::error::WebResult;
+use crate::error::{WebError, WebResult};
 use crate::kit::charts::{self, Chart, Datum, Direction};
 use crate::kit::{options, Named, SelectOption, SignedIn};
 use crate::pages::render;
@@ -13,12 +13,11 @@ use crate::staff::Names;
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Query, State};
-use chrono::SecondsFormat;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, NaiveDate, SecondsFormat};
 use std::collections::HashMap;
 use tawasul_app::identity::auth::Caller;
 use tawasul_app::identity::authz::StaffUser;
-use tawasul_app::kpis::{KpiGroup, KpiQuery, KpiReport, KpiValue};
+use tawasul_app::kpis::{steps, KpiGroup, KpiQuery, KpiStep, KpiValue};
 use tawasul_app::Failure;
 use tawasul_domain::from_micros;
 use tawasul_domain::vocab::{KpiGroupBy, KpiState, KpiUnit, Status};
@@ -167,34 +166,27 @@ fn card(ctx: &Ctx, group: &KpiGroup, key: &str, href: Option<String>) -> Card {
     }
 }
 
-/// The consecutive periods of the trend, ending on `to`: days for a month or less, weeks up to
-/// a quarter, beyond that the last twelve months.
-pub fn periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+/// The trend's first day and step, ending on `to`: days for a month or less (the last 31),
+/// weeks up to a quarter (the last 14), beyond that the last twelve months.
+pub fn trend(from: NaiveDate, to: NaiveDate) -> (NaiveDate, KpiStep) {
     let days = (to - from).num_days() + 1;
-    let most = if days <= 31 {
-        31
+    let (step, most) = if days <= 31 {
+        (KpiStep::Day, 31)
     } else if days <= 92 {
-        14
+        (KpiStep::Week, 14)
     } else {
-        12
+        (KpiStep::Month, 12)
     };
-    let mut out = Vec::new();
-    let mut end = to;
-    while end >= from && out.len() < most {
-        let start = if days <= 31 {
-            end
-        } else if days <= 92 {
-            end - Days::new(6)
-        } else {
-            end.with_day(1).unwrap_or(end)
-        }
-        .max(from);
-        out.push((start, end));
-        let Some(previous) = start.pred_opt() else { break };
-        end = previous;
-    }
-    out.reverse();
-    out
+    let all = steps(from, to, step);
+    let first = all.get(all.len().saturating_sub(most)).map_or(from, |s| s.0);
+    (first, step)
+}
+
+/// The consecutive periods of the trend, ending on `to` (what the series answers).
+#[cfg(test)]
+fn periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let (first, step) = trend(from, to);
+    steps(first, to, step)
 }
 
 /// A period by its first day, or by its month when it is one.
@@ -292,44 +284,41 @@ pub async fn dashboard(
     let parsed =
         KpiQuery::parse(Some(&q.entity), Some(&q.from), Some(&q.to), Some(&q.group_by)).map_err(Failure::from)?;
     let group_by = parsed.group_by.unwrap_or(KpiGroupBy::Service);
-    let total: KpiReport = state
-        .app
-        .kpis(
-            &caller,
-            KpiQuery {
-                group_by: None,
-                ..parsed
-            },
-        )
-        .await?;
-    let (from, to) = (total.from, total.to);
+    let (from, to) = parsed.period(state.app.now().date_naive()).map_err(Failure::from)?;
     let entity = q.entity.as_str();
-    let grouped = state.app.kpis(&caller, query(entity, from, to, Some(group_by))).await?;
-    let by_area = if group_by == KpiGroupBy::Area {
-        grouped.clone()
-    } else {
-        state
-            .app
-            .kpis(&caller, query(entity, from, to, Some(KpiGroupBy::Area)))
-            .await?
-    };
-    let mut volumes = Vec::new();
-    for period in periods(from, to) {
-        let report = state.app.kpis(&caller, query(entity, period.0, period.1, None)).await?;
-        let volume = report
-            .groups
-            .first()
-            .and_then(|g| value_of(g, "volume"))
-            .and_then(|k| k.value);
-        volumes.push((period, volume));
+    // The total, the grouping and the open cases by area, and the trend as one series: the
+    // marks folded once, the reports read side by side, with the names the page shows.
+    let mut queries = vec![query(entity, from, to, None), query(entity, from, to, Some(group_by))];
+    if group_by != KpiGroupBy::Area {
+        queries.push(query(entity, from, to, Some(KpiGroupBy::Area)));
     }
-    let (departments, staff, services, entities, areas) = tokio::try_join!(
-        state.app.departments(),
-        state.app.staff_directory(&user),
-        state.app.services(),
-        state.app.entities(),
-        state.app.area_outlines(),
-    )?;
+    let (first, step) = trend(from, to);
+    let figures = async {
+        Ok::<_, WebError>(
+            state
+                .app
+                .kpi_page(&caller, queries, Some((query(entity, first, to, None), step)))
+                .await?,
+        )
+    };
+    let directory = async {
+        Ok::<_, WebError>(tokio::try_join!(
+            state.app.departments(),
+            state.app.staff_directory(&user),
+            state.app.services(),
+            state.app.entities(),
+            state.app.area_outlines(),
+        )?)
+    };
+    let ((reports, series), (departments, staff, services, entities, areas)) = tokio::try_join!(figures, directory)?;
+    let mut reports = reports.into_iter();
+    let (Some(total), Some(grouped)) = (reports.next(), reports.next()) else {
+        return Err(Failure::Unexpected(anyhow::anyhow!("the dashboard's reports are missing")).into());
+    };
+    let by_area = reports.next().unwrap_or_else(|| grouped.clone());
+    let volumes: Vec<((NaiveDate, NaiveDate), Option<f64>)> = series
+        .map(|s| s.points.iter().map(|p| ((p.from, p.to), p.value("volume"))).collect())
+        .unwrap_or_default();
     let lang = ctx.lang().to_owned();
     let dir = Direction::of(ctx.dir());
     let names = Names::new(&departments, &staff, &lang);
