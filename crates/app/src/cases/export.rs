@@ -1,7 +1,7 @@
 //! Exports of cases (`tawasul export`, the staff console's downloads, `GET
 //! /api/v1/exports/cases`): the staff's spreadsheet as CSV or XLSX, and the open-data layout of
-//! NYC's 311 Service Requests. Read a keyset page at a time and written as read; a file of a
-//! million cases never sits in memory.
+//! NYC's 311 Service Requests. Read a keyset page at a time and written as read, each cell
+//! straight from the row the driver read; a file of a million cases never sits in memory.
 
 use super::views::{mask_email, mask_name, mask_phone};
 use super::work::parse_instant;
@@ -11,12 +11,11 @@ use crate::identity::authz::{Permission, StaffUser};
 use crate::operator::Operator;
 use crate::workflow::config::WorkflowConfig;
 use crate::App;
-use chrono::{Datelike, NaiveDateTime, Timelike};
+use chrono::{NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use tawasul_domain::export::{
@@ -32,6 +31,9 @@ const PAGE: i64 = 5_000;
 
 /// The most data rows an XLSX sheet holds (1,048,576 rows, one of them the header).
 const XLSX_MAX_ROWS: u64 = 1_048_575;
+
+/// What a CSV is buffered by on its way to a file.
+const FILE_BUFFER: usize = 1 << 20;
 
 /// Which cases to export, and how. All optional; `format` is csv by default.
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
@@ -55,14 +57,20 @@ pub struct CaseExport {
     app: App,
     format: ExportFormat,
     page: ExportPage,
+    cells: RowWriter,
+    started: bool,
+    done: bool,
+    rows: u64,
+}
+
+/// What turns a case into its row's cells: the names read once, the viewer, the clocks.
+struct RowWriter {
     /// Whose masking rules apply to the reporter's details; `None`: an operator's export, in full.
     viewer: Option<StaffUser>,
     config: Arc<WorkflowConfig>,
     services: HashMap<i64, ServiceName>,
-    zones: HashMap<i64, Tz>,
-    started: bool,
-    done: bool,
-    rows: u64,
+    /// Each entity's local time, by the entity's id.
+    clocks: HashMap<i64, Clock>,
 }
 
 impl App {
@@ -110,10 +118,10 @@ impl App {
             }
         }
         let (config, services) = tokio::try_join!(self.workflow(), async { Ok(self.store.service_names().await?) })?;
-        let zones = config
+        let clocks = config
             .entities
             .keys()
-            .map(|id| (*id, config.policy(*id).calendar.time_zone()))
+            .map(|id| (*id, Clock::new(config.policy(*id).calendar.time_zone())))
             .collect();
         Ok(CaseExport {
             app: self.clone(),
@@ -125,10 +133,12 @@ impl App {
                 after: None,
                 limit: PAGE,
             },
-            viewer,
-            config,
-            services: services.into_iter().map(|s| (s.id, s)).collect(),
-            zones,
+            cells: RowWriter {
+                viewer,
+                config,
+                services: services.into_iter().map(|s| (s.id, s)).collect(),
+                clocks,
+            },
             started: false,
             done: false,
             rows: 0,
@@ -187,37 +197,62 @@ impl CaseExport {
         }
         if !self.started {
             self.started = true;
-            let mut out = b"\xEF\xBB\xBF".to_vec();
-            let mut csv = csv::WriterBuilder::new().from_writer(&mut out);
-            csv.write_record(self.format.columns()).map_err(unexpected)?;
-            csv.flush().map_err(unexpected)?;
-            drop(csv);
+            let mut out = Vec::with_capacity(1024);
+            self.write_csv_header(&mut out)?;
             return Ok(Some(out));
         }
-        let Some(rows) = self.next_page().await? else {
+        if self.done {
             return Ok(None);
-        };
-        let mut out = Vec::with_capacity(rows.len() * 400);
-        let mut csv = csv::WriterBuilder::new().from_writer(&mut out);
-        let mut cells = Cells::default();
-        for row in &rows {
-            match self.format {
-                ExportFormat::Nyc311 => self.nyc311_row(row, &mut cells),
-                _ => self.staff_row(row, &mut cells),
-            }
-            for cell in cells.iter() {
-                match cell {
-                    Cell::Text(s) => csv.write_field(neutralise(s).as_bytes()),
-                    Cell::Number(s) | Cell::Verbatim(s) | Cell::Time(s, _) => csv.write_field(s.as_bytes()),
-                    Cell::Empty => csv.write_field(b""),
-                }
-                .map_err(unexpected)?;
-            }
-            csv.write_record(None::<&[u8]>).map_err(unexpected)?;
         }
-        csv.flush().map_err(unexpected)?;
-        drop(csv);
-        Ok(Some(out))
+        let mut csv = csv::WriterBuilder::new().from_writer(Vec::with_capacity(PAGE as usize * 600));
+        self.csv_page(&mut csv).await?;
+        let out = csv.into_inner().map_err(|e| unexpected(e.into_error()))?;
+        Ok(if out.is_empty() { None } else { Some(out) })
+    }
+
+    /// The BOM and the header row.
+    fn write_csv_header(&self, out: &mut impl Write) -> Outcome<()> {
+        out.write_all(b"\xEF\xBB\xBF").map_err(unexpected)?;
+        let mut csv = csv::WriterBuilder::new().from_writer(out);
+        csv.write_record(self.format.columns()).map_err(unexpected)?;
+        csv.flush().map_err(unexpected)
+    }
+
+    /// One page of cases as CSV rows, written as they are read.
+    async fn csv_page<W: Write + Send>(&mut self, csv: &mut csv::Writer<W>) -> Outcome<()> {
+        let nyc311 = self.format == ExportFormat::Nyc311;
+        let Self { app, page, cells, .. } = self;
+        let mut sink = CsvSink {
+            csv,
+            text: Vec::with_capacity(64),
+        };
+        let mut read = 0u64;
+        let mut last = None;
+        app.store
+            .export_each(*page, &mut |row: &ExportRow<'_>| {
+                if nyc311 {
+                    cells.nyc311_row(row, &mut sink)?;
+                } else {
+                    cells.staff_row(row, &mut sink)?;
+                }
+                sink.csv.write_record(None::<&[u8]>).map_err(unexpected)?;
+                read += 1;
+                last = Some((row.created_at, row.id));
+                Ok::<_, Failure>(())
+            })
+            .await??;
+        self.turn_page(read, last);
+        Ok(())
+    }
+
+    /// After a page of `read` cases, the last of them `last`.
+    fn turn_page(&mut self, read: u64, last: Option<(i64, i64)>) {
+        // A short page is the last: no query only to learn that nothing follows.
+        self.done = read < self.page.limit as u64;
+        if last.is_some() {
+            self.page.after = last;
+        }
+        self.rows += read;
     }
 
     /// Writes the whole export to `path`, calling `progress` after each page.
@@ -225,13 +260,15 @@ impl CaseExport {
         if self.format == ExportFormat::Xlsx {
             return self.write_xlsx(path, progress).await;
         }
-        let file = std::fs::File::create(path).map_err(unexpected)?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        while let Some(chunk) = self.next_chunk().await? {
-            out.write_all(&chunk).map_err(unexpected)?;
+        let mut file = std::fs::File::create(path).map_err(unexpected)?;
+        self.started = true;
+        self.write_csv_header(&mut file)?;
+        let mut csv = csv::WriterBuilder::new().buffer_capacity(FILE_BUFFER).from_writer(file);
+        while !self.done {
+            self.csv_page(&mut csv).await?;
             progress(self);
         }
-        out.into_inner()
+        csv.into_inner()
             .map_err(|e| unexpected(e.into_error()))?
             .sync_all()
             .map_err(unexpected)?;
@@ -256,35 +293,40 @@ impl CaseExport {
         }
         sheet.set_freeze_panes(1, 0).map_err(unexpected)?;
         self.started = true;
-        let mut cells = Cells::default();
-        while let Some(rows) = self.next_page().await? {
-            if self.rows > XLSX_MAX_ROWS {
-                return Err(Invalid::new(
-                    "too_many_for_xlsx",
-                    "format",
-                    format!("an XLSX sheet holds at most {XLSX_MAX_ROWS} cases: narrow the period or export csv"),
-                )
-                .into());
-            }
-            // Sheet rows after the header: the cases before this page, then this page's.
-            let before = self.rows - rows.len() as u64;
-            for (i, row) in rows.iter().enumerate() {
-                let r = (before + i as u64 + 1) as u32;
-                self.staff_row(row, &mut cells);
-                for (col, cell) in cells.iter().enumerate() {
-                    let col = col as u16;
-                    match cell {
-                        Cell::Text(s) | Cell::Verbatim(s) => sheet.write_string(r, col, s.as_str()).map(|_| ()),
-                        Cell::Number(s) => match s.parse::<f64>() {
-                            Ok(n) => sheet.write_number(r, col, n).map(|_| ()),
-                            Err(_) => sheet.write_string(r, col, s.as_str()).map(|_| ()),
-                        },
-                        Cell::Time(_, local) => sheet.write_datetime_with_format(r, col, local, &when).map(|_| ()),
-                        Cell::Empty => Ok(()),
+        while !self.done {
+            let Self {
+                app, page, cells, rows, ..
+            } = self;
+            let mut sink = XlsxSink {
+                sheet: &mut *sheet,
+                when: &when,
+                row: 0,
+                col: 0,
+            };
+            let mut read = 0u64;
+            let mut last = None;
+            app.store
+                .export_each(*page, &mut |row: &ExportRow<'_>| {
+                    // Sheet rows after the header: the cases before this page, then this page's.
+                    let r = *rows + read + 1;
+                    if r > XLSX_MAX_ROWS {
+                        return Err(Failure::from(Invalid::new(
+                            "too_many_for_xlsx",
+                            "format",
+                            format!(
+                                "an XLSX sheet holds at most {XLSX_MAX_ROWS} cases: narrow the period or export csv"
+                            ),
+                        )));
                     }
-                    .map_err(unexpected)?;
-                }
-            }
+                    sink.row = r as u32;
+                    sink.col = 0;
+                    cells.staff_row(row, &mut sink)?;
+                    read += 1;
+                    last = Some((row.created_at, row.id));
+                    Ok(())
+                })
+                .await??;
+            self.turn_page(read, last);
             progress(self);
         }
         let path = path.to_owned();
@@ -294,111 +336,114 @@ impl CaseExport {
             .map_err(unexpected)?;
         Ok(())
     }
+}
 
-    /// The next page of cases, or `None` after the last.
-    async fn next_page(&mut self) -> Outcome<Option<Vec<ExportRow>>> {
-        if self.done {
-            return Ok(None);
-        }
-        let rows = self.app.store.export_page(self.page).await?;
-        // A short page is the last: no query only to learn that nothing follows.
-        self.done = (rows.len() as i64) < self.page.limit;
-        let Some(last) = rows.last() else {
-            return Ok(None);
-        };
-        self.page.after = Some((last.created_at, last.id));
-        self.rows += rows.len() as u64;
-        Ok(Some(rows))
-    }
-
-    fn zone(&self, entity_id: i64) -> Tz {
-        self.zones.get(&entity_id).copied().unwrap_or(chrono_tz::UTC)
-    }
-
-    fn staff_row(&self, row: &ExportRow, cells: &mut Cells) {
-        cells.clear();
-        let zone = self.zone(row.entity_id);
-        let entity = self.config.entities.get(&row.entity_id);
-        let service = self.services.get(&row.service_id);
-        let plain = self
-            .viewer
+impl RowWriter {
+    fn staff_row(&mut self, row: &ExportRow<'_>, out: &mut impl Sink) -> Outcome<()> {
+        let Self {
+            viewer,
+            config,
+            services,
+            clocks,
+        } = self;
+        let plain = viewer
             .as_ref()
             .is_none_or(|u| u.may(Permission::ViewReporter, Some(row.entity_id)));
-        let reporter = |v: &Option<String>, mask: fn(&str) -> String| match v {
-            Some(v) => {
-                let shown = if plain { v.clone() } else { mask(v) };
-                if is_phone_like(&shown) {
-                    Cell::Verbatim(shown)
-                } else {
-                    Cell::Text(shown)
-                }
-            }
-            None => Cell::Empty,
-        };
-        cells.text(&row.reference);
-        cells.time(Some(row.created_at), zone, ISO);
-        cells.time(row.closed_at, zone, ISO);
-        cells.time(Some(row.updated_at), zone, ISO);
-        cells.text(entity.map_or("", |e| e.code.as_str()));
-        cells.text(entity.map_or("", |e| e.name_ar.as_str()));
-        cells.text(entity.map_or("", |e| e.name_en.as_str()));
-        cells.text(
+        let clock = clocks
+            .entry(row.entity_id)
+            .or_insert_with(|| Clock::new(chrono_tz::UTC));
+        let entity = config.entities.get(&row.entity_id);
+        let service = services.get(&row.service_id);
+        out.text(row.reference)?;
+        out.time(Some(row.created_at), clock, ISO)?;
+        out.time(row.closed_at, clock, ISO)?;
+        out.time(Some(row.updated_at), clock, ISO)?;
+        out.text(entity.map_or("", |e| e.code.as_str()))?;
+        out.text(entity.map_or("", |e| e.name_ar.as_str()))?;
+        out.text(entity.map_or("", |e| e.name_en.as_str()))?;
+        out.text(
             row.department_id
-                .and_then(|d| self.config.departments.get(&d))
+                .and_then(|d| config.departments.get(&d))
                 .map_or("", |d| d.code.as_str()),
-        );
-        cells.text(service.map_or("", |s| s.code.as_str()));
-        cells.text(service.map_or("", |s| s.name_ar.as_str()));
-        cells.text(service.map_or("", |s| s.name_en.as_str()));
-        cells.text(row.kind.as_str());
-        cells.text(row.status.as_str());
-        cells.text(row.channel.as_str());
-        cells.text(row.language.as_str());
-        cells.text(row.priority.as_str());
-        cells.text(&row.description);
-        cells.text(row.address.as_deref().unwrap_or(""));
-        cells.number(row.lat);
-        cells.number(row.lon);
-        cells.push(reporter(&row.reporter_name, mask_name));
-        cells.push(reporter(&row.reporter_phone, mask_phone));
-        cells.push(reporter(&row.reporter_email, mask_email));
-        cells.text(row.resolution.as_deref().unwrap_or(""));
-        cells.time(row.first_responded_at, zone, ISO);
-        cells.time(row.resolution_due, zone, ISO);
+        )?;
+        out.text(service.map_or("", |s| s.code.as_str()))?;
+        out.text(service.map_or("", |s| s.name_ar.as_str()))?;
+        out.text(service.map_or("", |s| s.name_en.as_str()))?;
+        out.text(row.kind.as_str())?;
+        out.text(row.status.as_str())?;
+        out.text(row.channel.as_str())?;
+        out.text(row.language.as_str())?;
+        out.text(row.priority.as_str())?;
+        out.text(row.description)?;
+        out.text(row.address.unwrap_or(""))?;
+        out.number(row.lat)?;
+        out.number(row.lon)?;
+        reporter(out, row.reporter_name, plain, mask_name)?;
+        reporter(out, row.reporter_phone, plain, mask_phone)?;
+        reporter(out, row.reporter_email, plain, mask_email)?;
+        out.text(row.resolution.unwrap_or(""))?;
+        out.time(row.first_responded_at, clock, ISO)?;
+        out.time(row.resolution_due, clock, ISO)
     }
 
     /// A row of the open-data layout: no reporter, no description, no address, no staff's
     /// words (all of which may name a person); the point coarsened, or left out (see
     /// `open_data_point`).
-    fn nyc311_row(&self, row: &ExportRow, cells: &mut Cells) {
-        cells.clear();
-        let zone = self.zone(row.entity_id);
-        let entity = self.config.entities.get(&row.entity_id);
+    fn nyc311_row(&mut self, row: &ExportRow<'_>, out: &mut impl Sink) -> Outcome<()> {
+        let Self {
+            config,
+            services,
+            clocks,
+            ..
+        } = self;
+        let clock = clocks
+            .entry(row.entity_id)
+            .or_insert_with(|| Clock::new(chrono_tz::UTC));
+        let entity = config.entities.get(&row.entity_id);
         let point = open_data_point(row.kind, row.lat, row.lon);
         let ended = !row.status.is_open();
-        cells.text(&row.reference); // Unique Key
-        cells.time(Some(row.created_at), zone, NYC); // Created Date
-        cells.time(row.closed_at, zone, NYC); // Closed Date
-        cells.text(entity.map_or("", |e| e.code.as_str())); // Agency
-        cells.text(entity.map_or("", |e| e.name_en.as_str())); // Agency Name
-        cells.text(self.services.get(&row.service_id).map_or("", |s| s.name_en.as_str())); // Complaint Type
-        cells.text(row.kind.as_str()); // Descriptor
-        cells.empty(8); // Location Type, Incident Zip and Address, Street Name, Cross and Intersection Streets
-        cells.text(if point.is_some() { "LATLONG" } else { "" }); // Address Type
-        cells.empty(3); // City, Landmark, Facility Type
-        cells.text(nyc311_status(row.status)); // Status
-        cells.time(row.resolution_due, zone, NYC); // Due Date
-        cells.text(nyc311_resolution(row.status)); // Resolution Description
-        cells.time(ended.then_some(row.updated_at), zone, NYC); // Resolution Action Updated Date
-        cells.empty(5); // Community Board, BBL, Borough, X and Y Coordinate (State Plane)
-        cells.text(nyc311_channel(row.channel)); // Open Data Channel Type
-        cells.empty(9); // Park Facility Name … Bridge Highway Segment
-        cells.number(point.map(|p| p.0)); // Latitude
-        cells.number(point.map(|p| p.1)); // Longitude
+        out.text(row.reference)?; // Unique Key
+        out.time(Some(row.created_at), clock, NYC)?; // Created Date
+        out.time(row.closed_at, clock, NYC)?; // Closed Date
+        out.text(entity.map_or("", |e| e.code.as_str()))?; // Agency
+        out.text(entity.map_or("", |e| e.name_en.as_str()))?; // Agency Name
+        out.text(services.get(&row.service_id).map_or("", |s| s.name_en.as_str()))?; // Complaint Type
+        out.text(row.kind.as_str())?; // Descriptor
+        out.empty(8)?; // Location Type, Incident Zip and Address, Street Name, Cross and Intersection Streets
+        out.text(if point.is_some() { "LATLONG" } else { "" })?; // Address Type
+        out.empty(3)?; // City, Landmark, Facility Type
+        out.text(nyc311_status(row.status))?; // Status
+        out.time(row.resolution_due, clock, NYC)?; // Due Date
+        out.text(nyc311_resolution(row.status))?; // Resolution Description
+        out.time(ended.then_some(row.updated_at), clock, NYC)?; // Resolution Action Updated Date
+        out.empty(5)?; // Community Board, BBL, Borough, X and Y Coordinate (State Plane)
+        out.text(nyc311_channel(row.channel))?; // Open Data Channel Type
+        out.empty(9)?; // Park Facility Name … Bridge Highway Segment
+        out.number(point.map(|p| p.0))?; // Latitude
+        out.number(point.map(|p| p.1))?; // Longitude
         match point {
-            Some((lat, lon)) => cells.push(Cell::Number(format!("({lat}, {lon})"))),
-            None => cells.empty(1),
+            Some((lat, lon)) => out.point(lat, lon), // Location
+            None => out.empty(1),
         }
+    }
+}
+
+/// A reporter's detail, masked unless `plain`; a phone number (or its mask) as it is.
+fn reporter(out: &mut impl Sink, v: Option<&str>, plain: bool, mask: fn(&str) -> String) -> Outcome<()> {
+    let Some(v) = v else {
+        return out.empty(1);
+    };
+    let masked;
+    let shown = if plain {
+        v
+    } else {
+        masked = mask(v);
+        masked.as_str()
+    };
+    if is_phone_like(shown) {
+        out.verbatim(shown)
+    } else {
+        out.text_cell(shown)
     }
 }
 
@@ -421,97 +466,316 @@ enum TimeStyle {
 const ISO: TimeStyle = TimeStyle::Iso;
 const NYC: TimeStyle = TimeStyle::Nyc;
 
-enum Cell {
-    /// Words from people or the catalogue: neutralised in CSV.
-    Text(String),
-    /// Written by us from a number: never neutralised (a longitude may be negative).
-    Number(String),
+/// Where a row's cells go, one after the other: a CSV record or a sheet's row.
+trait Sink {
+    /// Words from people or the catalogue, even empty: neutralised in CSV.
+    fn text_cell(&mut self, s: &str) -> Outcome<()>;
+
     /// Text that can hold no formula (a phone number of `+`, digits and a mask's `*`): as it
     /// is, so that `+973…` is not shown as `'+973…`.
-    Verbatim(String),
-    /// An instant in the entity's local time: as text, and as a date for XLSX.
-    Time(String, NaiveDateTime),
-    Empty,
+    fn verbatim(&mut self, s: &str) -> Outcome<()>;
+
+    /// A number, written by us: never neutralised (a longitude may be negative). Nothing
+    /// when absent or not finite.
+    fn number(&mut self, n: Option<f64>) -> Outcome<()>;
+
+    /// A point as `(lat, lon)`.
+    fn point(&mut self, lat: f64, lon: f64) -> Outcome<()>;
+
+    /// An instant in the entity's local time: as text, and as a date in XLSX.
+    fn time(&mut self, at: Option<i64>, clock: &mut Clock, style: TimeStyle) -> Outcome<()>;
+
+    /// `n` empty cells.
+    fn empty(&mut self, n: usize) -> Outcome<()>;
+
+    /// Words, nothing when empty.
+    fn text(&mut self, s: &str) -> Outcome<()> {
+        if s.is_empty() {
+            self.empty(1)
+        } else {
+            self.text_cell(s)
+        }
+    }
 }
 
-/// One row's cells, reused from row to row.
-#[derive(Default)]
-struct Cells(Vec<Cell>);
+/// Cells into a CSV record; `text` is a scratch buffer for the cells we write ourselves.
+struct CsvSink<'w, W: Write> {
+    csv: &'w mut csv::Writer<W>,
+    text: Vec<u8>,
+}
 
-impl Cells {
-    fn clear(&mut self) {
-        self.0.clear();
+impl<W: Write> CsvSink<'_, W> {
+    fn field(&mut self, bytes: &[u8]) -> Outcome<()> {
+        self.csv.write_field(bytes).map_err(unexpected)
     }
 
-    fn iter(&self) -> impl Iterator<Item = &Cell> {
-        self.0.iter()
+    fn scratch(&mut self) -> Outcome<()> {
+        self.csv.write_field(&self.text).map_err(unexpected)
+    }
+}
+
+impl<W: Write> Sink for CsvSink<'_, W> {
+    fn text_cell(&mut self, s: &str) -> Outcome<()> {
+        self.field(neutralise(s).as_bytes())
     }
 
-    fn push(&mut self, cell: Cell) {
-        self.0.push(cell);
+    fn verbatim(&mut self, s: &str) -> Outcome<()> {
+        self.field(s.as_bytes())
     }
 
-    fn text(&mut self, s: &str) {
-        self.0.push(if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s.to_owned())
-        });
+    fn number(&mut self, n: Option<f64>) -> Outcome<()> {
+        match n.filter(|n| n.is_finite()) {
+            Some(n) => {
+                self.text.clear();
+                write_f64(&mut self.text, n);
+                self.scratch()
+            }
+            None => self.field(b""),
+        }
     }
 
-    fn number(&mut self, n: Option<f64>) {
-        self.0.push(
-            n.filter(|n| n.is_finite())
-                .map_or(Cell::Empty, |n| Cell::Number(n.to_string())),
-        );
+    fn point(&mut self, lat: f64, lon: f64) -> Outcome<()> {
+        self.text.clear();
+        self.text.push(b'(');
+        write_f64(&mut self.text, lat);
+        self.text.extend_from_slice(b", ");
+        write_f64(&mut self.text, lon);
+        self.text.push(b')');
+        self.scratch()
     }
 
-    fn empty(&mut self, n: usize) {
-        self.0.extend(std::iter::repeat_with(|| Cell::Empty).take(n));
+    fn time(&mut self, at: Option<i64>, clock: &mut Clock, style: TimeStyle) -> Outcome<()> {
+        match at.and_then(|at| clock.local(at)) {
+            Some(local) => {
+                self.text.clear();
+                local.write(style, &mut self.text);
+                self.scratch()
+            }
+            None => self.field(b""),
+        }
     }
 
-    fn time(&mut self, at: Option<i64>, zone: Tz, style: TimeStyle) {
-        let Some(local) = at.and_then(chrono::DateTime::from_timestamp_micros) else {
-            self.0.push(Cell::Empty);
+    fn empty(&mut self, n: usize) -> Outcome<()> {
+        for _ in 0..n {
+            self.field(b"")?;
+        }
+        Ok(())
+    }
+}
+
+/// Cells into a row of a sheet, from its first column.
+struct XlsxSink<'s> {
+    sheet: &'s mut rust_xlsxwriter::Worksheet,
+    when: &'s rust_xlsxwriter::Format,
+    row: u32,
+    col: u16,
+}
+
+impl XlsxSink<'_> {
+    fn string(&mut self, s: &str) -> Outcome<()> {
+        self.sheet.write_string(self.row, self.col, s).map_err(unexpected)?;
+        self.col += 1;
+        Ok(())
+    }
+}
+
+impl Sink for XlsxSink<'_> {
+    fn text_cell(&mut self, s: &str) -> Outcome<()> {
+        self.string(s)
+    }
+
+    fn verbatim(&mut self, s: &str) -> Outcome<()> {
+        self.string(s)
+    }
+
+    fn number(&mut self, n: Option<f64>) -> Outcome<()> {
+        match n.filter(|n| n.is_finite()) {
+            Some(n) => {
+                self.sheet.write_number(self.row, self.col, n).map_err(unexpected)?;
+                self.col += 1;
+                Ok(())
+            }
+            None => self.empty(1),
+        }
+    }
+
+    fn point(&mut self, lat: f64, lon: f64) -> Outcome<()> {
+        let mut text = Vec::new();
+        text.push(b'(');
+        write_f64(&mut text, lat);
+        text.extend_from_slice(b", ");
+        write_f64(&mut text, lon);
+        text.push(b')');
+        self.string(&String::from_utf8_lossy(&text))
+    }
+
+    fn time(&mut self, at: Option<i64>, clock: &mut Clock, _: TimeStyle) -> Outcome<()> {
+        if let Some(local) = at.and_then(|at| clock.local(at)).and_then(|l| l.naive()) {
+            self.sheet
+                .write_datetime_with_format(self.row, self.col, local, self.when)
+                .map_err(unexpected)?;
+        }
+        self.col += 1;
+        Ok(())
+    }
+
+    fn empty(&mut self, n: usize) -> Outcome<()> {
+        self.col += n as u16;
+        Ok(())
+    }
+}
+
+/// A number as Rust's `Display` writes it (shortest digits that read back the same, never an
+/// exponent), by ryu where that writes the same, which is nearly always.
+fn write_f64(out: &mut Vec<u8>, n: f64) {
+    if n.is_finite() {
+        let mut buffer = ryu::Buffer::new();
+        let s = buffer.format_finite(n);
+        if !s.contains('e') {
+            out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
             return;
-        };
-        let local = local.with_timezone(&zone).naive_local();
-        let mut text = String::with_capacity(22);
-        // Written field by field: a chrono format string is parsed again at every call.
-        let _ = match style {
-            TimeStyle::Iso => write!(
-                text,
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                local.year(),
-                local.month(),
-                local.day(),
-                local.hour(),
-                local.minute(),
-                local.second()
-            ),
-            TimeStyle::Nyc => {
-                let (pm, hour) = local.hour12();
-                write!(
-                    text,
-                    "{:02}/{:02}/{:04} {:02}:{:02}:{:02} {}",
-                    local.month(),
-                    local.day(),
-                    local.year(),
-                    hour,
-                    local.minute(),
-                    local.second(),
-                    if pm { "PM" } else { "AM" }
-                )
+        }
+    }
+    let _ = write!(out, "{n}");
+}
+
+/// The days a `Clock` remembers, by UTC day modulo this: about three years.
+const CLOCK_DAYS: usize = 1024;
+
+/// A day whose offset changes during it (a daylight-saving switch).
+const MIXED: i32 = i32::MIN;
+
+/// An entity's time zone with its offsets remembered by UTC day: a zone's offset is looked up
+/// (a search in its transitions) once a day of the export, not five times a row. A day the
+/// offset changes during is looked up at each instant.
+struct Clock {
+    zone: Tz,
+    /// (UTC day, offset in seconds or MIXED) by day modulo CLOCK_DAYS.
+    days: Box<[(i64, i32)]>,
+}
+
+/// A local time, in microseconds since 1970-01-01 00:00 on the wall clock.
+#[derive(Clone, Copy)]
+struct Local(i64);
+
+impl Clock {
+    fn new(zone: Tz) -> Self {
+        Self {
+            zone,
+            days: vec![(i64::MIN, 0); CLOCK_DAYS].into_boxed_slice(),
+        }
+    }
+
+    fn offset_at(&self, secs: i64) -> Option<i32> {
+        let utc = chrono::DateTime::from_timestamp(secs, 0)?.naive_utc();
+        Some(self.zone.offset_from_utc_datetime(&utc).fix().local_minus_utc())
+    }
+
+    /// The local time of the instant `micros`; `None` out of chrono's range.
+    fn local(&mut self, micros: i64) -> Option<Local> {
+        let secs = micros.div_euclid(1_000_000);
+        let day = secs.div_euclid(86_400);
+        let slot = day.rem_euclid(CLOCK_DAYS as i64) as usize;
+        let (known, offset) = self.days[slot];
+        let offset = if known == day && offset != MIXED {
+            offset
+        } else if known == day {
+            self.offset_at(secs)?
+        } else {
+            // Offsets change at whole seconds: the day's first and last second agree when it
+            // has no change (no zone changes twice in a day and back).
+            let first = self.offset_at(day * 86_400);
+            let last = self.offset_at(day * 86_400 + 86_399);
+            match (first, last) {
+                (Some(first), Some(last)) if first == last => {
+                    self.days[slot] = (day, first);
+                    first
+                }
+                (Some(_), Some(_)) => {
+                    self.days[slot] = (day, MIXED);
+                    self.offset_at(secs)?
+                }
+                _ => self.offset_at(secs)?,
             }
         };
-        self.0.push(Cell::Time(text, local));
+        micros.checked_add(i64::from(offset) * 1_000_000).map(Local)
     }
+}
+
+impl Local {
+    fn naive(self) -> Option<NaiveDateTime> {
+        chrono::DateTime::from_timestamp_micros(self.0).map(|t| t.naive_utc())
+    }
+
+    /// Written field by field, without a format string parsed at every call.
+    fn write(self, style: TimeStyle, out: &mut Vec<u8>) {
+        let secs = self.0.div_euclid(1_000_000);
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let of_day = secs.rem_euclid(86_400);
+        let (hour, minute, second) = (of_day / 3600, of_day / 60 % 60, of_day % 60);
+        match style {
+            TimeStyle::Iso => {
+                write_year(out, year);
+                out.push(b'-');
+                two(out, month);
+                out.push(b'-');
+                two(out, day);
+                out.push(b' ');
+                two(out, hour);
+            }
+            TimeStyle::Nyc => {
+                two(out, month);
+                out.push(b'/');
+                two(out, day);
+                out.push(b'/');
+                write_year(out, year);
+                out.push(b' ');
+                two(out, if hour % 12 == 0 { 12 } else { hour % 12 });
+            }
+        }
+        out.push(b':');
+        two(out, minute);
+        out.push(b':');
+        two(out, second);
+        if let TimeStyle::Nyc = style {
+            out.extend_from_slice(if hour >= 12 { b" PM" } else { b" AM" });
+        }
+    }
+}
+
+/// Two digits (0 to 99).
+fn two(out: &mut Vec<u8>, n: i64) {
+    out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+}
+
+/// A year as `{:04}` writes it.
+fn write_year(out: &mut Vec<u8>, year: i64) {
+    if (0..=9999).contains(&year) {
+        two(out, year / 100);
+        two(out, year % 100);
+    } else {
+        let _ = write!(out, "{year:04}");
+    }
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (H. Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_phone_like;
-
+    use super::{is_phone_like, write_f64, Clock, ISO, NYC};
     #[test]
     fn only_phone_numbers_and_their_masks_go_unneutralised() {
         for phone in ["+97333001234", "+973****1234"] {
@@ -519,6 +783,87 @@ mod tests {
         }
         for other in ["+", "+1+cmd|' /C calc'!A0", "+973 3300", "97333001234", "=+973", "+٩٧٣"] {
             assert!(!is_phone_like(other), "{other}");
+        }
+    }
+
+    /// A small deterministic generator, for many inputs without a dependency.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        let mut rng = Lcg(7);
+        let mut fixed = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -26.0,
+            26.2285,
+            50.5860,
+            -180.0,
+            1e-7,
+            1e16,
+            1e21,
+            0.1 + 0.2,
+            123456.789,
+        ];
+        fixed.extend((0..20_000).map(|_| (rng.next() % 36_000_000) as f64 / 100_000.0 - 180.0));
+        fixed.extend(
+            (0..20_000)
+                .map(|_| f64::from_bits(rng.next()))
+                .filter(|n| n.is_finite()),
+        );
+        for n in fixed {
+            let mut out = Vec::new();
+            write_f64(&mut out, n);
+            assert_eq!(String::from_utf8(out).expect("utf-8"), n.to_string(), "{n:e}");
+        }
+    }
+
+    #[test]
+    fn local_times_are_chronos() {
+        let zones = [
+            chrono_tz::UTC,
+            chrono_tz::Asia::Bahrain,
+            chrono_tz::America::New_York,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Europe::London,
+            chrono_tz::Asia::Kathmandu,
+        ];
+        let mut rng = Lcg(11);
+        // 1960 to 2100, at random instants, and every half hour across two years' switches.
+        let mut instants: Vec<i64> = (0..20_000)
+            .map(|_| (rng.next() % 4_418_000_000_000_000) as i64 - 315_619_200_000_000)
+            .collect();
+        instants.extend((0..2 * 365 * 48).map(|i| 1_735_689_600_000_000 + i * 1_800_000_000 + 123_456));
+        for zone in zones {
+            let mut clock = Clock::new(zone);
+            for &at in &instants {
+                let want = chrono::DateTime::from_timestamp_micros(at)
+                    .expect("in range")
+                    .with_timezone(&zone);
+                let local = clock.local(at).expect("in range");
+                for (style, format) in [(ISO, "%Y-%m-%d %H:%M:%S"), (NYC, "%m/%d/%Y %I:%M:%S %p")] {
+                    let mut out = Vec::new();
+                    local.write(style, &mut out);
+                    assert_eq!(
+                        String::from_utf8(out).expect("utf-8"),
+                        want.format(format).to_string(),
+                        "{zone} {at}"
+                    );
+                }
+                assert_eq!(local.naive(), Some(want.naive_local()), "{zone} {at}");
+            }
         }
     }
 }
