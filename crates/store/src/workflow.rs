@@ -194,13 +194,30 @@ for_both_backends! {
         .fetch_all(&mut *c).await?)
     }
 
-    /// Replaces the areas an entity serves with `areas`, in one transaction.
+    /// Replaces the areas an entity serves with `areas`, in one transaction. An area the
+    /// import names as before keeps its id with its new outline, so the cases located in it and
+    /// the figures by area stay its own; the cases of an area the import drops are let go of
+    /// (`area_id` emptied) before it is deleted.
     pub async fn replace_areas(c: &mut Conn, (entity_id, areas, at): (i64, Vec<AreaInsert>, i64)) -> StoreResult<usize> {
-        sqlx::query("DELETE FROM areas WHERE entity_id = $1").bind(entity_id).execute(&mut *c).await?;
+        let mut unclaimed: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, name FROM areas WHERE entity_id = $1 ORDER BY id")
+                .bind(entity_id).fetch_all(&mut *c).await?;
         for a in &areas {
-            sqlx::query("INSERT INTO areas (entity_id, name, geometry, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(entity_id).bind(&a.name).bind(&a.geometry).bind(at)
-                .execute(&mut *c).await?;
+            let kept = a.name.as_ref().and_then(|name| unclaimed.iter().position(|(_, n)| n.as_ref() == Some(name)));
+            if let Some(pos) = kept {
+                let (id, _) = unclaimed.remove(pos);
+                sqlx::query("UPDATE areas SET geometry = $1 WHERE id = $2")
+                    .bind(&a.geometry).bind(id)
+                    .execute(&mut *c).await?;
+            } else {
+                sqlx::query("INSERT INTO areas (entity_id, name, geometry, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(entity_id).bind(&a.name).bind(&a.geometry).bind(at)
+                    .execute(&mut *c).await?;
+            }
+        }
+        for (id, _) in unclaimed {
+            sqlx::query("UPDATE cases SET area_id = NULL WHERE area_id = $1").bind(id).execute(&mut *c).await?;
+            sqlx::query("DELETE FROM areas WHERE id = $1").bind(id).execute(&mut *c).await?;
         }
         Ok(areas.len())
     }

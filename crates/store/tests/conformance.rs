@@ -501,6 +501,23 @@ on_both! { open_store;
         assert_eq!(store.replace_areas(e, areas, T0).await.expect("areas"), 3);
         assert_eq!(store.replace_areas(e, vec![AreaInsert { name: None, geometry: "{}".into() }], T0).await.expect("areas"), 1);
         assert_eq!(store.areas().await.expect("areas").len(), 1, "an import replaces the entity's areas");
+        // Cases located in an area: a new import that names it again keeps it (and them), one
+        // that drops it lets them go, and neither is refused for the cases pointing at it.
+        let named = |name: &str| AreaInsert { name: Some(name.into()), geometry: format!("{{\"v\":\"{name}\"}}") };
+        store.replace_areas(e, vec![named("المنامة"), named("السيف")], T0).await.expect("areas");
+        let manama = store.areas().await.expect("areas").into_iter().find(|a| a.name.as_deref() == Some("المنامة")).expect("manama").id;
+        store.insert_case(CaseInsert { area_id: Some(manama), ..case(e, d, s, T0, "في المنامة") }).await.expect("case");
+        let in_manama = || async { store.list_cases(CaseFilter { area_id: Some(manama), limit: 50, ..Default::default() }).await.expect("listed").len() };
+        assert_eq!(in_manama().await, 1);
+        store.replace_areas(e, vec![named("المنامة")], T0 + 1).await.expect("redrawn with a case in it");
+        let areas = store.areas().await.expect("areas");
+        assert_eq!(areas.iter().map(|a| (a.id, a.geometry.as_str())).collect::<Vec<_>>(), vec![(manama, "{\"v\":\"المنامة\"}")], "the same id, the new outline");
+        assert_eq!(in_manama().await, 1, "its cases are still in it");
+        store.replace_areas(e, vec![named("السيف")], T0 + 2).await.expect("dropped with a case in it");
+        assert!(store.areas().await.expect("areas").iter().all(|a| a.id != manama));
+        assert_eq!(in_manama().await, 0);
+        let nowhere = store.list_cases(CaseFilter { entity_id: Some(e), no_area: true, limit: 50, ..Default::default() }).await.expect("listed");
+        assert!(nowhere.iter().any(|c| c.description == "في المنامة"), "the case is in no area now");
         store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: None, keywords: "[\"مياه\"]".into(), language: None, position: 2 }).await.expect("rule");
         store.insert_rule(RuleInsert { entity_id: e, department_id: d, service_code: Some("water-leak".into()), keywords: "[]".into(), language: Some(Language::En), position: 1 }).await.expect("rule");
         assert_eq!(store.rules().await.expect("rules").iter().map(|r| r.position).collect::<Vec<_>>(), vec![1, 2]);
