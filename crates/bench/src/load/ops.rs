@@ -228,7 +228,7 @@ const SEEN: usize = 2_000;
 /// How many filters `Open311Requests` takes in turn.
 const OPEN311_FILTERS: u64 = 7;
 /// How many filters `QueueFiltered` takes in turn.
-const FILTERS: u64 = 12;
+const FILTERS: u64 = 16;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -480,6 +480,10 @@ impl Target {
             8 => one("queue", "escalated"),
             9 => one("channel", "web"),
             10 => vec![("kind", "complaint".into()), ("status", "resolved,closed".into())],
+            11 => one("assignee", "none"),
+            12 => one("language", "en"),
+            13 => one("area", "none"),
+            14 => vec![("kind", "suggestion".into()), ("language", "en".into())],
             _ => {
                 let month_ago = chrono::Utc::now() - chrono::Duration::days(30);
                 one("from", &month_ago.format("%Y-%m-%d").to_string())
