@@ -150,14 +150,8 @@ fn strikes(signed: &crate::Signed) -> u32 {
     signed.query("strikes").and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-async fn callback(State(hook): State<Hook>, request: Request) -> Response {
-    match call(&hook, request).await {
-        Ok(response) => response,
-        Err(refusal) => refusal.into_response(),
-    }
-}
-
-async fn call(hook: &Hook, request: Request) -> Result<Response, Refusal> {
+async fn callback(State(hook): State<Hook>, request: Request) -> Result<Response, Refusal> {
+    let hook = &hook;
     let signed = signed(hook, Format::Twiml, request).await?;
     let sid = signed.call_sid()?.to_owned();
     let id: i64 = signed
@@ -305,11 +299,8 @@ async fn survey_step(
     Ok(())
 }
 
-async fn status(State(hook): State<Hook>, request: Request) -> Response {
-    match report(&hook, request).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(refusal) => refusal.into_response(),
-    }
+async fn status(State(hook): State<Hook>, request: Request) -> Result<StatusCode, Refusal> {
+    report(&hook, request).await.map(|()| StatusCode::NO_CONTENT)
 }
 
 async fn report(hook: &Hook, request: Request) -> Result<(), Refusal> {
@@ -332,15 +323,9 @@ async fn report(hook: &Hook, request: Request) -> Result<(), Refusal> {
     Ok(())
 }
 
-async fn dialled(State(hook): State<Hook>, request: Request) -> Response {
-    match rate(&hook, request).await {
-        Ok(response) => response,
-        Err(refusal) => refusal.into_response(),
-    }
-}
-
 /// After a `<Dial>` to the agents: the caller rates the agent who served them, then the answer.
-async fn rate(hook: &Hook, request: Request) -> Result<Response, Refusal> {
+async fn dialled(State(hook): State<Hook>, request: Request) -> Result<Response, Refusal> {
+    let hook = &hook;
     let signed = signed(hook, Format::Twiml, request).await?;
     let sid = signed.call_sid()?.to_owned();
     let language = signed.query("lang").unwrap_or(FIRST_LANGUAGE).to_owned();
