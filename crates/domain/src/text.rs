@@ -156,6 +156,12 @@ fn is_reference(word: &str) -> bool {
 /// might bring) are left out rather than breaking the document.
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    xml_escape_into(&mut out, text);
+    out
+}
+
+/// [`xml_escape`] appended to `out`, for documents written in one buffer.
+pub fn xml_escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -168,7 +174,6 @@ pub fn xml_escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]

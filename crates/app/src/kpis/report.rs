@@ -383,18 +383,10 @@ impl App {
                 let shown = member.map(|m| labels.get(&m).cloned().unwrap_or(m));
                 group.insert(dimension.to_owned(), shown);
             }
-            let kpis = kpi::evaluate(&figures, &backlog)
-                .into_iter()
-                .zip(set)
-                .map(|((def, value), target)| KpiValue {
-                    key: def.key.to_owned(),
-                    value,
-                    unit: def.unit,
-                    target: target.target,
-                    state: kpi::state(def, value, target.target, target.margin),
-                })
-                .collect();
-            out.push(KpiGroup { group, kpis });
+            out.push(KpiGroup {
+                group,
+                kpis: values(&figures, &backlog, set),
+            });
         }
         out.sort_by(|a, b| a.group.cmp(&b.group));
         let updated_at = self.store.kpi_folded_at().await?.unwrap_or_else(|| self.now_micros());
@@ -405,6 +397,22 @@ impl App {
             groups: out,
         })
     }
+}
+
+/// Every KPI of the catalogue measured on `figures` and `backlog`, with its target and state
+/// from `set` (one target per KPI, in the catalogue's order).
+pub(crate) fn values(figures: &Figures, backlog: &Backlog, set: &[KpiTargetView]) -> Vec<KpiValue> {
+    kpi::evaluate(figures, backlog)
+        .into_iter()
+        .zip(set)
+        .map(|((def, value), target)| KpiValue {
+            key: def.key.to_owned(),
+            value,
+            unit: def.unit,
+            target: target.target,
+            state: kpi::state(def, value, target.target, target.margin),
+        })
+        .collect()
 }
 
 #[cfg(test)]

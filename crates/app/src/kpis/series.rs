@@ -3,14 +3,14 @@
 //! report per step (what the staff dashboard's trend draws; `GET /api/v1/kpis/series`).
 
 use crate::identity::auth::Caller;
-use crate::kpis::report::{KpiQuery, KpiValue};
+use crate::kpis::report::{self, KpiQuery, KpiValue};
 use crate::kpis::targets;
 use crate::kpis::{fold, KpisResult};
 use crate::workflow::config::WorkflowConfig;
 use crate::App;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
-use tawasul_domain::kpi::{self, Backlog, Figures};
+use tawasul_domain::kpi::{Backlog, Figures};
 use tawasul_domain::{from_micros, Invalid};
 use utoipa::ToSchema;
 
@@ -147,17 +147,9 @@ impl App {
             .map(|((start, end), figures)| KpiPoint {
                 from: start,
                 to: end,
-                kpis: kpi::evaluate(&figures, &Backlog::default())
+                kpis: report::values(&figures, &Backlog::default(), &set)
                     .into_iter()
-                    .zip(&set)
-                    .filter(|((def, _), _)| !def.key.starts_with("backlog"))
-                    .map(|((def, value), target)| KpiValue {
-                        key: def.key.to_owned(),
-                        value,
-                        unit: def.unit,
-                        target: target.target,
-                        state: kpi::state(def, value, target.target, target.margin),
-                    })
+                    .filter(|value| !value.key.starts_with("backlog"))
                     .collect(),
             })
             .collect();

@@ -3,6 +3,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use tawasul_domain::text::xml_escape_into;
 
 /// A value of an answer. Objects keep their fields' order; a list names the element each of
 /// its items is written as in XML (`services` holds `service`s).
@@ -171,24 +172,8 @@ fn write_xml(out: &mut String, name: &str, value: &Value) {
         None => out.push_str(&format!("<{name}/>")),
         Some(text) => {
             out.push_str(&format!("<{name}>"));
-            escape_into(out, &text);
+            xml_escape_into(out, &text);
             out.push_str(&format!("</{name}>"));
-        }
-    }
-}
-
-/// Escapes text for XML 1.0 and drops the characters it cannot carry at all.
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
         }
     }
 }
@@ -223,7 +208,7 @@ mod tests {
     #[test]
     fn characters_xml_cannot_carry_are_dropped_and_the_rest_escaped() {
         let mut out = String::new();
-        escape_into(&mut out, "\u{1}x & 'y' \"z\" \u{202B}عربي");
+        xml_escape_into(&mut out, "\u{1}x & 'y' \"z\" \u{202B}عربي");
         assert_eq!(out, "x &amp; &apos;y&apos; &quot;z&quot; \u{202B}عربي");
         assert_eq!(Format::split("requests.xml"), Some(("requests", Format::Xml)));
         assert_eq!(Format::split("requests.html"), None);
