@@ -497,6 +497,21 @@ on_both! { setup;
         let point: Vec<&Value> = month[0]["kpis"].as_array().expect("kpis").iter().collect();
         assert_eq!(point, whole);
 
+        // By month over a whole month and two cut ones: March (the story's) read from the monthly
+        // figures, the days of February and April around it from the daily ones.
+        let months = kpis_series(t, "cap.supervisor", "from=2026-02-20&to=2026-04-05&step=month").await;
+        let months = months["points"].as_array().expect("points");
+        let spans: Vec<(&str, &str)> = months.iter().map(|p| (p["from"].as_str().expect("from"), p["to"].as_str().expect("to"))).collect();
+        assert_eq!(spans, [("2026-02-20", "2026-02-28"), ("2026-03-01", "2026-03-31"), ("2026-04-01", "2026-04-05")]);
+        exactly(&months[0], "volume", Some(0.0));
+        exactly(&months[1], "volume", Some(6.0));
+        exactly(&months[2], "volume", Some(0.0));
+        let march = kpis(t, "cap.supervisor", "from=2026-03-01&to=2026-03-31").await;
+        let whole: Vec<&Value> = group(&march, "entity", json!("cap"))["kpis"].as_array().expect("kpis").iter()
+            .filter(|k| !k["key"].as_str().is_some_and(|k| k.starts_with("backlog"))).collect();
+        let point: Vec<&Value> = months[1]["kpis"].as_array().expect("kpis").iter().collect();
+        assert_eq!(point, whole, "March's point is March's report");
+
         // Every entity together: G on the first day too.
         let everything = kpis_series(t, "root", &format!("{PERIOD}&step=week")).await;
         assert_eq!(everything["entity"], Value::Null);

@@ -131,6 +131,14 @@ pub struct RollupRow {
     pub figures: String,
 }
 
+/// One month's total figures of one entity, as JSON.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RollupMonthRow {
+    /// Months since January 1970 ([`kpi_month`]).
+    pub month: i64,
+    pub figures: String,
+}
+
 /// One day's total figures of one entity, as JSON.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RollupDayRow {
@@ -325,6 +333,18 @@ for_both_backends! {
         .fetch_all(&mut *c).await?)
     }
 
+    /// The monthly totals (dimension `entity`) from month `from` to `to` (months since January
+    /// 1970, included), month by month, of one entity or all: what a monthly series reads for
+    /// its whole months.
+    pub async fn kpi_rollup_months(c: &mut Conn, (entity, from, to): (Option<i64>, i64, i64)) -> StoreResult<Vec<RollupMonthRow>> {
+        let by_entity = if entity.is_some() { "entity_id = $3 AND " } else { "$3 IS NULL AND " };
+        Ok(sqlx::query_as(&format!(
+            "SELECT month, figures FROM kpi_month_rollups WHERE {by_entity}dimension = 'entity' AND month >= $1 AND month <= $2 ORDER BY month"
+        ))
+        .bind(from).bind(to).bind(entity)
+        .fetch_all(&mut *c).await?)
+    }
+
     /// The open cases by member of `dimension` and by age at `now`, read through the open-case indexes.
     pub async fn kpi_backlog(c: &mut Conn, (dimension, entity, now): (&'static str, Option<i64>, i64)) -> StoreResult<Vec<BacklogRow>> {
         let member = match column(dimension) {
@@ -427,6 +447,10 @@ impl Store {
 
     pub async fn kpi_rollup_days(&self, entity: Option<i64>, from: i64, to: i64) -> StoreResult<Vec<RollupDayRow>> {
         read_op!(self, kpi_rollup_days, (entity, from, to))
+    }
+
+    pub async fn kpi_rollup_months(&self, entity: Option<i64>, from: i64, to: i64) -> StoreResult<Vec<RollupMonthRow>> {
+        read_op!(self, kpi_rollup_months, (entity, from, to))
     }
 
     pub async fn kpi_backlog(

@@ -1003,6 +1003,9 @@ on_both! { open_store;
         assert_eq!((tawasul_store::kpi_month(30), tawasul_store::kpi_month(31), tawasul_store::kpi_month(20_513)), (0, 1, 674));
         assert_eq!(total(store.kpi_month_rollups("entity", Some(e), 0, 0).await.expect("read")), 2);
         assert!(store.kpi_month_rollups("entity", Some(e), 1, 100).await.expect("read").is_empty());
+        let months = store.kpi_rollup_months(Some(e), 0, 100).await.expect("read");
+        assert_eq!(months.iter().map(|r| r.month).collect::<Vec<_>>(), [0], "one row for January 1970's total");
+        assert!(store.kpi_rollup_months(Some(e + 1), 0, 100).await.expect("read").is_empty(), "another entity's");
         // A new event: the case's old contribution (1) is taken out and the new one (2) added.
         let note = EventInsert { case_id: one, at: T0 + 5, actor_type: "staff".into(), action: "note".into(), details: "{}".into(), ..EventInsert::default() };
         store.change_case(CaseChange { case_id: one, expected_status: Status::New, at: T0 + 5, event: note, ..CaseChange::default() }).await.expect("event");

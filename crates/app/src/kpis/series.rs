@@ -1,6 +1,6 @@
 //! The KPI time series: an entity's (or the installation's) figures day by day, week by week
-//! or month by month over a period, read in one pass over the daily rollups rather than one
-//! report per step (what the staff dashboard's trend draws; `GET /api/v1/kpis/series`).
+//! or month by month over a period, read in one pass over the rollups (the daily ones, and the
+//! monthly ones for a monthly series' whole months) rather than one report per step (what the staff dashboard's trend draws; `GET /api/v1/kpis/series`).
 
 use crate::identity::auth::Caller;
 use crate::kpis::report::{self, KpiQuery, KpiValue};
@@ -8,10 +8,11 @@ use crate::kpis::targets;
 use crate::kpis::{fold, KpisResult};
 use crate::workflow::config::WorkflowConfig;
 use crate::App;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Serialize;
 use tawasul_domain::kpi::{Backlog, Figures};
 use tawasul_domain::{from_micros, Invalid};
+use tawasul_store::kpi_month;
 use utoipa::ToSchema;
 
 /// The length of a series' steps.
@@ -63,6 +64,11 @@ pub fn steps(from: NaiveDate, to: NaiveDate, step: KpiStep) -> Vec<(NaiveDate, N
     }
     out.reverse();
     out
+}
+
+/// The month of `date` as the monthly rollups number it (months since January 1970).
+fn month_of(date: NaiveDate) -> i64 {
+    kpi_month(fold::day_number(date))
 }
 
 /// A series: the figures of each step of the period.
@@ -129,12 +135,52 @@ impl App {
         for (i, (start, end)) in periods.iter().enumerate() {
             step_of.extend(std::iter::repeat_n(i, (*end - *start).num_days() as usize + 1));
         }
-        for row in self.store.kpi_rollup_days(scope, first, fold::day_number(to)).await? {
+        // By month, the whole months come from the monthly rows (one a month rather than one a
+        // day) and only the cut first and last months from the daily ones.
+        let whole = match (step, report::whole_months(from, to)) {
+            (KpiStep::Month, (Some(a), Some(b))) if a <= b => Some((a, b)),
+            _ => None,
+        };
+        let (days_before, days_after) = match whole {
+            Some((a, b)) => (a.pred_opt(), b.checked_add_months(Months::new(1))),
+            None => (Some(to), to.succ_opt()),
+        };
+        let store = &self.store;
+        let days = |a: Option<NaiveDate>, b: Option<NaiveDate>| async move {
+            match (a, b) {
+                (Some(a), Some(b)) if a <= b => {
+                    store
+                        .kpi_rollup_days(scope, fold::day_number(a), fold::day_number(b))
+                        .await
+                }
+                _ => Ok(vec![]),
+            }
+        };
+        let months = async {
+            match whole {
+                Some((a, b)) => store.kpi_rollup_months(scope, month_of(a), month_of(b)).await,
+                None => Ok(vec![]),
+            }
+        };
+        let (before, months, after) =
+            tokio::try_join!(days(Some(from), days_before), months, days(days_after, Some(to)),)?;
+        for row in before.into_iter().chain(after) {
             let Some(&i) = usize::try_from(row.day - first).ok().and_then(|d| step_of.get(d)) else {
                 continue;
             };
             let day: Figures = serde_json::from_str(&row.figures).map_err(anyhow::Error::from)?;
             figures[i].merge(&day, 1);
+        }
+        // Month steps are consecutive months from `from`'s.
+        for row in months {
+            let Some(i) = usize::try_from(row.month - month_of(from))
+                .ok()
+                .filter(|&i| i < figures.len())
+            else {
+                continue;
+            };
+            let month: Figures = serde_json::from_str(&row.figures).map_err(anyhow::Error::from)?;
+            figures[i].merge(&month, 1);
         }
         let own = match scope {
             Some(id) => self.store.kpi_targets(id).await?,
