@@ -3,11 +3,11 @@
 use crate::client::ClientOf;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{
-    body_rejection, CallerOf, CaseSubmission, JsonBody, QueryOf, Staff, TransitionSubmission, SESSION_COOKIE,
+    body_rejection, CallerOf, CaseSubmission, JsonBody, PathOf, QueryOf, Staff, TransitionSubmission, SESSION_COOKIE,
 };
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -70,7 +70,7 @@ async fn list_services(State(state): State<AppState>) -> ApiResult<Json<ServiceL
 async fn put_fix_photo(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(code): Path<String>,
+    PathOf(code): PathOf<String>,
     body: JsonBody<tawasul_app::catalogue::services::FixPhotoRequest>,
 ) -> ApiResult<Json<ServiceView>> {
     let row = state
@@ -173,7 +173,7 @@ async fn export_cases(
 async fn get_case(
     State(state): State<AppState>,
     CallerOf(caller): CallerOf,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
 ) -> ApiResult<Json<CaseView>> {
     Ok(Json(state.app.read_case(&caller, &reference).await?))
 }
@@ -192,7 +192,7 @@ async fn get_case(
 async fn transition(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: TransitionSubmission,
 ) -> ApiResult<Json<CaseView>> {
     Ok(Json(
@@ -210,7 +210,7 @@ async fn transition(
 async fn comment(
     State(state): State<AppState>,
     CallerOf(caller): CallerOf,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: JsonBody<CommentRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseView>)> {
     Ok((
@@ -227,7 +227,7 @@ async fn comment(
 async fn get_survey(
     State(state): State<AppState>,
     CallerOf(caller): CallerOf,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
 ) -> ApiResult<Response> {
     Ok(match state.app.survey(&caller, &reference).await? {
         Some(survey) => Json(survey).into_response(),
@@ -245,7 +245,7 @@ async fn get_survey(
 async fn rate(
     State(state): State<AppState>,
     CallerOf(caller): CallerOf,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: JsonBody<SurveyRequest>,
 ) -> ApiResult<(StatusCode, Json<SurveyView>)> {
     Ok((
@@ -276,7 +276,7 @@ async fn upload_attachment(
     State(state): State<AppState>,
     ClientOf(client): ClientOf,
     CallerOf(caller): CallerOf,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     QueryOf(query): QueryOf<UploadQuery>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
@@ -329,11 +329,14 @@ fn is_file_type(claimed: Option<&str>) -> bool {
 /// Download an attachment the caller may see.
 #[utoipa::path(get, path = "/api/v1/cases/{reference}/attachments/{id}", tag = "cases", security(("bearer" = [])),
     params(("reference" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The file, served as the type it was recognised as",
+            content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/heic"),
+                (Vec<u8> = "application/pdf"), (Vec<u8> = "audio/wav"), (Vec<u8> = "audio/mpeg"))),
+        (status = 404, body = ErrorBody, description = "No such case or attachment, or not one the caller may see")))]
 async fn download_attachment(
     State(state): State<AppState>,
     CallerOf(caller): CallerOf,
-    Path((reference, id)): Path<(String, i64)>,
+    PathOf((reference, id)): PathOf<(String, i64)>,
 ) -> ApiResult<Response> {
     let (mime, filename, bytes) = state.app.attachment(&caller, &reference, id).await?;
     let safe_name: String = filename
@@ -505,7 +508,7 @@ async fn confirm_second_factor(
 async fn reset_second_factor(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(username): Path<String>,
+    PathOf(username): PathOf<String>,
 ) -> ApiResult<StatusCode> {
     state.app.reset_second_factor(&user, &username).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -354,6 +354,21 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// Path parameters parsed into `T`. One that does not parse (an attachment id that is no
+/// number) names nothing there is: a 404 in the API's shape, not axum's plain-text 400.
+pub struct PathOf<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathOf<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|rejection| ApiError::new(StatusCode::NOT_FOUND, "not_found", rejection.body_text()))
+    }
+}
+
 /// Query parameters parsed into `T`, unknown or malformed ones refused with a 422.
 pub struct QueryOf<T>(pub T);
 

@@ -81,11 +81,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The whole HTTP application: API, OpenAPI document, health and metrics.
 pub fn router(app: App) -> Router {
-    let (api_router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(api::routes())
-        .merge(workflow_api::routes())
-        .merge(ops::routes())
-        .split_for_parts();
+    let (api_router, openapi) = api_parts();
     let state = AppState {
         app,
         metrics: Arc::new(metrics::Metrics::new()),
@@ -130,10 +126,85 @@ pub fn documented_routes(openapi: &utoipa::openapi::OpenApi) -> Vec<(String, Str
 
 /// The OpenAPI document as the server publishes it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    api_parts().1
+}
+
+/// The API's routes and their document, with the answers every operation shares.
+fn api_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .merge(workflow_api::routes())
         .merge(ops::routes())
-        .split_for_parts()
-        .1
+        .split_for_parts();
+    document_shared_answers(&mut openapi);
+    (router, openapi)
+}
+
+/// Adds to each operation the answers given before its handler runs, where its own
+/// annotation does not name them: its extractors' refusals of a JSON body (400 not JSON, 413
+/// over the route's limit, 415 another media type, 422 a field of the wrong shape), of a
+/// query (422), of a credential that is not or no longer valid (401, on every operation that
+/// takes one), and a case that does not exist or is not the caller's (404, on every path
+/// naming a case). Written once here, so a new operation cannot forget them.
+fn document_shared_answers(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let mut shared = vec![];
+            let json_body = operation
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.contains_key("application/json"));
+            if json_body {
+                shared.push(("400", "The body is not JSON"));
+                shared.push(("415", "The body is not of a type this operation takes"));
+            }
+            if operation.request_body.is_some() {
+                shared.push(("413", "The body is larger than this operation takes"));
+                shared.push(("422", "A field is missing, unknown or of the wrong shape"));
+            }
+            let query = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.parameter_in == ParameterIn::Query);
+            if query {
+                shared.push(("422", "A query parameter is unknown or of the wrong shape"));
+            }
+            if operation.security.is_some() {
+                shared.push(("401", "No credential, or one that is not or no longer valid"));
+            }
+            if path.contains("{reference}") {
+                shared.push(("404", "No such case, or not one the caller may see"));
+            }
+            for (status, description) in shared {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description));
+            }
+        }
+    }
 }

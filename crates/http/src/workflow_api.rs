@@ -2,10 +2,10 @@
 //! of policies, SLA targets, areas, routing rules and OLAs.
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{body_rejection, CallerOf, JsonBody, Staff};
+use crate::extract::{body_rejection, CallerOf, JsonBody, PathOf, Staff};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::Json;
 use tawasul_app::cases::merge::MergeRequest;
@@ -45,7 +45,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn reclassify(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: JsonBody<ReclassifyRequest>,
 ) -> ApiResult<Json<CaseView>> {
     Ok(Json(state.app.reclassify(&user, &reference, body.value).await?))
@@ -59,7 +59,7 @@ async fn reclassify(
 async fn transfer(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: JsonBody<TransferRequest>,
 ) -> ApiResult<Json<CaseView>> {
     Ok(Json(state.app.transfer(&user, &reference, body.value).await?))
@@ -72,7 +72,7 @@ async fn transfer(
 async fn accept_transfer(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: JsonBody<TransferDecision>,
 ) -> ApiResult<Json<CaseView>> {
     Ok(Json(state.app.accept_transfer(&user, &reference, body.value).await?))
@@ -85,7 +85,7 @@ async fn accept_transfer(
 async fn return_transfer(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: JsonBody<TransferDecision>,
 ) -> ApiResult<Json<Handover>> {
     Ok(Json(state.app.return_transfer(&user, &reference, body.value).await?))
@@ -101,7 +101,7 @@ async fn return_transfer(
 async fn merge(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: JsonBody<MergeRequest>,
 ) -> ApiResult<Json<CaseView>> {
     Ok(Json(state.app.merge(&user, &reference, body.value).await?))
@@ -112,11 +112,13 @@ async fn merge(
 /// `not_eligible`, saying from when, while the case is neither overdue nor left silent.
 #[utoipa::path(post, path = "/api/v1/cases/{reference}/ignored", tag = "workflow", security(("bearer" = [])),
     params(("reference" = String, Path)), request_body = IgnoredRequest,
-    responses((status = 201, body = Receipt), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Receipt), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Only the reporter says so, not staff"),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn ignored(
     State(state): State<AppState>,
     CallerOf(caller): CallerOf,
-    Path(reference): Path<String>,
+    PathOf(reference): PathOf<String>,
     body: JsonBody<IgnoredRequest>,
 ) -> ApiResult<(StatusCode, Json<Receipt>)> {
     Ok((
@@ -127,11 +129,12 @@ async fn ignored(
 
 /// Admin: an entity's calendar, escalation ladder and "ignored" threshold in force.
 #[utoipa::path(get, path = "/api/v1/admin/entities/{code}/policy", tag = "admin", security(("bearer" = [])),
-    params(("code" = String, Path)), responses((status = 200, body = PolicyRequest), (status = 403, body = ErrorBody)))]
+    params(("code" = String, Path)), responses((status = 200, body = PolicyRequest), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "No such entity")))]
 async fn get_policy(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(code): Path<String>,
+    PathOf(code): PathOf<String>,
 ) -> ApiResult<Json<PolicyRequest>> {
     Ok(Json(state.app.policy_of(&user, &code).await?))
 }
@@ -144,7 +147,7 @@ async fn get_policy(
 async fn put_policy(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(code): Path<String>,
+    PathOf(code): PathOf<String>,
     body: JsonBody<PolicyRequest>,
 ) -> ApiResult<Json<Saved>> {
     Ok(Json(state.app.set_policy(&user, &code, body.value).await?))
@@ -158,7 +161,7 @@ async fn put_policy(
 async fn put_areas(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(code): Path<String>,
+    PathOf(code): PathOf<String>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Saved>> {
     let bytes = body.map_err(|r| body_rejection(r.status(), r.body_text()))?;
@@ -241,7 +244,7 @@ async fn decline_ola(
 async fn get_olas(
     State(state): State<AppState>,
     Staff(user): Staff,
-    Path(code): Path<String>,
+    PathOf(code): PathOf<String>,
 ) -> ApiResult<Json<Vec<OlaView>>> {
     Ok(Json(state.app.olas_of(&user, &code).await?))
 }
