@@ -191,7 +191,8 @@ mod tests {
 
     #[test]
     fn answers_are_scrubbed_string_by_string() {
-        let answers = json!({"meter": "A-17", "contact": "call فاطمة أحمد", "floors": 3, "list": ["x", "fatima@example.bh"]});
+        let answers =
+            json!({"meter": "A-17", "contact": "call فاطمة أحمد", "floors": 3, "list": ["x", "fatima@example.bh"]});
         let scrubbed = fatima().scrub_json(&answers);
         assert_eq!(
             scrubbed,
@@ -210,7 +211,11 @@ mod tests {
 
     #[test]
     fn only_cases_ended_for_good_are_final() {
-        let mut finals: Vec<&str> = Status::ALL.iter().filter(|s| is_final(**s)).map(|s| s.as_str()).collect();
+        let mut finals: Vec<&str> = Status::ALL
+            .iter()
+            .filter(|s| is_final(**s))
+            .map(|s| s.as_str())
+            .collect();
         finals.sort_unstable();
         assert_eq!(finals, ["closed", "merged", "rejected"]);
     }
@@ -219,6 +224,9 @@ mod tests {
     fn the_cutoff_is_calendar_years_back() {
         let now = Utc.with_ymd_and_hms(2031, 2, 28, 12, 0, 0).single().unwrap_or_default();
         let cutoff = retention_cutoff(now, 5);
-        assert_eq!(cutoff, Utc.with_ymd_and_hms(2026, 2, 28, 12, 0, 0).single().unwrap_or_default());
+        assert_eq!(
+            cutoff,
+            Utc.with_ymd_and_hms(2026, 2, 28, 12, 0, 0).single().unwrap_or_default()
+        );
     }
 }

@@ -1202,7 +1202,11 @@ async fn privacy(command: PrivacyCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        PrivacyCommand::Erase { contact, force, storage } => {
+        PrivacyCommand::Erase {
+            contact,
+            force,
+            storage,
+        } => {
             let app = App::open(settings(&storage, false)).await?;
             let erased = app.operator().privacy_erase(&contact, force).await;
             app.close().await;
@@ -1217,10 +1221,14 @@ async fn privacy(command: PrivacyCommand) -> anyhow::Result<()> {
                     std::process::exit(3);
                 }
                 Erasure::Done { cases, forgotten } => {
-                    println!("anonymised {} case(s){}", cases.len(), match cases.is_empty() {
-                        true => String::new(),
-                        false => format!(": {}", cases.join(", ")),
-                    });
+                    println!(
+                        "anonymised {} case(s){}",
+                        cases.len(),
+                        match cases.is_empty() {
+                            true => String::new(),
+                            false => format!(": {}", cases.join(", ")),
+                        }
+                    );
                     println!(
                         "forgot {} notification(s), {} one-time code(s), {} session(s), {} other conversation(s)",
                         forgotten.notifications, forgotten.codes, forgotten.sessions, forgotten.conversations

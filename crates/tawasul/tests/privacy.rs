@@ -68,7 +68,11 @@ fn ali() -> Value {
 async fn act(t: &TestApp, reference: &str, body: Value) {
     let supervisor = t.login("cap.supervisor", PASSWORD).await;
     let (status, answer) = t
-        .api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), body)
+        .api_post(
+            &format!("/api/v1/cases/{reference}/transitions"),
+            Some(&supervisor),
+            body,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
 }
@@ -76,10 +80,7 @@ async fn act(t: &TestApp, reference: &str, body: Value) {
 /// Fatima's old rejected case, with her name and number in its text and a comment of hers.
 async fn fatimas_old_case(t: &TestApp) -> (String, String) {
     let made = t
-        .submit(report(
-            &format!("تسرب أمام بيتي، أنا {NAME} ورقمي 33001234"),
-            fatima(),
-        ))
+        .submit(report(&format!("تسرب أمام بيتي، أنا {NAME} ورقمي 33001234"), fatima()))
         .await;
     let (status, answer) = t
         .api_post(
@@ -113,6 +114,18 @@ async fn figures(t: &TestApp, year: i32) -> Vec<Value> {
         out.push(report);
     }
     out
+}
+
+/// The cases received in a year's figures (the service groups' volumes).
+fn volume(reports: &[Value]) -> f64 {
+    reports[0]["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["kpis"].as_array().into_iter().flatten())
+        .filter(|k| k["key"] == "volume")
+        .filter_map(|k| k["value"].as_f64())
+        .sum()
 }
 
 /// The text of everything stored about a case that could hold personal data, as staff see it.
@@ -179,6 +192,7 @@ on_both! { site;
         act(t, &recent, json!({"action": "reject", "reason": "مكرر"})).await;
         t.advance(Duration::days(400));
         let before = (figures(t, 2020).await, figures(t, 2024).await);
+        assert_eq!((volume(&before.0), volume(&before.1)), (3.0, 1.0), "the figures compared hold the cases");
         assert!(t.api_get(&format!("/api/v1/cases/{old}"), Some(&old_token)).await.0.is_success(), "the link works before");
 
         let run = t.app.anonymise_expired(5).await.expect("retention");

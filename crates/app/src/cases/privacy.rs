@@ -54,7 +54,8 @@ fn anonymisation(p: &PersonalCase, at: i64) -> AnonymiseCase {
             let body = e.body.as_deref().and_then(|b| ids.scrub(b));
             let mut details = scrub_json_text(&e.details);
             if e.actor_type == "social" {
-                let mut value: Value = serde_json::from_str(details.as_deref().unwrap_or(&e.details)).unwrap_or_default();
+                let mut value: Value =
+                    serde_json::from_str(details.as_deref().unwrap_or(&e.details)).unwrap_or_default();
                 if let Some(author) = value.get_mut("author_name") {
                     *author = ERASED.into();
                     details = Some(value.to_string());
@@ -101,7 +102,11 @@ fn anonymisation(p: &PersonalCase, at: i64) -> AnonymiseCase {
             .iter()
             .filter_map(|c| Some((c.id, scrub_json_text(&c.state)?)))
             .collect(),
-        messages: p.messages.iter().filter_map(|m| Some((m.id, ids.scrub(&m.body)?))).collect(),
+        messages: p
+            .messages
+            .iter()
+            .filter_map(|m| Some((m.id, ids.scrub(&m.body)?)))
+            .collect(),
         attachments,
         audit: None,
     }
@@ -447,7 +452,10 @@ mod tests {
         let phone = Contact::parse("00966 50-123-4567")?;
         assert_eq!(phone.forms(), ("+966501234567".to_owned(), "966501234567".to_owned()));
         let email = Contact::parse(" Fatima@Example.BH ")?;
-        assert_eq!(email.forms(), ("fatima@example.bh".to_owned(), "fatima@example.bh".to_owned()));
+        assert_eq!(
+            email.forms(),
+            ("fatima@example.bh".to_owned(), "fatima@example.bh".to_owned())
+        );
         for hostile in ["", "0501234567", "x' OR '1'='1", &"9".repeat(10_240)] {
             assert!(Contact::parse(hostile).is_err(), "{hostile:.20}");
         }
