@@ -357,4 +357,30 @@ on_both! { site;
         let (code, out, _) = privacy_cli(t, &["erase", "--contact", PHONE]);
         assert_eq!((code, out.lines().next()), (0, Some("anonymised 0 case(s)")), "a repeated erasure does nothing");
     }
+
+    async fn the_retention_job_runs_in_the_job_runner_when_configured(t: &TestApp) {
+        let (old, _) = fatimas_old_case(t).await;
+        t.advance(Duration::days(5 * 366));
+        t.app.schedule_periodic_jobs().await.expect("scheduled");
+        t.app.run_jobs_until_idle().await.expect("jobs");
+        let kept = t.store.case_by_reference(&old).await.expect("read").expect("case");
+        assert_eq!(kept.reporter_phone.as_deref(), Some(PHONE), "off unless configured");
+
+        // A node of the same installation started with --retention-years 5.
+        let settings = tawasul_app::Settings {
+            data_dir: t.data_dir.path().to_path_buf(),
+            database_url: t.database_url.clone(),
+            retention_years: Some(5),
+            ..tawasul_app::Settings::default()
+        };
+        let clock = t.clock.clone().expect("the test clock");
+        let node = tawasul_app::App::open(settings).await.expect("a second node").with_clock(clock);
+        t.advance(Duration::days(1));
+        node.run_jobs_until_idle().await.expect("jobs");
+        let gone = t.store.case_by_reference(&old).await.expect("read").expect("case");
+        assert_eq!((gone.reporter_name, gone.reporter_phone), (None, None), "the daily run anonymised it");
+        let audited = t.store.audit_log(100).await.expect("audit").iter().filter(|a| a.action == "privacy_retention").count();
+        assert_eq!(audited, 1);
+        node.close().await;
+    }
 }
