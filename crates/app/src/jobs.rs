@@ -19,6 +19,8 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 const KPI_FOLD_EVERY: Duration = Duration::from_secs(60);
 /// How often the last month's KPIs are checked for breaches to tell (each is told once).
 const KPI_WATCH_EVERY: Duration = Duration::from_secs(6 * 3600);
+/// How often the retention job looks for cases to anonymise (again at once after a full batch).
+const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// Finished jobs and idempotency keys are kept this long.
 /// WhatsApp's customer-service window: free-form messages within a day of the resident's last.
 const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -88,7 +90,7 @@ impl App {
     /// Makes sure the periodic jobs exist (their keys make this idempotent across nodes).
     pub async fn schedule_periodic_jobs(&self) -> Outcome<()> {
         let now = self.now_micros();
-        for kind in ["sla_sweep", "purge", "kpi_fold", "kpi_watch"] {
+        for kind in ["sla_sweep", "purge", "kpi_fold", "kpi_watch", "retention"] {
             self.store
                 .enqueue_job(JobInsert {
                     kind: kind.into(),
@@ -198,6 +200,18 @@ impl App {
                     run_at: now + micros(KPI_WATCH_EVERY),
                 }
             }),
+            "retention" => match self.settings.retention_years {
+                None => Ok(JobOutcome::Again {
+                    run_at: now + micros(RETENTION_EVERY),
+                }),
+                Some(years) => self.anonymise_expired(years).await.map_err(Into::into).map(|run| {
+                    if run.anonymised > 0 {
+                        tracing::info!(anonymised = run.anonymised, years, "reporters of old cases anonymised");
+                    }
+                    let next = if run.more { now } else { now + micros(RETENTION_EVERY) };
+                    JobOutcome::Again { run_at: next }
+                }),
+            },
             other => {
                 return JobOutcome::Dead {
                     error: format!("unknown job kind {other:?}"),

@@ -74,6 +74,10 @@ pub struct Settings {
     pub hooks: HookSettings,
     /// Rate limits, sign-in throttling and the proxies trusted to say who the client is.
     pub limits: identity::limits::Limits,
+    /// The reporters of cases that ended for good (closed, rejected, merged) and have not
+    /// changed for this many years are anonymised by the `retention` job; `None`: never (the
+    /// default, since it cannot be undone and the period is each body's records schedule's).
+    pub retention_years: Option<u32>,
 }
 
 impl Default for Settings {
@@ -94,6 +98,7 @@ impl Default for Settings {
             open311: Open311Settings::default(),
             hooks: HookSettings::default(),
             limits: identity::limits::Limits::default(),
+            retention_years: None,
         }
     }
 }

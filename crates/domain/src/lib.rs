@@ -12,6 +12,7 @@ pub mod intake;
 pub mod kpi;
 pub mod lifecycle;
 pub mod points;
+pub mod privacy;
 pub mod reply;
 pub mod service_search;
 pub mod sla;

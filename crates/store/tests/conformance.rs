@@ -1119,4 +1119,48 @@ on_both! { open_store;
         assert_eq!(states, [("acknowledged", "superseded", true), ("rejected", "waiting", false)]);
         assert!(!store.callback_placed(written[0].id, 0, "CA1", callback_event(id, T0 + 30, "callback_placed")).await.expect("not placed"));
     }
+
+    async fn a_case_is_anonymised_once_and_loses_its_search_words_and_retry_key(store: &Store) {
+        let (e, d, s) = catalogue(store).await;
+        let mut old = case(e, d, s, T0, "تسرب أمام بيت مواطن");
+        old.reporter_email = Some("citizen@example.bh".into());
+        old.idempotency = Some(IdempotencyInsert { key: "retry-1".into(), fingerprint: "f".into() });
+        let (old_id, _) = created(store.insert_case(old).await.expect("insert"));
+        let (open_id, _) = created(store.insert_case(case(e, d, s, T0 + 1, "تسرب")).await.expect("insert"));
+        for id in [old_id, open_id] {
+            store.change_case(CaseChange {
+                case_id: id,
+                expected_status: Status::New,
+                status: Some(if id == old_id { Status::Rejected } else { Status::Acknowledged }),
+                at: T0 + 10,
+                event: EventInsert { case_id: id, at: T0 + 10, actor_type: "staff".into(), action: "reject".into(), details: "{}".into(), ..EventInsert::default() },
+                ..CaseChange::default()
+            }).await.expect("change");
+        }
+        assert_eq!(store.cases_to_anonymise(T0 + 11, 10).await.expect("due"), [old_id], "only the ended case");
+        assert!(store.cases_to_anonymise(T0 + 10, 10).await.expect("due").is_empty(), "last changed at the cut-off is not before it");
+        assert_eq!(store.cases_of_contact(Some("+97333000000".into()), None).await.expect("by phone"), [old_id, open_id]);
+        assert_eq!(store.cases_of_contact(None, Some("citizen@example.bh".into())).await.expect("by e-mail"), [old_id]);
+        let by_phone = |limit| CaseFilter { words: vec!["33000000".into()], search_reporter: true, limit, ..Default::default() };
+        assert_eq!(store.list_cases(by_phone(10)).await.expect("search").len(), 2);
+
+        let write = AnonymiseCase { case_id: old_id, at: T0 + 20, description: Some("تسرب أمام بيت [erased]".into()), ..AnonymiseCase::default() };
+        assert_eq!(store.anonymise_case(write.clone()).await.expect("anonymise"), Some(vec![]));
+        assert_eq!(store.anonymise_case(write).await.expect("again"), None, "once");
+        assert!(store.cases_to_anonymise(T0 + 100, 10).await.expect("due").is_empty());
+        let row = store.personal_case(old_id).await.expect("read").expect("case");
+        assert_eq!(row.anonymised_at, Some(T0 + 20));
+        assert_eq!((row.case.reporter_name, row.case.reporter_phone, row.case.reporter_email), (None, None, None));
+        assert_eq!(row.case.status, Status::Rejected, "the figures' fields stay");
+        assert_eq!(row.case.description, "تسرب أمام بيت [erased]");
+        let found: Vec<i64> = store.list_cases(by_phone(10)).await.expect("search").iter().map(|c| c.id).collect();
+        assert_eq!(found, [open_id], "the number finds the anonymised case no more");
+        let words = vec![tawasul_domain::text::normalise_for_search("بيت")];
+        let found = store.list_cases(CaseFilter { words, limit: 10, ..Default::default() }).await.expect("search");
+        assert_eq!(found.len(), 1, "its kept text is still found");
+        assert!(store.cases_of_contact(None, Some("citizen@example.bh".into())).await.expect("by e-mail").is_empty());
+        let mut again = case(e, d, s, T0 + 30, "تسرب آخر");
+        again.idempotency = Some(IdempotencyInsert { key: "retry-1".into(), fingerprint: "other".into() });
+        assert!(matches!(store.insert_case(again).await.expect("the key is free"), Inserted::Created { .. }), "its retry key is gone");
+    }
 }

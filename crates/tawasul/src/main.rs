@@ -88,6 +88,11 @@ struct ServeArgs {
     hooks: HookArgs,
     #[command(flatten)]
     ivr: IvrArgs,
+    /// Anonymise the reporters of cases closed, rejected or merged whose last change is this
+    /// many years old (the `retention` job, daily). Off when not given: anonymising cannot be
+    /// undone, and the period is the one your records-retention schedule sets.
+    #[arg(long, env = "TAWASUL_RETENTION_YEARS", value_parser = clap::value_parser!(u32).range(1..=100))]
+    retention_years: Option<u32>,
 }
 
 /// The phone line's webhooks at /hooks/ivr/twiml and /hooks/ivr/vxml; off without a token.
@@ -469,6 +474,9 @@ enum Command {
     /// The KPI figures (kept up to date as cases change).
     #[command(subcommand)]
     Kpi(KpiCommand),
+    /// One person's data: everything held about them, or its erasure.
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
     /// Put a backup into an empty data directory (and empty PostgreSQL database, through
     /// pg_restore), after checking every file against its manifest; then migrate it.
     Restore {
@@ -491,6 +499,36 @@ enum Command {
 enum KpiCommand {
     /// Forget every KPI figure and compute them all again from the cases' timelines.
     Rebuild(Storage),
+}
+
+#[derive(Subcommand)]
+enum PrivacyCommand {
+    /// Write everything held about a phone number or e-mail address as JSON: the cases they
+    /// reported (with their entries, files, survey answers, calls, chats), notifications, one-time
+    /// codes and sessions. Exit 1 when the contact is neither.
+    Export {
+        /// +9665… / 009665… (international form, as intake takes it) or an e-mail address.
+        #[arg(long)]
+        contact: String,
+        /// The file to write; standard output without it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Anonymise the person's cases as the retention job does and forget their notifications,
+    /// codes, sessions and conversations. Exit 3, changing nothing, when a case has not ended
+    /// for good (closed, rejected or merged), unless --force.
+    Erase {
+        #[arg(long)]
+        contact: String,
+        /// Also anonymise cases still open or awaiting the person's verdict (they withdrew them;
+        /// staff can no longer reach them).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Subcommand)]
@@ -690,6 +728,7 @@ fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
             callback: callback_settings(&args.ivr, d.public_url.is_some())?,
             ..hook_settings(&args.hooks)?
         },
+        retention_years: args.retention_years,
         ..settings(&args.storage, demo)
     })
 }
@@ -881,6 +920,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Backup { to, storage } => backup(&to, &storage).await,
         Command::Export(args) => export(args).await,
         Command::Audit(AuditCommand::Verify(storage)) => verify_audit(&storage).await,
+        Command::Privacy(command) => privacy(command).await,
         Command::Kpi(KpiCommand::Rebuild(storage)) => {
             let app = App::open(settings(&storage, false)).await?;
             let rebuilt = rebuild_kpis(&app).await;
@@ -1124,6 +1164,78 @@ async fn verify_audit(storage: &Storage) -> anyhow::Result<()> {
         AuditVerdict::Broken(broken) => {
             eprintln!("the audit log is broken at row {}: {broken}", broken.row());
             std::process::exit(1);
+        }
+    }
+}
+
+/// `tawasul privacy export|erase`: the JSON document, or what was erased (exit 3 when open
+/// cases refuse it).
+async fn privacy(command: PrivacyCommand) -> anyhow::Result<()> {
+    use tawasul_app::cases::privacy::Erasure;
+    match command {
+        PrivacyCommand::Export { contact, out, storage } => {
+            let app = App::open(settings(&storage, false)).await?;
+            let exported = app.operator().privacy_export(&contact).await;
+            app.close().await;
+            let exported = exported.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let held = exported.cases.len()
+                + exported.notifications.len()
+                + exported.one_time_codes.len()
+                + exported.sessions.len()
+                + exported.conversations.len();
+            let mut json = serde_json::to_string_pretty(&exported)?;
+            json.push('\n');
+            match &out {
+                Some(path) => std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{json}"),
+            }
+            match held {
+                0 => eprintln!("nothing is held about {}", exported.contact),
+                _ => eprintln!(
+                    "{} case(s), {} notification(s), {} one-time code(s), {} session(s), {} other conversation(s)",
+                    exported.cases.len(),
+                    exported.notifications.len(),
+                    exported.one_time_codes.len(),
+                    exported.sessions.len(),
+                    exported.conversations.len()
+                ),
+            }
+            Ok(())
+        }
+        PrivacyCommand::Erase {
+            contact,
+            force,
+            storage,
+        } => {
+            let app = App::open(settings(&storage, false)).await?;
+            let erased = app.operator().privacy_erase(&contact, force).await;
+            app.close().await;
+            match erased.map_err(|e| anyhow::anyhow!("{e}"))? {
+                Erasure::Refused { open } => {
+                    eprintln!(
+                        "refused, nothing changed: {} case(s) not yet closed, rejected or merged: {} \
+                         (close them first, or --force if the person withdrew them)",
+                        open.len(),
+                        open.join(", ")
+                    );
+                    std::process::exit(3);
+                }
+                Erasure::Done { cases, forgotten } => {
+                    println!(
+                        "anonymised {} case(s){}",
+                        cases.len(),
+                        match cases.is_empty() {
+                            true => String::new(),
+                            false => format!(": {}", cases.join(", ")),
+                        }
+                    );
+                    println!(
+                        "forgot {} notification(s), {} one-time code(s), {} session(s), {} other conversation(s)",
+                        forgotten.notifications, forgotten.codes, forgotten.sessions, forgotten.conversations
+                    );
+                    Ok(())
+                }
+            }
         }
     }
 }

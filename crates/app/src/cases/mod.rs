@@ -10,6 +10,7 @@ pub mod intake;
 pub mod mail;
 pub mod merge;
 pub mod photos;
+pub mod privacy;
 pub mod public;
 pub mod social;
 pub mod survey;

@@ -6,6 +6,7 @@ mod bulk;
 mod counts;
 mod export;
 mod mail;
+mod privacy;
 mod queue;
 mod search;
 mod survey;
@@ -14,6 +15,7 @@ pub use attachments::*;
 pub use bulk::*;
 pub use export::*;
 pub use mail::*;
+pub use privacy::*;
 pub use queue::*;
 pub use survey::*;
 

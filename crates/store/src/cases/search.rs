@@ -115,7 +115,7 @@ impl CaseDocument {
     }
 }
 
-const DOCUMENT_SELECT: &str = "SELECT c.id, c.created_at, c.reference, lc.reference AS linked_reference, \
+pub(crate) const DOCUMENT_SELECT: &str = "SELECT c.id, c.created_at, c.reference, lc.reference AS linked_reference, \
      c.description, c.address, s.name_ar AS service_ar, s.name_en AS service_en, c.resolution, c.reporter_name, \
      c.reporter_phone, c.reporter_email FROM cases c JOIN services s ON s.id = c.service_id \
      LEFT JOIN cases lc ON lc.id = c.linked_case_id";
