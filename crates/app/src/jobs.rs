@@ -20,7 +20,8 @@ const KPI_FOLD_EVERY: Duration = Duration::from_secs(60);
 /// How often the last month's KPIs are checked for breaches to tell (each is told once).
 const KPI_WATCH_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// Finished jobs and idempotency keys are kept this long.
-/// WhatsApp's customer-service window: free-form messages within a day of the resident's last.
+/// WhatsApp's customer-service window (Messenger's standard one alike): free-form messages
+/// within a day of the resident's last.
 const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 /// Providers redeliver a webhook for hours at most (WhatsApp: up to 7 days).
 const INBOUND_IDS_KEPT: Duration = Duration::from_secs(8 * 24 * 3600);
@@ -316,15 +317,21 @@ impl App {
             },
             _ => vec![],
         };
-        let in_session = match channel {
-            Ok(OutboundChannel::Whatsapp) => {
-                let wa_id: String = row.recipient.chars().filter(char::is_ascii_digit).collect();
-                match self.store.last_heard(Channel::Whatsapp.as_str(), &wa_id).await {
-                    Ok(heard) => heard.is_some_and(|at| at > self.now_micros() - micros(CUSTOMER_SERVICE_WINDOW)),
-                    Err(e) => return self.retry_or_dead(job, e.to_string()),
-                }
-            }
-            _ => false,
+        // WhatsApp and Messenger take free text within a day of the resident's last message.
+        let heard_from = match channel {
+            Ok(OutboundChannel::Whatsapp) => Some((
+                Channel::Whatsapp,
+                row.recipient.chars().filter(char::is_ascii_digit).collect::<String>(),
+            )),
+            Ok(OutboundChannel::Social) => Some((Channel::Social, row.recipient.clone())),
+            _ => None,
+        };
+        let in_session = match heard_from {
+            Some((channel, address)) => match self.store.last_heard(channel.as_str(), &address).await {
+                Ok(heard) => heard.is_some_and(|at| at > self.now_micros() - micros(CUSTOMER_SERVICE_WINDOW)),
+                Err(e) => return self.retry_or_dead(job, e.to_string()),
+            },
+            None => false,
         };
         let message = Outbound {
             id,

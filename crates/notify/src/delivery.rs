@@ -22,8 +22,9 @@ pub struct Outbound {
     /// E-mail only: the Message-IDs (without angle brackets) of the thread this message
     /// answers, oldest first; the last is its `In-Reply-To`. Empty for a thread's first mail.
     pub references: Vec<String>,
-    /// WhatsApp only: the recipient wrote to us within the last 24 hours (the customer-service
-    /// window), so a free-form message may be sent; else only an approved template.
+    /// WhatsApp and Messenger: the recipient wrote to us within the last 24 hours (the
+    /// customer-service window), so a free-form message may be sent; else only an approved
+    /// template (WhatsApp) or a tagged update (Messenger).
     pub in_session: bool,
 }
 
