@@ -346,6 +346,7 @@ event-callback_placed = Call-back placed
 event-callback_answered = Call-back answered
 event-callback_no_answer = Call-back not answered
 event-callback_gave_up = Call-back given up
+event-delivery_refused = Refused by the provider (message not delivered)
 
 transfer-title = Transfer
 transfer-to = To

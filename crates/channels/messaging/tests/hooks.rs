@@ -514,6 +514,71 @@ on_both! { setup_with_agent;
     }
 }
 
+/// The internal timeline entries that say a provider refused a message about the case.
+async fn refusals(t: &TestApp, reference: &str) -> Vec<Value> {
+    let case = t
+        .store
+        .case_by_reference(reference)
+        .await
+        .expect("read")
+        .expect("the case");
+    t.store
+        .events(case.id)
+        .await
+        .expect("read")
+        .into_iter()
+        .filter(|e| e.action == "delivery_refused")
+        .map(|e| {
+            assert!(!e.public, "for staff only");
+            serde_json::from_str(&e.details).expect("JSON details")
+        })
+        .collect()
+}
+
+on_both! { setup_on_clock;
+    async fn a_providers_refusal_is_on_the_case_once_a_failure_retried_a_refusal_final(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let wa = "97333555222";
+        let say = |n: u32, key: &str| notification(wa, json!({"from": wa, "id": format!("wamid.r{n}"), "type": "text", "text": {"body": key}}));
+        for (n, key) in [(1, "hi"), (2, "2"), (3, "1"), (4, "1"), (5, "1"), (6, "Water is leaking from the main pipe by the mosque"), (7, "1"), (8, "1")] {
+            assert_eq!(whatsapp(t, &say(n, key)).await, StatusCode::OK);
+        }
+        let made = replies(graph).last().cloned().expect("a reply");
+        let reference = made["text"]["body"].as_str().and_then(|b| b.split_whitespace().find(|w| w.starts_with("TW-")))
+            .map(|w| w.trim_end_matches('.').to_owned()).expect("a case was made");
+        let sent = replies(graph).len();
+
+        // The acknowledgement meets a failing Cloud API twice: noted once, tried again, delivered.
+        graph.respond_with([503, 503]);
+        t.work().await;
+        assert_eq!(refusals(t, &reference).await.len(), 1);
+        for _ in 0..2 {
+            t.advance(chrono::Duration::hours(2));
+            t.work().await;
+        }
+        let noted = refusals(t, &reference).await;
+        assert_eq!(noted.len(), 1, "once, not on every retry: {noted:?}");
+        assert_eq!((noted[0]["channel"].as_str(), noted[0]["status"].as_u64()), (Some("whatsapp"), Some(503)));
+        assert_eq!(replies(graph).len(), sent + 3, "two refused, the third delivered");
+        let outbox = t.store.outbox(1).await.expect("read");
+        assert_eq!(outbox[0].status, "sent");
+
+        // A refusal (4xx) is final: noted, not tried again.
+        graph.respond_with([400]);
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+        assert_eq!(status, StatusCode::OK);
+        t.work().await;
+        t.advance(chrono::Duration::hours(2));
+        t.work().await;
+        assert_eq!(replies(graph).len(), sent + 4, "asked once");
+        let noted = refusals(t, &reference).await;
+        assert_eq!(noted.len(), 2, "{noted:?}");
+        assert_eq!(noted[1]["status"].as_u64(), Some(400));
+        assert_eq!(t.store.outbox(1).await.expect("read")[0].status, "failed");
+    }
+}
+
 /// Without their secrets the adapters are off: their hooks answer 404.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adapters_without_secrets_are_off() {
