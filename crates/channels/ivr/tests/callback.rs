@@ -403,6 +403,20 @@ on_both! { setup;
             ]
         );
         assert_eq!(status_of(t, &reference).await, Status::Acknowledged, "never closed nor changed");
+
+        // The staff console's timeline names each entry, in either language.
+        let staff = t.staff_cookie("cap.supervisor", PASSWORD).await;
+        for (language, labels) in [
+            ("ar", [("أُجري اتصال راجع", 3), ("لم يُردّ على الاتصال الراجع", 3), ("توقفت محاولات الاتصال الراجع", 1)]),
+            ("en", [("Call-back placed", 3), ("Call-back not answered", 3), ("Call-back given up", 1)]),
+        ] {
+            let page = t.page(&format!("/staff/cases/{reference}?lang={language}"), &staff).await;
+            assert_eq!(page.status, reqwest::StatusCode::OK, "{language}");
+            for (label, times) in labels {
+                assert_eq!(page.body.matches(label).count(), times, "{language}: {label}");
+            }
+            assert!(!page.body.contains("callback_"), "{language}: no entry is shown by its code");
+        }
     }
 
     async fn forged_signatures_are_refused_and_nothing_is_written(s: &Setup) {
