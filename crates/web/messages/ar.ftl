@@ -665,6 +665,7 @@ staff-chats = المحادثات
 staff-chats-title = المحادثات المباشرة
 staff-chats-empty = لا محادثات تنتظر.
 staff-chats-waiting = تنتظر منذ
+staff-chats-channel = القناة
 staff-chats-agent = مع
 staff-chats-last = آخر ما كتب المواطن
 staff-chats-pick = استلم

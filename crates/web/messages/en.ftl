@@ -651,6 +651,7 @@ staff-chats = Chats
 staff-chats-title = Live chats
 staff-chats-empty = No chat is waiting.
 staff-chats-waiting = Waiting since
+staff-chats-channel = Channel
 staff-chats-agent = With
 staff-chats-last = The resident's last words
 staff-chats-pick = Pick up

@@ -435,12 +435,13 @@ fn queued(page: &tawasul_testkit::Page) -> Vec<i64> {
 }
 
 /// The agent takes the one waiting conversation from the staff console's chat queue, sees
-/// `heard` in it, and answers `answer`; the conversation's id.
-async fn agent_answers(t: &TestApp, heard: &str, answer: &str) -> i64 {
+/// `heard` in it and its `channel`, and answers `answer`; the conversation's id.
+async fn agent_answers(t: &TestApp, channel: &str, heard: &str, answer: &str) -> i64 {
     let agent = t.staff_cookie("cap.agent", PASSWORD).await;
     let queue = t.page("/staff/chats", &agent).await;
     assert_eq!(queue.status, StatusCode::OK);
     assert!(queue.body.contains(heard), "the resident's last words: {}", queue.body);
+    assert!(queue.body.contains(channel), "where it came from: {}", queue.body);
     let ids = queued(&queue);
     assert_eq!(ids.len(), 1, "{}", queue.body);
     let id = ids[0];
@@ -478,7 +479,7 @@ on_both! { setup_with_agent;
         assert_eq!(status, StatusCode::OK);
         assert!(text_of(&quiet).is_empty(), "the bot leaves the resident to the person: {quiet}");
 
-        let id = agent_answers(t, "الماء مقطوع عن بيتنا منذ الصباح", "سنرسل فريق الصيانة خلال ساعة").await;
+        let id = agent_answers(t, "<td>رسالة نصية</td>", "الماء مقطوع عن بيتنا منذ الصباح", "سنرسل فريق الصيانة خلال ساعة").await;
         t.work().await;
         let sent: Vec<Vec<(String, String)>> = gateway.requests().into_iter().filter(|r| r.path == "/gateway/sms")
             .map(|r| form_urlencoded::parse(&r.body).into_owned().collect()).collect();
@@ -504,7 +505,7 @@ on_both! { setup_with_agent;
         assert_eq!(whatsapp(t, &notification(WA_ID, text_message("wamid.p3", "There is no water in my street"))).await, StatusCode::OK);
         assert_eq!(replies(graph).len(), before, "the bot leaves the resident to the person");
 
-        agent_answers(t, "There is no water in my street", "A crew is on its way").await;
+        agent_answers(t, "<td>واتساب</td>", "There is no water in my street", "A crew is on its way").await;
         t.work().await;
         let sent = replies(graph);
         assert_eq!(sent.len(), before + 1);
