@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tawasul_domain::vocab::{Channel, OutboundChannel};
 use tawasul_notify::{backoff, DeliveryError, Outbound, Rendered, Transport, MAX_ATTEMPTS};
-use tawasul_store::{JobInsert, JobOutcome, JobRow};
+use tawasul_store::{CaseChange, EventInsert, JobInsert, JobOutcome, JobRow, StoreError};
 
 /// How often the periodic jobs run.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
@@ -22,7 +22,8 @@ const KPI_WATCH_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// How often the retention job looks for cases to anonymise (again at once after a full batch).
 const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// Finished jobs and idempotency keys are kept this long.
-/// WhatsApp's customer-service window: free-form messages within a day of the resident's last.
+/// WhatsApp's customer-service window (Messenger's standard one alike): free-form messages
+/// within a day of the resident's last.
 const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 /// Providers redeliver a webhook for hours at most (WhatsApp: up to 7 days).
 const INBOUND_IDS_KEPT: Duration = Duration::from_secs(8 * 24 * 3600);
@@ -260,6 +261,53 @@ impl App {
         }
     }
 
+    /// A provider's refusal (an HTTP error status) of a message about a case, on the case's
+    /// timeline for its staff (internal): once per message (`key`), however often it is tried
+    /// again. A failure to write it is logged; the delivery goes on as it would.
+    pub(crate) async fn note_refusal(&self, reference: &str, key: String, details: serde_json::Value) {
+        for _ in 0..3 {
+            let case = match self.store.case_by_reference(reference).await {
+                Ok(Some(case)) => case,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(reference, error = %e, "could not read the case of a refused message");
+                    return;
+                }
+            };
+            let at = self.now_micros();
+            let change = CaseChange {
+                case_id: case.id,
+                expected_status: case.status,
+                at,
+                event: EventInsert {
+                    case_id: case.id,
+                    at,
+                    actor_type: "system".into(),
+                    actor_id: None,
+                    actor_name: "delivery".into(),
+                    action: "delivery_refused".into(),
+                    from_status: None,
+                    to_status: None,
+                    public: false,
+                    body: None,
+                    details: details.to_string(),
+                },
+                inbound: Some(("delivery".into(), format!("refused/{key}"))),
+                ..Default::default()
+            };
+            match self.store.change_case(change).await {
+                // Told before: a retry of the same message.
+                Ok(()) | Err(StoreError::Duplicate(_)) => return,
+                // The case moved on meanwhile: read it again.
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => {
+                    tracing::warn!(reference, error = %e, "could not note a refused message on its case");
+                    return;
+                }
+            }
+        }
+    }
+
     /// Delivers one outbox notification. The notification's id is its idempotency key
     /// (Message-ID, Idempotency-Key header), so a delivery repeated after a node died
     /// between sending and recording is recognised by the receiver.
@@ -330,15 +378,21 @@ impl App {
             },
             _ => vec![],
         };
-        let in_session = match channel {
-            Ok(OutboundChannel::Whatsapp) => {
-                let wa_id: String = row.recipient.chars().filter(char::is_ascii_digit).collect();
-                match self.store.last_heard(Channel::Whatsapp.as_str(), &wa_id).await {
-                    Ok(heard) => heard.is_some_and(|at| at > self.now_micros() - micros(CUSTOMER_SERVICE_WINDOW)),
-                    Err(e) => return self.retry_or_dead(job, e.to_string()),
-                }
-            }
-            _ => false,
+        // WhatsApp and Messenger take free text within a day of the resident's last message.
+        let heard_from = match channel {
+            Ok(OutboundChannel::Whatsapp) => Some((
+                Channel::Whatsapp,
+                row.recipient.chars().filter(char::is_ascii_digit).collect::<String>(),
+            )),
+            Ok(OutboundChannel::Social) => Some((Channel::Social, row.recipient.clone())),
+            _ => None,
+        };
+        let in_session = match heard_from {
+            Some((channel, address)) => match self.store.last_heard(channel.as_str(), &address).await {
+                Ok(heard) => heard.is_some_and(|at| at > self.now_micros() - micros(CUSTOMER_SERVICE_WINDOW)),
+                Err(e) => return self.retry_or_dead(job, e.to_string()),
+            },
+            None => false,
         };
         let message = Outbound {
             id,
@@ -357,8 +411,20 @@ impl App {
                     Err(e) => self.retry_or_dead(job, e.to_string()),
                 }
             }
-            Err(DeliveryError::Permanent(e)) => JobOutcome::Dead { error: e },
-            Err(DeliveryError::Transient(e)) => self.retry_or_dead(job, e),
+            Err(e) => {
+                if let (Some(status), Some(reference)) = (e.refused_status(), payload["reference"].as_str()) {
+                    let details = serde_json::json!({
+                        "notification": id, "channel": row.channel, "status": status, "error": excerpt(&e),
+                    });
+                    self.note_refusal(reference, format!("notification/{id}"), details)
+                        .await;
+                }
+                if e.is_permanent() {
+                    JobOutcome::Dead { error: e.to_string() }
+                } else {
+                    self.retry_or_dead(job, e.to_string())
+                }
+            }
         };
         let status = match &outcome {
             JobOutcome::Dead { error } => Some(("failed", error.clone())),
@@ -370,4 +436,9 @@ impl App {
         }
         outcome
     }
+}
+
+/// What a provider said when it refused, short enough for a timeline.
+pub(crate) fn excerpt(error: &DeliveryError) -> String {
+    error.to_string().chars().take(300).collect()
 }

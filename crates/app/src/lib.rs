@@ -340,6 +340,19 @@ impl App {
                 )?),
             );
         }
+        let social = tawasul_notify::SocialSender {
+            facebook: match &settings.hooks.facebook {
+                Some(f) => Some(tawasul_notify::MessengerApi::new(&f.api_base, &f.page_token)?),
+                None => None,
+            },
+            x: match &settings.hooks.x {
+                Some(x) => Some(tawasul_notify::XDmApi::new(&x.api_base, &x.bearer_token)?),
+                None => None,
+            },
+        };
+        if social.facebook.is_some() || social.x.is_some() {
+            by_channel.insert(OutboundChannel::Social, Box::new(social));
+        }
         let calls = match (&settings.hooks.callback, &settings.hooks.ivr) {
             (Some(c), Some(_)) => Some(Arc::new(tawasul_notify::CallPlacer::new(c.api.clone())?)),
             (Some(_), None) => anyhow::bail!("call-backs need the phone line (its token signs the calls' webhooks)"),

@@ -140,6 +140,9 @@ vocabulary!(
         Webhook = "webhook",
         /// WhatsApp's Cloud API, for cases that came by WhatsApp when that channel is on.
         Whatsapp = "whatsapp",
+        /// Facebook Messenger or X direct messages, for cases that came by either when its
+        /// adapter is on (the recipient is `fb:…` or `x:…`).
+        Social = "social",
     }
 );
 

@@ -181,3 +181,8 @@ kpi_missed-name = { $kpi ->
     [survey_response_rate] نسبة الرد على الاستبيان (٪)
    *[other] { $kpi }
 }
+
+# What an agent says in a conversation on SMS, WhatsApp or social media, sent on its channel.
+chat_reply-subject = رسالة من موظفينا
+chat_reply-body = { $message }
+    .unsigned = -

@@ -161,3 +161,8 @@ kpi_missed-name = { $kpi ->
     [survey_response_rate] survey response rate (%)
    *[other] { $kpi }
 }
+
+# What an agent says in a conversation on SMS, WhatsApp or social media, sent on its channel.
+chat_reply-subject = A message from our staff
+chat_reply-body = { $message }
+    .unsigned = -

@@ -22,8 +22,9 @@ pub struct Outbound {
     /// E-mail only: the Message-IDs (without angle brackets) of the thread this message
     /// answers, oldest first; the last is its `In-Reply-To`. Empty for a thread's first mail.
     pub references: Vec<String>,
-    /// WhatsApp only: the recipient wrote to us within the last 24 hours (the customer-service
-    /// window), so a free-form message may be sent; else only an approved template.
+    /// WhatsApp and Messenger: the recipient wrote to us within the last 24 hours (the
+    /// customer-service window), so a free-form message may be sent; else only an approved
+    /// template (WhatsApp) or a tagged update (Messenger).
     pub in_session: bool,
 }
 
@@ -35,11 +36,27 @@ pub enum DeliveryError {
     /// Retrying cannot help: the receiver refused this message. Dead letter.
     #[error("permanent delivery failure: {0}")]
     Permanent(String),
+    /// The provider answered with an error status: 408, 429 and 5xx are worth retrying, any
+    /// other refuses the message for good.
+    #[error("refused with HTTP {status}: {detail}")]
+    Refused { status: u16, detail: String },
 }
 
 impl DeliveryError {
     pub fn is_permanent(&self) -> bool {
-        matches!(self, Self::Permanent(_))
+        match self {
+            Self::Transient(_) => false,
+            Self::Permanent(_) => true,
+            Self::Refused { status, .. } => !matches!(status, 408 | 429 | 500..),
+        }
+    }
+
+    /// The provider's error status, when it answered with one (not when it did not answer).
+    pub fn refused_status(&self) -> Option<u16> {
+        match self {
+            Self::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
     }
 }
 

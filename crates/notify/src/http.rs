@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
-use reqwest::{Method, Response, StatusCode, Url};
+use reqwest::{Method, Response, Url};
 use sha2::Sha256;
 
 use crate::{ConfigError, DeliveryError, Outbound, Transport, DEFAULT_TIMEOUT};
@@ -326,12 +326,10 @@ pub(crate) async fn outcome_of(result: Result<Response, reqwest::Error>) -> Resu
     if status.is_success() {
         return Ok(response);
     }
-    let detail = format!("HTTP {status}: {}", excerpt(response).await);
-    if matches!(status, StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS) || status.is_server_error() {
-        Err(DeliveryError::Transient(detail))
-    } else {
-        Err(DeliveryError::Permanent(detail))
-    }
+    Err(DeliveryError::Refused {
+        status: status.as_u16(),
+        detail: excerpt(response).await,
+    })
 }
 
 /// The start of an error response, to say what the receiver objected to.

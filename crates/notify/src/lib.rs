@@ -7,6 +7,7 @@ mod delivery;
 mod http;
 mod policy;
 mod smtp;
+mod social;
 mod templates;
 mod whatsapp;
 
@@ -17,5 +18,6 @@ pub use http::{
 };
 pub use policy::{backoff, QuietHours, MAX_ATTEMPTS};
 pub use smtp::{html_of, SmtpSecurity, SmtpSender, SmtpSettings};
+pub use social::{chunks, MessengerApi, MessengerPurpose, Network, SocialSender, XDmApi, MESSENGER_MAX_TEXT, X_MAX_DM};
 pub use templates::{Rendered, TemplateError, Templates};
 pub use whatsapp::{WhatsappCloudSettings, WhatsappSender};

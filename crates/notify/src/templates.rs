@@ -109,7 +109,9 @@ impl Templates {
                 paragraphs.push(format(&body, Some(attribute.id())));
             }
         }
-        if let Some(signature) = bundle.get_message("signature") {
+        // A line of a conversation (`.unsigned`) is the words alone, as said.
+        let signed = body.get_attribute("unsigned").is_none();
+        if let Some(signature) = bundle.get_message("signature").filter(|_| signed) {
             paragraphs.push(format(&signature, None));
         }
         if !errors.is_empty() {

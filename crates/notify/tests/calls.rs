@@ -52,14 +52,16 @@ async fn a_refusal_is_permanent_and_a_failure_or_an_answer_without_a_sid_transie
     sink.serve(CALLS, "application/json", r#"{"code": 21211, "message": "invalid To"}"#);
     sink.respond_with([400, 503]);
     let placer = placer(&sink);
-    assert!(matches!(
-        placer.place(&request()).await,
-        Err(DeliveryError::Permanent(_))
-    ));
-    assert!(matches!(
-        placer.place(&request()).await,
-        Err(DeliveryError::Transient(_))
-    ));
+    let refused = placer.place(&request()).await;
+    assert!(
+        matches!(&refused, Err(e @ DeliveryError::Refused { status: 400, .. }) if e.is_permanent()),
+        "{refused:?}"
+    );
+    let failing = placer.place(&request()).await;
+    assert!(
+        matches!(&failing, Err(e @ DeliveryError::Refused { status: 503, .. }) if !e.is_permanent()),
+        "{failing:?}"
+    );
     // 200 without a call's sid: the platform did not say it took the call.
     assert!(matches!(
         placer.place(&request()).await,

@@ -68,7 +68,30 @@ fn samples() -> Vec<(&'static str, Value)> {
             "staff_ignored_complaint",
             json!({ "reference": "TW-2026-0000140", "original_reference": REFERENCE }),
         ),
+        ("chat_reply", json!({ "message": "سنرسل فريق الصيانة خلال ساعة" })),
     ]
+}
+
+#[test]
+fn an_agents_line_in_a_conversation_is_their_words_alone() {
+    let templates = Templates::embedded();
+    for language in ["ar", "en"] {
+        let rendered = templates
+            .render("chat_reply", language, &json!({ "message": "A crew is on its way" }))
+            .expect("renders");
+        assert_eq!(
+            rendered.body, "A crew is on its way",
+            "{language}: no greeting, no signature"
+        );
+    }
+    let signed = templates
+        .render("case_reply", "en", &json!({ "reference": REFERENCE, "message": "x" }))
+        .expect("renders");
+    assert!(
+        signed.body.ends_with("Tawasul"),
+        "other messages keep theirs: {}",
+        signed.body
+    );
 }
 
 #[test]

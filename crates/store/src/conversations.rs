@@ -104,6 +104,8 @@ const CONVERSATION_SELECT: &str = "SELECT id, channel, address, state, version, 
      started_at, updated_at, ended_at, end_reason, waiting_since, agent_id FROM conversations";
 
 for_both_backends! {
+    uses { jobs: insert_outbox; }
+
     /// The open conversation of `address` on `channel`, if any.
     pub async fn open_conversation(c: &mut Conn, (channel, address): (String, String)) -> StoreResult<Option<ConversationRow>> {
         Ok(sqlx::query_as(&format!("{CONVERSATION_SELECT} WHERE channel = $1 AND address = $2 AND ended_at IS NULL"))
@@ -227,6 +229,17 @@ for_both_backends! {
         .fetch_one(&mut *c).await?))
     }
 
+    /// [`add_line`] of an agent, with the message that carries it to the resident on the
+    /// conversation's own channel (SMS, WhatsApp, social media), in one transaction: what is in
+    /// the transcript is sent, once. Nothing is written when the conversation is over.
+    pub async fn add_line_sent(c: &mut Conn, (id, line, staff_id, message): (i64, TranscriptLine, i64, crate::OutboxInsert)) -> StoreResult<Option<i64>> {
+        let Some(line_id) = add_line(c, (id, line, Some(staff_id))).await? else {
+            return Ok(None);
+        };
+        insert_outbox(c, &message).await?;
+        Ok(Some(line_id))
+    }
+
     /// Ends an open conversation with `reason`; false when it was over already.
     pub async fn end_conversation(c: &mut Conn, (id, at, reason): (i64, i64, String)) -> StoreResult<bool> {
         Ok(sqlx::query(
@@ -340,6 +353,16 @@ impl Store {
 
     pub async fn add_line(&self, id: i64, line: TranscriptLine, staff_id: Option<i64>) -> StoreResult<Option<i64>> {
         write_op!(self, add_line, (id, line, staff_id))
+    }
+
+    pub async fn add_line_sent(
+        &self,
+        id: i64,
+        line: TranscriptLine,
+        staff_id: i64,
+        message: crate::OutboxInsert,
+    ) -> StoreResult<Option<i64>> {
+        write_op!(self, add_line_sent, (id, line, staff_id, message))
     }
 
     pub async fn end_conversation(&self, id: i64, at: i64, reason: &str) -> StoreResult<bool> {

@@ -59,6 +59,8 @@ pub struct Options {
     pub limits: tawasul_app::identity::limits::Limits,
     /// The public URL (an https one makes cookies `Secure` and `__Host-`).
     pub public_url: Option<String>,
+    /// Where notifications go (an SMS gateway, the channel bridge); `smtp` sets e-mail's.
+    pub delivery: tawasul_app::DeliverySettings,
 }
 
 impl Options {
@@ -75,6 +77,7 @@ impl Options {
             hooks: tawasul_app::HookSettings::default(),
             limits: tawasul_app::identity::limits::Limits::generous(),
             public_url: None,
+            delivery: tawasul_app::DeliverySettings::default(),
         }
     }
 }
@@ -126,6 +129,7 @@ pub async fn spawn(options: Options) -> TestApp {
         hooks: options.hooks.clone(),
         limits: options.limits.clone(),
         public_url: options.public_url.clone(),
+        delivery: options.delivery.clone(),
         ..Settings::default()
     };
     if let Some(sink) = &smtp {

@@ -73,8 +73,14 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             // `tawasul qr` prints the codes of service points.
             "tawasul-channels-qr",
         ],
-        // The adapters of the guided dialogue render the one engine.
-        "tawasul-channels-messaging" => &["tawasul-domain", "tawasul-app", "tawasul-channels-dialogue"],
+        // The adapters of the guided dialogue render the one engine; the messaging ones answer
+        // through the providers' API clients that notifications use too (Messenger, X).
+        "tawasul-channels-messaging" => &[
+            "tawasul-domain",
+            "tawasul-app",
+            "tawasul-channels-dialogue",
+            "tawasul-notify",
+        ],
         // The dialogue's adapters render the one engine's replies.
         "tawasul-channels-ivr" => &["tawasul-domain", "tawasul-app", "tawasul-channels-dialogue"],
         // The labels are printed text.

@@ -360,6 +360,7 @@ event-callback_placed = أُجري اتصال راجع
 event-callback_answered = رُدّ على الاتصال الراجع
 event-callback_no_answer = لم يُردّ على الاتصال الراجع
 event-callback_gave_up = توقفت محاولات الاتصال الراجع
+event-delivery_refused = رفض المزوّد الرسالة (لم تُسلَّم)
 
 transfer-title = تحويل البلاغ
 transfer-to = إلى
@@ -664,6 +665,7 @@ staff-chats = المحادثات
 staff-chats-title = المحادثات المباشرة
 staff-chats-empty = لا محادثات تنتظر.
 staff-chats-waiting = تنتظر منذ
+staff-chats-channel = القناة
 staff-chats-agent = مع
 staff-chats-last = آخر ما كتب المواطن
 staff-chats-pick = استلم

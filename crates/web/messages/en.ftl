@@ -346,6 +346,7 @@ event-callback_placed = Call-back placed
 event-callback_answered = Call-back answered
 event-callback_no_answer = Call-back not answered
 event-callback_gave_up = Call-back given up
+event-delivery_refused = Refused by the provider (message not delivered)
 
 transfer-title = Transfer
 transfer-to = To
@@ -650,6 +651,7 @@ staff-chats = Chats
 staff-chats-title = Live chats
 staff-chats-empty = No chat is waiting.
 staff-chats-waiting = Waiting since
+staff-chats-channel = Channel
 staff-chats-agent = With
 staff-chats-last = The resident's last words
 staff-chats-pick = Pick up

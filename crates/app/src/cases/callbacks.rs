@@ -165,11 +165,21 @@ impl App {
                     Err(e) => self.retry_or_dead(job, e.to_string()),
                 }
             }
-            Err(tawasul_notify::DeliveryError::Permanent(e)) => {
-                tracing::warn!(callback = id, reference = %row.reference, error = %e, "the call API refused a call-back");
-                JobOutcome::Dead { error: e }
+            Err(e) => {
+                if let Some(status) = e.refused_status() {
+                    let details = serde_json::json!({
+                        "callback": id, "channel": "call", "status": status, "error": crate::jobs::excerpt(&e),
+                    });
+                    self.note_refusal(&row.reference, format!("callback/{id}/{}", row.attempts), details)
+                        .await;
+                }
+                if e.is_permanent() {
+                    tracing::warn!(callback = id, reference = %row.reference, error = %e, "the call API refused a call-back");
+                    JobOutcome::Dead { error: e.to_string() }
+                } else {
+                    self.retry_or_dead(job, e.to_string())
+                }
             }
-            Err(tawasul_notify::DeliveryError::Transient(e)) => self.retry_or_dead(job, e),
         }
     }
 

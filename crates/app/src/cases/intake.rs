@@ -404,36 +404,36 @@ impl App {
         .into();
         events.push(event("system", "routing", "routed", routed));
         let language = reporter.map_or(case.language, |r| r.language).as_str().to_owned();
-        let whatsapp_on = self.settings.hooks.whatsapp.is_some();
-        let notifications =
-            crate::cases::work::reporter_channel(case.channel, phone.as_deref(), email.as_deref(), whatsapp_on)
-                .map(|(channel, recipient)| (recipient.to_owned(), channel))
-                .into_iter()
-                .map(|(recipient, channel)| {
-                    // A case that came by e-mail is told how to add to it by replying.
-                    let template = if case.channel == Channel::Email {
-                        "case_received_mail"
-                    } else {
-                        "case_received"
-                    };
-                    OutboxInsert {
-                        channel: channel.as_str().into(),
-                        recipient,
-                        template: template.into(),
-                        language: language.clone(),
-                        // The token goes into the link only when the message is delivered.
-                        payload: serde_json::json!({
-                            "service_ar": service.name_ar,
-                            "service_en": service.name_en,
-                            "track_url": self.settings.public_link("/track/{reference}?token={token}"),
-                        })
-                        .to_string(),
-                        // Sealed for the template it is stored under: delivery opens it with that name.
-                        secret: Some(self.seal_secrets(template, serde_json::json!({ "token": token }))),
-                        created_at: now,
-                    }
-                })
-                .collect();
+        // A conversation that makes a case says its reference itself; its address is linked after.
+        let contacts = self.contacts(phone.as_deref(), email.as_deref(), None);
+        let notifications = crate::cases::work::reporter_channel(case.channel, &contacts)
+            .map(|(channel, recipient)| (recipient.to_owned(), channel))
+            .into_iter()
+            .map(|(recipient, channel)| {
+                // A case that came by e-mail is told how to add to it by replying.
+                let template = if case.channel == Channel::Email {
+                    "case_received_mail"
+                } else {
+                    "case_received"
+                };
+                OutboxInsert {
+                    channel: channel.as_str().into(),
+                    recipient,
+                    template: template.into(),
+                    language: language.clone(),
+                    // The token goes into the link only when the message is delivered.
+                    payload: serde_json::json!({
+                        "service_ar": service.name_ar,
+                        "service_en": service.name_en,
+                        "track_url": self.settings.public_link("/track/{reference}?token={token}"),
+                    })
+                    .to_string(),
+                    // Sealed for the template it is stored under: delivery opens it with that name.
+                    secret: Some(self.seal_secrets(template, serde_json::json!({ "token": token }))),
+                    created_at: now,
+                }
+            })
+            .collect();
         CaseInsert {
             token_hash: secret_digest(&token),
             token,

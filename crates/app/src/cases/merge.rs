@@ -97,7 +97,7 @@ impl App {
                 "merge",
                 serde_json::json!({ "into": target.reference, "reason": reason.as_str() }),
             )),
-            notifications: self.notify_reporter(&case, "case_merged", details),
+            notifications: self.notify_reporter(&case, "case_merged", details).await?,
             ..Default::default()
         };
         self.store.change_case(change).await?;

@@ -317,7 +317,7 @@ impl App {
                     sla: Some(stored(&clock)),
                     at,
                     event: system_event("reopen", to, details),
-                    notifications: self.notify_reporter(case, "case_reopened", fields),
+                    notifications: self.notify_reporter(case, "case_reopened", fields).await?,
                     ..Default::default()
                 }))
             }
@@ -379,7 +379,9 @@ impl App {
                     body: None,
                     details: serde_json::json!({ "auto": true }).to_string(),
                 },
-                notifications: self.notify_reporter(&case, "case_closed", serde_json::json!({})),
+                notifications: self
+                    .notify_reporter(&case, "case_closed", serde_json::json!({}))
+                    .await?,
                 ..Default::default()
             };
             match self.store.change_case(change).await {

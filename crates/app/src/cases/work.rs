@@ -232,27 +232,50 @@ fn same_digest(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// How a reporter hears from us: by WhatsApp when the case came by WhatsApp and that channel
-/// is on; through the channel bridge (the signed webhook) when it came by WhatsApp, chat or
-/// social media otherwise; else by e-mail, else by SMS.
+/// The reporter's ways to be reached that a case keeps, and which providers' adapters are on.
+pub(crate) struct Contacts<'a> {
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    /// `fb:…` or `x:…`: who wrote on social media, for a case that came by it.
+    pub handle: Option<&'a str>,
+    pub whatsapp_on: bool,
+    pub facebook_on: bool,
+    pub x_on: bool,
+}
+
+/// How a reporter hears from us: through the provider's adapter when the case came by
+/// WhatsApp or social media and that adapter is on; through the channel bridge (the signed
+/// webhook) when it came by WhatsApp, chat or social media otherwise; else by e-mail, else by SMS.
 pub(crate) fn reporter_channel<'a>(
     case_channel: Channel,
-    phone: Option<&'a str>,
-    email: Option<&'a str>,
-    whatsapp_on: bool,
+    contacts: &Contacts<'a>,
 ) -> Option<(OutboundChannel, &'a str)> {
-    if case_channel == Channel::Whatsapp && whatsapp_on {
-        if let Some(phone) = phone {
+    if case_channel == Channel::Whatsapp && contacts.whatsapp_on {
+        if let Some(phone) = contacts.phone {
             return Some((OutboundChannel::Whatsapp, phone));
         }
     }
+    if case_channel == Channel::Social {
+        let on = contacts
+            .handle
+            .and_then(tawasul_notify::Network::of)
+            .is_some_and(|(network, _)| match network {
+                tawasul_notify::Network::Facebook => contacts.facebook_on,
+                tawasul_notify::Network::X => contacts.x_on,
+            });
+        if let (true, Some(handle)) = (on, contacts.handle) {
+            return Some((OutboundChannel::Social, handle));
+        }
+    }
     let conversational = matches!(case_channel, Channel::Whatsapp | Channel::Chat | Channel::Social);
-    phone
-        .or(email)
+    contacts
+        .phone
+        .or(contacts.email)
+        .or(contacts.handle)
         .filter(|_| conversational)
         .map(|contact| (OutboundChannel::Webhook, contact))
-        .or(email.map(|e| (OutboundChannel::Email, e)))
-        .or(phone.map(|p| (OutboundChannel::Sms, p)))
+        .or(contacts.email.map(|e| (OutboundChannel::Email, e)))
+        .or(contacts.phone.map(|p| (OutboundChannel::Sms, p)))
 }
 
 pub(crate) enum Access {
@@ -688,13 +711,14 @@ impl App {
     }
 
     /// A message to the reporter about their case, on their channel (`reporter_channel`).
-    /// The payload's fields are the template's arguments, beside `reference`.
-    pub(crate) fn notify_reporter(
+    /// The payload's fields are the template's arguments, beside `reference`. A case that came
+    /// by social media is answered where its conversation was (its address, `fb:…` or `x:…`).
+    pub(crate) async fn notify_reporter(
         &self,
         case: &CaseRow,
         template: &str,
         fields: serde_json::Value,
-    ) -> Vec<OutboxInsert> {
+    ) -> Result<Vec<OutboxInsert>, tawasul_store::StoreError> {
         let mut payload = serde_json::json!({ "reference": case.reference });
         if let serde_json::Value::Object(extra) = fields {
             payload
@@ -702,23 +726,52 @@ impl App {
                 .into_iter()
                 .for_each(|p| p.extend(extra.clone()));
         }
-        reporter_channel(
-            case.channel,
+        let handle = if case.channel == Channel::Social {
+            self.store
+                .conversations_of_case(case.id)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|c| c.channel == Channel::Social.as_str())
+                .map(|c| c.address)
+        } else {
+            None
+        };
+        let contacts = self.contacts(
             case.reporter_phone.as_deref(),
             case.reporter_email.as_deref(),
-            self.settings.hooks.whatsapp.is_some(),
-        )
-        .map(|(channel, recipient)| OutboxInsert {
-            channel: channel.as_str().into(),
-            recipient: recipient.to_owned(),
-            template: template.into(),
-            language: case.reporter_language.unwrap_or(case.language).as_str().to_owned(),
-            payload: payload.to_string(),
-            secret: None,
-            created_at: self.now_micros(),
-        })
-        .into_iter()
-        .collect()
+            handle.as_deref(),
+        );
+        Ok(reporter_channel(case.channel, &contacts)
+            .map(|(channel, recipient)| OutboxInsert {
+                channel: channel.as_str().into(),
+                recipient: recipient.to_owned(),
+                template: template.into(),
+                language: case.reporter_language.unwrap_or(case.language).as_str().to_owned(),
+                payload: payload.to_string(),
+                secret: None,
+                created_at: self.now_micros(),
+            })
+            .into_iter()
+            .collect())
+    }
+
+    /// A reporter's contacts with the adapters this node has on.
+    pub(crate) fn contacts<'a>(
+        &self,
+        phone: Option<&'a str>,
+        email: Option<&'a str>,
+        handle: Option<&'a str>,
+    ) -> Contacts<'a> {
+        let hooks = &self.settings.hooks;
+        Contacts {
+            phone,
+            email,
+            handle,
+            whatsapp_on: hooks.whatsapp.is_some(),
+            facebook_on: hooks.facebook.is_some(),
+            x_on: hooks.x.is_some(),
+        }
     }
 
     /// Changes a case's service or priority (those who dispatch cases may), and recomputes its
@@ -907,7 +960,7 @@ impl App {
             Action::Start | Action::Resume => None,
         };
         if let Some(template) = template {
-            change.notifications = self.notify_reporter(&case, template, fields);
+            change.notifications = self.notify_reporter(&case, template, fields).await?;
         }
         change.callback = self.callback_for(&case, request.action, to);
         let survey_token =
@@ -1080,6 +1133,7 @@ impl App {
                     // answer in the reporter's thread), as a transition's message does.
                     notifications: if public {
                         self.notify_reporter(&case, "case_reply", serde_json::json!({ "message": body }))
+                            .await?
                     } else {
                         vec![]
                     },
@@ -1256,5 +1310,65 @@ mod tests {
         );
         assert!(parse_instant("2026-01-01T00:00:00+03:00", "from").is_ok());
         assert!(parse_instant("yesterday", "from").is_err());
+    }
+
+    #[test]
+    fn reporters_hear_back_through_their_providers_adapter_when_it_is_on_else_the_bridge() {
+        let on = |facebook_on, x_on| Contacts {
+            phone: None,
+            email: None,
+            handle: None,
+            whatsapp_on: true,
+            facebook_on,
+            x_on,
+        };
+        let fb = Contacts {
+            handle: Some("fb:6842281075826133"),
+            ..on(true, false)
+        };
+        assert_eq!(
+            reporter_channel(Channel::Social, &fb),
+            Some((OutboundChannel::Social, "fb:6842281075826133"))
+        );
+        let x_off = Contacts {
+            handle: Some("x:3001969357"),
+            ..on(true, false)
+        };
+        assert_eq!(
+            reporter_channel(Channel::Social, &x_off),
+            Some((OutboundChannel::Webhook, "x:3001969357")),
+            "X is off: the bridge"
+        );
+        let x_on = Contacts {
+            handle: Some("x:3001969357"),
+            ..on(false, true)
+        };
+        assert_eq!(
+            reporter_channel(Channel::Social, &x_on),
+            Some((OutboundChannel::Social, "x:3001969357"))
+        );
+        let junk = Contacts {
+            handle: Some("fb:../me"),
+            ..on(true, true)
+        };
+        assert_eq!(
+            reporter_channel(Channel::Social, &junk),
+            Some((OutboundChannel::Webhook, "fb:../me")),
+            "not an address the adapter takes"
+        );
+        assert_eq!(
+            reporter_channel(Channel::Social, &on(true, true)),
+            None,
+            "no one to tell"
+        );
+        let by_mail = Contacts {
+            email: Some("a@b.bh"),
+            handle: Some("fb:1"),
+            ..on(true, true)
+        };
+        assert_eq!(
+            reporter_channel(Channel::Web, &by_mail),
+            Some((OutboundChannel::Email, "a@b.bh"))
+        );
     }
 }

@@ -14,11 +14,11 @@ use crate::CasesError;
 use std::time::Duration;
 use tawasul_domain::intake::IntakeDraft;
 use tawasul_domain::text::CaseText;
-use tawasul_domain::vocab::Channel;
+use tawasul_domain::vocab::{Channel, OutboundChannel};
 use tawasul_domain::Invalid;
 use tawasul_store::{
-    AgentRatingInsert, CallRating, ConversationRow, ConversationSave, ConversationStart, LineRow, StoreError,
-    TranscriptLine,
+    AgentRatingInsert, CallRating, ConversationRow, ConversationSave, ConversationStart, LineRow, OutboxInsert,
+    StoreError, TranscriptLine,
 };
 
 /// Why a turn of a conversation was not saved.
@@ -288,13 +288,50 @@ impl App {
         }
     }
 
+    /// A conversation an agent may answer: the website's chat, or one on SMS, WhatsApp or
+    /// social media handed to a person (the phone line puts its calls through instead).
     async fn chat(&self, id: i64) -> Outcome<Conversation> {
         self.store
             .conversation(id)
             .await?
-            .filter(|c| c.channel == Channel::Chat.as_str())
+            .filter(|c| c.channel != Channel::Phone.as_str())
             .ok_or(Failure::NotFound("chat"))?
             .try_into()
+    }
+
+    /// Adds what an agent says to a conversation; on a provider's channel it also goes to the
+    /// resident there, through that channel's adapter (the notifications' transport: the SMS
+    /// gateway, WhatsApp's messages API, Messenger or X). `None` when the conversation is over.
+    async fn agent_line(&self, user: &StaffUser, conversation: &Conversation, body: String) -> Outcome<Option<i64>> {
+        let at = self.now_micros();
+        let outbound = match conversation.channel {
+            Channel::Sms => Some(OutboundChannel::Sms),
+            Channel::Whatsapp => Some(OutboundChannel::Whatsapp),
+            Channel::Social => Some(OutboundChannel::Social),
+            _ => None,
+        };
+        let message = outbound.map(|channel| OutboxInsert {
+            channel: channel.as_str().to_owned(),
+            recipient: conversation.address.clone(),
+            template: "chat_reply".into(),
+            language: conversation.language.clone().unwrap_or_else(|| "ar".into()),
+            payload: serde_json::json!({ "message": body }).to_string(),
+            secret: None,
+            created_at: at,
+        });
+        let line = TranscriptLine {
+            at,
+            direction: "agent".into(),
+            body,
+        };
+        Ok(match message {
+            Some(message) => {
+                self.store
+                    .add_line_sent(conversation.id, line, user.id, message)
+                    .await?
+            }
+            None => self.store.add_line(conversation.id, line, Some(user.id)).await?,
+        })
     }
 
     /// The chats waiting for a person, longest first, then those agents have.
@@ -346,13 +383,7 @@ impl App {
             return Err(Failure::Forbidden("pick the chat up before answering it".into()).into());
         }
         let body = CaseText::parse(body, "message", MAX_CHAT_MESSAGE)?;
-        let line = TranscriptLine {
-            at: self.now_micros(),
-            direction: "agent".into(),
-            body: body.into_string(),
-        };
-        self.store
-            .add_line(id, line, Some(user.id))
+        self.agent_line(user, &conversation, body.into_string())
             .await?
             .ok_or(ConversationsError::Taken)
     }
@@ -381,7 +412,7 @@ impl App {
         if conversation.agent_id != Some(user.id) {
             return Err(Failure::Forbidden("pick the chat up before making a case of it".into()).into());
         }
-        draft.channel = Some(Channel::Chat);
+        draft.channel = Some(conversation.channel);
         draft.language = draft.language.or(conversation.language.clone());
         let intake = Intake {
             draft,
@@ -395,12 +426,7 @@ impl App {
         let case = self.case_row(&receipt.reference).await?;
         self.store.link_case(id, case.id).await?;
         if !receipt.replayed {
-            let line = TranscriptLine {
-                at: self.now_micros(),
-                direction: "agent".into(),
-                body: receipt.reference.clone(),
-            };
-            self.store.add_line(id, line, Some(user.id)).await?;
+            self.agent_line(user, &conversation, receipt.reference.clone()).await?;
         }
         Ok(receipt.reference)
     }

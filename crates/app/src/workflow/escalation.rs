@@ -105,11 +105,10 @@ impl App {
             });
             for target in &step.notify {
                 if *target == Notify::Reporter {
-                    notifications.extend(self.notify_reporter(
-                        case,
-                        "case_escalated",
-                        serde_json::json!({ "level": level }),
-                    ));
+                    notifications.extend(
+                        self.notify_reporter(case, "case_escalated", serde_json::json!({ "level": level }))
+                            .await?,
+                    );
                 } else {
                     let fields = serde_json::json!({
                         "reference": case.reference,
@@ -276,11 +275,13 @@ impl App {
             "department_by": "beneficiary_satisfaction_unit",
             "escalates": case.reference,
         });
-        let mut notifications = self.notify_reporter(
-            &case,
-            "escalation_received",
-            serde_json::json!({ "original_reference": case.reference }),
-        );
+        let mut notifications = self
+            .notify_reporter(
+                &case,
+                "escalation_received",
+                serde_json::json!({ "original_reference": case.reference }),
+            )
+            .await?;
         // The reporter's message goes out under the new case's reference.
         for n in &mut notifications {
             let mut payload: serde_json::Value = serde_json::from_str(&n.payload).unwrap_or_default();

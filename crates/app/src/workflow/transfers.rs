@@ -135,14 +135,16 @@ impl App {
             change.status = Some(Status::Transferred);
             change.sla = Some(stored(&clock));
             let receiver = config.entities.get(&to_entity);
-            change.notifications = self.notify_reporter(
-                &case,
-                "case_transferred",
-                serde_json::json!({
-                    "entity_ar": receiver.map(|e| e.name_ar.clone()),
-                    "entity_en": receiver.map(|e| e.name_en.clone()),
-                }),
-            );
+            change.notifications = self
+                .notify_reporter(
+                    &case,
+                    "case_transferred",
+                    serde_json::json!({
+                        "entity_ar": receiver.map(|e| e.name_ar.clone()),
+                        "entity_en": receiver.map(|e| e.name_en.clone()),
+                    }),
+                )
+                .await?;
         } else if status != Status::New {
             // A new department starts from acknowledgement: nobody there is assigned yet.
             change.status = Some(Status::Acknowledged);
@@ -198,7 +200,9 @@ impl App {
                 ..self.staff_event(user, &case, "transfer_accepted", Some(to))
             },
             audit: Some(self.audit_of(user, &case, "transfer_accept", details)),
-            notifications: self.notify_reporter(&case, "case_acknowledged", serde_json::json!({})),
+            notifications: self
+                .notify_reporter(&case, "case_acknowledged", serde_json::json!({}))
+                .await?,
             transfer: Some(TransferWrite::Decide {
                 id: pending.id,
                 status: "accepted".into(),

@@ -100,7 +100,6 @@ offer-no = no, I will try again
 
 handover = We are putting you through to one of our staff, please hold.
 handover-text = One of our staff will answer you here shortly.
-handover-elsewhere = To speak to one of our staff, call the contact centre or use the live chat on our website.
 goodbye = Thank you for contacting us. Goodbye.
 goodbye-no-input = We did not hear from you, so we are ending the conversation now. You are welcome to contact us any time.
 

@@ -606,25 +606,22 @@ impl Turn<'_> {
         self.enter(state, previous).await
     }
 
-    /// A person: the phone line puts the call through; the website's chat waits in the staff
-    /// console's chat queue; other written channels are told where a person answers.
+    /// A person: the phone line puts the call through; a written conversation (the website's
+    /// chat, SMS, WhatsApp, social media) waits in the staff console's chat queue, where an
+    /// agent answers it on its own channel.
     fn hand_over(&mut self, state: &mut State) -> Result<(), DialogueError> {
         match self.incoming.channel {
-            Channel::Chat => {
+            Channel::Phone => {
+                self.line("handover", &[]);
+                self.end(state, Ending::HandedOver, After::HandOver);
+            }
+            _ => {
                 self.line("handover-text", &[]);
                 state.stage = Stage::WithPerson;
                 state.strikes = 0;
                 self.say.expect = Expect::Text;
                 self.say.after = After::HandOver;
                 self.say.choices.clear();
-            }
-            Channel::Phone => {
-                self.line("handover", &[]);
-                self.end(state, Ending::HandedOver, After::HandOver);
-            }
-            _ => {
-                self.line("handover-elsewhere", &[]);
-                self.end(state, Ending::HandedOver, After::End);
             }
         }
         Ok(())

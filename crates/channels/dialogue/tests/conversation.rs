@@ -191,9 +191,11 @@ on_both! { setup;
         sms(&d, "+97333000001", Input::Start).await;
         sms(&d, "+97333000001", text("2")).await;
         let handed = sms(&d, "+97333000001", text("agent")).await;
-        assert_eq!(handed.after, After::End, "no person answers SMS: the resident is told where one does");
-        assert!(said(&handed).contains("live chat on our website"), "{handed:?}");
-        assert_eq!(conversation(t, "sms", "+97333000001").await, vec![(Some("handed_over".into()), None)]);
+        assert_eq!(handed.after, After::HandOver, "the SMS waits in the staff's chat queue");
+        assert!(said(&handed).contains("One of our staff will answer you here"), "{handed:?}");
+        assert_eq!(conversation(t, "sms", "+97333000001").await, vec![(None, None)], "open, for the person");
+        let waiting = t.store.open_conversation("sms", "+97333000001").await.expect("read").expect("open");
+        assert!(waiting.waiting_since.is_some(), "in the queue");
 
         // Invalid, invalid, invalid: re-prompted twice, then a person is offered; declined,
         // the question comes back.

@@ -10,7 +10,8 @@
 //! - `POST /hooks/ivr/dialled` — the `action` of every `<Dial>` to the agents: when an agent
 //!   served the caller (the agents' exchange names them in the SIP header `X-Tawasul-Agent`,
 //!   which the platform posts as `DialSipHeader_X-Tawasul-Agent`), the caller rates the agent
-//!   and the answer 1–5 by keys, stored with the chat ratings.
+//!   and the answer 1–5 by keys, stored with the chat ratings. A VoiceXML document's
+//!   `<transfer>` asks the same in a form of its own and posts it here (`on=rated`).
 //!
 //! All three are signed as the dialogue's hooks are (`X-Twilio-Signature`): 401 and nothing
 //! written otherwise. Every word comes from the dialogue's message files. A key that fits no
@@ -133,6 +134,65 @@ pub(crate) fn dialled_link(hook: &Hook, language: &str, reference: Option<&str>)
         pairs.push(("case", reference.to_owned()));
     }
     link(hook, DIALLED_PATH, &pairs)
+}
+
+/// The rating a VoiceXML document asks after its `<transfer>`, posted to
+/// `/hooks/ivr/dialled?on=rated`.
+pub(crate) fn rating(hook: &Hook, language: &str) -> crate::Rating {
+    let doc = Doc::new(hook.dialogue.prompts(), language);
+    crate::Rating {
+        agent_prompt: doc.text("rate-agent", &[]),
+        answer_prompt: doc.text("rate-answer", &[]),
+        link: link(
+            hook,
+            DIALLED_PATH,
+            &[("lang", doc_language(language)), ("on", "rated".to_owned())],
+        ),
+    }
+}
+
+/// A VoiceXML document's rating: the agent named by the exchange and the two scores, stored
+/// once per call; the answer is VoiceXML, thanking the caller or, when no agent of ours was
+/// named, saying goodbye with nothing stored.
+async fn rated(hook: &Hook, signed: &crate::Signed) -> Result<Response, Refusal> {
+    let sid = signed.call_sid()?.to_owned();
+    let language = signed.query("lang").unwrap_or(FIRST_LANGUAGE);
+    let doc = Doc::new(hook.dialogue.prompts(), language);
+    let farewell = |id: &str| {
+        let body = crate::vxml::farewell(&doc.language, &doc.text(id, &[]));
+        (
+            [(header::CONTENT_TYPE, "application/voicexml+xml; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    };
+    let Some(agent) = signed.param("Agent").filter(|a| a.len() <= 100) else {
+        return Ok(farewell("goodbye"));
+    };
+    let (Some(agent_score), Some(answer)) = (score(signed.param("AgentScore")), score(signed.param("AnswerScore")))
+    else {
+        return Err(Refusal::Malformed("AgentScore and AnswerScore are keys 1 to 5".into()));
+    };
+    let address = signed
+        .param("From")
+        .map_or_else(|| format!("call:{sid}"), str::to_owned);
+    let request = CallRatingRequest {
+        call_sid: sid.clone(),
+        address: address.chars().take(128).collect(),
+        language: doc.language.clone(),
+        reference: None,
+        agent_username: agent.to_owned(),
+        agent: agent_score,
+        answer,
+    };
+    match hook.app.rate_call_agent(request).await {
+        Ok(()) | Err(ConversationsError::Replayed) => Ok(farewell("rate-thanks")),
+        Err(ConversationsError::Common(Failure::NotFound(_))) => {
+            tracing::warn!(call = %sid, "a rating named no agent of ours; nothing was stored");
+            Ok(farewell("goodbye"))
+        }
+        Err(e) => Err(failed(e)),
+    }
 }
 
 fn failed<E: std::fmt::Display>(e: E) -> Refusal {
@@ -327,6 +387,9 @@ async fn report(hook: &Hook, request: Request) -> Result<(), Refusal> {
 async fn dialled(State(hook): State<Hook>, request: Request) -> Result<Response, Refusal> {
     let hook = &hook;
     let signed = signed(hook, Format::Twiml, request).await?;
+    if signed.query("on") == Some("rated") {
+        return rated(hook, &signed).await;
+    }
     let sid = signed.call_sid()?.to_owned();
     let language = signed.query("lang").unwrap_or(FIRST_LANGUAGE).to_owned();
     let mut doc = Doc::new(hook.dialogue.prompts(), &language);

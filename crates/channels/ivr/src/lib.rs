@@ -156,6 +156,15 @@ pub(crate) struct Turn<'a> {
     pub call: &'a Call,
     /// Where the platform goes when a `<Dial>` to the agents ends: the caller rates them.
     pub dialled: String,
+    /// The rating after a VoiceXML `<transfer>`: its questions and where it is posted.
+    pub rating: Rating,
+}
+
+/// What a VoiceXML document asks after the agent, in the caller's language.
+pub(crate) struct Rating {
+    pub agent_prompt: String,
+    pub answer_prompt: String,
+    pub link: String,
 }
 
 impl Turn<'_> {
@@ -401,6 +410,7 @@ async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, R
         agent: &hook.settings.agent,
         call: &call,
         dialled: callback::dialled_link(hook, &reply.language, None),
+        rating: callback::rating(hook, &reply.language),
     };
     Ok(match (&answered, format) {
         (Answer::Replayed, Format::Twiml) => twiml::again(&turn),

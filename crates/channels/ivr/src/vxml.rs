@@ -1,6 +1,7 @@
 //! The reply as a W3C VoiceXML 2.1 document: one `<form>` whose `<field>` takes the keys (a
 //! DTMF grammar of any keys, so that the engine, not the grammar, says what is invalid),
-//! `<record>` for a description in the caller's voice, `<transfer>` to the agents, a
+//! `<record>` for a description in the caller's voice, `<transfer>` to the agents (then a
+//! second form where the caller rates the agent who served them), a
 //! `<disconnect/>` at the end; every way out `<submit>`s back to the hook with the call's
 //! identity, `<noinput>` as silence and `<nomatch>` as an answer that fits nothing.
 
@@ -35,10 +36,13 @@ pub fn render(turn: &Turn) -> String {
             } else {
                 format!("tel:{}", turn.agent)
             };
+            // A bridge transfer returns when the agent hangs up (`far_end_disconnect`): the
+            // caller is still there to rate them. Any other outcome ends the call.
             out.push_str(&format!(
-                "<block>{prompts}</block><transfer name=\"agent\" dest=\"{}\" type=\"bridge\"/><block><disconnect/></block>",
+                "<block>{prompts}</block><transfer name=\"agent\" dest=\"{}\" type=\"bridge\"><filled><if cond=\"agent == 'far_end_disconnect'\"><goto next=\"#rate\"/></if><disconnect/></filled></transfer></form>",
                 escape(&dest)
             ));
+            out.push_str(&rating_form(turn));
         }
         (After::Continue, Expect::Recording) => {
             out.push_str(&format!(
@@ -70,6 +74,52 @@ pub fn render(turn: &Turn) -> String {
     }
     out.push_str("</form></vxml>\n");
     out
+}
+
+/// After the agent: the caller rates them and the answer by a key 1–5 each, posted to
+/// `/hooks/ivr/dialled?on=rated` with the agent's staff username. The agents' exchange names
+/// the agent in the SIP header `X-Tawasul-Agent` (as for TwiML's `<Dial>`), which the platform
+/// exposes under `session.connection.protocol.sip.headers`; where it does not, nobody is
+/// named and the call ends without asking. (The form's closing tag is the document's.)
+fn rating_form(turn: &Turn) -> String {
+    let rating = &turn.rating;
+    let field = |name: &str, prompt: &str| {
+        format!(
+            "<field name=\"{name}\">{}<prompt>{}</prompt><noinput count=\"1\"><reprompt/></noinput><nomatch count=\"1\"><reprompt/></nomatch><noinput count=\"2\"><disconnect/></noinput><nomatch count=\"2\"><disconnect/></nomatch></field>",
+            scores_grammar(&format!("{name}Keys")),
+            escape(prompt)
+        )
+    };
+    format!(
+        "<form id=\"rate\"><script>{AGENT_SCRIPT}</script><var name=\"Agent\" expr=\"tawasulAgent()\"/><block><if cond=\"Agent == ''\"><disconnect/></if></block>{}{}<block><submit next=\"{}\" method=\"post\" namelist=\"CallSid From Agent AgentScore AnswerScore\"/></block>",
+        field("AgentScore", &rating.agent_prompt),
+        field("AnswerScore", &rating.answer_prompt),
+        escape(&rating.link),
+    )
+}
+
+/// The agent's staff username from the SIP header the exchange set, or nothing.
+const AGENT_SCRIPT: &str = "function tawasulAgent() { try { var v = session.connection.protocol.sip.headers['X-Tawasul-Agent']; return v ? String(v) : ''; } catch (e) { return ''; } }";
+
+/// One key from 1 to 5; `rule` is the grammar's id, unique in the document.
+fn scores_grammar(rule: &str) -> String {
+    let items: String = ["1", "2", "3", "4", "5"]
+        .iter()
+        .map(|k| format!("<item>{k}</item>"))
+        .collect();
+    format!(
+        "<grammar mode=\"dtmf\" version=\"1.0\" root=\"{rule}\"><rule id=\"{rule}\" scope=\"public\"><one-of>{items}</one-of></rule></grammar>"
+    )
+}
+
+/// What the platform is told after a rating (or when there was none to give): the thanks,
+/// or a goodbye, and the end of the call.
+pub fn farewell(language: &str, line: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vxml xmlns=\"{NAMESPACE}\" version=\"2.1\" xml:lang=\"{}\"><form><block><prompt>{}</prompt><disconnect/></block></form></vxml>\n",
+        speech_language(language),
+        escape(line)
+    )
 }
 
 /// The document's start: the call's identity kept in variables for every submit.

@@ -22,6 +22,9 @@ const API_TOKEN: &str = "api-token";
 const AGENT: &str = "+97317000000";
 const FROM: &str = "+97380008000";
 const REPORTER: &str = "+97333123456";
+/// Numbers the platform's stand-in refuses (400) and fails twice (503) before taking.
+const REFUSED_NUMBER: &str = "+97333999400";
+const FAILING_NUMBER: &str = "+97333999503";
 
 /// What the platform's call-create API received: (path, Authorization, form).
 type Placed = Arc<Mutex<Vec<(String, String, Vec<(String, String)>)>>>;
@@ -47,12 +50,22 @@ async fn provider() -> (String, Placed) {
                             .unwrap_or("")
                             .to_owned();
                         let mut list = placed.lock().expect("list");
+                        let to = form.iter().find(|(k, _)| k == "To").map(|(_, v)| v.clone()).unwrap_or_default();
+                        let before = list.iter().filter(|(_, _, f)| f.iter().any(|(k, v)| k == "To" && *v == to)).count();
                         list.push((uri.path().to_owned(), auth, form));
                         let sid = format!("CA{:032}", list.len());
+                        // As the platform's magic numbers do: one it refuses, one it fails twice.
+                        let (status, body) = if to == REFUSED_NUMBER {
+                            (400, serde_json::json!({ "code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400 }))
+                        } else if to == FAILING_NUMBER && before < 2 {
+                            (503, serde_json::json!({ "code": 20500, "message": "Internal server error", "status": 503 }))
+                        } else {
+                            (201, serde_json::json!({ "sid": sid, "status": "queued" }))
+                        };
                         (
-                            axum::http::StatusCode::CREATED,
+                            axum::http::StatusCode::from_u16(status).expect("a status"),
                             [("content-type", "application/json")],
-                            serde_json::json!({ "sid": sid, "status": "queued" }).to_string(),
+                            body.to_string(),
                         )
                     },
                 ),
@@ -111,6 +124,10 @@ async fn setup(backend: Backend) -> Setup {
 
 /// A case reported by phone in `language`.
 async fn phone_case(t: &TestApp, language: &str) -> String {
+    phone_case_from(t, language, REPORTER).await
+}
+
+async fn phone_case_from(t: &TestApp, language: &str, phone: &str) -> String {
     let draft = IntakeDraft {
         service: "water-leak".into(),
         kind: "complaint".into(),
@@ -120,7 +137,7 @@ async fn phone_case(t: &TestApp, language: &str) -> String {
         address: None,
         reporter: Some(ReporterDraft {
             name: None,
-            phone: Some(REPORTER.into()),
+            phone: Some(phone.into()),
             email: None,
             language: Some(language.into()),
         }),
@@ -403,6 +420,57 @@ on_both! { setup;
             ]
         );
         assert_eq!(status_of(t, &reference).await, Status::Acknowledged, "never closed nor changed");
+
+        // The staff console's timeline names each entry, in either language.
+        let staff = t.staff_cookie("cap.supervisor", PASSWORD).await;
+        for (language, labels) in [
+            ("ar", [("أُجري اتصال راجع", 3), ("لم يُردّ على الاتصال الراجع", 3), ("توقفت محاولات الاتصال الراجع", 1)]),
+            ("en", [("Call-back placed", 3), ("Call-back not answered", 3), ("Call-back given up", 1)]),
+        ] {
+            let page = t.page(&format!("/staff/cases/{reference}?lang={language}"), &staff).await;
+            assert_eq!(page.status, reqwest::StatusCode::OK, "{language}");
+            for (label, times) in labels {
+                assert_eq!(page.body.matches(label).count(), times, "{language}: {label}");
+            }
+            assert!(!page.body.contains("callback_"), "{language}: no entry is shown by its code");
+        }
+    }
+
+    async fn the_call_apis_refusal_is_on_the_timeline_once_a_failure_retried(s: &Setup) {
+        let t = &s.t;
+        let refusals = |reference: String| async move {
+            let case = t.store.case_by_reference(&reference).await.expect("read").expect("case");
+            t.store.events(case.id).await.expect("events").into_iter()
+                .filter(|e| e.action == "delivery_refused")
+                .map(|e| {
+                    assert!(!e.public, "for staff only");
+                    serde_json::from_str::<serde_json::Value>(&e.details).expect("JSON")["status"].as_u64()
+                })
+                .collect::<Vec<_>>()
+        };
+        // Failing twice (503): noted once, tried again, then placed.
+        let failing = phone_case_from(t, "ar", FAILING_NUMBER).await;
+        transition(t, &failing, serde_json::json!({"action": "acknowledge"})).await;
+        t.app.run_jobs_until_idle().await.expect("jobs");
+        for _ in 0..2 {
+            advance(t, 2);
+            t.app.run_jobs_until_idle().await.expect("jobs");
+        }
+        assert_eq!(calls(&s.placed).len(), 3, "placed on the third try");
+        assert_eq!(refusals(failing.clone()).await, [Some(503)], "once, not on every retry");
+        assert_eq!(callback_events(t, &failing).await.first().map(|(a, _)| a.as_str()), Some("callback_placed"));
+
+        // Refused (400): final, noted, never asked again.
+        let refused = phone_case_from(t, "en", REFUSED_NUMBER).await;
+        transition(t, &refused, serde_json::json!({"action": "acknowledge"})).await;
+        t.app.run_jobs_until_idle().await.expect("jobs");
+        advance(t, 120);
+        t.app.run_jobs_until_idle().await.expect("jobs");
+        let asked = s.placed.lock().expect("list").iter()
+            .filter(|(_, _, form)| form.iter().any(|(k, v)| k == "To" && v == REFUSED_NUMBER)).count();
+        assert_eq!(asked, 1, "a refusal is not retried");
+        assert_eq!(refusals(refused.clone()).await, [Some(400)]);
+        assert!(callback_events(t, &refused).await.is_empty(), "no call was placed");
     }
 
     async fn forged_signatures_are_refused_and_nothing_is_written(s: &Setup) {

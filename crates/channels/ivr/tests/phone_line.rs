@@ -9,6 +9,7 @@ use std::path::Path;
 use tawasul_app::identity::limits::Limits;
 use tawasul_app::{HookSettings, IvrSettings};
 use tawasul_channels_ivr::signature;
+use tawasul_domain::vocab::Role;
 use tawasul_testkit::fixtures::{Fixtures, ServiceSpec};
 use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
 
@@ -475,6 +476,45 @@ on_both! { setup;
         let handed = other.post(&next(&menu), &[("Digits", "0")]).await;
         validate_vxml(&handed.body);
         assert_eq!(handed.attribute("transfer", "dest").as_deref(), Some(format!("tel:{AGENT}").as_str()));
+
+        // When the agent hangs up, the transfer returns to a form that asks the rating by keys.
+        let doc = handed.doc();
+        let goto = doc.descendants().find(|n| n.has_tag_name("goto")).expect("a <goto> after the transfer");
+        assert_eq!(goto.attribute("next"), Some("#rate"));
+        assert!(goto.ancestors().any(|n| n.has_tag_name("transfer")), "in the transfer's <filled>");
+        let rate = doc.descendants().find(|n| n.has_tag_name("form") && n.attribute("id") == Some("rate")).expect("the rating form");
+        let fields: Vec<&str> = rate.descendants().filter(|n| n.has_tag_name("field")).filter_map(|n| n.attribute("name")).collect();
+        assert_eq!(fields, ["AgentScore", "AnswerScore"]);
+        let prompts: Vec<&str> = rate.descendants().filter(|n| n.has_tag_name("prompt")).filter_map(|n| n.text()).collect();
+        assert!(prompts[0].contains("يرجى تقييم الموظف") && prompts[1].contains("للإجابة التي تلقيتها"), "in the caller's language: {prompts:?}");
+        let submit = rate.descendants().find(|n| n.has_tag_name("submit")).expect("the rating is posted");
+        assert_eq!(submit.attribute("namelist"), Some("CallSid From Agent AgentScore AnswerScore"));
+        let rated = submit.attribute("next").expect("where").to_owned();
+        assert!(rated.starts_with("/hooks/ivr/dialled?") && rated.contains("on=rated"), "{rated}");
+
+        // The platform posts it, signed; the exchange named one of our agents.
+        Fixtures::new(&t.app).await.staff("cap.agent", Role::Agent, Some("cap")).await;
+        let out_of_range = other.post_signed(&rated, &[("Agent", "cap.agent"), ("AgentScore", "7"), ("AnswerScore", "4")], Some(TOKEN)).await;
+        assert_eq!(out_of_range.status, 400, "{}", out_of_range.body);
+        let forged = other.post_signed(&rated, &[("Agent", "cap.agent"), ("AgentScore", "5"), ("AnswerScore", "4")], Some("not-the-token")).await;
+        assert_eq!(forged.status, 401);
+        let thanks = other.post(&rated, &[("Agent", "cap.agent"), ("AgentScore", "5"), ("AnswerScore", "4")]).await;
+        validate_vxml(&thanks.body);
+        assert!(thanks.has("disconnect") && thanks.said().contains("شكراً لتقييمك"), "{}", thanks.body);
+        // Redelivered: rated once.
+        other.post(&rated, &[("Agent", "cap.agent"), ("AgentScore", "5"), ("AnswerScore", "4")]).await;
+        let agent = t.store.staff_by_username("cap.agent").await.expect("read").expect("agent");
+        let served: Vec<_> = t.store.conversations_of_address("phone", "+97333000018").await.expect("read")
+            .into_iter().filter(|c| c.end_reason.as_deref() == Some("served")).collect();
+        assert_eq!(served.len(), 1, "one served call");
+        let rating = t.store.agent_rating(served[0].id).await.expect("read").expect("a rating");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent.id, 5, 4));
+        // An agent the exchange did not name, or no agent of ours: goodbye, nothing stored.
+        let nobody = Call::new(t, "CA0000000000000000000000000000vxm3", "+97333000019");
+        let bye = nobody.post(&rated, &[("Agent", "someone.else"), ("AgentScore", "1"), ("AnswerScore", "1")]).await;
+        validate_vxml(&bye.body);
+        assert!(bye.said().contains("مع السلامة") && !bye.said().contains("شكراً لتقييمك"), "{}", bye.body);
+        assert!(t.store.conversations_of_address("phone", "+97333000019").await.expect("read").is_empty());
     }
 }
 

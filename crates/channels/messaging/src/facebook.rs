@@ -9,7 +9,7 @@
 
 use crate::signature::valid_sha256;
 use crate::social::{self, Post, Taken};
-use crate::whatsapp::{chunks, truncate};
+use crate::whatsapp::truncate;
 use crate::{Hooks, Refused};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -20,15 +20,13 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use tawasul_app::cases::intake::Upload;
-use tawasul_app::FacebookSettings;
 use tawasul_channels_dialogue::{Answer, Choice, FetchMedia, Incoming, Input, Medium, Reply};
 use tawasul_domain::vocab::Channel;
+use tawasul_notify::{chunks, MessengerPurpose, MESSENGER_MAX_TEXT};
 
 /// Quick replies a message may carry, and their titles' length.
 pub const MAX_QUICK_REPLIES: usize = 13;
 const MAX_QUICK_REPLY_TITLE: usize = 20;
-/// A Messenger text message's length, both ways.
-const MAX_TEXT: usize = 2_000;
 /// Ids: a Page-scoped id is digits; message, comment and post ids are longer tokens.
 const MAX_SENDER_ID: usize = 32;
 const MAX_MESSAGE_ID: usize = 300;
@@ -173,9 +171,9 @@ fn input_of(event: &Messaging) -> Result<Option<(Input, Option<String>)>, Refuse
         return Ok(Some((Input::Text(quick.payload.clone()), mid)));
     }
     if let Some(text) = &message.text {
-        if text.chars().count() > MAX_TEXT {
+        if text.chars().count() > MESSENGER_MAX_TEXT {
             return Err(Refused::Malformed(format!(
-                "a message may be at most {MAX_TEXT} characters"
+                "a message may be at most {MESSENGER_MAX_TEXT} characters"
             )));
         }
         return Ok(Some((Input::Text(text.clone()), mid)));
@@ -253,7 +251,7 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
             fetch: Some(fetcher(hooks.http.clone())),
         };
         match hooks.dialogue.respond(incoming).await? {
-            Answer::Reply(reply) => send(&hooks.http, &settings, json!({"id": psid}), messages_of(&reply)).await,
+            Answer::Reply(reply) => send(&hooks, json!({"id": psid}), messages_of(&reply)).await,
             Answer::Replayed => {}
         }
     }
@@ -267,13 +265,7 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
                     .prompts()
                     .text(language, "submitted", &[("reference", &reference), ("digits", &digits)]);
             // A private reply: the reference reaches its author in Messenger, not the thread.
-            send(
-                &hooks.http,
-                &settings,
-                json!({"comment_id": comment_id}),
-                vec![json!({"text": text})],
-            )
-            .await;
+            send(&hooks, json!({"comment_id": comment_id}), vec![json!({"text": text})]).await;
         }
     }
     Ok(StatusCode::OK.into_response())
@@ -309,25 +301,17 @@ fn comment_of(page_id: &str, feed: FeedChange) -> Result<Option<Post>, Refused> 
 }
 
 /// Sends messages to `recipient` (a person by Page-scoped id, or a comment for a private
-/// reply). A reply that cannot be sent is logged: the turn is saved, and the resident's
-/// next message is answered from there.
-async fn send(http: &reqwest::Client, settings: &FacebookSettings, recipient: Value, messages: Vec<Value>) {
-    let url = format!("{}/me/messages", settings.api_base.trim_end_matches('/'));
+/// reply) in answer to them. A reply that cannot be sent is logged: the turn is saved, and
+/// the resident's next message is answered from there.
+async fn send(hooks: &Hooks, recipient: Value, messages: Vec<Value>) {
+    let Some(api) = &hooks.messenger else {
+        tracing::error!("a Facebook reply could not be sent: the Send API is not set up");
+        return;
+    };
     for message in messages {
-        let body = json!({"recipient": recipient, "messaging_type": "RESPONSE", "message": message});
-        let sent = http
-            .post(&url)
-            .query(&[("access_token", &settings.page_token)])
-            .json(&body)
-            .send()
-            .await;
-        match sent.map(|r| r.error_for_status()) {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) | Err(e) => {
-                // Without the URL: its query holds the Page's token.
-                tracing::error!(error = %e.without_url(), "a Facebook reply could not be sent");
-                return;
-            }
+        if let Err(e) = api.send(&recipient, &message, MessengerPurpose::Response).await {
+            tracing::error!(error = %e, "a Facebook reply could not be sent");
+            return;
         }
     }
 }
@@ -347,7 +331,7 @@ pub(crate) fn messages_of(reply: &Reply) -> Vec<Value> {
             text.push_str(&format!("\n{key}. {label}"));
         }
     }
-    let mut out: Vec<Value> = chunks(&text, MAX_TEXT)
+    let mut out: Vec<Value> = chunks(&text, MESSENGER_MAX_TEXT)
         .into_iter()
         .filter(|t| !t.trim().is_empty())
         .map(|t| json!({"text": t}))
@@ -441,9 +425,9 @@ mod tests {
         long.lines = vec!["و".repeat(3_000), "Send it?".into()];
         let out = messages_of(&long);
         assert_eq!(out.len(), 2);
-        assert!(out
-            .iter()
-            .all(|m| m["text"].as_str().is_some_and(|t| t.chars().count() <= MAX_TEXT)));
+        assert!(out.iter().all(|m| m["text"]
+            .as_str()
+            .is_some_and(|t| t.chars().count() <= MESSENGER_MAX_TEXT)));
         assert!(out[0].get("quick_replies").is_none());
         assert_eq!(out[1]["quick_replies"][0]["title"], "Yes");
     }

@@ -14,6 +14,8 @@ mod social;
 mod whatsapp;
 mod x;
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -21,6 +23,7 @@ use axum::Router;
 use tawasul_app::conversations::ConversationsError;
 use tawasul_app::{App, CasesError, Failure};
 use tawasul_channels_dialogue::{Dialogue, DialogueError};
+use tawasul_notify::{MessengerApi, XDmApi};
 
 pub use whatsapp::{MAX_BUTTONS, MAX_LIST_ROWS};
 
@@ -29,11 +32,27 @@ struct Hooks {
     app: App,
     dialogue: Dialogue,
     http: reqwest::Client,
+    /// The providers' APIs replies go out through (shared with notifications, `tawasul_notify`).
+    messenger: Option<Arc<MessengerApi>>,
+    x_dm: Option<Arc<XDmApi>>,
 }
 
 pub fn router<S: Clone + Send + Sync + 'static>(app: App) -> Router<S> {
+    let settings = &app.settings.hooks;
+    let messenger = settings.facebook.as_ref().and_then(|f| {
+        MessengerApi::new(&f.api_base, &f.page_token)
+            .inspect_err(|e| tracing::error!(error = %e, "Facebook replies are off"))
+            .ok()
+    });
+    let x_dm = settings.x.as_ref().and_then(|x| {
+        XDmApi::new(&x.api_base, &x.bearer_token)
+            .inspect_err(|e| tracing::error!(error = %e, "X replies are off"))
+            .ok()
+    });
     let hooks = Hooks {
         dialogue: Dialogue::new(app.clone()),
+        messenger: messenger.map(Arc::new),
+        x_dm: x_dm.map(Arc::new),
         app,
         http: reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))

@@ -22,6 +22,7 @@ use tawasul_app::cases::intake::Upload;
 use tawasul_app::WhatsappSettings;
 use tawasul_channels_dialogue::{Answer, Choice, FetchMedia, Incoming, Input, Medium, Reply};
 use tawasul_domain::vocab::Channel;
+use tawasul_notify::chunks;
 
 /// Reply buttons a message may carry, and their titles' length.
 pub const MAX_BUTTONS: usize = 3;
@@ -312,12 +313,6 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
     let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
-}
-
-/// `text` in pieces of at most `max` characters.
-pub(crate) fn chunks(text: &str, max: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    chars.chunks(max.max(1)).map(|c| c.iter().collect()).collect()
 }
 
 /// Downloads a photo or voice note by its media id: the Graph API names its URL, which is

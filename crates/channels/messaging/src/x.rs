@@ -9,7 +9,6 @@
 
 use crate::signature::{sha256_base64, valid_sha256_base64};
 use crate::social::{self, without_leading_mentions, Post, Taken};
-use crate::whatsapp::chunks;
 use crate::{Hooks, Refused};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -19,12 +18,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use tawasul_app::XSettings;
 use tawasul_channels_dialogue::{Answer, Incoming, Input, Medium};
 use tawasul_domain::vocab::Channel;
 
 /// A direct message's length on X.
-const MAX_DM: usize = 10_000;
+const MAX_DM: usize = tawasul_notify::X_MAX_DM;
 /// A post's length (long posts included).
 const MAX_POST: usize = 25_000;
 const MAX_ID: usize = 32;
@@ -196,7 +194,7 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
             fetch: None,
         };
         match hooks.dialogue.respond(incoming).await? {
-            Answer::Reply(reply) => send(&hooks.http, &settings, &sender, &reply.lines.join("\n")).await,
+            Answer::Reply(reply) => send(&hooks, &sender, &reply.lines.join("\n")).await,
             Answer::Replayed => {}
         }
     }
@@ -209,32 +207,20 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
                     .dialogue
                     .prompts()
                     .text(language, "submitted", &[("reference", &reference), ("digits", &digits)]);
-            send(&hooks.http, &settings, &author, &text).await;
+            send(&hooks, &author, &text).await;
         }
     }
     Ok(StatusCode::OK.into_response())
 }
 
-/// Sends `text` to `participant` by direct message, in pieces X takes. A message that cannot
-/// be sent is logged: the turn is saved, and the resident's next message is answered from there.
-async fn send(http: &reqwest::Client, settings: &XSettings, participant: &str, text: &str) {
-    let url = format!(
-        "{}/2/dm_conversations/with/{participant}/messages",
-        settings.api_base.trim_end_matches('/')
-    );
-    for piece in chunks(text, MAX_DM).into_iter().filter(|p| !p.trim().is_empty()) {
-        let sent = http
-            .post(&url)
-            .bearer_auth(&settings.bearer_token)
-            .json(&json!({"text": piece}))
-            .send()
-            .await;
-        match sent.map(|r| r.error_for_status()) {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) | Err(e) => {
-                tracing::error!(error = %e, "an X direct message could not be sent");
-                return;
-            }
-        }
+/// Sends `text` to `participant` by direct message. A message that cannot be sent is
+/// logged: the turn is saved, and the resident's next message is answered from there.
+async fn send(hooks: &Hooks, participant: &str, text: &str) {
+    let Some(api) = &hooks.x_dm else {
+        tracing::error!("an X direct message could not be sent: the API is not set up");
+        return;
+    };
+    if let Err(e) = api.send(participant, text).await {
+        tracing::error!(error = %e, "an X direct message could not be sent");
     }
 }

@@ -35,7 +35,22 @@ async fn setup_on_clock(backend: Backend) -> Setup {
     setup_from(backend, Some(chrono::Utc::now())).await
 }
 
+/// `setup` with an agent of the contact centre, and the SMS gateway that agents' answers go
+/// out through (the Cloud API's stand-in records it too, at `/gateway/sms`).
+async fn setup_with_agent(backend: Backend) -> Setup {
+    let s = setup_with(backend, None, true).await;
+    Fixtures::new(&s.t.app)
+        .await
+        .staff("cap.agent", Role::Agent, Some("cap"))
+        .await;
+    s
+}
+
 async fn setup_from(backend: Backend, clock_starts: Option<chrono::DateTime<chrono::Utc>>) -> Setup {
+    setup_with(backend, clock_starts, false).await
+}
+
+async fn setup_with(backend: Backend, clock_starts: Option<chrono::DateTime<chrono::Utc>>, sms_out: bool) -> Setup {
     let graph = HttpSink::start().await.expect("the Cloud API's stand-in");
     let hooks = HookSettings {
         sms: Some(SmsHookSettings {
@@ -54,9 +69,20 @@ async fn setup_from(backend: Backend, clock_starts: Option<chrono::DateTime<chro
         }),
         ..HookSettings::default()
     };
+    let mut delivery = tawasul_app::DeliverySettings::default();
+    if sms_out {
+        delivery.sms = Some(tawasul_notify::SmsSettings {
+            url: graph.url("/gateway/sms"),
+            method: "POST".into(),
+            body_template: "to={to}&text={text}".into(),
+            content_type: "application/x-www-form-urlencoded".into(),
+            headers: vec![],
+        });
+    }
     let t = spawn(Options {
         hooks,
         clock_starts,
+        delivery,
         ..Options::on(backend)
     })
     .await;
@@ -393,6 +419,164 @@ on_both! { setup_on_clock;
         assert_eq!(template["template"]["name"], "case_update");
         assert_eq!(template["template"]["language"]["code"], "en");
         assert!(template["template"]["components"][0]["parameters"][0]["text"].as_str().is_some_and(|p| p.contains(&reference)));
+    }
+}
+
+/// The ids of the conversations in the staff queue page's pick-up forms.
+fn queued(page: &tawasul_testkit::Page) -> Vec<i64> {
+    page.body
+        .match_indices("/staff/chats/")
+        .filter_map(|(i, _)| {
+            let rest = &page.body[i + "/staff/chats/".len()..];
+            let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            rest[id.len()..].starts_with("/pick").then(|| id.parse().ok()).flatten()
+        })
+        .collect()
+}
+
+/// The agent takes the one waiting conversation from the staff console's chat queue, sees
+/// `heard` in it and its `channel`, and answers `answer`; the conversation's id.
+async fn agent_answers(t: &TestApp, channel: &str, heard: &str, answer: &str) -> i64 {
+    let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+    let queue = t.page("/staff/chats", &agent).await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.body.contains(heard), "the resident's last words: {}", queue.body);
+    assert!(queue.body.contains(channel), "where it came from: {}", queue.body);
+    let ids = queued(&queue);
+    assert_eq!(ids.len(), 1, "{}", queue.body);
+    let id = ids[0];
+    let picked = t
+        .post_form(
+            &format!("/staff/chats/{id}/pick"),
+            &agent,
+            &[("csrf_token", tawasul_testkit::CSRF)],
+        )
+        .await;
+    assert_eq!(picked.status, StatusCode::SEE_OTHER);
+    let page = t.page(&format!("/staff/chats/{id}"), &agent).await;
+    assert!(page.body.contains(heard), "the history: {}", page.body);
+    let said = t
+        .post_form(
+            &format!("/staff/chats/{id}/say"),
+            &agent,
+            &[("csrf_token", tawasul_testkit::CSRF), ("message", answer)],
+        )
+        .await;
+    assert_eq!(said.status, StatusCode::SEE_OTHER, "{}", said.body);
+    id
+}
+
+on_both! { setup_with_agent;
+    async fn a_person_asked_for_by_sms_answers_by_sms_from_the_chat_queue(s: &Setup) {
+        let (t, gateway) = (&s.t, &s.graph);
+        let from = "+97333111222";
+        sms(t, from, "مرحبا", "s-1").await;
+        sms(t, from, "1", "s-2").await;
+        let (status, handed) = sms(t, from, "0", "s-3").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(text_of(&handed).contains("سيتواصل معك أحد موظفينا هنا"), "{handed}");
+        let (status, quiet) = sms(t, from, "الماء مقطوع عن بيتنا منذ الصباح", "s-4").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(text_of(&quiet).is_empty(), "the bot leaves the resident to the person: {quiet}");
+
+        let id = agent_answers(t, "<td>رسالة نصية</td>", "الماء مقطوع عن بيتنا منذ الصباح", "سنرسل فريق الصيانة خلال ساعة").await;
+        t.work().await;
+        let sent: Vec<Vec<(String, String)>> = gateway.requests().into_iter().filter(|r| r.path == "/gateway/sms")
+            .map(|r| form_urlencoded::parse(&r.body).into_owned().collect()).collect();
+        assert_eq!(sent, vec![vec![("to".to_owned(), from.to_owned()), ("text".to_owned(), "سنرسل فريق الصيانة خلال ساعة".to_owned())]],
+            "the agent's words alone, to the resident's number");
+
+        // The resident answers by SMS: it is the agent's to read, not the bot's to answer.
+        let (_, quiet) = sms(t, from, "شكراً", "s-5").await;
+        assert!(text_of(&quiet).is_empty(), "{quiet}");
+        let lines = t.store.transcript(id, 0, 100).await.expect("read");
+        let said: Vec<(&str, &str)> = lines.iter().map(|l| (l.direction.as_str(), l.body.as_str())).collect();
+        assert!(said.ends_with(&[("agent", "سنرسل فريق الصيانة خلال ساعة"), ("in", "شكراً")]), "{said:?}");
+    }
+
+    async fn a_person_asked_for_on_whatsapp_answers_on_whatsapp_from_the_chat_queue(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        for (n, body) in ["hi", "2", "0"].into_iter().enumerate() {
+            assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&format!("wamid.p{n}"), body))).await, StatusCode::OK);
+        }
+        let handed = replies(graph).last().cloned().expect("a reply");
+        assert!(handed["text"]["body"].as_str().is_some_and(|b| b.contains("One of our staff will answer you here")), "{handed}");
+        let before = replies(graph).len();
+        assert_eq!(whatsapp(t, &notification(WA_ID, text_message("wamid.p3", "There is no water in my street"))).await, StatusCode::OK);
+        assert_eq!(replies(graph).len(), before, "the bot leaves the resident to the person");
+
+        agent_answers(t, "<td>واتساب</td>", "There is no water in my street", "A crew is on its way").await;
+        t.work().await;
+        let sent = replies(graph);
+        assert_eq!(sent.len(), before + 1);
+        let answer = &sent[before];
+        assert_eq!((answer["to"].as_str(), answer["type"].as_str()), (Some(WA_ID), Some("text")), "{answer}");
+        assert_eq!(answer["text"]["body"], "A crew is on its way");
+    }
+}
+
+/// The internal timeline entries that say a provider refused a message about the case.
+async fn refusals(t: &TestApp, reference: &str) -> Vec<Value> {
+    let case = t
+        .store
+        .case_by_reference(reference)
+        .await
+        .expect("read")
+        .expect("the case");
+    t.store
+        .events(case.id)
+        .await
+        .expect("read")
+        .into_iter()
+        .filter(|e| e.action == "delivery_refused")
+        .map(|e| {
+            assert!(!e.public, "for staff only");
+            serde_json::from_str(&e.details).expect("JSON details")
+        })
+        .collect()
+}
+
+on_both! { setup_on_clock;
+    async fn a_providers_refusal_is_on_the_case_once_a_failure_retried_a_refusal_final(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let wa = "97333555222";
+        let say = |n: u32, key: &str| notification(wa, json!({"from": wa, "id": format!("wamid.r{n}"), "type": "text", "text": {"body": key}}));
+        for (n, key) in [(1, "hi"), (2, "2"), (3, "1"), (4, "1"), (5, "1"), (6, "Water is leaking from the main pipe by the mosque"), (7, "1"), (8, "1")] {
+            assert_eq!(whatsapp(t, &say(n, key)).await, StatusCode::OK);
+        }
+        let made = replies(graph).last().cloned().expect("a reply");
+        let reference = made["text"]["body"].as_str().and_then(|b| b.split_whitespace().find(|w| w.starts_with("TW-")))
+            .map(|w| w.trim_end_matches('.').to_owned()).expect("a case was made");
+        let sent = replies(graph).len();
+
+        // The acknowledgement meets a failing Cloud API twice: noted once, tried again, delivered.
+        graph.respond_with([503, 503]);
+        t.work().await;
+        assert_eq!(refusals(t, &reference).await.len(), 1);
+        for _ in 0..2 {
+            t.advance(chrono::Duration::hours(2));
+            t.work().await;
+        }
+        let noted = refusals(t, &reference).await;
+        assert_eq!(noted.len(), 1, "once, not on every retry: {noted:?}");
+        assert_eq!((noted[0]["channel"].as_str(), noted[0]["status"].as_u64()), (Some("whatsapp"), Some(503)));
+        assert_eq!(replies(graph).len(), sent + 3, "two refused, the third delivered");
+        let outbox = t.store.outbox(1).await.expect("read");
+        assert_eq!(outbox[0].status, "sent");
+
+        // A refusal (4xx) is final: noted, not tried again.
+        graph.respond_with([400]);
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+        assert_eq!(status, StatusCode::OK);
+        t.work().await;
+        t.advance(chrono::Duration::hours(2));
+        t.work().await;
+        assert_eq!(replies(graph).len(), sent + 4, "asked once");
+        let noted = refusals(t, &reference).await;
+        assert_eq!(noted.len(), 2, "{noted:?}");
+        assert_eq!(noted[1]["status"].as_u64(), Some(400));
+        assert_eq!(t.store.outbox(1).await.expect("read")[0].status, "failed");
     }
 }
 

@@ -561,6 +561,89 @@ on_both! { setup;
     }
 }
 
+/// Runs a Messenger conversation from `PSID` to a case, in English; its reference.
+async fn messenger_case(s: &Setup) -> String {
+    let (t, graph) = (&s.t, &s.graph);
+    assert_eq!(facebook(t, &text("n_1", "Hello")).await, StatusCode::OK);
+    for (n, key) in [(2, "2"), (3, "1"), (4, "1"), (5, "1")] {
+        assert_eq!(
+            facebook(t, &quick_reply(&format!("n_{n}"), key, key)).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        facebook(
+            t,
+            &text("n_6", "Water has been leaking from a broken pipe by the school gate")
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(facebook(t, &text("n_7", "School gate, Manama")).await, StatusCode::OK);
+    assert_eq!(
+        facebook(t, &quick_reply("n_8", "yes, send it", "1")).await,
+        StatusCode::OK
+    );
+    let done = sent_to_messenger(graph).last().cloned().expect("a reply");
+    reference_in(done["message"]["text"].as_str().expect("text"))
+}
+
+on_both! { setup;
+    async fn messenger_cases_hear_back_by_messenger_as_updates_within_a_day_tagged_after(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let reference = messenger_case(s).await;
+        let sent = sent_to_messenger(graph).len();
+        t.work().await;
+        assert_eq!(sent_to_messenger(graph).len(), sent, "the conversation said the reference: no notice of it");
+
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+        assert_eq!(status, StatusCode::OK);
+        t.work().await;
+        let notices = sent_to_messenger(graph);
+        assert_eq!(notices.len(), sent + 1, "one notice");
+        let notice = &notices[sent];
+        assert_eq!(notice["recipient"]["id"], PSID);
+        assert_eq!(notice["messaging_type"], "UPDATE", "within the window: {notice}");
+        assert!(notice.get("tag").is_none());
+        assert!(notice["message"]["text"].as_str().is_some_and(|b| b.contains(&reference)), "{notice}");
+
+        // A day and more after the resident's last message Messenger takes only tagged updates.
+        t.advance(chrono::Duration::hours(25));
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let comments = format!("/api/v1/cases/{reference}/comments");
+        let (status, _) = t.api_post(&comments, Some(&supervisor), json!({"body": "The crew fixed the pipe this morning", "visibility": "public"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        t.work().await;
+        let later = sent_to_messenger(graph);
+        assert_eq!(later.len(), sent + 2);
+        let tagged = &later[sent + 1];
+        assert_eq!((tagged["messaging_type"].as_str(), tagged["tag"].as_str()), (Some("MESSAGE_TAG"), Some("ACCOUNT_UPDATE")), "{tagged}");
+        assert!(tagged["message"]["text"].as_str().is_some_and(|b| b.contains("The crew fixed the pipe")), "{tagged}");
+        let outbox = t.store.outbox(10).await.expect("read");
+        assert!(outbox.iter().all(|n| n.channel == "social" && n.recipient == format!("fb:{PSID}")), "{outbox:?}");
+    }
+
+    async fn x_cases_hear_back_by_direct_message_in_arabic(s: &Setup) {
+        let (t, x_api) = (&s.t, &s.x_api);
+        for (n, said) in ["مرحبا", "1", "1", "1", "1", "الماء يتسرب من الأنبوب الرئيسي أمام المسجد منذ يومين", "حي السلمانية، طريق 2411", "1"].into_iter().enumerate() {
+            assert_eq!(x(t, &direct_message(&format!("{}", 3001 + n), RESIDENT, said)).await, StatusCode::OK);
+        }
+        let reference = reference_in(&sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply"));
+        let sent = sent_by_dm(x_api, RESIDENT).len();
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+        assert_eq!(status, StatusCode::OK);
+        t.work().await;
+        let dms = sent_by_dm(x_api, RESIDENT);
+        assert_eq!(dms.len(), sent + 1, "one notice");
+        assert!(dms[sent].contains(&reference), "{}", dms[sent]);
+        assert!(dms[sent].chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "in Arabic: {}", dms[sent]);
+        let outbox = t.store.outbox(10).await.expect("read");
+        assert_eq!((outbox[0].channel.as_str(), outbox[0].recipient.as_str(), outbox[0].status.as_str()), ("social", format!("x:{RESIDENT}").as_str(), "sent"));
+    }
+}
+
 /// `value` changed by `f`, for a malformed variant of a good payload.
 trait Tap {
     fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
