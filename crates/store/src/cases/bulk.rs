@@ -1,7 +1,7 @@
 //! Cases written as they stand after their history, in bulk: the path of data generators and
 //! imports, where a transaction per case would take hours at millions.
 
-use super::search::{service_words, CaseTerms, CaseWords, OwnText, TERM_COLUMNS, TERM_CONFLICT};
+use super::search::{service_words, CaseTerms, CaseWords, OwnText};
 use super::{CaseInsert, EventInsert};
 use crate::{Backend, Store, StoreResult};
 use chrono::Datelike;
@@ -61,7 +61,7 @@ pub struct LoadedSurvey {
     pub created_at: i64,
 }
 
-/// Rows per multi-row INSERT on PostgreSQL.
+/// Rows per multi-row INSERT: under SQLite's 32,766 bound parameters for every table here.
 const CASE_ROWS: usize = 500;
 const EVENT_ROWS: usize = 2_000;
 const SURVEY_ROWS: usize = 2_000;
@@ -206,81 +206,59 @@ for_both_backends! {
     }
 }
 
-/// SQLite: each row through one prepared statement per table, stepped on the writer's own
-/// handle (rusqlite, see `export`): no statement of thousands of parameters to build, no
-/// value copied before SQLite copies it.
+/// SQLite: many rows per statement, as on PostgreSQL. (One prepared statement stepped a row at
+/// a time was tried: inside the writer's savepoint each statement opens a statement journal
+/// whose cost grows with the transaction, and a batch of 10,000 cases took minutes.)
 async fn sqlite_load_cases(c: &mut sqlx::SqliteConnection, mut cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
     let (ids, services) = sqlite::load_start(c, cases.len()).await?;
     let derived = derive(&mut cases, &ids, &services);
-    {
-        let mut handle = c.lock_handle().await?;
-        // SAFETY: as in `export`: sqlx makes no call on the handle while it is locked here,
-        // and the rusqlite connection, which does not close it, ends with this block.
-        let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-        let mut case_rows = prepare_insert(&conn, "cases", CASE_COLUMNS, 35, "")?;
-        let mut event_rows = prepare_insert(&conn, "case_events", EVENT_COLUMNS, 11, "")?;
-        let mut survey_rows = prepare_insert(&conn, "case_surveys", SURVEY_COLUMNS, 8, "")?;
-        let mut term_rows = prepare_insert(&conn, "case_terms", TERM_COLUMNS, 4, TERM_CONFLICT)?;
-        for ((loaded, &id), reference) in cases.iter().zip(&ids).zip(&derived.references) {
-            execute(&mut case_rows, &case_cells(loaded, id, reference))?;
-        }
-        for (loaded, &id) in cases.iter().zip(&ids) {
-            for event in &loaded.case.events {
-                execute(&mut event_rows, &event_cells(event, id))?;
-            }
-        }
-        for (loaded, &id) in cases.iter().zip(&ids) {
-            if let Some(survey) = &loaded.survey {
-                execute(&mut survey_rows, &survey_cells(id, survey))?;
-            }
-        }
-        for case in &derived.terms {
-            for (word, personal) in case.words.words() {
-                use Cell::{Bool, Int, Text};
-                execute(
-                    &mut term_rows,
-                    &[
-                        Text(Some(word)),
-                        Int(Some(case.created_at)),
-                        Int(Some(case.case_id)),
-                        Bool(Some(personal)),
-                    ],
-                )?;
-            }
-        }
-    }
+    let rows: Vec<[Cell<'_>; 35]> = cases
+        .iter()
+        .zip(&ids)
+        .zip(&derived.references)
+        .map(|((loaded, &id), reference)| case_cells(loaded, id, reference))
+        .collect();
+    sqlite_insert(c, "cases", CASE_COLUMNS, &rows, CASE_ROWS).await?;
+    let events: Vec<[Cell<'_>; 11]> = cases
+        .iter()
+        .zip(&ids)
+        .flat_map(|(loaded, &id)| loaded.case.events.iter().map(move |e| event_cells(e, id)))
+        .collect();
+    sqlite_insert(c, "case_events", EVENT_COLUMNS, &events, EVENT_ROWS).await?;
+    let surveys: Vec<[Cell<'_>; 8]> = cases
+        .iter()
+        .zip(&ids)
+        .filter_map(|(loaded, &id)| loaded.survey.as_ref().map(|s| survey_cells(id, s)))
+        .collect();
+    sqlite_insert(c, "case_surveys", SURVEY_COLUMNS, &surveys, SURVEY_ROWS).await?;
+    super::search::sqlite::insert_terms(c, &derived.terms).await?;
     // Counted now, so that the first count after a load of millions is not the one to fold them.
     super::counts::sqlite::fold_case_counts(c, ()).await?;
     Ok(ids)
 }
 
-/// `INSERT INTO table (columns) VALUES (?1, …, ?n)` and `tail`, prepared once for a load.
-fn prepare_insert<'c>(
-    conn: &'c rusqlite::Connection,
+async fn sqlite_insert<const N: usize>(
+    c: &mut sqlx::SqliteConnection,
     table: &str,
     columns: &str,
-    n: usize,
-    tail: &str,
-) -> rusqlite::Result<rusqlite::Statement<'c>> {
-    let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
-    conn.prepare(&format!(
-        "INSERT INTO {table} ({columns}) VALUES ({}){tail}",
-        marks.join(", ")
-    ))
-}
-
-/// Binds one row's cells by position and steps the statement.
-fn execute(statement: &mut rusqlite::Statement<'_>, cells: &[Cell<'_>]) -> rusqlite::Result<()> {
-    for (i, cell) in cells.iter().enumerate() {
-        let at = i + 1;
-        match *cell {
-            Cell::Int(v) => statement.raw_bind_parameter(at, v)?,
-            Cell::Real(v) => statement.raw_bind_parameter(at, v)?,
-            Cell::Text(v) => statement.raw_bind_parameter(at, v)?,
-            Cell::Bool(v) => statement.raw_bind_parameter(at, v)?,
-        }
+    rows: &[[Cell<'_>; N]],
+    per_statement: usize,
+) -> StoreResult<()> {
+    for chunk in rows.chunks(per_statement) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO {table} ({columns}) "));
+        q.push_values(chunk, |mut row, cells| {
+            for cell in cells {
+                match *cell {
+                    Cell::Int(v) => row.push_bind(v),
+                    Cell::Real(v) => row.push_bind(v),
+                    Cell::Text(v) => row.push_bind(v),
+                    Cell::Bool(v) => row.push_bind(v),
+                };
+            }
+        });
+        q.build().execute(&mut *c).await?;
     }
-    statement.raw_execute().map(|_| ())
+    Ok(())
 }
 
 /// PostgreSQL: many rows per statement, one round trip each.

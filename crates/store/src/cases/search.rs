@@ -162,10 +162,10 @@ const DOCUMENT_SELECT: &str = "SELECT c.id, c.created_at, c.reference, lc.refere
      c.reporter_phone, c.reporter_email FROM cases c JOIN services s ON s.id = c.service_id \
      LEFT JOIN cases lc ON lc.id = c.linked_case_id";
 
-pub(crate) const TERM_COLUMNS: &str = "term, created_at, case_id, personal";
+const TERM_COLUMNS: &str = "term, created_at, case_id, personal";
 /// A word already indexed for a case stays, and stops being personal once the case's text
 /// holds it too.
-pub(crate) const TERM_CONFLICT: &str =
+const TERM_CONFLICT: &str =
     " ON CONFLICT (term, created_at, case_id) DO UPDATE SET personal = case_terms.personal AND excluded.personal";
 
 /// One case's index rows.
