@@ -92,15 +92,18 @@ impl Bound {
     }
 }
 
+/// `[from, to)`, either end open.
+type Span = (Option<i64>, Option<i64>);
+
 /// The period in each entity's local days, where it depends on the entity: an export of
 /// every entity with a date. The page's bounds are the widest of them, and a case outside
 /// its own entity's (at most the hours between two zones' midnights) is read and left out.
 #[derive(Debug)]
 struct Days {
     /// `[from, to)` by entity; `None` when the page's bounds are exact.
-    by_entity: Option<HashMap<i64, (Option<i64>, Option<i64>)>>,
+    by_entity: Option<HashMap<i64, Span>>,
     /// For an entity the configuration does not know: the installation's default calendar.
-    otherwise: (Option<i64>, Option<i64>),
+    otherwise: Span,
 }
 
 impl Days {
@@ -178,7 +181,7 @@ impl App {
         let (mut first, mut last) = otherwise;
         let by_day = matches!(from, Some(Bound::Day(_))) || matches!(to, Some(Bound::Day(_)));
         if entity_id.is_none() && by_day {
-            let by_entity: HashMap<i64, (Option<i64>, Option<i64>)> = config
+            let by_entity: HashMap<i64, Span> = config
                 .entities
                 .keys()
                 .map(|id| (*id, bounds(config.calendar_of(Some(*id)))))

@@ -284,7 +284,7 @@ mod raw {
     fn opt_text<'r>(r: &'r Row<'_>, index: usize) -> rusqlite::Result<Option<&'r str>> {
         match r.get_ref(index)? {
             ValueRef::Null => Ok(None),
-            ValueRef::Text(bytes) => std::str::from_utf8(bytes).map(Some).map_err(|e| Error::Utf8Error(e)),
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes).map(Some).map_err(Error::Utf8Error),
             other => Err(wrong(index, other)),
         }
     }
