@@ -125,24 +125,13 @@ impl Operator<'_> {
     /// Returns the new cases' ids in order.
     pub async fn load_cases(&self, mut cases: Vec<LoadedCase>) -> Outcome<Vec<i64>> {
         let config = self.app.workflow().await?;
-        for loaded in &mut cases {
-            let case = &loaded.case;
-            let priority = Priority::parse(&case.priority)?;
-            let terms = config.terms(case.entity_id, case.service_id, priority);
-            let events = case.events.iter().map(|e| {
-                (
-                    e.at,
-                    e.action.as_str(),
-                    e.actor_type.as_str(),
-                    e.from_status,
-                    e.to_status,
-                )
-            });
-            let clock = clock_from_history(case.created_at, &terms, events);
-            let area_id = located_area(&config, case);
-            loaded.case.sla = stored(&clock);
-            loaded.case.area_id = loaded.case.area_id.or(area_id);
-        }
+        settle_loaded(&config, &mut cases)?;
+        self.load_settled(cases).await
+    }
+
+    /// As [`Self::load_cases`], for cases already given their clocks by [`settle_loaded`]
+    /// (on the generator's threads, while the store writes the batch before).
+    pub async fn load_settled(&self, cases: Vec<LoadedCase>) -> Outcome<Vec<i64>> {
         Ok(self.app.store.load_cases(cases).await?)
     }
 
@@ -230,6 +219,31 @@ impl Operator<'_> {
         }
         Ok(())
     }
+}
+
+/// Gives each loaded case the SLA clock its events imply and the routing area its point lies
+/// in, under `config` (the installation's, from [`App::workflow`]). Pure: generators call it
+/// on their own threads.
+pub fn settle_loaded(config: &WorkflowConfig, cases: &mut [LoadedCase]) -> Outcome<()> {
+    for loaded in cases {
+        let case = &loaded.case;
+        let priority = Priority::parse(&case.priority)?;
+        let terms = config.terms(case.entity_id, case.service_id, priority);
+        let events = case.events.iter().map(|e| {
+            (
+                e.at,
+                e.action.as_str(),
+                e.actor_type.as_str(),
+                e.from_status,
+                e.to_status,
+            )
+        });
+        let clock = clock_from_history(case.created_at, &terms, events);
+        let area_id = located_area(config, case);
+        loaded.case.sla = stored(&clock);
+        loaded.case.area_id = loaded.case.area_id.or(area_id);
+    }
+    Ok(())
 }
 
 /// The SLA clock a case's timeline implies: started at intake, answered by the first staff

@@ -76,6 +76,16 @@ enum BenchCommand {
         /// Years of history the cases spread over, up to now.
         #[arg(long, default_value_t = 3)]
         years: u32,
+        /// The moment the history runs up to (RFC 3339), instead of now: with the same seed,
+        /// the same cases again (but for their secret tracking tokens).
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        /// Threads making cases while the store writes (the cores by default).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Cases per transaction (whole thousands): how the rows are written, not which.
+        #[arg(long, default_value_t = seed::BATCH)]
+        batch: usize,
     },
     /// Deliver N e-mail notifications from the outbox to a local SMTP server through the job
     /// runner, and report e-mails per second.
@@ -128,6 +138,9 @@ async fn main() -> anyhow::Result<()> {
             database_url,
             seed,
             years,
+            now,
+            threads,
+            batch,
         } => {
             seed::seed(seed::SeedArgs {
                 cases,
@@ -135,8 +148,12 @@ async fn main() -> anyhow::Result<()> {
                 database_url,
                 seed,
                 years,
+                now: now.map(|t| t.timestamp_micros()),
+                makers: threads,
+                batch,
             })
-            .await
+            .await?;
+            Ok(())
         }
         BenchCommand::Notify { database_url, emails } => notify(database_url.as_deref(), emails).await,
         BenchCommand::Load(args) => load::run(args).await,

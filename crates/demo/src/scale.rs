@@ -3,10 +3,13 @@
 //! data), Arabic spelling as residents really write it, years of history, every status a
 //! case settles in, timelines of staff steps and the residents' surveys.
 //!
-//! Deterministic for a seed, apart from the secret tracking tokens. Cases come out oldest
-//! first, a batch at a time, for [`tawasul_app::Operator::load_cases`].
+//! Deterministic for a seed and a moment `now`, apart from the secret tracking tokens. Cases
+//! come out oldest first, a chunk at a time, for [`tawasul_app::Operator::load_cases`]; each
+//! chunk draws from its own generator, seeded from the seed and the chunk's number, so that
+//! chunks can be made on several threads at once and still come out the same.
 
 use crate::actor_role;
+use crate::data::ServiceSpec;
 use crate::data::{DemoData, ScaleTexts};
 use crate::plan::{filled, new_case, one_of, plan_steps, round6, weighted, Move, Stored, DAY, HOUR};
 use anyhow::{anyhow, Result};
@@ -18,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use tawasul_app::rows::{ServiceRow, StaffRow};
 use tawasul_domain::lifecycle::{transition, Action};
 use tawasul_domain::vocab::{Role, Status};
-use tawasul_store::{EventInsert, LoadedCase, LoadedSurvey};
+use tawasul_store::{EventInsert, LoadedCase, LoadedSurvey, LoadedWords};
 
 /// Where cases settle, in tenths of a percent, by how old they are: the last week's cases
 /// are mostly still being worked; older ones are closed but for a stale backlog.
@@ -57,32 +60,45 @@ const OLDER: &[(Status, u32)] = &[
 /// about a fifth of the cases and the last few a percent or less each.
 const SKEW: f64 = 1.1;
 
+/// Cases drawn from one generator: the unit of determinism. A writer's batches are whole
+/// chunks, so the batch size and the threads leave the cases as they are.
+pub const CHUNK: usize = 1_000;
+
 /// The share of closed and resolved cases whose reporter answered the survey.
 const SURVEY_SHARE: f64 = 0.25;
 
-/// A generator of `total` cases received over `years` up to `now`.
-pub struct Scale<'a> {
-    data: &'a DemoData,
+/// A generator of `total` cases received over `years` up to `now`. It owns what it draws
+/// from, so that threads can share it.
+pub struct Scale {
+    data: DemoData,
     texts: ScaleTexts,
-    services: Vec<Stored<'a>>,
+    /// Each catalogue service as stored: its spec's place in `data.services`, and its ids.
+    services: Vec<(usize, StoredIds)>,
     service_weights: Vec<(usize, f64)>,
     /// Each entity's staff by role: who takes each step.
     crew: BTreeMap<(i64, Role), Vec<StaffRow>>,
     /// Each entity's area as a box (south, west, north, east).
     areas: HashMap<i64, (f64, f64, f64, f64)>,
-    rng: StdRng,
+    seed: u64,
     start: i64,
     step: f64,
     now: i64,
     total: usize,
-    made: usize,
 }
 
-impl<'a> Scale<'a> {
+/// The ids a stored service's cases need.
+#[derive(Debug, Clone, Copy)]
+struct StoredIds {
+    id: i64,
+    entity_id: i64,
+    department_id: i64,
+}
+
+impl Scale {
     /// `services` and `staff` as stored: the demo's catalogue must be there (its services are
     /// found by code).
     pub fn new(
-        data: &'a DemoData,
+        data: DemoData,
         services: &[ServiceRow],
         staff: Vec<StaffRow>,
         total: usize,
@@ -93,14 +109,17 @@ impl<'a> Scale<'a> {
         let stored = data
             .services
             .iter()
-            .filter_map(|spec| {
-                let row = services.iter().find(|s| s.code == spec.code)?;
-                Some(Stored {
+            .enumerate()
+            .filter_map(|(spec, wanted)| {
+                let row = services.iter().find(|s| s.code == wanted.code)?;
+                Some((
                     spec,
-                    id: row.id,
-                    entity_id: row.entity_id,
-                    department_id: row.default_department_id?,
-                })
+                    StoredIds {
+                        id: row.id,
+                        entity_id: row.entity_id,
+                        department_id: row.default_department_id?,
+                    },
+                ))
             })
             .collect::<Vec<_>>();
         if stored.is_empty() {
@@ -123,6 +142,10 @@ impl<'a> Scale<'a> {
                 crew.entry((entity, member.role)).or_default().push(member);
             }
         }
+        // By username: staff ids depend on the order the demo's staff were added in.
+        for members in crew.values_mut() {
+            members.sort_by(|a, b| a.username.cmp(&b.username));
+        }
         let entity_ids: HashMap<&str, i64> = services.iter().map(|s| (s.entity_code.as_str(), s.entity_id)).collect();
         let areas = data
             .routing
@@ -138,34 +161,45 @@ impl<'a> Scale<'a> {
             service_weights,
             crew,
             areas,
-            rng,
+            seed,
             start: now - span,
             step: span as f64 / total.max(1) as f64,
             now,
             total,
-            made: 0,
         })
     }
 
-    /// The next `n` cases (fewer at the end), oldest first.
-    pub fn next_batch(&mut self, n: usize) -> Result<Vec<LoadedCase>> {
-        let end = (self.made + n).min(self.total);
-        let mut batch = Vec::with_capacity(end - self.made);
-        while self.made < end {
-            let at =
-                self.start + (self.made as f64 * self.step) as i64 + self.rng.gen_range(0..self.step.max(1.0) as i64);
-            batch.push(self.case(at.min(self.now - 1))?);
-            self.made += 1;
-        }
-        Ok(batch)
+    /// How many chunks (of [`CHUNK`] cases, the last maybe fewer) make the whole.
+    pub fn chunks(&self) -> usize {
+        self.total.div_ceil(CHUNK)
     }
 
-    fn case(&mut self, created: i64) -> Result<LoadedCase> {
-        let rng = &mut self.rng;
-        let service = &self.services[self
+    /// Chunk `index` of the cases (past the last: none), oldest first. The same index gives
+    /// the same cases, in any order of calls and on any thread.
+    pub fn chunk(&self, index: usize) -> Result<Vec<LoadedCase>> {
+        let first = index.saturating_mul(CHUNK).min(self.total);
+        let end = first.saturating_add(CHUNK).min(self.total);
+        let mut rng = StdRng::seed_from_u64(chunk_seed(self.seed, index));
+        (first..end)
+            .map(|made| {
+                let at = self.start + (made as f64 * self.step) as i64 + rng.gen_range(0..self.step.max(1.0) as i64);
+                self.case(&mut rng, at.min(self.now - 1))
+            })
+            .collect()
+    }
+
+    fn case(&self, rng: &mut StdRng, created: i64) -> Result<LoadedCase> {
+        let (spec, ids) = self.services[self
             .service_weights
             .choose_weighted(rng, |(_, w)| *w)
             .map(|(s, _)| *s)?];
+        let spec: &ServiceSpec = &self.data.services[spec];
+        let service = &Stored {
+            spec,
+            id: ids.id,
+            entity_id: ids.entity_id,
+            department_id: ids.department_id,
+        };
         let age = self.now - created;
         let outcome = weighted(
             rng,
@@ -176,7 +210,7 @@ impl<'a> Scale<'a> {
             },
         )?;
         let english = rng.gen_bool(0.15);
-        let mut case = new_case(rng, self.data, service, created, english)?;
+        let mut case = new_case(rng, &self.data, service, created, english)?;
 
         let district = one_of(rng, &self.texts.districts)?.pick(english).clone();
         let mut description = case.description.clone();
@@ -239,20 +273,29 @@ impl<'a> Scale<'a> {
             updated_at = step.at;
         }
         case.status = status.as_str().into();
-        let survey = self.survey(&mut case.events, status, updated_at);
-        Ok(LoadedCase {
+        let survey = self.survey(rng, &mut case.events, status, updated_at);
+        let mut loaded = LoadedCase {
             case,
             assignee_id,
             resolution,
             updated_at,
             survey,
-        })
+            words: None,
+        };
+        // Worked out here, on the generator's thread, rather than by the store's writer.
+        loaded.words = Some(LoadedWords::of(&loaded));
+        Ok(loaded)
     }
 
     /// The reporter's survey of a closed or resolved case, mostly kind, sometimes not; its
     /// event joins the timeline.
-    fn survey(&mut self, events: &mut Vec<EventInsert>, status: Status, last: i64) -> Option<LoadedSurvey> {
-        let rng = &mut self.rng;
+    fn survey(
+        &self,
+        rng: &mut StdRng,
+        events: &mut Vec<EventInsert>,
+        status: Status,
+        last: i64,
+    ) -> Option<LoadedSurvey> {
         if !matches!(status, Status::Closed | Status::Resolved) || !rng.gen_bool(SURVEY_SHARE) {
             return None;
         }
@@ -289,6 +332,12 @@ impl<'a> Scale<'a> {
             created_at: at,
         })
     }
+}
+
+/// The seed of chunk `index`'s generator: the chunks' streams apart (SplitMix64's constant
+/// spreads neighbouring indexes over the whole seed space).
+fn chunk_seed(seed: u64, index: usize) -> u64 {
+    seed ^ (index as u64).wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// A staff member of the entity in the role, or of any role there if it has none.
@@ -418,16 +467,20 @@ mod tests {
         let data = DemoData::load().expect("the demo data parses");
         let (services, staff) = stored(&data);
         let now = micros(Utc::now());
-        let generate = || {
-            let mut scale = Scale::new(&data, &services, staff.clone(), 3_000, 9, 2, now).expect("scale");
-            let mut all = scale.next_batch(1_000).expect("batch");
-            all.extend(scale.next_batch(5_000).expect("the rest"));
-            assert!(scale.next_batch(10).expect("none left").is_empty());
-            all
+        let scale = || {
+            let data = DemoData::load().expect("the demo data parses");
+            Scale::new(data, &services, staff.clone(), 3_000, 9, 2, now).expect("scale")
         };
-        let cases = generate();
+        let first = scale();
+        assert_eq!(first.chunks(), 3);
+        let cases: Vec<LoadedCase> = (0..3).flat_map(|i| first.chunk(i).expect("chunk")).collect();
+        assert!(first.chunk(3).expect("none left").is_empty());
         assert_eq!(cases.len(), 3_000);
-        let again = generate();
+        // Another generator, its chunks made last first: the same cases.
+        let second = scale();
+        let mut again: Vec<Vec<LoadedCase>> = (0..3).rev().map(|i| second.chunk(i).expect("chunk")).collect();
+        again.reverse();
+        let again: Vec<LoadedCase> = again.into_iter().flatten().collect();
         let summary = |c: &LoadedCase| {
             (
                 c.case.created_at,

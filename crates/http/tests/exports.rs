@@ -195,7 +195,7 @@ on_both! { exports;
     async fn filters_an_empty_export_and_bad_input(t: &TestApp) {
         let cap = fill(t).await;
         let officer = t.login("cap.officer", PASSWORD).await;
-        // From the second day (UTC midnight): the hostile complaints and the suggestion.
+        // From the second day (midnight in Manama): the hostile complaints and the suggestion.
         let (_, _, body) = download(t, Some(&officer), "format=csv&from=2026-03-02").await;
         let (header, rows) = read_csv(&body);
         assert_eq!(rows.iter().map(|r| r[0].clone()).collect::<Vec<_>>(), cap[1..]);
@@ -234,6 +234,56 @@ on_both! { exports;
         assert_eq!(refused(status, &body).1, "invalid_date");
         let (status, _, _) = download(t, None, "format=csv").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    async fn a_date_is_a_local_day_of_each_cases_entity(t: &TestApp) {
+        // cap keeps the default calendar (Asia/Bahrain, UTC+3); mun counts its days in New
+        // York (UTC-5 in early March).
+        let root = t.login("root", PASSWORD).await;
+        let path = "/api/v1/admin/entities/mun/policy";
+        let (status, mut policy) = t.api_get(path, Some(&root)).await;
+        assert_eq!(status, StatusCode::OK, "{policy}");
+        policy["calendar"]["time_zone"] = json!("America/New_York");
+        let saved = t.json_of(t.client.put(t.url(path)).bearer_auth(&root).json(&policy)).await;
+        assert_eq!(saved.0, StatusCode::OK, "{}", saved.1);
+        // From 08:00Z on 1 March: each case with its local day.
+        let at = |minutes: i64, service: &str, text: &str| {
+            t.advance(chrono::Duration::minutes(minutes));
+            case(service, "report", text)
+        };
+        let cap_1 = t.submit(at(12 * 60 + 30, "cap-lights", "cap 1 March, 23:30 in Manama")).await.0; // 20:30Z
+        let mun_1 = t.submit(at(0, "mun-roads", "mun 1 March, 15:30 in New York")).await.0;
+        let cap_2 = t.submit(at(2 * 60, "cap-lights", "cap 2 March, 01:30 in Manama")).await.0; // 22:30Z
+        let mun_late = t.submit(at(4 * 60 + 30, "mun-roads", "mun 1 March, 22:00 in New York")).await.0; // 03:00Z
+        let mun_2 = t.submit(at(3 * 60, "mun-roads", "mun 2 March, 01:00 in New York")).await.0; // 06:00Z
+        // Signed in again: a day has passed since.
+        let root = t.login("root", PASSWORD).await;
+        let references = |body: &[u8]| {
+            assert!(body.starts_with(b"\xEF\xBB\xBF"), "{}", String::from_utf8_lossy(body));
+            read_csv(body).1.into_iter().map(|r| r[0].clone()).collect::<Vec<_>>()
+        };
+        for format in ["csv", "nyc311"] {
+            // Every entity at once: each case in its own entity's day.
+            let (_, _, body) = download(t, Some(&root), &format!("format={format}&from=2026-03-02")).await;
+            assert_eq!(references(&body), [cap_2.clone(), mun_2.clone()], "{format}");
+            let (_, _, body) = download(t, Some(&root), &format!("format={format}&to=2026-03-02")).await;
+            assert_eq!(references(&body), [cap_1.clone(), mun_1.clone(), mun_late.clone()], "{format}");
+        }
+        // One entity: its own days.
+        let (_, _, body) = download(t, Some(&root), "entity=mun&from=2026-03-01&to=2026-03-02").await;
+        assert_eq!(references(&body), [mun_1.clone(), mun_late.clone()]);
+        let officer = t.login("cap.officer", PASSWORD).await;
+        let (_, _, body) = download(t, Some(&officer), "from=2026-03-02").await;
+        assert_eq!(references(&body), std::slice::from_ref(&cap_2));
+        // An instant is the same instant for everyone.
+        let (_, _, body) = download(t, Some(&root), "from=2026-03-01T22:00:00Z").await;
+        assert_eq!(references(&body), [cap_2.clone(), mun_late.clone(), mun_2.clone()]);
+        // The XLSX counts the same rows.
+        let (_, _, body) = download(t, Some(&root), "format=xlsx&from=2026-03-02").await;
+        let mut book = Xlsx::new(std::io::Cursor::new(body)).expect("an XLSX");
+        let sheet = book.worksheet_range("cases").expect("sheet");
+        let seen: Vec<String> = sheet.rows().skip(1).map(|r| r[0].to_string()).collect();
+        assert_eq!(seen, [cap_2, mun_2]);
     }
 
     async fn xlsx_reads_back_with_calamine(t: &TestApp) {

@@ -72,6 +72,9 @@ pub enum StoreError {
     AuditUnchained,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// From reading SQLite's rows in place (an export), past sqlx's driver.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

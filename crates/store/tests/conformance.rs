@@ -240,6 +240,7 @@ on_both! { open_store;
                     resolution: (i % 3 == 0).then(|| "أصلح".to_owned()),
                     updated_at: T0 + i + 10,
                     survey: (i % 3 == 0).then_some(LoadedSurvey { quality: 5, speed: 1, agent: 4, comment: None, low: true, solved: Some(false), created_at: T0 + i + 20 }),
+                    words: None,
                 }
             })
             .collect();

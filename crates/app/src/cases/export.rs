@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use tawasul_domain::calendar::BusinessCalendar;
 use tawasul_domain::export::{
     neutralise, nyc311_channel, nyc311_resolution, nyc311_status, open_data_point, ExportFormat,
 };
@@ -45,9 +46,12 @@ pub struct ExportQuery {
     pub format: Option<String>,
     /// Only this entity's cases (its code). Staff of one entity export only their own.
     pub entity: Option<String>,
-    /// Created at or after this instant (RFC 3339) or date (YYYY-MM-DD, UTC).
+    /// Created at or after this instant (RFC 3339) or the start of this date (YYYY-MM-DD), a
+    /// local day of each case's entity (its calendar's time zone), as the KPI reports and the
+    /// queue count days.
     pub from: Option<String>,
-    /// Created before this instant (RFC 3339) or date (YYYY-MM-DD, UTC, exclusive).
+    /// Created before this instant (RFC 3339) or the start of this date (YYYY-MM-DD, so
+    /// exclusive), a local day as for `from`.
     pub to: Option<String>,
 }
 
@@ -56,11 +60,60 @@ pub struct ExportQuery {
 pub struct CaseExport {
     app: App,
     format: ExportFormat,
+    /// Its bounds hold every entity's days; `days` keeps each case to its own entity's.
     page: ExportPage,
+    days: Days,
     cells: RowWriter,
     started: bool,
     done: bool,
     rows: u64,
+}
+
+/// An export's period as given: an instant, or a date to be read as a local day.
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    Instant(i64),
+    Day(chrono::NaiveDate),
+}
+
+impl Bound {
+    fn parse(raw: &str, field: &str) -> Outcome<Self> {
+        match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(date) => Ok(Self::Day(date)),
+            Err(_) => Ok(Self::Instant(parse_instant(raw, field)?)),
+        }
+    }
+
+    fn at(self, calendar: &BusinessCalendar) -> i64 {
+        match self {
+            Self::Instant(at) => at,
+            Self::Day(date) => calendar.day_start(date),
+        }
+    }
+}
+
+/// `[from, to)`, either end open.
+type Span = (Option<i64>, Option<i64>);
+
+/// The period in each entity's local days, where it depends on the entity: an export of
+/// every entity with a date. The page's bounds are the widest of them, and a case outside
+/// its own entity's (at most the hours between two zones' midnights) is read and left out.
+#[derive(Debug)]
+struct Days {
+    /// `[from, to)` by entity; `None` when the page's bounds are exact.
+    by_entity: Option<HashMap<i64, Span>>,
+    /// For an entity the configuration does not know: the installation's default calendar.
+    otherwise: Span,
+}
+
+impl Days {
+    fn hold(&self, entity_id: i64, at: i64) -> bool {
+        let Some(by_entity) = &self.by_entity else {
+            return true;
+        };
+        let (from, to) = by_entity.get(&entity_id).unwrap_or(&self.otherwise);
+        from.is_none_or(|from| at >= from) && to.is_none_or(|to| at < to)
+    }
 }
 
 /// What turns a case into its row's cells: the names read once, the viewer, the clocks.
@@ -110,14 +163,35 @@ impl App {
         viewer: Option<StaffUser>,
     ) -> Outcome<CaseExport> {
         let format = ExportFormat::parse(query.format.as_deref().unwrap_or("csv"))?;
-        let from = query.from.as_deref().map(|v| parse_instant(v, "from")).transpose()?;
-        let to = query.to.as_deref().map(|v| parse_instant(v, "to")).transpose()?;
-        if let (Some(from), Some(to)) = (from, to) {
+        let from = query.from.as_deref().map(|v| Bound::parse(v, "from")).transpose()?;
+        let to = query.to.as_deref().map(|v| Bound::parse(v, "to")).transpose()?;
+        let (config, services) = tokio::try_join!(self.workflow(), async { Ok(self.store.service_names().await?) })?;
+        // A date is a local day of the case's entity, as the KPI reports count days.
+        let bounds = |calendar: &BusinessCalendar| (from.map(|b| b.at(calendar)), to.map(|b| b.at(calendar)));
+        let otherwise = bounds(config.calendar_of(entity_id));
+        if let (Some(from), Some(to)) = otherwise {
             if to <= from {
                 return Err(Invalid::new("empty_period", "to", "must come after from").into());
             }
         }
-        let (config, services) = tokio::try_join!(self.workflow(), async { Ok(self.store.service_names().await?) })?;
+        let mut days = Days {
+            by_entity: None,
+            otherwise,
+        };
+        let (mut first, mut last) = otherwise;
+        let by_day = matches!(from, Some(Bound::Day(_))) || matches!(to, Some(Bound::Day(_)));
+        if entity_id.is_none() && by_day {
+            let by_entity: HashMap<i64, Span> = config
+                .entities
+                .keys()
+                .map(|id| (*id, bounds(config.calendar_of(Some(*id)))))
+                .collect();
+            for (from, to) in by_entity.values() {
+                first = first.zip(*from).map(|(a, b)| a.min(b));
+                last = last.zip(*to).map(|(a, b)| a.max(b));
+            }
+            days.by_entity = Some(by_entity);
+        }
         let clocks = config
             .entities
             .keys()
@@ -128,11 +202,12 @@ impl App {
             format,
             page: ExportPage {
                 entity_id,
-                from,
-                to,
+                from: first,
+                to: last,
                 after: None,
                 limit: PAGE,
             },
+            days,
             cells: RowWriter {
                 viewer,
                 config,
@@ -221,38 +296,44 @@ impl CaseExport {
     /// One page of cases as CSV rows, written as they are read.
     async fn csv_page<W: Write + Send>(&mut self, csv: &mut csv::Writer<W>) -> Outcome<()> {
         let nyc311 = self.format == ExportFormat::Nyc311;
-        let Self { app, page, cells, .. } = self;
+        let Self {
+            app, page, days, cells, ..
+        } = self;
         let mut sink = CsvSink {
             csv,
             text: Vec::with_capacity(64),
         };
-        let mut read = 0u64;
+        let (mut read, mut written) = (0u64, 0u64);
         let mut last = None;
         app.store
             .export_each(*page, &mut |row: &ExportRow<'_>| {
+                read += 1;
+                last = Some((row.created_at, row.id));
+                if !days.hold(row.entity_id, row.created_at) {
+                    return Ok(());
+                }
                 if nyc311 {
                     cells.nyc311_row(row, &mut sink)?;
                 } else {
                     cells.staff_row(row, &mut sink)?;
                 }
                 sink.csv.write_record(None::<&[u8]>).map_err(unexpected)?;
-                read += 1;
-                last = Some((row.created_at, row.id));
+                written += 1;
                 Ok::<_, Failure>(())
             })
             .await??;
-        self.turn_page(read, last);
+        self.turn_page(read, written, last);
         Ok(())
     }
 
-    /// After a page of `read` cases, the last of them `last`.
-    fn turn_page(&mut self, read: u64, last: Option<(i64, i64)>) {
+    /// After a page of `read` cases, `written` of them exported, the last of them `last`.
+    fn turn_page(&mut self, read: u64, written: u64, last: Option<(i64, i64)>) {
         // A short page is the last: no query only to learn that nothing follows.
         self.done = read < self.page.limit as u64;
         if last.is_some() {
             self.page.after = last;
         }
-        self.rows += read;
+        self.rows += written;
     }
 
     /// Writes the whole export to `path`, calling `progress` after each page.
@@ -295,7 +376,12 @@ impl CaseExport {
         self.started = true;
         while !self.done {
             let Self {
-                app, page, cells, rows, ..
+                app,
+                page,
+                days,
+                cells,
+                rows,
+                ..
             } = self;
             let mut sink = XlsxSink {
                 sheet: &mut *sheet,
@@ -303,12 +389,17 @@ impl CaseExport {
                 row: 0,
                 col: 0,
             };
-            let mut read = 0u64;
+            let (mut read, mut written) = (0u64, 0u64);
             let mut last = None;
             app.store
                 .export_each(*page, &mut |row: &ExportRow<'_>| {
+                    read += 1;
+                    last = Some((row.created_at, row.id));
+                    if !days.hold(row.entity_id, row.created_at) {
+                        return Ok(());
+                    }
                     // Sheet rows after the header: the cases before this page, then this page's.
-                    let r = *rows + read + 1;
+                    let r = *rows + written + 1;
                     if r > XLSX_MAX_ROWS {
                         return Err(Failure::from(Invalid::new(
                             "too_many_for_xlsx",
@@ -321,12 +412,11 @@ impl CaseExport {
                     sink.row = r as u32;
                     sink.col = 0;
                     cells.staff_row(row, &mut sink)?;
-                    read += 1;
-                    last = Some((row.created_at, row.id));
+                    written += 1;
                     Ok(())
                 })
                 .await??;
-            self.turn_page(read, last);
+            self.turn_page(read, written, last);
             progress(self);
         }
         let path = path.to_owned();

@@ -1,9 +1,11 @@
-//! Cases written as they stand after their history, many rows per statement: the path of
-//! data generators and imports, where one statement per row would take hours at millions.
+//! Cases written as they stand after their history, in bulk: the path of data generators and
+//! imports, where a transaction per case would take hours at millions.
 
+use super::search::{service_words, CaseTerms, CaseWords, OwnText};
 use super::{CaseInsert, EventInsert};
-use crate::{Store, StoreResult};
+use crate::{Backend, Store, StoreResult};
 use chrono::Datelike;
+use std::collections::HashMap;
 
 /// A case as it stands after its history: its final status, SLA clock and events, all
 /// decided by the caller. `case.notifications`, `case.attachments`, `case.idempotency` and
@@ -15,6 +17,34 @@ pub struct LoadedCase {
     pub resolution: Option<String>,
     pub updated_at: i64,
     pub survey: Option<LoadedSurvey>,
+    /// Its own text's search words, when the caller worked them out ahead (on its own
+    /// threads, see [`LoadedWords::of`]); else the load does.
+    pub words: Option<LoadedWords>,
+}
+
+/// The search words of a loaded case's own text — description, address, resolution, the
+/// reporter's details and its events' bodies — as the load would work them out; the load adds
+/// those of its reference and its service. Worked out after the case is complete.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedWords(CaseWords);
+
+impl LoadedWords {
+    pub fn of(loaded: &LoadedCase) -> Self {
+        let case = &loaded.case;
+        let mut words = OwnText {
+            description: &case.description,
+            address: case.address.as_deref(),
+            resolution: loaded.resolution.as_deref(),
+            reporter_name: case.reporter_name.as_deref(),
+            reporter_phone: case.reporter_phone.as_deref(),
+            reporter_email: case.reporter_email.as_deref(),
+        }
+        .words();
+        for body in case.events.iter().filter_map(|e| e.body.as_deref()) {
+            words.text(body);
+        }
+        Self(words)
+    }
 }
 
 /// The resident's survey of a loaded case; its event is among the case's events.
@@ -36,89 +66,270 @@ const CASE_ROWS: usize = 500;
 const EVENT_ROWS: usize = 2_000;
 const SURVEY_ROWS: usize = 2_000;
 
-for_both_backends! {
-    uses { cases::search: index_batch; cases::counts: fold_case_counts; }
+/// A value in its column's place: each table's columns are listed once, below, and both
+/// backends' writers bind the same cells in the same order.
+#[derive(Debug, Clone, Copy)]
+enum Cell<'a> {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<&'a str>),
+    Bool(Option<bool>),
+}
 
-    /// Writes the cases with their events and surveys in one transaction, indexes them for
-    /// search and counts them; returns their ids in order.
-    pub async fn load_cases(c: &mut Conn, cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
-        let ids = dialect::reserve_case_ids(c, cases.len() as i64).await?;
-        for (chunk, chunk_ids) in cases.chunks(CASE_ROWS).zip(ids.chunks(CASE_ROWS)) {
-            let mut q = sqlx::QueryBuilder::<Db>::new(
-                "INSERT INTO cases (id, reference, token_hash, entity_id, department_id, assignee_id, service_id, kind, \
-                 status, channel, language, priority, description, answers, lat, lon, address, reporter_name, \
-                 reporter_phone, reporter_email, reporter_language, resolution, created_at, updated_at, \
-                 sla_started_at, sla_paused_at, sla_paused_micros, first_response_due, first_responded_at, \
-                 resolution_due, escalation_level, next_escalation_at, sla_response_target, sla_resolution_target, area_id) ",
-            );
-            q.push_values(chunk.iter().zip(chunk_ids), |mut row, (loaded, &id)| {
-                let case = &loaded.case;
-                let year = tawasul_domain::from_micros(case.created_at).year();
-                row.push_bind(id).push_bind(tawasul_domain::reference(year, id)).push_bind(case.token_hash.clone())
-                    .push_bind(case.entity_id).push_bind(case.department_id).push_bind(loaded.assignee_id)
-                    .push_bind(case.service_id).push_bind(case.kind.clone()).push_bind(case.status.clone())
-                    .push_bind(case.channel.clone()).push_bind(case.language.clone()).push_bind(case.priority.clone())
-                    .push_bind(case.description.clone()).push_bind(case.answers.clone()).push_bind(case.lat)
-                    .push_bind(case.lon).push_bind(case.address.clone()).push_bind(case.reporter_name.clone())
-                    .push_bind(case.reporter_phone.clone()).push_bind(case.reporter_email.clone())
-                    .push_bind(case.reporter_language.clone()).push_bind(loaded.resolution.clone())
-                    .push_bind(case.created_at).push_bind(loaded.updated_at)
-                    .push_bind(case.sla.sla_started_at).push_bind(case.sla.sla_paused_at)
-                    .push_bind(case.sla.sla_paused_micros).push_bind(case.sla.first_response_due)
-                    .push_bind(case.sla.first_responded_at).push_bind(case.sla.resolution_due)
-                    .push_bind(case.sla.escalation_level).push_bind(case.sla.next_escalation_at)
-                    .push_bind(case.sla.sla_response_target).push_bind(case.sla.sla_resolution_target)
-                    .push_bind(case.area_id);
-            });
-            q.build().execute(&mut *c).await?;
-        }
-        let events: Vec<EventInsert> = cases.iter().zip(&ids)
-            .flat_map(|(loaded, &case_id)| loaded.case.events.iter().map(move |e| EventInsert { case_id, ..e.clone() }))
-            .collect();
-        for chunk in events.chunks(EVENT_ROWS) {
-            let mut q = sqlx::QueryBuilder::<Db>::new(
-                "INSERT INTO case_events (case_id, at, actor_type, actor_id, actor_name, action, from_status, to_status, \
-                 public, body, details) ",
-            );
-            q.push_values(chunk, |mut row, e| {
-                row.push_bind(e.case_id).push_bind(e.at).push_bind(e.actor_type.clone()).push_bind(e.actor_id)
-                    .push_bind(e.actor_name.clone()).push_bind(e.action.clone()).push_bind(e.from_status)
-                    .push_bind(e.to_status).push_bind(e.public).push_bind(e.body.clone()).push_bind(e.details.clone());
-            });
-            q.build().execute(&mut *c).await?;
-        }
-        let surveys: Vec<(i64, &LoadedSurvey)> = cases.iter().zip(&ids)
-            .filter_map(|(loaded, &id)| loaded.survey.as_ref().map(|s| (id, s)))
-            .collect();
-        for chunk in surveys.chunks(SURVEY_ROWS) {
-            let mut q = sqlx::QueryBuilder::<Db>::new(
-                "INSERT INTO case_surveys (case_id, quality, speed, agent, comment, low, created_at, solved) ",
-            );
-            q.push_values(chunk, |mut row, (case_id, s)| {
-                row.push_bind(*case_id).push_bind(s.quality).push_bind(s.speed).push_bind(s.agent)
-                    .push_bind(s.comment.clone()).push_bind(s.low).push_bind(s.created_at).push_bind(s.solved);
-            });
-            q.build().execute(&mut *c).await?;
-        }
-        // Indexed by the same code as a rebuild, from what was just written.
-        if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
-            let mut after = first - 1;
-            while after < last {
-                match index_batch(c, after).await? {
-                    Some((indexed_to, _)) => after = indexed_to,
-                    None => break,
-                }
+const CASE_COLUMNS: &str = "id, reference, token_hash, entity_id, department_id, assignee_id, service_id, kind, \
+     status, channel, language, priority, description, answers, lat, lon, address, reporter_name, \
+     reporter_phone, reporter_email, reporter_language, resolution, created_at, updated_at, \
+     sla_started_at, sla_paused_at, sla_paused_micros, first_response_due, first_responded_at, \
+     resolution_due, escalation_level, next_escalation_at, sla_response_target, sla_resolution_target, area_id";
+
+fn case_cells<'a>(loaded: &'a LoadedCase, id: i64, reference: &'a str) -> [Cell<'a>; 35] {
+    use Cell::{Int, Real, Text};
+    let (case, sla) = (&loaded.case, &loaded.case.sla);
+    let text = |s: &'a String| Text(Some(s.as_str()));
+    [
+        Int(Some(id)),
+        Text(Some(reference)),
+        text(&case.token_hash),
+        Int(Some(case.entity_id)),
+        Int(case.department_id),
+        Int(loaded.assignee_id),
+        Int(Some(case.service_id)),
+        text(&case.kind),
+        text(&case.status),
+        text(&case.channel),
+        text(&case.language),
+        text(&case.priority),
+        text(&case.description),
+        text(&case.answers),
+        Real(case.lat),
+        Real(case.lon),
+        Text(case.address.as_deref()),
+        Text(case.reporter_name.as_deref()),
+        Text(case.reporter_phone.as_deref()),
+        Text(case.reporter_email.as_deref()),
+        Text(case.reporter_language.as_deref()),
+        Text(loaded.resolution.as_deref()),
+        Int(Some(case.created_at)),
+        Int(Some(loaded.updated_at)),
+        Int(sla.sla_started_at),
+        Int(sla.sla_paused_at),
+        Int(Some(sla.sla_paused_micros)),
+        Int(sla.first_response_due),
+        Int(sla.first_responded_at),
+        Int(sla.resolution_due),
+        Int(Some(sla.escalation_level)),
+        Int(sla.next_escalation_at),
+        Int(sla.sla_response_target),
+        Int(sla.sla_resolution_target),
+        Int(case.area_id),
+    ]
+}
+
+const EVENT_COLUMNS: &str =
+    "case_id, at, actor_type, actor_id, actor_name, action, from_status, to_status, public, body, details";
+
+fn event_cells(e: &EventInsert, case_id: i64) -> [Cell<'_>; 11] {
+    use Cell::{Bool, Int, Text};
+    [
+        Int(Some(case_id)),
+        Int(Some(e.at)),
+        Text(Some(&e.actor_type)),
+        Int(e.actor_id),
+        Text(Some(&e.actor_name)),
+        Text(Some(&e.action)),
+        Text(e.from_status.map(|s| s.as_str())),
+        Text(e.to_status.map(|s| s.as_str())),
+        Bool(Some(e.public)),
+        Text(e.body.as_deref()),
+        Text(Some(&e.details)),
+    ]
+}
+
+const SURVEY_COLUMNS: &str = "case_id, quality, speed, agent, comment, low, created_at, solved";
+
+fn survey_cells(case_id: i64, s: &LoadedSurvey) -> [Cell<'_>; 8] {
+    use Cell::{Bool, Int, Text};
+    [
+        Int(Some(case_id)),
+        Int(Some(s.quality)),
+        Int(Some(s.speed)),
+        Int(Some(s.agent)),
+        Text(s.comment.as_deref()),
+        Bool(Some(s.low)),
+        Int(Some(s.created_at)),
+        Bool(s.solved),
+    ]
+}
+
+/// What a load writes besides the cases as given: their references and search words.
+struct Derived {
+    references: Vec<String>,
+    terms: Vec<CaseTerms>,
+}
+
+fn derive(cases: &mut [LoadedCase], ids: &[i64], services: &HashMap<i64, CaseWords>) -> Derived {
+    let references: Vec<String> = cases
+        .iter()
+        .zip(ids)
+        .map(|(loaded, &id)| tawasul_domain::reference(tawasul_domain::from_micros(loaded.case.created_at).year(), id))
+        .collect();
+    let terms = cases
+        .iter_mut()
+        .zip(ids)
+        .zip(&references)
+        .map(|((loaded, &id), reference)| {
+            // What the case is found by, as `index_batch` would read it back (a loaded case
+            // links to no other).
+            let mut words = loaded.words.take().unwrap_or_else(|| LoadedWords::of(loaded)).0;
+            words.reference(reference);
+            if let Some(service) = services.get(&loaded.case.service_id) {
+                words.merge(service);
             }
-        }
-        // Counted now, so that the first count after a load of millions is not the one to fold them.
-        fold_case_counts(c, ()).await?;
-        Ok(ids)
+            CaseTerms {
+                case_id: id,
+                created_at: loaded.case.created_at,
+                words,
+            }
+        })
+        .collect();
+    Derived { references, terms }
+}
+
+for_both_backends! {
+    /// The ids the cases will take, and the words of every service's names.
+    pub(crate) async fn load_start(c: &mut Conn, n: usize) -> StoreResult<(Vec<i64>, HashMap<i64, CaseWords>)> {
+        let ids = dialect::reserve_case_ids(c, n as i64).await?;
+        let services = sqlx::query_as::<_, (i64, String, String)>("SELECT id, name_ar, name_en FROM services")
+            .fetch_all(&mut *c).await?
+            .into_iter().map(|(id, ar, en)| (id, service_words(&ar, &en))).collect();
+        Ok((ids, services))
     }
 }
 
+/// SQLite: many rows per statement, as on PostgreSQL. (One prepared statement stepped a row at
+/// a time was tried: inside the writer's savepoint each statement opens a statement journal
+/// whose cost grows with the transaction, and a batch of 10,000 cases took minutes.)
+async fn sqlite_load_cases(c: &mut sqlx::SqliteConnection, mut cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
+    let (ids, services) = sqlite::load_start(c, cases.len()).await?;
+    let derived = derive(&mut cases, &ids, &services);
+    let rows: Vec<[Cell<'_>; 35]> = cases
+        .iter()
+        .zip(&ids)
+        .zip(&derived.references)
+        .map(|((loaded, &id), reference)| case_cells(loaded, id, reference))
+        .collect();
+    sqlite_insert(c, "cases", CASE_COLUMNS, &rows, CASE_ROWS).await?;
+    let events: Vec<[Cell<'_>; 11]> = cases
+        .iter()
+        .zip(&ids)
+        .flat_map(|(loaded, &id)| loaded.case.events.iter().map(move |e| event_cells(e, id)))
+        .collect();
+    sqlite_insert(c, "case_events", EVENT_COLUMNS, &events, EVENT_ROWS).await?;
+    let surveys: Vec<[Cell<'_>; 8]> = cases
+        .iter()
+        .zip(&ids)
+        .filter_map(|(loaded, &id)| loaded.survey.as_ref().map(|s| survey_cells(id, s)))
+        .collect();
+    sqlite_insert(c, "case_surveys", SURVEY_COLUMNS, &surveys, SURVEY_ROWS).await?;
+    super::search::sqlite::insert_terms(c, &derived.terms).await?;
+    // Counted now, so that the first count after a load of millions is not the one to fold them.
+    super::counts::sqlite::fold_case_counts(c, ()).await?;
+    Ok(ids)
+}
+
+async fn sqlite_insert<const N: usize>(
+    c: &mut sqlx::SqliteConnection,
+    table: &str,
+    columns: &str,
+    rows: &[[Cell<'_>; N]],
+    per_statement: usize,
+) -> StoreResult<()> {
+    for chunk in rows.chunks(per_statement) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO {table} ({columns}) "));
+        q.push_values(chunk, |mut row, cells| {
+            for cell in cells {
+                match *cell {
+                    Cell::Int(v) => row.push_bind(v),
+                    Cell::Real(v) => row.push_bind(v),
+                    Cell::Text(v) => row.push_bind(v),
+                    Cell::Bool(v) => row.push_bind(v),
+                };
+            }
+        });
+        q.build().execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL: many rows per statement, one round trip each.
+async fn pg_load_cases(c: &mut sqlx::PgConnection, mut cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
+    let (ids, services) = pg::load_start(c, cases.len()).await?;
+    let derived = derive(&mut cases, &ids, &services);
+    let rows: Vec<[Cell<'_>; 35]> = cases
+        .iter()
+        .zip(&ids)
+        .zip(&derived.references)
+        .map(|((loaded, &id), reference)| case_cells(loaded, id, reference))
+        .collect();
+    pg_insert(c, "cases", CASE_COLUMNS, &rows, CASE_ROWS).await?;
+    let events: Vec<[Cell<'_>; 11]> = cases
+        .iter()
+        .zip(&ids)
+        .flat_map(|(loaded, &id)| loaded.case.events.iter().map(move |e| event_cells(e, id)))
+        .collect();
+    pg_insert(c, "case_events", EVENT_COLUMNS, &events, EVENT_ROWS).await?;
+    let surveys: Vec<[Cell<'_>; 8]> = cases
+        .iter()
+        .zip(&ids)
+        .filter_map(|(loaded, &id)| loaded.survey.as_ref().map(|s| survey_cells(id, s)))
+        .collect();
+    pg_insert(c, "case_surveys", SURVEY_COLUMNS, &surveys, SURVEY_ROWS).await?;
+    super::search::pg::insert_terms(c, &derived.terms).await?;
+    super::counts::pg::fold_case_counts(c, ()).await?;
+    Ok(ids)
+}
+
+async fn pg_insert<const N: usize>(
+    c: &mut sqlx::PgConnection,
+    table: &str,
+    columns: &str,
+    rows: &[[Cell<'_>; N]],
+    per_statement: usize,
+) -> StoreResult<()> {
+    for chunk in rows.chunks(per_statement) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("INSERT INTO {table} ({columns}) "));
+        q.push_values(chunk, |mut row, cells| {
+            for cell in cells {
+                match *cell {
+                    Cell::Int(v) => row.push_bind(v),
+                    Cell::Real(v) => row.push_bind(v),
+                    Cell::Text(v) => row.push_bind(v),
+                    Cell::Bool(v) => row.push_bind(v),
+                };
+            }
+        });
+        q.build().execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
 impl Store {
-    /// Many cases as they stand after their history, in one transaction: all or none.
+    /// Many cases as they stand after their history, in one transaction: all or none. They
+    /// are written with their events and surveys, indexed for search and counted; returns
+    /// their ids in order.
     pub async fn load_cases(&self, cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
-        write_op!(self, load_cases, cases)
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                writer
+                    .run(move |c| Box::pin(async move { sqlite_load_cases(c, cases).await }))
+                    .await
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let ids = pg_load_cases(&mut tx, cases).await?;
+                tx.commit().await?;
+                Ok(ids)
+            }
+        }
     }
 }

@@ -1,9 +1,14 @@
 //! Exports of cases: one keyset page at a time, oldest first, each row handed to the caller as
 //! it is read and borrowed from the driver's row (no copy of its text), so that a file of any
 //! size is written as it is read and no query holds more than a page.
+//!
+//! On SQLite the page is read on the pooled connection's own handle through rusqlite, not
+//! through sqlx's driver: sqlx copies every value of every row and sends each row across
+//! threads, which cost most of an export's time (BENCHMARKS.md, "Exports"). rusqlite's rows
+//! are SQLite's own, read by position in place.
 
 use super::ENDED;
-use crate::{Store, StoreResult};
+use crate::{Backend, Store, StoreResult};
 use futures::TryStreamExt;
 use sqlx::Row;
 use tawasul_domain::vocab::{Channel, Kind, Language, Priority, Status};
@@ -128,33 +133,173 @@ where
     })
 }
 
-for_both_backends! {
-    /// Calls `each` with every case of one page (see `ExportPage`) as it is read, oldest
-    /// first; stops at the first error `each` returns and gives it back.
-    pub async fn export_each<F, E>(c: &mut Conn, (p, each): (ExportPage, &mut F)) -> StoreResult<Result<(), E>>
-    where
-        F: FnMut(&ExportRow<'_>) -> Result<(), E> + Send,
-        E: Send,
-    {
-        let mut q = sqlx::QueryBuilder::<Db>::new(export_select());
-        // cases_entity_created (entity_id, created_at, id) or cases_created (created_at, id).
-        if let Some(v) = p.entity_id { q.push(" AND c.entity_id = ").push_bind(v); }
-        if let Some(v) = p.from { q.push(" AND c.created_at >= ").push_bind(v); }
-        if let Some(v) = p.to { q.push(" AND c.created_at < ").push_bind(v); }
-        if let Some((at, id)) = p.after {
-            q.push(" AND (c.created_at, c.id) > (").push_bind(at).push(", ").push_bind(id).push(")");
+/// The page's conditions after `export_select` and its parameters in order, each placeholder
+/// written by `mark` from its number.
+fn page_conditions(p: &ExportPage, mark: fn(usize) -> String) -> (String, Vec<i64>) {
+    let mut sql = String::new();
+    let mut params = Vec::with_capacity(6);
+    let mut bind = |sql: &mut String, v: i64| {
+        params.push(v);
+        sql.push_str(&mark(params.len()));
+    };
+    // cases_entity_created (entity_id, created_at, id) or cases_created (created_at, id).
+    if let Some(v) = p.entity_id {
+        sql.push_str(" AND c.entity_id = ");
+        bind(&mut sql, v);
+    }
+    if let Some(v) = p.from {
+        sql.push_str(" AND c.created_at >= ");
+        bind(&mut sql, v);
+    }
+    if let Some(v) = p.to {
+        sql.push_str(" AND c.created_at < ");
+        bind(&mut sql, v);
+    }
+    if let Some((at, id)) = p.after {
+        sql.push_str(" AND (c.created_at, c.id) > (");
+        bind(&mut sql, at);
+        sql.push_str(", ");
+        bind(&mut sql, id);
+        sql.push(')');
+    }
+    sql.push_str(" ORDER BY c.created_at, c.id LIMIT ");
+    bind(&mut sql, p.limit);
+    (sql, params)
+}
+
+/// PostgreSQL: the page streamed through sqlx, each row read in place.
+async fn pg_export_each<F, E>(c: &mut sqlx::PgConnection, p: ExportPage, each: &mut F) -> StoreResult<Result<(), E>>
+where
+    F: FnMut(&ExportRow<'_>) -> Result<(), E> + Send,
+    E: Send,
+{
+    let (conditions, params) = page_conditions(&p, |n| format!("${n}"));
+    let sql = format!("{}{conditions}", export_select());
+    let mut query = sqlx::query(&sql);
+    for v in params {
+        query = query.bind(v);
+    }
+    let mut rows = query.fetch(&mut *c);
+    while let Some(row) = rows.try_next().await? {
+        if let Err(e) = each(&export_row(&row)?) {
+            return Ok(Err(e));
         }
-        q.push(" ORDER BY c.created_at, c.id LIMIT ").push_bind(p.limit);
-        let query = q.build();
-        let mut rows = query.fetch(&mut *c);
-        while let Some(row) = rows.try_next().await? {
-            if let Err(e) = each(&export_row(&row)?) {
-                return Ok(Err(e));
-            }
+    }
+    Ok(Ok(()))
+}
+
+/// SQLite: the page stepped on the connection's own handle, locked away from sqlx's worker
+/// thread meanwhile. The page runs on the calling thread (a page of 5,000 rows is tens of
+/// milliseconds).
+async fn sqlite_export_each<F, E>(
+    c: &mut sqlx::SqliteConnection,
+    p: ExportPage,
+    each: &mut F,
+) -> StoreResult<Result<(), E>>
+where
+    F: FnMut(&ExportRow<'_>) -> Result<(), E> + Send,
+    E: Send,
+{
+    let mut handle = c.lock_handle().await?;
+    // SAFETY: sqlx makes no call on the handle while `handle` (its lock) lives, and the
+    // rusqlite connection made from it, which neither closes it nor outlives this block, is
+    // the only user meanwhile. Both link the one libsqlite3-sys.
+    let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+    let (conditions, params) = page_conditions(&p, |n| format!("?{n}"));
+    let mut statement = conn.prepare(&format!("{}{conditions}", export_select()))?;
+    let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+    while let Some(row) = rows.next()? {
+        if let Err(e) = each(&raw::export_row(row)?) {
+            return Ok(Err(e));
         }
-        Ok(Ok(()))
+    }
+    Ok(Ok(()))
+}
+
+/// Reading `export_select`'s columns from a rusqlite row, by position, borrowing the text.
+mod raw {
+    use super::ExportRow;
+    use rusqlite::types::{FromSqlError, ValueRef};
+    use rusqlite::{Error, Row};
+    use tawasul_domain::vocab::{Channel, Kind, Language, Priority, Status};
+
+    pub(super) fn export_row<'r>(r: &'r Row<'_>) -> rusqlite::Result<ExportRow<'r>> {
+        Ok(ExportRow {
+            id: int(r, 0)?,
+            reference: text(r, 1)?,
+            entity_id: int(r, 2)?,
+            department_id: opt_int(r, 3)?,
+            service_id: int(r, 4)?,
+            kind: vocab(r, 5, Kind::parse)?,
+            status: vocab(r, 6, Status::parse)?,
+            channel: vocab(r, 7, Channel::parse)?,
+            language: vocab(r, 8, Language::parse)?,
+            priority: vocab(r, 9, Priority::parse)?,
+            description: text(r, 10)?,
+            lat: opt_real(r, 11)?,
+            lon: opt_real(r, 12)?,
+            address: opt_text(r, 13)?,
+            reporter_name: opt_text(r, 14)?,
+            reporter_phone: opt_text(r, 15)?,
+            reporter_email: opt_text(r, 16)?,
+            resolution: opt_text(r, 17)?,
+            created_at: int(r, 18)?,
+            updated_at: int(r, 19)?,
+            first_responded_at: opt_int(r, 20)?,
+            resolution_due: opt_int(r, 21)?,
+            closed_at: opt_int(r, 22)?,
+        })
     }
 
+    fn wrong(index: usize, value: ValueRef<'_>) -> Error {
+        Error::FromSqlConversionFailure(index, value.data_type(), Box::new(FromSqlError::InvalidType))
+    }
+
+    fn int(r: &Row<'_>, index: usize) -> rusqlite::Result<i64> {
+        opt_int(r, index)?.ok_or_else(|| Error::InvalidColumnType(index, "NULL".into(), rusqlite::types::Type::Null))
+    }
+
+    fn opt_int(r: &Row<'_>, index: usize) -> rusqlite::Result<Option<i64>> {
+        match r.get_ref(index)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(v) => Ok(Some(v)),
+            other => Err(wrong(index, other)),
+        }
+    }
+
+    /// A REAL column; an integral value SQLite kept as an integer reads as its number.
+    fn opt_real(r: &Row<'_>, index: usize) -> rusqlite::Result<Option<f64>> {
+        match r.get_ref(index)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Real(v) => Ok(Some(v)),
+            ValueRef::Integer(v) => Ok(Some(v as f64)),
+            other => Err(wrong(index, other)),
+        }
+    }
+
+    fn text<'r>(r: &'r Row<'_>, index: usize) -> rusqlite::Result<&'r str> {
+        opt_text(r, index)?.ok_or_else(|| Error::InvalidColumnType(index, "NULL".into(), rusqlite::types::Type::Null))
+    }
+
+    fn opt_text<'r>(r: &'r Row<'_>, index: usize) -> rusqlite::Result<Option<&'r str>> {
+        match r.get_ref(index)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes).map(Some).map_err(Error::Utf8Error),
+            other => Err(wrong(index, other)),
+        }
+    }
+
+    fn vocab<T>(
+        r: &Row<'_>,
+        index: usize,
+        parse: fn(&str) -> Result<T, tawasul_domain::Invalid>,
+    ) -> rusqlite::Result<T> {
+        parse(text(r, index)?)
+            .map_err(|e| Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+    }
+}
+
+for_both_backends! {
     pub async fn service_names(c: &mut Conn, _: ()) -> StoreResult<Vec<ServiceName>> {
         Ok(sqlx::query_as("SELECT id, code, name_ar, name_en FROM services ORDER BY id").fetch_all(&mut *c).await?)
     }
@@ -168,7 +313,10 @@ impl Store {
         F: FnMut(&ExportRow<'_>) -> Result<(), E> + Send,
         E: Send,
     {
-        read_op!(self, export_each, (page, each))
+        match &self.backend {
+            Backend::Sqlite { read, .. } => sqlite_export_each(&mut *read.acquire().await?, page, each).await,
+            Backend::Postgres(pool) => pg_export_each(&mut *pool.acquire().await?, page, each).await,
+        }
     }
 
     /// Every service's code and names, the inactive ones too.

@@ -69,6 +69,13 @@ impl CaseWords {
     pub fn words(&self) -> impl Iterator<Item = (&str, bool)> {
         self.0.iter().map(|(w, p)| (w.as_str(), *p))
     }
+
+    /// Adds another set's words: the same as adding its texts here, in any order.
+    pub fn merge(&mut self, other: &CaseWords) {
+        for (word, personal) in other.words() {
+            self.add(word.to_owned(), personal);
+        }
+    }
 }
 
 /// What a case is found by when it is written.
@@ -91,28 +98,63 @@ pub(crate) struct CaseDocument {
 
 impl CaseDocument {
     pub(crate) fn words(&self) -> CaseWords {
-        let mut words = CaseWords::default();
+        let mut words = OwnText {
+            description: &self.description,
+            address: self.address.as_deref(),
+            resolution: self.resolution.as_deref(),
+            reporter_name: self.reporter_name.as_deref(),
+            reporter_phone: self.reporter_phone.as_deref(),
+            reporter_email: self.reporter_email.as_deref(),
+        }
+        .words();
         for reference in [Some(&self.reference), self.linked_reference.as_ref()]
             .into_iter()
             .flatten()
         {
             words.reference(reference);
         }
-        let text = [&self.address, &self.resolution].into_iter().flatten();
-        for text in [&self.description, &self.service_ar, &self.service_en]
+        words.merge(&service_words(&self.service_ar, &self.service_en));
+        words
+    }
+}
+
+/// A case's own text, borrowed from a row read back or from a case being loaded in bulk
+/// (which is indexed from what it writes, not read back). With the words of its reference
+/// and of its service's names, it is what the case is found by.
+pub(crate) struct OwnText<'a> {
+    pub description: &'a str,
+    pub address: Option<&'a str>,
+    pub resolution: Option<&'a str>,
+    pub reporter_name: Option<&'a str>,
+    pub reporter_phone: Option<&'a str>,
+    pub reporter_email: Option<&'a str>,
+}
+
+impl OwnText<'_> {
+    pub(crate) fn words(&self) -> CaseWords {
+        let mut words = CaseWords::default();
+        for text in [Some(self.description), self.address, self.resolution]
             .into_iter()
-            .chain(text)
+            .flatten()
         {
             words.text(text);
         }
-        for text in [&self.reporter_name, &self.reporter_email].into_iter().flatten() {
+        for text in [self.reporter_name, self.reporter_email].into_iter().flatten() {
             words.personal(text);
         }
-        if let Some(phone) = &self.reporter_phone {
+        if let Some(phone) = self.reporter_phone {
             words.phone(phone);
         }
         words
     }
+}
+
+/// The words of a service's names, which each of its cases is found by.
+pub(crate) fn service_words(name_ar: &str, name_en: &str) -> CaseWords {
+    let mut words = CaseWords::default();
+    words.text(name_ar);
+    words.text(name_en);
+    words
 }
 
 pub(crate) const DOCUMENT_SELECT: &str = "SELECT c.id, c.created_at, c.reference, lc.reference AS linked_reference, \
@@ -120,11 +162,17 @@ pub(crate) const DOCUMENT_SELECT: &str = "SELECT c.id, c.created_at, c.reference
      c.reporter_phone, c.reporter_email FROM cases c JOIN services s ON s.id = c.service_id \
      LEFT JOIN cases lc ON lc.id = c.linked_case_id";
 
+const TERM_COLUMNS: &str = "term, created_at, case_id, personal";
+/// A word already indexed for a case stays, and stops being personal once the case's text
+/// holds it too.
+const TERM_CONFLICT: &str =
+    " ON CONFLICT (term, created_at, case_id) DO UPDATE SET personal = case_terms.personal AND excluded.personal";
+
 /// One case's index rows.
-struct CaseTerms {
-    case_id: i64,
-    created_at: i64,
-    words: CaseWords,
+pub(crate) struct CaseTerms {
+    pub case_id: i64,
+    pub created_at: i64,
+    pub words: CaseWords,
 }
 
 for_both_backends! {
@@ -132,18 +180,18 @@ for_both_backends! {
 
     /// Writes the rows of `cases`; a word already indexed for a case stays, and stops being
     /// personal once the case's text holds it too.
-    async fn insert_terms(c: &mut Conn, cases: &[CaseTerms]) -> StoreResult<()> {
+    pub(crate) async fn insert_terms(c: &mut Conn, cases: &[CaseTerms]) -> StoreResult<()> {
         let rows: Vec<(&str, i64, i64, bool)> = cases
             .iter()
             .flat_map(|t| t.words.words().map(move |(w, p)| (w, t.created_at, t.case_id, p)))
             .collect();
         // Four parameters a row, under SQLite's 32,766.
         for chunk in rows.chunks(8_000) {
-            let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO case_terms (term, created_at, case_id, personal) ");
+            let mut q = sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO case_terms ({TERM_COLUMNS}) "));
             q.push_values(chunk, |mut row, (term, created_at, case_id, personal)| {
                 row.push_bind(*term).push_bind(*created_at).push_bind(*case_id).push_bind(*personal);
             });
-            q.push(" ON CONFLICT (term, created_at, case_id) DO UPDATE SET personal = case_terms.personal AND excluded.personal");
+            q.push(TERM_CONFLICT);
             q.build().execute(&mut *c).await?;
         }
         Ok(())
