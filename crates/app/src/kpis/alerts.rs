@@ -21,7 +21,7 @@ impl App {
     /// how many breaches were newly told.
     pub async fn alert_missed_kpis(&self) -> Outcome<usize> {
         let config = self.workflow().await?;
-        let (from, to) = last_month(self.now().date_naive());
+        let (from, to) = last_month(self.kpi_today(None).await?);
         let period = from.format("%Y-%m").to_string();
         let now = self.now_micros();
         let mut told = 0;

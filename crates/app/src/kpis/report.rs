@@ -254,8 +254,20 @@ impl App {
         }
         let config = self.workflow().await?;
         let scope = Self::kpi_scope(user, &config, query.entity.as_deref())?;
-        let (from, to) = query.period(self.now().date_naive())?;
+        let (from, to) = query.period(today_of(&config, scope, self.now_micros()))?;
         Ok((config, scope, from, to))
+    }
+
+    /// The period `query` asks of the caller, its defaults filled in from today in the days
+    /// the figures count in (refused as the report would be).
+    pub async fn kpi_period(&self, caller: &Caller, query: &KpiQuery) -> KpisResult<(NaiveDate, NaiveDate)> {
+        let (_, _, from, to) = self.kpi_request(caller, query, false).await?;
+        Ok((from, to))
+    }
+
+    /// Today in the days an entity's figures count in (`None`: every entity together).
+    pub async fn kpi_today(&self, entity_id: Option<i64>) -> Outcome<NaiveDate> {
+        Ok(today_of(&*self.workflow().await?, entity_id, self.now_micros()))
     }
 
     /// The report of an entity (`None`: every entity) over a checked period, for whoever the
@@ -396,6 +408,21 @@ impl App {
             updated_at: from_micros(updated_at).to_rfc3339(),
             groups: out,
         })
+    }
+}
+
+/// Today in the local days of `scope`'s calendar, which its figures count in; for every entity
+/// together the latest of their days, so that no case received today falls after it (a UTC
+/// date would leave out the evening's cases east of Greenwich, the morning's west of it).
+fn today_of(config: &WorkflowConfig, scope: Option<i64>, now: i64) -> NaiveDate {
+    let local = |id: Option<i64>| config.calendar_of(id).local_date(now);
+    match scope {
+        Some(id) => local(Some(id)),
+        None => config
+            .entities
+            .values()
+            .map(|e| local(Some(e.id)))
+            .fold(local(None), NaiveDate::max),
     }
 }
 

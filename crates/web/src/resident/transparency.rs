@@ -94,7 +94,7 @@ fn value(group: &KpiGroup, key: &str) -> (Option<f64>, KpiUnit) {
 
 pub async fn transparency(State(state): State<WebState>, ctx: Ctx, Query(q): Query<PeriodQuery>) -> WebResult {
     let query = KpiQuery::parse(None, Some(&q.from), Some(&q.to), None).map_err(Failure::from)?;
-    let period = query.period(state.app.now().date_naive()).map_err(Failure::from)?;
+    let period = query.period(state.app.kpi_today(None).await?).map_err(Failure::from)?;
     let figures = match state.transparency.get(period) {
         Some(figures) => figures,
         None => {

@@ -284,7 +284,7 @@ pub async fn dashboard(
     let parsed =
         KpiQuery::parse(Some(&q.entity), Some(&q.from), Some(&q.to), Some(&q.group_by)).map_err(Failure::from)?;
     let group_by = parsed.group_by.unwrap_or(KpiGroupBy::Service);
-    let (from, to) = parsed.period(state.app.now().date_naive()).map_err(Failure::from)?;
+    let (from, to) = state.app.kpi_period(&caller, &parsed).await?;
     let entity = q.entity.as_str();
     // The total, the grouping and the open cases by area, and the trend as one series: the
     // marks folded once, the reports read side by side, with the names the page shows.

@@ -78,7 +78,7 @@ async fn figures(
     user: &StaffUser,
     q: &ReportQuery,
 ) -> WebResult<(KpiReport, String, String)> {
-    let (from, to) = month_of(&q.month, chrono::Utc::now().date_naive()).map_err(Failure::from)?;
+    let (from, to) = month_of(&q.month, state.app.kpi_today(user.entity_id).await?).map_err(Failure::from)?;
     let mut query = KpiQuery::parse(Some(&q.entity), None, None, None).map_err(Failure::from)?;
     (query.from, query.to) = (Some(from), Some(to));
     let report = state.app.kpis(&Caller::Staff(user.clone()), query).await?;
