@@ -51,10 +51,10 @@ struct ExportArgs {
     /// Only this entity's cases (its code).
     #[arg(long)]
     entity: Option<String>,
-    /// Cases created at or after: YYYY-MM-DD (UTC midnight) or an RFC 3339 instant.
+    /// Cases created at or after: YYYY-MM-DD (a local day of each case's entity) or an RFC 3339 instant.
     #[arg(long)]
     from: Option<String>,
-    /// Cases created before: YYYY-MM-DD (UTC midnight, exclusive) or an RFC 3339 instant.
+    /// Cases created before: YYYY-MM-DD (a local day of each case's entity, exclusive) or an RFC 3339 instant.
     #[arg(long)]
     to: Option<String>,
     /// The file to write (written beside it as FILE.part, then renamed when complete).
