@@ -196,6 +196,8 @@ fn derive(cases: &mut [LoadedCase], ids: &[i64], services: &HashMap<i64, CaseWor
 }
 
 for_both_backends! {
+    uses { cases::search: insert_terms; cases::counts: fold_case_counts; }
+
     /// The ids the cases will take, and the words of every service's names.
     pub(crate) async fn load_start(c: &mut Conn, n: usize) -> StoreResult<(Vec<i64>, HashMap<i64, CaseWords>)> {
         let ids = dialect::reserve_case_ids(c, n as i64).await?;
@@ -204,113 +206,62 @@ for_both_backends! {
             .into_iter().map(|(id, ar, en)| (id, service_words(&ar, &en))).collect();
         Ok((ids, services))
     }
-}
 
-/// SQLite: many rows per statement, as on PostgreSQL. (One prepared statement stepped a row at
-/// a time was tried: inside the writer's savepoint each statement opens a statement journal
-/// whose cost grows with the transaction, and a batch of 10,000 cases took minutes.)
-async fn sqlite_load_cases(c: &mut sqlx::SqliteConnection, mut cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
-    let (ids, services) = sqlite::load_start(c, cases.len()).await?;
-    let derived = derive(&mut cases, &ids, &services);
-    let rows: Vec<[Cell<'_>; 35]> = cases
-        .iter()
-        .zip(&ids)
-        .zip(&derived.references)
-        .map(|((loaded, &id), reference)| case_cells(loaded, id, reference))
-        .collect();
-    sqlite_insert(c, "cases", CASE_COLUMNS, &rows, CASE_ROWS).await?;
-    let events: Vec<[Cell<'_>; 11]> = cases
-        .iter()
-        .zip(&ids)
-        .flat_map(|(loaded, &id)| loaded.case.events.iter().map(move |e| event_cells(e, id)))
-        .collect();
-    sqlite_insert(c, "case_events", EVENT_COLUMNS, &events, EVENT_ROWS).await?;
-    let surveys: Vec<[Cell<'_>; 8]> = cases
-        .iter()
-        .zip(&ids)
-        .filter_map(|(loaded, &id)| loaded.survey.as_ref().map(|s| survey_cells(id, s)))
-        .collect();
-    sqlite_insert(c, "case_surveys", SURVEY_COLUMNS, &surveys, SURVEY_ROWS).await?;
-    super::search::sqlite::insert_terms(c, &derived.terms).await?;
-    // Counted now, so that the first count after a load of millions is not the one to fold them.
-    super::counts::sqlite::fold_case_counts(c, ()).await?;
-    Ok(ids)
-}
-
-async fn sqlite_insert<const N: usize>(
-    c: &mut sqlx::SqliteConnection,
-    table: &str,
-    columns: &str,
-    rows: &[[Cell<'_>; N]],
-    per_statement: usize,
-) -> StoreResult<()> {
-    for chunk in rows.chunks(per_statement) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO {table} ({columns}) "));
-        q.push_values(chunk, |mut row, cells| {
-            for cell in cells {
-                match *cell {
-                    Cell::Int(v) => row.push_bind(v),
-                    Cell::Real(v) => row.push_bind(v),
-                    Cell::Text(v) => row.push_bind(v),
-                    Cell::Bool(v) => row.push_bind(v),
-                };
-            }
-        });
-        q.build().execute(&mut *c).await?;
+    /// Many rows per statement on both backends, one round trip each. (On SQLite, one prepared
+    /// statement stepped a row at a time was tried: inside the writer's savepoint each statement
+    /// opens a statement journal whose cost grows with the transaction, and a batch of 10,000
+    /// cases took minutes.)
+    pub(crate) async fn load_cases(c: &mut Conn, mut cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
+        let (ids, services) = load_start(c, cases.len()).await?;
+        let derived = derive(&mut cases, &ids, &services);
+        let rows: Vec<[Cell<'_>; 35]> = cases
+            .iter()
+            .zip(&ids)
+            .zip(&derived.references)
+            .map(|((loaded, &id), reference)| case_cells(loaded, id, reference))
+            .collect();
+        insert(c, "cases", CASE_COLUMNS, &rows, CASE_ROWS).await?;
+        let events: Vec<[Cell<'_>; 11]> = cases
+            .iter()
+            .zip(&ids)
+            .flat_map(|(loaded, &id)| loaded.case.events.iter().map(move |e| event_cells(e, id)))
+            .collect();
+        insert(c, "case_events", EVENT_COLUMNS, &events, EVENT_ROWS).await?;
+        let surveys: Vec<[Cell<'_>; 8]> = cases
+            .iter()
+            .zip(&ids)
+            .filter_map(|(loaded, &id)| loaded.survey.as_ref().map(|s| survey_cells(id, s)))
+            .collect();
+        insert(c, "case_surveys", SURVEY_COLUMNS, &surveys, SURVEY_ROWS).await?;
+        insert_terms(c, &derived.terms).await?;
+        // Counted now, so that the first count after a load of millions is not the one to fold them.
+        fold_case_counts(c, ()).await?;
+        Ok(ids)
     }
-    Ok(())
-}
 
-/// PostgreSQL: many rows per statement, one round trip each.
-async fn pg_load_cases(c: &mut sqlx::PgConnection, mut cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
-    let (ids, services) = pg::load_start(c, cases.len()).await?;
-    let derived = derive(&mut cases, &ids, &services);
-    let rows: Vec<[Cell<'_>; 35]> = cases
-        .iter()
-        .zip(&ids)
-        .zip(&derived.references)
-        .map(|((loaded, &id), reference)| case_cells(loaded, id, reference))
-        .collect();
-    pg_insert(c, "cases", CASE_COLUMNS, &rows, CASE_ROWS).await?;
-    let events: Vec<[Cell<'_>; 11]> = cases
-        .iter()
-        .zip(&ids)
-        .flat_map(|(loaded, &id)| loaded.case.events.iter().map(move |e| event_cells(e, id)))
-        .collect();
-    pg_insert(c, "case_events", EVENT_COLUMNS, &events, EVENT_ROWS).await?;
-    let surveys: Vec<[Cell<'_>; 8]> = cases
-        .iter()
-        .zip(&ids)
-        .filter_map(|(loaded, &id)| loaded.survey.as_ref().map(|s| survey_cells(id, s)))
-        .collect();
-    pg_insert(c, "case_surveys", SURVEY_COLUMNS, &surveys, SURVEY_ROWS).await?;
-    super::search::pg::insert_terms(c, &derived.terms).await?;
-    super::counts::pg::fold_case_counts(c, ()).await?;
-    Ok(ids)
-}
-
-async fn pg_insert<const N: usize>(
-    c: &mut sqlx::PgConnection,
-    table: &str,
-    columns: &str,
-    rows: &[[Cell<'_>; N]],
-    per_statement: usize,
-) -> StoreResult<()> {
-    for chunk in rows.chunks(per_statement) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("INSERT INTO {table} ({columns}) "));
-        q.push_values(chunk, |mut row, cells| {
-            for cell in cells {
-                match *cell {
-                    Cell::Int(v) => row.push_bind(v),
-                    Cell::Real(v) => row.push_bind(v),
-                    Cell::Text(v) => row.push_bind(v),
-                    Cell::Bool(v) => row.push_bind(v),
-                };
-            }
-        });
-        q.build().execute(&mut *c).await?;
+    async fn insert<const N: usize>(
+        c: &mut Conn,
+        table: &str,
+        columns: &str,
+        rows: &[[Cell<'_>; N]],
+        per_statement: usize,
+    ) -> StoreResult<()> {
+        for chunk in rows.chunks(per_statement) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO {table} ({columns}) "));
+            q.push_values(chunk, |mut row, cells| {
+                for cell in cells {
+                    match *cell {
+                        Cell::Int(v) => row.push_bind(v),
+                        Cell::Real(v) => row.push_bind(v),
+                        Cell::Text(v) => row.push_bind(v),
+                        Cell::Bool(v) => row.push_bind(v),
+                    };
+                }
+            });
+            q.build().execute(&mut *c).await?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 impl Store {
@@ -321,12 +272,12 @@ impl Store {
         match &self.backend {
             Backend::Sqlite { writer, .. } => {
                 writer
-                    .run(move |c| Box::pin(async move { sqlite_load_cases(c, cases).await }))
+                    .run(move |c| Box::pin(async move { sqlite::load_cases(c, cases).await }))
                     .await
             }
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                let ids = pg_load_cases(&mut tx, cases).await?;
+                let ids = pg::load_cases(&mut tx, cases).await?;
                 tx.commit().await?;
                 Ok(ids)
             }
