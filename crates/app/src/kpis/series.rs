@@ -1,6 +1,7 @@
 //! The KPI time series: an entity's (or the installation's) figures day by day, week by week
 //! or month by month over a period, read in one pass over the rollups (the daily ones, and the
-//! monthly ones for a monthly series' whole months) rather than one report per step (what the staff dashboard's trend draws; `GET /api/v1/kpis/series`).
+//! monthly ones for a monthly series' whole months) rather than one report per step (what the
+//! staff dashboard's trend draws; `GET /api/v1/kpis/series`).
 
 use crate::identity::auth::Caller;
 use crate::kpis::report::{self, KpiQuery, KpiValue};
@@ -163,7 +164,7 @@ impl App {
             }
         };
         let (before, months, after) =
-            tokio::try_join!(days(Some(from), days_before), months, days(days_after, Some(to)),)?;
+            tokio::try_join!(days(Some(from), days_before), months, days(days_after, Some(to)))?;
         for row in before.into_iter().chain(after) {
             let Some(&i) = usize::try_from(row.day - first).ok().and_then(|d| step_of.get(d)) else {
                 continue;
