@@ -2,7 +2,7 @@
 //! words find the same cases, in the same order, a page at a time, under every sort.
 
 use tawasul_domain::text::query_words;
-use tawasul_domain::vocab::{Priority, Status};
+use tawasul_domain::vocab::{Priority, Role, Status};
 use tawasul_store::*;
 use tawasul_testkit::{on_both, open_store};
 
@@ -257,6 +257,71 @@ on_both! { open_store;
             // Untimed cases tie under the due order and go by id; case 0 is urgent, 1 normal.
             let expected = if order == CaseOrder::Newest { [ids[1], ids[0]] } else { [ids[0], ids[1]] };
             assert_eq!(early, expected, "{order:?}");
+        }
+    }
+
+    async fn each_entity_searches_its_own_and_a_transferred_case_takes_its_words_along(store: &Store) {
+        let (capital, service) = catalogue(store).await;
+        let north = store
+            .insert_entity(EntityInsert { code: "north".into(), name_ar: "الشمالية".into(), name_en: "Northern".into(), entity_type: "governorate".into() })
+            .await
+            .expect("entity");
+        // The corpus twice, the entities' cases interleaved in time, so that a search across
+        // entities must merge their pages.
+        let mut ids: Vec<(i64, i64, i64)> = vec![];
+        for (i, mut case) in corpus(capital, service).into_iter().chain(corpus(north, service)).enumerate() {
+            case.created_at = T0 + ((i % CORPUS.len()) * 2 + i / CORPUS.len()) as i64 * 1_000_000;
+            case.token_hash = format!("token-{i}");
+            let (entity, created_at) = (case.entity_id, case.created_at);
+            let Inserted::Created { id, .. } = store.insert_case(case).await.expect("insert") else { panic!("a new case {i}") };
+            ids.push((id, entity, created_at));
+        }
+        let search = |entity: Option<i64>, scope: QueueScope, query: &str, order: CaseOrder, limit: i64| CaseFilter {
+            words: query_words(query), entity_id: entity, scope, order, limit, ..Default::default()
+        };
+        let mut newest = ids.clone();
+        newest.sort_by_key(|(_, _, created_at)| std::cmp::Reverse(*created_at));
+        for order in [CaseOrder::Newest, CaseOrder::Oldest, CaseOrder::DueFirst, CaseOrder::PriorityFirst] {
+            let across = all_pages(store, search(None, QueueScope::Entity, "lighting", order, 3)).await;
+            let plain = all_pages(store, CaseFilter { order, limit: 3, ..Default::default() }).await;
+            assert_eq!(across, plain, "{order:?}: across entities, a word every case holds pages as the plain list does");
+            for entity in [capital, north] {
+                let within = all_pages(store, search(Some(entity), QueueScope::Entity, "lighting", order, 2)).await;
+                let listed = all_pages(store, CaseFilter { entity_id: Some(entity), order, limit: 2, ..Default::default() }).await;
+                assert_eq!(within, listed, "{order:?}: within an entity, only its cases");
+            }
+        }
+        let merged = all_pages(store, search(None, QueueScope::Entity, "lighting", CaseOrder::Newest, 4)).await;
+        assert_eq!(merged, newest.iter().map(|(id, _, _)| *id).collect::<Vec<_>>(), "the entities' pages merged newest first");
+
+        // Capital hands its pothole case to the North after a reply: the North finds it by its
+        // description and by the reply, the Capital no longer, but among the cases it follows.
+        let (moved, _, _) = ids[5];
+        let staff = store.insert_staff(StaffInsert { username: "cap.agent".into(), password_hash: "x".into(), role: Role::Agent, entity_id: Some(capital), department_id: None, display_name: "a".into(), email: None, created_at: T0 }).await.expect("staff");
+        let event = |action: &str, body: Option<&str>| EventInsert {
+            case_id: moved, at: T0 + 100_000_000, actor_type: "staff".into(), actor_id: Some(staff), actor_name: "موظف".into(),
+            action: action.into(), public: true, body: body.map(str::to_owned), details: "{}".into(), ..EventInsert::default()
+        };
+        store.change_case(CaseChange { case_id: moved, expected_status: Status::New, at: T0 + 100_000_000, event: event("reply", Some("تم ردم الحفرة بالإسفلت")), ..CaseChange::default() }).await.expect("reply");
+        store.change_case(CaseChange {
+            case_id: moved, expected_status: Status::New, status: Some(Status::Transferred), entity_id: Some(north), at: T0 + 100_000_001,
+            event: event("transferred", None),
+            transfer: Some(TransferWrite::Open(TransferInsert {
+                from_entity_id: capital, to_entity_id: north, from_department_id: None, to_department_id: None,
+                from_status: Status::New, reason: "ليس من اختصاصنا".into(), status: "pending".into(), requested_by: staff,
+                requested_at: T0 + 100_000_001, accept_due: None, resolve_due: None,
+            })),
+            ..CaseChange::default()
+        }).await.expect("transfer");
+        let found = |entity: Option<i64>, scope: QueueScope, query: &'static str| {
+            let filter = search(entity, scope, query, CaseOrder::Newest, 50);
+            async move { store.list_cases(filter).await.expect("search").iter().map(|r| r.id).collect::<Vec<_>>() }
+        };
+        for query in ["pothole", "اسفلت", "pothole اسفلت"] {
+            assert!(found(Some(north), QueueScope::Entity, query).await.contains(&moved), "{query}: the North finds it");
+            assert!(!found(Some(capital), QueueScope::Entity, query).await.contains(&moved), "{query}: the Capital no longer");
+            assert_eq!(found(Some(capital), QueueScope::Followed, query).await, [moved], "{query}: the Capital follows it");
+            assert!(found(None, QueueScope::Entity, query).await.contains(&moved), "{query}: across entities");
         }
     }
 }

@@ -187,6 +187,7 @@ fn derive(cases: &mut [LoadedCase], ids: &[i64], services: &HashMap<i64, CaseWor
             }
             CaseTerms {
                 case_id: id,
+                entity_id: loaded.case.entity_id,
                 created_at: loaded.case.created_at,
                 words,
             }

@@ -281,7 +281,7 @@ fn with_reference(message: &OutboxInsert, reference: &str) -> OutboxInsert {
 }
 
 for_both_backends! {
-    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::mail: insert_case_mail; cases::search: index_case, index_text; cases::survey: write_invitation; jobs: insert_outbox; callbacks: insert_callback; }
+    uses { audit: insert_audit_row; cases::attachments: insert_attachment; cases::mail: insert_case_mail; cases::search: index_case, index_case_and_events, index_text, indexed_words, unindex; cases::survey: write_invitation; jobs: insert_outbox; callbacks: insert_callback; }
 
     /// Records an event; the words of its body (a reply, a note, a reason) become searchable.
     pub async fn insert_event(c: &mut Conn, e: &EventInsert) -> StoreResult<i64> {
@@ -414,6 +414,12 @@ for_both_backends! {
                 .execute(&mut *c).await
                 .map_err(|e| StoreError::from(e).unique_as("inbound message"))?;
         }
+        // A case moving to another entity takes its search words with it (read as they are
+        // indexed now, before the move).
+        let moving = match change.entity_id {
+            Some(_) => indexed_words(c, change.case_id).await?,
+            None => None,
+        };
         let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE cases SET updated_at = ");
         q.push_bind(change.at);
         if let Some(v) = change.status { q.push(", status = ").push_bind(v); }
@@ -446,6 +452,15 @@ for_both_backends! {
             let now: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
                 .bind(change.case_id).fetch_optional(&mut *c).await?;
             return Err(StoreError::Conflict(now.unwrap_or_else(|| "gone".into())));
+        }
+        match &moving {
+            Some((old, words)) if Some(old.entity_id) != change.entity_id => {
+                unindex(c, (old, words)).await?;
+                index_case_and_events(c, change.case_id).await?;
+            }
+            // Found by its new service's name too.
+            _ if change.service_id.is_some() => index_case(c, change.case_id).await?,
+            _ => {}
         }
         if let Some(target) = change.merged_into_id {
             // The case that stays must still be open and not itself merged or handed away

@@ -3,7 +3,6 @@
 //! alone (notifications, one-time codes, sessions, conversations that made no case), and the
 //! one transaction that rewrites a case as the application decided (`tawasul_domain::privacy`).
 
-use super::search::{CaseDocument, CaseWords, DOCUMENT_SELECT};
 use super::{AttachmentRow, CaseRow, EventRow, CASE_SELECT};
 use crate::audit::AuditInsert;
 use crate::{Store, StoreResult};
@@ -143,7 +142,7 @@ pub struct Forgotten {
 }
 
 for_both_backends! {
-    uses { cases: events; cases::attachments: attachments; cases::search: index_case, index_text; audit: insert_audit_row; }
+    uses { cases: events; cases::attachments: attachments; cases::search: indexed_words, unindex, index_case_and_events; audit: insert_audit_row; }
 
     /// Cases ended for good (closed, rejected, merged) and not anonymised, last changed
     /// before `before`, oldest first, at most `limit`.
@@ -221,11 +220,7 @@ for_both_backends! {
     /// to delete once this has committed. The search index loses the case's old words and
     /// gets its new ones.
     pub async fn anonymise_case(c: &mut Conn, a: AnonymiseCase) -> StoreResult<Option<Vec<String>>> {
-        let old: Option<CaseDocument> = sqlx::query_as(&format!("{DOCUMENT_SELECT} WHERE c.id = $1 AND c.anonymised_at IS NULL"))
-            .bind(a.case_id).fetch_optional(&mut *c).await?;
-        let Some(old) = old else { return Ok(None) };
-        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 AND body IS NOT NULL")
-            .bind(a.case_id).fetch_all(&mut *c).await?;
+        let Some((old, old_words)) = indexed_words(c, a.case_id).await? else { return Ok(None) };
         let mut q = sqlx::QueryBuilder::<Db>::new(
             "UPDATE cases SET reporter_name = NULL, reporter_phone = NULL, reporter_email = NULL, token_hash = ",
         );
@@ -240,14 +235,7 @@ for_both_backends! {
         if q.build().execute(&mut *c).await?.rows_affected() != 1 {
             return Ok(None);
         }
-        let mut words: CaseWords = old.words();
-        for body in &bodies {
-            words.text(body);
-        }
-        for (term, _) in words.words() {
-            sqlx::query("DELETE FROM case_terms WHERE term = $1 AND created_at = $2 AND case_id = $3")
-                .bind(term).bind(old.created_at).bind(a.case_id).execute(&mut *c).await?;
-        }
+        unindex(c, (&old, &old_words)).await?;
         for (id, actor_name, body, details) in &a.events {
             sqlx::query("UPDATE case_events SET actor_name = $2, body = $3, details = $4 WHERE id = $1 AND case_id = $5")
                 .bind(id).bind(actor_name).bind(body).bind(details).bind(a.case_id).execute(&mut *c).await?;
@@ -298,12 +286,7 @@ for_both_backends! {
                 orphaned.push(key);
             }
         }
-        index_case(c, a.case_id).await?;
-        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 AND body IS NOT NULL")
-            .bind(a.case_id).fetch_all(&mut *c).await?;
-        for body in &bodies {
-            index_text(c, (a.case_id, body.as_str())).await?;
-        }
+        index_case_and_events(c, a.case_id).await?;
         if let Some(audit) = &a.audit {
             insert_audit_row(c, audit).await?;
         }

@@ -1,5 +1,5 @@
 //! Staff full-text search without a scan: an inverted index, `case_terms`, one row per word
-//! and case, keyed by (word, case's `created_at`, case id). Both backends hold the same rows
+//! and case, keyed by (word, case's entity, case's `created_at`, case id). Both backends hold the same rows
 //! (the domain's `search_words`, computed here in Rust) and run the same SQL, so they answer
 //! alike by construction. A case's words are written in the transaction that writes the case
 //! or the event that adds text to it, so a case is findable as soon as it is committed, from
@@ -8,10 +8,13 @@
 //! A query's every word must match a whole word of the case (spelling folded, the Arabic
 //! article set aside). Newest or oldest first, the rarest word's rows are walked in index
 //! order, each checked against the other words and the filters, until a page is full: a
-//! common word's first page costs a page, not all its matches. Under the due and priority
-//! orders the rarest word's cases are gathered and sorted, so their cost follows that word.
+//! common word's first page costs a page, not all its matches. Staff search within their
+//! entity, whose rows lie together under each word; a search over every entity (the
+//! platform administrator's, or the cases an entity transferred away) walks each entity's rows
+//! in order and merges them. Under the due and priority orders the rarest word's cases are
+//! gathered and sorted, so their cost follows that word.
 
-use super::{CaseFilter, CaseOrder, CaseRow, CASE_SELECT};
+use super::{CaseFilter, CaseOrder, CaseRow, QueueScope, CASE_SELECT};
 use crate::{Store, StoreResult};
 use std::collections::BTreeMap;
 use tawasul_domain::text::search_words;
@@ -82,6 +85,7 @@ impl CaseWords {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct CaseDocument {
     pub id: i64,
+    pub entity_id: i64,
     pub created_at: i64,
     pub reference: String,
     /// The case an escalation case is about: found by its number too.
@@ -157,22 +161,50 @@ pub(crate) fn service_words(name_ar: &str, name_en: &str) -> CaseWords {
     words
 }
 
-pub(crate) const DOCUMENT_SELECT: &str = "SELECT c.id, c.created_at, c.reference, lc.reference AS linked_reference, \
+pub(crate) const DOCUMENT_SELECT: &str =
+    "SELECT c.id, c.entity_id, c.created_at, c.reference, lc.reference AS linked_reference, \
      c.description, c.address, s.name_ar AS service_ar, s.name_en AS service_en, c.resolution, c.reporter_name, \
      c.reporter_phone, c.reporter_email FROM cases c JOIN services s ON s.id = c.service_id \
      LEFT JOIN cases lc ON lc.id = c.linked_case_id";
 
-const TERM_COLUMNS: &str = "term, created_at, case_id, personal";
+const TERM_COLUMNS: &str = "term, entity_id, created_at, case_id, personal";
 /// A word already indexed for a case stays, and stops being personal once the case's text
 /// holds it too.
 const TERM_CONFLICT: &str =
-    " ON CONFLICT (term, created_at, case_id) DO UPDATE SET personal = case_terms.personal AND excluded.personal";
+    " ON CONFLICT (term, entity_id, created_at, case_id) DO UPDATE SET personal = case_terms.personal AND excluded.personal";
 
 /// One case's index rows.
 pub(crate) struct CaseTerms {
     pub case_id: i64,
+    pub entity_id: i64,
     pub created_at: i64,
     pub words: CaseWords,
+}
+
+/// Whose rows a search reads.
+enum Searched {
+    /// One entity's: staff searching their own.
+    Within(i64),
+    /// Every entity's but one, if any: the platform administrator's search, or the cases an
+    /// entity transferred away (which are now another's).
+    AllBut(Option<i64>),
+}
+
+fn searched(f: &CaseFilter) -> Searched {
+    match (f.scope, f.entity_id) {
+        (QueueScope::Followed, skipped) => Searched::AllBut(skipped),
+        (_, Some(entity)) => Searched::Within(entity),
+        (_, None) => Searched::AllBut(None),
+    }
+}
+
+/// Leaves out words only the reporter's details hold, for roles that may not see them.
+fn visible(f: &CaseFilter, alias: &str) -> String {
+    if f.search_reporter {
+        String::new()
+    } else {
+        format!(" AND NOT {alias}.personal")
+    }
 }
 
 for_both_backends! {
@@ -181,15 +213,14 @@ for_both_backends! {
     /// Writes the rows of `cases`; a word already indexed for a case stays, and stops being
     /// personal once the case's text holds it too.
     pub(crate) async fn insert_terms(c: &mut Conn, cases: &[CaseTerms]) -> StoreResult<()> {
-        let rows: Vec<(&str, i64, i64, bool)> = cases
-            .iter()
-            .flat_map(|t| t.words.words().map(move |(w, p)| (w, t.created_at, t.case_id, p)))
-            .collect();
-        // Four parameters a row, under SQLite's 32,766.
-        for chunk in rows.chunks(8_000) {
+        let rows: Vec<(&str, &CaseTerms, bool)> =
+            cases.iter().flat_map(|t| t.words.words().map(move |(w, p)| (w, t, p))).collect();
+        // Five parameters a row, under SQLite's 32,766.
+        for chunk in rows.chunks(6_000) {
             let mut q = sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO case_terms ({TERM_COLUMNS}) "));
-            q.push_values(chunk, |mut row, (term, created_at, case_id, personal)| {
-                row.push_bind(*term).push_bind(*created_at).push_bind(*case_id).push_bind(*personal);
+            q.push_values(chunk, |mut row, (term, case, personal)| {
+                row.push_bind(*term).push_bind(case.entity_id).push_bind(case.created_at)
+                    .push_bind(case.case_id).push_bind(*personal);
             });
             q.push(TERM_CONFLICT);
             q.build().execute(&mut *c).await?;
@@ -201,7 +232,43 @@ for_both_backends! {
     pub async fn index_case(c: &mut Conn, case_id: i64) -> StoreResult<()> {
         let doc: CaseDocument = sqlx::query_as(&format!("{DOCUMENT_SELECT} WHERE c.id = $1"))
             .bind(case_id).fetch_one(&mut *c).await?;
-        insert_terms(c, &[CaseTerms { case_id, created_at: doc.created_at, words: doc.words() }]).await
+        insert_terms(c, &[CaseTerms { case_id, entity_id: doc.entity_id, created_at: doc.created_at, words: doc.words() }]).await
+    }
+
+    /// Indexes a case and the text of its events again: after its words were removed, or
+    /// when it moved to another entity.
+    pub async fn index_case_and_events(c: &mut Conn, case_id: i64) -> StoreResult<()> {
+        index_case(c, case_id).await?;
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 AND body IS NOT NULL")
+            .bind(case_id).fetch_all(&mut *c).await?;
+        for body in &bodies {
+            index_text(c, (case_id, body.as_str())).await?;
+        }
+        Ok(())
+    }
+
+    /// The case as indexed now and all its words, its events' text among them: what
+    /// `unindex` removes.
+    pub async fn indexed_words(c: &mut Conn, case_id: i64) -> StoreResult<Option<(CaseDocument, CaseWords)>> {
+        let doc: Option<CaseDocument> = sqlx::query_as(&format!("{DOCUMENT_SELECT} WHERE c.id = $1"))
+            .bind(case_id).fetch_optional(&mut *c).await?;
+        let Some(doc) = doc else { return Ok(None) };
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 AND body IS NOT NULL")
+            .bind(case_id).fetch_all(&mut *c).await?;
+        let mut words = doc.words();
+        for body in &bodies {
+            words.text(body);
+        }
+        Ok(Some((doc, words)))
+    }
+
+    /// Removes a case's rows of `words`, each by its whole key.
+    pub async fn unindex(c: &mut Conn, (doc, words): (&CaseDocument, &CaseWords)) -> StoreResult<()> {
+        for (term, _) in words.words() {
+            sqlx::query("DELETE FROM case_terms WHERE term = $1 AND entity_id = $2 AND created_at = $3 AND case_id = $4")
+                .bind(term).bind(doc.entity_id).bind(doc.created_at).bind(doc.id).execute(&mut *c).await?;
+        }
+        Ok(())
     }
 
     /// Adds the words of text written on a case later: a reply, a note, a resolution.
@@ -211,9 +278,9 @@ for_both_backends! {
         if words.0.is_empty() {
             return Ok(());
         }
-        let created_at: i64 = sqlx::query_scalar("SELECT created_at FROM cases WHERE id = $1")
+        let (entity_id, created_at): (i64, i64) = sqlx::query_as("SELECT entity_id, created_at FROM cases WHERE id = $1")
             .bind(case_id).fetch_one(&mut *c).await?;
-        insert_terms(c, &[CaseTerms { case_id, created_at, words }]).await
+        insert_terms(c, &[CaseTerms { case_id, entity_id, created_at, words }]).await
     }
 
     pub async fn search_index_built(c: &mut Conn, _: ()) -> StoreResult<bool> {
@@ -243,7 +310,7 @@ for_both_backends! {
         .bind(first).bind(last).fetch_all(&mut *c).await?;
         let mut terms: Vec<CaseTerms> = docs
             .iter()
-            .map(|d| CaseTerms { case_id: d.id, created_at: d.created_at, words: d.words() })
+            .map(|d| CaseTerms { case_id: d.id, entity_id: d.entity_id, created_at: d.created_at, words: d.words() })
             .collect();
         for (case_id, body) in &bodies {
             if let Ok(i) = terms.binary_search_by_key(case_id, |t| t.case_id) {
@@ -254,13 +321,35 @@ for_both_backends! {
         Ok(Some((last, docs.len() as u64)))
     }
 
-    /// How many of `term`'s rows the caller may match, counted up to `FREQUENCY_CAP`.
-    async fn frequency(c: &mut Conn, (term, personal): (&str, bool)) -> StoreResult<i64> {
-        let visible = if personal { "" } else { " AND NOT personal" };
-        Ok(sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM case_terms WHERE term = $1{visible} LIMIT $2) x"
-        ))
-        .bind(term).bind(FREQUENCY_CAP).fetch_one(&mut *c).await?)
+    /// How many of `term`'s rows the caller may match, within the entity searched if one is,
+    /// counted up to `FREQUENCY_CAP`.
+    async fn frequency(c: &mut Conn, (term, f): (&str, &CaseFilter)) -> StoreResult<i64> {
+        let mut q = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM case_terms t WHERE t.term = ");
+        q.push_bind(term);
+        if let Searched::Within(entity) = searched(f) {
+            q.push(" AND t.entity_id = ").push_bind(entity);
+        }
+        q.push(visible(f, "t")).push(" LIMIT ").push_bind(FREQUENCY_CAP).push(") x");
+        Ok(q.build_query_scalar().fetch_one(&mut *c).await?)
+    }
+
+    /// One entity's cases holding `driver` and every one of `others`, under the filters of `f`,
+    /// a page in `f.order` (newest or oldest) read straight from the index.
+    fn push_walk<'a>(q: &mut sqlx::QueryBuilder<'a, Db>, f: &'a CaseFilter, (driver, others): (&'a str, &[&'a str]), entity: i64) {
+        let (beyond, direction) = if f.order.descending() { ("<", "DESC") } else { (">", "ASC") };
+        q.push("SELECT t.case_id, t.created_at FROM case_terms t JOIN cases c ON c.id = t.case_id WHERE t.term = ")
+            .push_bind(driver).push(" AND t.entity_id = ").push_bind(entity).push(visible(f, "t"));
+        push_filters(q, f);
+        for w in others {
+            q.push(" AND EXISTS (SELECT 1 FROM case_terms u WHERE u.term = ").push_bind(*w)
+                .push(" AND u.entity_id = t.entity_id AND u.created_at = t.created_at AND u.case_id = t.case_id")
+                .push(visible(f, "u")).push(")");
+        }
+        if let Some(after) = f.after {
+            q.push(format!(" AND (t.created_at, t.case_id) {beyond} (")).push_bind(after.first)
+                .push(", ").push_bind(after.id).push(")");
+        }
+        q.push(format!(" ORDER BY t.created_at {direction}, t.case_id {direction} LIMIT ")).push_bind(f.limit);
     }
 
     /// Staff cases whose text holds every word of `f.words`, in `f.order`, a page after
@@ -273,7 +362,7 @@ for_both_backends! {
         let mut counted = Vec::with_capacity(words.len());
         if words.len() > 1 {
             for w in words {
-                counted.push((frequency(c, (w, f.search_reporter)).await?, w));
+                counted.push((frequency(c, (w, f)).await?, w));
             }
             counted.sort_unstable();
         } else {
@@ -283,35 +372,46 @@ for_both_backends! {
             return Ok(vec![]);
         };
         let others: Vec<&str> = counted[1..].iter().map(|(_, w)| *w).collect();
-        let visible = |alias: &str| if f.search_reporter { String::new() } else { format!(" AND NOT {alias}.personal") };
         let mut q = sqlx::QueryBuilder::<Db>::new(CASE_SELECT);
         match f.order {
             CaseOrder::Newest | CaseOrder::Oldest => {
-                let (beyond, direction) = if f.order.descending() { ("<", "DESC") } else { (">", "ASC") };
-                q.push(" WHERE c.id IN (SELECT t.case_id FROM case_terms t JOIN cases c ON c.id = t.case_id WHERE t.term = ")
-                    .push_bind(driver).push(visible("t"));
-                push_filters(&mut q, f);
-                for w in others {
-                    q.push(" AND EXISTS (SELECT 1 FROM case_terms u WHERE u.term = ").push_bind(w)
-                        .push(" AND u.created_at = t.created_at AND u.case_id = t.case_id").push(visible("u")).push(")");
+                let direction = if f.order.descending() { "DESC" } else { "ASC" };
+                let entities: Vec<i64> = match searched(f) {
+                    Searched::Within(entity) => vec![entity],
+                    Searched::AllBut(skipped) => sqlx::query_scalar("SELECT id FROM entities ORDER BY id")
+                        .fetch_all(&mut *c).await?
+                        .into_iter().filter(|e| Some(*e) != skipped).collect(),
+                };
+                // Each entity's page from its own rows, merged: a page of pages.
+                q.push(" WHERE c.id IN (SELECT w.case_id FROM (");
+                for (i, entity) in entities.iter().enumerate() {
+                    if i > 0 {
+                        q.push(" UNION ALL ");
+                    }
+                    q.push("SELECT * FROM (");
+                    push_walk(&mut q, f, (driver, &others), *entity);
+                    q.push(format!(") w{i}"));
                 }
-                if let Some(after) = f.after {
-                    q.push(format!(" AND (t.created_at, t.case_id) {beyond} (")).push_bind(after.first)
-                        .push(", ").push_bind(after.id).push(")");
+                if entities.is_empty() {
+                    return Ok(vec![]);
                 }
-                q.push(format!(" ORDER BY t.created_at {direction}, t.case_id {direction} LIMIT ")).push_bind(f.limit);
+                q.push(format!(") w ORDER BY w.created_at {direction}, w.case_id {direction} LIMIT ")).push_bind(f.limit);
                 q.push(format!(") ORDER BY c.created_at {direction}, c.id {direction} LIMIT ")).push_bind(f.limit);
             }
             CaseOrder::DueFirst | CaseOrder::PriorityFirst => {
                 // The driving word's cases are gathered and sorted. (Walking the order and
                 // checking each case's words instead took 5.4 s for a word in 92 % of a
                 // million cases, against 0.9 s, while no index serves these orders.)
-                q.push(" WHERE c.id IN (SELECT t.case_id FROM case_terms t WHERE t.term = ").push_bind(driver)
-                    .push(visible("t")).push(")");
+                q.push(" WHERE c.id IN (SELECT t.case_id FROM case_terms t WHERE t.term = ").push_bind(driver);
+                if let Searched::Within(entity) = searched(f) {
+                    q.push(" AND t.entity_id = ").push_bind(entity);
+                }
+                q.push(visible(f, "t")).push(")");
                 push_filters(&mut q, f);
                 for w in others {
                     q.push(" AND EXISTS (SELECT 1 FROM case_terms u WHERE u.term = ").push_bind(w)
-                        .push(" AND u.created_at = c.created_at AND u.case_id = c.id").push(visible("u")).push(")");
+                        .push(" AND u.entity_id = c.entity_id AND u.created_at = c.created_at AND u.case_id = c.id")
+                        .push(visible(f, "u")).push(")");
                 }
                 push_page(&mut q, f);
             }
