@@ -180,10 +180,20 @@ fn arguments(fields: Option<&serde_json::Map<String, Value>>) -> FluentArgs<'sta
 }
 
 /// ISOLATE(text): first-strong isolation (U+2068…U+2069), so that text in the other script keeps
-/// its own direction and punctuation.
+/// its own direction and punctuation. Each line is isolated on its own: a line break ends a bidi
+/// paragraph (and a paragraph of the HTML part), which would leave one isolate around several
+/// lines open on the first and closing nothing on the last.
 fn isolate<'a>(positional: &[FluentValue<'a>], _named: &FluentArgs) -> FluentValue<'a> {
     match positional {
-        [FluentValue::String(text)] => FluentValue::from(format!("\u{2068}{text}\u{2069}")),
+        [FluentValue::String(text)] => FluentValue::from(
+            text.split('\n')
+                .map(|line| match line.is_empty() {
+                    true => String::new(),
+                    false => format!("\u{2068}{line}\u{2069}"),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
         [FluentValue::Number(number)] => FluentValue::from(format!("\u{2068}{}\u{2069}", number.as_string())),
         _ => FluentValue::Error,
     }
@@ -202,6 +212,21 @@ mod tests {
             .render("case_resolved", "en", &payload)
             .expect("renders");
         assert!(rendered.body.contains("\n\nISOLATE()\n\n"), "{}", rendered.body);
+    }
+
+    #[test]
+    fn each_line_of_free_text_is_isolated_on_its_own() {
+        let payload = serde_json::json!({ "reference": "TW-2026-0000001", "message": "سطر أول\n\nsecond line\nثالث" });
+        let rendered = Templates::embedded()
+            .render("case_reply", "en", &payload)
+            .expect("renders");
+        assert!(
+            rendered
+                .body
+                .contains("\u{2068}سطر أول\u{2069}\n\n\u{2068}second line\u{2069}\n\u{2068}ثالث\u{2069}"),
+            "{:?}",
+            rendered.body
+        );
     }
 
     #[test]
