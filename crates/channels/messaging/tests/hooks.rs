@@ -1,7 +1,9 @@
 //! The SMS gateway's and WhatsApp's webhooks as their providers call them, signed, on both
 //! backends: a new case end to end in Arabic and English, the status of a reference, a
 //! redelivered message answered once, forged and missing signatures (401, nothing written),
-//! malformed and oversized bodies, and an adapter without its secret (404). WhatsApp's Cloud
+//! malformed and oversized bodies, and an adapter without its secret (404); a conversation
+//! handed to a person, whose agent's page is fed the resident's new messages live (its
+//! long-poll, woken on this node by the message itself). WhatsApp's Cloud
 //! API is a local HTTP server in the provider's place, which records the replies and serves
 //! a photo.
 
@@ -486,9 +488,23 @@ on_both! { setup_with_agent;
         assert_eq!(sent, vec![vec![("to".to_owned(), from.to_owned()), ("text".to_owned(), "سنرسل فريق الصيانة خلال ساعة".to_owned())]],
             "the agent's words alone, to the resident's number");
 
-        // The resident answers by SMS: it is the agent's to read, not the bot's to answer.
-        let (_, quiet) = sms(t, from, "شكراً", "s-5").await;
+        // The resident answers by SMS: it is the agent's to read, not the bot's to answer,
+        // and the agent's page (waiting on its long-poll) is given it without a reload.
+        let seen = t.store.transcript(id, 0, 100).await.expect("read").last().map_or(0, |l| l.id);
+        let mut waiter = t.app.chat_hub().subscribe(id);
+        let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+        let poll = format!("/staff/chats/{id}/poll?after={seen}");
+        let (fed, (_, quiet)) = tokio::join!(
+            t.page(&poll, &agent),
+            sms(t, from, "شكراً", "s-5"),
+        );
         assert!(text_of(&quiet).is_empty(), "{quiet}");
+        assert_eq!(waiter.try_recv().ok(), Some(tawasul_app::conversations::hub::Event::Line), "the SMS woke the page's wait on this node");
+        assert_eq!(fed.status, StatusCode::OK, "{}", fed.body);
+        let update: Value = serde_json::from_str(&fed.body).expect("JSON");
+        let lines: Vec<(&str, &str)> = update["lines"].as_array().expect("lines").iter()
+            .map(|l| (l["direction"].as_str().unwrap_or_default(), l["body"].as_str().unwrap_or_default())).collect();
+        assert_eq!(lines, [("in", "شكراً")], "{update}");
         let lines = t.store.transcript(id, 0, 100).await.expect("read");
         let said: Vec<(&str, &str)> = lines.iter().map(|l| (l.direction.as_str(), l.body.as_str())).collect();
         assert!(said.ends_with(&[("agent", "سنرسل فريق الصيانة خلال ساعة"), ("in", "شكراً")]), "{said:?}");

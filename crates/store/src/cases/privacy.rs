@@ -227,7 +227,7 @@ for_both_backends! {
         let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM case_events WHERE case_id = $1 AND body IS NOT NULL")
             .bind(a.case_id).fetch_all(&mut *c).await?;
         let mut q = sqlx::QueryBuilder::<Db>::new(
-            "UPDATE cases SET reporter_name = NULL, reporter_phone = NULL, reporter_email = NULL, token_hash = ",
+            "UPDATE cases SET reporter_name = NULL, reporter_phone = NULL, reporter_email = NULL, reporter_handle = NULL, token_hash = ",
         );
         q.push_bind(ERASED).push(", anonymised_at = ").push_bind(a.at);
         if let Some(v) = &a.description { q.push(", description = ").push_bind(v.clone()); }
