@@ -763,6 +763,100 @@ on_both! { public_media_only;
     }
 }
 
+on_both! { setup;
+    async fn status_by_reference_invalid_input_and_a_person_on_x_in_arabic_and_messenger_in_english(s: &Setup) {
+        let (t, graph, x_api) = (&s.t, &s.graph, &s.x_api);
+        let (reference, _) = t
+            .submit(json!({"service": "water-leak", "kind": "complaint", "description": "Water leaking by the roundabout"}))
+            .await;
+
+        // X, in Arabic, by direct messages: the status of a reference, three answers that are
+        // no choice (re-prompted twice, then a person offered), and the person accepted.
+        let mut n = 5000;
+        let mut dm = |said: String| {
+            n += 1;
+            let id = n.to_string();
+            async move {
+                assert_eq!(x(t, &direct_message(&id, RESIDENT, &said)).await, StatusCode::OK);
+                sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply")
+            }
+        };
+        dm("مرحبا".into()).await;
+        dm("1".into()).await;
+        assert!(dm("2".into()).await.contains("اكتب رقم البلاغ"));
+        let status = dm(reference.clone()).await;
+        assert!(status.contains(&format!("البلاغ {reference}")) && status.contains("استُلم وينتظر المراجعة"), "{status}");
+        let invalid = dm("موز".into()).await;
+        assert!(invalid.starts_with("عذراً، هذا ليس من الخيارات."), "{invalid}");
+        dm("42".into()).await;
+        let offer = dm("؟".into()).await;
+        assert!(offer.contains("هل تود التحدث إلى أحد موظفينا؟"), "{offer}");
+        let handed = dm("1".into()).await;
+        assert!(handed.contains("سيتواصل معك أحد موظفينا هنا"), "{handed}");
+        let waiting = t.store.open_conversation("social", &format!("x:{RESIDENT}")).await.expect("read").expect("open");
+        assert!(waiting.waiting_since.is_some(), "in the staff's chat queue");
+
+        // Messenger, in English, the same way.
+        let mut m = 0;
+        let mut say = |said: &'static str| {
+            m += 1;
+            let mid = format!("st_{m}");
+            async move {
+                assert_eq!(facebook(t, &text(&mid, said)).await, StatusCode::OK);
+                let last = sent_to_messenger(graph).last().cloned().expect("a reply");
+                last["message"]["text"].as_str().expect("text").to_owned()
+            }
+        };
+        say("Hello").await;
+        say("2").await;
+        assert!(say("2").await.contains("Type the reference"));
+        let mid = "st_ref";
+        assert_eq!(facebook(t, &text(mid, &reference)).await, StatusCode::OK);
+        let status = sent_to_messenger(graph).last().cloned().expect("a reply");
+        let status = status["message"]["text"].as_str().expect("text");
+        assert!(status.contains(&format!("Case {reference}")) && status.contains("received, waiting for review"), "{status}");
+        let invalid = say("banana").await;
+        assert!(invalid.starts_with("Sorry, that is not one of the choices."), "{invalid}");
+        say("42").await;
+        let offer = say("?").await;
+        assert!(offer.contains("Would you like to speak to one of our staff?"), "{offer}");
+        let handed = say("1").await;
+        assert!(handed.contains("One of our staff will answer you here"), "{handed}");
+        let waiting = t.store.open_conversation("social", &format!("fb:{PSID}")).await.expect("read").expect("open");
+        assert!(waiting.waiting_since.is_some(), "in the staff's chat queue");
+    }
+}
+
+on_both! { setup;
+    async fn a_conversation_left_idle_times_out_on_x_in_arabic_and_messenger_in_english(s: &Setup) {
+        let (t, graph, x_api) = (&s.t, &s.graph, &s.x_api);
+        assert_eq!(x(t, &direct_message("6001", RESIDENT, "مرحبا")).await, StatusCode::OK);
+        assert_eq!(x(t, &direct_message("6002", RESIDENT, "1")).await, StatusCode::OK);
+        assert_eq!(facebook(t, &text("to_1", "Hello")).await, StatusCode::OK);
+        assert_eq!(facebook(t, &quick_reply("to_2", "English", "2")).await, StatusCode::OK);
+
+        // Half an hour and more without a word: housekeeping ends both, saying why.
+        t.app.schedule_periodic_jobs().await.expect("scheduled");
+        t.advance(chrono::Duration::minutes(31));
+        t.work().await;
+        for address in [format!("x:{RESIDENT}"), format!("fb:{PSID}")] {
+            let ended: Vec<Option<String>> = t.store.conversations_of_address("social", &address).await.expect("read")
+                .into_iter().map(|c| c.end_reason).collect();
+            assert_eq!(ended, [Some("timed_out".to_owned())], "{address}");
+        }
+        // The next message begins again, from the choice of language.
+        assert_eq!(x(t, &direct_message("6003", RESIDENT, "2")).await, StatusCode::OK);
+        let again = sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply");
+        assert!(again.contains("1. العربية"), "{again}");
+        assert_eq!(facebook(t, &text("to_3", "2")).await, StatusCode::OK);
+        let again = sent_to_messenger(graph).last().cloned().expect("a reply");
+        let titles: Vec<&str> = again["message"]["quick_replies"].as_array().expect("quick replies")
+            .iter().filter_map(|q| q["title"].as_str()).collect();
+        assert_eq!(titles, ["العربية", "English"], "{again}");
+        assert_eq!(conversations(t, &format!("x:{RESIDENT}")).await, 2);
+    }
+}
+
 /// `value` changed by `f`, for a malformed variant of a good payload.
 trait Tap {
     fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
