@@ -222,6 +222,10 @@ pub struct FacebookSettings {
     pub page_token: String,
     /// The Graph API's base (`https://graph.facebook.com/v21.0`), another in tests.
     pub api_base: String,
+    /// `TAWASUL_FACEBOOK_MEDIA_PRIVATE_ADDRESSES`: fetch residents' photos from private,
+    /// loopback and link-local addresses too (a stand-in for Meta's CDN on an intranet, tests);
+    /// off, photos come from public addresses only.
+    pub media_private_addresses: bool,
 }
 
 /// An X account's Account Activity webhooks (`/hooks/x`): direct messages and mentions.
@@ -303,6 +307,8 @@ pub struct App {
     limiter: Arc<identity::limits::RateLimiter>,
     /// Password checks running at once (`Limits::password_checks`).
     password_checks: Arc<tokio::sync::Semaphore>,
+    /// This node's wake-ups of those waiting on a conversation.
+    chat_hub: Arc<conversations::hub::ChatHub>,
 }
 
 impl App {
@@ -374,6 +380,7 @@ impl App {
             sealer: Arc::new(sealer),
             limiter: Arc::default(),
             password_checks: Arc::new(tokio::sync::Semaphore::new(settings.limits.password_checks)),
+            chat_hub: Arc::default(),
             settings: Arc::new(settings),
         })
     }

@@ -3,7 +3,10 @@
 //! {base}/2/dm_conversations/with/{id}/messages`, a bearer token). The messaging channel's
 //! dialogue answers through the same two, and notifications of cases that came by social
 //! media go out through [`SocialSender`], which addresses people as the dialogue does: `fb:`
-//! and their Page-scoped id, `x:` and their user id.
+//! and their Page-scoped id, `x:` and their user id; the author of a Page comment that made a
+//! case is `fb-comment:` and the comment's id, answered by a private reply to the comment.
+//! A public post that made or joined a case is answered in public too, with the case's
+//! reference only: [`MessengerApi::reply_to_comment`], [`XDmApi::reply_to_post`].
 
 use std::fmt;
 
@@ -20,6 +23,8 @@ pub const MESSENGER_MAX_TEXT: usize = 2_000;
 pub const X_MAX_DM: usize = 10_000;
 /// Ids are digits, and short.
 const MAX_ID: usize = 32;
+/// A comment's id: the post's and the comment's, digits joined by `_`.
+const MAX_COMMENT_ID: usize = 100;
 
 /// `text` in pieces of at most `max` characters (never splitting a character).
 pub fn chunks(text: &str, max: usize) -> Vec<String> {
@@ -41,6 +46,8 @@ pub enum MessengerPurpose {
 pub struct MessengerApi {
     client: reqwest::Client,
     url: Url,
+    /// The Graph API's base, for comments (`{base}/{comment id}/comments`).
+    base: String,
     page_token: String,
 }
 
@@ -58,13 +65,12 @@ impl MessengerApi {
         if page_token.is_empty() {
             return Err(ConfigError::new("Facebook Page token", "is empty"));
         }
-        let url = http_url(
-            &format!("{}/me/messages", api_base.trim_end_matches('/')),
-            "Facebook API base",
-        )?;
+        let base = api_base.trim_end_matches('/').to_owned();
+        let url = http_url(&format!("{base}/me/messages"), "Facebook API base")?;
         Ok(Self {
             client: client()?,
             url,
+            base,
             page_token: page_token.to_owned(),
         })
     }
@@ -94,6 +100,21 @@ impl MessengerApi {
             .json(&body)
             .timeout(DEFAULT_TIMEOUT);
         // The URL is never in the error (`outcome` drops it): its query holds the token.
+        outcome(request.send().await).await
+    }
+
+    /// A public reply under the comment `comment_id` (`POST {base}/{comment id}/comments`):
+    /// everyone reads it, so callers say nothing in it but what the comment itself made public.
+    pub async fn reply_to_comment(&self, comment_id: &str, text: &str) -> Result<(), DeliveryError> {
+        if !usable_comment_id(comment_id) {
+            return Err(DeliveryError::Permanent(format!("{comment_id:?} is not a comment id")));
+        }
+        let request = self
+            .client
+            .post(format!("{}/{comment_id}/comments", self.base))
+            .query(&[("access_token", &self.page_token)])
+            .json(&json!({"message": text}))
+            .timeout(DEFAULT_TIMEOUT);
         outcome(request.send().await).await
     }
 
@@ -137,6 +158,21 @@ impl XDmApi {
         })
     }
 
+    /// A public reply to the post `post_id` (`POST {base}/2/tweets`): everyone reads it, so
+    /// callers say nothing in it but what the post itself made public.
+    pub async fn reply_to_post(&self, post_id: &str, text: &str) -> Result<(), DeliveryError> {
+        if !usable_id(post_id) {
+            return Err(DeliveryError::Permanent(format!("{post_id:?} is not a post id")));
+        }
+        let request = self
+            .client
+            .post(format!("{}/2/tweets", self.base))
+            .bearer_auth(&self.bearer_token)
+            .json(&json!({"text": text, "reply": {"in_reply_to_tweet_id": post_id}}))
+            .timeout(DEFAULT_TIMEOUT);
+        outcome(request.send().await).await
+    }
+
     /// `text` to the user `participant`, in pieces X takes.
     pub async fn send(&self, participant: &str, text: &str) -> Result<(), DeliveryError> {
         if !usable_id(participant) {
@@ -160,8 +196,17 @@ fn usable_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Notifications to people on social media: `fb:` recipients by Messenger, `x:` recipients by
-/// direct message. A network without its API here is off, and its recipients refused.
+fn usable_comment_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_COMMENT_ID
+        && id
+            .split('_')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Notifications to people on social media: `fb:` recipients by Messenger, `fb-comment:` ones
+/// by a private reply to their comment, `x:` recipients by direct message. A network without
+/// its API here is off, and its recipients refused.
 #[derive(Debug, Default)]
 pub struct SocialSender {
     pub facebook: Option<MessengerApi>,
@@ -171,21 +216,32 @@ pub struct SocialSender {
 /// The networks of the social channel, by the prefix of their recipients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Network {
+    /// A person on Messenger (`fb:` and their Page-scoped id).
     Facebook,
+    /// The author of a comment on the Page (`fb-comment:` and the comment's id), reached by a
+    /// private reply to the comment (Meta allows one, within 7 days of the comment).
+    FacebookComment,
     X,
 }
 
 impl Network {
-    /// The network and the person's id of `fb:…` or `x:…`; `None` for anything else.
+    /// The network and the id of `fb:…`, `fb-comment:…` or `x:…`; `None` for anything else.
     pub fn of(recipient: &str) -> Option<(Self, &str)> {
         let (network, id) = if let Some(id) = recipient.strip_prefix("fb:") {
             (Self::Facebook, id)
+        } else if let Some(id) = recipient.strip_prefix("fb-comment:") {
+            return usable_comment_id(id).then_some((Self::FacebookComment, id));
         } else if let Some(id) = recipient.strip_prefix("x:") {
             (Self::X, id)
         } else {
             return None;
         };
         usable_id(id).then_some((network, id))
+    }
+
+    /// Whether the network is Facebook's (its adapter's settings serve both kinds).
+    pub fn is_facebook(self) -> bool {
+        matches!(self, Self::Facebook | Self::FacebookComment)
     }
 }
 
@@ -204,9 +260,17 @@ impl Transport for SocialSender {
                 };
                 api.send_text(psid, text, purpose).await
             }
+            Some((Network::FacebookComment, comment_id)) => {
+                let api = self.facebook.as_ref().ok_or_else(|| off("Facebook"))?;
+                // A private reply is one message: a longer text is cut, never sent as two.
+                let piece = chunks(text, MESSENGER_MAX_TEXT).into_iter().next().unwrap_or_default();
+                let recipient = json!({"comment_id": comment_id});
+                api.send(&recipient, &json!({"text": piece}), MessengerPurpose::Response)
+                    .await
+            }
             Some((Network::X, id)) => self.x.as_ref().ok_or_else(|| off("X"))?.send(id, text).await,
             None => Err(DeliveryError::Permanent(format!(
-                "{:?} is not a social media address (fb:… or x:…)",
+                "{:?} is not a social media address (fb:…, fb-comment:… or x:…)",
                 message.recipient
             ))),
         }
@@ -225,6 +289,12 @@ mod tests {
     fn recipients_are_read_by_their_network() {
         assert_eq!(Network::of("fb:1234"), Some((Network::Facebook, "1234")));
         assert_eq!(Network::of("x:99"), Some((Network::X, "99")));
+        assert_eq!(
+            Network::of("fb-comment:244444444_555555555"),
+            Some((Network::FacebookComment, "244444444_555555555"))
+        );
+        assert_eq!(Network::of("fb-comment:1_/../me"), None);
+        assert_eq!(Network::of("fb-comment:_1"), None);
         assert_eq!(Network::of("x:"), None);
         assert_eq!(Network::of("x:12/../me"), None);
         assert_eq!(Network::of("+97333000000"), None);

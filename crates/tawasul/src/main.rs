@@ -283,6 +283,10 @@ struct HookArgs {
         default_value = "https://graph.facebook.com/v21.0"
     )]
     facebook_api_base: String,
+    /// Fetch residents' Messenger photos from private, loopback and link-local addresses too
+    /// (a stand-in for Meta's CDN on an intranet, tests).
+    #[arg(long, env = "TAWASUL_FACEBOOK_MEDIA_PRIVATE_ADDRESSES")]
+    facebook_media_private_addresses: bool,
     /// The X app's consumer secret: the key of the CRC answer and of
     /// x-twitter-webhooks-signature on /hooks/x.
     #[arg(long, env = "TAWASUL_X_CONSUMER_SECRET", hide_env_values = true)]
@@ -345,6 +349,7 @@ fn hook_settings(a: &HookArgs) -> anyhow::Result<tawasul_app::HookSettings> {
                 verify_token: a.facebook_verify_token.clone(),
                 page_token: a.facebook_page_token.clone(),
                 api_base: a.facebook_api_base.clone(),
+                media_private_addresses: a.facebook_media_private_addresses,
             })
         }
     };

@@ -80,12 +80,23 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "tawasul-app",
             "tawasul-channels-dialogue",
             "tawasul-notify",
+            "tawasul-channels-fetch",
         ],
         // The dialogue's adapters render the one engine's replies.
-        "tawasul-channels-ivr" => &["tawasul-domain", "tawasul-app", "tawasul-channels-dialogue"],
+        "tawasul-channels-ivr" => &[
+            "tawasul-domain",
+            "tawasul-app",
+            "tawasul-channels-dialogue",
+            "tawasul-channels-fetch",
+        ],
         // The labels are printed text.
         "tawasul-channels-qr" => &["tawasul-domain", "tawasul-app", "tawasul-print"],
-        k if k.starts_with("tawasul-channels") => &["tawasul-domain", "tawasul-app"],
+        // The channels' one guarded fetch of a provider's URL knows nothing of the product.
+        "tawasul-channels-fetch" => &[],
+        // Channels fetch what providers and clients name through the one guarded fetch.
+        k if k.starts_with("tawasul-channels") => &["tawasul-domain", "tawasul-app", "tawasul-channels-fetch"],
+        // Build scripts' shared code (embedding message files); only ever a build dependency.
+        "tawasul-build-support" => &[],
         // Tools for tests and benchmarks only: they may use anything, nothing ships them.
         "tawasul-testkit" | "tawasul-bench" => return None,
         _ => &["(unplaced)"],

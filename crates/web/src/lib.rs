@@ -104,7 +104,7 @@ pub fn router_with<S: Clone + Send + Sync + 'static>(app: App, settings: WebSett
     let catalog = Arc::new(i18n::Catalog::load().expect("embedded message files parse"));
     let state = WebState {
         dialogue: tawasul_channels_dialogue::Dialogue::new(app.clone()),
-        chats: kit::chat::Hub::default(),
+        chats: app.chat_hub().clone(),
         transparency: Arc::default(),
         app,
         languages: Arc::new(catalog.languages()),

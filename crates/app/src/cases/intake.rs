@@ -197,7 +197,15 @@ impl App {
     /// files' blobs are stored first; if anything after fails, the blobs this call created
     /// are removed again, so a refused or failed report leaves nothing behind.
     pub async fn submit(&self, intake: Intake) -> CasesResult<Receipt> {
-        self.submit_through(intake, None).await
+        self.submit_through(intake, None, None).await
+    }
+
+    /// The same, for a public post on social media (a Page comment, an X mention) whose
+    /// author hears back privately at `handle`: `fb-comment:<comment id>` (a private reply to
+    /// the comment) or `x:<user id>` (a direct message). The receipt with its tracking link
+    /// goes there, through the outbox, and so does every later notice of the case.
+    pub async fn submit_post(&self, intake: Intake, handle: &str) -> CasesResult<Receipt> {
+        self.submit_through(intake, None, Some(handle)).await
     }
 
     /// The same, for a report made through the QR code of the service point `point`: the
@@ -208,10 +216,15 @@ impl App {
             .point_by_code(point)
             .await?
             .ok_or(Failure::NotFound("service point"))?;
-        self.submit_through(intake, Some((point.id, point.code))).await
+        self.submit_through(intake, Some((point.id, point.code)), None).await
     }
 
-    async fn submit_through(&self, intake: Intake, point: Option<(i64, String)>) -> CasesResult<Receipt> {
+    async fn submit_through(
+        &self,
+        intake: Intake,
+        point: Option<(i64, String)>,
+        handle: Option<&str>,
+    ) -> CasesResult<Receipt> {
         let Intake {
             draft,
             files,
@@ -233,7 +246,7 @@ impl App {
         let token = new_secret();
         let config = self.workflow().await?;
         let key_context = idempotency.as_ref().map(|k| format!("idempotency:{}", k.key));
-        let mut insert = self.case_insert(&case, &service, &config, token.clone(), idempotency);
+        let mut insert = self.case_insert(&case, &service, &config, token.clone(), idempotency, handle);
         // Kept only for a retry with the same key, and then sealed with the server key.
         insert.token = key_context
             .as_deref()
@@ -350,6 +363,7 @@ impl App {
         config: &WorkflowConfig,
         token: String,
         idempotency: Option<IdempotencyKey>,
+        handle: Option<&str>,
     ) -> CaseInsert {
         let now = self.now_micros();
         let decision = route(
@@ -404,8 +418,9 @@ impl App {
         .into();
         events.push(event("system", "routing", "routed", routed));
         let language = reporter.map_or(case.language, |r| r.language).as_str().to_owned();
-        // A conversation that makes a case says its reference itself; its address is linked after.
-        let contacts = self.contacts(phone.as_deref(), email.as_deref(), None);
+        // A conversation that makes a case says its reference itself; its address is linked
+        // after. A public post's author hears the receipt privately, at their handle.
+        let contacts = self.contacts(phone.as_deref(), email.as_deref(), handle);
         let notifications = crate::cases::work::reporter_channel(case.channel, &contacts)
             .map(|(channel, recipient)| (recipient.to_owned(), channel))
             .into_iter()
@@ -458,6 +473,7 @@ impl App {
             reporter_phone: phone,
             reporter_email: email,
             reporter_language: reporter.map(|r| r.language.as_str().to_owned()),
+            reporter_handle: handle.map(str::to_owned),
             created_at: now,
             events,
             notifications,

@@ -236,7 +236,7 @@ fn same_digest(a: &str, b: &str) -> bool {
 pub(crate) struct Contacts<'a> {
     pub phone: Option<&'a str>,
     pub email: Option<&'a str>,
-    /// `fb:…` or `x:…`: who wrote on social media, for a case that came by it.
+    /// `fb:…`, `fb-comment:…` or `x:…`: who wrote on social media, for a case that came by it.
     pub handle: Option<&'a str>,
     pub whatsapp_on: bool,
     pub facebook_on: bool,
@@ -259,9 +259,12 @@ pub(crate) fn reporter_channel<'a>(
         let on = contacts
             .handle
             .and_then(tawasul_notify::Network::of)
-            .is_some_and(|(network, _)| match network {
-                tawasul_notify::Network::Facebook => contacts.facebook_on,
-                tawasul_notify::Network::X => contacts.x_on,
+            .is_some_and(|(network, _)| {
+                if network.is_facebook() {
+                    contacts.facebook_on
+                } else {
+                    contacts.x_on
+                }
             });
         if let (true, Some(handle)) = (on, contacts.handle) {
             return Some((OutboundChannel::Social, handle));
@@ -712,7 +715,8 @@ impl App {
 
     /// A message to the reporter about their case, on their channel (`reporter_channel`).
     /// The payload's fields are the template's arguments, beside `reference`. A case that came
-    /// by social media is answered where its conversation was (its address, `fb:…` or `x:…`).
+    /// by social media is answered where its public post's author hears back privately
+    /// (`reporter_handle`), else where its conversation was (its address, `fb:…` or `x:…`).
     pub(crate) async fn notify_reporter(
         &self,
         case: &CaseRow,
@@ -726,7 +730,9 @@ impl App {
                 .into_iter()
                 .for_each(|p| p.extend(extra.clone()));
         }
-        let handle = if case.channel == Channel::Social {
+        let handle = if case.reporter_handle.is_some() {
+            case.reporter_handle.clone()
+        } else if case.channel == Channel::Social {
             self.store
                 .conversations_of_case(case.id)
                 .await?
@@ -1329,6 +1335,15 @@ mod tests {
         assert_eq!(
             reporter_channel(Channel::Social, &fb),
             Some((OutboundChannel::Social, "fb:6842281075826133"))
+        );
+        let comment = Contacts {
+            handle: Some("fb-comment:244444444_555555555"),
+            ..on(true, false)
+        };
+        assert_eq!(
+            reporter_channel(Channel::Social, &comment),
+            Some((OutboundChannel::Social, "fb-comment:244444444_555555555")),
+            "a comment's author: a private reply"
         );
         let x_off = Contacts {
             handle: Some("x:3001969357"),

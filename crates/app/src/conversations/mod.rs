@@ -3,6 +3,8 @@
 //! dialogue engine (`tawasul-channels-dialogue`) owns what a state means; here it is stored,
 //! saved turn by turn with optimistic versions, and each provider message is taken once.
 
+pub mod hub;
+
 use crate::cases::intake::Intake;
 use crate::cases::work::Access;
 use crate::error::Outcome;
@@ -196,7 +198,15 @@ impl App {
             inbound: turn.message_id.map(|id| (conversation.channel.as_str().to_owned(), id)),
             waits_for_person: turn.waits_for_person,
         };
-        Ok(self.store.save_conversation(save).await?)
+        let saved = self.store.save_conversation(save).await?;
+        // Whoever waits on the conversation here (an agent's page) reads the new lines now.
+        self.chat_hub.publish(conversation.id, hub::Event::Line);
+        Ok(saved)
+    }
+
+    /// This node's wake-ups of those who wait on a conversation (`hub.rs`).
+    pub fn chat_hub(&self) -> &std::sync::Arc<hub::ChatHub> {
+        &self.chat_hub
     }
 
     /// Counts a message from `address` on `channel` against `messages_per_conversation`:

@@ -312,6 +312,7 @@ impl App {
             reporter_phone: case.reporter_phone.clone(),
             reporter_email: case.reporter_email.clone(),
             reporter_language: case.reporter_language.map(|l| l.as_str().to_owned()),
+            reporter_handle: case.reporter_handle.clone(),
             created_at: now,
             events: vec![
                 event(

@@ -68,6 +68,11 @@ submitted = سُجّل طلبك برقم { $reference }. احتفظ بهذا ا�
 submitted-voice = سُجّل طلبك. رقم الطلب هو: { $digits }. أكرر: { $digits }.
 submit-refused = تعذر تسجيل الطلب: { $reason }
 
+# Public replies under a post on social media: everyone reads them, so they carry the
+# reference only, never the author's name nor what the case is about.
+post-case = شكراً لك. سُجّل بلاغك برقم { $reference }، وسنتابع معك برسالة خاصة.
+post-joined = شكراً لك. أُضيف تعليقك إلى البلاغ رقم { $reference }.
+
 reference-prompt = اكتب رقم البلاغ، مثل TW-2026-0000123.
 reference-prompt-voice = أدخل رقم البلاغ، السنة ثم الرقم، ثم اضغط المربع.
 reference-unknown = لم نجد بلاغاً بهذا الرقم.

@@ -68,6 +68,11 @@ submitted = Your case is registered as { $reference }. Keep this reference to fo
 submitted-voice = Your case is registered. Its reference is: { $digits }. Again: { $digits }.
 submit-refused = The case could not be registered: { $reason }
 
+# Public replies under a post on social media: everyone reads them, so they carry the
+# reference only, never the author's name nor what the case is about.
+post-case = Thank you. Your report is registered as { $reference }; we will follow up in a private message.
+post-joined = Thank you. Your comment was added to report { $reference }.
+
 reference-prompt = Type the reference, such as TW-2026-0000123.
 reference-prompt-voice = Enter the reference, the year then the number, then press hash.
 reference-unknown = We found no case with this reference.

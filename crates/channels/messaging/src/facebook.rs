@@ -5,10 +5,12 @@
 //! locations and photos) drive the guided dialogue, whose replies go out through the Send API
 //! (`POST {base}/me/messages?access_token=…`) as text with quick replies (up to 13, titles of
 //! up to 20 characters) or numbered text. A `feed` change that adds a comment is a public
-//! post (`social.rs`); a comment that makes a case is answered privately with its reference.
+//! post (`social.rs`): a comment that makes or joins a case is answered under it with the
+//! case's reference only (`POST {base}/{comment id}/comments`), and one that makes a case hears
+//! the rest by private replies (`recipient: {comment_id}`) sent by notifications.
 
 use crate::signature::valid_sha256;
-use crate::social::{self, Post, Taken};
+use crate::social::{self, Post};
 use crate::whatsapp::truncate;
 use crate::{Hooks, Refused};
 use axum::body::Bytes;
@@ -21,6 +23,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use tawasul_app::cases::intake::Upload;
 use tawasul_channels_dialogue::{Answer, Choice, FetchMedia, Incoming, Input, Medium, Reply};
+use tawasul_channels_fetch::Rules;
 use tawasul_domain::vocab::Channel;
 use tawasul_notify::{chunks, MessengerPurpose, MESSENGER_MAX_TEXT};
 
@@ -248,7 +251,7 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
             medium: Medium::Buttons,
             input,
             message_id: message_id.map(|mid| format!("fb:{mid}")),
-            fetch: Some(fetcher(hooks.http.clone())),
+            fetch: Some(fetcher(settings.media_private_addresses)),
         };
         match hooks.dialogue.respond(incoming).await? {
             Answer::Reply(reply) => send(&hooks, json!({"id": psid}), messages_of(&reply)).await,
@@ -257,15 +260,9 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
     }
     for comment in comments {
         let comment_id = comment.id.clone();
-        if let Taken::Case { reference, language } = social::take(&hooks, comment).await? {
-            let digits = tawasul_channels_dialogue::engine::reference_digits(&reference);
-            let text =
-                hooks
-                    .dialogue
-                    .prompts()
-                    .text(language, "submitted", &[("reference", &reference), ("digits", &digits)]);
-            // A private reply: the reference reaches its author in Messenger, not the thread.
-            send(&hooks, json!({"comment_id": comment_id}), vec![json!({"text": text})]).await;
+        let taken = social::take(&hooks, comment).await?;
+        if let Some(text) = social::public_reply(&hooks, &taken) {
+            reply_in_public(&hooks, &comment_id, &text).await;
         }
     }
     Ok(StatusCode::OK.into_response())
@@ -293,6 +290,7 @@ fn comment_of(page_id: &str, feed: FeedChange) -> Result<Option<Post>, Refused> 
     }
     Ok(Some(Post {
         network: "facebook",
+        private_address: format!("fb-comment:{id}"),
         id,
         author: format!("fb:{}", from.id),
         author_name: from.name,
@@ -300,8 +298,7 @@ fn comment_of(page_id: &str, feed: FeedChange) -> Result<Option<Post>, Refused> 
     }))
 }
 
-/// Sends messages to `recipient` (a person by Page-scoped id, or a comment for a private
-/// reply) in answer to them. A reply that cannot be sent is logged: the turn is saved, and
+/// Sends messages to `recipient` (a person by Page-scoped id) in answer to them. A reply that cannot be sent is logged: the turn is saved, and
 /// the resident's next message is answered from there.
 async fn send(hooks: &Hooks, recipient: Value, messages: Vec<Value>) {
     let Some(api) = &hooks.messenger else {
@@ -313,6 +310,18 @@ async fn send(hooks: &Hooks, recipient: Value, messages: Vec<Value>) {
             tracing::error!(error = %e, "a Facebook reply could not be sent");
             return;
         }
+    }
+}
+
+/// Answers under the comment `comment_id` in public; like a reply, one that cannot be sent is
+/// logged (the case stands, and its author hears of it privately).
+async fn reply_in_public(hooks: &Hooks, comment_id: &str, text: &str) {
+    let Some(api) = &hooks.messenger else {
+        tracing::error!("a public reply could not be sent: the Graph API is not set up");
+        return;
+    };
+    if let Err(e) = api.reply_to_comment(comment_id, text).await {
+        tracing::error!(error = %e, "a public reply to a comment could not be sent");
     }
 }
 
@@ -350,26 +359,24 @@ pub(crate) fn messages_of(reply: &Reply) -> Vec<Value> {
     out
 }
 
-/// Downloads a photo a resident sent: Messenger gives its address on Meta's CDN.
-fn fetcher(http: reqwest::Client) -> FetchMedia {
+/// Downloads a photo a resident sent: Messenger gives its address on Meta's CDN, whose host
+/// names vary, so any host is asked, but by the channels' guarded fetch: never a private,
+/// loopback or link-local address unless the settings allow it.
+fn fetcher(private_addresses: bool) -> FetchMedia {
     std::sync::Arc::new(move |url: String| {
-        let http = http.clone();
         async move {
-            let response = http
-                .get(&url)
-                .send()
+            let rules = Rules {
+                hosts: None,
+                private_addresses,
+                timeout: std::time::Duration::from_secs(20),
+                max_bytes: tawasul_domain::attachment::MAX_ATTACHMENT_BYTES,
+            };
+            let fetched = tawasul_channels_fetch::fetch(rules, &url)
                 .await
-                .and_then(|r| r.error_for_status())
-                .map_err(|e| e.without_url().to_string())?;
-            let content_type = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let bytes = crate::read_limited(response).await?;
+                .map_err(|refused| refused.to_string())?;
             Ok(Upload {
-                bytes,
-                content_type,
+                bytes: fetched.bytes,
+                content_type: fetched.content_type,
                 filename: Some("messenger-photo".into()),
             })
         }

@@ -2,7 +2,10 @@
 //! no conversation, so it skips the dialogue: one that names a case's reference joins that
 //! case (`App::comment_from_social`); any other becomes a case of the configured service and
 //! kind through the one intake, whose retry key is the post's id, so a redelivery makes it
-//! once; the id is then kept as long as providers redeliver (Meta: up to 36 hours).
+//! once; the id is then kept as long as providers redeliver (Meta: up to 36 hours). Either
+//! way the adapter answers under the post in public with the case's reference only (never the
+//! author's name nor what the case is about, [`public_reply`]); a case made of a post tells
+//! its author the rest privately, through the outbox, at the post's private address.
 
 use crate::{Hooks, Refused};
 use tawasul_app::cases::intake::Intake;
@@ -19,6 +22,9 @@ pub(crate) struct Post {
     pub id: String,
     /// `fb:…` or `x:…`, as the dialogue addresses the same person.
     pub author: String,
+    /// Where the author hears back privately about a case the post makes: `fb-comment:…` (a
+    /// private reply to the comment) or `x:…` (a direct message).
+    pub private_address: String,
     pub author_name: Option<String>,
     pub text: String,
 }
@@ -27,8 +33,20 @@ pub(crate) struct Post {
 pub(crate) enum Taken {
     /// A new case: its reference and the language of the post.
     Case { reference: String, language: &'static str },
-    /// Joined a case, was taken before, or could be nothing: nothing to tell.
+    /// Joined the case it names: its reference and the language of the post.
+    Joined { reference: String, language: &'static str },
+    /// Was taken before, or could be nothing: nothing to tell.
     Quiet,
+}
+
+/// The words to answer under a post in public, in the post's language: the reference only.
+pub(crate) fn public_reply(hooks: &Hooks, taken: &Taken) -> Option<String> {
+    let (id, reference, language) = match taken {
+        Taken::Case { reference, language } => ("post-case", reference, language),
+        Taken::Joined { reference, language } => ("post-joined", reference, language),
+        Taken::Quiet => return None,
+    };
+    Some(hooks.dialogue.prompts().text(language, id, &[("reference", reference)]))
 }
 
 pub(crate) async fn take(hooks: &Hooks, post: Post) -> Result<Taken, Refused> {
@@ -54,7 +72,10 @@ pub(crate) async fn take(hooks: &Hooks, post: Post) -> Result<Taken, Refused> {
                     reference,
                     "a social post joined its case"
                 );
-                return Ok(Taken::Quiet);
+                return Ok(Taken::Joined {
+                    reference,
+                    language: language_of(text),
+                });
             }
             Ok(Posted::Replayed { .. }) => return Ok(Taken::Quiet),
             // A reference of no case: the post is read as a new one.
@@ -101,7 +122,7 @@ pub(crate) async fn take(hooks: &Hooks, post: Post) -> Result<Taken, Refused> {
         files: vec![],
         idempotency_key: Some(format!("{}-post-{}", post.network, post.id)),
     };
-    let made = hooks.app.submit(intake).await;
+    let made = hooks.app.submit_post(intake, &post.private_address).await;
     if made.is_ok() {
         hooks.app.take_message(Channel::Social, &taken_id).await?;
     }

@@ -4,11 +4,13 @@
 //! `x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256(consumer secret, body)>`. Direct
 //! messages to the account drive the guided dialogue (numbered menus), whose replies go out
 //! through the direct-message API (`POST {base}/2/dm_conversations/with/{id}/messages`); a
-//! post that mentions the account is a public post (`social.rs`), and one that makes a case
-//! is answered with its reference by direct message. The account's own events are skipped.
+//! post that mentions the account is a public post (`social.rs`): one that makes or joins a
+//! case is answered under it with the case's reference only (`POST {base}/2/tweets`), and one
+//! that makes a case hears the rest by direct messages sent by notifications. The account's
+//! own events are skipped.
 
 use crate::signature::{sha256_base64, valid_sha256_base64};
-use crate::social::{self, without_leading_mentions, Post, Taken};
+use crate::social::{self, without_leading_mentions, Post};
 use crate::{Hooks, Refused};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -174,6 +176,7 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
                 network: "x",
                 id: tweet.id_str.clone(),
                 author: format!("x:{}", tweet.user.id_str),
+                private_address: format!("x:{}", tweet.user.id_str),
                 author_name: tweet
                     .user
                     .screen_name
@@ -199,18 +202,25 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
         }
     }
     for post in mentions {
-        let author = post.author.trim_start_matches("x:").to_owned();
-        if let Taken::Case { reference, language } = social::take(&hooks, post).await? {
-            let digits = tawasul_channels_dialogue::engine::reference_digits(&reference);
-            let text =
-                hooks
-                    .dialogue
-                    .prompts()
-                    .text(language, "submitted", &[("reference", &reference), ("digits", &digits)]);
-            send(&hooks, &author, &text).await;
+        let post_id = post.id.clone();
+        let taken = social::take(&hooks, post).await?;
+        if let Some(text) = social::public_reply(&hooks, &taken) {
+            reply_in_public(&hooks, &post_id, &text).await;
         }
     }
     Ok(StatusCode::OK.into_response())
+}
+
+/// Answers under the post `post_id` in public; like a reply, one that cannot be sent is
+/// logged (the case stands, and its author hears of it by direct message).
+async fn reply_in_public(hooks: &Hooks, post_id: &str, text: &str) {
+    let Some(api) = &hooks.x_dm else {
+        tracing::error!("a public reply could not be sent: the X API is not set up");
+        return;
+    };
+    if let Err(e) = api.reply_to_post(post_id, text).await {
+        tracing::error!(error = %e, "a public reply to a post could not be sent");
+    }
 }
 
 /// Sends `text` to `participant` by direct message. A message that cannot be sent is

@@ -1,7 +1,9 @@
 //! The SMS gateway's and WhatsApp's webhooks as their providers call them, signed, on both
 //! backends: a new case end to end in Arabic and English, the status of a reference, a
 //! redelivered message answered once, forged and missing signatures (401, nothing written),
-//! malformed and oversized bodies, and an adapter without its secret (404). WhatsApp's Cloud
+//! malformed and oversized bodies, and an adapter without its secret (404); a conversation
+//! handed to a person, whose agent's page is fed the resident's new messages live (its
+//! long-poll, woken on this node by the message itself). WhatsApp's Cloud
 //! API is a local HTTP server in the provider's place, which records the replies and serves
 //! a photo.
 
@@ -422,6 +424,62 @@ on_both! { setup_on_clock;
     }
 }
 
+/// The words of a WhatsApp reply: a text's body, or an interactive message's.
+fn words_of(reply: &Value) -> String {
+    reply["text"]["body"]
+        .as_str()
+        .or(reply["interactive"]["body"]["text"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+on_both! { setup;
+    async fn status_by_reference_invalid_input_and_a_person_on_whatsapp_in_arabic_and_sms_in_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let (reference, _) = t
+            .submit(json!({"service": "water-leak", "kind": "report", "description": "Water leaking by the roundabout"}))
+            .await;
+        let mut n = 0;
+        let mut wa = |said: String| {
+            n += 1;
+            let id = format!("wamid.st{n}");
+            async move {
+                assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&id, &said))).await, StatusCode::OK);
+                words_of(&replies(graph).last().cloned().expect("a reply"))
+            }
+        };
+        wa("مرحبا".into()).await;
+        wa("1".into()).await;
+        assert!(wa("2".into()).await.contains("اكتب رقم البلاغ"));
+        let status = wa(reference.clone()).await;
+        assert!(status.contains(&format!("البلاغ {reference}")) && status.contains("استُلم وينتظر المراجعة"), "{status}");
+        let invalid = wa("موز".into()).await;
+        assert!(invalid.starts_with("عذراً، هذا ليس من الخيارات."), "{invalid}");
+        wa("42".into()).await;
+        let offer = wa("؟".into()).await;
+        assert!(offer.contains("هل تود التحدث إلى أحد موظفينا؟"), "{offer}");
+        let handed = wa("1".into()).await;
+        assert!(handed.contains("سيتواصل معك أحد موظفينا هنا"), "{handed}");
+        let queue = t.store.chat_queue(10).await.expect("read");
+        assert_eq!(queue.iter().map(|q| q.conversation.channel.as_str()).collect::<Vec<_>>(), ["whatsapp"], "in the staff's chat queue");
+
+        // SMS, in English: answers that are no choice, a person offered and accepted.
+        let from = "+97333111444";
+        for (id, said) in [("e-1", "hi"), ("e-2", "2")] {
+            assert_eq!(sms(t, from, said, id).await.0, StatusCode::OK);
+        }
+        let (_, invalid) = sms(t, from, "banana", "e-3").await;
+        assert!(text_of(&invalid).starts_with("Sorry, that is not one of the choices."), "{invalid}");
+        sms(t, from, "42", "e-4").await;
+        let (_, offer) = sms(t, from, "?", "e-5").await;
+        assert!(text_of(&offer).contains("Would you like to speak to one of our staff?"), "{offer}");
+        let (_, handed) = sms(t, from, "1", "e-6").await;
+        assert!(text_of(&handed).contains("One of our staff will answer you here"), "{handed}");
+        let queue = t.store.chat_queue(10).await.expect("read");
+        assert_eq!(queue.iter().map(|q| q.conversation.channel.as_str()).collect::<Vec<_>>(), ["whatsapp", "sms"], "in the staff's chat queue");
+    }
+}
+
 /// The ids of the conversations in the staff queue page's pick-up forms.
 fn queued(page: &tawasul_testkit::Page) -> Vec<i64> {
     page.body
@@ -486,9 +544,23 @@ on_both! { setup_with_agent;
         assert_eq!(sent, vec![vec![("to".to_owned(), from.to_owned()), ("text".to_owned(), "سنرسل فريق الصيانة خلال ساعة".to_owned())]],
             "the agent's words alone, to the resident's number");
 
-        // The resident answers by SMS: it is the agent's to read, not the bot's to answer.
-        let (_, quiet) = sms(t, from, "شكراً", "s-5").await;
+        // The resident answers by SMS: it is the agent's to read, not the bot's to answer,
+        // and the agent's page (waiting on its long-poll) is given it without a reload.
+        let seen = t.store.transcript(id, 0, 100).await.expect("read").last().map_or(0, |l| l.id);
+        let mut waiter = t.app.chat_hub().subscribe(id);
+        let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+        let poll = format!("/staff/chats/{id}/poll?after={seen}");
+        let (fed, (_, quiet)) = tokio::join!(
+            t.page(&poll, &agent),
+            sms(t, from, "شكراً", "s-5"),
+        );
         assert!(text_of(&quiet).is_empty(), "{quiet}");
+        assert_eq!(waiter.try_recv().ok(), Some(tawasul_app::conversations::hub::Event::Line), "the SMS woke the page's wait on this node");
+        assert_eq!(fed.status, StatusCode::OK, "{}", fed.body);
+        let update: Value = serde_json::from_str(&fed.body).expect("JSON");
+        let lines: Vec<(&str, &str)> = update["lines"].as_array().expect("lines").iter()
+            .map(|l| (l["direction"].as_str().unwrap_or_default(), l["body"].as_str().unwrap_or_default())).collect();
+        assert_eq!(lines, [("in", "شكراً")], "{update}");
         let lines = t.store.transcript(id, 0, 100).await.expect("read");
         let said: Vec<(&str, &str)> = lines.iter().map(|l| (l.direction.as_str(), l.body.as_str())).collect();
         assert!(said.ends_with(&[("agent", "سنرسل فريق الصيانة خلال ساعة"), ("in", "شكراً")]), "{said:?}");

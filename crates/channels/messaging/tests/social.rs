@@ -4,8 +4,10 @@
 //! documented algorithm), a Messenger conversation in English and an X direct-message one in
 //! Arabic that make cases, a Page comment and an X mention that make cases, posts naming a
 //! reference that join its case, redeliveries taken once, forgeries (401, nothing written),
-//! malformed and oversized bodies, and adapters without their secrets (404). The Graph API
-//! and X's API are local HTTP servers in the providers' place, which record the replies.
+//! malformed and oversized bodies, and adapters without their secrets (404); public posts
+//! answered in public with the reference only and privately with the rest; a Messenger photo
+//! at a private address refused. The Graph API and X's API are local HTTP servers in the
+//! providers' place, which record the replies.
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -37,7 +39,18 @@ struct Setup {
     x_api: HttpSink,
 }
 
+/// The providers' stand-ins, with Messenger photos served from the Graph API's stand-in on
+/// loopback: allowed by the setting an operator would use for an intranet CDN.
 async fn setup(backend: Backend) -> Setup {
+    setup_with(backend, true).await
+}
+
+/// The same with residents' photos from public addresses only, as in production.
+async fn public_media_only(backend: Backend) -> Setup {
+    setup_with(backend, false).await
+}
+
+async fn setup_with(backend: Backend, media_private_addresses: bool) -> Setup {
     let graph = HttpSink::start().await.expect("the Graph API's stand-in");
     let x_api = HttpSink::start().await.expect("X's API stand-in");
     let hooks = HookSettings {
@@ -46,6 +59,7 @@ async fn setup(backend: Backend) -> Setup {
             verify_token: VERIFY_TOKEN.into(),
             page_token: PAGE_TOKEN.into(),
             api_base: graph.url("/v21.0"),
+            media_private_addresses,
         }),
         x: Some(XSettings {
             consumer_secret: CONSUMER_SECRET.into(),
@@ -215,6 +229,46 @@ fn sent_by_dm(x_api: &HttpSink, participant: &str) -> Vec<String> {
         .collect()
 }
 
+/// The public replies under Page comments so far: (comment id, words), each checked for the
+/// Page token.
+fn public_comment_replies(graph: &HttpSink) -> Vec<(String, String)> {
+    graph
+        .requests()
+        .into_iter()
+        .filter_map(|r| {
+            let comment = r.path.strip_prefix("/v21.0/")?.strip_suffix("/comments")?.to_owned();
+            assert!(
+                r.query_pairs().contains(&("access_token".into(), PAGE_TOKEN.into())),
+                "{:?}",
+                r.query
+            );
+            let body: Value = serde_json::from_slice(&r.body).expect("JSON");
+            Some((comment, body["message"].as_str().expect("a message").to_owned()))
+        })
+        .collect()
+}
+
+/// The public replies to posts on X so far: (post replied to, words), each checked for the
+/// bearer token.
+fn public_post_replies(x_api: &HttpSink) -> Vec<(String, String)> {
+    x_api
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/2/tweets")
+        .map(|r| {
+            assert_eq!(r.header("authorization"), Some(format!("Bearer {BEARER}").as_str()));
+            let body: Value = serde_json::from_slice(&r.body).expect("JSON");
+            (
+                body["reply"]["in_reply_to_tweet_id"]
+                    .as_str()
+                    .expect("a reply")
+                    .to_owned(),
+                body["text"].as_str().expect("a text").to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn reference_in(text: &str) -> String {
     tawasul_domain::text::reference_in(text).expect("a reference")
 }
@@ -363,20 +417,45 @@ on_both! { setup;
         assert_eq!(t.case_count().await, 1);
     }
 
-    async fn a_page_comment_becomes_a_case_and_its_author_hears_the_reference(s: &Setup) {
+    async fn a_page_comment_becomes_a_case_answered_in_public_with_its_reference_and_in_private_after(s: &Setup) {
         let (t, graph) = (&s.t, &s.graph);
         let said = "الإنارة مطفأة والمياه تتسرب في شارع 12 منذ أسبوع";
         let added = comment("244444444_555555555", ("7000000000000002", "فاطمة"), said);
         assert_eq!(facebook(t, &added).await, StatusCode::OK);
         assert_eq!(t.case_count().await, 1);
-        let replies = sent_to_messenger(graph);
-        assert_eq!(replies.len(), 1);
-        assert_eq!(replies[0]["recipient"], json!({"comment_id": "244444444_555555555"}), "a private reply");
-        let text = replies[0]["message"]["text"].as_str().expect("text");
-        assert!(text.contains("سُجّل طلبك"), "in the comment's language: {text}");
-        let case = t.store.case_by_reference(&reference_in(text)).await.expect("read").expect("the case");
+
+        // In public, under the comment: the reference, and nothing of the person or the case.
+        let public = public_comment_replies(graph);
+        assert_eq!(public.len(), 1, "{public:?}");
+        assert_eq!(public[0].0, "244444444_555555555");
+        let reference = reference_in(&public[0].1);
+        assert_eq!(public[0].1, format!("شكراً لك. سُجّل بلاغك برقم {reference}، وسنتابع معك برسالة خاصة."), "in the comment's language");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
         assert_eq!(case.channel.as_str(), "social");
         assert_eq!((case.kind.as_str(), case.language.as_str(), case.description.as_str()), ("complaint", "ar", said));
+
+        // In private, by the outbox: a private reply to the comment, with the tracking link.
+        assert!(sent_to_messenger(graph).is_empty(), "nothing private before the outbox runs");
+        t.work().await;
+        let private = sent_to_messenger(graph);
+        assert_eq!(private.len(), 1);
+        assert_eq!(private[0]["recipient"], json!({"comment_id": "244444444_555555555"}), "a private reply");
+        let receipt = private[0]["message"]["text"].as_str().expect("text");
+        assert!(receipt.contains(&reference) && receipt.contains("/track/") && receipt.contains("تم استلام"), "{receipt}");
+
+        // A change of the case reaches them privately too, in their language.
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+        assert_eq!(status, StatusCode::OK);
+        t.work().await;
+        let private = sent_to_messenger(graph);
+        assert_eq!(private.len(), 2, "one notice");
+        assert_eq!(private[1]["recipient"], json!({"comment_id": "244444444_555555555"}));
+        let notice = private[1]["message"]["text"].as_str().expect("text");
+        assert!(notice.contains(&reference) && notice.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{notice}");
+        let outbox = t.store.outbox(10).await.expect("read");
+        assert!(outbox.iter().all(|n| n.channel == "social" && n.recipient == "fb-comment:244444444_555555555" && n.status == "sent"), "{outbox:?}");
+        assert_eq!(public_comment_replies(graph).len(), 1, "one public reply only");
 
         // Delivered again: one case, one reply; and again a day and a half later, when Meta
         // still retries but the intake's retry key is forgotten.
@@ -386,7 +465,8 @@ on_both! { setup;
         t.work().await;
         assert_eq!(facebook(t, &added).await, StatusCode::OK);
         assert_eq!(t.case_count().await, 1);
-        assert_eq!(sent_to_messenger(graph).len(), 1);
+        assert_eq!(sent_to_messenger(graph).len(), 2);
+        assert_eq!(public_comment_replies(graph).len(), 1);
 
         // The Page's own comment, an edit and a like make nothing.
         assert_eq!(facebook(t, &comment("244444444_666", (PAGE_ID, "Tawasul"), "نعمل على ذلك، شكراً لكم")).await, StatusCode::OK);
@@ -420,7 +500,12 @@ on_both! { setup;
         assert_eq!(comments[1].actor_name, format!("x:{RESIDENT}"));
         assert_eq!(comments[1].body.as_deref(), Some(format!("ما زال التسرب مستمراً {reference}").as_str()));
         assert!(comments.iter().all(|c| !c.public), "anyone may name a reference: staff read it, the reporter's view does not");
-        assert!(sent_to_messenger(graph).is_empty() && sent_by_dm(x_api, RESIDENT).is_empty(), "nothing to tell");
+        // Answered in public, in each post's language, with the reference only; nothing
+        // private: the authors are not the reporter.
+        assert_eq!(public_comment_replies(graph), [("244444444_777".to_owned(), format!("Thank you. Your comment was added to report {reference}."))]);
+        assert_eq!(public_post_replies(x_api), [("1850006245121695744".to_owned(), format!("شكراً لك. أُضيف تعليقك إلى البلاغ رقم {reference}."))]);
+        t.work().await;
+        assert!(sent_to_messenger(graph).is_empty() && sent_by_dm(x_api, RESIDENT).is_empty(), "nothing private");
 
         let reporter = t.app.read_case(&Caller::CaseToken(token), &reference).await.expect("the reporter's view");
         assert!(reporter.timeline.iter().all(|e| e.action != "social_comment"));
@@ -434,17 +519,32 @@ on_both! { setup;
         assert_eq!(t.case_count().await, 2);
     }
 
-    async fn a_mention_becomes_a_case_in_english(s: &Setup) {
+    async fn a_mention_becomes_a_case_answered_in_public_with_its_reference_and_by_direct_message_after(s: &Setup) {
         let (t, x_api) = (&s.t, &s.x_api);
         let said = "@TawasulGov A water pipe burst on Road 2411 and the street is flooded";
         assert_eq!(x(t, &post("1850006245121695745", RESIDENT, said, true)).await, StatusCode::OK);
-        let told = sent_by_dm(x_api, RESIDENT);
-        assert_eq!(told.len(), 1, "its reference by direct message");
-        assert!(told[0].starts_with("Your case is registered"), "{}", told[0]);
-        let case = t.store.case_by_reference(&reference_in(&told[0])).await.expect("read").expect("the case");
+        let public = public_post_replies(x_api);
+        assert_eq!(public.len(), 1, "{public:?}");
+        assert_eq!(public[0].0, "1850006245121695745", "a reply to the post");
+        let reference = reference_in(&public[0].1);
+        assert_eq!(public[0].1, format!("Thank you. Your report is registered as {reference}; we will follow up in a private message."));
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
         assert_eq!(case.channel.as_str(), "social");
         assert_eq!(case.description, "A water pipe burst on Road 2411 and the street is flooded");
         assert_eq!(case.language.as_str(), "en");
+
+        assert!(sent_by_dm(x_api, RESIDENT).is_empty(), "nothing private before the outbox runs");
+        t.work().await;
+        let told = sent_by_dm(x_api, RESIDENT);
+        assert_eq!(told.len(), 1, "the receipt by direct message");
+        assert!(told[0].contains(&reference) && told[0].contains("/track/") && told[0].contains("We have received"), "{}", told[0]);
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+        assert_eq!(status, StatusCode::OK);
+        t.work().await;
+        let told = sent_by_dm(x_api, RESIDENT);
+        assert_eq!(told.len(), 2, "a change of the case too");
+        assert!(told[1].contains(&reference) && told[1].contains("reviewing it"), "{}", told[1]);
 
         assert_eq!(x(t, &post("1850006245121695745", RESIDENT, said, true)).await, StatusCode::OK, "again");
         // A post that does not mention the account, the account's own, and a repost: nothing.
@@ -458,7 +558,8 @@ on_both! { setup;
         other["for_user_id"] = json!("999");
         assert_eq!(x(t, &other).await, StatusCode::OK);
         assert_eq!(t.case_count().await, 1);
-        assert_eq!(sent_by_dm(x_api, RESIDENT).len(), 1);
+        assert_eq!(sent_by_dm(x_api, RESIDENT).len(), 2);
+        assert_eq!(public_post_replies(x_api).len(), 1);
     }
 
     async fn a_social_post_naming_a_case_is_taken_once_and_checked(s: &Setup) {
@@ -561,8 +662,9 @@ on_both! { setup;
     }
 }
 
-/// Runs a Messenger conversation from `PSID` to a case, in English; its reference.
-async fn messenger_case(s: &Setup) -> String {
+/// Runs a Messenger conversation from `PSID` to a case, in English, sending a photo at
+/// `photo` if given; its reference.
+async fn messenger_case(s: &Setup, photo: Option<String>) -> String {
     let (t, graph) = (&s.t, &s.graph);
     assert_eq!(facebook(t, &text("n_1", "Hello")).await, StatusCode::OK);
     for (n, key) in [(2, "2"), (3, "1"), (4, "1"), (5, "1")] {
@@ -570,6 +672,11 @@ async fn messenger_case(s: &Setup) -> String {
             facebook(t, &quick_reply(&format!("n_{n}"), key, key)).await,
             StatusCode::OK
         );
+    }
+    if let Some(url) = photo {
+        let photo =
+            messenger(json!({"message": {"mid": "n_5p", "attachments": [{"type": "image", "payload": {"url": url}}]}}));
+        assert_eq!(facebook(t, &photo).await, StatusCode::OK);
     }
     assert_eq!(
         facebook(
@@ -591,7 +698,7 @@ async fn messenger_case(s: &Setup) -> String {
 on_both! { setup;
     async fn messenger_cases_hear_back_by_messenger_as_updates_within_a_day_tagged_after(s: &Setup) {
         let (t, graph) = (&s.t, &s.graph);
-        let reference = messenger_case(s).await;
+        let reference = messenger_case(s, None).await;
         let sent = sent_to_messenger(graph).len();
         t.work().await;
         assert_eq!(sent_to_messenger(graph).len(), sent, "the conversation said the reference: no notice of it");
@@ -641,6 +748,112 @@ on_both! { setup;
         assert!(dms[sent].chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "in Arabic: {}", dms[sent]);
         let outbox = t.store.outbox(10).await.expect("read");
         assert_eq!((outbox[0].channel.as_str(), outbox[0].recipient.as_str(), outbox[0].status.as_str()), ("social", format!("x:{RESIDENT}").as_str(), "sent"));
+    }
+}
+
+on_both! { public_media_only;
+    async fn a_messenger_photo_at_a_private_address_is_never_fetched(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        // The stand-in is on loopback: what a photo URL pointing into the intranet looks like.
+        graph.serve("/cdn/leak.png", "image/png", png(9));
+        let reference = messenger_case(s, Some(graph.url("/cdn/leak.png"))).await;
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert!(t.store.attachments(case.id).await.expect("read").is_empty(), "the case is made without the photo");
+        assert!(graph.requests().iter().all(|r| r.path != "/cdn/leak.png"), "the address was never asked");
+    }
+}
+
+on_both! { setup;
+    async fn status_by_reference_invalid_input_and_a_person_on_x_in_arabic_and_messenger_in_english(s: &Setup) {
+        let (t, graph, x_api) = (&s.t, &s.graph, &s.x_api);
+        let (reference, _) = t
+            .submit(json!({"service": "water-leak", "kind": "complaint", "description": "Water leaking by the roundabout"}))
+            .await;
+
+        // X, in Arabic, by direct messages: the status of a reference, three answers that are
+        // no choice (re-prompted twice, then a person offered), and the person accepted.
+        let mut n = 5000;
+        let mut dm = |said: String| {
+            n += 1;
+            let id = n.to_string();
+            async move {
+                assert_eq!(x(t, &direct_message(&id, RESIDENT, &said)).await, StatusCode::OK);
+                sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply")
+            }
+        };
+        dm("مرحبا".into()).await;
+        dm("1".into()).await;
+        assert!(dm("2".into()).await.contains("اكتب رقم البلاغ"));
+        let status = dm(reference.clone()).await;
+        assert!(status.contains(&format!("البلاغ {reference}")) && status.contains("استُلم وينتظر المراجعة"), "{status}");
+        let invalid = dm("موز".into()).await;
+        assert!(invalid.starts_with("عذراً، هذا ليس من الخيارات."), "{invalid}");
+        dm("42".into()).await;
+        let offer = dm("؟".into()).await;
+        assert!(offer.contains("هل تود التحدث إلى أحد موظفينا؟"), "{offer}");
+        let handed = dm("1".into()).await;
+        assert!(handed.contains("سيتواصل معك أحد موظفينا هنا"), "{handed}");
+        let waiting = t.store.open_conversation("social", &format!("x:{RESIDENT}")).await.expect("read").expect("open");
+        assert!(waiting.waiting_since.is_some(), "in the staff's chat queue");
+
+        // Messenger, in English, the same way.
+        let mut m = 0;
+        let mut say = |said: &'static str| {
+            m += 1;
+            let mid = format!("st_{m}");
+            async move {
+                assert_eq!(facebook(t, &text(&mid, said)).await, StatusCode::OK);
+                let last = sent_to_messenger(graph).last().cloned().expect("a reply");
+                last["message"]["text"].as_str().expect("text").to_owned()
+            }
+        };
+        say("Hello").await;
+        say("2").await;
+        assert!(say("2").await.contains("Type the reference"));
+        let mid = "st_ref";
+        assert_eq!(facebook(t, &text(mid, &reference)).await, StatusCode::OK);
+        let status = sent_to_messenger(graph).last().cloned().expect("a reply");
+        let status = status["message"]["text"].as_str().expect("text");
+        assert!(status.contains(&format!("Case {reference}")) && status.contains("received, waiting for review"), "{status}");
+        let invalid = say("banana").await;
+        assert!(invalid.starts_with("Sorry, that is not one of the choices."), "{invalid}");
+        say("42").await;
+        let offer = say("?").await;
+        assert!(offer.contains("Would you like to speak to one of our staff?"), "{offer}");
+        let handed = say("1").await;
+        assert!(handed.contains("One of our staff will answer you here"), "{handed}");
+        let waiting = t.store.open_conversation("social", &format!("fb:{PSID}")).await.expect("read").expect("open");
+        assert!(waiting.waiting_since.is_some(), "in the staff's chat queue");
+    }
+}
+
+on_both! { setup;
+    async fn a_conversation_left_idle_times_out_on_x_in_arabic_and_messenger_in_english(s: &Setup) {
+        let (t, graph, x_api) = (&s.t, &s.graph, &s.x_api);
+        assert_eq!(x(t, &direct_message("6001", RESIDENT, "مرحبا")).await, StatusCode::OK);
+        assert_eq!(x(t, &direct_message("6002", RESIDENT, "1")).await, StatusCode::OK);
+        assert_eq!(facebook(t, &text("to_1", "Hello")).await, StatusCode::OK);
+        assert_eq!(facebook(t, &quick_reply("to_2", "English", "2")).await, StatusCode::OK);
+
+        // Half an hour and more without a word: housekeeping ends both, saying why.
+        t.app.schedule_periodic_jobs().await.expect("scheduled");
+        t.advance(chrono::Duration::minutes(31));
+        t.work().await;
+        for address in [format!("x:{RESIDENT}"), format!("fb:{PSID}")] {
+            let ended: Vec<Option<String>> = t.store.conversations_of_address("social", &address).await.expect("read")
+                .into_iter().map(|c| c.end_reason).collect();
+            assert_eq!(ended, [Some("timed_out".to_owned())], "{address}");
+        }
+        // The next message begins again, from the choice of language.
+        assert_eq!(x(t, &direct_message("6003", RESIDENT, "2")).await, StatusCode::OK);
+        let again = sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply");
+        assert!(again.contains("1. العربية"), "{again}");
+        assert_eq!(facebook(t, &text("to_3", "2")).await, StatusCode::OK);
+        let again = sent_to_messenger(graph).last().cloned().expect("a reply");
+        let titles: Vec<&str> = again["message"]["quick_replies"].as_array().expect("quick replies")
+            .iter().filter_map(|q| q["title"].as_str()).collect();
+        assert_eq!(titles, ["العربية", "English"], "{again}");
+        assert_eq!(conversations(t, &format!("x:{RESIDENT}")).await, 2);
     }
 }
 

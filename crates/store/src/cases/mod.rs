@@ -56,6 +56,8 @@ pub struct CaseInsert {
     pub reporter_phone: Option<String>,
     pub reporter_email: Option<String>,
     pub reporter_language: Option<String>,
+    /// Where the author of a public post hears back privately (`fb-comment:…`, `x:…`).
+    pub reporter_handle: Option<String>,
     pub created_at: i64,
     /// Events recorded with the case (received, routed, …); `case_id` is filled in.
     pub events: Vec<EventInsert>,
@@ -133,6 +135,8 @@ pub struct CaseRow {
     pub reporter_phone: Option<String>,
     pub reporter_email: Option<String>,
     pub reporter_language: Option<Language>,
+    /// Where the author of a public post hears back privately (`fb-comment:…`, `x:…`).
+    pub reporter_handle: Option<String>,
     pub resolution: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -255,7 +259,7 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.reference, c.token_hash, c.
      c.department_id, d.code AS department_code, c.assignee_id, u.username AS assignee_username, \
      c.service_id, s.code AS service_code, c.kind, c.status, c.channel, c.language, c.priority, \
      c.description, c.answers, c.lat, c.lon, c.address, c.reporter_name, c.reporter_phone, \
-     c.reporter_email, c.reporter_language, c.resolution, c.created_at, c.updated_at, \
+     c.reporter_email, c.reporter_language, c.reporter_handle, c.resolution, c.created_at, c.updated_at, \
      c.sla_response_target, c.sla_resolution_target, c.sla_started_at, c.sla_paused_at, c.sla_paused_micros, c.first_response_due, c.first_responded_at, \
      c.resolution_due, c.escalation_level, c.next_escalation_at, c.linked_case_id, lc.reference AS linked_reference, \
      c.merged_into_id, mc.reference AS merged_into_reference, c.point_id \
@@ -339,9 +343,9 @@ for_both_backends! {
              language, priority, description, answers, lat, lon, address, reporter_name, reporter_phone, reporter_email, \
              reporter_language, created_at, updated_at, sla_started_at, sla_paused_at, sla_paused_micros, \
              first_response_due, first_responded_at, resolution_due, escalation_level, next_escalation_at, linked_case_id, \
-             sla_response_target, sla_resolution_target, area_id) \
+             sla_response_target, sla_resolution_target, area_id, reporter_handle) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, \
-             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
+             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
         )
         .bind(id).bind(&reference).bind(&case.token_hash).bind(case.entity_id).bind(case.department_id)
         .bind(case.service_id).bind(&case.kind).bind(&case.status).bind(&case.channel).bind(&case.language)
@@ -352,6 +356,7 @@ for_both_backends! {
         .bind(case.sla.first_response_due).bind(case.sla.first_responded_at).bind(case.sla.resolution_due)
         .bind(case.sla.escalation_level).bind(case.sla.next_escalation_at).bind(case.linked_case_id)
         .bind(case.sla.sla_response_target).bind(case.sla.sla_resolution_target).bind(case.area_id)
+        .bind(&case.reporter_handle)
         .execute(&mut *c).await?;
         index_case(c, id).await?;
         if let Some(point) = case.point_id {

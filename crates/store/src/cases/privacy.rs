@@ -222,7 +222,7 @@ for_both_backends! {
     pub async fn anonymise_case(c: &mut Conn, a: AnonymiseCase) -> StoreResult<Option<Vec<String>>> {
         let Some((old, old_words)) = indexed_words(c, a.case_id).await? else { return Ok(None) };
         let mut q = sqlx::QueryBuilder::<Db>::new(
-            "UPDATE cases SET reporter_name = NULL, reporter_phone = NULL, reporter_email = NULL, token_hash = ",
+            "UPDATE cases SET reporter_name = NULL, reporter_phone = NULL, reporter_email = NULL, reporter_handle = NULL, token_hash = ",
         );
         q.push_bind(ERASED).push(", anonymised_at = ").push_bind(a.at);
         if let Some(v) = &a.description { q.push(", description = ").push_bind(v.clone()); }

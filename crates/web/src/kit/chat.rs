@@ -1,14 +1,14 @@
 //! What both sides of a live chat share: the lines as JSON, the waits of long-polling and
 //! WebSocket for the next ones, and typing indicators. A node wakes its own waiters the moment
-//! a line is written here; lines written on another node are found by re-reading every
-//! `RECHECK`, so two nodes serve one chat without anything but the database between them.
+//! a line is written here, by any channel (the app's `ChatHub`); lines written on another node
+//! are found by re-reading every `RECHECK`, so two nodes serve one chat without anything but
+//! the database between them.
 
 use crate::error::WebResult;
 use axum::extract::ws::{Message, WebSocket};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tawasul_app::conversations::ChatView;
 use tawasul_app::conversations::MAX_CHAT_MESSAGE;
@@ -21,46 +21,9 @@ pub const LONG_POLL: Duration = Duration::from_secs(20);
 /// How often a waiter re-reads the database (lines written by another node).
 pub const RECHECK: Duration = Duration::from_secs(2);
 
-/// Who is typing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    Resident,
-    Agent,
-}
+pub use tawasul_app::conversations::hub::{ChatHub, Event, Side};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// A line was written.
-    Line,
-    Typing(Side),
-}
-
-/// This node's wake-ups, by conversation.
-#[derive(Default)]
-pub struct ChatHub {
-    channels: Mutex<HashMap<i64, broadcast::Sender<Event>>>,
-}
-
-impl ChatHub {
-    pub fn subscribe(&self, conversation: i64) -> broadcast::Receiver<Event> {
-        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget conversations nobody waits on any more.
-        channels.retain(|_, sender| sender.receiver_count() > 0);
-        channels
-            .entry(conversation)
-            .or_insert_with(|| broadcast::channel(64).0)
-            .subscribe()
-    }
-
-    pub fn publish(&self, conversation: i64, event: Event) {
-        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(sender) = channels.get(&conversation) {
-            let _ = sender.send(event);
-        }
-    }
-}
-
+/// The app's hub (`App::chat_hub`): a turn saved by any channel wakes the pages waiting here.
 pub type Hub = Arc<ChatHub>;
 
 /// A line as the pages' script shows it.
@@ -171,15 +134,6 @@ pub trait Party: Send + Sync {
     fn read(&self, after: i64) -> impl Future<Output = WebResult<Option<ChatView>>> + Send;
     /// Takes a message from this side; an error ends the socket.
     fn say(&self, body: &str) -> impl Future<Output = WebResult<()>> + Send;
-}
-
-impl Side {
-    fn other(self) -> Side {
-        match self {
-            Side::Resident => Side::Agent,
-            Side::Agent => Side::Resident,
-        }
-    }
 }
 
 /// Long-polling, where a WebSocket cannot be opened: the chat's lines after `after` as soon

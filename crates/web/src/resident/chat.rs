@@ -6,7 +6,7 @@
 
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
-use crate::kit::chat::{self, After, Event, Party, Side, Status, MAX_FRAME};
+use crate::kit::chat::{self, After, Party, Side, Status, MAX_FRAME};
 use crate::kit::CheckedForm;
 use crate::pages::render;
 use crate::WebState;
@@ -121,7 +121,7 @@ pub async fn say(
     Ok(response)
 }
 
-/// Gives the visitor's words to their conversation and wakes whoever waits on it.
+/// Gives the visitor's words to their conversation (saving the turn wakes whoever waits on it).
 async fn respond(state: &WebState, address: &str, message: &str) -> WebResult<()> {
     let trimmed = message.trim();
     let input = if trimmed.is_empty() {
@@ -143,9 +143,7 @@ async fn respond(state: &WebState, address: &str, message: &str) -> WebResult<()
         Err(DialogueError::Cases(e)) => return Err(e.into()),
         Err(DialogueError::Failure(e)) => return Err(e.into()),
     }
-    if let Some(view) = state.app.chat_for_resident(address, i64::MAX).await? {
-        state.chats.publish(view.conversation.id, Event::Line);
-    }
+    // Saving the turn woke those waiting on the chat on this node (`App::chat_hub`).
     Ok(())
 }
 
