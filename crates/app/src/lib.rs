@@ -78,6 +78,10 @@ pub struct Settings {
     /// changed for this many years are anonymised by the `retention` job; `None`: never (the
     /// default, since it cannot be undone and the period is each body's records schedule's).
     pub retention_years: Option<u32>,
+    /// Platform administrators must sign in with a second factor (TOTP), as an entity's
+    /// policy can require of its own administrators and supervisors: no entity's policy
+    /// reaches them.
+    pub platform_second_factor: bool,
 }
 
 impl Default for Settings {
@@ -99,6 +103,7 @@ impl Default for Settings {
             hooks: HookSettings::default(),
             limits: identity::limits::Limits::default(),
             retention_years: None,
+            platform_second_factor: false,
         }
     }
 }

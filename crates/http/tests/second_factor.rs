@@ -1,8 +1,8 @@
 //! Staff's second factor through the REST API (issue 13, finding 1): enrolment and its
 //! confirmation, sign-in in two steps, a code good once (the same time step refused, one step
 //! of skew either way), wrong codes counted with failed passwords, an entity's policy that
-//! sends its administrators and supervisors to enrol, and the platform administrator's
-//! audited reset. Expected codes come from the otpauth:// URI through totp-rs, whose
+//! sends its administrators and supervisors to enrol, the node's policy that sends platform
+//! administrators to enrol, and the platform administrator's audited reset. Expected codes come from the otpauth:// URI through totp-rs, whose
 //! generator the application's unit tests check against RFC 6238's test vectors.
 
 use reqwest::header::{RETRY_AFTER, SET_COOKIE};
@@ -39,6 +39,23 @@ async fn with_limits(backend: Backend, limits: Limits) -> TestApp {
 
 async fn site(backend: Backend) -> TestApp {
     with_limits(backend, Limits::generous()).await
+}
+
+/// A node started with `--require-platform-second-factor`.
+async fn platform_policy(backend: Backend) -> TestApp {
+    let t = spawn(Options {
+        platform_second_factor: true,
+        clock_starts: Some(T0.parse().expect("instant")),
+        ..Options::on(backend)
+    })
+    .await;
+    // Made as the operator makes the first one (`tawasul user add`): the fixtures sign in
+    // with the password alone.
+    t.app
+        .add_staff(ADMIN, PASSWORD, Role::Admin, None, Some("Platform"))
+        .await
+        .expect("platform administrator");
+    t
 }
 
 /// Three failed sign-ins of an account before each next one waits.
@@ -292,6 +309,30 @@ on_both! { site;
         assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to reset");
         let (status, _) = t.call(reqwest::Method::DELETE, "/api/v1/admin/staff/nobody/second-factor", Some(&platform), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+on_both! { platform_policy;
+    async fn the_platform_policy_sends_platform_administrators_to_enrol(t: &TestApp) {
+        // No entity's policy reaches the platform administrator; this node's settings do.
+        let challenge = challenge(t, ADMIN, "enrol").await;
+        let (status, enrolment) = t.api_post("/api/v1/auth/login/enrolment", None, json!({"challenge": challenge})).await;
+        assert_eq!(status, StatusCode::OK, "{enrolment}");
+        let totp = enrolment_totp(&enrolment, ADMIN);
+        let (status, body) = send_code(t, &challenge, &code(t, &totp, 0)).await;
+        assert_eq!(status, StatusCode::OK, "the first code confirms and signs in: {body}");
+        step_on(t);
+        let challenge = self::challenge(t, ADMIN, "code").await;
+        assert_eq!(send_code(t, &challenge, "000000").await.0, StatusCode::UNPROCESSABLE_ENTITY, "a wrong code");
+        assert_eq!(send_code(t, &challenge, &code(t, &totp, 0)).await.0, StatusCode::OK);
+    }
+}
+
+on_both! { site;
+    async fn without_the_platform_policy_the_password_alone_signs_a_platform_administrator_in(t: &TestApp) {
+        let (status, body) = password(t, ADMIN).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["token"].is_string(), "{body}");
     }
 }
 

@@ -93,6 +93,10 @@ struct ServeArgs {
     /// undone, and the period is the one your records-retention schedule sets.
     #[arg(long, env = "TAWASUL_RETENTION_YEARS", value_parser = clap::value_parser!(u32).range(1..=100))]
     retention_years: Option<u32>,
+    /// Platform administrators must sign in with a second factor (TOTP), enrolling at their
+    /// next sign-in: no entity's policy reaches them. Recommended in production.
+    #[arg(long, env = "TAWASUL_REQUIRE_PLATFORM_SECOND_FACTOR")]
+    require_platform_second_factor: bool,
 }
 
 /// The phone line's webhooks at /hooks/ivr/twiml and /hooks/ivr/vxml; off without a token.
@@ -734,6 +738,7 @@ fn serve_settings(args: &ServeArgs, demo: bool) -> anyhow::Result<Settings> {
             ..hook_settings(&args.hooks)?
         },
         retention_years: args.retention_years,
+        platform_second_factor: args.require_platform_second_factor,
         ..settings(&args.storage, demo)
     })
 }

@@ -61,6 +61,8 @@ pub struct Options {
     pub public_url: Option<String>,
     /// Where notifications go (an SMS gateway, the channel bridge); `smtp` sets e-mail's.
     pub delivery: tawasul_app::DeliverySettings,
+    /// Platform administrators must have a second factor (`--require-platform-second-factor`).
+    pub platform_second_factor: bool,
 }
 
 impl Options {
@@ -78,6 +80,7 @@ impl Options {
             limits: tawasul_app::identity::limits::Limits::generous(),
             public_url: None,
             delivery: tawasul_app::DeliverySettings::default(),
+            platform_second_factor: false,
         }
     }
 }
@@ -130,6 +133,7 @@ pub async fn spawn(options: Options) -> TestApp {
         limits: options.limits.clone(),
         public_url: options.public_url.clone(),
         delivery: options.delivery.clone(),
+        platform_second_factor: options.platform_second_factor,
         ..Settings::default()
     };
     if let Some(sink) = &smtp {

@@ -144,10 +144,11 @@ fn sealing_context(staff_id: i64) -> String {
 
 impl App {
     /// Whether `user` must have a second factor: administrators and supervisors of an entity
-    /// whose policy says so.
+    /// whose policy says so, and platform administrators when this node's settings say so.
     async fn second_factor_required_of(&self, user: &StaffUser) -> Outcome<bool> {
         match (user.role, user.entity_id) {
             (Role::Admin | Role::Supervisor, Some(entity)) => Ok(self.store.second_factor_required(entity).await?),
+            (Role::Admin, None) => Ok(self.settings.platform_second_factor),
             _ => Ok(false),
         }
     }
