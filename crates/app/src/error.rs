@@ -19,6 +19,10 @@ pub enum Failure {
     Forbidden(String),
     #[error("the service is shutting down or its database is unavailable")]
     Unavailable,
+    /// The disk of the attachment store is full: the file was not stored, and nothing that
+    /// needed it was written.
+    #[error("there is no room to store files now; nothing was saved, try again later")]
+    StorageFull,
     /// A limit on how often (or how much at once) was reached: answered 429 with
     /// `Retry-After`.
     #[error("{0}")]
@@ -64,11 +68,22 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// Seconds a client is asked to wait (`Retry-After`) when the service is unavailable: about
+/// how long PostgreSQL takes to come back from a restart.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// The database out of reach, as opposed to a query gone wrong: no connection to be had, the
+/// connection lost, or the server shutting down, starting up or refusing connections
+/// (SQLSTATE class 08, and 57P01 to 57P03).
 fn is_unavailable(e: &tawasul_store::SqlxError) -> bool {
-    matches!(
-        e,
-        tawasul_store::SqlxError::PoolTimedOut | tawasul_store::SqlxError::PoolClosed | tawasul_store::SqlxError::Io(_)
-    )
+    use tawasul_store::SqlxError;
+    match e {
+        SqlxError::PoolTimedOut | SqlxError::PoolClosed | SqlxError::Io(_) => true,
+        SqlxError::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
 }
 
 /// The message of a case that changed between reading and writing it.

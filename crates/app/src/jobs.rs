@@ -19,6 +19,8 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 const KPI_FOLD_EVERY: Duration = Duration::from_secs(60);
 /// How often the last month's KPIs are checked for breaches to tell (each is told once).
 const KPI_WATCH_EVERY: Duration = Duration::from_secs(6 * 3600);
+/// How often blobs no attachment uses are looked for (`App::sweep_orphan_blobs`).
+const BLOB_SWEEP_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// How often the retention job looks for cases to anonymise (again at once after a full batch).
 const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// Finished jobs and idempotency keys are kept this long.
@@ -91,7 +93,7 @@ impl App {
     /// Makes sure the periodic jobs exist (their keys make this idempotent across nodes).
     pub async fn schedule_periodic_jobs(&self) -> Outcome<()> {
         let now = self.now_micros();
-        for kind in ["sla_sweep", "purge", "kpi_fold", "kpi_watch", "retention"] {
+        for kind in ["sla_sweep", "purge", "kpi_fold", "kpi_watch", "retention", "blob_sweep"] {
             self.store
                 .enqueue_job(JobInsert {
                     kind: kind.into(),
@@ -199,6 +201,14 @@ impl App {
                 }
                 JobOutcome::Again {
                     run_at: now + micros(KPI_WATCH_EVERY),
+                }
+            }),
+            "blob_sweep" => self.sweep_orphan_blobs().await.map_err(Into::into).map(|removed| {
+                if removed > 0 {
+                    tracing::info!(removed, "blobs no attachment uses removed");
+                }
+                JobOutcome::Again {
+                    run_at: now + micros(BLOB_SWEEP_EVERY),
                 }
             }),
             "retention" => match self.settings.retention_years {

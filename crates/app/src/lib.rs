@@ -24,7 +24,7 @@ use tawasul_store::Store;
 pub use cases::CasesError;
 pub use catalogue::CatalogueError;
 pub use conversations::ConversationsError;
-pub use error::{Failure, InputRefused, Outcome};
+pub use error::{Failure, InputRefused, Outcome, UNAVAILABLE_RETRY_AFTER_SECS};
 pub use identity::IdentityError;
 pub use kpis::KpisError;
 pub use organisation::OrganisationError;

@@ -92,7 +92,9 @@ async fn put_fix_photo(
         (status = 413, body = ErrorBody, description = "Body too large"),
         (status = 415, body = ErrorBody, description = "Neither JSON nor multipart"),
         (status = 422, body = ErrorBody, description = "Invalid field"),
-        (status = 429, body = ErrorBody, description = "Too many cases from this address, key or contact; see Retry-After")))]
+        (status = 429, body = ErrorBody, description = "Too many cases from this address, key or contact; see Retry-After"),
+        (status = 503, body = ErrorBody, description = "The database is out of reach; nothing was saved, see Retry-After"),
+        (status = 507, body = ErrorBody, description = "No room to store the files; nothing was saved, see Retry-After")))]
 async fn create_case(
     State(state): State<AppState>,
     ClientOf(client): ClientOf,
@@ -271,7 +273,8 @@ struct UploadQuery {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = AttachmentView), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody, description = "Signed in by cookie, and the body's Content-Type is not a file type"),
-        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 507, body = ErrorBody, description = "No room to store the file; see Retry-After")))]
 async fn upload_attachment(
     State(state): State<AppState>,
     ClientOf(client): ClientOf,

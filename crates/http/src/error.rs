@@ -28,7 +28,7 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
-    /// Seconds for `Retry-After` (429 and 503 answers).
+    /// Seconds for `Retry-After` (429, 503 and 507 answers).
     pub retry_after: Option<u64>,
 }
 
@@ -70,7 +70,14 @@ impl From<Failure> for ApiError {
             Failure::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
             Failure::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message),
             Failure::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
-            Failure::Unavailable => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
+            Failure::Unavailable => ApiError {
+                retry_after: Some(tawasul_app::UNAVAILABLE_RETRY_AFTER_SECS),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+            },
+            Failure::StorageFull => ApiError {
+                retry_after: Some(tawasul_app::UNAVAILABLE_RETRY_AFTER_SECS),
+                ..ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage", message)
+            },
             Failure::TooManyRequests(throttled) => ApiError {
                 retry_after: Some(throttled.retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)

@@ -164,7 +164,7 @@ impl Store {
         let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(24)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await?;
         // sqlx takes an advisory lock while migrating, so nodes starting together are safe.
@@ -218,3 +218,9 @@ impl Store {
 }
 
 pub use sqlx::Error as SqlxError;
+
+/// How long a request waits for a PostgreSQL connection. While the server is down the pool
+/// keeps trying to connect until this runs out, so it is how long a request takes to be told
+/// 503: short, since a refusal now is worth more than an answer that never comes; a busy pool
+/// hands connections back in milliseconds.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);

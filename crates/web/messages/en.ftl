@@ -20,6 +20,7 @@ error-too-large = The files are too large. Each may be at most 10 MB, and at mos
 error-conflict = The case changed meanwhile, or this action does not fit its status. Reload the page.
 error-too-many = Too many attempts. Wait a while and try again.
 error-unavailable = The service is busy or restarting. Try again in a minute.
+error-storage-full = There is no room to store files right now, so nothing of your report was saved. Try again shortly.
 error-unexpected = Something went wrong on our side. Your data is safe; try again.
 
 home-title = What do you want to tell us?

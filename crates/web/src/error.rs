@@ -26,6 +26,9 @@ pub enum WebError {
     TooMany(String, u64),
     #[error("unavailable")]
     Unavailable,
+    /// The attachment store's disk is full; the page says nothing was saved.
+    #[error("insufficient storage")]
+    StorageFull,
     /// Logged in full where it happened; the visitor sees only that something went wrong.
     #[error("unexpected")]
     Unexpected,
@@ -41,6 +44,7 @@ impl WebError {
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooMany(..) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             WebError::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -56,6 +60,7 @@ impl WebError {
             WebError::Conflict(_) => "error-conflict",
             WebError::TooMany(..) => "error-too-many",
             WebError::Unavailable => "error-unavailable",
+            WebError::StorageFull => "error-storage-full",
             WebError::Unexpected => "error-unexpected",
         }
     }
@@ -70,6 +75,7 @@ impl From<Failure> for WebError {
             Failure::Forbidden(why) => WebError::Forbidden(why),
             Failure::Invalid(invalid) => WebError::BadRequest(invalid.to_string()),
             Failure::Unavailable => WebError::Unavailable,
+            Failure::StorageFull => WebError::StorageFull,
             Failure::TooManyRequests(t) => WebError::TooMany(t.message, t.retry_after_secs),
             Failure::Unexpected(_) => unexpected(e),
         }

@@ -128,10 +128,15 @@ pub fn error_page(ctx: Ctx, error: &WebError) -> Response {
     };
     let body = page.render().unwrap_or_else(|_| error.to_string());
     let mut response = (error.status(), Html(body)).into_response();
-    if let WebError::TooMany(_, secs) = error {
+    let retry_after = match error {
+        WebError::TooMany(_, secs) => Some(*secs),
+        WebError::Unavailable | WebError::StorageFull => Some(tawasul_app::UNAVAILABLE_RETRY_AFTER_SECS),
+        _ => None,
+    };
+    if let Some(secs) = retry_after {
         response
             .headers_mut()
-            .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*secs));
+            .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
     }
     response
 }

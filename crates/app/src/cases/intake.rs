@@ -3,7 +3,7 @@
 //! the client's retry key — and is written by [`App::submit`] as one transaction: the case,
 //! its events, its attachments, its notifications and its idempotency record.
 
-use crate::cases::blobs::Created;
+use crate::cases::blobs::storing_failed;
 use crate::cases::views::Receipt;
 use crate::cases::work::{attachment_insert, attachment_name, blob_key};
 use crate::cases::{CasesError, CasesResult};
@@ -194,8 +194,9 @@ impl App {
     }
 
     /// Makes a case of what a channel received, with its files, in one transaction. The
-    /// files' blobs are stored first; if anything after fails, the blobs this call created
-    /// are removed again, so a refused or failed report leaves nothing behind.
+    /// files' blobs are stored first. If anything after fails they are left where they are:
+    /// an identical file of another report may be using the same blob by then. Blobs no
+    /// attachment uses are removed by the orphan sweep (`App::sweep_orphan_blobs`).
     pub async fn submit(&self, intake: Intake) -> CasesResult<Receipt> {
         self.submit_through(intake, None, None).await
     }
@@ -261,7 +262,7 @@ impl App {
                 received.details = details.to_string();
             }
         }
-        let (stored, created) = self.store_blobs(files).await?;
+        let stored = self.store_blobs(files).await?;
         let at = insert.created_at;
         insert.attachments = stored
             .into_iter()
@@ -270,14 +271,7 @@ impl App {
                 attachment_insert(0, f.key, f.kind, f.filename, f.size, true, "reporter", actor, at)
             })
             .collect();
-        let inserted = match self.store.insert_case(insert).await {
-            Ok(inserted) => inserted,
-            Err(e) => {
-                self.remove_blobs(&created).await;
-                return Err(e.into());
-            }
-        };
-        Ok(match inserted {
+        Ok(match self.store.insert_case(insert).await? {
             Inserted::Created { reference, .. } => self.receipt(reference, token, false),
             Inserted::Replayed { reference, token, .. } => {
                 let opened = key_context.and_then(|context| self.sealer.open(&context, &token));
@@ -312,21 +306,12 @@ impl App {
         Ok(cleaned)
     }
 
-    /// Stores the files' blobs, handing each one's bytes over; returns the files stored and
-    /// the keys this call created. On a failure it removes those it had created before
-    /// answering.
-    async fn store_blobs(&self, files: Vec<CheckedFile>) -> CasesResult<(Vec<StoredFile>, Vec<String>)> {
-        let (mut stored, mut created) = (vec![], vec![]);
+    /// Stores the files' blobs, handing each one's bytes over; returns the files stored.
+    async fn store_blobs(&self, files: Vec<CheckedFile>) -> CasesResult<Vec<StoredFile>> {
+        let mut stored = vec![];
         for file in files {
             let size = file.bytes.len();
-            match self.blobs.put(&file.key, file.bytes).await {
-                Ok(Created::New) => created.push(file.key.clone()),
-                Ok(Created::AlreadyThere) => {}
-                Err(e) => {
-                    self.remove_blobs(&created).await;
-                    return Err(Failure::Unexpected(e.context("storing a file of a report")).into());
-                }
-            }
+            self.blobs.put(&file.key, file.bytes).await.map_err(storing_failed)?;
             stored.push(StoredFile {
                 key: file.key,
                 kind: file.kind,
@@ -334,16 +319,7 @@ impl App {
                 size,
             });
         }
-        Ok((stored, created))
-    }
-
-    /// Best effort: a blob left behind holds no case data and harms nothing but disk space.
-    async fn remove_blobs(&self, keys: &[String]) {
-        for key in keys {
-            if let Err(e) = self.blobs.delete(key).await {
-                tracing::warn!(blob = %key, error = %e, "could not remove the blob of a failed report");
-            }
-        }
+        Ok(stored)
     }
 
     fn receipt(&self, reference: String, token: String, replayed: bool) -> Receipt {

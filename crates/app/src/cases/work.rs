@@ -1,6 +1,7 @@
 //! Reading and working cases: the reporter's view, staff queues, transitions, comments,
 //! attachments. Every staff action is authorised here and audited with the change.
 
+use crate::cases::blobs::storing_failed;
 use crate::cases::intake::Upload;
 use crate::cases::views::*;
 use crate::cases::CasesResult;
@@ -1037,7 +1038,7 @@ impl App {
         let filename = crate::cases::photos::renamed(filename, sniffed, cleaned.kind);
         let key = blob_key(&cleaned.bytes);
         let size = cleaned.bytes.len();
-        self.blobs.put(&key, cleaned.bytes).await?;
+        self.blobs.put(&key, cleaned.bytes).await.map_err(storing_failed)?;
         let mut insert = attachment_insert(
             case.id,
             key,
@@ -1226,7 +1227,7 @@ impl App {
         let filename = crate::cases::photos::renamed(filename, sniffed, kind);
         let key = blob_key(&bytes);
         let size = bytes.len();
-        self.blobs.put(&key, bytes).await?;
+        self.blobs.put(&key, bytes).await.map_err(storing_failed)?;
         let at = self.now_micros();
         let insert = attachment_insert(
             case.id,

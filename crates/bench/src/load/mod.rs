@@ -65,6 +65,11 @@ pub struct LoadArgs {
     /// Size of each photo of `intake_photos`, in KiB.
     #[arg(long, default_value_t = 64)]
     photo_kib: usize,
+    /// Operations per second to aim at, all clients together, each client pacing its share
+    /// (a soak at part of the capacity); without it each client starts its next operation
+    /// as soon as the last is answered.
+    #[arg(long)]
+    rate: Option<f64>,
 }
 
 fn parse_weight(raw: &str) -> Result<(Op, u32), String> {
@@ -84,6 +89,9 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.concurrency > 0, "--concurrency must be at least 1");
     anyhow::ensure!(args.pages > 0, "--pages must be at least 1");
     anyhow::ensure!(args.duration > 0.0, "--duration must be positive");
+    anyhow::ensure!(args.rate.is_none_or(|r| r > 0.0), "--rate must be positive");
+    // Each client's time between operations at the asked rate.
+    let pace = args.rate.map(|r| Duration::from_secs_f64(args.concurrency as f64 / r));
     let weights = weights(args.only, &args.mix);
     anyhow::ensure!(weights.iter().any(|(_, w)| *w > 0), "every operation has weight 0");
     let client = reqwest::Client::builder()
@@ -136,9 +144,18 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         let target = target.clone();
         clients.spawn(async move {
             let mut rec = Recorder::default();
+            let mut next = tokio::time::Instant::now();
             // An operation may be skipped without a request (no case free to work on), so
             // the limits are checked between operations too.
-            while !target.limits.reached() && target.run(target.pick(), &mut rec).await.is_ok() {
+            while !target.limits.reached() {
+                if let Some(every) = pace {
+                    tokio::time::sleep_until(next).await;
+                    // Behind after a slow answer: go on from now rather than catch up in a burst.
+                    next = (next + every).max(tokio::time::Instant::now());
+                }
+                if target.run(target.pick(), &mut rec).await.is_err() {
+                    break;
+                }
                 tokio::task::yield_now().await;
             }
             rec

@@ -117,6 +117,9 @@ fn refused(e: CasesError) -> Refused {
         CasesError::IdempotencyKeyReused => {
             Refused::Permanent("5.7.0 a different message with this Message-ID was received before".into())
         }
+        CasesError::Common(Failure::StorageFull) => {
+            Refused::Temporary("4.3.1 no room to store the attachments; try again".into())
+        }
         CasesError::Common(Failure::Unavailable) => Refused::Temporary("4.3.0 the service is busy; try again".into()),
         other => {
             tracing::error!(error = %other, "a mail could not be taken in");

@@ -223,7 +223,7 @@ pub(crate) struct Refused {
     format: Format,
     status: StatusCode,
     description: String,
-    /// Seconds before asking again may succeed, sent as `Retry-After` (429 only).
+    /// Seconds before asking again may succeed, sent as `Retry-After` (429, 503 and 507).
     retry_after: Option<u64>,
 }
 
@@ -257,7 +257,18 @@ impl Refused {
             }
             Failure::Forbidden(why) => Self::new(format, StatusCode::FORBIDDEN, why),
             Failure::TooManyRequests(t) => Self::throttled(format, t.message, t.retry_after_secs),
-            Failure::Unavailable => Self::new(format, StatusCode::SERVICE_UNAVAILABLE, "unavailable; try again later"),
+            Failure::StorageFull => Self {
+                retry_after: Some(tawasul_app::UNAVAILABLE_RETRY_AFTER_SECS),
+                ..Self::new(
+                    format,
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "no room to store files; try again later",
+                )
+            },
+            Failure::Unavailable => Self {
+                retry_after: Some(tawasul_app::UNAVAILABLE_RETRY_AFTER_SECS),
+                ..Self::new(format, StatusCode::SERVICE_UNAVAILABLE, "unavailable; try again later")
+            },
             Failure::Unexpected(e) => {
                 tracing::error!(error = format!("{e:#}"), "an Open311 call failed");
                 Self::new(format, StatusCode::INTERNAL_SERVER_ERROR, "internal error")

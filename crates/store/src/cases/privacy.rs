@@ -278,19 +278,28 @@ for_both_backends! {
                 }
             }
         }
-        let mut orphaned = Vec::new();
-        for key in removed {
-            let still: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE blob_key = $1")
-                .bind(&key).fetch_one(&mut *c).await?;
-            if still == 0 && !orphaned.contains(&key) {
-                orphaned.push(key);
-            }
-        }
+        let orphaned = unreferenced_blobs(c, removed).await?;
         index_case_and_events(c, a.case_id).await?;
         if let Some(audit) = &a.audit {
             insert_audit_row(c, audit).await?;
         }
         Ok(Some(orphaned))
+    }
+
+    /// Those of `keys` no attachment uses, each once: blobs nothing needs any more.
+    pub async fn unreferenced_blobs(c: &mut Conn, keys: Vec<String>) -> StoreResult<Vec<String>> {
+        let mut unused = std::collections::BTreeSet::new();
+        for batch in keys.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<Db>::new("SELECT DISTINCT blob_key FROM attachments WHERE blob_key IN (");
+            let mut list = q.separated(", ");
+            for key in batch {
+                list.push_bind(key.clone());
+            }
+            q.push(")");
+            let used: std::collections::HashSet<String> = q.build_query_scalar::<String>().fetch_all(&mut *c).await?.into_iter().collect();
+            unused.extend(batch.iter().filter(|key| !used.contains(*key)).cloned());
+        }
+        Ok(unused.into_iter().collect())
     }
 
     /// Forgets what is tied to the contact in `forms` beyond its cases: notifications to it
@@ -340,6 +349,11 @@ impl Store {
     /// Anonymises a case in one transaction; see `anonymise_case`.
     pub async fn anonymise_case(&self, a: AnonymiseCase) -> StoreResult<Option<Vec<String>>> {
         write_op!(self, anonymise_case, a)
+    }
+
+    /// Those of `keys` no attachment uses (the orphan sweep's question).
+    pub async fn unreferenced_blobs(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {
+        read_op!(self, unreferenced_blobs, keys)
     }
 
     pub async fn forget_contact(&self, normal: String, digits: String, at: i64) -> StoreResult<Forgotten> {

@@ -71,7 +71,12 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on(0).await
+    }
+
+    /// On this port (0: any free one): a server that went away coming back where it was.
+    pub async fn start_on(port: u16) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared::default());
         let server = tokio::spawn(serve(listener, shared.clone()));
