@@ -329,6 +329,7 @@ async fn intake_services(
                 code: s["code"].as_str()?.to_owned(),
                 kind: s["kinds"][0].as_str()?.to_owned(),
                 department: s["default_department"].as_str().map(str::to_owned),
+                fix_photo: s["fix_photo_required"].as_bool().unwrap_or(false),
             })
         })
         .collect();

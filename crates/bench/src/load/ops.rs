@@ -149,6 +149,8 @@ pub struct IntakeService {
     pub code: String,
     pub kind: String,
     pub department: Option<String>,
+    /// Each resolution brings a photo of the fix.
+    pub fix_photo: bool,
 }
 
 /// A case of this run, as its reporter holds it.
@@ -162,6 +164,7 @@ struct Reported {
 struct Workable {
     reference: String,
     department: Option<String>,
+    fix_photo: bool,
     step: usize,
     replies: u64,
 }
@@ -421,6 +424,7 @@ impl Target {
             lock(&self.shared.workable).push_back(Workable {
                 reference: receipt.reference.clone(),
                 department: service.department.clone(),
+                fix_photo: service.fix_photo,
                 step: 0,
                 replies: 0,
             });
@@ -623,8 +627,28 @@ impl Target {
         let request = self
             .client
             .post(self.url(&format!("/api/v1/cases/{}/transitions", case.reference)))
-            .bearer_auth(&self.staff.token)
-            .json(&body);
+            .bearer_auth(&self.staff.token);
+        // A service that asks for a photo of the fix gets one with each resolution, as the
+        // field officer's app sends it.
+        let request = if action == "resolve" && case.fix_photo {
+            let form = reqwest::multipart::Form::new()
+                .part(
+                    "transition",
+                    reqwest::multipart::Part::text(body.to_string())
+                        .mime_str("application/json")
+                        .expect("a valid media type"),
+                )
+                .part(
+                    "fix_photo",
+                    reqwest::multipart::Part::bytes(self.photos.photo(case.replies))
+                        .file_name("fix.png")
+                        .mime_str("image/png")
+                        .expect("a valid media type"),
+                );
+            request.multipart(form)
+        } else {
+            request.json(&body)
+        };
         match self.exchange(rec, key, request, StatusCode::OK, |_| Some(())).await {
             Ok(Some(())) => {
                 case.step = if action == "reopen" {
