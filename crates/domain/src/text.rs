@@ -73,7 +73,8 @@ pub fn normalise_for_search(text: &str) -> String {
                 out.push(' ');
             }
             pending_space = false;
-            out.extend(folded.to_lowercase());
+            // "İ" lower-cases to "i" and a combining dot: marks are dropped, as harakat are.
+            out.extend(folded.to_lowercase().filter(|l| l.is_alphanumeric()));
         } else {
             pending_space = true;
         }
@@ -266,6 +267,16 @@ mod tests {
         assert_eq!(query_words("٣٣٠٠ ١٢٣٤"), ["33001234"]);
         assert_eq!(query_words("12 34"), ["12", "34"], "too short for a phone number");
         assert_eq!(query_words("pipe 3300 1234"), ["pipe", "3300", "1234"]);
+    }
+
+    /// Found by the fuzz target `search_text`: "İ" lower-cases to "i" and a combining dot, which
+    /// the next normalisation read as a word break ("i stanbul").
+    #[test]
+    fn a_capital_with_a_lower_case_mark_normalises_once() {
+        assert_eq!(normalise_for_search("İstanbul"), "istanbul");
+        let once = normalise_for_search("İstanbul ǅ ﷺ ﬁ");
+        assert_eq!(normalise_for_search(&once), once);
+        assert_eq!(search_words("İzmir"), ["izmir"]);
     }
 
     proptest! {

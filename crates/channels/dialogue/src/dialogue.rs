@@ -93,13 +93,6 @@ impl Dialogue {
                 tracing::error!(conversation = conversation.id, error = %e, "a conversation's state does not read; it starts over");
                 State::default()
             });
-            let mut turn = Turn {
-                prompts: &self.prompts,
-                app: &self.app,
-                incoming: &incoming,
-                conversation: conversation.id,
-                say: Say::new(incoming.medium, state.language.clone()),
-            };
             // A key pressed or a button tapped is kept as what it chose, for whoever reads the
             // transcript.
             let heard = match &incoming.input {
@@ -111,9 +104,7 @@ impl Dialogue {
                     .or_else(|| heard(&incoming.input)),
                 other => heard(other),
             };
-            turn.take(&mut state, incoming.input.clone()).await?;
-            let reply = turn.say.finish(&state);
-            state.choices = reply.choices.clone();
+            let reply = self.step(conversation.id, &mut state, &incoming).await?;
             let case_id = match &state.reference {
                 Some(reference) if state.ended == Some(Ending::Submitted) => {
                     Some(self.app.case_id_of(reference).await?)
@@ -138,6 +129,28 @@ impl Dialogue {
             }
         }
         Err(last.into())
+    }
+
+    /// One turn of conversation `conversation` from its saved `state`, which it moves on:
+    /// what [`Dialogue::respond`] does between reading the conversation and saving it. Public
+    /// for the fuzz targets (`fuzz/`), which take it from any state on any input.
+    pub async fn step(
+        &self,
+        conversation: i64,
+        state: &mut State,
+        incoming: &Incoming,
+    ) -> Result<Reply, DialogueError> {
+        let mut turn = Turn {
+            prompts: &self.prompts,
+            app: &self.app,
+            incoming,
+            conversation,
+            say: Say::new(incoming.medium, state.language.clone()),
+        };
+        turn.take(state, cleaned(incoming.input.clone())).await?;
+        let reply = turn.say.finish(state);
+        state.choices = reply.choices.clone();
+        Ok(reply)
     }
 }
 

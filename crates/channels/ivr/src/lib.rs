@@ -122,6 +122,7 @@ impl On {
 }
 
 /// Who is calling.
+#[derive(Debug)]
 pub(crate) struct Call {
     pub sid: String,
     pub from: Option<String>,
@@ -331,62 +332,98 @@ pub(crate) async fn signed(hook: &Hook, format: Format, request: Request) -> Res
     })
 }
 
-async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, Refusal> {
-    let signed = signed(hook, format, request).await?;
-    let posted = &signed.posted;
-    let query = &signed.query;
-    let from_query = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let on = match from_query("on") {
+/// What a call's webhook asks of the dialogue.
+#[derive(Debug)]
+pub struct Heard {
+    pub(crate) call: Call,
+    /// The step the request carries (`step` of the link it follows).
+    pub step: u32,
+    /// `None` for a VoiceXML recording, which the hook keeps among the blobs first.
+    pub input: Option<Input>,
+}
+
+impl Heard {
+    /// The conversation's address: the caller's number, or the call when it is withheld.
+    pub fn address(&self) -> String {
+        self.call.address()
+    }
+
+    /// The message's id: one per webhook of the call.
+    pub fn message_id(&self) -> String {
+        format!("{}/{}", self.call.sid, self.step)
+    }
+}
+
+/// A call's webhook as the hooks read it once its signature holds: the form (`form`, as
+/// posted) and the query of its URL (`query`, ours). Public for the fuzz targets (`fuzz/`).
+pub fn read_call(vxml: bool, form: &[u8], query: &str) -> Result<Heard, String> {
+    let signed = Signed {
+        posted: Posted {
+            params: form_params(form).map_err(|r| format!("{r:?}"))?,
+            recording: None,
+        },
+        query: form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+    };
+    let format = if vxml { Format::Vxml } else { Format::Twiml };
+    heard(format, &signed).map_err(|r| format!("{r:?}"))
+}
+
+/// Which way out the call took, its step, who calls and what they said.
+fn heard(format: Format, signed: &Signed) -> Result<Heard, Refusal> {
+    let on = match signed.query("on") {
         None => On::Start,
         Some(raw) => On::parse(raw).ok_or_else(|| Refusal::Malformed(format!("unknown on={raw}")))?,
     };
-    let step: u32 = match from_query("step") {
+    let step: u32 = match signed.query("step") {
         None => 0,
         Some(raw) => raw
             .parse()
             .map_err(|_| Refusal::Malformed(format!("step={raw} is not a step")))?,
     };
-    let param = |name: &str| {
-        posted
-            .params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    };
-    let sid = signed.call_sid()?;
     let call = Call {
-        sid: sid.to_owned(),
-        from: param("From").map(|f| f.chars().take(128).collect()),
+        sid: signed.call_sid()?.to_owned(),
+        from: signed.param("From").map(|f| f.chars().take(128).collect()),
     };
     let input = match on {
-        On::Start | On::Repeat => Input::Start,
-        On::Silence => Input::Silence,
-        On::NoMatch => Input::Text(NO_MATCH.into()),
-        On::Gather => match param("Digits").or_else(|| param("SpeechResult")) {
+        On::Start | On::Repeat => Some(Input::Start),
+        On::Silence => Some(Input::Silence),
+        On::NoMatch => Some(Input::Text(NO_MATCH.into())),
+        On::Gather => Some(match signed.param("Digits").or_else(|| signed.param("SpeechResult")) {
             Some(said) => Input::Text(said.chars().take(1000).collect()),
             None => Input::Silence,
-        },
-        On::Record => match (format, &posted.recording) {
-            (Format::Vxml, Some(audio)) => Input::Recording {
-                url: keep_recording(hook, audio).await?,
-            },
-            (Format::Vxml, None) => Input::Silence,
-            (Format::Twiml, _) => match param("RecordingUrl") {
+        }),
+        On::Record => match (format, &signed.posted.recording) {
+            (Format::Vxml, Some(_)) => None,
+            (Format::Vxml, None) => Some(Input::Silence),
+            (Format::Twiml, _) => Some(match signed.param("RecordingUrl") {
                 Some(url) if url.len() <= MAX_URL => Input::Recording { url: url.to_owned() },
                 Some(_) => return Err(Refusal::Malformed("RecordingUrl is too long".into())),
                 None => Input::Silence,
-            },
+            }),
         },
+    };
+    Ok(Heard { call, step, input })
+}
+
+async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, Refusal> {
+    let signed = signed(hook, format, request).await?;
+    let heard = heard(format, &signed)?;
+    let input = match (heard.input.clone(), &signed.posted.recording) {
+        (Some(input), _) => input,
+        (None, Some(audio)) => Input::Recording {
+            url: keep_recording(hook, audio).await?,
+        },
+        (None, None) => Input::Silence,
     };
     let incoming = Incoming {
         channel: Channel::Phone,
-        address: call.address(),
+        address: heard.address(),
         medium: Medium::Voice,
         input,
-        message_id: Some(format!("{}/{step}", call.sid)),
+        message_id: Some(heard.message_id()),
         fetch: Some(fetcher(hook, format)),
     };
+    let (call, step) = (&heard.call, heard.step);
     let hook_link = hook.app.settings.public_link(format.path());
     let answered = hook.dialogue.respond(incoming).await?;
     let blank;
@@ -408,7 +445,7 @@ async fn take(hook: &Hook, format: Format, request: Request) -> Result<String, R
         hook: hook_link,
         step: step.saturating_add(1),
         agent: &hook.settings.agent,
-        call: &call,
+        call,
         dialled: callback::dialled_link(hook, &reply.language, None),
         rating: callback::rating(hook, &reply.language),
     };
@@ -469,9 +506,8 @@ async fn read(format: Format, request: Request) -> Result<Posted, Refusal> {
                     Refusal::Malformed(e.body_text())
                 }
             })?;
-            let text = std::str::from_utf8(&body).map_err(|_| Refusal::Malformed("the form is not UTF-8".into()))?;
             Ok(Posted {
-                params: form_urlencoded::parse(text.as_bytes()).into_owned().collect(),
+                params: form_params(&body)?,
                 recording: None,
             })
         }
@@ -515,6 +551,12 @@ async fn read(format: Format, request: Request) -> Result<Posted, Refusal> {
         }
         _ => Err(Refusal::NotAForm),
     }
+}
+
+/// A form's parameters, in order; a form that is not UTF-8 is refused.
+fn form_params(body: &[u8]) -> Result<Vec<(String, String)>, Refusal> {
+    let text = std::str::from_utf8(body).map_err(|_| Refusal::Malformed("the form is not UTF-8".into()))?;
+    Ok(form_urlencoded::parse(text.as_bytes()).into_owned().collect())
 }
 
 /// A VoiceXML caller's recording, kept among the blobs under its digest until the case is

@@ -12,7 +12,7 @@
 use crate::signature::valid_sha256;
 use crate::social::{self, Post};
 use crate::whatsapp::truncate;
-use crate::{Hooks, Refused};
+use crate::{Hooks, Read, Refused, Said};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -158,7 +158,7 @@ struct Author {
 
 /// What the dialogue takes from a Messenger event, with the event's id; `None` for what it
 /// cannot (reactions, stickers, videos…).
-fn input_of(event: &Messaging) -> Result<Option<(Input, Option<String>)>, Refused> {
+fn input_of(event: &Messaging) -> Result<Option<(Input, Option<String>)>, String> {
     if let Some(postback) = &event.postback {
         let key = postback.payload.clone().or_else(|| postback.title.clone());
         return Ok(key.map(|k| (Input::Text(k), postback.mid.clone())));
@@ -167,7 +167,7 @@ fn input_of(event: &Messaging) -> Result<Option<(Input, Option<String>)>, Refuse
         return Ok(None);
     };
     if message.mid.is_empty() || message.mid.len() > MAX_MESSAGE_ID {
-        return Err(Refused::Malformed("a message without a usable id".into()));
+        return Err("a message without a usable id".into());
     }
     let mid = Some(message.mid.clone());
     if let Some(quick) = &message.quick_reply {
@@ -175,9 +175,7 @@ fn input_of(event: &Messaging) -> Result<Option<(Input, Option<String>)>, Refuse
     }
     if let Some(text) = &message.text {
         if text.chars().count() > MESSENGER_MAX_TEXT {
-            return Err(Refused::Malformed(format!(
-                "a message may be at most {MESSENGER_MAX_TEXT} characters"
-            )));
+            return Err(format!("a message may be at most {MESSENGER_MAX_TEXT} characters"));
         }
         return Ok(Some((Input::Text(text.clone()), mid)));
     }
@@ -205,23 +203,15 @@ fn input_of(event: &Messaging) -> Result<Option<(Input, Option<String>)>, Refuse
     Ok(input.map(|i| (i, mid)))
 }
 
-pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> Result<Response, Refused> {
-    let settings = hooks.app.settings.hooks.facebook.clone().ok_or(Refused::Off)?;
-    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
-    if !valid_sha256(&settings.app_secret, &body, signature) {
-        return Err(Refused::Signature);
-    }
+/// A Page notification's Messenger events (the Page's own echoes skipped) and the comments
+/// added on its feed.
+pub fn read(body: &[u8]) -> Result<Read, String> {
     let notification: Notification =
-        serde_json::from_slice(&body).map_err(|e| Refused::Malformed(format!("not a Page notification: {e}")))?;
+        serde_json::from_slice(body).map_err(|e| format!("not a Page notification: {e}"))?;
     if notification.object != "page" {
-        return Err(Refused::Malformed(format!(
-            "unexpected object {:?}",
-            notification.object
-        )));
+        return Err(format!("unexpected object {:?}", notification.object));
     }
-    // Everything is read before anything is acted on, so a malformed event changes nothing.
-    let mut messages = vec![];
-    let mut comments = vec![];
+    let mut read = Read::default();
     for entry in &notification.entry {
         for event in &entry.messaging {
             if event.message.as_ref().is_some_and(|m| m.is_echo) {
@@ -229,36 +219,50 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
             }
             let Some(psid) = &event.sender.id else { continue };
             if psid.is_empty() || psid.len() > MAX_SENDER_ID || !psid.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Refused::Malformed("a message without a usable sender".into()));
+                return Err("a message without a usable sender".into());
             }
             match input_of(event)? {
-                Some((input, mid)) => messages.push((psid.clone(), input, mid)),
+                Some((input, message_id)) => read.messages.push(Said {
+                    sender: psid.clone(),
+                    input,
+                    message_id,
+                }),
                 None => tracing::debug!("a Messenger event the dialogue does not take"),
             }
         }
         for change in entry.changes.iter().filter(|c| c.field == "feed") {
-            let feed: FeedChange = serde_json::from_value(change.value.clone())
-                .map_err(|e| Refused::Malformed(format!("not a feed change: {e}")))?;
+            let feed: FeedChange =
+                serde_json::from_value(change.value.clone()).map_err(|e| format!("not a feed change: {e}"))?;
             if let Some(comment) = comment_of(&entry.id, feed)? {
-                comments.push(comment);
+                read.posts.push(comment);
             }
         }
     }
-    for (psid, input, message_id) in messages {
+    Ok(read)
+}
+
+pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> Result<Response, Refused> {
+    let settings = hooks.app.settings.hooks.facebook.clone().ok_or(Refused::Off)?;
+    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+    if !valid_sha256(&settings.app_secret, &body, signature) {
+        return Err(Refused::Signature);
+    }
+    let read = read(&body).map_err(Refused::Malformed)?;
+    for said in read.messages {
         let incoming = Incoming {
             channel: Channel::Social,
-            address: format!("fb:{psid}"),
+            address: format!("fb:{}", said.sender),
             medium: Medium::Buttons,
-            input,
-            message_id: message_id.map(|mid| format!("fb:{mid}")),
+            input: said.input,
+            message_id: said.message_id.map(|mid| format!("fb:{mid}")),
             fetch: Some(fetcher(settings.media_private_addresses)),
         };
         match hooks.dialogue.respond(incoming).await? {
-            Answer::Reply(reply) => send(&hooks, json!({"id": psid}), messages_of(&reply)).await,
+            Answer::Reply(reply) => send(&hooks, json!({"id": said.sender}), messages_of(&reply)).await,
             Answer::Replayed => {}
         }
     }
-    for comment in comments {
+    for comment in read.posts {
         let comment_id = comment.id.clone();
         let taken = social::take(&hooks, comment).await?;
         if let Some(text) = social::public_reply(&hooks, &taken) {
@@ -269,24 +273,22 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
 }
 
 /// A comment someone added on the Page's feed (not the Page's own), as a public post.
-fn comment_of(page_id: &str, feed: FeedChange) -> Result<Option<Post>, Refused> {
+fn comment_of(page_id: &str, feed: FeedChange) -> Result<Option<Post>, String> {
     if feed.item.as_deref() != Some("comment") || feed.verb.as_deref() != Some("add") {
         return Ok(None);
     }
     let (Some(id), Some(from)) = (feed.comment_id, feed.from) else {
-        return Err(Refused::Malformed("a comment without its id or author".into()));
+        return Err("a comment without its id or author".into());
     };
     if id.is_empty() || id.len() > MAX_MESSAGE_ID || from.id.is_empty() || from.id.len() > MAX_SENDER_ID {
-        return Err(Refused::Malformed("a comment without a usable id or author".into()));
+        return Err("a comment without a usable id or author".into());
     }
     if from.id == page_id {
         return Ok(None);
     }
     let text = feed.message.unwrap_or_default();
     if text.chars().count() > MAX_COMMENT {
-        return Err(Refused::Malformed(format!(
-            "a comment may be at most {MAX_COMMENT} characters"
-        )));
+        return Err(format!("a comment may be at most {MAX_COMMENT} characters"));
     }
     Ok(Some(Post {
         network: "facebook",

@@ -8,7 +8,7 @@
 //! answers 404.
 
 mod facebook;
-mod signature;
+pub mod signature;
 mod sms;
 mod social;
 mod whatsapp;
@@ -22,10 +22,36 @@ use axum::routing::post;
 use axum::Router;
 use tawasul_app::conversations::ConversationsError;
 use tawasul_app::{App, CasesError, Failure};
-use tawasul_channels_dialogue::{Dialogue, DialogueError};
+use tawasul_channels_dialogue::{Dialogue, DialogueError, Input};
 use tawasul_notify::{MessengerApi, XDmApi};
 
+pub use facebook::read as read_facebook;
+pub use sms::read as read_sms;
+pub use social::Post;
+pub use whatsapp::read as read_whatsapp;
 pub use whatsapp::{MAX_BUTTONS, MAX_LIST_ROWS};
+pub use x::read as read_x;
+
+/// One message for the dialogue, as a hook read it from its provider's body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Said {
+    /// The sender's id at the provider (a WhatsApp number, a Page-scoped id, an X user id).
+    pub sender: String,
+    pub input: Input,
+    /// The provider's id of the message, when it gives one.
+    pub message_id: Option<String>,
+}
+
+/// What a webhook's body holds, read whole before anything is acted on, so that a malformed
+/// event changes nothing. The `read_*` functions are what the hooks call once the signature
+/// holds; they are public for the fuzz targets (`fuzz/`), and refuse with the reason the
+/// provider is told (400).
+#[derive(Debug, Default)]
+pub struct Read {
+    pub messages: Vec<Said>,
+    /// Public posts (a Page comment, an X mention).
+    pub posts: Vec<Post>,
+}
 
 #[derive(Clone)]
 struct Hooks {

@@ -12,7 +12,7 @@ fn mac(secret: &str, message: &[u8]) -> Hmac<Sha256> {
 
 /// Whether `header` is `sha256=<hex HMAC-SHA256(secret, body)>` (WhatsApp's and Facebook's
 /// `X-Hub-Signature-256`, and the SMS gateway's `X-Tawasul-Signature`).
-pub(crate) fn valid_sha256(secret: &str, body: &[u8], header: Option<&str>) -> bool {
+pub fn valid_sha256(secret: &str, body: &[u8], header: Option<&str>) -> bool {
     let Some(hex_digest) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
         return false;
     };
@@ -24,7 +24,7 @@ pub(crate) fn valid_sha256(secret: &str, body: &[u8], header: Option<&str>) -> b
 
 /// Whether `header` is `sha256=<base64 HMAC-SHA256(secret, body)>` (X's
 /// `x-twitter-webhooks-signature`).
-pub(crate) fn valid_sha256_base64(secret: &str, body: &[u8], header: Option<&str>) -> bool {
+pub fn valid_sha256_base64(secret: &str, body: &[u8], header: Option<&str>) -> bool {
     let Some(encoded) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
         return false;
     };
@@ -35,7 +35,7 @@ pub(crate) fn valid_sha256_base64(secret: &str, body: &[u8], header: Option<&str
 }
 
 /// `sha256=<base64 HMAC-SHA256(secret, message)>`: X's answer to its challenge-response check.
-pub(crate) fn sha256_base64(secret: &str, message: &[u8]) -> String {
+pub fn sha256_base64(secret: &str, message: &[u8]) -> String {
     let digest = mac(secret, message).finalize().into_bytes();
     format!("sha256={}", base64::engine::general_purpose::STANDARD.encode(digest))
 }

@@ -16,7 +16,8 @@ use tawasul_domain::text::{language_of, reference_in};
 use tawasul_domain::vocab::Channel;
 
 /// A post as an adapter read it.
-pub(crate) struct Post {
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
     /// `facebook` or `x`.
     pub network: &'static str,
     pub id: String,

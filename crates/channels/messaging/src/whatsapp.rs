@@ -8,7 +8,7 @@
 //! 24-hour customer-service window, where free-form messages are allowed.
 
 use crate::signature::valid_sha256;
-use crate::{Hooks, Refused};
+use crate::{Hooks, Read, Refused, Said};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -161,21 +161,15 @@ fn input_of(message: &Message) -> Option<Input> {
     }
 }
 
-pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> Result<Response, Refused> {
-    let settings = hooks.app.settings.hooks.whatsapp.clone().ok_or(Refused::Off)?;
-    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
-    if !valid_sha256(&settings.app_secret, &body, signature) {
-        return Err(Refused::Signature);
-    }
+/// The messages of a notification's `messages` changes (statuses are logged); a message
+/// without a usable sender or id refuses the whole body.
+pub fn read(body: &[u8]) -> Result<Read, String> {
     let notification: Notification =
-        serde_json::from_slice(&body).map_err(|e| Refused::Malformed(format!("not a WhatsApp notification: {e}")))?;
+        serde_json::from_slice(body).map_err(|e| format!("not a WhatsApp notification: {e}"))?;
     if notification.object != "whatsapp_business_account" {
-        return Err(Refused::Malformed(format!(
-            "unexpected object {:?}",
-            notification.object
-        )));
+        return Err(format!("unexpected object {:?}", notification.object));
     }
-    let settings = Arc::new(settings);
+    let mut read = Read::default();
     for change in notification.entry.iter().flat_map(|e| &e.changes) {
         if change.field != "messages" {
             continue;
@@ -189,24 +183,42 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
         for message in &change.value.messages {
             let wa_id: String = message.from.chars().filter(char::is_ascii_digit).collect();
             if wa_id.is_empty() || wa_id.len() > 20 || message.id.is_empty() || message.id.len() > 200 {
-                return Err(Refused::Malformed("a message without a sender or id".into()));
+                return Err("a message without a sender or id".into());
             }
             let Some(input) = input_of(message) else {
                 tracing::debug!(kind = message.kind, "a WhatsApp message the dialogue does not take");
                 continue;
             };
-            let incoming = Incoming {
-                channel: Channel::Whatsapp,
-                address: wa_id.clone(),
-                medium: Medium::Buttons,
+            read.messages.push(Said {
+                sender: wa_id,
                 input,
                 message_id: Some(message.id.clone()),
-                fetch: Some(fetcher(hooks.http.clone(), settings.clone())),
-            };
-            match hooks.dialogue.respond(incoming).await? {
-                Answer::Reply(reply) => send(&hooks.http, &settings, &wa_id, &reply).await,
-                Answer::Replayed => {}
-            }
+            });
+        }
+    }
+    Ok(read)
+}
+
+pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> Result<Response, Refused> {
+    let settings = hooks.app.settings.hooks.whatsapp.clone().ok_or(Refused::Off)?;
+    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+    if !valid_sha256(&settings.app_secret, &body, signature) {
+        return Err(Refused::Signature);
+    }
+    let read = read(&body).map_err(Refused::Malformed)?;
+    let settings = Arc::new(settings);
+    for said in read.messages {
+        let incoming = Incoming {
+            channel: Channel::Whatsapp,
+            address: said.sender.clone(),
+            medium: Medium::Buttons,
+            input: said.input,
+            message_id: said.message_id,
+            fetch: Some(fetcher(hooks.http.clone(), settings.clone())),
+        };
+        match hooks.dialogue.respond(incoming).await? {
+            Answer::Reply(reply) => send(&hooks.http, &settings, &said.sender, &reply).await,
+            Answer::Replayed => {}
         }
     }
     Ok(StatusCode::OK.into_response())

@@ -11,7 +11,7 @@
 
 use crate::signature::{sha256_base64, valid_sha256_base64};
 use crate::social::{self, without_leading_mentions, Post};
-use crate::{Hooks, Refused};
+use crate::{Hooks, Read, Refused, Said};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -112,59 +112,40 @@ fn usable_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> Result<Response, Refused> {
-    let settings = hooks.app.settings.hooks.x.clone().ok_or(Refused::Off)?;
-    let signature = headers
-        .get("x-twitter-webhooks-signature")
-        .and_then(|v| v.to_str().ok());
-    if !valid_sha256_base64(&settings.consumer_secret, &body, signature) {
-        return Err(Refused::Signature);
+/// The direct messages and mentions of `user_id`'s activity (its own events skipped); `None`
+/// when the activity is another account's.
+pub fn read(body: &[u8], user_id: &str) -> Result<Option<Read>, String> {
+    let activity: Activity = serde_json::from_slice(body).map_err(|e| format!("not account activity: {e}"))?;
+    if activity.for_user_id != user_id {
+        return Ok(None);
     }
-    let activity: Activity =
-        serde_json::from_slice(&body).map_err(|e| Refused::Malformed(format!("not account activity: {e}")))?;
-    if activity.for_user_id != settings.user_id {
-        // Another account subscribed to the same app: not ours to answer.
-        tracing::warn!(
-            for_user_id = activity.for_user_id,
-            "X activity for another account was ignored"
-        );
-        return Ok(StatusCode::OK.into_response());
-    }
-    // Everything is read before anything is acted on, so a malformed event changes nothing.
-    let mut messages = vec![];
+    let mut read = Read::default();
     for event in &activity.direct_message_events {
         let Some(create) = event.message_create.as_ref().filter(|_| event.kind == "message_create") else {
             continue;
         };
         if !usable_id(&create.sender_id) || !usable_id(&event.id) {
-            return Err(Refused::Malformed(
-                "a direct message without a usable sender or id".into(),
-            ));
+            return Err("a direct message without a usable sender or id".into());
         }
         if create.message_data.text.chars().count() > MAX_DM {
-            return Err(Refused::Malformed(format!(
-                "a direct message may be at most {MAX_DM} characters"
-            )));
+            return Err(format!("a direct message may be at most {MAX_DM} characters"));
         }
         // The account's own messages come back as events too.
         if create.sender_id != activity.for_user_id {
-            messages.push((
-                create.sender_id.clone(),
-                event.id.clone(),
-                create.message_data.text.clone(),
-            ));
+            read.messages.push(Said {
+                sender: create.sender_id.clone(),
+                input: Input::Text(create.message_data.text.clone()),
+                message_id: Some(event.id.clone()),
+            });
         }
     }
-    let mut mentions = vec![];
     for tweet in &activity.tweet_create_events {
         if !usable_id(&tweet.id_str) || !usable_id(&tweet.user.id_str) {
-            return Err(Refused::Malformed("a post without a usable id or author".into()));
+            return Err("a post without a usable id or author".into());
         }
         let text = tweet.extended_tweet.as_ref().map_or(&tweet.text, |e| &e.full_text);
         if text.chars().count() > MAX_POST {
-            return Err(Refused::Malformed(format!(
-                "a post may be at most {MAX_POST} characters"
-            )));
+            return Err(format!("a post may be at most {MAX_POST} characters"));
         }
         let mentioned = tweet
             .entities
@@ -172,7 +153,7 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
             .is_some_and(|e| e.user_mentions.iter().any(|m| m.id_str == activity.for_user_id));
         let own = tweet.user.id_str == activity.for_user_id;
         if mentioned && !own && tweet.retweeted_status.is_none() {
-            mentions.push(Post {
+            read.posts.push(Post {
                 network: "x",
                 id: tweet.id_str.clone(),
                 author: format!("x:{}", tweet.user.id_str),
@@ -187,21 +168,37 @@ pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body
             });
         }
     }
-    for (sender, id, text) in messages {
+    Ok(Some(read))
+}
+
+pub(crate) async fn receive(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> Result<Response, Refused> {
+    let settings = hooks.app.settings.hooks.x.clone().ok_or(Refused::Off)?;
+    let signature = headers
+        .get("x-twitter-webhooks-signature")
+        .and_then(|v| v.to_str().ok());
+    if !valid_sha256_base64(&settings.consumer_secret, &body, signature) {
+        return Err(Refused::Signature);
+    }
+    let Some(read) = read(&body, &settings.user_id).map_err(Refused::Malformed)? else {
+        // Another account subscribed to the same app: not ours to answer.
+        tracing::warn!("X activity for another account was ignored");
+        return Ok(StatusCode::OK.into_response());
+    };
+    for said in read.messages {
         let incoming = Incoming {
             channel: Channel::Social,
-            address: format!("x:{sender}"),
+            address: format!("x:{}", said.sender),
             medium: Medium::Text,
-            input: Input::Text(text),
-            message_id: Some(format!("x:{id}")),
+            input: said.input,
+            message_id: said.message_id.map(|id| format!("x:{id}")),
             fetch: None,
         };
         match hooks.dialogue.respond(incoming).await? {
-            Answer::Reply(reply) => send(&hooks, &sender, &reply.lines.join("\n")).await,
+            Answer::Reply(reply) => send(&hooks, &said.sender, &reply.lines.join("\n")).await,
             Answer::Replayed => {}
         }
     }
-    for post in mentions {
+    for post in read.posts {
         let post_id = post.id.clone();
         let taken = social::take(&hooks, post).await?;
         if let Some(text) = social::public_reply(&hooks, &taken) {

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use doc::{Answer, Format, Value};
+pub use requests::MAX_DESCRIPTION;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -148,9 +149,33 @@ impl Call {
         let accept = headers
             .get(axum::http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
-        let lang = Lang::choose(params.one("locale"), accept);
-        Ok(Self { format, lang, params })
+        Ok(Self::read(format, params, accept))
     }
+
+    /// The call's parameters and its language (`locale`, else `Accept-Language`).
+    fn read(format: Format, params: Params, accept_language: Option<&str>) -> Self {
+        let lang = Lang::choose(params.one("locale"), accept_language);
+        Self { format, lang, params }
+    }
+}
+
+/// A posted request's form read for `service` as `POST requests` reads it once the client
+/// and the service are known: the draft of its case, or the 400's description. Public for
+/// the fuzz targets (`fuzz/`).
+pub fn read_request(
+    form: &[u8],
+    accept_language: Option<&str>,
+    service: &tawasul_domain::catalogue::Service,
+) -> Result<tawasul_domain::intake::IntakeDraft, String> {
+    let call = Call::read(Format::Json, Params::parse(form)?, accept_language);
+    requests::draft(&call, service).map_err(|r| r.description)
+}
+
+/// The query of `GET requests` read as the endpoint reads it, at `now` (microseconds): what
+/// it asks the store for, or the 400's description. Public for the fuzz targets (`fuzz/`).
+pub fn read_list_query(query: &[u8], now: i64) -> Result<tawasul_app::cases::public::PublicQuery, String> {
+    let call = Call::read(Format::Json, Params::parse(query)?, None);
+    requests::public_query(&call, now).map_err(|r| r.description)
 }
 
 /// The one jurisdiction this installation answers to (`--open311-jurisdiction`); without

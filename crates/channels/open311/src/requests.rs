@@ -143,7 +143,7 @@ fn within_rate(state: &State, client: &Client, format: Format) -> Result<(), Ref
 
 /// The form as the one intake's draft: the service's form answered from `attribute[…]`,
 /// the place, the reporter and the description.
-fn draft(call: &Call, service: &Service) -> Result<IntakeDraft, Refused> {
+pub(crate) fn draft(call: &Call, service: &Service) -> Result<IntakeDraft, Refused> {
     let f = call.format;
     let p = &call.params;
     let description = p.given("description").unwrap_or("");
@@ -274,11 +274,27 @@ fn date_part(value: &str) -> String {
 /// window of at most 90 days (the last 90 by default) by `service_code` and `status`,
 /// newest first, at most 1,000.
 pub(crate) async fn list(state: &State, call: &Call) -> Result<Answer, Refused> {
+    let query = public_query(call, state.app.now_micros())?;
+    let rows = state
+        .app
+        .public_cases(query)
+        .await
+        .map_err(|e| Refused::of_cases(call.format, e))?;
+    let items = rows.iter().map(|r| request(r, call.lang)).collect();
+    Ok(Answer::ok(
+        call.format,
+        "service_requests",
+        Value::List("request", items),
+    ))
+}
+
+/// What `GET requests` asks of the public cases, at `now`.
+pub(crate) fn public_query(call: &Call, now: i64) -> Result<PublicQuery, Refused> {
     let f = call.format;
     let p = &call.params;
     let references = p.list("service_request_id");
-    let query = if references.is_empty() {
-        let (created_from, created_to) = window(p, state.app.now_micros()).map_err(|m| Refused::bad(f, m))?;
+    Ok(if references.is_empty() {
+        let (created_from, created_to) = window(p, now).map_err(|m| Refused::bad(f, m))?;
         let statuses = p.list("status");
         let open = match (
             statuses.iter().any(|s| s == "open"),
@@ -305,14 +321,7 @@ pub(crate) async fn list(state: &State, call: &Call) -> Result<Answer, Refused> 
             limit: MAX_PUBLIC_LIST,
             ..PublicQuery::default()
         }
-    };
-    let rows = state
-        .app
-        .public_cases(query)
-        .await
-        .map_err(|e| Refused::of_cases(f, e))?;
-    let items = rows.iter().map(|r| request(r, call.lang)).collect();
-    Ok(Answer::ok(f, "service_requests", Value::List("request", items)))
+    })
 }
 
 /// The creation window in microseconds, `[from, to)`, from `start_date` and `end_date`.
