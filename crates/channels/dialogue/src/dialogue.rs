@@ -558,7 +558,8 @@ impl Turn<'_> {
 
     /// An invalid choice or silence: re-prompt twice, then offer a person, then end.
     async fn strike(&mut self, state: &mut State) -> Result<(), DialogueError> {
-        state.strikes += 1;
+        // Saturating: a saved state is read back from the store, whatever it holds.
+        state.strikes = state.strikes.saturating_add(1);
         if state.stage == Stage::OfferPerson {
             let ending = if state.silent {
                 Ending::NoInput
