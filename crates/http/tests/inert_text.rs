@@ -14,11 +14,9 @@ use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
 use scraper::{ElementRef, Html};
 use serde_json::{json, Value};
-use tawasul_app::identity::auth::Credentials;
-use tawasul_app::identity::second_factor::SignIn;
 use tawasul_app::organisation::admin::NewStaff;
 use tawasul_domain::vocab::Role;
-use tawasul_testkit::fixtures::{Fixtures, ServiceSpec, ADMIN, PASSWORD};
+use tawasul_testkit::fixtures::{Fixtures, ServiceSpec, PASSWORD};
 use tawasul_testkit::sinks::HttpSink;
 use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp, CSRF};
 
@@ -103,23 +101,9 @@ async fn inert(backend: Backend) -> (TestApp, HttpSink) {
     f.staff("cap.agent", Role::Agent, Some("cap")).await;
     f.staff("root", Role::Admin, None).await;
     // A staff user whose name was typed by an administrator, as the users page does.
-    let SignIn::Done(_, admin) = t
-        .app
-        .login(
-            Credentials {
-                username: ADMIN.into(),
-                password: PASSWORD.into(),
-            },
-            &tawasul_app::identity::limits::Client::default(),
-        )
-        .await
-        .expect("the administrator signs in")
-    else {
-        panic!("no second factor");
-    };
     t.app
         .create_staff(
-            &admin,
+            f.admin(),
             NewStaff {
                 username: "cap.officer".into(),
                 display_name: short("="),

@@ -61,6 +61,12 @@ impl<'a> Fixtures<'a> {
         Self { app, admin }
     }
 
+    /// The installation-wide administrator the fixtures are made with, for a use case a test
+    /// calls as an administrator would.
+    pub fn admin(&self) -> &StaffUser {
+        &self.admin
+    }
+
     /// An entity of `entity_type` (governorate, municipality, ministry, …).
     pub async fn entity(&self, code: &str, name_ar: &str, name_en: &str, entity_type: &str) -> &Self {
         self.app
