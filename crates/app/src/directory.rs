@@ -190,6 +190,7 @@ impl App {
 
     /// Closes the database connections (after the server has stopped).
     pub async fn close(&self) {
+        self.flush_audit_views().await;
         self.store.close().await;
     }
 }

@@ -314,6 +314,8 @@ pub struct App {
     password_checks: Arc<tokio::sync::Semaphore>,
     /// This node's wake-ups of those waiting on a conversation.
     chat_hub: Arc<conversations::hub::ChatHub>,
+    /// Staff's views of personal data, on their way to the audit log in batches.
+    views_log: identity::views_log::ViewsLog,
 }
 
 impl App {
@@ -374,6 +376,7 @@ impl App {
             sms_quiet_hours: d.sms_quiet_hours,
         };
         Ok(Self {
+            views_log: identity::views_log::ViewsLog::start(store.clone()),
             store,
             blobs,
             clock: Arc::new(SystemClock),

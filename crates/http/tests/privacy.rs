@@ -296,6 +296,68 @@ on_both! { privacy;
     }
 }
 
+on_both! { privacy;
+    async fn every_view_of_the_reporter_s_details_is_audited_by_whom(t: &TestApp) {
+        let (reference, _) = t.submit(complaint("تسرب مياه أمام المدرسة")).await;
+        let target = format!("case:{reference}");
+        let may_see = |role: Role| matches!(role, Role::Admin | Role::Supervisor | Role::Agent | Role::Officer | Role::Satisfaction);
+        for role in Role::ALL {
+            staff_views(t, &reference, &format!("cap.{}", role.as_str())).await;
+        }
+        staff_views(t, &reference, "mun.officer").await;
+        // Many reads in a row, written in batches, each a link of the chain.
+        let agent = t.login("cap.agent", PASSWORD).await;
+        for _ in 0..60 {
+            assert_eq!(t.api_get(&format!("/api/v1/cases/{reference}"), Some(&agent)).await.0, StatusCode::OK);
+        }
+        let cookie = t.staff_cookie("cap.supervisor", PASSWORD).await;
+        let export = t.page("/staff/export/download?format=csv&entity=&from=&to=", &cookie).await;
+        assert_eq!(export.status, StatusCode::OK);
+        let inspector = t.staff_cookie("cap.inspector", PASSWORD).await;
+        assert_eq!(t.page("/staff/export/download?format=csv&entity=&from=&to=", &inspector).await.status, StatusCode::OK);
+
+        t.app.flush_audit_views().await;
+        let log = t.store.audit_log(1_000).await.expect("audit");
+        let mut ids = std::collections::HashMap::new();
+        for who in Role::ALL.iter().map(|r| format!("cap.{}", r.as_str())).chain(["mun.officer".to_owned()]) {
+            let id = t.store.staff_by_username(&who).await.expect("staff").expect("known").id;
+            ids.insert(who, id);
+        }
+        let views_by = |who: &str| {
+            log.iter()
+                .filter(|a| a.action == "view_reporter" && a.target == target && a.staff_id == Some(ids[who]))
+                .collect::<Vec<_>>()
+        };
+        for role in Role::ALL {
+            let who = format!("cap.{}", role.as_str());
+            let views = views_by(&who);
+            if may_see(*role) {
+                // The API's case and the case page; the queue and the board show no reporter.
+                let expected = if *role == Role::Agent { 62 } else { 2 };
+                assert_eq!(views.len(), expected, "{who}'s views of the reporter's details are each audited");
+                let details: Value = serde_json::from_str(&views[0].details).expect("details");
+                assert_eq!(details, json!({"fields": ["name", "phone", "email"]}));
+            } else {
+                assert!(views.is_empty(), "{who} sees the reporter masked: nothing to audit, yet {views:?}");
+            }
+        }
+        assert!(views_by("mun.officer").is_empty(), "another entity's officer sees nothing of the case");
+        let exports: Vec<Value> = log
+            .iter()
+            .filter(|a| a.action == "export_cases")
+            .map(|a| serde_json::from_str(&a.details).expect("details"))
+            .collect();
+        assert_eq!(exports.len(), 2, "each export is audited once: {exports:?}");
+        assert!(exports.iter().any(|e| e["reporters"] == json!(true)), "the supervisor's export holds the reporters");
+        assert!(exports.iter().any(|e| e["reporters"] == json!(false)), "the inspector's holds them masked");
+        let verdict = t.app.operator().verify_audit_log(|_| {}).await.expect("walk");
+        assert!(
+            matches!(verdict, tawasul_app::operator::audit::AuditVerdict::Intact { rows } if rows as usize == log.len()),
+            "the batched rows are links of the one chain: {verdict:?}"
+        );
+    }
+}
+
 /// Whether `bytes` carry any of the camera's metadata.
 fn metadata_in(bytes: &[u8]) -> Vec<String> {
     tawasul_testkit::photos::METADATA_MARKERS

@@ -88,6 +88,15 @@ for_both_backends! {
         insert_audit_row(c, &a).await
     }
 
+    /// Several rows in one transaction, chained in their order (the batched views of personal
+    /// data: one commit for many reads).
+    pub async fn insert_audit_rows(c: &mut Conn, rows: Vec<AuditInsert>) -> StoreResult<()> {
+        for a in &rows {
+            insert_audit_row(c, a).await?;
+        }
+        Ok(())
+    }
+
     pub async fn audit_log(c: &mut Conn, limit: i64) -> StoreResult<Vec<AuditRow>> {
         Ok(sqlx::query_as("SELECT id, at, staff_id, action, target, details FROM audit_log ORDER BY id DESC LIMIT $1")
             .bind(limit).fetch_all(&mut *c).await?)
@@ -142,6 +151,10 @@ for_both_backends! {
 impl Store {
     pub async fn audit(&self, a: AuditInsert) -> StoreResult<()> {
         write_op!(self, insert_audit, a)
+    }
+
+    pub async fn audit_batch(&self, rows: Vec<AuditInsert>) -> StoreResult<()> {
+        write_op!(self, insert_audit_rows, rows)
     }
 
     pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRow>> {

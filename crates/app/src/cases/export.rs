@@ -144,7 +144,18 @@ impl App {
                 }
             }
         };
-        Ok(self.prepare_export(&query, entity_id, Some(user.clone())).await?)
+        let export = self.prepare_export(&query, entity_id, Some(user.clone())).await?;
+        // An export is a view of every row it holds: audited once, with what it asked for.
+        let reporters = !matches!(export.format, ExportFormat::Nyc311) && user.may(Permission::ViewReporter, entity_id);
+        let details = serde_json::json!({
+            "format": query.format.as_deref().unwrap_or("csv"),
+            "from": query.from,
+            "to": query.to,
+            "reporters": reporters,
+        });
+        self.audit_view(user, "export_cases", query.entity.as_deref().unwrap_or("*"), details)
+            .await;
+        Ok(export)
     }
 
     async fn entity_named(&self, code: &str) -> Outcome<i64> {

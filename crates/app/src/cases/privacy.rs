@@ -374,6 +374,16 @@ impl Operator<'_> {
                 .map(|r| json!({ "created_at": instant(r.created_at), "expires_at": instant(r.expires_at) }))
                 .collect()
         };
+        // Handing out a person's data is audited as erasing it is: the references, never the contact.
+        app.store
+            .audit(AuditInsert {
+                at: app.now_micros(),
+                staff_id: None,
+                action: "privacy_export".into(),
+                target: "cases".into(),
+                details: json!({ "cases": cases.iter().map(|c| &c.case.reference).collect::<Vec<_>>() }).to_string(),
+            })
+            .await?;
         Ok(PersonalExport {
             contact: contact.normal.clone(),
             contacts: contacts.iter().map(|c| c.normal.clone()).collect(),

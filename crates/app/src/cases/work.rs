@@ -398,6 +398,19 @@ impl App {
                 language: case.reporter_language.map(|l| l.as_str().to_owned()),
                 masked: !plain,
             });
+        if let (Some(user), Some(shown)) = (staff.filter(|_| plain), &reporter) {
+            let fields: Vec<&str> = [("name", &shown.name), ("phone", &shown.phone), ("email", &shown.email)]
+                .into_iter()
+                .filter_map(|(field, value)| value.is_some().then_some(field))
+                .collect();
+            self.audit_view(
+                user,
+                "view_reporter",
+                &format!("case:{}", case.reference),
+                serde_json::json!({ "fields": fields }),
+            )
+            .await;
+        }
         let status = case.status;
         let available_actions = match staff.filter(|_| acting) {
             Some(user) => lifecycle::available(status)

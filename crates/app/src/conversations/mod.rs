@@ -260,6 +260,15 @@ impl App {
                 lines,
             });
         }
+        if !transcripts.is_empty() {
+            self.audit_view(
+                &user,
+                "view_transcript",
+                &format!("case:{}", case.reference),
+                serde_json::json!({ "conversations": transcripts.len() }),
+            )
+            .await;
+        }
         Ok(transcripts)
     }
 }

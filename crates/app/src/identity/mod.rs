@@ -7,6 +7,7 @@ pub mod clients;
 pub mod limits;
 pub mod sealing;
 pub mod second_factor;
+pub(crate) mod views_log;
 
 use crate::error::{embeds_failure, Failure};
 use tawasul_store::StoreError;
