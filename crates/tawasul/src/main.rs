@@ -538,6 +538,16 @@ enum PrivacyCommand {
         #[command(flatten)]
         storage: Storage,
     },
+    /// After restoring a backup: anonymise again the cases an erasures journal lists (the
+    /// `erasures.jsonl` of the data directory the backup was taken from), and add its lines to
+    /// this data directory's journal. Exit 1, changing nothing, on a damaged journal.
+    Reapply {
+        /// The journal to re-apply.
+        #[arg(long)]
+        journal: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1147,6 +1157,10 @@ async fn restore(from: PathBuf, data_dir: PathBuf, database_url: Option<String>,
     if m.server_key_configured {
         eprintln!("the backup holds no server key: start the server with the TAWASUL_SECRET_KEY it had");
     }
+    eprintln!(
+        "people erased since the backup are in it again: run `tawasul privacy reapply --journal \
+         OLD-DATA-DIR/erasures.jsonl` on the restored data before serving it"
+    );
     Ok(())
 }
 
@@ -1246,6 +1260,20 @@ async fn privacy(command: PrivacyCommand) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+        PrivacyCommand::Reapply { journal, storage } => {
+            let app = App::open(settings(&storage, false)).await?;
+            let reapplied = app.operator().reapply_erasures(&journal).await;
+            app.close().await;
+            let done = reapplied.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{} case(s) listed: {} anonymised again, {} already, {} not in this database",
+                done.listed,
+                done.anonymised,
+                done.listed - done.anonymised - done.absent,
+                done.absent
+            );
+            Ok(())
         }
     }
 }

@@ -358,6 +358,72 @@ on_both! { site;
         assert_eq!((code, out.lines().next()), (0, Some("anonymised 0 case(s)")), "a repeated erasure does nothing");
     }
 
+    async fn an_erasure_is_applied_again_to_a_backup_restored_from_before_it(t: &TestApp) {
+        let (old, _) = fatimas_old_case(t).await;
+        let (alis, _) = t.submit(report("تسرب", ali())).await;
+        let cli = |args: Vec<String>, storage: &Storage| {
+            let mut all = args;
+            all.extend(storage.args());
+            let output = run(Path::new(EXE), &all, &[]);
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            (output.status.code().unwrap_or(-1), text(&output.stdout), text(&output.stderr))
+        };
+        let here = Storage { data_dir: t.data_dir.path().to_path_buf(), database_url: t.database_url.clone() };
+        let scratch = tempfile::tempdir().expect("scratch");
+        let backup = scratch.path().join("before-the-erasure");
+        let (code, _, err) = cli(vec!["backup".into(), "--to".into(), backup.display().to_string()], &here);
+        assert_eq!(code, 0, "{err}");
+
+        let (code, _, err) = privacy_cli(t, &["erase", "--contact", PHONE]);
+        assert_eq!(code, 0, "{err}");
+        let journal = t.data_dir.path().join("erasures.jsonl");
+        let written = std::fs::read_to_string(&journal).expect("the erasure is journalled");
+        assert!(written.contains(&old) && !written.contains(&alis), "{written}");
+        for personal in [PHONE, "33001234", NAME, EMAIL] {
+            assert!(!written.contains(personal), "the journal holds references, never the person: {written}");
+        }
+
+        let restored = Storage {
+            data_dir: scratch.path().join("restored"),
+            database_url: match &t.database_url {
+                Some(_) => Some(tawasul_testkit::postgres::fresh_database().await),
+                None => None,
+            },
+        };
+        let (code, _, err) = cli(vec!["restore".into(), "--from".into(), backup.display().to_string()], &restored);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("privacy reapply"), "restore says what to do about erasures: {err}");
+        let exported = |storage: &Storage| {
+            let (code, out, err) = cli(vec!["privacy".into(), "export".into(), "--contact".into(), PHONE.into()], storage);
+            assert_eq!(code, 0, "{err}");
+            out
+        };
+        assert!(exported(&restored).contains(&old), "the backup brings the erased person back");
+
+        let reapply = |journal: &Path| vec!["privacy".into(), "reapply".into(), "--journal".into(), journal.display().to_string()];
+        let damaged = scratch.path().join("damaged.jsonl");
+        std::fs::write(&damaged, format!("{written}{{\"at\": 1, \"cases\": \"all\"}}\n")).expect("write");
+        let (code, out, err) = cli(reapply(&damaged), &restored);
+        assert_eq!(code, 1, "{out}");
+        assert!(err.contains("line 2"), "names the damaged line: {err}");
+        assert!(exported(&restored).contains(&old), "a damaged journal changes nothing");
+
+        let (code, out, err) = cli(reapply(&journal), &restored);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.starts_with("1 case(s) listed: 1 anonymised again"), "{out}");
+        let after = exported(&restored);
+        for personal in [NAME, EMAIL, old.as_str()] {
+            assert!(!after.contains(personal), "{personal} after re-applying the erasure: {after}");
+        }
+        let kept = std::fs::read_to_string(restored.data_dir.join("erasures.jsonl")).expect("the restored data's own journal");
+        assert_eq!(kept, written, "the restored installation keeps the journal for its own backups");
+        let (code, out, _) = cli(reapply(&journal), &restored);
+        assert_eq!((code, out.trim()), (0, "1 case(s) listed: 0 anonymised again, 1 already, 0 not in this database"));
+        assert_eq!(std::fs::read_to_string(restored.data_dir.join("erasures.jsonl")).expect("journal"), written, "added once");
+        let alis_case = cli(vec!["privacy".into(), "export".into(), "--contact".into(), OTHER_PHONE.into()], &restored).1;
+        assert!(alis_case.contains(&alis), "no one else is touched");
+    }
+
     async fn the_retention_job_runs_in_the_job_runner_when_configured(t: &TestApp) {
         let (old, _) = fatimas_old_case(t).await;
         t.advance(Duration::days(5 * 366));

@@ -4,16 +4,18 @@
 //! figures (status, service, entity, area, times, the KPI rollups) are never touched.
 
 use crate::cases::work::REPORTER_ACTOR;
-use crate::error::Outcome;
+use crate::error::{Failure, Outcome};
 use crate::identity::auth::parse_contact;
 use crate::operator::Operator;
 use crate::App;
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::path::Path;
 use tawasul_domain::privacy::{
     attachment_fate, erased_filename, is_final, retention_cutoff, AttachmentFate, Identifiers, ERASED,
 };
 use tawasul_domain::vocab::OutboundChannel;
+use tawasul_domain::Invalid;
 use tawasul_domain::{from_micros, micros};
 use tawasul_store::{AnonymiseCase, AttachmentRewrite, AuditInsert, ContactRecords, Forgotten, PersonalCase};
 
@@ -425,6 +427,18 @@ impl Operator<'_> {
         if !open.is_empty() && !force {
             return Ok(Erasure::Refused { open });
         }
+        // Journalled first: a restore of an older backup erases them again (`reapply_erasures`),
+        // even when this run stops half-way.
+        if !cases.is_empty() {
+            let references = cases.iter().map(|p| p.case.reference.clone()).collect();
+            journal_erasures(
+                &app.settings.data_dir,
+                &[ErasureEntry {
+                    at: app.now().to_rfc3339(),
+                    cases: references,
+                }],
+            )?;
+        }
         let mut done = Vec::new();
         for p in &cases {
             if app.anonymise_case(p.case.id).await? {
@@ -450,6 +464,97 @@ impl Operator<'_> {
             })
             .await?;
         Ok(Erasure::Done { cases: done, forgotten })
+    }
+}
+
+/// The erasures journal in the data directory: one JSON line per `privacy erase`, the time and
+/// the cases' references (never the contact). A backup taken before an erasure still holds the
+/// person; restoring it and re-applying this journal erases them again.
+pub const ERASURES_FILE: &str = "erasures.jsonl";
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErasureEntry {
+    at: String,
+    cases: Vec<String>,
+}
+
+/// What re-applying a journal did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reapplied {
+    /// References the journal lists.
+    pub listed: u64,
+    /// Cases that held the person again and were anonymised.
+    pub anonymised: u64,
+    /// References the restored database does not have (taken after the backup).
+    pub absent: u64,
+}
+
+fn journal_erasures(data_dir: &Path, entries: &[ErasureEntry]) -> Outcome<()> {
+    use std::io::Write;
+    let path = data_dir.join(ERASURES_FILE);
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let failed = |e: std::io::Error| Failure::Unexpected(anyhow::anyhow!("{}: {e}", path.display()));
+    let mut lines = String::new();
+    for entry in entries {
+        lines.push_str(&serde_json::to_string(entry).map_err(|e| Failure::Unexpected(e.into()))?);
+        lines.push('\n');
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(failed)?;
+    file.write_all(lines.as_bytes()).map_err(failed)?;
+    file.sync_all().map_err(failed)
+}
+
+impl Operator<'_> {
+    /// After a restore: anonymises again every case of `journal` (another installation's
+    /// `erasures.jsonl`, or a copy kept with the backups) that the restored database holds in
+    /// full, and adds the journal's lines to this data directory's own. Read whole first: a
+    /// damaged line refuses the run before anything changes.
+    pub async fn reapply_erasures(&self, journal: &Path) -> Outcome<Reapplied> {
+        let app = self.app;
+        let text = std::fs::read_to_string(journal)
+            .map_err(|e| Invalid::new("unreadable", "erasures", format!("{}: {e}", journal.display())))?;
+        let mut entries = Vec::new();
+        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let entry: ErasureEntry = serde_json::from_str(line)
+                .map_err(|e| Invalid::new("malformed", "erasures", format!("line {}: {e}", n + 1)))?;
+            entries.push(entry);
+        }
+        let mut done = Reapplied::default();
+        for reference in entries.iter().flat_map(|e| &e.cases) {
+            done.listed += 1;
+            match app.store.case_by_reference(reference).await? {
+                Some(case) if app.anonymise_case(case.id).await? => done.anonymised += 1,
+                Some(_) => {}
+                None => done.absent += 1,
+            }
+        }
+        // Into this data directory's journal, each entry once (the same journal re-applied,
+        // or re-applied twice, adds nothing).
+        let own = std::fs::read_to_string(app.settings.data_dir.join(ERASURES_FILE)).unwrap_or_default();
+        let known: std::collections::HashSet<&str> = own.lines().collect();
+        let new: Vec<ErasureEntry> = entries
+            .into_iter()
+            .filter(|e| serde_json::to_string(e).is_ok_and(|line| !known.contains(line.as_str())))
+            .collect();
+        journal_erasures(&app.settings.data_dir, &new)?;
+        app.store
+            .audit(AuditInsert {
+                at: app.now_micros(),
+                staff_id: None,
+                action: "privacy_reapply".into(),
+                target: "cases".into(),
+                details: json!({ "listed": done.listed, "anonymised": done.anonymised, "absent": done.absent })
+                    .to_string(),
+            })
+            .await?;
+        Ok(done)
     }
 }
 
