@@ -68,6 +68,10 @@ pub struct Settings {
     /// The key that seals short-lived secrets in the database (`identity::sealing`); without
     /// it, `secret.key` in the data directory (made on first start).
     pub secret_key: Option<identity::sealing::ServerKey>,
+    /// The key reporters' details are encrypted at rest with (`identity::sealing::ReporterSealer`);
+    /// without it they are stored in the clear (the default), and a store holding encrypted
+    /// ones refuses to open.
+    pub reporter_key: Option<identity::sealing::ReporterKey>,
     pub open311: Open311Settings,
     /// The providers' webhooks under `/hooks/` (the phone line, SMS, WhatsApp…); an adapter
     /// without its secret is off and its hook answers 404.
@@ -99,6 +103,7 @@ impl Default for Settings {
             job_lease: Duration::from_secs(60),
             delivery: DeliverySettings::default(),
             secret_key: None,
+            reporter_key: None,
             open311: Open311Settings::default(),
             hooks: HookSettings::default(),
             limits: identity::limits::Limits::default(),
@@ -320,7 +325,15 @@ pub struct App {
 
 impl App {
     pub async fn open(settings: Settings) -> anyhow::Result<Self> {
-        let store = Store::open(&settings.data_dir, settings.database_url.as_deref()).await?;
+        let mut store = Store::open(&settings.data_dir, settings.database_url.as_deref()).await?;
+        if let Some(key) = &settings.reporter_key {
+            store = store.with_reporter_cipher(Arc::new(identity::sealing::ReporterSealer::new(key)?));
+        }
+        // Sealed reporters this node cannot open stop it here, not as garbage on a page.
+        if let Err(e) = store.check_reporter_key().await {
+            store.close().await;
+            return Err(e.into());
+        }
         let blobs = Arc::new(cases::blobs::LocalDir::new(settings.data_dir.join("blobs"))?);
         let sealer = identity::sealing::Sealer::load(&settings.data_dir, settings.secret_key.as_ref())?;
         let d = &settings.delivery;

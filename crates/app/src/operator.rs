@@ -184,6 +184,18 @@ impl Operator<'_> {
         Ok(self.app.store.rebuild_search_index(progress).await?)
     }
 
+    /// How many cases still hold their reporter's details in the clear.
+    pub async fn plain_reporter_count(&self) -> Outcome<u64> {
+        Ok(self.app.store.plain_reporter_count().await?)
+    }
+
+    /// Encrypts every case's reporter details still in the clear with the configured reporter
+    /// key, `batch` cases a transaction, calling `progress` with each batch's count; returns
+    /// how many. Safe to repeat and to run while the service runs (a case is sealed once).
+    pub async fn seal_reporters(&self, batch: i64, progress: impl FnMut(u64)) -> Outcome<u64> {
+        Ok(self.app.store.seal_reporters(batch, progress).await?)
+    }
+
     /// A step staff took on a historical case, with its event, as it was taken then.
     pub async fn record_step(&self, step: CaseChange) -> Outcome<()> {
         Ok(self.app.store.change_case(step).await?)

@@ -24,6 +24,7 @@ mod kpi_alerts;
 mod kpis;
 mod organisation;
 mod points;
+mod reporters;
 mod workflow;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -46,6 +47,7 @@ pub use kpi_alerts::*;
 pub use kpis::*;
 pub use organisation::*;
 pub use points::*;
+pub use reporters::ReporterCipher;
 use sqlite_writer::Writer;
 pub use workflow::*;
 
@@ -70,6 +72,18 @@ pub enum StoreError {
     /// The audit log's rows from before its hash chain have not been chained yet.
     #[error("the audit log is not chained yet")]
     AuditUnchained,
+    /// Cases' reporter details are stored encrypted and this node has no reporter key.
+    #[error(
+        "the store holds encrypted reporter details but no reporter key is configured \
+         (TAWASUL_REPORTER_KEY / --reporter-key): start with the key they were encrypted with"
+    )]
+    ReporterKeyMissing,
+    /// A case's sealed reporter details do not open with the configured key.
+    #[error(
+        "the reporter details of case {0} cannot be opened with the configured reporter key \
+         (another key, or a changed value)"
+    )]
+    ReporterUnreadable(i64),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     /// From reading SQLite's rows in place (an export), past sqlx's driver.
@@ -96,6 +110,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    /// Seals reporters' details at rest, when a key is configured (`reporters`).
+    reporters: reporters::Cipher,
 }
 
 #[derive(Clone)]
@@ -154,6 +170,7 @@ impl Store {
                 read,
                 writer: Writer::spawn(conn),
             },
+            reporters: None,
         };
         store.build_search_index_if_new().await?;
         store.chain_audit_log_if_new().await?;
@@ -171,6 +188,7 @@ impl Store {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let store = Self {
             backend: Backend::Postgres(pool),
+            reporters: None,
         };
         store.build_search_index_if_new().await?;
         store.chain_audit_log_if_new().await?;

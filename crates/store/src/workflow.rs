@@ -447,7 +447,7 @@ impl Store {
     }
 
     pub async fn due_escalations(&self, now: i64, limit: i64) -> StoreResult<Vec<CaseRow>> {
-        read_op!(self, due_escalations, (now, limit))
+        self.open_cases(read_op!(self, due_escalations, (now, limit))?)
     }
 
     pub async fn last_public_update(&self, case_id: i64) -> StoreResult<Option<i64>> {

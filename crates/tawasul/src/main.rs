@@ -42,6 +42,13 @@ struct Storage {
     /// share one key.
     #[arg(long, env = "TAWASUL_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// 64 hex digits (32 bytes): encrypt reporters' names, phone numbers and e-mail addresses
+    /// at rest with this key (off without it). Every node and command on the store needs it
+    /// once any case is encrypted (a node without it refuses to start); it is not in backups,
+    /// and without it the encrypted details are lost. `tawasul privacy encrypt` encrypts the
+    /// cases stored before.
+    #[arg(long, env = "TAWASUL_REPORTER_KEY", hide_env_values = true)]
+    reporter_key: Option<String>,
 }
 
 #[derive(Args)]
@@ -528,6 +535,16 @@ enum PrivacyCommand {
     /// Anonymise the person's cases as the retention job does and forget their notifications,
     /// codes, sessions and conversations. Exit 3, changing nothing, when a case has not ended
     /// for good (closed, rejected or merged), unless --force.
+    /// Encrypt the reporter details of every case still holding them in the clear, with the
+    /// reporter key (required), a batch of cases a transaction. Safe to repeat (it encrypts
+    /// only what is not yet) and to run while the service runs.
+    Encrypt {
+        /// Cases encrypted per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch: i64,
+        #[command(flatten)]
+        storage: Storage,
+    },
     Erase {
         #[arg(long)]
         contact: String,
@@ -690,6 +707,10 @@ fn settings(storage: &Storage, demo: bool) -> Settings {
             .secret_key
             .clone()
             .map(tawasul_app::identity::sealing::ServerKey),
+        reporter_key: storage
+            .reporter_key
+            .clone()
+            .map(tawasul_app::identity::sealing::ReporterKey),
         ..Settings::default()
     }
 }
@@ -1226,6 +1247,17 @@ async fn privacy(command: PrivacyCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        PrivacyCommand::Encrypt { batch, storage } => {
+            anyhow::ensure!(
+                storage.reporter_key.is_some(),
+                "encrypting needs the reporter key: --reporter-key or TAWASUL_REPORTER_KEY (64 hex digits)"
+            );
+            let app = App::open(settings(&storage, false)).await?;
+            let sealed = seal_reporters(&app, batch).await;
+            app.close().await;
+            println!("encrypted the reporter details of {} case(s)", sealed?);
+            Ok(())
+        }
         PrivacyCommand::Erase {
             contact,
             force,
@@ -1276,6 +1308,23 @@ async fn privacy(command: PrivacyCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `tawasul privacy encrypt`, with a bar over the cases still in the clear.
+async fn seal_reporters(app: &App, batch: i64) -> anyhow::Result<u64> {
+    let operator = app.operator();
+    let bar = ProgressBar::new(
+        operator
+            .plain_reporter_count()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    )
+    .with_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} cases, {per_sec}, {eta} left",
+    )?);
+    let sealed = operator.seal_reporters(batch, |n| bar.inc(n)).await;
+    bar.finish();
+    sealed.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// `tawasul kpi rebuild`, with a bar over the cases.

@@ -63,6 +63,9 @@ pub struct Options {
     pub delivery: tawasul_app::DeliverySettings,
     /// Platform administrators must have a second factor (`--require-platform-second-factor`).
     pub platform_second_factor: bool,
+    /// Reporters' details encrypted at rest with this key (`--reporter-key`); the test's own
+    /// store handle opens them too.
+    pub reporter_key: Option<tawasul_app::identity::sealing::ReporterKey>,
 }
 
 impl Options {
@@ -81,6 +84,7 @@ impl Options {
             public_url: None,
             delivery: tawasul_app::DeliverySettings::default(),
             platform_second_factor: false,
+            reporter_key: None,
         }
     }
 }
@@ -134,6 +138,7 @@ pub async fn spawn(options: Options) -> TestApp {
         public_url: options.public_url.clone(),
         delivery: options.delivery.clone(),
         platform_second_factor: options.platform_second_factor,
+        reporter_key: options.reporter_key.clone(),
         ..Settings::default()
     };
     if let Some(sink) = &smtp {
@@ -172,9 +177,13 @@ pub async fn spawn(options: Options) -> TestApp {
     let server = tokio::spawn(async move {
         let _ = application.run_until(std::future::pending()).await;
     });
-    let store = Store::open(data_dir.path(), database_url.as_deref())
+    let mut store = Store::open(data_dir.path(), database_url.as_deref())
         .await
         .expect("a second handle on the database");
+    if let Some(key) = &options.reporter_key {
+        let cipher = tawasul_app::identity::sealing::ReporterSealer::new(key).expect("a reporter key");
+        store = store.with_reporter_cipher(Arc::new(cipher));
+    }
     TestApp {
         base,
         app,

@@ -110,6 +110,72 @@ impl Sealer {
     }
 }
 
+/// The key that encrypts reporters' details at rest, as configured (`TAWASUL_REPORTER_KEY`,
+/// 64 hex digits). Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReporterKey(pub String);
+
+impl std::fmt::Debug for ReporterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReporterKey(***)")
+    }
+}
+
+/// Reporters' details sealed at rest (the store's `ReporterCipher`): a `Sealer` under a key
+/// derived from the reporter key, each value prefixed with the key's id (`k` and 8 hex
+/// digits, a hash of the key) so that values sealed under another key are told apart and a
+/// later rotation can know which key opens which; and the blind indexes, HMAC-SHA256 under a
+/// second derived key, so that the index gives no way into the ciphertexts and back.
+pub struct ReporterSealer {
+    key_id: String,
+    sealer: Sealer,
+    index_key: [u8; 32],
+}
+
+impl std::fmt::Debug for ReporterSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReporterSealer({})", self.key_id)
+    }
+}
+
+/// HMAC-SHA256 of `message` under `key`.
+fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::Mac;
+    // HMAC takes a key of any length.
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+impl ReporterSealer {
+    pub fn new(key: &ReporterKey) -> anyhow::Result<Self> {
+        let key = parse_key(&key.0).context("TAWASUL_REPORTER_KEY (--reporter-key)")?;
+        Ok(Self {
+            key_id: format!("k{}", &hex::encode(hmac(&key, b"tawasul reporter key id"))[..8]),
+            sealer: Sealer::new(&hmac(&key, b"tawasul reporter details v1")),
+            index_key: hmac(&key, b"tawasul reporter blind index v1"),
+        })
+    }
+}
+
+impl tawasul_store::ReporterCipher for ReporterSealer {
+    fn seal(&self, context: &str, plain: &str) -> String {
+        format!("{}.{}", self.key_id, self.sealer.seal(context, plain))
+    }
+
+    fn open(&self, context: &str, sealed: &str) -> Option<String> {
+        let (key_id, sealed) = sealed.split_once('.')?;
+        if key_id != self.key_id {
+            return None;
+        }
+        self.sealer.open(context, sealed)
+    }
+
+    fn blind_index(&self, normal: &str) -> String {
+        hex::encode(hmac(&self.index_key, normal.as_bytes()))
+    }
+}
+
 impl crate::App {
     /// A notification's secret fields (`{"token": …}`), sealed for its template.
     pub(crate) fn seal_secrets(&self, template: &str, fields: serde_json::Value) -> String {
@@ -196,6 +262,39 @@ mod tests {
         for garbage in ["", "v1.", "v1.zz", "v2.00", "plain"] {
             assert_eq!(sealer.open("idempotency:k1", garbage), None, "{garbage:?}");
         }
+    }
+
+    #[test]
+    fn reporter_details_are_sealed_under_a_key_of_their_own_with_its_id() {
+        use tawasul_store::ReporterCipher;
+        let key = ReporterKey("07".repeat(32));
+        let reporters = ReporterSealer::new(&key).expect("a key");
+        let sealed = reporters.seal("cases.reporter_sealed:1", "Fatima");
+        assert!(sealed.starts_with(&format!("{}.v1.", reporters.key_id)), "{sealed}");
+        assert_eq!(
+            reporters.open("cases.reporter_sealed:1", &sealed).as_deref(),
+            Some("Fatima")
+        );
+        assert_eq!(reporters.open("cases.reporter_sealed:2", &sealed), None, "another case");
+        assert_eq!(
+            Sealer::new(&[7; 32]).open("cases.reporter_sealed:1", sealed.split_once('.').expect("id").1),
+            None,
+            "not the reporter key itself: a key derived from it"
+        );
+        let other = ReporterSealer::new(&ReporterKey("08".repeat(32))).expect("a key");
+        assert_eq!(other.open("cases.reporter_sealed:1", &sealed), None);
+        assert_ne!(other.key_id, reporters.key_id);
+        assert_eq!(
+            reporters.blind_index("+97333001234"),
+            reporters.blind_index("+97333001234")
+        );
+        assert_ne!(reporters.blind_index("+97333001234"), other.blind_index("+97333001234"));
+        assert_eq!(reporters.blind_index("x").len(), 64);
+        for wrong in ["", "07", &"07".repeat(31), &"zz".repeat(32), &"07".repeat(33)] {
+            let refused = ReporterSealer::new(&ReporterKey(wrong.to_owned())).expect_err(wrong);
+            assert!(format!("{refused:#}").contains("64 hex digits"), "{refused:#}");
+        }
+        assert!(format!("{key:?}").contains("***"));
     }
 
     #[test]

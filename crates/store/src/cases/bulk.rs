@@ -3,6 +3,7 @@
 
 use super::search::{service_words, CaseTerms, CaseWords, OwnText};
 use super::{CaseInsert, EventInsert};
+use crate::reporters::Cipher;
 use crate::{Backend, Store, StoreResult};
 use chrono::Datelike;
 use std::collections::HashMap;
@@ -197,7 +198,7 @@ fn derive(cases: &mut [LoadedCase], ids: &[i64], services: &HashMap<i64, CaseWor
 }
 
 for_both_backends! {
-    uses { cases::search: insert_terms; cases::counts: fold_case_counts; }
+    uses { cases::search: insert_terms; cases::counts: fold_case_counts; reporters: seal_reporters; }
 
     /// The ids the cases will take, and the words of every service's names.
     pub(crate) async fn load_start(c: &mut Conn, n: usize) -> StoreResult<(Vec<i64>, HashMap<i64, CaseWords>)> {
@@ -212,7 +213,7 @@ for_both_backends! {
     /// statement stepped a row at a time was tried: inside the writer's savepoint each statement
     /// opens a statement journal whose cost grows with the transaction, and a batch of 10,000
     /// cases took minutes.)
-    pub(crate) async fn load_cases(c: &mut Conn, mut cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
+    pub(crate) async fn load_cases(c: &mut Conn, (mut cases, cipher): (Vec<LoadedCase>, Cipher)) -> StoreResult<Vec<i64>> {
         let (ids, services) = load_start(c, cases.len()).await?;
         let derived = derive(&mut cases, &ids, &services);
         let rows: Vec<[Cell<'_>; 35]> = cases
@@ -235,6 +236,13 @@ for_both_backends! {
             .collect();
         insert(c, "case_surveys", SURVEY_COLUMNS, &surveys, SURVEY_ROWS).await?;
         insert_terms(c, &derived.terms).await?;
+        // Written in the clear like any row, sealed before the transaction commits.
+        if let (Some(cipher), Some(first)) = (cipher, ids.iter().min()) {
+            let mut after = first - 1;
+            while let Some((last, _)) = seal_reporters(c, (cipher.clone(), after, CASE_ROWS as i64)).await? {
+                after = last;
+            }
+        }
         // Counted now, so that the first count after a load of millions is not the one to fold them.
         fold_case_counts(c, ()).await?;
         Ok(ids)
@@ -270,6 +278,7 @@ impl Store {
     /// are written with their events and surveys, indexed for search and counted; returns
     /// their ids in order.
     pub async fn load_cases(&self, cases: Vec<LoadedCase>) -> StoreResult<Vec<i64>> {
+        let cases = (cases, self.cipher());
         match &self.backend {
             Backend::Sqlite { writer, .. } => {
                 writer

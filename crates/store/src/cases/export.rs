@@ -42,6 +42,9 @@ pub struct ExportRow<'r> {
     pub resolution_due: Option<i64>,
     /// When an ended case entered its status (its last event into it); `None` while open.
     pub closed_at: Option<i64>,
+    /// The reporter's details encrypted (`crate::reporters`): `export_each` opens them into
+    /// the three fields and hands on `None`.
+    pub reporter_sealed: Option<&'r str>,
 }
 
 /// One page of an export: cases of `entity_id` (all when `None`) created in `[from, to)`,
@@ -53,6 +56,12 @@ pub struct ExportPage {
     pub to: Option<i64>,
     pub after: Option<(i64, i64)>,
     pub limit: i64,
+}
+
+/// Why an export's page stopped early: its caller said so, or a row could not be read.
+enum Stop<E> {
+    Caller(E),
+    Store(crate::StoreError),
 }
 
 /// A service's code and names, active or not: an export names the services of old cases too.
@@ -76,7 +85,7 @@ fn export_select() -> String {
          CASE WHEN c.status IN {ENDED} THEN \
            (SELECT MAX(ev.at) FROM case_events ev \
             WHERE ev.case_id = c.id AND ev.to_status = c.status AND ev.to_status IN {ENDED}) \
-         END AS closed_at \
+         END AS closed_at, c.reporter_sealed \
          FROM cases c WHERE 1 = 1"
     )
 }
@@ -113,6 +122,7 @@ where
         first_responded_at: r.try_get(20)?,
         resolution_due: r.try_get(21)?,
         closed_at: r.try_get(22)?,
+        reporter_sealed: r.try_get(23)?,
     })
 }
 
@@ -248,6 +258,7 @@ mod raw {
             first_responded_at: opt_int(r, 20)?,
             resolution_due: opt_int(r, 21)?,
             closed_at: opt_int(r, 22)?,
+            reporter_sealed: opt_text(r, 23)?,
         })
     }
 
@@ -313,9 +324,30 @@ impl Store {
         F: FnMut(&ExportRow<'_>) -> Result<(), E> + Send,
         E: Send,
     {
-        match &self.backend {
-            Backend::Sqlite { read, .. } => sqlite_export_each(&mut *read.acquire().await?, page, each).await,
-            Backend::Postgres(pool) => pg_export_each(&mut *pool.acquire().await?, page, each).await,
+        // A sealed reporter is opened here; a row that does not open stops the page with the
+        // store's error.
+        let mut opened = |row: &ExportRow<'_>| -> Result<(), Stop<E>> {
+            let Some(sealed) = row.reporter_sealed else {
+                return each(row).map_err(Stop::Caller);
+            };
+            let (name, phone, email) = self.open_reporter_fields(row.id, sealed).map_err(Stop::Store)?;
+            each(&ExportRow {
+                reporter_name: name.as_deref(),
+                reporter_phone: phone.as_deref(),
+                reporter_email: email.as_deref(),
+                reporter_sealed: None,
+                ..*row
+            })
+            .map_err(Stop::Caller)
+        };
+        let read = match &self.backend {
+            Backend::Sqlite { read, .. } => sqlite_export_each(&mut *read.acquire().await?, page, &mut opened).await,
+            Backend::Postgres(pool) => pg_export_each(&mut *pool.acquire().await?, page, &mut opened).await,
+        };
+        match read? {
+            Ok(()) => Ok(Ok(())),
+            Err(Stop::Caller(e)) => Ok(Err(e)),
+            Err(Stop::Store(e)) => Err(e),
         }
     }
 

@@ -21,6 +21,7 @@ pub use survey::*;
 
 use crate::audit::AuditInsert;
 use crate::jobs::OutboxInsert;
+use crate::reporters::{Cipher, ReporterColumns};
 use crate::workflow::TransferWrite;
 use crate::{Store, StoreError, StoreResult};
 use chrono::Datelike;
@@ -149,6 +150,9 @@ pub struct CaseRow {
     pub merged_into_reference: Option<String>,
     /// The service point the case was reported at.
     pub point_id: Option<i64>,
+    /// The reporter's details encrypted (`crate::reporters`), as stored: the store opens
+    /// them into `reporter_name`, `reporter_phone` and `reporter_email` and leaves this `None`.
+    pub reporter_sealed: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -262,7 +266,7 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.reference, c.token_hash, c.
      c.reporter_email, c.reporter_language, c.reporter_handle, c.resolution, c.created_at, c.updated_at, \
      c.sla_response_target, c.sla_resolution_target, c.sla_started_at, c.sla_paused_at, c.sla_paused_micros, c.first_response_due, c.first_responded_at, \
      c.resolution_due, c.escalation_level, c.next_escalation_at, c.linked_case_id, lc.reference AS linked_reference, \
-     c.merged_into_id, mc.reference AS merged_into_reference, c.point_id \
+     c.merged_into_id, mc.reference AS merged_into_reference, c.point_id, c.reporter_sealed \
      FROM cases c JOIN entities e ON e.id = c.entity_id JOIN services s ON s.id = c.service_id \
      LEFT JOIN departments d ON d.id = c.department_id LEFT JOIN staff_users u ON u.id = c.assignee_id \
      LEFT JOIN cases lc ON lc.id = c.linked_case_id LEFT JOIN cases mc ON mc.id = c.merged_into_id";
@@ -329,7 +333,8 @@ for_both_backends! {
         Ok(())
     }
 
-    pub async fn insert_case(c: &mut Conn, case: CaseInsert) -> StoreResult<Inserted> {
+    /// Writes a case, its reporter's details sealed when there is a cipher.
+    pub async fn insert_case(c: &mut Conn, (case, cipher): (CaseInsert, Cipher)) -> StoreResult<Inserted> {
         if let Some(key) = &case.idempotency {
             if let Some(earlier) = replay_idempotent(c, key).await? {
                 return Ok(earlier);
@@ -338,25 +343,29 @@ for_both_backends! {
         let id = dialect::next_case_id(c).await?;
         let year = tawasul_domain::from_micros(case.created_at).year();
         let reference = tawasul_domain::reference(year, id);
+        let reporter = ReporterColumns::of(
+            cipher.as_deref(), id, case.reporter_name.clone(), case.reporter_phone.clone(), case.reporter_email.clone(),
+        );
         sqlx::query(
             "INSERT INTO cases (id, reference, token_hash, entity_id, department_id, service_id, kind, status, channel, \
              language, priority, description, answers, lat, lon, address, reporter_name, reporter_phone, reporter_email, \
              reporter_language, created_at, updated_at, sla_started_at, sla_paused_at, sla_paused_micros, \
              first_response_due, first_responded_at, resolution_due, escalation_level, next_escalation_at, linked_case_id, \
-             sla_response_target, sla_resolution_target, area_id, reporter_handle) \
+             sla_response_target, sla_resolution_target, area_id, reporter_handle, reporter_sealed, reporter_phone_index, \
+             reporter_email_index) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, \
-             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
+             $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37)",
         )
         .bind(id).bind(&reference).bind(&case.token_hash).bind(case.entity_id).bind(case.department_id)
         .bind(case.service_id).bind(&case.kind).bind(&case.status).bind(&case.channel).bind(&case.language)
         .bind(&case.priority).bind(&case.description).bind(&case.answers).bind(case.lat).bind(case.lon)
-        .bind(&case.address).bind(&case.reporter_name).bind(&case.reporter_phone).bind(&case.reporter_email)
+        .bind(&case.address).bind(&reporter.name).bind(&reporter.phone).bind(&reporter.email)
         .bind(&case.reporter_language).bind(case.created_at)
         .bind(case.sla.sla_started_at).bind(case.sla.sla_paused_at).bind(case.sla.sla_paused_micros)
         .bind(case.sla.first_response_due).bind(case.sla.first_responded_at).bind(case.sla.resolution_due)
         .bind(case.sla.escalation_level).bind(case.sla.next_escalation_at).bind(case.linked_case_id)
         .bind(case.sla.sla_response_target).bind(case.sla.sla_resolution_target).bind(case.area_id)
-        .bind(&case.reporter_handle)
+        .bind(&case.reporter_handle).bind(&reporter.sealed).bind(&reporter.phone_index).bind(&reporter.email_index)
         .execute(&mut *c).await?;
         index_case(c, id).await?;
         if let Some(point) = case.point_id {
@@ -391,10 +400,10 @@ for_both_backends! {
     }
 
     /// Many cases in one transaction (imports, load benchmarks); returns how many.
-    pub async fn insert_cases(c: &mut Conn, cases: Vec<CaseInsert>) -> StoreResult<usize> {
+    pub async fn insert_cases(c: &mut Conn, (cases, cipher): (Vec<CaseInsert>, Cipher)) -> StoreResult<usize> {
         let n = cases.len();
         for case in cases {
-            insert_case(c, case).await?;
+            insert_case(c, (case, cipher.clone())).await?;
         }
         Ok(n)
     }
@@ -535,7 +544,7 @@ impl Store {
     /// before with the same request, returns the case that key made.
     pub async fn insert_case(&self, case: CaseInsert) -> StoreResult<Inserted> {
         let key = case.idempotency.clone();
-        match write_op!(self, insert_case, case) {
+        match write_op!(self, insert_case, (case, self.cipher())) {
             // Two PostgreSQL nodes raced on one key: the loser finds the winner's case.
             Err(e)
                 if key.is_some()
@@ -550,11 +559,13 @@ impl Store {
 
     /// Many cases in one transaction: all or none.
     pub async fn insert_cases(&self, cases: Vec<CaseInsert>) -> StoreResult<usize> {
-        write_op!(self, insert_cases, cases)
+        write_op!(self, insert_cases, (cases, self.cipher()))
     }
 
     pub async fn case_by_reference(&self, reference: &str) -> StoreResult<Option<CaseRow>> {
-        read_op!(self, case_by_reference, reference)
+        read_op!(self, case_by_reference, reference)?
+            .map(|row| self.open_case(row))
+            .transpose()
     }
 
     pub async fn events(&self, case_id: i64) -> StoreResult<Vec<EventRow>> {

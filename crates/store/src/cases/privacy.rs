@@ -5,6 +5,7 @@
 
 use super::{AttachmentRow, CaseRow, EventRow, CASE_SELECT};
 use crate::audit::AuditInsert;
+use crate::reporters::{ContactLookup, CONTACT_MATCH};
 use crate::{Store, StoreResult};
 use tawasul_domain::privacy::{erased_token, ERASED};
 
@@ -155,9 +156,10 @@ for_both_backends! {
     }
 
     /// The cases whose reporter gave this phone number or this e-mail address, oldest first.
-    pub async fn cases_of_contact(c: &mut Conn, (phone, email): (Option<String>, Option<String>)) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM cases WHERE reporter_phone = $1 OR reporter_email = $2 ORDER BY id")
-            .bind(phone).bind(email).fetch_all(&mut *c).await?)
+    pub async fn cases_of_contact(c: &mut Conn, contact: ContactLookup) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(&format!("SELECT c.id FROM cases c WHERE {CONTACT_MATCH} ORDER BY c.id"))
+            .bind(contact.phone).bind(contact.email).bind(contact.phone_index).bind(contact.email_index)
+            .fetch_all(&mut *c).await?)
     }
 
     pub async fn personal_case(c: &mut Conn, case_id: i64) -> StoreResult<Option<PersonalCase>> {
@@ -222,7 +224,8 @@ for_both_backends! {
     pub async fn anonymise_case(c: &mut Conn, a: AnonymiseCase) -> StoreResult<Option<Vec<String>>> {
         let Some((old, old_words)) = indexed_words(c, a.case_id).await? else { return Ok(None) };
         let mut q = sqlx::QueryBuilder::<Db>::new(
-            "UPDATE cases SET reporter_name = NULL, reporter_phone = NULL, reporter_email = NULL, reporter_handle = NULL, token_hash = ",
+            "UPDATE cases SET reporter_name = NULL, reporter_phone = NULL, reporter_email = NULL, reporter_handle = NULL, \
+             reporter_sealed = NULL, reporter_phone_index = NULL, reporter_email_index = NULL, token_hash = ",
         );
         q.push_bind(ERASED).push(", anonymised_at = ").push_bind(a.at);
         if let Some(v) = &a.description { q.push(", description = ").push_bind(v.clone()); }
@@ -335,11 +338,17 @@ impl Store {
 
     /// Ids of the cases reported with this phone number (normal form) or e-mail address.
     pub async fn cases_of_contact(&self, phone: Option<String>, email: Option<String>) -> StoreResult<Vec<i64>> {
-        read_op!(self, cases_of_contact, (phone, email))
+        read_op!(self, cases_of_contact, self.contact_lookup(phone, email))
     }
 
     pub async fn personal_case(&self, case_id: i64) -> StoreResult<Option<PersonalCase>> {
-        read_op!(self, personal_case, case_id)
+        match read_op!(self, personal_case, case_id)? {
+            Some(p) => Ok(Some(PersonalCase {
+                case: self.open_case(p.case)?,
+                ..p
+            })),
+            None => Ok(None),
+        }
     }
 
     pub async fn contact_records(&self, normal: String, digits: String) -> StoreResult<ContactRecords> {

@@ -2,6 +2,7 @@
 //! resident's own cases. Text search is in `search`.
 
 use super::{CaseRow, CASE_SELECT, ENDED};
+use crate::reporters::{ContactLookup, CONTACT_MATCH};
 use crate::{Store, StoreResult};
 use tawasul_domain::vocab::{Channel, Kind, Language, Priority, Status};
 
@@ -219,11 +220,14 @@ for_both_backends! {
         q.push(format!(" ORDER BY {order} LIMIT ")).push_bind(f.limit);
     }
 
-    pub async fn cases_for_contact(c: &mut Conn, (phone, email, limit): (Option<String>, Option<String>, i64)) -> StoreResult<Vec<CaseRow>> {
+    /// The cases reported with this phone number or e-mail address (normal forms), in the
+    /// clear or sealed (found by their blind indexes, `ContactLookup`), newest first.
+    pub async fn cases_for_contact(c: &mut Conn, (contact, limit): (ContactLookup, i64)) -> StoreResult<Vec<CaseRow>> {
         Ok(sqlx::query_as(&format!(
-            "{CASE_SELECT} WHERE c.reporter_phone = $1 OR c.reporter_email = $2 ORDER BY c.created_at DESC, c.id DESC LIMIT $3"
+            "{CASE_SELECT} WHERE {CONTACT_MATCH} ORDER BY c.created_at DESC, c.id DESC LIMIT $5"
         ))
-        .bind(phone).bind(email).bind(limit).fetch_all(&mut *c).await?)
+        .bind(contact.phone).bind(contact.email).bind(contact.phone_index).bind(contact.email_index).bind(limit)
+        .fetch_all(&mut *c).await?)
     }
 }
 
@@ -231,7 +235,7 @@ impl Store {
     /// A page of staff cases; with search words, through the search index.
     pub async fn list_cases(&self, filter: CaseFilter) -> StoreResult<Vec<CaseRow>> {
         if filter.words.is_empty() {
-            read_op!(self, list_cases, &filter)
+            self.open_cases(read_op!(self, list_cases, &filter)?)
         } else {
             self.search_cases(&filter).await
         }
@@ -243,6 +247,7 @@ impl Store {
         email: Option<String>,
         limit: i64,
     ) -> StoreResult<Vec<CaseRow>> {
-        read_op!(self, cases_for_contact, (phone, email, limit))
+        let lookup = self.contact_lookup(phone, email);
+        self.open_cases(read_op!(self, cases_for_contact, (lookup, limit))?)
     }
 }

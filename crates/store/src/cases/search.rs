@@ -422,7 +422,7 @@ for_both_backends! {
 
 impl Store {
     pub(crate) async fn search_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<CaseRow>> {
-        read_op!(self, search_cases, filter)
+        self.open_cases(read_op!(self, search_cases, filter)?)
     }
 
     /// Whether the index holds every case (false from the migration that made it until the
