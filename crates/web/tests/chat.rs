@@ -182,6 +182,79 @@ on_both! { chat_site;
     }
 }
 
+/// A resident's chat through the page's form, on the kit's clock, each message answered on
+/// the page that follows.
+struct Visitor<'a> {
+    site: &'a Site,
+    cookie: &'static str,
+}
+
+impl Visitor<'_> {
+    async fn say(&self, message: &str) -> String {
+        let sent = self
+            .site
+            .post_form("/chat", self.cookie, &[("csrf_token", CSRF), ("message", message)])
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        self.site.page("/chat", self.cookie).await.body
+    }
+
+    /// Their chats' endings, oldest first (the address is a digest of their cookie).
+    async fn endings(&self) -> Vec<Option<String>> {
+        let secret = self.cookie.split_once('=').expect("a cookie").1;
+        let address = format!("web:{}", &tawasul_domain::secret_digest(secret)[..32]);
+        self.site
+            .store
+            .conversations_of_address("chat", &address)
+            .await
+            .expect("read")
+            .into_iter()
+            .map(|c| c.end_reason)
+            .collect()
+    }
+}
+
+on_both! { site_on_thursday_noon;
+    async fn status_by_reference_wrong_choices_and_an_idle_chat_in_arabic_and_english(site: &Site) {
+        let (reference, _) = site
+            .submit(json!({"service": "water-leak", "kind": "report", "description": "Water leaking by the roundabout", "answers": {"depth": 2}}))
+            .await;
+
+        // Arabic: the status of a reference, then answers that are no choice: re-prompted
+        // twice, then a person offered.
+        let arabic = Visitor { site, cookie: CHAT };
+        arabic.say("").await;
+        arabic.say("1").await;
+        assert!(arabic.say("2").await.contains("اكتب رقم البلاغ"));
+        let status = arabic.say(&reference).await;
+        assert!(status.contains(&format!("البلاغ {reference}")) && status.contains("استُلم وينتظر المراجعة"), "{status}");
+        assert!(arabic.say("موز").await.contains("عذراً، هذا ليس من الخيارات."));
+        arabic.say("42").await;
+        let offer = arabic.say("؟").await;
+        assert!(offer.contains("هل تود التحدث إلى أحد موظفينا؟"), "{offer}");
+
+        // English, in another visitor's chat, the same.
+        let english = Visitor { site, cookie: OTHER_CHAT };
+        english.say("").await;
+        english.say("2").await;
+        assert!(english.say("2").await.contains("Type the reference"));
+        let status = english.say(&reference).await;
+        assert!(status.contains(&format!("Case {reference}")) && status.contains("received, waiting for review"), "{status}");
+        assert!(english.say("banana").await.contains("Sorry, that is not one of the choices."));
+        english.say("42").await;
+        let offer = english.say("?").await;
+        assert!(offer.contains("Would you like to speak to one of our staff?"), "{offer}");
+
+        // Half an hour and more without a word: the chat is over (timed out), and the next
+        // message begins again from the choice of language.
+        site.advance(chrono::Duration::minutes(31));
+        let again = english.say("1").await;
+        assert!(again.contains("name=\"message\" value=\"1\" class=\"secondary\">العربية</button>"), "{again}");
+        assert_eq!(english.endings().await, [Some("timed_out".to_owned()), None]);
+        assert_eq!(arabic.endings().await, [None], "not yet: it is timed out when next heard from");
+    }
+}
+
 fn attribute<'a>(html: &'a str, name: &str) -> &'a str {
     let start = html.find(&format!("{name}=\"")).expect("the attribute") + name.len() + 2;
     let end = html[start..].find('"').expect("its end") + start;

@@ -518,6 +518,143 @@ on_both! { setup;
     }
 }
 
+/// The link a VoiceXML document's `<filled>` submits what the caller keyed to.
+fn filled_next(at: &Answered) -> String {
+    at.doc()
+        .descendants()
+        .find(|n| n.has_tag_name("submit") && n.parent().is_some_and(|p| p.has_tag_name("filled")))
+        .and_then(|n| n.attribute("next").map(str::to_owned))
+        .unwrap_or_else(|| panic!("a <filled> submit: {}", at.body))
+}
+
+/// The link a VoiceXML document's `<noinput>` submits to: the caller's silence.
+fn noinput_next(at: &Answered) -> String {
+    at.doc()
+        .descendants()
+        .find(|n| n.has_tag_name("noinput"))
+        .and_then(|n| n.children().find(|c| c.has_tag_name("submit")))
+        .and_then(|s| s.attribute("next").map(str::to_owned))
+        .unwrap_or_else(|| panic!("a <noinput> submit: {}", at.body))
+}
+
+/// A street-light case and its reference as keys: the year, then the number.
+async fn keyed_reference(t: &TestApp) -> String {
+    let (reference, _) = t
+        .submit(serde_json::json!({"service": "street-light", "kind": "report",
+                                   "description": "The street light by the school gate is out"}))
+        .await;
+    let keys: String = reference.chars().filter(char::is_ascii_digit).collect();
+    let (year, number) = keys.split_at(4);
+    format!("{year}{}", number.trim_start_matches('0'))
+}
+
+on_both! { setup;
+    async fn a_new_case_by_phone_in_english_with_its_recording_attached(t: &TestApp) {
+        let provider = recordings().await;
+        let who = "+97333000020";
+        let call = Call::new(t, "CA0000000000000000000000000000enew", who);
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "2").await;
+        assert_eq!(menu.attribute("Say", "language").as_deref(), Some("en-US"));
+        let kinds = call.press(&menu, "1").await;
+        let services = call.press(&kinds, "4").await;
+        assert!(services.said().contains("Street lights"), "{}", services.body);
+        let describe = call.press(&services, "2").await;
+        let record = describe.attribute("Record", "action").expect("a <Record>");
+        let recording_url = format!("{provider}/Recordings/RE0001");
+        let location = call
+            .post(&record, &[("RecordingUrl", &recording_url), ("RecordingDuration", "9"), ("Digits", "#")])
+            .await;
+        let confirm = call.press(&location, "1").await;
+        let done = call.press(&confirm, "1").await;
+        assert!(done.has("Hangup") && done.said().contains("Your reference is"), "{}", done.body);
+        let ended = endings(t, who).await;
+        assert_eq!(ended[0].0.as_deref(), Some("submitted"), "{ended:?}");
+        let case_id = ended[0].1.expect("the case is linked");
+        let reference = t.store.case_reference(case_id).await.expect("read").expect("a reference");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("phone", "en"));
+        assert_eq!(t.store.attachments(case_id).await.expect("attachments").len(), 1, "the recording");
+    }
+
+    async fn status_by_reference_wrong_keys_silence_and_a_person_in_arabic(t: &TestApp) {
+        let keys = keyed_reference(t).await;
+        let who = "+97333000021";
+        let call = Call::new(t, "CA0000000000000000000000000000arst", who);
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "1").await;
+        let ask = call.press(&menu, "2").await;
+        assert_eq!(ask.attribute("Gather", "finishOnKey").as_deref(), Some("#"));
+        let status = call.press(&ask, &keys).await;
+        assert!(status.said().contains("عن إنارة الشوارع: استُلم وينتظر المراجعة"), "{}", status.body);
+        assert!(status.said().contains("كيف نخدمك"), "the menu follows: {}", status.body);
+        let wrong = call.press(&status, "7").await;
+        assert!(wrong.said().starts_with("عذراً، هذا ليس من الخيارات."), "{}", wrong.body);
+        let quiet = call.silence(&wrong).await;
+        assert!(quiet.said().starts_with("لم يصلنا اختيارك."), "{}", quiet.body);
+        let offer = call.silence(&quiet).await;
+        assert!(offer.said().contains("هل تود التحدث إلى أحد موظفينا؟"), "{}", offer.body);
+        let ended = call.silence(&offer).await;
+        assert!(ended.said().contains("لم يصلنا ردك") && ended.has("Hangup"), "{}", ended.body);
+        assert_eq!(endings(t, who).await, vec![(Some("no_input".into()), None)]);
+
+        let other = "+97333000022";
+        let call = Call::new(t, "CA0000000000000000000000000000arpe", other);
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "1").await;
+        let handed = call.press(&menu, "0").await;
+        assert!(handed.said().contains("سنحولك الآن إلى أحد موظفينا"), "{}", handed.body);
+        let number = handed.doc().descendants().find(|n| n.has_tag_name("Number")).and_then(|n| n.text().map(str::to_owned));
+        assert_eq!(number.as_deref(), Some(AGENT));
+        assert_eq!(endings(t, other).await, vec![(Some("handed_over".into()), None)]);
+    }
+
+    async fn voicexml_status_by_reference_in_arabic_and_english(t: &TestApp) {
+        let keys = keyed_reference(t).await;
+        for (sid, who, language, said) in [
+            ("CA0000000000000000000000000000vxsa", "+97333000031", "1", "عن إنارة الشوارع: استُلم وينتظر المراجعة"),
+            ("CA0000000000000000000000000000vxse", "+97333000032", "2", "about Street lights: received, waiting for review"),
+        ] {
+            let call = Call::new(t, sid, who);
+            let languages = call.post("/hooks/ivr/vxml", &[]).await;
+            let menu = call.post(&filled_next(&languages), &[("Digits", language)]).await;
+            let ask = call.post(&filled_next(&menu), &[("Digits", "2")]).await;
+            validate_vxml(&ask.body);
+            let status = call.post(&filled_next(&ask), &[("Digits", &keys)]).await;
+            validate_vxml(&status.body);
+            assert!(status.said().contains(said), "{}", status.body);
+        }
+    }
+
+    async fn voicexml_wrong_keys_and_silence_in_arabic_and_a_person_in_english(t: &TestApp) {
+        let who = "+97333000033";
+        let call = Call::new(t, "CA0000000000000000000000000000vxqa", who);
+        let languages = call.post("/hooks/ivr/vxml", &[]).await;
+        let menu = call.post(&filled_next(&languages), &[("Digits", "1")]).await;
+        let wrong = call.post(&filled_next(&menu), &[("Digits", "7")]).await;
+        validate_vxml(&wrong.body);
+        assert!(wrong.said().starts_with("عذراً، هذا ليس من الخيارات."), "{}", wrong.body);
+        let quiet = call.post(&noinput_next(&wrong), &[]).await;
+        let offer = call.post(&noinput_next(&quiet), &[]).await;
+        validate_vxml(&offer.body);
+        assert!(offer.said().contains("هل تود التحدث إلى أحد موظفينا؟"), "{}", offer.body);
+        let ended = call.post(&noinput_next(&offer), &[]).await;
+        validate_vxml(&ended.body);
+        assert!(ended.said().contains("لم يصلنا ردك") && ended.has("disconnect"), "{}", ended.body);
+        assert_eq!(endings(t, who).await, vec![(Some("no_input".into()), None)]);
+
+        let other = "+97333000034";
+        let call = Call::new(t, "CA0000000000000000000000000000vxpe", other);
+        let languages = call.post("/hooks/ivr/vxml", &[]).await;
+        let menu = call.post(&filled_next(&languages), &[("Digits", "2")]).await;
+        let handed = call.post(&filled_next(&menu), &[("Digits", "0")]).await;
+        validate_vxml(&handed.body);
+        assert!(handed.said().contains("putting you through"), "{}", handed.body);
+        assert_eq!(handed.attribute("transfer", "dest").as_deref(), Some(format!("tel:{AGENT}").as_str()));
+        assert_eq!(endings(t, other).await, vec![(Some("handed_over".into()), None)]);
+    }
+}
+
 /// `a=b&c=d` as pairs, as the server reads them.
 fn form_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body.as_bytes()).into_owned().collect()

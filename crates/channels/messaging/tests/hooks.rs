@@ -733,3 +733,182 @@ async fn damaged_notifications_are_refused_or_ignored_never_a_server_error() {
     }
     assert_eq!(t.case_count().await, 0);
 }
+
+/// `setup_with_agent` on the kit's clock, for the ratings (WhatsApp's window, a day to answer).
+async fn setup_with_agent_on_clock(backend: Backend) -> Setup {
+    let s = setup_with(backend, Some(chrono::Utc::now()), true).await;
+    Fixtures::new(&s.t.app)
+        .await
+        .staff("cap.agent", Role::Agent, Some("cap"))
+        .await;
+    s
+}
+
+/// The agent who has conversation `id` ends it from its page.
+async fn agent_ends(t: &TestApp, id: i64) {
+    let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+    let ended = t
+        .post_form(
+            &format!("/staff/chats/{id}/end"),
+            &agent,
+            &[("csrf_token", tawasul_testkit::CSRF)],
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+}
+
+/// The texts the SMS gateway was given for `to`, in order.
+fn texts_to(gateway: &HttpSink, to: &str) -> Vec<String> {
+    gateway
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/gateway/sms")
+        .map(|r| {
+            form_urlencoded::parse(&r.body)
+                .into_owned()
+                .collect::<Vec<(String, String)>>()
+        })
+        .filter(|fields| fields.iter().any(|(k, v)| k == "to" && v == to))
+        .filter_map(|fields| fields.into_iter().find(|(k, _)| k == "text").map(|(_, v)| v))
+        .collect()
+}
+
+/// The staff id of the contact centre's agent.
+async fn agent_id(t: &TestApp) -> i64 {
+    t.store
+        .staff_by_username("cap.agent")
+        .await
+        .expect("read")
+        .expect("the agent")
+        .id
+}
+
+on_both! { setup_with_agent_on_clock;
+    async fn an_agent_served_sms_conversation_is_rated_by_digits_in_arabic_once(s: &Setup) {
+        let (t, gateway) = (&s.t, &s.graph);
+        let from = "+97333111222";
+        for (said, id) in [("مرحبا", "r-1"), ("1", "r-2"), ("0", "r-3"), ("الماء مقطوع عن بيتنا منذ الصباح", "r-4")] {
+            assert_eq!(sms(t, from, said, id).await.0, StatusCode::OK);
+        }
+        let id = agent_answers(t, "<td>رسالة نصية</td>", "الماء مقطوع عن بيتنا منذ الصباح", "سنرسل فريق الصيانة خلال ساعة").await;
+        t.work().await;
+        agent_ends(t, id).await;
+        t.work().await;
+        let sent = texts_to(gateway, from);
+        assert_eq!(sent.len(), 2, "the agent's answer, then the question: {sent:?}");
+        assert!(sent[1].contains("كيف تقيّم الموظف الذي خدمك؟") && sent[1].contains("من 1"), "{}", sent[1]);
+
+        // Out of range: asked again (the digits are the resident's, Arabic-Indic or not).
+        let (_, again) = sms(t, from, "٩", "r-5").await;
+        assert!(text_of(&again).starts_with("عذراً، هذا ليس من الخيارات.") && text_of(&again).contains("كيف تقيّم الموظف"), "{again}");
+        let (_, answer) = sms(t, from, "٤", "r-6").await;
+        assert!(text_of(&answer).contains("وما تقييمك للإجابة التي تلقيتها؟") && text_of(&answer).contains("5. ممتاز"), "{answer}");
+        let (_, thanks) = sms(t, from, "5", "r-7").await;
+        assert!(text_of(&thanks).contains("شكراً لتقييمك"), "{thanks}");
+        assert_eq!(thanks["language"], "ar");
+
+        // Stored once, with the chat ratings: the agent, the conversation.
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent_id(t).await, 4, 5));
+        let (status, replayed) = sms(t, from, "5", "r-7").await;
+        assert_eq!((status, replayed["replayed"].as_bool()), (StatusCode::OK, Some(true)), "a redelivery rates once");
+        let second = t.app.rate_agent(from, id, 1, 1).await;
+        assert!(matches!(second, Err(tawasul_app::conversations::ConversationsError::Taken)), "a second rating is refused: {second:?}");
+        assert_eq!(t.store.agent_rating(id).await.expect("read").map(|r| r.agent_score), Some(4));
+
+        // Rated: the next message is a new request, from the choice of language.
+        let (_, next) = sms(t, from, "3", "r-8").await;
+        assert!(text_of(&next).contains("1. العربية"), "{next}");
+        let ended: Vec<Option<String>> = t.store.conversations_of_address("sms", from).await.expect("read")
+            .into_iter().map(|c| c.end_reason).collect();
+        assert_eq!(ended, [Some("served".to_owned()), Some("rated".to_owned()), None]);
+    }
+
+    async fn an_sms_rating_answered_with_junk_is_dropped_politely_and_words_start_the_dialogue_in_english(s: &Setup) {
+        let (t, gateway) = (&s.t, &s.graph);
+        let serve = |from: &'static str, heard: &'static str, prefix: &'static str| async move {
+            for (n, said) in ["hi", "2", "0", heard].into_iter().enumerate() {
+                assert_eq!(sms(t, from, said, &format!("{prefix}-{n}")).await.0, StatusCode::OK);
+            }
+            let id = agent_answers(t, "<td>رسالة نصية</td>", heard, "A crew is on its way").await;
+            t.work().await;
+            agent_ends(t, id).await;
+            t.work().await;
+            id
+        };
+        let from = "+97333111444";
+        let id = serve(from, "No water in my street since this morning", "j").await;
+        let asked = texts_to(gateway, from);
+        assert!(asked.last().is_some_and(|q| q.contains("How would you rate the agent who served you?")), "{asked:?}");
+        let (_, first) = sms(t, from, "0", "j-5").await;
+        assert!(text_of(&first).starts_with("Sorry, that is not one of the choices.") && text_of(&first).contains("1. Very poor"), "{first}");
+        sms(t, from, "77", "j-6").await;
+        let (_, dropped) = sms(t, from, "?!", "j-7").await;
+        assert!(text_of(&dropped).contains("we will not ask you for a rating again"), "{dropped}");
+        assert!(t.store.agent_rating(id).await.expect("read").is_none());
+        let (_, next) = sms(t, from, "4", "j-8").await;
+        assert!(text_of(&next).contains("1. العربية"), "not asked again: {next}");
+
+        // Words instead of a rating: a new request, which the dialogue takes from its start.
+        let other = "+97333111555";
+        let id = serve(other, "The street light is broken", "w").await;
+        let (_, words) = sms(t, other, "I have another problem", "w-5").await;
+        assert!(text_of(&words).contains("1. العربية") && !text_of(&words).contains("rate"), "{words}");
+        assert!(t.store.agent_rating(id).await.expect("read").is_none());
+        let (_, menu) = sms(t, other, "2", "w-6").await;
+        assert!(text_of(&menu).contains("1. a new report"), "{menu}");
+    }
+
+    async fn an_agent_served_whatsapp_conversation_is_rated_from_a_list_in_arabic(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        for (n, body) in ["مرحبا", "1", "0", "لا يوجد ماء في شارعنا"].into_iter().enumerate() {
+            assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&format!("wamid.rt{n}"), body))).await, StatusCode::OK);
+        }
+        let id = agent_answers(t, "<td>واتساب</td>", "لا يوجد ماء في شارعنا", "فريق الصيانة في الطريق").await;
+        t.work().await;
+        let before = replies(graph).len();
+        agent_ends(t, id).await;
+        t.work().await;
+        let sent = replies(graph);
+        assert_eq!(sent.len(), before + 1, "the question");
+        let ask = &sent[before];
+        assert_eq!((ask["to"].as_str(), ask["type"].as_str(), ask["interactive"]["type"].as_str()), (Some(WA_ID), Some("interactive"), Some("list")), "{ask}");
+        assert!(words_of(ask).contains("كيف تقيّم الموظف الذي خدمك؟"), "{ask}");
+        let rows: Vec<(&str, &str)> = ask["interactive"]["action"]["sections"][0]["rows"].as_array().expect("rows").iter()
+            .map(|r| (r["id"].as_str().unwrap_or_default(), r["title"].as_str().unwrap_or_default())).collect();
+        assert_eq!(rows, [("1", "ضعيف جدًا"), ("2", "ضعيف"), ("3", "مقبول"), ("4", "جيد"), ("5", "ممتاز")]);
+
+        // A row tapped, then digits typed.
+        let tapped = json!({"from": WA_ID, "id": "wamid.rt-list", "timestamp": "1764921600", "type": "interactive",
+            "interactive": {"type": "list_reply", "list_reply": {"id": "3", "title": "مقبول"}}});
+        assert_eq!(whatsapp(t, &notification(WA_ID, tapped.clone())).await, StatusCode::OK);
+        let next = replies(graph).last().cloned().expect("a reply");
+        assert_eq!(next["interactive"]["type"], "list", "{next}");
+        assert!(words_of(&next).contains("وما تقييمك للإجابة"), "{next}");
+        assert_eq!(whatsapp(t, &notification(WA_ID, tapped)).await, StatusCode::OK, "redelivered");
+        assert_eq!(whatsapp(t, &notification(WA_ID, text_message("wamid.rt-typed", "٢"))).await, StatusCode::OK);
+        assert!(words_of(&replies(graph).last().cloned().expect("a reply")).contains("شكراً لتقييمك"));
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent_id(t).await, 3, 2), "the redelivery changed nothing");
+    }
+
+    async fn outside_whatsapps_window_no_rating_question_is_sent_in_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        for (n, body) in ["hi", "2", "0", "There is no water in my street"].into_iter().enumerate() {
+            assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&format!("wamid.ow{n}"), body))).await, StatusCode::OK);
+        }
+        let id = agent_answers(t, "<td>واتساب</td>", "There is no water in my street", "A crew is on its way").await;
+        t.work().await;
+        let before = replies(graph).len();
+        // The resident's last words were more than a day ago when the agent ends it.
+        t.advance(chrono::Duration::hours(25));
+        agent_ends(t, id).await;
+        t.work().await;
+        assert_eq!(replies(graph).len(), before, "no question outside the window");
+        assert_eq!(t.store.outbox(10).await.expect("read").iter().filter(|n| n.template == "agent_rating").count(), 0);
+        assert_eq!(whatsapp(t, &notification(WA_ID, text_message("wamid.ow9", "5"))).await, StatusCode::OK);
+        let next = replies(graph).last().cloned().expect("a reply");
+        assert!(words_of(&next).contains("Choose your language"), "the dialogue's start: {next}");
+        assert!(t.store.agent_rating(id).await.expect("read").is_none());
+    }
+}

@@ -18,7 +18,7 @@ use std::time::Duration;
 use tawasul_app::cases::social::{Posted, SocialPost};
 use tawasul_app::identity::auth::Caller;
 use tawasul_app::{CasesError, FacebookSettings, Failure, HookSettings, SocialPostSettings, XSettings};
-use tawasul_domain::vocab::Kind;
+use tawasul_domain::vocab::{Kind, Role};
 use tawasul_testkit::fixtures::{Fixtures, PASSWORD};
 use tawasul_testkit::sinks::{HttpSink, RecordedRequest};
 use tawasul_testkit::{on_both, png, spawn, Backend, Options, TestApp};
@@ -854,6 +854,88 @@ on_both! { setup;
             .iter().filter_map(|q| q["title"].as_str()).collect();
         assert_eq!(titles, ["العربية", "English"], "{again}");
         assert_eq!(conversations(t, &format!("x:{RESIDENT}")).await, 2);
+    }
+}
+
+/// An agent of the contact centre picks up the one conversation waiting in the staff's chat
+/// queue, answers `answer` and ends it; the conversation's id.
+async fn an_agent_serves_and_ends(t: &TestApp, answer: &str) -> i64 {
+    Fixtures::new(&t.app)
+        .await
+        .staff("cap.agent", Role::Agent, Some("cap"))
+        .await;
+    let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+    let waiting = t.store.chat_queue(10).await.expect("read");
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    let id = waiting[0].conversation.id;
+    let csrf = [("csrf_token", tawasul_testkit::CSRF)];
+    let picked = t.post_form(&format!("/staff/chats/{id}/pick"), &agent, &csrf).await;
+    assert_eq!(picked.status, StatusCode::SEE_OTHER);
+    let said = t
+        .post_form(
+            &format!("/staff/chats/{id}/say"),
+            &agent,
+            &[("csrf_token", tawasul_testkit::CSRF), ("message", answer)],
+        )
+        .await;
+    assert_eq!(said.status, StatusCode::SEE_OTHER, "{}", said.body);
+    t.work().await;
+    let ended = t.post_form(&format!("/staff/chats/{id}/end"), &agent, &csrf).await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+    t.work().await;
+    id
+}
+
+on_both! { setup;
+    async fn an_agent_served_messenger_conversation_is_rated_by_quick_replies_and_digits_in_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        for (mid, said) in [("ra_1", "Hello"), ("ra_2", "2"), ("ra_3", "0"), ("ra_4", "The pipe by the school still leaks")] {
+            assert_eq!(facebook(t, &text(mid, said)).await, StatusCode::OK);
+        }
+        let id = an_agent_serves_and_ends(t, "A crew is on its way").await;
+        let sent = sent_to_messenger(graph);
+        let ask = sent.last().cloned().expect("the question");
+        assert_eq!(ask["recipient"]["id"], PSID);
+        assert!(ask["message"]["text"].as_str().is_some_and(|q| q.contains("How would you rate the agent who served you?")), "{ask}");
+        let quick: Vec<(&str, &str)> = ask["message"]["quick_replies"].as_array().expect("quick replies").iter()
+            .map(|q| (q["payload"].as_str().unwrap_or_default(), q["title"].as_str().unwrap_or_default())).collect();
+        assert_eq!(quick, [("1", "Very poor"), ("2", "Poor"), ("3", "Fair"), ("4", "Good"), ("5", "Excellent")]);
+
+        // A quick reply, a redelivery of it, then digits typed.
+        assert_eq!(facebook(t, &quick_reply("ra_5", "Good", "4")).await, StatusCode::OK);
+        let next = sent_to_messenger(graph).last().cloned().expect("a reply");
+        assert!(next["message"]["text"].as_str().is_some_and(|q| q.contains("how do you rate the answer")), "{next}");
+        assert_eq!(next["message"]["quick_replies"].as_array().map(Vec::len), Some(5), "{next}");
+        let count = sent_to_messenger(graph).len();
+        assert_eq!(facebook(t, &quick_reply("ra_5", "Good", "4")).await, StatusCode::OK);
+        assert_eq!(sent_to_messenger(graph).len(), count, "a redelivery is not answered");
+        assert_eq!(facebook(t, &text("ra_6", "3")).await, StatusCode::OK);
+        let thanks = sent_to_messenger(graph).last().cloned().expect("a reply");
+        assert!(thanks["message"]["text"].as_str().is_some_and(|q| q.contains("Thank you for your rating")), "{thanks}");
+        let agent = t.store.staff_by_username("cap.agent").await.expect("read").expect("the agent");
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent.id, 4, 3));
+        let second = t.app.rate_agent(&format!("fb:{PSID}"), id, 1, 1).await;
+        assert!(second.is_err(), "a second rating is refused");
+    }
+
+    async fn an_agent_served_x_conversation_is_rated_by_numbered_options_in_arabic(s: &Setup) {
+        let (t, x_api) = (&s.t, &s.x_api);
+        for (n, said) in ["مرحبا", "1", "0", "الإنارة معطلة في شارعنا"].into_iter().enumerate() {
+            assert_eq!(x(t, &direct_message(&format!("{}", 7001 + n), RESIDENT, said)).await, StatusCode::OK);
+        }
+        let id = an_agent_serves_and_ends(t, "سيصلكم الفريق اليوم").await;
+        let ask = sent_by_dm(x_api, RESIDENT).last().cloned().expect("the question");
+        assert!(ask.contains("كيف تقيّم الموظف الذي خدمك؟") && ask.contains("1. ضعيف جدًا") && ask.contains("5. ممتاز"), "{ask}");
+        assert_eq!(x(t, &direct_message("7010", RESIDENT, "٥")).await, StatusCode::OK);
+        assert!(sent_by_dm(x_api, RESIDENT).last().is_some_and(|m| m.contains("وما تقييمك للإجابة")));
+        assert_eq!(x(t, &direct_message("7011", RESIDENT, "٤")).await, StatusCode::OK);
+        assert!(sent_by_dm(x_api, RESIDENT).last().is_some_and(|m| m.contains("شكراً لتقييمك")));
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.agent_score, rating.answer_score), (5, 4));
+        let ended: Vec<Option<String>> = t.store.conversations_of_address("social", &format!("x:{RESIDENT}")).await.expect("read")
+            .into_iter().map(|c| c.end_reason).collect();
+        assert_eq!(ended, [Some("served".to_owned()), Some("rated".to_owned())]);
     }
 }
 
