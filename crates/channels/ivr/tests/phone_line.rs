@@ -567,7 +567,7 @@ on_both! { setup;
             .await;
         let confirm = call.press(&location, "1").await;
         let done = call.press(&confirm, "1").await;
-        assert!(done.has("Hangup") && done.said().contains("Your reference is"), "{}", done.body);
+        assert!(done.has("Hangup") && done.said().contains("Its reference is"), "{}", done.body);
         let ended = endings(t, who).await;
         assert_eq!(ended[0].0.as_deref(), Some("submitted"), "{ended:?}");
         let case_id = ended[0].1.expect("the case is linked");
