@@ -912,3 +912,149 @@ on_both! { setup_with_agent_on_clock;
         assert!(t.store.agent_rating(id).await.expect("read").is_none());
     }
 }
+
+/// Whether `text` is written in Arabic letters.
+fn in_arabic(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+/// The reference a reply names.
+fn reference_of(text: &str) -> String {
+    tawasul_domain::text::reference_in(text).expect("a reference")
+}
+
+/// A case made by SMS from `from`: the language's key, then the same keys and words in either
+/// language; its reference.
+async fn sms_case(t: &TestApp, from: &str, language: &str, description: &str, prefix: &str) -> String {
+    let said = ["hello", language, "1", "1", "1", description, "Manama, road 2411", "1"];
+    let mut last = Value::Null;
+    for (n, said) in said.into_iter().enumerate() {
+        let (status, reply) = sms(t, from, said, &format!("{prefix}-{n}")).await;
+        assert_eq!(status, StatusCode::OK, "{reply}");
+        last = reply;
+    }
+    reference_of(&text_of(&last))
+}
+
+on_both! { setup_with_agent_on_clock;
+    async fn sms_cases_are_made_and_hear_back_by_sms_in_english_and_arabic_and_whatsapp_in_arabic(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let english = "+97333222001";
+        let arabic = "+97333222002";
+        let reference_en = sms_case(t, english, "2", "Water is leaking from the main pipe by the mosque", "en").await;
+        let reference_ar = sms_case(t, arabic, "1", "الماء يتسرب من الأنبوب الرئيسي أمام المسجد", "ar").await;
+        for (reference, language) in [(&reference_en, "en"), (&reference_ar, "ar")] {
+            let case = t.store.case_by_reference(reference).await.expect("read").expect("the case");
+            assert_eq!((case.channel.as_str(), case.language.as_str()), ("sms", language));
+        }
+        let wa = "97333555333";
+        for (n, key) in ["مرحبا", "1", "1", "1", "1", "الماء يتسرب من الأنبوب الرئيسي أمام المسجد", "1", "1"].into_iter().enumerate() {
+            assert_eq!(whatsapp(t, &notification(wa, json!({"from": wa, "id": format!("wamid.hb{n}"), "type": "text", "text": {"body": key}}))).await, StatusCode::OK);
+        }
+        let reference_wa = reference_of(&words_of(&replies(graph).last().cloned().expect("a reply")));
+        t.work().await;
+        let (sms_before, wa_before) = (texts_to(graph, english).len() + texts_to(graph, arabic).len(), replies(graph).len());
+
+        // A status change: each reporter hears of it on their own channel, in their language.
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        for reference in [&reference_en, &reference_ar, &reference_wa] {
+            let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        t.work().await;
+        let heard_en = texts_to(graph, english);
+        let heard_ar = texts_to(graph, arabic);
+        assert_eq!(heard_en.len() + heard_ar.len(), sms_before + 2, "one SMS each: {heard_en:?} {heard_ar:?}");
+        let (last_en, last_ar) = (heard_en.last().expect("an SMS"), heard_ar.last().expect("an SMS"));
+        assert!(last_en.contains(&reference_en) && !in_arabic(last_en), "in English: {last_en}");
+        assert!(last_ar.contains(&reference_ar) && in_arabic(last_ar), "in Arabic: {last_ar}");
+        let sent = replies(graph);
+        assert_eq!(sent.len(), wa_before + 1, "one WhatsApp message");
+        let update = &sent[wa_before];
+        assert_eq!((update["to"].as_str(), update["type"].as_str()), (Some(wa), Some("text")), "{update}");
+        let body = update["text"]["body"].as_str().unwrap_or_default();
+        assert!(body.contains(&reference_wa) && in_arabic(body), "in Arabic: {body}");
+    }
+}
+
+on_both! { setup_on_clock;
+    async fn a_conversation_left_idle_times_out_on_sms_and_whatsapp_in_arabic_and_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let (sms_ar, sms_en, wa_ar, wa_en) = ("+97333222011", "+97333222012", "97333222013", "97333222014");
+        for (from, language) in [(sms_ar, "1"), (sms_en, "2")] {
+            sms(t, from, "hello", &format!("{from}-1")).await;
+            sms(t, from, language, &format!("{from}-2")).await;
+        }
+        for (wa, language) in [(wa_ar, "1"), (wa_en, "2")] {
+            for (n, said) in ["hello", language].into_iter().enumerate() {
+                let message = json!({"from": wa, "id": format!("wamid.{wa}.{n}"), "type": "text", "text": {"body": said}});
+                assert_eq!(whatsapp(t, &notification(wa, message)).await, StatusCode::OK);
+            }
+        }
+
+        // Half an hour and more without a word: housekeeping ends each, saying why.
+        t.app.schedule_periodic_jobs().await.expect("scheduled");
+        t.advance(chrono::Duration::minutes(31));
+        t.work().await;
+        for (channel, address) in [("sms", sms_ar), ("sms", sms_en), ("whatsapp", wa_ar), ("whatsapp", wa_en)] {
+            let ended: Vec<Option<String>> = t.store.conversations_of_address(channel, address).await.expect("read")
+                .into_iter().map(|c| c.end_reason).collect();
+            assert_eq!(ended, [Some("timed_out".to_owned())], "{channel} {address}");
+        }
+        // The next message begins again, from the choice of language (asked in both).
+        for from in [sms_ar, sms_en] {
+            let (_, again) = sms(t, from, "1", &format!("{from}-3")).await;
+            assert!(text_of(&again).contains("1. العربية") && text_of(&again).contains("2. English"), "{again}");
+        }
+        for wa in [wa_ar, wa_en] {
+            let message = json!({"from": wa, "id": format!("wamid.{wa}.again"), "type": "text", "text": {"body": "1"}});
+            assert_eq!(whatsapp(t, &notification(wa, message)).await, StatusCode::OK);
+            let again = replies(graph).last().cloned().expect("a reply");
+            assert_eq!(again["to"], wa);
+            assert!(words_of(&again).contains("اختر اللغة") && words_of(&again).contains("Choose your language"), "{again}");
+        }
+    }
+}
+
+on_both! { setup;
+    async fn status_by_reference_and_wrong_choices_on_sms_in_arabic_and_whatsapp_in_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let (reference, _) = t
+            .submit(json!({"service": "water-leak", "kind": "report", "description": "Water leaking by the roundabout"}))
+            .await;
+        let from = "+97333222021";
+        for (id, said) in [("sa-1", "مرحبا"), ("sa-2", "1")] {
+            sms(t, from, said, id).await;
+        }
+        let (_, ask) = sms(t, from, "2", "sa-3").await;
+        assert!(text_of(&ask).contains("اكتب رقم البلاغ"), "{ask}");
+        let (_, status) = sms(t, from, &reference, "sa-4").await;
+        assert!(text_of(&status).contains(&format!("البلاغ {reference}")) && text_of(&status).contains("استُلم وينتظر المراجعة"), "{status}");
+        assert_eq!(status["language"], "ar");
+        let (_, invalid) = sms(t, from, "موز", "sa-5").await;
+        assert!(text_of(&invalid).starts_with("عذراً، هذا ليس من الخيارات."), "{invalid}");
+        sms(t, from, "42", "sa-6").await;
+        let (_, offer) = sms(t, from, "؟", "sa-7").await;
+        assert!(text_of(&offer).contains("هل تود التحدث إلى أحد موظفينا؟"), "{offer}");
+
+        let mut n = 0;
+        let mut wa = |said: String| {
+            n += 1;
+            let id = format!("wamid.se{n}");
+            async move {
+                assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&id, &said))).await, StatusCode::OK);
+                words_of(&replies(graph).last().cloned().expect("a reply"))
+            }
+        };
+        wa("hi".into()).await;
+        wa("2".into()).await;
+        assert!(wa("2".into()).await.contains("Type the reference"));
+        let status = wa(reference.clone()).await;
+        assert!(status.contains(&format!("Case {reference}")) && status.contains("received, waiting for review"), "{status}");
+        assert!(wa("banana".into()).await.starts_with("Sorry, that is not one of the choices."));
+        wa("42".into()).await;
+        assert!(wa("?".into()).await.contains("Would you like to speak to one of our staff?"));
+        let handed = wa("1".into()).await;
+        assert!(handed.contains("One of our staff will answer you here"), "{handed}");
+    }
+}
