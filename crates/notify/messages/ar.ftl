@@ -189,7 +189,7 @@ chat_reply-body = { $message }
 
 # The question to a resident whose conversation on SMS, WhatsApp or social media an agent
 # served and ended: their rating of the agent, 1 to 5; their next message answers it.
-agent_rating-subject = قيّم الموظف الذي خدمك
+agent_rating-subject = قيّم الموظف
 agent_rating-body = شكرًا لتواصلك معنا. كيف تقيّم الموظف الذي خدمك؟ أرسل رقمًا من 1 (ضعيف جدًا) إلى 5 (ممتاز).
     .unsigned = -
 agent_rating-choices = ضعيف جدًا, ضعيف, مقبول, جيد, ممتاز

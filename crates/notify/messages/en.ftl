@@ -169,7 +169,7 @@ chat_reply-body = { $message }
 
 # The question to a resident whose conversation on SMS, WhatsApp or social media an agent
 # served and ended: their rating of the agent, 1 to 5; their next message answers it.
-agent_rating-subject = Rate the agent who served you
+agent_rating-subject = Rate the agent
 agent_rating-body = Thank you for contacting us. How would you rate the agent who served you? Send a number from 1 (very poor) to 5 (excellent).
     .unsigned = -
 agent_rating-choices = Very poor, Poor, Fair, Good, Excellent

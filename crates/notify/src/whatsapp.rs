@@ -71,7 +71,8 @@ impl WhatsappSender {
     pub fn body(&self, message: &Outbound) -> serde_json::Value {
         let to: String = message.recipient.chars().filter(char::is_ascii_digit).collect();
         if message.in_session && !message.rendered.choices.is_empty() {
-            // A question with answers to tap: a list (its rows hold more than three buttons).
+            // A question with answers to tap: a list (its rows hold more than three buttons),
+            // opened by a button that says the subject (short in the message files).
             let text: String = message.rendered.body.chars().take(MAX_INTERACTIVE_BODY).collect();
             let rows: Vec<serde_json::Value> = message
                 .rendered

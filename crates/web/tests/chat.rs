@@ -131,6 +131,16 @@ on_both! { chat_site;
         assert_eq!(case.channel.as_str(), "chat");
         let page = site.page(&format!("/staff/chats/{id}"), &agent).await;
         assert!(page.body.contains(&format!("href=\"/staff/cases/{reference}\"")));
+
+        // Ended, the English resident rates the agent, on the case made.
+        site.post_form(&format!("/staff/chats/{id}/end"), &agent, &[("csrf_token", CSRF)]).await;
+        let over = site.page("/chat", CHAT).await;
+        assert!(over.body.contains("action=\"/chat/rate\""), "asked to rate");
+        let rated = site.post_form("/chat/rate", CHAT,
+            &[("csrf_token", CSRF), ("conversation", &id.to_string()), ("agent", "4"), ("answer", "3")]).await;
+        assert_eq!(rated.status, StatusCode::SEE_OTHER);
+        let rating = site.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.agent_score, rating.answer_score, rating.case_id), (4, 3, Some(case.id)));
     }
 
     async fn the_chat_cookie_a_visitor_is_given_keeps_their_chat(site: &Site) {
@@ -248,10 +258,29 @@ on_both! { site_on_thursday_noon;
         // Half an hour and more without a word: the chat is over (timed out), and the next
         // message begins again from the choice of language.
         site.advance(chrono::Duration::minutes(31));
-        let again = english.say("1").await;
-        assert!(again.contains("name=\"message\" value=\"1\" class=\"secondary\">العربية</button>"), "{again}");
-        assert_eq!(english.endings().await, [Some("timed_out".to_owned()), None]);
-        assert_eq!(arabic.endings().await, [None], "not yet: it is timed out when next heard from");
+        for visitor in [&english, &arabic] {
+            let again = visitor.say("1").await;
+            assert!(again.contains("name=\"message\" value=\"1\" class=\"secondary\">العربية</button>"), "{again}");
+            assert_eq!(visitor.endings().await, [Some("timed_out".to_owned()), None]);
+        }
+    }
+
+    async fn the_chats_bot_makes_a_case_in_arabic(site: &Site) {
+        let visitor = Visitor { site, cookie: CHAT };
+        visitor.say("").await;
+        visitor.say("1").await;
+        visitor.say("1").await;
+        assert!(visitor.say("1").await.contains("تسرب مياه"), "the services of a complaint");
+        assert!(visitor.say("1").await.contains("العمق: أدخل رقماً."), "the service's required question");
+        assert!(visitor.say("٢").await.contains("صف المشكلة بالتفصيل"));
+        assert!(visitor.say("الماء يتسرب من الأنبوب الرئيسي أمام المسجد").await.contains("أرسل موقعك"));
+        assert!(visitor.say("1").await.contains("هل نرسل ما سبق"));
+        let done = visitor.say("1").await;
+        let reference = done.split(|c: char| c.is_whitespace() || c == '<' || c == '>').find(|w| w.starts_with("TW-"))
+            .map(|w| w.trim_end_matches('.').to_owned()).unwrap_or_else(|| panic!("a reference: {done}"));
+        let case = site.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("chat", "ar"));
+        assert_eq!(visitor.endings().await, [Some("submitted".to_owned())]);
     }
 }
 

@@ -445,7 +445,7 @@ impl App {
                 .store
                 .last_heard(conversation.channel.as_str(), &conversation.address)
                 .await?;
-            if !heard.is_some_and(|at| at > self.now_micros() - window) {
+            if heard.is_none_or(|at| at <= self.now_micros() - window) {
                 tracing::info!(
                     conversation = conversation.id,
                     "outside WhatsApp's window: no rating question"

@@ -434,29 +434,7 @@ on_both! { setup;
         let describe = call.post(&next(&services), &[("Digits", "2")]).await;
         validate_vxml(&describe.body);
         assert!(describe.has("record"), "{}", describe.body);
-        let recorded = describe.doc();
-        let submit = recorded
-            .descendants()
-            .find(|n| n.has_tag_name("submit") && n.attribute("enctype") == Some("multipart/form-data"))
-            .expect("a multipart submit");
-        let link = submit.attribute("next").expect("next").to_owned();
-        // The recording comes in the submit itself, signed over the form's other fields.
-        let url = t.url(&link);
-        let fields: Vec<(String, String)> = vec![("CallSid".into(), call.sid.clone()), ("From".into(), who.into())];
-        let form = reqwest::multipart::Form::new()
-            .text("CallSid", call.sid.clone())
-            .text("From", who.to_owned())
-            .part("Recording", reqwest::multipart::Part::bytes(WAV.to_vec()).file_name("recording.wav").mime_str("audio/x-wav").expect("mime"));
-        let response = t
-            .client
-            .post(&url)
-            .header("X-Twilio-Signature", signature::sign(TOKEN, &url, &fields))
-            .multipart(form)
-            .send()
-            .await
-            .expect("answered");
-        assert_eq!(response.status().as_u16(), 200);
-        let location = Answered { status: 200, body: response.text().await.expect("body") };
+        let location = call.record_vxml(&describe).await;
         validate_vxml(&location.body);
         let confirm = call.post(&next(&location), &[("Digits", "1")]).await;
         validate_vxml(&confirm.body);
@@ -515,6 +493,45 @@ on_both! { setup;
         validate_vxml(&bye.body);
         assert!(bye.said().contains("مع السلامة") && !bye.said().contains("شكراً لتقييمك"), "{}", bye.body);
         assert!(t.store.conversations_of_address("phone", "+97333000019").await.expect("read").is_empty());
+    }
+}
+
+impl Call<'_> {
+    /// The VoiceXML `<record>`'s multipart submit: the recording in the submit itself, signed
+    /// over the form's other fields.
+    async fn record_vxml(&self, describe: &Answered) -> Answered {
+        let recorded = describe.doc();
+        let submit = recorded
+            .descendants()
+            .find(|n| n.has_tag_name("submit") && n.attribute("enctype") == Some("multipart/form-data"))
+            .expect("a multipart submit");
+        let url = self.t.url(submit.attribute("next").expect("next"));
+        let fields: Vec<(String, String)> =
+            vec![("CallSid".into(), self.sid.clone()), ("From".into(), self.from.clone())];
+        let form = reqwest::multipart::Form::new()
+            .text("CallSid", self.sid.clone())
+            .text("From", self.from.clone())
+            .part(
+                "Recording",
+                reqwest::multipart::Part::bytes(WAV.to_vec())
+                    .file_name("recording.wav")
+                    .mime_str("audio/x-wav")
+                    .expect("mime"),
+            );
+        let response = self
+            .t
+            .client
+            .post(&url)
+            .header("X-Twilio-Signature", signature::sign(TOKEN, &url, &fields))
+            .multipart(form)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status().as_u16(), 200);
+        Answered {
+            status: 200,
+            body: response.text().await.expect("body"),
+        }
     }
 }
 
@@ -626,6 +643,33 @@ on_both! { setup;
         }
     }
 
+    async fn a_voicexml_call_in_arabic_makes_its_case_with_the_recording(t: &TestApp) {
+        let who = "+97333000035";
+        let call = Call::new(t, "CA0000000000000000000000000000vxar", who);
+        let languages = call.post("/hooks/ivr/vxml", &[]).await;
+        let menu = call.post(&filled_next(&languages), &[("Digits", "1")]).await;
+        assert_eq!(
+            menu.doc().root_element().attribute(("http://www.w3.org/XML/1998/namespace", "lang")),
+            Some("ar-SA")
+        );
+        let kinds = call.post(&filled_next(&menu), &[("Digits", "1")]).await;
+        let services = call.post(&filled_next(&kinds), &[("Digits", "4")]).await;
+        assert!(services.said().contains("إنارة الشوارع"), "{}", services.body);
+        let describe = call.post(&filled_next(&services), &[("Digits", "2")]).await;
+        let location = call.record_vxml(&describe).await;
+        let confirm = call.post(&filled_next(&location), &[("Digits", "1")]).await;
+        let done = call.post(&filled_next(&confirm), &[("Digits", "1")]).await;
+        validate_vxml(&done.body);
+        assert!(done.has("disconnect") && done.said().contains("سُجّل طلبك. رقم الطلب هو"), "{}", done.body);
+        let ended = endings(t, who).await;
+        assert_eq!(ended[0].0.as_deref(), Some("submitted"), "{ended:?}");
+        let case_id = ended[0].1.expect("a case");
+        let reference = t.store.case_reference(case_id).await.expect("read").expect("a reference");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("phone", "ar"));
+        assert_eq!(t.store.attachments(case_id).await.expect("attachments").len(), 1, "the recording");
+    }
+
     async fn voicexml_wrong_keys_and_silence_in_arabic_and_a_person_in_english(t: &TestApp) {
         let who = "+97333000033";
         let call = Call::new(t, "CA0000000000000000000000000000vxqa", who);
@@ -647,11 +691,28 @@ on_both! { setup;
         let call = Call::new(t, "CA0000000000000000000000000000vxpe", other);
         let languages = call.post("/hooks/ivr/vxml", &[]).await;
         let menu = call.post(&filled_next(&languages), &[("Digits", "2")]).await;
-        let handed = call.post(&filled_next(&menu), &[("Digits", "0")]).await;
+        let wrong = call.post(&filled_next(&menu), &[("Digits", "7")]).await;
+        assert!(wrong.said().contains("Sorry, that is not one of the choices."), "{}", wrong.body);
+        let handed = call.post(&filled_next(&wrong), &[("Digits", "0")]).await;
         validate_vxml(&handed.body);
         assert!(handed.said().contains("putting you through"), "{}", handed.body);
         assert_eq!(handed.attribute("transfer", "dest").as_deref(), Some(format!("tel:{AGENT}").as_str()));
         assert_eq!(endings(t, other).await, vec![(Some("handed_over".into()), None)]);
+
+        // The agent hangs up: the caller rates them in English.
+        let doc = handed.doc();
+        let rate = doc.descendants().find(|n| n.has_tag_name("form") && n.attribute("id") == Some("rate")).expect("the rating form");
+        let prompts: Vec<&str> = rate.descendants().filter(|n| n.has_tag_name("prompt")).filter_map(|n| n.text()).collect();
+        assert!(prompts[0].contains("Please rate the staff member") && prompts[1].contains("the answer you received"), "{prompts:?}");
+        let rated = rate.descendants().find(|n| n.has_tag_name("submit")).and_then(|n| n.attribute("next")).expect("where").to_owned();
+        Fixtures::new(&t.app).await.staff("cap.agent", Role::Agent, Some("cap")).await;
+        let thanks = call.post(&rated, &[("Agent", "cap.agent"), ("AgentScore", "3"), ("AnswerScore", "5")]).await;
+        validate_vxml(&thanks.body);
+        assert!(thanks.said().contains("Thank you for your rating"), "{}", thanks.body);
+        let served: Vec<_> = t.store.conversations_of_address("phone", other).await.expect("read")
+            .into_iter().filter(|c| c.end_reason.as_deref() == Some("served")).collect();
+        let rating = t.store.agent_rating(served[0].id).await.expect("read").expect("a rating");
+        assert_eq!((rating.agent_score, rating.answer_score), (3, 5));
     }
 }
 

@@ -857,6 +857,16 @@ on_both! { setup_with_agent_on_clock;
         assert!(t.store.agent_rating(id).await.expect("read").is_none());
         let (_, menu) = sms(t, other, "2", "w-6").await;
         assert!(text_of(&menu).contains("1. a new report"), "{menu}");
+
+        // And one who answers: rated, in English.
+        let rater = "+97333111666";
+        let id = serve(rater, "The bin was not collected", "k").await;
+        let (_, answer) = sms(t, rater, "4", "k-5").await;
+        assert!(text_of(&answer).contains("And how do you rate the answer you received?") && text_of(&answer).contains("5. Excellent"), "{answer}");
+        let (_, thanks) = sms(t, rater, "5", "k-6").await;
+        assert!(text_of(&thanks).contains("Thank you for your rating"), "{thanks}");
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent_id(t).await, 4, 5));
     }
 
     async fn an_agent_served_whatsapp_conversation_is_rated_from_a_list_in_arabic(s: &Setup) {
@@ -877,6 +887,7 @@ on_both! { setup_with_agent_on_clock;
         let rows: Vec<(&str, &str)> = ask["interactive"]["action"]["sections"][0]["rows"].as_array().expect("rows").iter()
             .map(|r| (r["id"].as_str().unwrap_or_default(), r["title"].as_str().unwrap_or_default())).collect();
         assert_eq!(rows, [("1", "ضعيف جدًا"), ("2", "ضعيف"), ("3", "مقبول"), ("4", "جيد"), ("5", "ممتاز")]);
+        assert_eq!(ask["interactive"]["action"]["button"], "قيّم الموظف");
 
         // A row tapped, then digits typed.
         let tapped = json!({"from": WA_ID, "id": "wamid.rt-list", "timestamp": "1764921600", "type": "interactive",
@@ -892,8 +903,30 @@ on_both! { setup_with_agent_on_clock;
         assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent_id(t).await, 3, 2), "the redelivery changed nothing");
     }
 
-    async fn outside_whatsapps_window_no_rating_question_is_sent_in_english(s: &Setup) {
+    async fn a_whatsapp_rating_in_english_within_the_window_and_none_asked_outside_it(s: &Setup) {
         let (t, graph) = (&s.t, &s.graph);
+        let early = "97333444001";
+        for (n, body) in ["hi", "2", "0", "The bins were not collected"].into_iter().enumerate() {
+            let message = json!({"from": early, "id": format!("wamid.in{n}"), "type": "text", "text": {"body": body}});
+            assert_eq!(whatsapp(t, &notification(early, message)).await, StatusCode::OK);
+        }
+        let id = agent_answers(t, "<td>واتساب</td>", "The bins were not collected", "They will be collected today").await;
+        t.work().await;
+        agent_ends(t, id).await;
+        t.work().await;
+        let ask = replies(graph).last().cloned().expect("the question");
+        assert_eq!((ask["to"].as_str(), ask["interactive"]["type"].as_str()), (Some(early), Some("list")), "{ask}");
+        assert!(words_of(&ask).contains("How would you rate the agent who served you?"), "{ask}");
+        assert_eq!(ask["interactive"]["action"]["button"], "Rate the agent");
+        for (n, typed) in ["5", "4"].into_iter().enumerate() {
+            let message = json!({"from": early, "id": format!("wamid.ir{n}"), "type": "text", "text": {"body": typed}});
+            assert_eq!(whatsapp(t, &notification(early, message)).await, StatusCode::OK);
+        }
+        assert!(words_of(&replies(graph).last().cloned().expect("a reply")).contains("Thank you for your rating"));
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.agent_score, rating.answer_score), (5, 4));
+
+        // Outside the window no question is sent.
         for (n, body) in ["hi", "2", "0", "There is no water in my street"].into_iter().enumerate() {
             assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&format!("wamid.ow{n}"), body))).await, StatusCode::OK);
         }
@@ -905,7 +938,7 @@ on_both! { setup_with_agent_on_clock;
         agent_ends(t, id).await;
         t.work().await;
         assert_eq!(replies(graph).len(), before, "no question outside the window");
-        assert_eq!(t.store.outbox(10).await.expect("read").iter().filter(|n| n.template == "agent_rating").count(), 0);
+        assert_eq!(t.store.outbox(10).await.expect("read").iter().filter(|n| n.template == "agent_rating" && n.recipient == WA_ID).count(), 0);
         assert_eq!(whatsapp(t, &notification(WA_ID, text_message("wamid.ow9", "5"))).await, StatusCode::OK);
         let next = replies(graph).last().cloned().expect("a reply");
         assert!(words_of(&next).contains("Choose your language"), "the dialogue's start: {next}");
