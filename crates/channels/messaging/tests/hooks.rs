@@ -791,12 +791,19 @@ on_both! { setup_with_agent_on_clock;
             assert_eq!(sms(t, from, said, id).await.0, StatusCode::OK);
         }
         let id = agent_answers(t, "<td>رسالة نصية</td>", "الماء مقطوع عن بيتنا منذ الصباح", "سنرسل فريق الصيانة خلال ساعة").await;
+        // The agent makes a case of it, then ends it.
+        let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+        let made = t.post_form(&format!("/staff/chats/{id}/case"), &agent, &[("csrf_token", tawasul_testkit::CSRF),
+            ("service", "water-leak"), ("kind", "complaint"), ("description", "انقطاع المياه عن البيت منذ الصباح")]).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
         t.work().await;
         agent_ends(t, id).await;
         t.work().await;
         let sent = texts_to(gateway, from);
-        assert_eq!(sent.len(), 2, "the agent's answer, then the question: {sent:?}");
-        assert!(sent[1].contains("كيف تقيّم الموظف الذي خدمك؟") && sent[1].contains("من 1"), "{}", sent[1]);
+        assert_eq!(sent.len(), 3, "the agent's answer, the case's reference, then the question: {sent:?}");
+        assert!(sent[2].contains("كيف تقيّم الموظف الذي خدمك؟") && sent[2].contains("من 1"), "{}", sent[2]);
+        let reference = sent[..2].iter().find_map(|s| tawasul_domain::text::reference_in(s)).expect("the reference was sent");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
 
         // Out of range: asked again (the digits are the resident's, Arabic-Indic or not).
         let (_, again) = sms(t, from, "٩", "r-5").await;
@@ -807,9 +814,17 @@ on_both! { setup_with_agent_on_clock;
         assert!(text_of(&thanks).contains("شكراً لتقييمك"), "{thanks}");
         assert_eq!(thanks["language"], "ar");
 
-        // Stored once, with the chat ratings: the agent, the conversation.
+        // Stored once, with the chat ratings: the agent, the case, the conversation; the KPIs'
+        // agent figures count it.
         let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
-        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent_id(t).await, 4, 5));
+        assert_eq!((rating.staff_id, rating.case_id, rating.agent_score, rating.answer_score), (agent_id(t).await, Some(case.id), 4, 5));
+        let today = t.app.now().date_naive();
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, report) = t.api_get(&format!("/api/v1/kpis?from={}&to={}", today.pred_opt().expect("a day"), today.succ_opt().expect("a day")), Some(&supervisor)).await;
+        assert!(status.is_success(), "{status} {report}");
+        let kpi = |key: &str| report["groups"][0]["kpis"].as_array().expect("kpis").iter()
+            .find(|k| k["key"] == key).and_then(|k| k["value"].as_f64());
+        assert_eq!((kpi("agent_rating"), kpi("agent_ratings")), (Some(4.0), Some(1.0)), "{report}");
         let (status, replayed) = sms(t, from, "5", "r-7").await;
         assert_eq!((status, replayed["replayed"].as_bool()), (StatusCode::OK, Some(true)), "a redelivery rates once");
         let second = t.app.rate_agent(from, id, 1, 1).await;
