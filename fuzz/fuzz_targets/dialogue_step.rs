@@ -14,7 +14,7 @@ use tawasul_app::{App, Settings};
 use tawasul_channels_dialogue::{After, Dialogue, Expect, Incoming, Input, Medium, Stage, State};
 use tawasul_domain::vocab::Channel;
 
-const STAGES: [&str; 15] = [
+const STAGES: [&str; 17] = [
     "language",
     "menu",
     "faq",
@@ -29,6 +29,8 @@ const STAGES: [&str; 15] = [
     "reference",
     "offer_person",
     "with_person",
+    "rate_agent",
+    "rate_answer",
     "over",
 ];
 const KINDS: [&str; 6] = [
@@ -39,7 +41,15 @@ const KINDS: [&str; 6] = [
     "compliment",
     "escalation",
 ];
-const ENDINGS: [&str; 5] = ["submitted", "handed_over", "no_input", "invalid_input", "refused"];
+const ENDINGS: [&str; 7] = [
+    "submitted",
+    "handed_over",
+    "no_input",
+    "invalid_input",
+    "refused",
+    "rated",
+    "rating_dropped",
+];
 const LANGUAGES: [&str; 3] = ["ar", "en", "fr"];
 
 /// A saved state, from names the state's JSON uses; a service is one of the catalogue's
@@ -66,6 +76,9 @@ struct Saved {
     submitted: u32,
     reference: Option<String>,
     ended: Option<u8>,
+    /// A served conversation to rate (one of ours or not) and the agent's score given.
+    rating_of: Option<i64>,
+    agent_score: Option<i64>,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -162,6 +175,8 @@ fn state(saved: &Saved, world: &World) -> Option<State> {
         "submitted": saved.submitted,
         "reference": saved.reference,
         "ended": saved.ended.map(|i| ENDINGS[usize::from(i) % ENDINGS.len()]),
+        "rating_of": saved.rating_of,
+        "agent_score": saved.agent_score,
     }))
     .ok()
 }

@@ -26,7 +26,7 @@ const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// Finished jobs and idempotency keys are kept this long.
 /// WhatsApp's customer-service window (Messenger's standard one alike): free-form messages
 /// within a day of the resident's last.
-const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 /// Providers redeliver a webhook for hours at most (WhatsApp: up to 7 days).
 const INBOUND_IDS_KEPT: Duration = Duration::from_secs(8 * 24 * 3600);
 const KEEP_FOR: Duration = Duration::from_secs(24 * 3600);
@@ -40,7 +40,7 @@ const CLAIM_BATCH: i64 = 64;
 /// How long an idle runner waits before looking again.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
-fn micros(d: Duration) -> i64 {
+pub(crate) fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 

@@ -186,3 +186,10 @@ kpi_missed-name = { $kpi ->
 chat_reply-subject = رسالة من موظفينا
 chat_reply-body = { $message }
     .unsigned = -
+
+# The question to a resident whose conversation on SMS, WhatsApp or social media an agent
+# served and ended: their rating of the agent, 1 to 5; their next message answers it.
+agent_rating-subject = قيّم الموظف
+agent_rating-body = شكرًا لتواصلك معنا. كيف تقيّم الموظف الذي خدمك؟ أرسل رقمًا من 1 (ضعيف جدًا) إلى 5 (ممتاز).
+    .unsigned = -
+agent_rating-choices = ضعيف جدًا, ضعيف, مقبول, جيد, ممتاز

@@ -166,3 +166,10 @@ kpi_missed-name = { $kpi ->
 chat_reply-subject = A message from our staff
 chat_reply-body = { $message }
     .unsigned = -
+
+# The question to a resident whose conversation on SMS, WhatsApp or social media an agent
+# served and ended: their rating of the agent, 1 to 5; their next message answers it.
+agent_rating-subject = Rate the agent
+agent_rating-body = Thank you for contacting us. How would you rate the agent who served you? Send a number from 1 (very poor) to 5 (excellent).
+    .unsigned = -
+agent_rating-choices = Very poor, Poor, Fair, Good, Excellent

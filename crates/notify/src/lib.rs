@@ -18,6 +18,9 @@ pub use http::{
 };
 pub use policy::{backoff, QuietHours, MAX_ATTEMPTS};
 pub use smtp::{html_of, SmtpSecurity, SmtpSender, SmtpSettings};
-pub use social::{chunks, MessengerApi, MessengerPurpose, Network, SocialSender, XDmApi, MESSENGER_MAX_TEXT, X_MAX_DM};
+pub use social::{
+    chunks, MessengerApi, MessengerPurpose, Network, SocialSender, XDmApi, MESSENGER_MAX_QUICK_REPLIES,
+    MESSENGER_MAX_QUICK_REPLY_TITLE, MESSENGER_MAX_TEXT, X_MAX_DM,
+};
 pub use templates::{Rendered, TemplateError, Templates};
 pub use whatsapp::{WhatsappCloudSettings, WhatsappSender};

@@ -19,6 +19,9 @@ use crate::{ConfigError, DeliveryError, Outbound, Transport, DEFAULT_TIMEOUT};
 
 /// A Messenger text message's length.
 pub const MESSENGER_MAX_TEXT: usize = 2_000;
+/// Quick replies a Messenger message may carry, and their titles' length.
+pub const MESSENGER_MAX_QUICK_REPLIES: usize = 13;
+pub const MESSENGER_MAX_QUICK_REPLY_TITLE: usize = 20;
 /// An X direct message's length.
 pub const X_MAX_DM: usize = 10_000;
 /// Ids are digits, and short.
@@ -120,9 +123,30 @@ impl MessengerApi {
 
     /// `text` to the person `psid`, in as many messages as it takes.
     pub async fn send_text(&self, psid: &str, text: &str, purpose: MessengerPurpose) -> Result<(), DeliveryError> {
+        self.send_question(psid, text, &[], purpose).await
+    }
+
+    /// [`MessengerApi::send_text`] with `choices` as quick replies on its last piece, each
+    /// answering its number (1…).
+    pub async fn send_question(
+        &self,
+        psid: &str,
+        text: &str,
+        choices: &[String],
+        purpose: MessengerPurpose,
+    ) -> Result<(), DeliveryError> {
         let recipient = json!({"id": psid});
-        for piece in chunks(text, MESSENGER_MAX_TEXT).iter().filter(|p| !p.trim().is_empty()) {
-            self.send(&recipient, &json!({"text": piece}), purpose).await?;
+        let pieces: Vec<String> = chunks(text, MESSENGER_MAX_TEXT)
+            .into_iter()
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        let last = pieces.len().saturating_sub(1);
+        for (i, piece) in pieces.iter().enumerate() {
+            let mut message = json!({"text": piece});
+            if i == last && !choices.is_empty() {
+                message["quick_replies"] = quick_replies(choices);
+            }
+            self.send(&recipient, &message, purpose).await?;
         }
         Ok(())
     }
@@ -192,6 +216,31 @@ impl XDmApi {
     }
 }
 
+/// Messenger's quick replies for `choices`, keyed 1… (at most 13, titles of 20 characters).
+fn quick_replies(choices: &[String]) -> Value {
+    Value::Array(
+        choices
+            .iter()
+            .take(MESSENGER_MAX_QUICK_REPLIES)
+            .enumerate()
+            .map(|(i, label)| {
+                let title: String = label.chars().take(MESSENGER_MAX_QUICK_REPLY_TITLE).collect();
+                json!({"content_type": "text", "title": title, "payload": (i + 1).to_string()})
+            })
+            .collect(),
+    )
+}
+
+/// `text` with `choices` under it, numbered 1…, for a channel without buttons (X's direct
+/// messages in API v2 carry no quick replies; an SMS none at all).
+fn numbered(text: &str, choices: &[String]) -> String {
+    let mut out = text.to_owned();
+    for (i, label) in choices.iter().enumerate() {
+        out.push_str(&format!("\n{}. {label}", i + 1));
+    }
+    out
+}
+
 fn usable_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_digit())
 }
@@ -258,7 +307,7 @@ impl Transport for SocialSender {
                 } else {
                     MessengerPurpose::AccountUpdate
                 };
-                api.send_text(psid, text, purpose).await
+                api.send_question(psid, text, &message.rendered.choices, purpose).await
             }
             Some((Network::FacebookComment, comment_id)) => {
                 let api = self.facebook.as_ref().ok_or_else(|| off("Facebook"))?;
@@ -268,7 +317,10 @@ impl Transport for SocialSender {
                 api.send(&recipient, &json!({"text": piece}), MessengerPurpose::Response)
                     .await
             }
-            Some((Network::X, id)) => self.x.as_ref().ok_or_else(|| off("X"))?.send(id, text).await,
+            Some((Network::X, id)) => {
+                let text = numbered(text, &message.rendered.choices);
+                self.x.as_ref().ok_or_else(|| off("X"))?.send(id, &text).await
+            }
             None => Err(DeliveryError::Permanent(format!(
                 "{:?} is not a social media address (fb:…, fb-comment:… or x:…)",
                 message.recipient

@@ -26,6 +26,10 @@ pub struct Rendered {
     pub language: String,
     pub subject: String,
     pub body: String,
+    /// The answers a resident may tap, keyed 1… in order (`{template}-choices`, comma
+    /// separated): a provider that has buttons or quick replies shows them, else the body
+    /// says which number to send.
+    pub choices: Vec<String>,
 }
 
 /// The embedded templates of every language.
@@ -114,6 +118,16 @@ impl Templates {
         if let Some(signature) = bundle.get_message("signature").filter(|_| signed) {
             paragraphs.push(format(&signature, None));
         }
+        let choices = bundle
+            .get_message(&format!("{template}-choices"))
+            .map(|m| format(&m, None))
+            .map(|list| {
+                list.split(',')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         if !errors.is_empty() {
             tracing::warn!(
                 template,
@@ -126,6 +140,7 @@ impl Templates {
             language: tag.to_owned(),
             subject,
             body: paragraphs.join("\n\n"),
+            choices,
         })
     }
 

@@ -14,6 +14,11 @@ use crate::{ConfigError, DeliveryError, Outbound, Transport, DEFAULT_TIMEOUT};
 
 /// WhatsApp's limit on a text message.
 const MAX_TEXT: usize = 4_096;
+/// An interactive message's body, its list's rows, their titles, and the list's button.
+const MAX_INTERACTIVE_BODY: usize = 1_024;
+const MAX_LIST_ROWS: usize = 10;
+const MAX_ROW_TITLE: usize = 24;
+const MAX_LIST_BUTTON: usize = 20;
 
 #[derive(Clone)]
 pub struct WhatsappCloudSettings {
@@ -65,7 +70,23 @@ impl WhatsappSender {
     /// The messages API's body for `message`.
     pub fn body(&self, message: &Outbound) -> serde_json::Value {
         let to: String = message.recipient.chars().filter(char::is_ascii_digit).collect();
-        if message.in_session {
+        if message.in_session && !message.rendered.choices.is_empty() {
+            // A question with answers to tap: a list (its rows hold more than three buttons),
+            // opened by a button that says the subject (short in the message files).
+            let text: String = message.rendered.body.chars().take(MAX_INTERACTIVE_BODY).collect();
+            let rows: Vec<serde_json::Value> = message
+                .rendered
+                .choices
+                .iter()
+                .take(MAX_LIST_ROWS)
+                .enumerate()
+                .map(|(i, label)| json!({"id": (i + 1).to_string(), "title": label.chars().take(MAX_ROW_TITLE).collect::<String>()}))
+                .collect();
+            json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+                   "type": "interactive", "interactive": {"type": "list", "body": {"text": text},
+                   "action": {"button": message.rendered.subject.chars().take(MAX_LIST_BUTTON).collect::<String>(),
+                              "sections": [{"rows": rows}]}}})
+        } else if message.in_session {
             let text: String = message.rendered.body.chars().take(MAX_TEXT).collect();
             json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
                    "type": "text", "text": {"body": text}})

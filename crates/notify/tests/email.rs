@@ -87,6 +87,7 @@ async fn lines_with_dots_survive_the_smtp_data_phase() {
         language: "en".into(),
         subject: "Dots".into(),
         body: body.clone(),
+        choices: vec![],
     };
     sender
         .deliver(&outbound(1, "a@example.bh", rendered))

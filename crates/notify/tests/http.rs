@@ -19,6 +19,7 @@ fn sms(id: i64, body: &str) -> Outbound {
         language: "ar".into(),
         subject: "not sent by SMS".into(),
         body: body.into(),
+        choices: vec![],
     };
     Outbound {
         id,
@@ -206,6 +207,7 @@ fn webhook(id: i64) -> Outbound {
             language: "ar".into(),
             subject: "إغلاق بلاغكم رقم TW-2026-0000123".into(),
             body: "نفيدكم بأنه تم إغلاق بلاغكم.".into(),
+            choices: vec![],
         },
         references: vec![],
         in_session: false,

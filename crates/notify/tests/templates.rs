@@ -69,6 +69,7 @@ fn samples() -> Vec<(&'static str, Value)> {
             json!({ "reference": "TW-2026-0000140", "original_reference": REFERENCE }),
         ),
         ("chat_reply", json!({ "message": "سنرسل فريق الصيانة خلال ساعة" })),
+        ("agent_rating", json!({})),
     ]
 }
 
@@ -92,6 +93,28 @@ fn an_agents_line_in_a_conversation_is_their_words_alone() {
         "other messages keep theirs: {}",
         signed.body
     );
+}
+
+#[test]
+fn the_rating_question_carries_five_answers_in_each_language() {
+    let templates = Templates::embedded();
+    for (language, first, last) in [("ar", "ضعيف جدًا", "ممتاز"), ("en", "Very poor", "Excellent")] {
+        let rendered = templates.render("agent_rating", language, &json!({})).expect("renders");
+        assert_eq!(rendered.choices.len(), 5, "{language}: {rendered:?}");
+        assert_eq!(
+            (rendered.choices[0].as_str(), rendered.choices[4].as_str()),
+            (first, last)
+        );
+        assert!(
+            rendered.body.contains('1') && rendered.body.contains('5'),
+            "the number to send: {}",
+            rendered.body
+        );
+    }
+    let plain = templates
+        .render("chat_reply", "en", &json!({ "message": "x" }))
+        .expect("renders");
+    assert!(plain.choices.is_empty(), "other messages have none");
 }
 
 #[test]

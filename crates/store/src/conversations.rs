@@ -249,6 +249,29 @@ for_both_backends! {
         .bind(id).bind(at).bind(reason).execute(&mut *c).await?.rows_affected() == 1)
     }
 
+    /// [`end_conversation`], and when the resident is to be asked to rate the agent who served
+    /// them, the question on its way (`ask`: the message, and the marker taken with it under
+    /// the conversation's channel, by which their answer is known as one), in one transaction:
+    /// a conversation is asked once, and only if it was open.
+    pub async fn end_served(c: &mut Conn, (id, at, reason, ask): (i64, i64, String, Option<(String, crate::OutboxInsert)>)) -> StoreResult<bool> {
+        if !end_conversation(c, (id, at, reason)).await? {
+            return Ok(false);
+        }
+        if let Some((marker, message)) = ask {
+            let channel: String = sqlx::query_scalar("SELECT channel FROM conversations WHERE id = $1")
+                .bind(id).fetch_one(&mut *c).await?;
+            take_inbound(c, (channel, marker, at)).await?;
+            insert_outbox(c, &message).await?;
+        }
+        Ok(true)
+    }
+
+    /// The newest conversation of `address` on `channel`, open or not.
+    pub async fn latest_conversation(c: &mut Conn, (channel, address): (String, String)) -> StoreResult<Option<ConversationRow>> {
+        Ok(sqlx::query_as(&format!("{CONVERSATION_SELECT} WHERE channel = $1 AND address = $2 ORDER BY id DESC LIMIT 1"))
+            .bind(channel).bind(address).fetch_optional(&mut *c).await?)
+    }
+
     /// Links a conversation to the case made from it.
     pub async fn link_case(c: &mut Conn, (id, case_id): (i64, i64)) -> StoreResult<()> {
         sqlx::query("UPDATE conversations SET case_id = $2 WHERE id = $1")
@@ -367,6 +390,22 @@ impl Store {
 
     pub async fn end_conversation(&self, id: i64, at: i64, reason: &str) -> StoreResult<bool> {
         write_op!(self, end_conversation, (id, at, reason.to_owned()))
+    }
+
+    /// Ends a served conversation, with the rating question `ask` (its marker, its message);
+    /// false, and nothing sent, when it was over already.
+    pub async fn end_served(
+        &self,
+        id: i64,
+        at: i64,
+        reason: &str,
+        ask: Option<(String, crate::OutboxInsert)>,
+    ) -> StoreResult<bool> {
+        write_op!(self, end_served, (id, at, reason.to_owned(), ask))
+    }
+
+    pub async fn latest_conversation(&self, channel: &str, address: &str) -> StoreResult<Option<ConversationRow>> {
+        read_op!(self, latest_conversation, (channel.to_owned(), address.to_owned()))
     }
 
     pub async fn link_case(&self, id: i64, case_id: i64) -> StoreResult<()> {

@@ -131,6 +131,16 @@ on_both! { chat_site;
         assert_eq!(case.channel.as_str(), "chat");
         let page = site.page(&format!("/staff/chats/{id}"), &agent).await;
         assert!(page.body.contains(&format!("href=\"/staff/cases/{reference}\"")));
+
+        // Ended, the English resident rates the agent, on the case made.
+        site.post_form(&format!("/staff/chats/{id}/end"), &agent, &[("csrf_token", CSRF)]).await;
+        let over = site.page("/chat", CHAT).await;
+        assert!(over.body.contains("action=\"/chat/rate\""), "asked to rate");
+        let rated = site.post_form("/chat/rate", CHAT,
+            &[("csrf_token", CSRF), ("conversation", &id.to_string()), ("agent", "4"), ("answer", "3")]).await;
+        assert_eq!(rated.status, StatusCode::SEE_OTHER);
+        let rating = site.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.agent_score, rating.answer_score, rating.case_id), (4, 3, Some(case.id)));
     }
 
     async fn the_chat_cookie_a_visitor_is_given_keeps_their_chat(site: &Site) {
@@ -179,6 +189,98 @@ on_both! { chat_site;
         assert_eq!(site.page("/staff/chats", &inspector).await.status, StatusCode::FORBIDDEN);
         assert_eq!(site.page("/staff/chats/1", &inspector).await.status, StatusCode::FORBIDDEN);
         assert_ne!(site.page("/staff/chats", "").await.status, StatusCode::OK);
+    }
+}
+
+/// A resident's chat through the page's form, on the kit's clock, each message answered on
+/// the page that follows.
+struct Visitor<'a> {
+    site: &'a Site,
+    cookie: &'static str,
+}
+
+impl Visitor<'_> {
+    async fn say(&self, message: &str) -> String {
+        let sent = self
+            .site
+            .post_form("/chat", self.cookie, &[("csrf_token", CSRF), ("message", message)])
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        self.site.page("/chat", self.cookie).await.body
+    }
+
+    /// Their chats' endings, oldest first (the address is a digest of their cookie).
+    async fn endings(&self) -> Vec<Option<String>> {
+        let secret = self.cookie.split_once('=').expect("a cookie").1;
+        let address = format!("web:{}", &tawasul_domain::secret_digest(secret)[..32]);
+        self.site
+            .store
+            .conversations_of_address("chat", &address)
+            .await
+            .expect("read")
+            .into_iter()
+            .map(|c| c.end_reason)
+            .collect()
+    }
+}
+
+on_both! { site_on_thursday_noon;
+    async fn status_by_reference_wrong_choices_and_an_idle_chat_in_arabic_and_english(site: &Site) {
+        let (reference, _) = site
+            .submit(json!({"service": "water-leak", "kind": "report", "description": "Water leaking by the roundabout", "answers": {"depth": 2}}))
+            .await;
+
+        // Arabic: the status of a reference, then answers that are no choice: re-prompted
+        // twice, then a person offered.
+        let arabic = Visitor { site, cookie: CHAT };
+        arabic.say("").await;
+        arabic.say("1").await;
+        assert!(arabic.say("2").await.contains("اكتب رقم البلاغ"));
+        let status = arabic.say(&reference).await;
+        assert!(status.contains(&format!("البلاغ {reference}")) && status.contains("استُلم وينتظر المراجعة"), "{status}");
+        assert!(arabic.say("موز").await.contains("عذراً، هذا ليس من الخيارات."));
+        arabic.say("42").await;
+        let offer = arabic.say("؟").await;
+        assert!(offer.contains("هل تود التحدث إلى أحد موظفينا؟"), "{offer}");
+
+        // English, in another visitor's chat, the same.
+        let english = Visitor { site, cookie: OTHER_CHAT };
+        english.say("").await;
+        english.say("2").await;
+        assert!(english.say("2").await.contains("Type the reference"));
+        let status = english.say(&reference).await;
+        assert!(status.contains(&format!("Case {reference}")) && status.contains("received, waiting for review"), "{status}");
+        assert!(english.say("banana").await.contains("Sorry, that is not one of the choices."));
+        english.say("42").await;
+        let offer = english.say("?").await;
+        assert!(offer.contains("Would you like to speak to one of our staff?"), "{offer}");
+
+        // Half an hour and more without a word: the chat is over (timed out), and the next
+        // message begins again from the choice of language.
+        site.advance(chrono::Duration::minutes(31));
+        for visitor in [&english, &arabic] {
+            let again = visitor.say("1").await;
+            assert!(again.contains("name=\"message\" value=\"1\" class=\"secondary\">العربية</button>"), "{again}");
+            assert_eq!(visitor.endings().await, [Some("timed_out".to_owned()), None]);
+        }
+    }
+
+    async fn the_chats_bot_makes_a_case_in_arabic(site: &Site) {
+        let visitor = Visitor { site, cookie: CHAT };
+        visitor.say("").await;
+        visitor.say("1").await;
+        visitor.say("1").await;
+        assert!(visitor.say("1").await.contains("تسرب مياه"), "the services of a complaint");
+        assert!(visitor.say("1").await.contains("العمق: أدخل رقماً."), "the service's required question");
+        assert!(visitor.say("٢").await.contains("صف المشكلة بالتفصيل"));
+        assert!(visitor.say("الماء يتسرب من الأنبوب الرئيسي أمام المسجد").await.contains("أرسل موقعك"));
+        assert!(visitor.say("1").await.contains("هل نرسل ما سبق"));
+        let done = visitor.say("1").await;
+        let reference = done.split(|c: char| c.is_whitespace() || c == '<' || c == '>').find(|w| w.starts_with("TW-"))
+            .map(|w| w.trim_end_matches('.').to_owned()).unwrap_or_else(|| panic!("a reference: {done}"));
+        let case = site.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("chat", "ar"));
+        assert_eq!(visitor.endings().await, [Some("submitted".to_owned())]);
     }
 }
 

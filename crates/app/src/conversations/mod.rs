@@ -273,6 +273,17 @@ impl App {
     }
 }
 
+/// Why a conversation an agent ended is over.
+const SERVED: &str = "served";
+/// How long a resident's answer to the rating question is taken as one.
+pub const RATING_OPEN: Duration = Duration::from_secs(24 * 3600);
+
+/// The provider-message marker taken when conversation `id`'s resident is asked to rate its
+/// agent: the question went (it is not sent outside WhatsApp's window).
+fn rating_marker(id: i64) -> String {
+    format!("rating-ask/{id}")
+}
+
 /// The most lines a transcript shows; a conversation is over long before.
 pub const MAX_TRANSCRIPT: i64 = 2_000;
 /// The most characters an agent's message may have.
@@ -407,15 +418,82 @@ impl App {
             .ok_or(ConversationsError::Taken)
     }
 
-    /// Ends the chat its agent has; the resident is then asked to rate them.
+    /// Ends the chat its agent has; the resident is then asked to rate them: on the website's
+    /// chat by its page, on SMS, WhatsApp and social media by a message on that channel
+    /// ([`App::rating_due`] knows their answer when it comes).
     pub async fn end_chat(&self, user: &StaffUser, id: i64) -> ConversationsResult<()> {
         self.require_chats(user)?;
         let conversation = self.chat(id).await?;
         if conversation.agent_id != Some(user.id) && !user.may(Permission::Supervise, user.entity_id) {
             return Err(Failure::Forbidden("only the agent who has the chat ends it".into()).into());
         }
-        self.store.end_conversation(id, self.now_micros(), "served").await?;
+        let ask = self.rating_question(&conversation).await?;
+        self.store
+            .end_served(id, self.now_micros(), SERVED, ask.map(|m| (rating_marker(id), m)))
+            .await?;
         Ok(())
+    }
+
+    /// The message that asks the resident of a served conversation on SMS, WhatsApp or social
+    /// media to rate its agent, in their language; none on the other channels, when no agent
+    /// served it, or on WhatsApp outside the customer-service window (only approved templates
+    /// may go there, and a rating question is not one).
+    async fn rating_question(&self, conversation: &Conversation) -> ConversationsResult<Option<OutboxInsert>> {
+        let outbound = match conversation.channel {
+            Channel::Sms => OutboundChannel::Sms,
+            Channel::Whatsapp => OutboundChannel::Whatsapp,
+            Channel::Social => OutboundChannel::Social,
+            _ => return Ok(None),
+        };
+        if conversation.agent_id.is_none() {
+            return Ok(None);
+        }
+        if conversation.channel == Channel::Whatsapp {
+            let window = crate::jobs::micros(crate::jobs::CUSTOMER_SERVICE_WINDOW);
+            let heard = self
+                .store
+                .last_heard(conversation.channel.as_str(), &conversation.address)
+                .await?;
+            if heard.is_none_or(|at| at <= self.now_micros() - window) {
+                tracing::info!(
+                    conversation = conversation.id,
+                    "outside WhatsApp's window: no rating question"
+                );
+                return Ok(None);
+            }
+        }
+        Ok(Some(OutboxInsert {
+            channel: outbound.as_str().to_owned(),
+            recipient: conversation.address.clone(),
+            template: "agent_rating".into(),
+            language: conversation.language.clone().unwrap_or_else(|| "ar".into()),
+            payload: "{}".into(),
+            secret: None,
+            created_at: self.now_micros(),
+        }))
+    }
+
+    /// The conversation whose agent the resident on `channel` at `address` was asked to rate
+    /// and has not yet: their newest, ended by its agent within [`RATING_OPEN`]. Their next
+    /// message answers the question; once they have rated, or begun anything else, it is over.
+    pub async fn rating_due(&self, channel: Channel, address: &str) -> ConversationsResult<Option<Conversation>> {
+        let Some(row) = self.store.latest_conversation(channel.as_str(), address).await? else {
+            return Ok(None);
+        };
+        let open_since = self.now_micros() - crate::jobs::micros(RATING_OPEN);
+        let due = row.agent_id.is_some()
+            && row.end_reason.as_deref() == Some(SERVED)
+            && row.ended_at.is_some_and(|at| at > open_since);
+        if !due
+            || !self
+                .store
+                .inbound_seen(channel.as_str(), &rating_marker(row.id))
+                .await?
+            || self.store.agent_rating(row.id).await?.is_some()
+        {
+            return Ok(None);
+        }
+        Ok(Some(row.try_into()?))
     }
 
     /// Makes a case of the chat its agent has, through the one intake, and tells the resident

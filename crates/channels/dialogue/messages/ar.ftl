@@ -127,3 +127,15 @@ survey-reopened = نأسف لذلك. أُعيد فتح بلاغك وسيُنظر
 rate-agent = يرجى تقييم الموظف الذي خدمك: اضغط رقماً من 1، ضعيف جداً، إلى 5، ممتاز.
 rate-answer = وما تقييمك للإجابة التي تلقيتها؟ اضغط رقماً من 1 إلى 5.
 rate-thanks = شكراً لتقييمك. مع السلامة.
+
+# The agent's rating in writing (SMS, WhatsApp, social media), after a conversation a person
+# served: the first question went as a notification; these follow the resident's answers.
+rating-agent-prompt = كيف تقيّم الموظف الذي خدمك؟ أرسل رقمًا من 1 (ضعيف جدًا) إلى 5 (ممتاز).
+rating-answer-prompt = وما تقييمك للإجابة التي تلقيتها؟ أرسل رقمًا من 1 إلى 5.
+rating-score-1 = ضعيف جدًا
+rating-score-2 = ضعيف
+rating-score-3 = مقبول
+rating-score-4 = جيد
+rating-score-5 = ممتاز
+rating-already = سبق أن قيّمت هذه المحادثة، شكرًا لك.
+rating-dropped = لا بأس، لن نسألك عن التقييم مرة أخرى. يسعدنا تواصلك في أي وقت.

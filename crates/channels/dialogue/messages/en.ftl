@@ -127,3 +127,15 @@ survey-reopened = We are sorry. Your case has been reopened and will be looked a
 rate-agent = Please rate the staff member who served you: press a number from 1, very poor, to 5, excellent.
 rate-answer = And how do you rate the answer you received? Press a number from 1 to 5.
 rate-thanks = Thank you for your rating. Goodbye.
+
+# The agent's rating in writing (SMS, WhatsApp, social media), after a conversation a person
+# served: the first question went as a notification; these follow the resident's answers.
+rating-agent-prompt = How would you rate the agent who served you? Send a number from 1 (very poor) to 5 (excellent).
+rating-answer-prompt = And how do you rate the answer you received? Send a number from 1 to 5.
+rating-score-1 = Very poor
+rating-score-2 = Poor
+rating-score-3 = Fair
+rating-score-4 = Good
+rating-score-5 = Excellent
+rating-already = You have rated this conversation already, thank you.
+rating-dropped = That is fine, we will not ask you for a rating again. You are welcome to contact us any time.

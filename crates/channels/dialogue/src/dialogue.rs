@@ -6,7 +6,7 @@
 
 use crate::engine::{
     answer, chosen, command, next_required, reference_digits, reference_from, After, Choice, Command, Ending, Expect,
-    Input, Medium, Reply, Stage, State, FAQS, KINDS, MAX_MEDIA, MIN_DESCRIPTION, SERVICES_PER_PAGE,
+    Input, Medium, Reply, Stage, State, FAQS, KINDS, MAX_MEDIA, MIN_DESCRIPTION, RATING_SCORES, SERVICES_PER_PAGE,
     STRIKES_BEFORE_OFFER,
 };
 use crate::prompts::{Prompts, FIRST_LANGUAGE};
@@ -82,7 +82,7 @@ impl Dialogue {
             }
         }
         self.app.admit_message(incoming.channel, &incoming.address)?;
-        let initial = serde_json::to_string(&State::default()).unwrap_or_default();
+        let initial = serde_json::to_string(&self.initial(&incoming).await?).unwrap_or_default();
         let mut last = ConversationsError::Moved;
         for _ in 0..3 {
             let conversation = self
@@ -129,6 +129,25 @@ impl Dialogue {
             }
         }
         Err(last.into())
+    }
+
+    /// The state a new conversation starts from: the answer to the rating question when the
+    /// resident's last conversation on SMS, WhatsApp or social media was served by an agent
+    /// and they were asked to rate them; else the dialogue's start.
+    async fn initial(&self, incoming: &Incoming) -> Result<State, DialogueError> {
+        if !matches!(incoming.channel, Channel::Sms | Channel::Whatsapp | Channel::Social) {
+            return Ok(State::default());
+        }
+        Ok(match self.app.rating_due(incoming.channel, &incoming.address).await? {
+            Some(served) => State {
+                stage: Stage::RateAgent,
+                shown: true,
+                language: served.language,
+                rating_of: Some(served.id),
+                ..State::default()
+            },
+            None => State::default(),
+        })
     }
 
     /// One turn of conversation `conversation` from its saved `state`, which it moves on:
@@ -364,6 +383,9 @@ impl Turn<'_> {
 
     /// A typed or keyed answer at the state's stage.
     async fn answer(&mut self, state: &mut State, text: String) -> Result<(), DialogueError> {
+        if matches!(state.stage, Stage::RateAgent | Stage::RateAnswer) {
+            return self.rate(state, text).await;
+        }
         let at_menu = self.at_menu(state).await?;
         match command(self.prompts, self.language(), &text, at_menu) {
             Some(Command::Back) => return self.back(state).await,
@@ -530,8 +552,40 @@ impl Turn<'_> {
                 }
                 None => self.strike(state).await,
             },
-            Stage::WithPerson | Stage::Over => Ok(()),
+            // Taken by `rate` before any command.
+            Stage::RateAgent | Stage::RateAnswer | Stage::WithPerson | Stage::Over => Ok(()),
         }
+    }
+
+    /// An answer to the rating question: a score of 1 to 5 (the agent's, then the answer's,
+    /// stored with the chat ratings once both are in); words are a new request instead, which
+    /// the dialogue takes from its start; anything else is asked again, boundedly.
+    async fn rate(&mut self, state: &mut State, text: String) -> Result<(), DialogueError> {
+        if text.chars().any(char::is_alphabetic) {
+            *state = State::default();
+            return Box::pin(self.take(state, Input::Text(text))).await;
+        }
+        state.silent = text.trim().is_empty();
+        let Some(score) = chosen(&text, RATING_SCORES).and_then(|i| i64::try_from(i + 1).ok()) else {
+            return self.strike(state).await;
+        };
+        let (Some(served), Stage::RateAnswer, Some(agent)) = (state.rating_of, state.stage, state.agent_score) else {
+            state.agent_score = Some(score);
+            return self.enter(state, Stage::RateAnswer).await;
+        };
+        match self.app.rate_agent(&self.incoming.address, served, agent, score).await {
+            Ok(()) => self.line("rate-thanks", &[]),
+            // Rated meanwhile (a second node, a redelivered message): once is all.
+            Err(ConversationsError::Taken) => self.line("rating-already", &[]),
+            Err(ConversationsError::Common(Failure::NotFound(_) | Failure::Invalid(_))) => {
+                self.line("rating-dropped", &[]);
+                self.end(state, Ending::RatingDropped, After::End);
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.end(state, Ending::Rated, After::End);
+        Ok(())
     }
 
     /// Whether the stage shows a menu, where the keys 9 and 0 are commands.
@@ -544,7 +598,9 @@ impl Turn<'_> {
             | Stage::Service
             | Stage::Pick
             | Stage::Confirm
-            | Stage::OfferPerson => true,
+            | Stage::OfferPerson
+            | Stage::RateAgent
+            | Stage::RateAnswer => true,
             Stage::Field => self
                 .form(state)
                 .await?
@@ -560,6 +616,12 @@ impl Turn<'_> {
     async fn strike(&mut self, state: &mut State) -> Result<(), DialogueError> {
         // Saturating: a saved state is read back from the store, whatever it holds.
         state.strikes = state.strikes.saturating_add(1);
+        if matches!(state.stage, Stage::RateAgent | Stage::RateAnswer) && state.strikes >= STRIKES_BEFORE_OFFER {
+            // A rating is not worth a person: the question is dropped, politely.
+            self.line("rating-dropped", &[]);
+            self.end(state, Ending::RatingDropped, After::End);
+            return Ok(());
+        }
         if state.stage == Stage::OfferPerson {
             let ending = if state.silent {
                 Ending::NoInput
@@ -615,6 +677,8 @@ impl Turn<'_> {
             Stage::Location => Stage::Describe,
             Stage::Confirm => Stage::Location,
             Stage::OfferPerson => state.offered_from.take().unwrap_or(Stage::Menu),
+            Stage::RateAnswer => Stage::RateAgent,
+            Stage::RateAgent => Stage::RateAgent,
             Stage::WithPerson | Stage::Over => Stage::Menu,
         };
         self.enter(state, previous).await
@@ -775,6 +839,16 @@ impl Turn<'_> {
                 self.line("offer-person", &[]);
                 let labels = ["offer-yes", "offer-no"].map(|id| self.text(id, &[]));
                 self.menu(Self::numbered(labels));
+            }
+            Stage::RateAgent | Stage::RateAnswer => {
+                let asked = if state.stage == Stage::RateAgent {
+                    "rating-agent-prompt"
+                } else {
+                    "rating-answer-prompt"
+                };
+                self.line(asked, &[]);
+                let labels = (1..=RATING_SCORES).map(|n| self.text(&format!("rating-score-{n}"), &[]));
+                self.menu(Self::numbered(labels.collect::<Vec<_>>()));
             }
             Stage::WithPerson | Stage::Over => {}
         }

@@ -110,6 +110,10 @@ pub enum Stage {
     OfferPerson,
     /// Handed to a person in the live chat: what the resident writes is for them, not the engine.
     WithPerson,
+    /// Answering the question, after an agent served them, of how they rate the agent…
+    RateAgent,
+    /// …and then the answer they were given.
+    RateAnswer,
     Over,
 }
 
@@ -122,6 +126,10 @@ pub enum Ending {
     NoInput,
     InvalidInput,
     Refused,
+    /// The resident rated the agent who served them.
+    Rated,
+    /// The resident's answers to the rating question were not ratings: it is not asked again.
+    RatingDropped,
 }
 
 impl Ending {
@@ -132,6 +140,8 @@ impl Ending {
             Self::NoInput => "no_input",
             Self::InvalidInput => "invalid_input",
             Self::Refused => "refused",
+            Self::Rated => "rated",
+            Self::RatingDropped => "rating_dropped",
         }
     }
 }
@@ -177,7 +187,14 @@ pub struct State {
     /// The choices of the last reply, for a page that shows the conversation again.
     #[serde(default)]
     pub choices: Vec<Choice>,
+    /// The conversation an agent served whose rating this one takes, and the agent's score
+    /// once given.
+    pub rating_of: Option<i64>,
+    pub agent_score: Option<i64>,
 }
+
+/// The scores of a rating: 1 to 5.
+pub const RATING_SCORES: usize = 5;
 
 /// Strikes at a stage before a person is offered: the prompt, two re-prompts, then the offer.
 pub const STRIKES_BEFORE_OFFER: u8 = 3;

@@ -434,29 +434,7 @@ on_both! { setup;
         let describe = call.post(&next(&services), &[("Digits", "2")]).await;
         validate_vxml(&describe.body);
         assert!(describe.has("record"), "{}", describe.body);
-        let recorded = describe.doc();
-        let submit = recorded
-            .descendants()
-            .find(|n| n.has_tag_name("submit") && n.attribute("enctype") == Some("multipart/form-data"))
-            .expect("a multipart submit");
-        let link = submit.attribute("next").expect("next").to_owned();
-        // The recording comes in the submit itself, signed over the form's other fields.
-        let url = t.url(&link);
-        let fields: Vec<(String, String)> = vec![("CallSid".into(), call.sid.clone()), ("From".into(), who.into())];
-        let form = reqwest::multipart::Form::new()
-            .text("CallSid", call.sid.clone())
-            .text("From", who.to_owned())
-            .part("Recording", reqwest::multipart::Part::bytes(WAV.to_vec()).file_name("recording.wav").mime_str("audio/x-wav").expect("mime"));
-        let response = t
-            .client
-            .post(&url)
-            .header("X-Twilio-Signature", signature::sign(TOKEN, &url, &fields))
-            .multipart(form)
-            .send()
-            .await
-            .expect("answered");
-        assert_eq!(response.status().as_u16(), 200);
-        let location = Answered { status: 200, body: response.text().await.expect("body") };
+        let location = call.record_vxml(&describe).await;
         validate_vxml(&location.body);
         let confirm = call.post(&next(&location), &[("Digits", "1")]).await;
         validate_vxml(&confirm.body);
@@ -515,6 +493,226 @@ on_both! { setup;
         validate_vxml(&bye.body);
         assert!(bye.said().contains("مع السلامة") && !bye.said().contains("شكراً لتقييمك"), "{}", bye.body);
         assert!(t.store.conversations_of_address("phone", "+97333000019").await.expect("read").is_empty());
+    }
+}
+
+impl Call<'_> {
+    /// The VoiceXML `<record>`'s multipart submit: the recording in the submit itself, signed
+    /// over the form's other fields.
+    async fn record_vxml(&self, describe: &Answered) -> Answered {
+        let recorded = describe.doc();
+        let submit = recorded
+            .descendants()
+            .find(|n| n.has_tag_name("submit") && n.attribute("enctype") == Some("multipart/form-data"))
+            .expect("a multipart submit");
+        let url = self.t.url(submit.attribute("next").expect("next"));
+        let fields: Vec<(String, String)> =
+            vec![("CallSid".into(), self.sid.clone()), ("From".into(), self.from.clone())];
+        let form = reqwest::multipart::Form::new()
+            .text("CallSid", self.sid.clone())
+            .text("From", self.from.clone())
+            .part(
+                "Recording",
+                reqwest::multipart::Part::bytes(WAV.to_vec())
+                    .file_name("recording.wav")
+                    .mime_str("audio/x-wav")
+                    .expect("mime"),
+            );
+        let response = self
+            .t
+            .client
+            .post(&url)
+            .header("X-Twilio-Signature", signature::sign(TOKEN, &url, &fields))
+            .multipart(form)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status().as_u16(), 200);
+        Answered {
+            status: 200,
+            body: response.text().await.expect("body"),
+        }
+    }
+}
+
+/// The link a VoiceXML document's `<filled>` submits what the caller keyed to.
+fn filled_next(at: &Answered) -> String {
+    at.doc()
+        .descendants()
+        .find(|n| n.has_tag_name("submit") && n.parent().is_some_and(|p| p.has_tag_name("filled")))
+        .and_then(|n| n.attribute("next").map(str::to_owned))
+        .unwrap_or_else(|| panic!("a <filled> submit: {}", at.body))
+}
+
+/// The link a VoiceXML document's `<noinput>` submits to: the caller's silence.
+fn noinput_next(at: &Answered) -> String {
+    at.doc()
+        .descendants()
+        .find(|n| n.has_tag_name("noinput"))
+        .and_then(|n| n.children().find(|c| c.has_tag_name("submit")))
+        .and_then(|s| s.attribute("next").map(str::to_owned))
+        .unwrap_or_else(|| panic!("a <noinput> submit: {}", at.body))
+}
+
+/// A street-light case and its reference as keys: the year, then the number.
+async fn keyed_reference(t: &TestApp) -> String {
+    let (reference, _) = t
+        .submit(serde_json::json!({"service": "street-light", "kind": "report",
+                                   "description": "The street light by the school gate is out"}))
+        .await;
+    let keys: String = reference.chars().filter(char::is_ascii_digit).collect();
+    let (year, number) = keys.split_at(4);
+    format!("{year}{}", number.trim_start_matches('0'))
+}
+
+on_both! { setup;
+    async fn a_new_case_by_phone_in_english_with_its_recording_attached(t: &TestApp) {
+        let provider = recordings().await;
+        let who = "+97333000020";
+        let call = Call::new(t, "CA0000000000000000000000000000enew", who);
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "2").await;
+        assert_eq!(menu.attribute("Say", "language").as_deref(), Some("en-US"));
+        let kinds = call.press(&menu, "1").await;
+        let services = call.press(&kinds, "4").await;
+        assert!(services.said().contains("Street lights"), "{}", services.body);
+        let describe = call.press(&services, "2").await;
+        let record = describe.attribute("Record", "action").expect("a <Record>");
+        let recording_url = format!("{provider}/Recordings/RE0001");
+        let location = call
+            .post(&record, &[("RecordingUrl", &recording_url), ("RecordingDuration", "9"), ("Digits", "#")])
+            .await;
+        let confirm = call.press(&location, "1").await;
+        let done = call.press(&confirm, "1").await;
+        assert!(done.has("Hangup") && done.said().contains("Its reference is"), "{}", done.body);
+        let ended = endings(t, who).await;
+        assert_eq!(ended[0].0.as_deref(), Some("submitted"), "{ended:?}");
+        let case_id = ended[0].1.expect("the case is linked");
+        let reference = t.store.case_reference(case_id).await.expect("read").expect("a reference");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("phone", "en"));
+        assert_eq!(t.store.attachments(case_id).await.expect("attachments").len(), 1, "the recording");
+    }
+
+    async fn status_by_reference_wrong_keys_silence_and_a_person_in_arabic(t: &TestApp) {
+        let keys = keyed_reference(t).await;
+        let who = "+97333000021";
+        let call = Call::new(t, "CA0000000000000000000000000000arst", who);
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "1").await;
+        let ask = call.press(&menu, "2").await;
+        assert_eq!(ask.attribute("Gather", "finishOnKey").as_deref(), Some("#"));
+        let status = call.press(&ask, &keys).await;
+        assert!(status.said().contains("عن إنارة الشوارع: استُلم وينتظر المراجعة"), "{}", status.body);
+        assert!(status.said().contains("كيف نخدمك"), "the menu follows: {}", status.body);
+        let wrong = call.press(&status, "7").await;
+        assert!(wrong.said().starts_with("عذراً، هذا ليس من الخيارات."), "{}", wrong.body);
+        let quiet = call.silence(&wrong).await;
+        assert!(quiet.said().starts_with("لم يصلنا اختيارك."), "{}", quiet.body);
+        let offer = call.silence(&quiet).await;
+        assert!(offer.said().contains("هل تود التحدث إلى أحد موظفينا؟"), "{}", offer.body);
+        let ended = call.silence(&offer).await;
+        assert!(ended.said().contains("لم يصلنا ردك") && ended.has("Hangup"), "{}", ended.body);
+        assert_eq!(endings(t, who).await, vec![(Some("no_input".into()), None)]);
+
+        let other = "+97333000022";
+        let call = Call::new(t, "CA0000000000000000000000000000arpe", other);
+        let languages = call.ring().await;
+        let menu = call.press(&languages, "1").await;
+        let handed = call.press(&menu, "0").await;
+        assert!(handed.said().contains("سنحولك الآن إلى أحد موظفينا"), "{}", handed.body);
+        let number = handed.doc().descendants().find(|n| n.has_tag_name("Number")).and_then(|n| n.text().map(str::to_owned));
+        assert_eq!(number.as_deref(), Some(AGENT));
+        assert_eq!(endings(t, other).await, vec![(Some("handed_over".into()), None)]);
+    }
+
+    async fn voicexml_status_by_reference_in_arabic_and_english(t: &TestApp) {
+        let keys = keyed_reference(t).await;
+        for (sid, who, language, said) in [
+            ("CA0000000000000000000000000000vxsa", "+97333000031", "1", "عن إنارة الشوارع: استُلم وينتظر المراجعة"),
+            ("CA0000000000000000000000000000vxse", "+97333000032", "2", "about Street lights: received, waiting for review"),
+        ] {
+            let call = Call::new(t, sid, who);
+            let languages = call.post("/hooks/ivr/vxml", &[]).await;
+            let menu = call.post(&filled_next(&languages), &[("Digits", language)]).await;
+            let ask = call.post(&filled_next(&menu), &[("Digits", "2")]).await;
+            validate_vxml(&ask.body);
+            let status = call.post(&filled_next(&ask), &[("Digits", &keys)]).await;
+            validate_vxml(&status.body);
+            assert!(status.said().contains(said), "{}", status.body);
+        }
+    }
+
+    async fn a_voicexml_call_in_arabic_makes_its_case_with_the_recording(t: &TestApp) {
+        let who = "+97333000035";
+        let call = Call::new(t, "CA0000000000000000000000000000vxar", who);
+        let languages = call.post("/hooks/ivr/vxml", &[]).await;
+        let menu = call.post(&filled_next(&languages), &[("Digits", "1")]).await;
+        assert_eq!(
+            menu.doc().root_element().attribute(("http://www.w3.org/XML/1998/namespace", "lang")),
+            Some("ar-SA")
+        );
+        let kinds = call.post(&filled_next(&menu), &[("Digits", "1")]).await;
+        let services = call.post(&filled_next(&kinds), &[("Digits", "4")]).await;
+        assert!(services.said().contains("إنارة الشوارع"), "{}", services.body);
+        let describe = call.post(&filled_next(&services), &[("Digits", "2")]).await;
+        let location = call.record_vxml(&describe).await;
+        let confirm = call.post(&filled_next(&location), &[("Digits", "1")]).await;
+        let done = call.post(&filled_next(&confirm), &[("Digits", "1")]).await;
+        validate_vxml(&done.body);
+        assert!(done.has("disconnect") && done.said().contains("سُجّل طلبك. رقم الطلب هو"), "{}", done.body);
+        let ended = endings(t, who).await;
+        assert_eq!(ended[0].0.as_deref(), Some("submitted"), "{ended:?}");
+        let case_id = ended[0].1.expect("a case");
+        let reference = t.store.case_reference(case_id).await.expect("read").expect("a reference");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("phone", "ar"));
+        assert_eq!(t.store.attachments(case_id).await.expect("attachments").len(), 1, "the recording");
+    }
+
+    async fn voicexml_wrong_keys_and_silence_in_arabic_and_a_person_in_english(t: &TestApp) {
+        let who = "+97333000033";
+        let call = Call::new(t, "CA0000000000000000000000000000vxqa", who);
+        let languages = call.post("/hooks/ivr/vxml", &[]).await;
+        let menu = call.post(&filled_next(&languages), &[("Digits", "1")]).await;
+        let wrong = call.post(&filled_next(&menu), &[("Digits", "7")]).await;
+        validate_vxml(&wrong.body);
+        assert!(wrong.said().starts_with("عذراً، هذا ليس من الخيارات."), "{}", wrong.body);
+        let quiet = call.post(&noinput_next(&wrong), &[]).await;
+        let offer = call.post(&noinput_next(&quiet), &[]).await;
+        validate_vxml(&offer.body);
+        assert!(offer.said().contains("هل تود التحدث إلى أحد موظفينا؟"), "{}", offer.body);
+        let ended = call.post(&noinput_next(&offer), &[]).await;
+        validate_vxml(&ended.body);
+        assert!(ended.said().contains("لم يصلنا ردك") && ended.has("disconnect"), "{}", ended.body);
+        assert_eq!(endings(t, who).await, vec![(Some("no_input".into()), None)]);
+
+        let other = "+97333000034";
+        let call = Call::new(t, "CA0000000000000000000000000000vxpe", other);
+        let languages = call.post("/hooks/ivr/vxml", &[]).await;
+        let menu = call.post(&filled_next(&languages), &[("Digits", "2")]).await;
+        let wrong = call.post(&filled_next(&menu), &[("Digits", "7")]).await;
+        assert!(wrong.said().contains("Sorry, that is not one of the choices."), "{}", wrong.body);
+        let handed = call.post(&filled_next(&wrong), &[("Digits", "0")]).await;
+        validate_vxml(&handed.body);
+        assert!(handed.said().contains("putting you through"), "{}", handed.body);
+        assert_eq!(handed.attribute("transfer", "dest").as_deref(), Some(format!("tel:{AGENT}").as_str()));
+        assert_eq!(endings(t, other).await, vec![(Some("handed_over".into()), None)]);
+
+        // The agent hangs up: the caller rates them in English.
+        let doc = handed.doc();
+        let rate = doc.descendants().find(|n| n.has_tag_name("form") && n.attribute("id") == Some("rate")).expect("the rating form");
+        let prompts: Vec<&str> = rate.descendants().filter(|n| n.has_tag_name("prompt")).filter_map(|n| n.text()).collect();
+        assert!(prompts[0].contains("Please rate the staff member") && prompts[1].contains("the answer you received"), "{prompts:?}");
+        let rated = rate.descendants().find(|n| n.has_tag_name("submit")).and_then(|n| n.attribute("next")).expect("where").to_owned();
+        Fixtures::new(&t.app).await.staff("cap.agent", Role::Agent, Some("cap")).await;
+        let thanks = call.post(&rated, &[("Agent", "cap.agent"), ("AgentScore", "3"), ("AnswerScore", "5")]).await;
+        validate_vxml(&thanks.body);
+        assert!(thanks.said().contains("Thank you for your rating"), "{}", thanks.body);
+        let served: Vec<_> = t.store.conversations_of_address("phone", other).await.expect("read")
+            .into_iter().filter(|c| c.end_reason.as_deref() == Some("served")).collect();
+        let rating = t.store.agent_rating(served[0].id).await.expect("read").expect("a rating");
+        assert_eq!((rating.agent_score, rating.answer_score), (3, 5));
     }
 }
 

@@ -28,8 +28,8 @@ use tawasul_domain::vocab::Channel;
 use tawasul_notify::{chunks, MessengerPurpose, MESSENGER_MAX_TEXT};
 
 /// Quick replies a message may carry, and their titles' length.
-pub const MAX_QUICK_REPLIES: usize = 13;
-const MAX_QUICK_REPLY_TITLE: usize = 20;
+pub const MAX_QUICK_REPLIES: usize = tawasul_notify::MESSENGER_MAX_QUICK_REPLIES;
+const MAX_QUICK_REPLY_TITLE: usize = tawasul_notify::MESSENGER_MAX_QUICK_REPLY_TITLE;
 /// Ids: a Page-scoped id is digits; message, comment and post ids are longer tokens.
 const MAX_SENDER_ID: usize = 32;
 const MAX_MESSAGE_ID: usize = 300;

@@ -733,3 +733,376 @@ async fn damaged_notifications_are_refused_or_ignored_never_a_server_error() {
     }
     assert_eq!(t.case_count().await, 0);
 }
+
+/// `setup_with_agent` on the kit's clock, for the ratings (WhatsApp's window, a day to answer).
+async fn setup_with_agent_on_clock(backend: Backend) -> Setup {
+    let s = setup_with(backend, Some(chrono::Utc::now()), true).await;
+    Fixtures::new(&s.t.app)
+        .await
+        .staff("cap.agent", Role::Agent, Some("cap"))
+        .await;
+    s
+}
+
+/// The agent who has conversation `id` ends it from its page.
+async fn agent_ends(t: &TestApp, id: i64) {
+    let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+    let ended = t
+        .post_form(
+            &format!("/staff/chats/{id}/end"),
+            &agent,
+            &[("csrf_token", tawasul_testkit::CSRF)],
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+}
+
+/// The texts the SMS gateway was given for `to`, in order.
+fn texts_to(gateway: &HttpSink, to: &str) -> Vec<String> {
+    gateway
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/gateway/sms")
+        .map(|r| {
+            form_urlencoded::parse(&r.body)
+                .into_owned()
+                .collect::<Vec<(String, String)>>()
+        })
+        .filter(|fields| fields.iter().any(|(k, v)| k == "to" && v == to))
+        .filter_map(|fields| fields.into_iter().find(|(k, _)| k == "text").map(|(_, v)| v))
+        .collect()
+}
+
+/// The staff id of the contact centre's agent.
+async fn agent_id(t: &TestApp) -> i64 {
+    t.store
+        .staff_by_username("cap.agent")
+        .await
+        .expect("read")
+        .expect("the agent")
+        .id
+}
+
+on_both! { setup_with_agent_on_clock;
+    async fn an_agent_served_sms_conversation_is_rated_by_digits_in_arabic_once(s: &Setup) {
+        let (t, gateway) = (&s.t, &s.graph);
+        let from = "+97333111222";
+        for (said, id) in [("مرحبا", "r-1"), ("1", "r-2"), ("0", "r-3"), ("الماء مقطوع عن بيتنا منذ الصباح", "r-4")] {
+            assert_eq!(sms(t, from, said, id).await.0, StatusCode::OK);
+        }
+        let id = agent_answers(t, "<td>رسالة نصية</td>", "الماء مقطوع عن بيتنا منذ الصباح", "سنرسل فريق الصيانة خلال ساعة").await;
+        // The agent makes a case of it, then ends it.
+        let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+        let made = t.post_form(&format!("/staff/chats/{id}/case"), &agent, &[("csrf_token", tawasul_testkit::CSRF),
+            ("service", "water-leak"), ("kind", "complaint"), ("description", "انقطاع المياه عن البيت منذ الصباح")]).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        t.work().await;
+        agent_ends(t, id).await;
+        t.work().await;
+        let sent = texts_to(gateway, from);
+        assert_eq!(sent.len(), 3, "the agent's answer, the case's reference, then the question: {sent:?}");
+        assert!(sent[2].contains("كيف تقيّم الموظف الذي خدمك؟") && sent[2].contains("من 1"), "{}", sent[2]);
+        let reference = sent[..2].iter().find_map(|s| tawasul_domain::text::reference_in(s)).expect("the reference was sent");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+
+        // Out of range: asked again (the digits are the resident's, Arabic-Indic or not).
+        let (_, again) = sms(t, from, "٩", "r-5").await;
+        assert!(text_of(&again).starts_with("عذراً، هذا ليس من الخيارات.") && text_of(&again).contains("كيف تقيّم الموظف"), "{again}");
+        let (_, answer) = sms(t, from, "٤", "r-6").await;
+        assert!(text_of(&answer).contains("وما تقييمك للإجابة التي تلقيتها؟") && text_of(&answer).contains("5. ممتاز"), "{answer}");
+        let (_, thanks) = sms(t, from, "5", "r-7").await;
+        assert!(text_of(&thanks).contains("شكراً لتقييمك"), "{thanks}");
+        assert_eq!(thanks["language"], "ar");
+
+        // Stored once, with the chat ratings: the agent, the case, the conversation; the KPIs'
+        // agent figures count it.
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.staff_id, rating.case_id, rating.agent_score, rating.answer_score), (agent_id(t).await, Some(case.id), 4, 5));
+        let today = t.app.now().date_naive();
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        let (status, report) = t.api_get(&format!("/api/v1/kpis?from={}&to={}", today.pred_opt().expect("a day"), today.succ_opt().expect("a day")), Some(&supervisor)).await;
+        assert!(status.is_success(), "{status} {report}");
+        let kpi = |key: &str| report["groups"][0]["kpis"].as_array().expect("kpis").iter()
+            .find(|k| k["key"] == key).and_then(|k| k["value"].as_f64());
+        assert_eq!((kpi("agent_rating"), kpi("agent_ratings")), (Some(4.0), Some(1.0)), "{report}");
+        let (status, replayed) = sms(t, from, "5", "r-7").await;
+        assert_eq!((status, replayed["replayed"].as_bool()), (StatusCode::OK, Some(true)), "a redelivery rates once");
+        let second = t.app.rate_agent(from, id, 1, 1).await;
+        assert!(matches!(second, Err(tawasul_app::conversations::ConversationsError::Taken)), "a second rating is refused: {second:?}");
+        assert_eq!(t.store.agent_rating(id).await.expect("read").map(|r| r.agent_score), Some(4));
+
+        // Rated: the next message is a new request, from the choice of language.
+        let (_, next) = sms(t, from, "3", "r-8").await;
+        assert!(text_of(&next).contains("1. العربية"), "{next}");
+        let ended: Vec<Option<String>> = t.store.conversations_of_address("sms", from).await.expect("read")
+            .into_iter().map(|c| c.end_reason).collect();
+        assert_eq!(ended, [Some("served".to_owned()), Some("rated".to_owned()), None]);
+    }
+
+    async fn an_sms_rating_answered_with_junk_is_dropped_politely_and_words_start_the_dialogue_in_english(s: &Setup) {
+        let (t, gateway) = (&s.t, &s.graph);
+        let serve = |from: &'static str, heard: &'static str, prefix: &'static str| async move {
+            for (n, said) in ["hi", "2", "0", heard].into_iter().enumerate() {
+                assert_eq!(sms(t, from, said, &format!("{prefix}-{n}")).await.0, StatusCode::OK);
+            }
+            let id = agent_answers(t, "<td>رسالة نصية</td>", heard, "A crew is on its way").await;
+            t.work().await;
+            agent_ends(t, id).await;
+            t.work().await;
+            id
+        };
+        let from = "+97333111444";
+        let id = serve(from, "No water in my street since this morning", "j").await;
+        let asked = texts_to(gateway, from);
+        assert!(asked.last().is_some_and(|q| q.contains("How would you rate the agent who served you?")), "{asked:?}");
+        let (_, first) = sms(t, from, "0", "j-5").await;
+        assert!(text_of(&first).starts_with("Sorry, that is not one of the choices.") && text_of(&first).contains("1. Very poor"), "{first}");
+        sms(t, from, "77", "j-6").await;
+        let (_, dropped) = sms(t, from, "?!", "j-7").await;
+        assert!(text_of(&dropped).contains("we will not ask you for a rating again"), "{dropped}");
+        assert!(t.store.agent_rating(id).await.expect("read").is_none());
+        let (_, next) = sms(t, from, "4", "j-8").await;
+        assert!(text_of(&next).contains("1. العربية"), "not asked again: {next}");
+
+        // Words instead of a rating: a new request, which the dialogue takes from its start.
+        let other = "+97333111555";
+        let id = serve(other, "The street light is broken", "w").await;
+        let (_, words) = sms(t, other, "I have another problem", "w-5").await;
+        assert!(text_of(&words).contains("1. العربية") && !text_of(&words).contains("rate"), "{words}");
+        assert!(t.store.agent_rating(id).await.expect("read").is_none());
+        let (_, menu) = sms(t, other, "2", "w-6").await;
+        assert!(text_of(&menu).contains("1. a new report"), "{menu}");
+
+        // And one who answers: rated, in English.
+        let rater = "+97333111666";
+        let id = serve(rater, "The bin was not collected", "k").await;
+        let (_, answer) = sms(t, rater, "4", "k-5").await;
+        assert!(text_of(&answer).contains("And how do you rate the answer you received?") && text_of(&answer).contains("5. Excellent"), "{answer}");
+        let (_, thanks) = sms(t, rater, "5", "k-6").await;
+        assert!(text_of(&thanks).contains("Thank you for your rating"), "{thanks}");
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent_id(t).await, 4, 5));
+    }
+
+    async fn an_agent_served_whatsapp_conversation_is_rated_from_a_list_in_arabic(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        for (n, body) in ["مرحبا", "1", "0", "لا يوجد ماء في شارعنا"].into_iter().enumerate() {
+            assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&format!("wamid.rt{n}"), body))).await, StatusCode::OK);
+        }
+        let id = agent_answers(t, "<td>واتساب</td>", "لا يوجد ماء في شارعنا", "فريق الصيانة في الطريق").await;
+        t.work().await;
+        let before = replies(graph).len();
+        agent_ends(t, id).await;
+        t.work().await;
+        let sent = replies(graph);
+        assert_eq!(sent.len(), before + 1, "the question");
+        let ask = &sent[before];
+        assert_eq!((ask["to"].as_str(), ask["type"].as_str(), ask["interactive"]["type"].as_str()), (Some(WA_ID), Some("interactive"), Some("list")), "{ask}");
+        assert!(words_of(ask).contains("كيف تقيّم الموظف الذي خدمك؟"), "{ask}");
+        let rows: Vec<(&str, &str)> = ask["interactive"]["action"]["sections"][0]["rows"].as_array().expect("rows").iter()
+            .map(|r| (r["id"].as_str().unwrap_or_default(), r["title"].as_str().unwrap_or_default())).collect();
+        assert_eq!(rows, [("1", "ضعيف جدًا"), ("2", "ضعيف"), ("3", "مقبول"), ("4", "جيد"), ("5", "ممتاز")]);
+        assert_eq!(ask["interactive"]["action"]["button"], "قيّم الموظف");
+
+        // A row tapped, then digits typed.
+        let tapped = json!({"from": WA_ID, "id": "wamid.rt-list", "timestamp": "1764921600", "type": "interactive",
+            "interactive": {"type": "list_reply", "list_reply": {"id": "3", "title": "مقبول"}}});
+        assert_eq!(whatsapp(t, &notification(WA_ID, tapped.clone())).await, StatusCode::OK);
+        let next = replies(graph).last().cloned().expect("a reply");
+        assert_eq!(next["interactive"]["type"], "list", "{next}");
+        assert!(words_of(&next).contains("وما تقييمك للإجابة"), "{next}");
+        assert_eq!(whatsapp(t, &notification(WA_ID, tapped)).await, StatusCode::OK, "redelivered");
+        assert_eq!(whatsapp(t, &notification(WA_ID, text_message("wamid.rt-typed", "٢"))).await, StatusCode::OK);
+        assert!(words_of(&replies(graph).last().cloned().expect("a reply")).contains("شكراً لتقييمك"));
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent_id(t).await, 3, 2), "the redelivery changed nothing");
+    }
+
+    async fn a_whatsapp_rating_in_english_within_the_window_and_none_asked_outside_it(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let early = "97333444001";
+        for (n, body) in ["hi", "2", "0", "The bins were not collected"].into_iter().enumerate() {
+            let message = json!({"from": early, "id": format!("wamid.in{n}"), "type": "text", "text": {"body": body}});
+            assert_eq!(whatsapp(t, &notification(early, message)).await, StatusCode::OK);
+        }
+        let id = agent_answers(t, "<td>واتساب</td>", "The bins were not collected", "They will be collected today").await;
+        t.work().await;
+        agent_ends(t, id).await;
+        t.work().await;
+        let ask = replies(graph).last().cloned().expect("the question");
+        assert_eq!((ask["to"].as_str(), ask["interactive"]["type"].as_str()), (Some(early), Some("list")), "{ask}");
+        assert!(words_of(&ask).contains("How would you rate the agent who served you?"), "{ask}");
+        assert_eq!(ask["interactive"]["action"]["button"], "Rate the agent");
+        for (n, typed) in ["5", "4"].into_iter().enumerate() {
+            let message = json!({"from": early, "id": format!("wamid.ir{n}"), "type": "text", "text": {"body": typed}});
+            assert_eq!(whatsapp(t, &notification(early, message)).await, StatusCode::OK);
+        }
+        assert!(words_of(&replies(graph).last().cloned().expect("a reply")).contains("Thank you for your rating"));
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.agent_score, rating.answer_score), (5, 4));
+
+        // Outside the window no question is sent.
+        for (n, body) in ["hi", "2", "0", "There is no water in my street"].into_iter().enumerate() {
+            assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&format!("wamid.ow{n}"), body))).await, StatusCode::OK);
+        }
+        let id = agent_answers(t, "<td>واتساب</td>", "There is no water in my street", "A crew is on its way").await;
+        t.work().await;
+        let before = replies(graph).len();
+        // The resident's last words were more than a day ago when the agent ends it.
+        t.advance(chrono::Duration::hours(25));
+        agent_ends(t, id).await;
+        t.work().await;
+        assert_eq!(replies(graph).len(), before, "no question outside the window");
+        assert_eq!(t.store.outbox(10).await.expect("read").iter().filter(|n| n.template == "agent_rating" && n.recipient == WA_ID).count(), 0);
+        assert_eq!(whatsapp(t, &notification(WA_ID, text_message("wamid.ow9", "5"))).await, StatusCode::OK);
+        let next = replies(graph).last().cloned().expect("a reply");
+        assert!(words_of(&next).contains("Choose your language"), "the dialogue's start: {next}");
+        assert!(t.store.agent_rating(id).await.expect("read").is_none());
+    }
+}
+
+/// Whether `text` is written in Arabic letters.
+fn in_arabic(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+/// The reference a reply names.
+fn reference_of(text: &str) -> String {
+    tawasul_domain::text::reference_in(text).expect("a reference")
+}
+
+/// A case made by SMS from `from`: the language's key, then the same keys and words in either
+/// language; its reference.
+async fn sms_case(t: &TestApp, from: &str, language: &str, description: &str, prefix: &str) -> String {
+    let said = ["hello", language, "1", "1", "1", description, "Manama, road 2411", "1"];
+    let mut last = Value::Null;
+    for (n, said) in said.into_iter().enumerate() {
+        let (status, reply) = sms(t, from, said, &format!("{prefix}-{n}")).await;
+        assert_eq!(status, StatusCode::OK, "{reply}");
+        last = reply;
+    }
+    reference_of(&text_of(&last))
+}
+
+on_both! { setup_with_agent_on_clock;
+    async fn sms_cases_are_made_and_hear_back_by_sms_in_english_and_arabic_and_whatsapp_in_arabic(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let english = "+97333222001";
+        let arabic = "+97333222002";
+        let reference_en = sms_case(t, english, "2", "Water is leaking from the main pipe by the mosque", "en").await;
+        let reference_ar = sms_case(t, arabic, "1", "الماء يتسرب من الأنبوب الرئيسي أمام المسجد", "ar").await;
+        for (reference, language) in [(&reference_en, "en"), (&reference_ar, "ar")] {
+            let case = t.store.case_by_reference(reference).await.expect("read").expect("the case");
+            assert_eq!((case.channel.as_str(), case.language.as_str()), ("sms", language));
+        }
+        let wa = "97333555333";
+        for (n, key) in ["مرحبا", "1", "1", "1", "1", "الماء يتسرب من الأنبوب الرئيسي أمام المسجد", "1", "1"].into_iter().enumerate() {
+            assert_eq!(whatsapp(t, &notification(wa, json!({"from": wa, "id": format!("wamid.hb{n}"), "type": "text", "text": {"body": key}}))).await, StatusCode::OK);
+        }
+        let reference_wa = reference_of(&words_of(&replies(graph).last().cloned().expect("a reply")));
+        t.work().await;
+        let (sms_before, wa_before) = (texts_to(graph, english).len() + texts_to(graph, arabic).len(), replies(graph).len());
+
+        // A status change: each reporter hears of it on their own channel, in their language.
+        let supervisor = t.login("cap.supervisor", PASSWORD).await;
+        for reference in [&reference_en, &reference_ar, &reference_wa] {
+            let (status, _) = t.api_post(&format!("/api/v1/cases/{reference}/transitions"), Some(&supervisor), json!({"action": "acknowledge"})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        t.work().await;
+        let heard_en = texts_to(graph, english);
+        let heard_ar = texts_to(graph, arabic);
+        assert_eq!(heard_en.len() + heard_ar.len(), sms_before + 2, "one SMS each: {heard_en:?} {heard_ar:?}");
+        let (last_en, last_ar) = (heard_en.last().expect("an SMS"), heard_ar.last().expect("an SMS"));
+        assert!(last_en.contains(&reference_en) && !in_arabic(last_en), "in English: {last_en}");
+        assert!(last_ar.contains(&reference_ar) && in_arabic(last_ar), "in Arabic: {last_ar}");
+        let sent = replies(graph);
+        assert_eq!(sent.len(), wa_before + 1, "one WhatsApp message");
+        let update = &sent[wa_before];
+        assert_eq!((update["to"].as_str(), update["type"].as_str()), (Some(wa), Some("text")), "{update}");
+        let body = update["text"]["body"].as_str().unwrap_or_default();
+        assert!(body.contains(&reference_wa) && in_arabic(body), "in Arabic: {body}");
+    }
+}
+
+on_both! { setup_on_clock;
+    async fn a_conversation_left_idle_times_out_on_sms_and_whatsapp_in_arabic_and_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let (sms_ar, sms_en, wa_ar, wa_en) = ("+97333222011", "+97333222012", "97333222013", "97333222014");
+        for (from, language) in [(sms_ar, "1"), (sms_en, "2")] {
+            sms(t, from, "hello", &format!("{from}-1")).await;
+            sms(t, from, language, &format!("{from}-2")).await;
+        }
+        for (wa, language) in [(wa_ar, "1"), (wa_en, "2")] {
+            for (n, said) in ["hello", language].into_iter().enumerate() {
+                let message = json!({"from": wa, "id": format!("wamid.{wa}.{n}"), "type": "text", "text": {"body": said}});
+                assert_eq!(whatsapp(t, &notification(wa, message)).await, StatusCode::OK);
+            }
+        }
+
+        // Half an hour and more without a word: housekeeping ends each, saying why.
+        t.app.schedule_periodic_jobs().await.expect("scheduled");
+        t.advance(chrono::Duration::minutes(31));
+        t.work().await;
+        for (channel, address) in [("sms", sms_ar), ("sms", sms_en), ("whatsapp", wa_ar), ("whatsapp", wa_en)] {
+            let ended: Vec<Option<String>> = t.store.conversations_of_address(channel, address).await.expect("read")
+                .into_iter().map(|c| c.end_reason).collect();
+            assert_eq!(ended, [Some("timed_out".to_owned())], "{channel} {address}");
+        }
+        // The next message begins again, from the choice of language (asked in both).
+        for from in [sms_ar, sms_en] {
+            let (_, again) = sms(t, from, "1", &format!("{from}-3")).await;
+            assert!(text_of(&again).contains("1. العربية") && text_of(&again).contains("2. English"), "{again}");
+        }
+        for wa in [wa_ar, wa_en] {
+            let message = json!({"from": wa, "id": format!("wamid.{wa}.again"), "type": "text", "text": {"body": "1"}});
+            assert_eq!(whatsapp(t, &notification(wa, message)).await, StatusCode::OK);
+            let again = replies(graph).last().cloned().expect("a reply");
+            assert_eq!(again["to"], wa);
+            assert!(words_of(&again).contains("اختر اللغة") && words_of(&again).contains("Choose your language"), "{again}");
+        }
+    }
+}
+
+on_both! { setup;
+    async fn status_by_reference_and_wrong_choices_on_sms_in_arabic_and_whatsapp_in_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let (reference, _) = t
+            .submit(json!({"service": "water-leak", "kind": "report", "description": "Water leaking by the roundabout"}))
+            .await;
+        let from = "+97333222021";
+        for (id, said) in [("sa-1", "مرحبا"), ("sa-2", "1")] {
+            sms(t, from, said, id).await;
+        }
+        let (_, ask) = sms(t, from, "2", "sa-3").await;
+        assert!(text_of(&ask).contains("اكتب رقم البلاغ"), "{ask}");
+        let (_, status) = sms(t, from, &reference, "sa-4").await;
+        assert!(text_of(&status).contains(&format!("البلاغ {reference}")) && text_of(&status).contains("استُلم وينتظر المراجعة"), "{status}");
+        assert_eq!(status["language"], "ar");
+        let (_, invalid) = sms(t, from, "موز", "sa-5").await;
+        assert!(text_of(&invalid).starts_with("عذراً، هذا ليس من الخيارات."), "{invalid}");
+        sms(t, from, "42", "sa-6").await;
+        let (_, offer) = sms(t, from, "؟", "sa-7").await;
+        assert!(text_of(&offer).contains("هل تود التحدث إلى أحد موظفينا؟"), "{offer}");
+
+        let mut n = 0;
+        let mut wa = |said: String| {
+            n += 1;
+            let id = format!("wamid.se{n}");
+            async move {
+                assert_eq!(whatsapp(t, &notification(WA_ID, text_message(&id, &said))).await, StatusCode::OK);
+                words_of(&replies(graph).last().cloned().expect("a reply"))
+            }
+        };
+        wa("hi".into()).await;
+        wa("2".into()).await;
+        assert!(wa("2".into()).await.contains("Type the reference"));
+        let status = wa(reference.clone()).await;
+        assert!(status.contains(&format!("Case {reference}")) && status.contains("received, waiting for review"), "{status}");
+        assert!(wa("banana".into()).await.starts_with("Sorry, that is not one of the choices."));
+        wa("42".into()).await;
+        assert!(wa("?".into()).await.contains("Would you like to speak to one of our staff?"));
+        let handed = wa("1".into()).await;
+        assert!(handed.contains("One of our staff will answer you here"), "{handed}");
+    }
+}

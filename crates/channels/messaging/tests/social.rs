@@ -18,7 +18,7 @@ use std::time::Duration;
 use tawasul_app::cases::social::{Posted, SocialPost};
 use tawasul_app::identity::auth::Caller;
 use tawasul_app::{CasesError, FacebookSettings, Failure, HookSettings, SocialPostSettings, XSettings};
-use tawasul_domain::vocab::Kind;
+use tawasul_domain::vocab::{Kind, Role};
 use tawasul_testkit::fixtures::{Fixtures, PASSWORD};
 use tawasul_testkit::sinks::{HttpSink, RecordedRequest};
 use tawasul_testkit::{on_both, png, spawn, Backend, Options, TestApp};
@@ -855,6 +855,228 @@ on_both! { setup;
         assert_eq!(titles, ["العربية", "English"], "{again}");
         assert_eq!(conversations(t, &format!("x:{RESIDENT}")).await, 2);
     }
+}
+
+/// An agent of the contact centre picks up the one conversation waiting in the staff's chat
+/// queue, answers `answer` and ends it; the conversation's id.
+async fn an_agent_serves_and_ends(t: &TestApp, answer: &str) -> i64 {
+    Fixtures::new(&t.app)
+        .await
+        .staff("cap.agent", Role::Agent, Some("cap"))
+        .await;
+    let agent = t.staff_cookie("cap.agent", PASSWORD).await;
+    let waiting = t.store.chat_queue(10).await.expect("read");
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    let id = waiting[0].conversation.id;
+    let csrf = [("csrf_token", tawasul_testkit::CSRF)];
+    let picked = t.post_form(&format!("/staff/chats/{id}/pick"), &agent, &csrf).await;
+    assert_eq!(picked.status, StatusCode::SEE_OTHER);
+    let said = t
+        .post_form(
+            &format!("/staff/chats/{id}/say"),
+            &agent,
+            &[("csrf_token", tawasul_testkit::CSRF), ("message", answer)],
+        )
+        .await;
+    assert_eq!(said.status, StatusCode::SEE_OTHER, "{}", said.body);
+    t.work().await;
+    let ended = t.post_form(&format!("/staff/chats/{id}/end"), &agent, &csrf).await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+    t.work().await;
+    id
+}
+
+on_both! { setup;
+    async fn an_agent_served_messenger_conversation_is_rated_by_quick_replies_and_digits_in_english(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        for (mid, said) in [("ra_1", "Hello"), ("ra_2", "2"), ("ra_3", "0"), ("ra_4", "The pipe by the school still leaks")] {
+            assert_eq!(facebook(t, &text(mid, said)).await, StatusCode::OK);
+        }
+        let id = an_agent_serves_and_ends(t, "A crew is on its way").await;
+        let sent = sent_to_messenger(graph);
+        let ask = sent.last().cloned().expect("the question");
+        assert_eq!(ask["recipient"]["id"], PSID);
+        assert!(ask["message"]["text"].as_str().is_some_and(|q| q.contains("How would you rate the agent who served you?")), "{ask}");
+        let quick: Vec<(&str, &str)> = ask["message"]["quick_replies"].as_array().expect("quick replies").iter()
+            .map(|q| (q["payload"].as_str().unwrap_or_default(), q["title"].as_str().unwrap_or_default())).collect();
+        assert_eq!(quick, [("1", "Very poor"), ("2", "Poor"), ("3", "Fair"), ("4", "Good"), ("5", "Excellent")]);
+
+        // A quick reply, a redelivery of it, then digits typed.
+        assert_eq!(facebook(t, &quick_reply("ra_5", "Good", "4")).await, StatusCode::OK);
+        let next = sent_to_messenger(graph).last().cloned().expect("a reply");
+        assert!(next["message"]["text"].as_str().is_some_and(|q| q.contains("how do you rate the answer")), "{next}");
+        assert_eq!(next["message"]["quick_replies"].as_array().map(Vec::len), Some(5), "{next}");
+        let count = sent_to_messenger(graph).len();
+        assert_eq!(facebook(t, &quick_reply("ra_5", "Good", "4")).await, StatusCode::OK);
+        assert_eq!(sent_to_messenger(graph).len(), count, "a redelivery is not answered");
+        assert_eq!(facebook(t, &text("ra_6", "3")).await, StatusCode::OK);
+        let thanks = sent_to_messenger(graph).last().cloned().expect("a reply");
+        assert!(thanks["message"]["text"].as_str().is_some_and(|q| q.contains("Thank you for your rating")), "{thanks}");
+        let agent = t.store.staff_by_username("cap.agent").await.expect("read").expect("the agent");
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.staff_id, rating.agent_score, rating.answer_score), (agent.id, 4, 3));
+        let second = t.app.rate_agent(&format!("fb:{PSID}"), id, 1, 1).await;
+        assert!(second.is_err(), "a second rating is refused");
+    }
+
+    async fn an_agent_served_x_conversation_is_rated_by_numbered_options_in_arabic(s: &Setup) {
+        let (t, x_api) = (&s.t, &s.x_api);
+        for (n, said) in ["مرحبا", "1", "0", "الإنارة معطلة في شارعنا"].into_iter().enumerate() {
+            assert_eq!(x(t, &direct_message(&format!("{}", 7001 + n), RESIDENT, said)).await, StatusCode::OK);
+        }
+        let id = an_agent_serves_and_ends(t, "سيصلكم الفريق اليوم").await;
+        let ask = sent_by_dm(x_api, RESIDENT).last().cloned().expect("the question");
+        assert!(ask.contains("كيف تقيّم الموظف الذي خدمك؟") && ask.contains("1. ضعيف جدًا") && ask.contains("5. ممتاز"), "{ask}");
+        assert_eq!(x(t, &direct_message("7010", RESIDENT, "٥")).await, StatusCode::OK);
+        assert!(sent_by_dm(x_api, RESIDENT).last().is_some_and(|m| m.contains("وما تقييمك للإجابة")));
+        assert_eq!(x(t, &direct_message("7011", RESIDENT, "٤")).await, StatusCode::OK);
+        assert!(sent_by_dm(x_api, RESIDENT).last().is_some_and(|m| m.contains("شكراً لتقييمك")));
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.agent_score, rating.answer_score), (5, 4));
+        let ended: Vec<Option<String>> = t.store.conversations_of_address("social", &format!("x:{RESIDENT}")).await.expect("read")
+            .into_iter().map(|c| c.end_reason).collect();
+        assert_eq!(ended, [Some("served".to_owned()), Some("rated".to_owned())]);
+    }
+}
+
+fn in_arabic(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+}
+
+/// Acknowledges the case `reference` as its supervisor, and lets the notifications go.
+async fn acknowledge(t: &TestApp, reference: &str) {
+    let supervisor = t.login("cap.supervisor", PASSWORD).await;
+    let (status, _) = t
+        .api_post(
+            &format!("/api/v1/cases/{reference}/transitions"),
+            Some(&supervisor),
+            json!({"action": "acknowledge"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    t.work().await;
+}
+
+on_both! { setup;
+    async fn messenger_in_arabic_a_case_its_update_a_status_wrong_choices_a_person_and_a_rating(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        let mut m = 0;
+        let mut say = |said: String| {
+            m += 1;
+            let mid = format!("ar_{m}");
+            async move {
+                assert_eq!(facebook(t, &text(&mid, &said)).await, StatusCode::OK);
+                let last = sent_to_messenger(graph).last().cloned().expect("a reply");
+                last["message"]["text"].as_str().unwrap_or_default().to_owned()
+            }
+        };
+        for said in ["مرحبا", "1", "1", "1", "1", "الماء يتسرب من الأنبوب الرئيسي أمام المدرسة", "حي السلمانية، طريق 2411"] {
+            say(said.into()).await;
+        }
+        let done = say("1".into()).await;
+        let reference = reference_in(&done);
+        assert!(in_arabic(&done), "{done}");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("social", "ar"));
+        t.work().await;
+        let before = sent_to_messenger(graph).len();
+        acknowledge(t, &reference).await;
+        let notices = sent_to_messenger(graph);
+        assert_eq!(notices.len(), before + 1, "one notice");
+        let notice = notices[before]["message"]["text"].as_str().unwrap_or_default();
+        assert!(notice.contains(&reference) && in_arabic(notice), "{notice}");
+
+        say("مرحبا".into()).await;
+        say("1".into()).await;
+        assert!(say("2".into()).await.contains("اكتب رقم البلاغ"));
+        let status = say(reference.clone()).await;
+        assert!(status.contains(&format!("البلاغ {reference}")) && status.contains("قيد المراجعة"), "{status}");
+        assert!(say("موز".into()).await.starts_with("عذراً، هذا ليس من الخيارات."));
+        say("42".into()).await;
+        assert!(say("؟".into()).await.contains("هل تود التحدث إلى أحد موظفينا؟"));
+        assert!(say("1".into()).await.contains("سيتواصل معك أحد موظفينا هنا"));
+
+        let id = an_agent_serves_and_ends(t, "سيصلكم الفريق اليوم").await;
+        let ask = last_to_messenger(graph);
+        assert!(ask["message"]["text"].as_str().is_some_and(|q| q.contains("كيف تقيّم الموظف الذي خدمك؟")), "{ask}");
+        assert_eq!(ask["message"]["quick_replies"][4]["title"], "ممتاز", "{ask}");
+        assert_eq!(facebook(t, &quick_reply("ar_rate1", "ممتاز", "5")).await, StatusCode::OK);
+        assert!(say("٤".into()).await.contains("شكراً لتقييمك"));
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.agent_score, rating.answer_score), (5, 4));
+    }
+
+    async fn x_in_english_a_case_its_update_a_status_wrong_choices_a_person_and_a_rating(s: &Setup) {
+        let (t, x_api) = (&s.t, &s.x_api);
+        let mut n = 8000;
+        let mut dm = |said: String| {
+            n += 1;
+            let id = n.to_string();
+            async move {
+                assert_eq!(x(t, &direct_message(&id, RESIDENT, &said)).await, StatusCode::OK);
+                sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply")
+            }
+        };
+        for said in ["Hello", "2", "1", "1", "1", "Water is leaking from the main pipe by the school", "School road, Manama"] {
+            dm(said.into()).await;
+        }
+        let done = dm("1".into()).await;
+        let reference = reference_in(&done);
+        assert!(!in_arabic(&done), "{done}");
+        let case = t.store.case_by_reference(&reference).await.expect("read").expect("the case");
+        assert_eq!((case.channel.as_str(), case.language.as_str()), ("social", "en"));
+        t.work().await;
+        let before = sent_by_dm(x_api, RESIDENT).len();
+        acknowledge(t, &reference).await;
+        let dms = sent_by_dm(x_api, RESIDENT);
+        assert_eq!(dms.len(), before + 1, "one notice");
+        assert!(dms[before].contains(&reference) && !in_arabic(&dms[before]), "{}", dms[before]);
+
+        dm("Hello".into()).await;
+        dm("2".into()).await;
+        assert!(dm("2".into()).await.contains("Type the reference"));
+        let status = dm(reference.clone()).await;
+        assert!(status.contains(&format!("Case {reference}")) && status.contains("under review"), "{status}");
+        assert!(dm("banana".into()).await.starts_with("Sorry, that is not one of the choices."));
+        dm("42".into()).await;
+        assert!(dm("?".into()).await.contains("Would you like to speak to one of our staff?"));
+        assert!(dm("1".into()).await.contains("One of our staff will answer you here"));
+
+        let id = an_agent_serves_and_ends(t, "A crew is on its way").await;
+        let ask = sent_by_dm(x_api, RESIDENT).last().cloned().expect("the question");
+        assert!(ask.contains("How would you rate the agent who served you?") && ask.contains("1. Very poor") && ask.contains("5. Excellent"), "{ask}");
+        assert!(dm("2".into()).await.contains("how do you rate the answer"));
+        assert!(dm("3".into()).await.contains("Thank you for your rating"));
+        let rating = t.store.agent_rating(id).await.expect("read").expect("rated");
+        assert_eq!((rating.agent_score, rating.answer_score), (2, 3));
+    }
+
+    async fn a_conversation_left_idle_times_out_on_messenger_in_arabic_and_x_in_english(s: &Setup) {
+        let (t, graph, x_api) = (&s.t, &s.graph, &s.x_api);
+        assert_eq!(facebook(t, &text("ia_1", "مرحبا")).await, StatusCode::OK);
+        assert_eq!(facebook(t, &quick_reply("ia_2", "العربية", "1")).await, StatusCode::OK);
+        assert_eq!(x(t, &direct_message("6101", RESIDENT, "Hello")).await, StatusCode::OK);
+        assert_eq!(x(t, &direct_message("6102", RESIDENT, "2")).await, StatusCode::OK);
+        t.app.schedule_periodic_jobs().await.expect("scheduled");
+        t.advance(chrono::Duration::minutes(31));
+        t.work().await;
+        for address in [format!("fb:{PSID}"), format!("x:{RESIDENT}")] {
+            let ended: Vec<Option<String>> = t.store.conversations_of_address("social", &address).await.expect("read")
+                .into_iter().map(|c| c.end_reason).collect();
+            assert_eq!(ended, [Some("timed_out".to_owned())], "{address}");
+        }
+        assert_eq!(facebook(t, &text("ia_3", "1")).await, StatusCode::OK);
+        let again = sent_to_messenger(graph).last().cloned().expect("a reply");
+        assert_eq!(again["message"]["quick_replies"][0]["title"], "العربية", "from the choice of language: {again}");
+        assert_eq!(x(t, &direct_message("6103", RESIDENT, "1")).await, StatusCode::OK);
+        let again = sent_by_dm(x_api, RESIDENT).last().cloned().expect("a reply");
+        assert!(again.contains("2. English"), "{again}");
+    }
+}
+
+/// The last message sent to Messenger.
+fn last_to_messenger(graph: &HttpSink) -> Value {
+    sent_to_messenger(graph).last().cloned().expect("a message")
 }
 
 /// `value` changed by `f`, for a malformed variant of a good payload.
