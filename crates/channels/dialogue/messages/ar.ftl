@@ -112,6 +112,8 @@ goodbye-no-input = لم يصلنا ردك، لذا سننهي المحادثة �
 callback-hello = مرحباً، معك مركز تواصل بخصوص بلاغك عن { $service }.
 callback-status = حالته الآن: { $status }.
 callback-menu = لسماع الرقم المرجعي اضغط 1. للتحدث إلى موظف اضغط 2.
+# رقم البلاغ مقروءًا: أرقام السنة، ثم وقفة، ثم أرقام البلاغ.
+reference-digits = { $year }، { $number }
 callback-reference = الرقم المرجعي لبلاغك هو: { $digits }. مرة أخرى: { $digits }.
 callback-goodbye = لم يصلنا اختيارك. شكراً لك، مع السلامة.
 

@@ -112,6 +112,8 @@ goodbye-no-input = We did not hear from you, so we are ending the conversation n
 callback-hello = Hello, this is the Tawasul centre calling about your case about { $service }.
 callback-status = Its status is now: { $status }.
 callback-menu = To hear your reference, press 1. To speak to a person, press 2.
+# A reference read out: the year's digits, a pause, the number's digits.
+reference-digits = { $year }, { $number }
 callback-reference = Your reference is: { $digits }. Again: { $digits }.
 callback-goodbye = We did not get your choice. Thank you, goodbye.
 

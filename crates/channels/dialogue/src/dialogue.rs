@@ -933,7 +933,7 @@ impl Turn<'_> {
         };
         let service = self.label(&case.service_name_ar, &case.service_name_en).to_owned();
         let status = self.text(&format!("status-{}", case.status.as_str()), &[]);
-        let digits = reference_digits(&case.reference);
+        let digits = reference_digits(self.prompts, self.language(), &case.reference);
         self.line(
             "status-line",
             &[
@@ -999,7 +999,7 @@ impl Turn<'_> {
         match self.app.submit(intake).await {
             Ok(receipt) => {
                 state.submitted += 1;
-                let digits = reference_digits(&receipt.reference);
+                let digits = reference_digits(self.prompts, self.language(), &receipt.reference);
                 self.line("submitted", &[("reference", &receipt.reference), ("digits", &digits)]);
                 self.line("goodbye", &[]);
                 state.reference = Some(receipt.reference);

@@ -279,13 +279,18 @@ pub fn reference_from(said: &str) -> Option<String> {
 }
 
 /// A reference said so that it can be heard and keyed back: the year's digits, then the
-/// number's without its leading zeros, one by one.
-pub fn reference_digits(reference: &str) -> String {
+/// number's without its leading zeros, one by one, joined as the language's
+/// `reference-digits` message says (a pause between the two).
+pub fn reference_digits(prompts: &Prompts, language: &str, reference: &str) -> String {
     let mut parts = reference.split('-').skip(1);
     let year = parts.next().unwrap_or_default();
     let number = parts.next().unwrap_or_default().trim_start_matches('0');
     let spell = |s: &str| s.chars().map(String::from).collect::<Vec<_>>().join(" ");
-    format!("{}، {}", spell(year), spell(number))
+    prompts.text(
+        language,
+        "reference-digits",
+        &[("year", &spell(year)), ("number", &spell(number))],
+    )
 }
 
 /// The next required question of the form from `from` on, if any.
@@ -353,7 +358,9 @@ mod tests {
 
     #[test]
     fn a_reference_is_said_digit_by_digit_and_keys_back_to_itself() {
-        let said = reference_digits("TW-2026-0000123");
+        let prompts = Prompts::embedded();
+        assert_eq!(reference_digits(&prompts, "en", "TW-2026-0000123"), "2 0 2 6, 1 2 3");
+        let said = reference_digits(&prompts, "ar", "TW-2026-0000123");
         assert_eq!(said, "2 0 2 6، 1 2 3");
         assert_eq!(
             reference_from(&said.replace('،', "")).as_deref(),

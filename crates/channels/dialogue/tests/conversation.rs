@@ -183,7 +183,7 @@ on_both! { setup;
         let reference = t.store.case_reference(case).await.expect("read").expect("the reference");
         let number = reference.rsplit('-').next().expect("number").trim_start_matches('0');
         let spelled: Vec<String> = number.chars().map(String::from).collect();
-        assert!(said(&done).contains(&format!("2 0 2 6، {}", spelled.join(" "))), "{done:?}");
+        assert!(said(&done).contains(&format!("2 0 2 6, {}", spelled.join(" "))), "read out in English, with an English pause: {done:?}");
     }
 
     async fn a_person_on_request_and_after_two_reprompts(t: &TestApp) {

@@ -248,7 +248,7 @@ async fn callback(State(hook): State<Hook>, request: Request) -> Result<Response
         }
         "menu" => match digits {
             Some("1") => {
-                let spoken = reference_digits(&callback.reference);
+                let spoken = reference_digits(doc.prompts, &doc.language, &callback.reference);
                 doc.say("callback-reference", &[("digits", &spoken)]);
                 doc.ask(&to("menu", &[]), &["callback-menu"]);
             }

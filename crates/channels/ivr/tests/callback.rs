@@ -351,7 +351,7 @@ on_both! { setup;
         );
 
         let reference_said = press(t, &answered, &sid, "1").await;
-        let digits = tawasul_channels_dialogue::engine::reference_digits(&reference);
+        let digits = tawasul_channels_dialogue::engine::reference_digits(&tawasul_channels_dialogue::prompts::Prompts::embedded(), "ar", &reference);
         assert!(reference_said.said().contains(&digits), "{} lacks {digits}", reference_said.said());
         let person = press(t, &reference_said, &sid, "2").await;
         assert_eq!(person.attribute("Dial", "action").map(|a| a.starts_with("/hooks/ivr/dialled?")), Some(true));
