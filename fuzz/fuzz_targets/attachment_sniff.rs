@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) if plain.is_ok() => assert_eq!(e.code, "content_mismatch"),
         Err(e) => assert!(matches!(
-            e.code.as_str(),
+            e.code,
             "empty_file" | "file_too_large" | "unsupported_file_type"
         )),
     }
