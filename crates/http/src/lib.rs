@@ -18,6 +18,8 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use extract::SESSION_COOKIE;
+/// The API's readers of a case's and a transition's body, for the fuzz targets.
+pub use extract::{parse_json, CaseSubmission, TransitionSubmission};
 
 /// JSON bodies are small; uploads get their own, larger limit on their route.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;

@@ -8,7 +8,8 @@
 //! - a full disk under the attachment store is a clear 507 (API and form), with no case, no
 //!   temporary file left, and the next report succeeds once there is room;
 //! - notifications wait while the SMTP server is down and are delivered once each when it is
-//!   back.
+//!   back; SMS alike while the gateway refuses connections, then answers 503, with the retries
+//!   spaced as the delivery policy says (30 s, then a minute).
 
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
@@ -55,6 +56,23 @@ fn intake(text: &str, photos: &[Vec<u8>], key: Option<&str>) -> Intake {
             .collect(),
         idempotency_key: key.map(str::to_owned),
     }
+}
+
+/// A small PDF whose bytes differ with `text`.
+fn pdf(text: &str) -> Vec<u8> {
+    format!("%PDF-1.7\n% {text}\n%%EOF\n").into_bytes()
+}
+
+/// A report from `email` bringing one PDF.
+fn with_pdf(text: &str, file: &[u8], email: &str) -> Intake {
+    let mut report = intake(text, &[], None);
+    report.draft.reporter.as_mut().expect("a reporter").email = Some(email.into());
+    report.files.push(Upload {
+        bytes: file.to_vec(),
+        content_type: Some("application/pdf".into()),
+        filename: Some("report.pdf".into()),
+    });
+    report
 }
 
 fn photo_part(bytes: &[u8]) -> Part {
@@ -243,6 +261,40 @@ on_both! { faults;
         assert_eq!(t.app.sweep_orphan_blobs().await.expect("sweep"), 0);
     }
 
+    async fn anonymisation_leaves_files_to_the_sweep_so_a_report_of_the_same_file_keeps_it(t: &TestApp) {
+        // Anonymisation removes the reporter's PDFs and recordings (photos are kept, renamed).
+        let (shared, alone) = (pdf("شهادة"), pdf("فاتورة"));
+        // Fatima's cases: one with a file another resident is about to send too, one with a
+        // file of her own.
+        for (text, file) in [("تسرب مياه", &shared), ("حفرة", &alone)] {
+            t.app.submit(with_pdf(text, file, "fatima@example.bh")).await.expect("Fatima's report");
+        }
+        // Another resident's report of the same file: stored, its case not yet written.
+        let paused = Arc::new(Paused { blobs: t.app.blobs.clone(), stored: Semaphore::new(0), go: Semaphore::new(0) });
+        let mut racing = t.app.clone();
+        racing.blobs = paused.clone();
+        let other = with_pdf("تسرب أمام المدرسة", &shared, "ali@example.bh");
+        let report = tokio::spawn(async move { racing.submit(other).await });
+        paused.stored.acquire().await.expect("the file is stored").forget();
+
+        // Meanwhile Fatima's data is erased (her cases are open: forced).
+        let erased = t.app.operator().privacy_erase("fatima@example.bh", true).await.expect("erase");
+        assert!(matches!(&erased, tawasul_app::cases::privacy::Erasure::Done { cases, .. } if cases.len() == 2), "{erased:?}");
+        assert!(blob_path(t, &shared).exists() && blob_path(t, &alone).exists(), "files are left to the sweep");
+
+        paused.go.add_permits(1);
+        let receipt = report.await.expect("the task").expect("the other report is acknowledged");
+        let receipt = json!({"reference": receipt.reference, "token": receipt.token});
+        assert_eq!(photo_of(t, &receipt).await, shared, "the other resident's case keeps its file");
+
+        // Past the grace, the sweep removes the file only Fatima's case used, and only it.
+        assert_eq!(t.app.sweep_orphan_blobs().await.expect("sweep"), 0, "nothing within the grace");
+        t.advance(chrono::Duration::minutes(61));
+        assert_eq!(t.app.sweep_orphan_blobs().await.expect("sweep"), 1);
+        assert!(!blob_path(t, &alone).exists(), "the erased case's own file is gone");
+        assert_eq!(photo_of(t, &receipt).await, shared, "the shared file is kept");
+    }
+
     async fn a_full_disk_under_the_attachments_is_a_clear_refusal_that_writes_nothing(t: &TestApp) {
         let blobs = t.data_dir.path().join("blobs");
         let tmpfs = Tmpfs::mount_over(&blobs);
@@ -356,5 +408,101 @@ on_both! { mailing;
             assert_eq!(got.get(address), Some(&1), "{address}: {got:?}");
         }
         assert_eq!(got.values().sum::<usize>(), waiting.len(), "{got:?}");
+    }
+}
+
+/// The application sending SMS through an HTTP gateway on a port where nothing listens yet.
+struct Texting {
+    t: TestApp,
+    port: u16,
+}
+
+async fn texting(backend: Backend) -> Texting {
+    // A port that was free a moment ago: connections to it are refused until the gateway starts.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut options = Options::on(backend);
+    options.clock_starts = Some(chrono::Utc::now());
+    options.delivery.sms = Some(tawasul_notify::SmsSettings {
+        url: format!("http://127.0.0.1:{port}/sms"),
+        method: "POST".into(),
+        body_template: r#"{"to":"{to}","text":"{text}","ref":"{id}"}"#.into(),
+        content_type: "application/json".into(),
+        headers: vec![],
+    });
+    let t = spawn(options).await;
+    Fixtures::new(&t.app).await.capital(json!([])).await;
+    Texting { t, port }
+}
+
+/// The number each SMS the gateway was asked to send went to, in order.
+fn texted(requests: &[tawasul_testkit::sinks::RecordedRequest]) -> Vec<String> {
+    requests
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).expect("the gateway is sent JSON");
+            body["to"].as_str().expect("to").to_owned()
+        })
+        .collect()
+}
+
+/// Every notification is an SMS still to be tried again: not sent, not given up.
+async fn waiting(t: &TestApp, count: usize) {
+    let outbox = t.store.outbox_deliveries(10).await.expect("outbox");
+    assert_eq!(outbox.len(), count, "{outbox:?}");
+    for row in &outbox {
+        assert_eq!(row.channel, "sms");
+        assert!(
+            !matches!(row.status.as_str(), "sent" | "failed" | "undeliverable"),
+            "{row:?} waits"
+        );
+    }
+}
+
+on_both! { texting;
+    async fn sms_wait_while_the_gateway_is_down_and_are_delivered_once_each(g: &Texting) {
+        let t = &g.t;
+        let phones = ["+97333001001", "+97333001002", "+97333001003"];
+        for (i, phone) in phones.iter().enumerate() {
+            let mut case = draft(&format!("تسرب مياه {i}"));
+            case["reporter"] = json!({"name": "فاطمة", "phone": phone, "language": "ar"});
+            t.submit(case).await;
+        }
+        // Down: the first attempts find nothing listening.
+        t.work().await;
+        waiting(t, phones.len()).await;
+
+        // Up, but refusing with 503 for a while: the first retry comes 30 s after the first try.
+        let gateway = tawasul_testkit::sinks::HttpSink::start_on(g.port).await.expect("the gateway starts");
+        gateway.respond_with([503; 3]);
+        t.advance(chrono::Duration::seconds(29));
+        t.work().await;
+        assert!(gateway.requests().is_empty(), "retried before 30 s: {:?}", texted(&gateway.requests()));
+        t.advance(chrono::Duration::seconds(1));
+        t.work().await;
+        let refused = gateway.wait_for(phones.len(), std::time::Duration::from_secs(10)).await;
+        assert_eq!(texted(&refused).len(), phones.len(), "one try each at 30 s");
+        waiting(t, phones.len()).await;
+
+        // The second retry comes a minute after the first.
+        t.advance(chrono::Duration::seconds(59));
+        t.work().await;
+        assert_eq!(gateway.requests().len(), phones.len(), "retried again before a minute");
+        t.advance(chrono::Duration::seconds(1));
+        t.work().await;
+        gateway.wait_for(2 * phones.len(), std::time::Duration::from_secs(10)).await;
+        // Later runs send nothing again.
+        t.advance(chrono::Duration::hours(2));
+        t.work().await;
+        let all = texted(&gateway.requests());
+        assert_eq!(all.len(), 2 * phones.len(), "{all:?}");
+        let mut delivered = all[phones.len()..].to_vec();
+        delivered.sort();
+        assert_eq!(delivered, phones, "each resident gets one SMS");
+        for row in t.store.outbox_deliveries(10).await.expect("outbox") {
+            assert_eq!(row.status, "sent", "{row:?}");
+        }
     }
 }

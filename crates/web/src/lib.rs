@@ -23,6 +23,8 @@ use std::sync::Arc;
 use tawasul_app::App;
 
 pub use context::{csrf_for_sessions, set_cookie, CSRF_FIELD, LANG_COOKIE, RESIDENT_COOKIE};
+/// The live chat's reading of a page's WebSocket frame, for the fuzz targets.
+pub use kit::chat::{read_frame, Incoming as ChatFrame, MAX_FRAME as MAX_CHAT_FRAME};
 /// The REST API answers its exports as the staff console does.
 pub use kit::download::export_response;
 

@@ -410,4 +410,35 @@ on_both! { site;
         let page = site.post_form("/staff/admin/users/mun.agent", &root, &[("csrf_token", CSRF), ("display_name", "Agent"), ("email", ""), ("department", "roads"), ("role", "agent")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     }
+
+    async fn a_staff_users_display_name_is_checked_as_every_name_is(site: &Site) {
+        let long = "ن".repeat(201);
+        let bad = ["", "   ", "\u{202E}nimda", "Ali\u{0007}", "سارة\u{200F}\u{202D}", long.as_str()];
+        // The console's form: 422 with the error beside the field, nothing written.
+        let mine = admin(site).await;
+        for name in bad {
+            let form = [("csrf_token", CSRF), ("username", "cap.officer"), ("display_name", name), ("email", ""),
+                ("department", ""), ("role", "officer"), ("password", "a-long-initial-pass")];
+            let page = site.post_form("/staff/admin/entities/cap/users", &mine, &form).await;
+            assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+            assert!(error_beside(&page, "f-display_name"), "{name:?}: the error is beside the name");
+        }
+        // `tawasul user add` and the demo's seeding (`App::add_staff`) alike: refused naming the field.
+        for name in bad {
+            let refused = site.app.add_staff("cap.clerk", PASSWORD, Role::Agent, Some("cap"), Some(name)).await;
+            match refused {
+                Err(tawasul_app::identity::IdentityError::Common(tawasul_app::Failure::Invalid(invalid))) => {
+                    assert_eq!(invalid.field, "display_name", "{name:?}");
+                }
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
+        for username in ["cap.officer", "cap.clerk"] {
+            assert!(site.store.staff_by_username(username).await.expect("read").is_none(), "{username} was not written");
+        }
+        // A name is trimmed as the console trims it; without one the username stands in.
+        site.app.add_staff("cap.clerk", PASSWORD, Role::Agent, Some("cap"), Some("  سارة أحمد ")).await.expect("added");
+        let row = site.store.staff_by_username("cap.clerk").await.expect("read").expect("found");
+        assert_eq!(row.display_name, "سارة أحمد");
+    }
 }

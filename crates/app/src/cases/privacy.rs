@@ -146,9 +146,10 @@ impl App {
         })
     }
 
-    /// Anonymises one case (false when it was already); then deletes the blobs of the files it
-    /// removed that no other attachment shares. A blob left by a crash in between is only
-    /// bytes no row points to.
+    /// Anonymises one case (false when it was already). The blobs of the files it removed are
+    /// left to the orphan sweep (`sweep_orphan_blobs`), which deletes those no attachment uses
+    /// once past their grace: another case may share one, or a report under way be storing it
+    /// again, and deleting it now would take the file from under that case.
     async fn anonymise_case(&self, case_id: i64) -> Outcome<bool> {
         let Some(personal) = self.store.personal_case(case_id).await? else {
             return Ok(false);
@@ -156,19 +157,10 @@ impl App {
         if personal.anonymised_at.is_some() {
             return Ok(false);
         }
-        let Some(orphaned) = self
+        Ok(self
             .store
             .anonymise_case(anonymisation(&personal, self.now_micros()))
-            .await?
-        else {
-            return Ok(false);
-        };
-        for key in orphaned {
-            if let Err(e) = self.blobs.delete(&key).await {
-                tracing::warn!(case = case_id, error = %e, "could not delete an anonymised case's file");
-            }
-        }
-        Ok(true)
+            .await?)
     }
 }
 

@@ -180,8 +180,9 @@ pub(crate) fn blob_key(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-/// The name an attachment is shown with: the one it came with, checked, or one made from its type.
-pub(crate) fn attachment_name(filename: Option<&str>, kind: AttachmentType) -> Outcome<String> {
+/// The name an attachment is shown with: the one it came with, checked, or one made from its
+/// type. Public for the fuzz targets.
+pub fn attachment_name(filename: Option<&str>, kind: AttachmentType) -> Outcome<String> {
     Ok(match filename.filter(|f| !f.trim().is_empty()) {
         Some(f) => CaseText::parse(f, "filename", 200)?.into_string(),
         None => format!("attachment.{}", kind.extension()),

@@ -189,6 +189,7 @@ impl App {
     ) -> IdentityResult<i64> {
         check_username(username)?;
         check_new_password(password)?;
+        let display_name = crate::organisation::admin::name(display_name.unwrap_or(username), "display_name")?;
         let entity_id = match entity {
             Some(code) => Some(
                 self.store
@@ -208,7 +209,7 @@ impl App {
                 role,
                 entity_id,
                 department_id: None,
-                display_name: display_name.unwrap_or(username).to_owned(),
+                display_name,
                 email: None,
                 created_at: self.now_micros(),
             })

@@ -231,7 +231,8 @@ impl Limits {
         Ok(self)
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         self.trusted_proxies.iter().any(|n| n.contains(ip))
     }
 }

@@ -79,7 +79,9 @@ fn code(raw: &str) -> Outcome<String> {
     }
 }
 
-fn name(raw: &str, field: &str) -> Outcome<String> {
+/// A name people read (an entity's, a department's, a staff user's): not empty, at most
+/// `MAX_NAME_CHARS`, no control or direction-override characters.
+pub(crate) fn name(raw: &str, field: &str) -> Outcome<String> {
     Ok(CaseText::parse(raw, field, MAX_NAME_CHARS)?.into_string())
 }
 

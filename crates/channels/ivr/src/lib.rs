@@ -368,6 +368,30 @@ pub fn read_call(vxml: bool, form: &[u8], query: &str) -> Result<Heard, String> 
     heard(format, &signed).map_err(|r| format!("{r:?}"))
 }
 
+/// A VoiceXML or TwiML hook's whole post as the hooks read it once its signature holds: the
+/// body of this `Content-Type` (a form, or for VoiceXML a multipart form whose `Recording`
+/// part is the caller's audio) and the query of its URL, with the recording it carried.
+/// Public for the fuzz targets (`fuzz/`).
+pub async fn read_post(
+    vxml: bool,
+    content_type: &str,
+    body: Vec<u8>,
+    query: &str,
+) -> Result<(Heard, Option<Upload>), String> {
+    let format = if vxml { Format::Vxml } else { Format::Twiml };
+    let request = Request::builder()
+        .method("POST")
+        .header(header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(body))
+        .map_err(|e| e.to_string())?;
+    let mut signed = Signed {
+        posted: read(format, request).await.map_err(|r| format!("{r:?}"))?,
+        query: form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+    };
+    let heard = heard(format, &signed).map_err(|r| format!("{r:?}"))?;
+    Ok((heard, signed.posted.recording.take()))
+}
+
 /// Which way out the call took, its step, who calls and what they said.
 fn heard(format: Format, signed: &Signed) -> Result<Heard, Refusal> {
     let on = match signed.query("on") {

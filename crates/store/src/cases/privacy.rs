@@ -217,12 +217,11 @@ for_both_backends! {
         Ok(ContactRecords { notifications, codes, sessions, conversations, messages })
     }
 
-    /// Rewrites a case as `a` says, once: `None` when it was anonymised already (nothing is
-    /// written), else the keys of the blobs no attachment refers to any more, for the caller
-    /// to delete once this has committed. The search index loses the case's old words and
-    /// gets its new ones.
-    pub async fn anonymise_case(c: &mut Conn, a: AnonymiseCase) -> StoreResult<Option<Vec<String>>> {
-        let Some((old, old_words)) = indexed_words(c, a.case_id).await? else { return Ok(None) };
+    /// Rewrites a case as `a` says, once: false when it was anonymised already (nothing is
+    /// written). The blobs of the attachments it removes stay for the orphan sweep. The search
+    /// index loses the case's old words and gets its new ones.
+    pub async fn anonymise_case(c: &mut Conn, a: AnonymiseCase) -> StoreResult<bool> {
+        let Some((old, old_words)) = indexed_words(c, a.case_id).await? else { return Ok(false) };
         let mut q = sqlx::QueryBuilder::<Db>::new(
             "UPDATE cases SET reporter_name = NULL, reporter_phone = NULL, reporter_email = NULL, reporter_handle = NULL, \
              reporter_sealed = NULL, reporter_phone_index = NULL, reporter_email_index = NULL, token_hash = ",
@@ -236,7 +235,7 @@ for_both_backends! {
         // PostgreSQL and then finds it taken, before it has changed anything.
         q.push(" WHERE id = ").push_bind(a.case_id).push(" AND anonymised_at IS NULL");
         if q.build().execute(&mut *c).await?.rows_affected() != 1 {
-            return Ok(None);
+            return Ok(false);
         }
         unindex(c, (&old, &old_words)).await?;
         for (id, actor_name, body, details) in &a.events {
@@ -267,7 +266,6 @@ for_both_backends! {
         sqlx::query("UPDATE survey_invitations SET token_hash = $2 WHERE case_id = $1")
             .bind(a.case_id).bind(erased_token(a.case_id)).execute(&mut *c).await?;
         sqlx::query("DELETE FROM case_mail WHERE case_id = $1 AND NOT outgoing").bind(a.case_id).execute(&mut *c).await?;
-        let mut removed = Vec::new();
         for rewrite in &a.attachments {
             match rewrite {
                 AttachmentRewrite::Rename { id, filename } => {
@@ -275,18 +273,16 @@ for_both_backends! {
                         .bind(id).bind(filename).bind(a.case_id).execute(&mut *c).await?;
                 }
                 AttachmentRewrite::Remove { id } => {
-                    let key: Option<String> = sqlx::query_scalar("DELETE FROM attachments WHERE id = $1 AND case_id = $2 RETURNING blob_key")
-                        .bind(id).bind(a.case_id).fetch_optional(&mut *c).await?;
-                    removed.extend(key);
+                    sqlx::query("DELETE FROM attachments WHERE id = $1 AND case_id = $2")
+                        .bind(id).bind(a.case_id).execute(&mut *c).await?;
                 }
             }
         }
-        let orphaned = unreferenced_blobs(c, removed).await?;
         index_case_and_events(c, a.case_id).await?;
         if let Some(audit) = &a.audit {
             insert_audit_row(c, audit).await?;
         }
-        Ok(Some(orphaned))
+        Ok(true)
     }
 
     /// Those of `keys` no attachment uses, each once: blobs nothing needs any more.
@@ -356,7 +352,7 @@ impl Store {
     }
 
     /// Anonymises a case in one transaction; see `anonymise_case`.
-    pub async fn anonymise_case(&self, a: AnonymiseCase) -> StoreResult<Option<Vec<String>>> {
+    pub async fn anonymise_case(&self, a: AnonymiseCase) -> StoreResult<bool> {
         write_op!(self, anonymise_case, a)
     }
 

@@ -78,7 +78,12 @@ pub struct HttpSink {
 
 impl HttpSink {
     pub async fn start() -> io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on(0).await
+    }
+
+    /// On this port (0: any free one): a gateway that went away coming back where it was.
+    pub async fn start_on(port: u16) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
         let app = axum::Router::new().fallback(record).with_state(shared.clone());

@@ -171,15 +171,15 @@ pub async fn serve<P: Party>(hub: Hub, party: P, mut socket: WebSocket) {
             frame = socket.recv() => {
                 let Some(Ok(frame)) = frame else { return };
                 let Message::Text(text) = frame else { continue };
-                match serde_json::from_str::<Incoming>(&text) {
-                    Ok(Incoming::Message { body }) if body.chars().count() <= MAX_CHAT_MESSAGE => {
+                match read_frame(&text) {
+                    Some(Incoming::Message { body }) => {
                         if let Err(e) = party.say(&body).await {
                             tracing::warn!(error = %e, "a chat message was not taken");
                             return;
                         }
                     }
-                    Ok(Incoming::Typing) => hub.publish(view.conversation.id, Event::Typing(P::SIDE)),
-                    _ => return,
+                    Some(Incoming::Typing) => hub.publish(view.conversation.id, Event::Typing(P::SIDE)),
+                    None => return,
                 }
             }
             event = wait(&mut receiver) => {
@@ -215,11 +215,20 @@ pub struct After {
 }
 
 /// What a page's script sends over the socket.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Incoming {
     Message { body: String },
     Typing,
+}
+
+/// A text frame from either side's page: a message of at most `MAX_CHAT_MESSAGE` characters,
+/// or typing; `None` (the socket is closed) for anything else. Public for the fuzz targets.
+pub fn read_frame(text: &str) -> Option<Incoming> {
+    match serde_json::from_str::<Incoming>(text).ok()? {
+        Incoming::Message { body } if body.chars().count() > MAX_CHAT_MESSAGE => None,
+        incoming => Some(incoming),
+    }
 }
 
 /// The most a WebSocket frame from a page may hold.
