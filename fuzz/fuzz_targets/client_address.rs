@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = LIMITS.get_or_init(|| {
         let mut limits = Limits::default();
         limits
-            .set("trusted_proxies", "10.0.0.0/8, ::1, fd00::/8")
+            .set("trusted_proxies", "10.0.0.0/8 ::1 fd00::/8")
             .expect("trusted proxies");
         limits
     });

@@ -80,14 +80,9 @@ fn point_name(raw: &str, field: &str) -> Result<String, Invalid> {
     one_line(raw, field, MAX_POINT_NAME)
 }
 
-/// Text on one line: `CaseText`'s rules (no control characters, no bidi overrides or
-/// isolates) and no line breaks or tabs either, since it is printed under a QR code.
+/// Text on one line, since it is printed under a QR code.
 fn one_line(raw: &str, field: &str, max: usize) -> Result<String, Invalid> {
-    let text = CaseText::parse(raw, field, max)?.into_string();
-    if text.contains(['\n', '\t']) {
-        return Err(Invalid::new("forbidden_character", field, "must be on one line"));
-    }
-    Ok(text)
+    Ok(CaseText::parse_line(raw, field, max)?.into_string())
 }
 
 /// A decimal number as people type it in a file or a form: ASCII, Arabic-Indic or Persian

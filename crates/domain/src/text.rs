@@ -36,6 +36,16 @@ impl CaseText {
         Ok(Self(text))
     }
 
+    /// [`CaseText::parse`] for text that must stay on one line (a file name, a name printed
+    /// under a QR code): no line breaks or tabs either.
+    pub fn parse_line(raw: &str, field: &str, max_chars: usize) -> Result<Self, Invalid> {
+        let text = Self::parse(raw, field, max_chars)?;
+        if text.0.contains(['\n', '\t']) {
+            return Err(Invalid::new("forbidden_character", field, "must be on one line"));
+        }
+        Ok(text)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -181,6 +191,21 @@ pub fn xml_escape_into(out: &mut String, text: &str) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn one_line_text_refuses_line_breaks_and_tabs() {
+        assert_eq!(
+            CaseText::parse_line(" photo.png ", "filename", 200).map(CaseText::into_string),
+            Ok("photo.png".into())
+        );
+        // Found by the attachment_sniff fuzz target: a file name with a line break in it.
+        for broken in ["phoA\no\\png", "a\tb", "a\r\nb"] {
+            assert_eq!(
+                CaseText::parse_line(broken, "filename", 200).map_err(|e| e.code),
+                Err("forbidden_character")
+            );
+        }
+    }
 
     #[test]
     fn a_reference_is_found_among_words_and_nothing_like_one_is() {

@@ -184,7 +184,7 @@ pub(crate) fn blob_key(bytes: &[u8]) -> String {
 /// type. Public for the fuzz targets.
 pub fn attachment_name(filename: Option<&str>, kind: AttachmentType) -> Outcome<String> {
     Ok(match filename.filter(|f| !f.trim().is_empty()) {
-        Some(f) => CaseText::parse(f, "filename", 200)?.into_string(),
+        Some(f) => CaseText::parse_line(f, "filename", 200)?.into_string(),
         None => format!("attachment.{}", kind.extension()),
     })
 }

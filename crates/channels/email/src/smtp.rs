@@ -338,7 +338,8 @@ where
                         }
                         "250 2.1.5 OK".into()
                     }
-                    None => format!("550 5.1.1 <{to}>: no such mailbox here"),
+                    // The client's own words, echoed: never a line break of theirs in our reply.
+                    None => format!("550 5.1.1 <{}>: no such mailbox here", one_line(&to)),
                 },
             },
             "DATA" if envelope.from.is_none() => "503 5.5.1 MAIL FROM first".into(),

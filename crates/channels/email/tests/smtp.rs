@@ -294,6 +294,12 @@ on_both! { mail_app;
         let script = "EHLO c\r\n".to_owned() + &"BOGUS\r\n".repeat(12);
         let replies = session(t, &script, 13).await;
         assert_eq!(replies.last().map(|r| &r[..3]), Some("421"), "too many errors close the session: {replies:#?}");
+
+        // An address with a bare CR in it (found by the smtp_session fuzz target) is echoed
+        // in the refusal without it: a reply is one line.
+        let script = "EHLO c\r\nMAIL FROM:<p@example.com>\r\nRCPT TO:<complaints@example.go\rv>\r\nQUIT\r\n";
+        let replies = session(t, script, 5).await;
+        assert!(replies[3].starts_with("550 ") && !replies[3].contains('\r'), "{replies:#?}");
     }
 }
 
