@@ -282,7 +282,9 @@ where
                 }
                 continue;
             }
-            Line::Text(line) => String::from_utf8_lossy(&line).into_owned(),
+            // Control characters (a bare CR, found by the smtp_session fuzz target) become
+            // spaces: replies echo the client's words and must stay one line each.
+            Line::Text(line) => one_line(&String::from_utf8_lossy(&line)),
         };
         let (verb, argument) = match line.split_once(' ') {
             Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_owned()),
@@ -338,8 +340,7 @@ where
                         }
                         "250 2.1.5 OK".into()
                     }
-                    // The client's own words, echoed: never a line break of theirs in our reply.
-                    None => format!("550 5.1.1 <{}>: no such mailbox here", one_line(&to)),
+                    None => format!("550 5.1.1 <{to}>: no such mailbox here"),
                 },
             },
             "DATA" if envelope.from.is_none() => "503 5.5.1 MAIL FROM first".into(),

@@ -295,11 +295,17 @@ on_both! { mail_app;
         let replies = session(t, &script, 13).await;
         assert_eq!(replies.last().map(|r| &r[..3]), Some("421"), "too many errors close the session: {replies:#?}");
 
-        // An address with a bare CR in it (found by the smtp_session fuzz target) is echoed
-        // in the refusal without it: a reply is one line.
-        let script = "EHLO c\r\nMAIL FROM:<p@example.com>\r\nRCPT TO:<complaints@example.go\rv>\r\nQUIT\r\n";
+        // A client's bare CR (found by the smtp_session fuzz target) is never echoed in a reply,
+        // in the refusal of an address or in the greeting: a reply is one line.
+        let script = "EHLO a\rb\r\nMAIL FROM:<p@example.com>\r\nRCPT TO:<complaints@example.go\rv>\r\nQUIT\r\n";
         let replies = session(t, script, 5).await;
         assert!(replies[3].starts_with("550 ") && !replies[3].contains('\r'), "{replies:#?}");
+        let mut stream = tokio::net::TcpStream::connect(t.smtp_in.expect("receiver")).await.expect("connect");
+        stream.write_all(b"EHLO a\rb\r\nQUIT\r\n").await.expect("write");
+        let mut raw = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut raw).await.expect("read to the close");
+        assert!(raw.contains("greets a b\r\n"), "{raw:?}");
+        assert!(raw.split("\r\n").all(|line| !line.contains('\r')), "every reply line is whole: {raw:?}");
     }
 }
 
