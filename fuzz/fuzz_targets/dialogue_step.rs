@@ -10,7 +10,6 @@ use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
-use tawasul_app::{App, Settings};
 use tawasul_channels_dialogue::{After, Dialogue, Expect, Incoming, Input, Medium, Stage, State};
 use tawasul_domain::vocab::Channel;
 
@@ -112,24 +111,8 @@ struct World {
 }
 
 fn world() -> World {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    // Under TMPDIR, which scripts/fuzz empties after the run.
-    let data_dir = tempfile::tempdir().expect("a data directory").keep();
-    let (app, services) = runtime.block_on(async {
-        let settings = Settings {
-            data_dir,
-            limits: tawasul_app::identity::limits::Limits::generous(),
-            ..Settings::default()
-        };
-        let app = App::open(settings).await.expect("the application opens");
-        tawasul_demo::seed(&app).await.expect("the demo's data");
-        let services = app.find_services("", None).await.expect("the catalogue");
-        (app, services)
-    });
+    let (runtime, app) = tawasul_fuzz::demo_app();
+    let services = runtime.block_on(app.find_services("", None)).expect("the catalogue");
     World {
         runtime,
         dialogue: Dialogue::new(app),

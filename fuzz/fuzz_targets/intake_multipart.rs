@@ -7,7 +7,6 @@
 
 use axum::extract::{FromRequest, Request};
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
 use tawasul_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_FILES_AT_INTAKE};
 use tawasul_http::{CaseSubmission, TransitionSubmission};
 
@@ -20,12 +19,7 @@ const TYPES: [&str; 5] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    let runtime = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime")
-    });
+    let runtime = tawasul_fuzz::runtime();
     let Some((first, body)) = data.split_first() else {
         return;
     };

@@ -8,7 +8,6 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use std::time::Duration;
-use tawasul_app::{App, Settings};
 use tawasul_channels_email::{smtp, MailSettings, MailboxConfig, Mailroom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -18,23 +17,7 @@ struct World {
 }
 
 fn world() -> World {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    // Under TMPDIR, which scripts/fuzz empties after the run.
-    let data_dir = tempfile::tempdir().expect("a data directory").keep();
-    let app = runtime.block_on(async {
-        let settings = Settings {
-            data_dir,
-            limits: tawasul_app::identity::limits::Limits::generous(),
-            ..Settings::default()
-        };
-        let app = App::open(settings).await.expect("the application opens");
-        tawasul_demo::seed(&app).await.expect("the demo's data");
-        app
-    });
+    let (runtime, app) = tawasul_fuzz::demo_app();
     let settings = MailSettings {
         mailboxes: vec!["complaints@example.gov=cap-feedback"
             .parse::<MailboxConfig>()

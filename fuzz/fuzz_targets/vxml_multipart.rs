@@ -6,7 +6,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
 use tawasul_channels_dialogue::Input;
 use tawasul_channels_ivr::read_post;
 use tawasul_domain::attachment::MAX_ATTACHMENT_BYTES;
@@ -20,12 +19,7 @@ const TYPES: [&str; 4] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    let runtime = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime")
-    });
+    let runtime = tawasul_fuzz::runtime();
     let Some((first, rest)) = data.split_first() else {
         return;
     };

@@ -1,7 +1,43 @@
 //! What the fuzz targets share: how one input is cut into the several inputs a parser takes,
-//! and the service whose form the intake parsers answer.
+//! the service whose form the intake parsers answer, and the runtimes and application the
+//! targets that read asynchronously or drive the real service run on.
 
+use std::sync::OnceLock;
+use tawasul_app::{App, Settings};
 use tawasul_domain::catalogue::Service;
+
+/// A current-thread runtime, made once, for the targets that run a reader's future to its end.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+    })
+}
+
+/// The real application on SQLite with the demo's data, in a new data directory (under TMPDIR,
+/// which scripts/fuzz empties after the run), generous limits so that the fuzzer is never
+/// throttled, and the one-worker runtime it runs on.
+pub fn demo_app() -> (tokio::runtime::Runtime, App) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let data_dir = tempfile::tempdir().expect("a data directory").keep();
+    let app = runtime.block_on(async {
+        let settings = Settings {
+            data_dir,
+            limits: tawasul_app::identity::limits::Limits::generous(),
+            ..Settings::default()
+        };
+        let app = App::open(settings).await.expect("the application opens");
+        tawasul_demo::seed(&app).await.expect("the demo's data");
+        app
+    });
+    (runtime, app)
+}
 
 /// `data` cut at its first `parts - 1` NUL bytes (the last part keeps any further NUL); parts
 /// that are missing are empty.

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tawasul_domain::vocab::{Channel, OutboundChannel};
 use tawasul_notify::{backoff, DeliveryError, Outbound, Rendered, Transport, MAX_ATTEMPTS};
-use tawasul_store::{CaseChange, EventInsert, JobInsert, JobOutcome, JobRow, StoreError};
+use tawasul_store::{CaseChange, EventInsert, JobInsert, JobOutcome, JobRow, OutboxDelivery, StoreError};
 
 /// How often the periodic jobs run.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
@@ -36,6 +36,15 @@ const SECRETS_KEPT: Duration = Duration::from_secs(2 * 24 * 3600);
 /// Notifications that have ended (sent, failed, undeliverable) are kept this long, then forgotten.
 const NOTIFICATIONS_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Jobs one node claims at once; deliveries among them run concurrently.
+/// The messages of a conversation with an agent (their replies, then the rating question):
+/// they go out in the order written, each waiting while an earlier message to the same
+/// address on the same channel is still to be delivered, for at most [`IN_ORDER_FOR`].
+const CONVERSATION_TEMPLATES: [&str; 2] = ["chat_reply", "agent_rating"];
+/// How long a conversation's message waits for the one before it (a provider that is down
+/// for longer gets them as they come) and how far back it looks.
+const IN_ORDER_FOR: Duration = Duration::from_secs(10 * 60);
+/// How soon a message that waited is tried again.
+const IN_ORDER_RETRY: Duration = Duration::from_secs(2);
 const CLAIM_BATCH: i64 = 64;
 /// How long an idle runner waits before looking again.
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -366,6 +375,13 @@ impl App {
                 };
             }
         }
+        // After the quiet hours, which defer a conversation's messages alike.
+        if let Some(run_at) = self.after_earlier_messages(&row, id).await {
+            return match run_at {
+                Ok(run_at) => JobOutcome::Again { run_at },
+                Err(e) => self.retry_or_dead(job, e.to_string()),
+            };
+        }
         let payload = serde_json::from_str(&row.payload).unwrap_or_default();
         let payload = match self.with_secrets(&row.template, payload, row.secret.as_deref()) {
             Ok(p) => p,
@@ -445,6 +461,36 @@ impl App {
             self.record_delivery(id, status, Some(error)).await;
         }
         outcome
+    }
+}
+
+impl App {
+    /// When a message of a conversation (see [`CONVERSATION_TEMPLATES`]) is to be tried again
+    /// because an earlier one to the same address is still to be delivered: at once when that
+    /// one is only waiting its turn (the runner delivers it first), after [`IN_ORDER_RETRY`]
+    /// when a provider failed it; none when it may go now.
+    async fn after_earlier_messages(&self, row: &OutboxDelivery, id: i64) -> Option<Result<i64, StoreError>> {
+        let now = self.now_micros();
+        let window = micros(IN_ORDER_FOR);
+        if !CONVERSATION_TEMPLATES.contains(&row.template.as_str()) || now >= row.created_at + window {
+            return None;
+        }
+        let earlier = self
+            .store
+            .earlier_undelivered(
+                &row.channel,
+                &row.recipient,
+                id,
+                row.created_at - window,
+                &CONVERSATION_TEMPLATES,
+            )
+            .await;
+        match earlier {
+            Ok(None) => None,
+            Ok(Some(status)) if status == "pending" => Some(Ok(now)),
+            Ok(Some(_)) => Some(Ok(now + micros(IN_ORDER_RETRY))),
+            Err(e) => Some(Err(e)),
+        }
     }
 }
 

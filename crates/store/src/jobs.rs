@@ -77,6 +77,7 @@ pub struct OutboxDelivery {
     pub attempts: i64,
     pub delivered_at: Option<i64>,
     pub last_error: Option<String>,
+    pub created_at: i64,
 }
 
 for_both_backends! {
@@ -183,7 +184,7 @@ for_both_backends! {
     pub async fn outbox_delivery(c: &mut Conn, id: i64) -> StoreResult<Option<OutboxDelivery>> {
         Ok(sqlx::query_as(
             "SELECT id, channel, recipient, template, language, payload, secret, status, attempts, delivered_at, \
-             last_error FROM outbox WHERE id = $1",
+             last_error, created_at FROM outbox WHERE id = $1",
         )
         .bind(id).fetch_optional(&mut *c).await?)
     }
@@ -191,9 +192,30 @@ for_both_backends! {
     pub async fn outbox_deliveries(c: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxDelivery>> {
         Ok(sqlx::query_as(
             "SELECT id, channel, recipient, template, language, payload, secret, status, attempts, delivered_at, \
-             last_error FROM outbox ORDER BY id LIMIT $1",
+             last_error, created_at FROM outbox ORDER BY id LIMIT $1",
         )
         .bind(limit).fetch_all(&mut *c).await?)
+    }
+
+    /// The status of the nearest message before notification `id` to `recipient` on `channel`
+    /// that is one of `templates`, was written at `since` or later and is still to be
+    /// delivered (`pending` or `retrying`); none when there is no such message.
+    pub async fn earlier_undelivered(
+        c: &mut Conn,
+        (channel, recipient, id, since, templates): (String, String, i64, i64, Vec<String>),
+    ) -> StoreResult<Option<String>> {
+        let placeholders: Vec<String> = (0..templates.len()).map(|i| format!("${}", i + 5)).collect();
+        let sql = format!(
+            "SELECT status FROM outbox WHERE status IN ('pending', 'retrying') AND id < $3 \
+             AND channel = $1 AND recipient = $2 AND created_at >= $4 AND template IN ({}) \
+             ORDER BY id DESC LIMIT 1",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_scalar(&sql).bind(channel).bind(recipient).bind(id).bind(since);
+        for template in templates {
+            query = query.bind(template);
+        }
+        Ok(query.fetch_optional(&mut *c).await?)
     }
 
     pub async fn mark_outbox(c: &mut Conn, (id, status, delivered_at, error): (i64, String, Option<i64>, Option<String>)) -> StoreResult<()> {
@@ -244,6 +266,22 @@ impl Store {
 
     pub async fn outbox_deliveries(&self, limit: i64) -> StoreResult<Vec<OutboxDelivery>> {
         read_op!(self, outbox_deliveries, limit)
+    }
+
+    pub async fn earlier_undelivered(
+        &self,
+        channel: &str,
+        recipient: &str,
+        id: i64,
+        since: i64,
+        templates: &[&str],
+    ) -> StoreResult<Option<String>> {
+        let templates = templates.iter().map(|t| (*t).to_owned()).collect();
+        read_op!(
+            self,
+            earlier_undelivered,
+            (channel.to_owned(), recipient.to_owned(), id, since, templates)
+        )
     }
 
     pub async fn mark_outbox(

@@ -132,10 +132,15 @@ on_both! { chat_site;
         let page = site.page(&format!("/staff/chats/{id}"), &agent).await;
         assert!(page.body.contains(&format!("href=\"/staff/cases/{reference}\"")));
 
-        // Ended, the English resident rates the agent, on the case made.
+        // Ended, the English resident rates the agent, on the case made: the form in the chat's
+        // English, on a page in Arabic.
         site.post_form(&format!("/staff/chats/{id}/end"), &agent, &[("csrf_token", CSRF)]).await;
-        let over = site.page("/chat", CHAT).await;
+        let over = site.page("/chat?lang=ar", CHAT).await;
         assert!(over.body.contains("action=\"/chat/rate\""), "asked to rate");
+        assert!(over.body.contains("<html lang=\"ar\" dir=\"rtl\""), "an Arabic page");
+        assert!(over.body.contains("aria-labelledby=\"chat-rate-title\" lang=\"en\" dir=\"ltr\""), "{}", over.body);
+        assert!(over.body.contains("Rate this chat") && over.body.contains("Send the rating"), "{}", over.body);
+        assert!(!over.body.contains("قيّم المحادثة"), "not in the page's language");
         let rated = site.post_form("/chat/rate", CHAT,
             &[("csrf_token", CSRF), ("conversation", &id.to_string()), ("agent", "4"), ("answer", "3")]).await;
         assert_eq!(rated.status, StatusCode::SEE_OTHER);

@@ -38,11 +38,22 @@ pub(crate) async fn challenge(
     let settings = hooks.app.settings.hooks.x.clone().ok_or(Refused::Off)?;
     let token = query
         .get("crc_token")
-        .filter(|t| !t.is_empty() && t.len() <= MAX_CRC_TOKEN)
-        .ok_or_else(|| Refused::Malformed("a crc_token is required".into()))?;
+        .filter(|t| is_crc_token(t))
+        .ok_or_else(|| Refused::Malformed("a crc_token (letters, digits and +/=_.~-) is required".into()))?;
     Ok(Json(
         json!({"response_token": sha256_base64(&settings.consumer_secret, token.as_bytes())}),
     ))
+}
+
+/// Whether `token` is of the form X's CRC tokens take (base64 and URL-safe characters). Anyone
+/// may ask for a CRC, and its answer is exactly the signature X puts on a webhook body; a token
+/// without `{` or `"` is never a JSON body, so the answer signs no activity for the asker.
+fn is_crc_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= MAX_CRC_TOKEN
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=_.~-".contains(&b))
 }
 
 #[derive(Debug, Deserialize)]

@@ -839,6 +839,29 @@ on_both! { setup_with_agent_on_clock;
         assert_eq!(ended, [Some("served".to_owned()), Some("rated".to_owned()), None]);
     }
 
+    async fn the_rating_question_waits_for_the_agent_s_last_answer_that_a_gateway_failure_held_back(s: &Setup) {
+        let (t, gateway) = (&s.t, &s.graph);
+        let from = "+97333111444";
+        for (said, id) in [("مرحبا", "o-1"), ("1", "o-2"), ("0", "o-3"), ("أريد التحدث إلى موظف بخصوص فاتورة الماء", "o-4")] {
+            assert_eq!(sms(t, from, said, id).await.0, StatusCode::OK);
+        }
+        let answer = "تم تصحيح الفاتورة، وستصلك الجديدة غداً";
+        let id = agent_answers(t, "<td>رسالة نصية</td>", "أريد التحدث إلى موظف بخصوص فاتورة الماء", answer).await;
+        // The gateway fails the answer once; the agent ends the chat meanwhile.
+        gateway.respond_with([503]);
+        agent_ends(t, id).await;
+        t.work().await;
+        assert_eq!(texts_to(gateway, from), [answer], "the answer was refused, and the question waits for it");
+        for _ in 0..3 {
+            t.advance(chrono::Duration::minutes(1));
+            t.work().await;
+        }
+        let sent = texts_to(gateway, from);
+        assert_eq!(sent.len(), 3, "{sent:?}");
+        assert_eq!(sent[1], answer, "the answer again, delivered");
+        assert!(sent[2].contains("كيف تقيّم الموظف الذي خدمك؟"), "then the question: {}", sent[2]);
+    }
+
     async fn an_sms_rating_answered_with_junk_is_dropped_politely_and_words_start_the_dialogue_in_english(s: &Setup) {
         let (t, gateway) = (&s.t, &s.graph);
         let serve = |from: &'static str, heard: &'static str, prefix: &'static str| async move {

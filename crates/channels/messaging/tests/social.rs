@@ -317,6 +317,14 @@ on_both! { setup;
         assert_eq!(none.status(), StatusCode::BAD_REQUEST);
         let long = t.client.get(t.url(&format!("/hooks/x?crc_token={}", "a".repeat(600)))).send().await.expect("sent");
         assert_eq!(long.status(), StatusCode::BAD_REQUEST);
+
+        // A CRC answer is exactly the signature X puts on a body, and anyone may ask for one:
+        // a token that is an activity (short enough to be taken otherwise) is refused, so no
+        // one signs their own direct message with it.
+        let forged = serde_json::to_string(&direct_message("1900000000000000099", RESIDENT, "1")).expect("JSON");
+        assert!(forged.len() <= 512, "{}", forged.len());
+        let oracle = t.client.get(t.url("/hooks/x")).query(&[("crc_token", &forged)]).send().await.expect("sent");
+        assert_eq!(oracle.status(), StatusCode::BAD_REQUEST);
     }
 
     async fn a_messenger_conversation_makes_a_case_in_english(s: &Setup) {

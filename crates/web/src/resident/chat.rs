@@ -6,6 +6,7 @@
 
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
+use crate::i18n::Tr;
 use crate::kit::chat::{self, After, Party, Side, Status, MAX_FRAME};
 use crate::kit::CheckedForm;
 use crate::pages::render;
@@ -51,6 +52,9 @@ pub struct ChatPage {
     choices: Vec<Choice>,
     status: Status,
     may_rate: bool,
+    /// The rating form's language: the chat's own (chosen in the dialogue), which may not be
+    /// the page's.
+    rate: Tr,
     conversation: i64,
     after: i64,
 }
@@ -64,18 +68,20 @@ pub async fn page(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap) -
             choices: chat::choices(view),
             status: chat::status(view),
             may_rate: view.may_rate,
+            rate: chat_language(&ctx, view.conversation.language.as_deref()),
             conversation: view.conversation.id,
             after: view.lines.last().map_or(0, |l| l.id),
             ctx,
         },
         None => ChatPage {
-            ctx,
             lines: vec![],
             choices: vec![],
             status: Status::Ended,
             may_rate: false,
+            rate: ctx.tr.clone(),
             conversation: 0,
             after: 0,
+            ctx,
         },
     };
     let mut response = render(&page)?;
@@ -83,6 +89,17 @@ pub async fn page(State(state): State<WebState>, ctx: Ctx, headers: HeaderMap) -
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// The chat's language where it chose one that the site offers, else the page's.
+fn chat_language(ctx: &Ctx, chosen: Option<&str>) -> Tr {
+    match chosen {
+        Some(lang) if ctx.languages.iter().any(|(code, _)| code == lang) => Tr {
+            catalog: ctx.tr.catalog.clone(),
+            lang: lang.to_owned(),
+        },
+        _ => ctx.tr.clone(),
+    }
 }
 
 #[derive(Deserialize)]
