@@ -72,6 +72,10 @@ pub struct Settings {
     /// without it they are stored in the clear (the default), and a store holding encrypted
     /// ones refuses to open.
     pub reporter_key: Option<identity::sealing::ReporterKey>,
+    /// The reporter key being rotated away from, given to `tawasul privacy rotate-key` only
+    /// (`Operator::rotate_reporter_key`): with it the store opens while values are sealed under
+    /// either key, which no node serving requests may.
+    pub old_reporter_key: Option<identity::sealing::ReporterKey>,
     pub open311: Open311Settings,
     /// The providers' webhooks under `/hooks/` (the phone line, SMS, WhatsApp…); an adapter
     /// without its secret is off and its hook answers 404.
@@ -104,6 +108,7 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             secret_key: None,
             reporter_key: None,
+            old_reporter_key: None,
             open311: Open311Settings::default(),
             hooks: HookSettings::default(),
             limits: identity::limits::Limits::default(),
@@ -329,8 +334,21 @@ impl App {
         if let Some(key) = &settings.reporter_key {
             store = store.with_reporter_cipher(Arc::new(identity::sealing::ReporterSealer::new(key)?));
         }
+        let old_reporters = settings
+            .old_reporter_key
+            .as_ref()
+            .map(|key| {
+                anyhow::Context::context(
+                    identity::sealing::ReporterSealer::new(key),
+                    "TAWASUL_OLD_REPORTER_KEY (--old-reporter-key)",
+                )
+            })
+            .transpose()?;
         // Sealed reporters this node cannot open stop it here, not as garbage on a page.
-        if let Err(e) = store.check_reporter_key().await {
+        let rotating_from = old_reporters
+            .as_ref()
+            .map(|old| old as &dyn tawasul_store::ReporterCipher);
+        if let Err(e) = store.check_reporter_key(rotating_from).await {
             store.close().await;
             return Err(e.into());
         }

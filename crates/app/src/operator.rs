@@ -14,6 +14,8 @@ use crate::App;
 use tawasul_domain::sla::{SlaClock, SlaTerms};
 use tawasul_domain::vocab::{Priority, Status};
 use tawasul_domain::Invalid;
+/// What a run of [`Operator::rotate_reporter_key`] did.
+pub use tawasul_store::Rotated;
 use tawasul_store::{
     AuditInsert, CaseChange, CaseFilter, CaseInsert, DepartmentInsert, EntityInsert, Inserted, LoadedCase, OlaRow,
     PolicyRow, ReplyTemplateInsert, RuleInsert, ServiceInsert, SlaTargetRow, StaffRow, Store,
@@ -194,6 +196,56 @@ impl Operator<'_> {
     /// how many. Safe to repeat and to run while the service runs (a case is sealed once).
     pub async fn seal_reporters(&self, batch: i64, progress: impl FnMut(u64)) -> Outcome<u64> {
         Ok(self.app.store.seal_reporters(batch, progress).await?)
+    }
+
+    /// How many conversation addresses and call-back numbers are still in the clear.
+    pub async fn plain_contact_count(&self) -> Outcome<u64> {
+        Ok(self.app.store.plain_contact_count().await?)
+    }
+
+    /// Encrypts every conversation address and call-back number still in the clear, as
+    /// [`Self::seal_reporters`] does cases; returns how many (conversations, call-backs).
+    pub async fn seal_contacts(&self, batch: i64, progress: impl FnMut(u64)) -> Outcome<(u64, u64)> {
+        Ok(self.app.store.seal_contacts(batch, progress).await?)
+    }
+
+    /// How many values are sealed under another key than the configured reporter key (a
+    /// rotation's work).
+    pub async fn values_under_old_key(&self) -> Outcome<u64> {
+        Ok(self.app.store.count_under_other_key().await?)
+    }
+
+    /// Seals every value sealed under the old reporter key (`Settings::old_reporter_key`)
+    /// anew under the configured one, `batch` rows a transaction; `progress` hears each
+    /// batch's count and may stop the run between batches. Values already under the new key
+    /// are skipped, so a second run finishes an interrupted one; until one finishes, no node
+    /// opens the store. Every node must be stopped while it runs.
+    pub async fn rotate_reporter_key(
+        &self,
+        batch: i64,
+        progress: impl FnMut(u64) -> std::ops::ControlFlow<()>,
+    ) -> Outcome<Rotated> {
+        let settings = &self.app.settings;
+        let (Some(new), Some(old)) = (&settings.reporter_key, &settings.old_reporter_key) else {
+            return Err(Failure::Invalid(Invalid::new(
+                "no_keys",
+                "reporter_key",
+                "rotating needs the new key (--reporter-key) and the old one (--old-reporter-key)",
+            )));
+        };
+        if new == old {
+            return Err(Failure::Invalid(Invalid::new(
+                "same_key",
+                "old_reporter_key",
+                "the new reporter key is the old one: nothing to rotate",
+            )));
+        }
+        let old = std::sync::Arc::new(crate::identity::sealing::ReporterSealer::new(old)?);
+        Ok(self
+            .app
+            .store
+            .rotate_reporter_key(old, batch, self.app.now_micros(), progress)
+            .await?)
     }
 
     /// A step staff took on a historical case, with its event, as it was taken then.

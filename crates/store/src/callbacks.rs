@@ -2,6 +2,7 @@
 //! staff change, their attempts, and the timeline entry of each; and the ratings a caller
 //! gives the agent who served a call (stored with the chat ratings, in `agent_ratings`).
 
+use crate::reporters::{Cipher, Contact};
 use crate::{EventInsert, JobInsert, Store, StoreError, StoreResult};
 
 /// The job kind that places a call-back.
@@ -33,6 +34,9 @@ pub struct CallbackRow {
     pub call_sid: Option<String>,
     /// A later change of the case asked for its own call.
     pub superseded: bool,
+    /// The blind index of the number when it is stored sealed (a reporter key is configured);
+    /// the store hands `phone` on opened either way.
+    pub phone_index: Option<String>,
 }
 
 /// What a provider's status report of a call-back's call does.
@@ -64,22 +68,24 @@ pub struct CallRating {
 }
 
 const CALLBACK_SELECT: &str = "SELECT b.id, b.case_id, c.reference, c.entity_id, b.status, b.phone, b.language, b.survey, \
-     b.state, b.attempts, b.call_sid, EXISTS (SELECT 1 FROM callbacks n WHERE n.case_id = b.case_id AND n.id > b.id) AS superseded \
-     FROM callbacks b JOIN cases c ON c.id = b.case_id";
+     b.state, b.attempts, b.call_sid, EXISTS (SELECT 1 FROM callbacks n WHERE n.case_id = b.case_id AND n.id > b.id) AS superseded, \
+     b.phone_index FROM callbacks b JOIN cases c ON c.id = b.case_id";
 
 for_both_backends! {
     uses { cases: insert_event; jobs: enqueue_job; }
 
-    /// In the transaction of the case's change: the call-back, its job, and the end of any
-    /// call-back of the case still waiting to be placed (the news it had is old).
-    pub(crate) async fn insert_callback(c: &mut Conn, (case_id, at, b): (i64, i64, &CallbackInsert)) -> StoreResult<i64> {
+    /// In the transaction of the case's change: the call-back (its number sealed when there
+    /// is a cipher), its job, and the end of any call-back of the case still waiting to be
+    /// placed (the news it had is old).
+    pub(crate) async fn insert_callback(c: &mut Conn, (case_id, at, b, cipher): (i64, i64, &CallbackInsert, &Cipher)) -> StoreResult<i64> {
         sqlx::query("UPDATE callbacks SET state = 'superseded', updated_at = $2 WHERE case_id = $1 AND state = 'waiting'")
             .bind(case_id).bind(at).execute(&mut *c).await?;
+        let (phone, phone_index) = Contact::CallbackPhone.write(cipher.as_deref(), b.phone.clone());
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO callbacks (case_id, status, phone, language, survey, state, attempts, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 'waiting', 0, $6, $6) RETURNING id",
+            "INSERT INTO callbacks (case_id, status, phone, language, survey, state, attempts, created_at, updated_at, phone_index) \
+             VALUES ($1, $2, $3, $4, $5, 'waiting', 0, $6, $6, $7) RETURNING id",
         )
-        .bind(case_id).bind(&b.status).bind(&b.phone).bind(&b.language).bind(b.survey).bind(at)
+        .bind(case_id).bind(&b.status).bind(phone).bind(&b.language).bind(b.survey).bind(at).bind(phone_index)
         .fetch_one(&mut *c).await?;
         enqueue_job(c, JobInsert {
             kind: CALLBACK_JOB.into(),
@@ -162,16 +168,18 @@ for_both_backends! {
 
     /// The call served by an agent, as an ended conversation of the phone line with its
     /// agent, and the caller's rating of them; the rating's webhook taken once.
-    pub async fn rate_call(c: &mut Conn, r: CallRating) -> StoreResult<i64> {
+    /// `r` with its address as it is written (sealed with a key) and its blind index.
+    pub async fn rate_call(c: &mut Conn, (r, index): (CallRating, Option<String>)) -> StoreResult<i64> {
         sqlx::query("INSERT INTO inbound_messages (channel, message_id, received_at) VALUES ($1, $2, $3)")
             .bind(&r.inbound.0).bind(&r.inbound.1).bind(r.at)
             .execute(&mut *c).await
             .map_err(|e| StoreError::from(e).unique_as("inbound message"))?;
         let conversation: i64 = sqlx::query_scalar(
             "INSERT INTO conversations (channel, address, state, version, language, case_id, started_at, updated_at, \
-             ended_at, end_reason, agent_id) VALUES ('phone', $1, '{}', 1, $2, $3, $4, $4, $4, 'served', $5) RETURNING id",
+             ended_at, end_reason, agent_id, address_index) \
+             VALUES ('phone', $1, '{}', 1, $2, $3, $4, $4, $4, 'served', $5, $6) RETURNING id",
         )
-        .bind(&r.address).bind(&r.language).bind(r.case_id).bind(r.at).bind(r.staff_id)
+        .bind(&r.address).bind(&r.language).bind(r.case_id).bind(r.at).bind(r.staff_id).bind(index)
         .fetch_one(&mut *c).await?;
         sqlx::query(
             "INSERT INTO agent_ratings (conversation_id, staff_id, case_id, agent_score, answer_score, at) \
@@ -185,12 +193,20 @@ for_both_backends! {
 
 impl Store {
     pub async fn callback(&self, id: i64) -> StoreResult<Option<CallbackRow>> {
-        read_op!(self, callback, id)
+        let row = read_op!(self, callback, id)?;
+        row.map(|row| self.open_callback(row)).transpose()
     }
 
     /// A case's call-backs, oldest first.
     pub async fn callbacks_of_case(&self, case_id: i64) -> StoreResult<Vec<CallbackRow>> {
-        read_op!(self, callbacks_of_case, case_id)
+        let rows = read_op!(self, callbacks_of_case, case_id)?;
+        rows.into_iter().map(|row| self.open_callback(row)).collect()
+    }
+
+    /// The row with its number opened when it is sealed.
+    fn open_callback(&self, mut row: CallbackRow) -> StoreResult<CallbackRow> {
+        row.phone = self.open_contact(Contact::CallbackPhone, row.id, row.phone, row.phone_index.as_deref())?;
+        Ok(row)
     }
 
     pub async fn drop_callback(&self, id: i64, at: i64) -> StoreResult<bool> {
@@ -216,7 +232,9 @@ impl Store {
     }
 
     /// Returns the conversation the rating is stored with.
-    pub async fn rate_call(&self, rating: CallRating) -> StoreResult<i64> {
-        write_op!(self, rate_call, rating)
+    pub async fn rate_call(&self, mut rating: CallRating) -> StoreResult<i64> {
+        let (address, index) = self.write_contact(Contact::ConversationAddress, rating.address);
+        rating.address = address;
+        write_op!(self, rate_call, (rating, index))
     }
 }

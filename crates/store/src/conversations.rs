@@ -2,6 +2,7 @@
 //! engine's state per resident and channel, what was said both ways, and the provider message
 //! ids already taken. The state is opaque here: the engine owns its shape.
 
+use crate::reporters::{Contact, ContactKey};
 use crate::{Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -21,6 +22,9 @@ pub struct ConversationRow {
     pub waiting_since: Option<i64>,
     /// The agent who picked it up.
     pub agent_id: Option<i64>,
+    /// The blind index of the address when it is stored sealed (a reporter key is
+    /// configured); the store hands `address` on opened either way.
+    pub address_index: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,17 +103,20 @@ pub struct ConversationSave {
 }
 
 const CONVERSATION_COLUMNS: &str = "id, channel, address, state, version, language, case_id, \
-     started_at, updated_at, ended_at, end_reason, waiting_since, agent_id";
+     started_at, updated_at, ended_at, end_reason, waiting_since, agent_id, address_index";
 const CONVERSATION_SELECT: &str = "SELECT id, channel, address, state, version, language, case_id, \
-     started_at, updated_at, ended_at, end_reason, waiting_since, agent_id FROM conversations";
+     started_at, updated_at, ended_at, end_reason, waiting_since, agent_id, address_index FROM conversations";
+/// A resident's conversations on a channel by address: in the clear, or by its blind index
+/// (`ContactKey`, bound as $2 and $3).
+const BY_ADDRESS: &str = "channel = $1 AND (address = $2 OR address_index = $3)";
 
 for_both_backends! {
     uses { jobs: insert_outbox; }
 
     /// The open conversation of `address` on `channel`, if any.
-    pub async fn open_conversation(c: &mut Conn, (channel, address): (String, String)) -> StoreResult<Option<ConversationRow>> {
-        Ok(sqlx::query_as(&format!("{CONVERSATION_SELECT} WHERE channel = $1 AND address = $2 AND ended_at IS NULL"))
-            .bind(channel).bind(address).fetch_optional(&mut *c).await?)
+    pub async fn open_conversation(c: &mut Conn, (channel, address): (String, ContactKey)) -> StoreResult<Option<ConversationRow>> {
+        Ok(sqlx::query_as(&format!("{CONVERSATION_SELECT} WHERE {BY_ADDRESS} AND ended_at IS NULL"))
+            .bind(channel).bind(address.plain).bind(address.index).fetch_optional(&mut *c).await?)
     }
 
     pub async fn conversation(c: &mut Conn, id: i64) -> StoreResult<Option<ConversationRow>> {
@@ -117,12 +124,13 @@ for_both_backends! {
             .bind(id).fetch_optional(&mut *c).await?)
     }
 
-    pub async fn start_conversation(c: &mut Conn, s: ConversationStart) -> StoreResult<ConversationRow> {
+    /// `s` with its address as it is written (sealed with a key) and its blind index.
+    pub async fn start_conversation(c: &mut Conn, (s, index): (ConversationStart, Option<String>)) -> StoreResult<ConversationRow> {
         Ok(sqlx::query_as(&format!(
-            "INSERT INTO conversations (channel, address, state, version, started_at, updated_at) \
-             VALUES ($1, $2, $3, 0, $4, $4) RETURNING {CONVERSATION_COLUMNS}"
+            "INSERT INTO conversations (channel, address, state, version, started_at, updated_at, address_index) \
+             VALUES ($1, $2, $3, 0, $4, $4, $5) RETURNING {CONVERSATION_COLUMNS}"
         ))
-        .bind(s.channel).bind(s.address).bind(s.state).bind(s.at)
+        .bind(s.channel).bind(s.address).bind(s.state).bind(s.at).bind(index)
         .fetch_one(&mut *c).await?)
     }
 
@@ -155,12 +163,12 @@ for_both_backends! {
     }
 
     /// When `address` last wrote to us on `channel` (any conversation), if ever.
-    pub async fn last_heard(c: &mut Conn, (channel, address): (String, String)) -> StoreResult<Option<i64>> {
+    pub async fn last_heard(c: &mut Conn, (channel, address): (String, ContactKey)) -> StoreResult<Option<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT MAX(m.at) FROM conversations c JOIN conversation_messages m ON m.conversation_id = c.id \
-             WHERE c.channel = $1 AND c.address = $2 AND m.direction = 'in'",
+             WHERE c.channel = $1 AND (c.address = $2 OR c.address_index = $3) AND m.direction = 'in'",
         )
-        .bind(channel).bind(address).fetch_one(&mut *c).await?)
+        .bind(channel).bind(address.plain).bind(address.index).fetch_one(&mut *c).await?)
     }
 
     /// Whether a provider's message was taken already.
@@ -194,7 +202,7 @@ for_both_backends! {
     pub async fn chat_queue(c: &mut Conn, limit: i64) -> StoreResult<Vec<ChatQueueRow>> {
         Ok(sqlx::query_as(
             "SELECT c.id, c.channel, c.address, c.state, c.version, c.language, c.case_id, c.started_at, \
-             c.updated_at, c.ended_at, c.end_reason, c.waiting_since, c.agent_id, \
+             c.updated_at, c.ended_at, c.end_reason, c.waiting_since, c.agent_id, c.address_index, \
              (SELECT m.body FROM conversation_messages m WHERE m.conversation_id = c.id AND m.direction = 'in' \
               ORDER BY m.id DESC LIMIT 1) AS last_line \
              FROM conversations c WHERE c.ended_at IS NULL AND (c.waiting_since IS NOT NULL OR c.agent_id IS NOT NULL) \
@@ -267,9 +275,9 @@ for_both_backends! {
     }
 
     /// The newest conversation of `address` on `channel`, open or not.
-    pub async fn latest_conversation(c: &mut Conn, (channel, address): (String, String)) -> StoreResult<Option<ConversationRow>> {
-        Ok(sqlx::query_as(&format!("{CONVERSATION_SELECT} WHERE channel = $1 AND address = $2 ORDER BY id DESC LIMIT 1"))
-            .bind(channel).bind(address).fetch_optional(&mut *c).await?)
+    pub async fn latest_conversation(c: &mut Conn, (channel, address): (String, ContactKey)) -> StoreResult<Option<ConversationRow>> {
+        Ok(sqlx::query_as(&format!("{CONVERSATION_SELECT} WHERE {BY_ADDRESS} ORDER BY id DESC LIMIT 1"))
+            .bind(channel).bind(address.plain).bind(address.index).fetch_optional(&mut *c).await?)
     }
 
     /// Links a conversation to the case made from it.
@@ -298,9 +306,9 @@ for_both_backends! {
     }
 
     /// A resident's conversations on a channel, oldest first.
-    pub async fn conversations_of_address(c: &mut Conn, (channel, address): (String, String)) -> StoreResult<Vec<ConversationRow>> {
-        Ok(sqlx::query_as(&format!("{CONVERSATION_SELECT} WHERE channel = $1 AND address = $2 ORDER BY id"))
-            .bind(channel).bind(address).fetch_all(&mut *c).await?)
+    pub async fn conversations_of_address(c: &mut Conn, (channel, address): (String, ContactKey)) -> StoreResult<Vec<ConversationRow>> {
+        Ok(sqlx::query_as(&format!("{CONVERSATION_SELECT} WHERE {BY_ADDRESS} ORDER BY id"))
+            .bind(channel).bind(address.plain).bind(address.index).fetch_all(&mut *c).await?)
     }
 
     /// The conversations that made or touched a case, oldest first.
@@ -328,17 +336,37 @@ for_both_backends! {
 
 impl Store {
     pub async fn open_conversation(&self, channel: &str, address: &str) -> StoreResult<Option<ConversationRow>> {
-        read_op!(self, open_conversation, (channel.to_owned(), address.to_owned()))
+        let row = read_op!(self, open_conversation, (channel.to_owned(), self.contact_key(address)))?;
+        row.map(|row| self.open_conversation_row(row)).transpose()
     }
 
     pub async fn conversation(&self, id: i64) -> StoreResult<Option<ConversationRow>> {
-        read_op!(self, conversation, id)
+        let row = read_op!(self, conversation, id)?;
+        row.map(|row| self.open_conversation_row(row)).transpose()
     }
 
     /// Starts a conversation; `Duplicate("conversation")` when one is open already for the
     /// address on the channel (another node started it meanwhile).
-    pub async fn start_conversation(&self, start: ConversationStart) -> StoreResult<ConversationRow> {
-        write_op!(self, start_conversation, start).map_err(|e| e.unique_as("conversation"))
+    pub async fn start_conversation(&self, mut start: ConversationStart) -> StoreResult<ConversationRow> {
+        let (address, index) = self.write_contact(Contact::ConversationAddress, start.address);
+        start.address = address;
+        let row = write_op!(self, start_conversation, (start, index)).map_err(|e| e.unique_as("conversation"))?;
+        self.open_conversation_row(row)
+    }
+
+    /// The row with its address opened when it is sealed.
+    fn open_conversation_row(&self, mut row: ConversationRow) -> StoreResult<ConversationRow> {
+        row.address = self.open_contact(
+            Contact::ConversationAddress,
+            row.id,
+            row.address,
+            row.address_index.as_deref(),
+        )?;
+        Ok(row)
+    }
+
+    fn open_conversation_rows(&self, rows: Vec<ConversationRow>) -> StoreResult<Vec<ConversationRow>> {
+        rows.into_iter().map(|row| self.open_conversation_row(row)).collect()
     }
 
     /// Saves a turn and returns the new version. `Conflict` when the conversation moved on (or
@@ -349,7 +377,7 @@ impl Store {
     }
 
     pub async fn last_heard(&self, channel: &str, address: &str) -> StoreResult<Option<i64>> {
-        read_op!(self, last_heard, (channel.to_owned(), address.to_owned()))
+        read_op!(self, last_heard, (channel.to_owned(), self.contact_key(address)))
     }
 
     pub async fn inbound_seen(&self, channel: &str, message_id: &str) -> StoreResult<bool> {
@@ -367,7 +395,15 @@ impl Store {
     }
 
     pub async fn chat_queue(&self, limit: i64) -> StoreResult<Vec<ChatQueueRow>> {
-        read_op!(self, chat_queue, limit)
+        read_op!(self, chat_queue, limit)?
+            .into_iter()
+            .map(|row| {
+                Ok(ChatQueueRow {
+                    conversation: self.open_conversation_row(row.conversation)?,
+                    last_line: row.last_line,
+                })
+            })
+            .collect()
     }
 
     pub async fn pick_up(&self, id: i64, staff_id: i64, at: i64) -> StoreResult<bool> {
@@ -405,7 +441,12 @@ impl Store {
     }
 
     pub async fn latest_conversation(&self, channel: &str, address: &str) -> StoreResult<Option<ConversationRow>> {
-        read_op!(self, latest_conversation, (channel.to_owned(), address.to_owned()))
+        let row = read_op!(
+            self,
+            latest_conversation,
+            (channel.to_owned(), self.contact_key(address))
+        )?;
+        row.map(|row| self.open_conversation_row(row)).transpose()
     }
 
     pub async fn link_case(&self, id: i64, case_id: i64) -> StoreResult<()> {
@@ -422,11 +463,17 @@ impl Store {
     }
 
     pub async fn conversations_of_address(&self, channel: &str, address: &str) -> StoreResult<Vec<ConversationRow>> {
-        read_op!(self, conversations_of_address, (channel.to_owned(), address.to_owned()))
+        let rows = read_op!(
+            self,
+            conversations_of_address,
+            (channel.to_owned(), self.contact_key(address))
+        )?;
+        self.open_conversation_rows(rows)
     }
 
     pub async fn conversations_of_case(&self, case_id: i64) -> StoreResult<Vec<ConversationRow>> {
-        read_op!(self, conversations_of_case, case_id)
+        let rows = read_op!(self, conversations_of_case, case_id)?;
+        self.open_conversation_rows(rows)
     }
 
     pub async fn end_idle_conversations(&self, idle_before: i64, at: i64, reason: &str) -> StoreResult<u64> {

@@ -47,7 +47,7 @@ pub use kpi_alerts::*;
 pub use kpis::*;
 pub use organisation::*;
 pub use points::*;
-pub use reporters::ReporterCipher;
+pub use reporters::{ReporterCipher, Rotated};
 use sqlite_writer::Writer;
 pub use workflow::*;
 
@@ -84,6 +84,24 @@ pub enum StoreError {
          (another key, or a changed value)"
     )]
     ReporterUnreadable(i64),
+    /// Sealed values name another reporter key than the configured one.
+    #[error(
+        "encrypted reporter details are sealed under reporter key {found} and cannot be opened with the \
+         configured reporter key {configured}: start with the key they were sealed with, or, every node \
+         stopped, move them to this key with `tawasul privacy rotate-key --reporter-key NEW --old-reporter-key OLD`"
+    )]
+    ReporterKeyOther { found: String, configured: String },
+    /// A sealed conversation address or call-back number does not open with the configured key.
+    #[error("the {0} cannot be opened with the configured reporter key (another key, or a changed value)")]
+    ContactUnreadable(String),
+    /// A rotation of the reporter key was started and has not finished: values are sealed
+    /// under both keys.
+    #[error(
+        "a rotation of the reporter key from {from} to {to} has not finished (values are sealed under both): \
+         with every node stopped, run `tawasul privacy rotate-key --reporter-key NEW --old-reporter-key OLD` \
+         again to finish it, then start with the new key"
+    )]
+    RotationUnfinished { from: String, to: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     /// From reading SQLite's rows in place (an export), past sqlx's driver.

@@ -532,19 +532,35 @@ enum PrivacyCommand {
         #[command(flatten)]
         storage: Storage,
     },
-    /// Anonymise the person's cases as the retention job does and forget their notifications,
-    /// codes, sessions and conversations. Exit 3, changing nothing, when a case has not ended
-    /// for good (closed, rejected or merged), unless --force.
-    /// Encrypt the reporter details of every case still holding them in the clear, with the
-    /// reporter key (required), a batch of cases a transaction. Safe to repeat (it encrypts
-    /// only what is not yet) and to run while the service runs.
+    /// Encrypt the reporter details of every case, and the address of every conversation and
+    /// number of every call-back, still in the clear, with the reporter key (required), a batch
+    /// of rows a transaction. Safe to repeat (it encrypts only what is not yet) and to run
+    /// while the service runs.
     Encrypt {
-        /// Cases encrypted per transaction.
+        /// Rows encrypted per transaction.
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
         batch: i64,
         #[command(flatten)]
         storage: Storage,
     },
+    /// Move every encrypted value (reporters, conversation addresses, call-back numbers) from
+    /// the old reporter key to the new one (--reporter-key), and their blind indexes, a batch
+    /// of rows a transaction. Stop every node first: no node opens the store until the
+    /// rotation has finished. Interrupted (Ctrl-C stops it after the batch under way), the
+    /// same command finishes it; repeated, it changes nothing.
+    RotateKey {
+        /// 64 hex digits: the reporter key the values are encrypted with now.
+        #[arg(long, env = "TAWASUL_OLD_REPORTER_KEY", hide_env_values = true)]
+        old_reporter_key: String,
+        /// Rows sealed anew per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch: i64,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Anonymise the person's cases as the retention job does and forget their notifications,
+    /// codes, sessions and conversations. Exit 3, changing nothing, when a case has not ended
+    /// for good (closed, rejected or merged), unless --force.
     Erase {
         #[arg(long)]
         contact: String,
@@ -1255,7 +1271,42 @@ async fn privacy(command: PrivacyCommand) -> anyhow::Result<()> {
             let app = App::open(settings(&storage, false)).await?;
             let sealed = seal_reporters(&app, batch).await;
             app.close().await;
-            println!("encrypted the reporter details of {} case(s)", sealed?);
+            let (cases, conversations, callbacks) = sealed?;
+            println!(
+                "encrypted the reporter details of {cases} case(s), the addresses of {conversations} \
+                 conversation(s) and the numbers of {callbacks} call-back(s)"
+            );
+            Ok(())
+        }
+        PrivacyCommand::RotateKey {
+            old_reporter_key,
+            batch,
+            storage,
+        } => {
+            anyhow::ensure!(
+                storage.reporter_key.is_some(),
+                "rotating needs the new reporter key: --reporter-key or TAWASUL_REPORTER_KEY (64 hex digits)"
+            );
+            let app = App::open(Settings {
+                old_reporter_key: Some(tawasul_app::identity::sealing::ReporterKey(old_reporter_key)),
+                ..settings(&storage, false)
+            })
+            .await?;
+            let rotated = rotate_reporter_key(&app, batch).await;
+            app.close().await;
+            let rotated = rotated?;
+            if !rotated.finished {
+                eprintln!(
+                    "stopped after {} value(s): the rotation has not finished and no node starts until it has; \
+                     run the same command again to finish it",
+                    rotated.values
+                );
+                std::process::exit(4);
+            }
+            println!(
+                "encrypted {} value(s) anew under the new reporter key: start every node with it",
+                rotated.values
+            );
             Ok(())
         }
         PrivacyCommand::Erase {
@@ -1310,21 +1361,61 @@ async fn privacy(command: PrivacyCommand) -> anyhow::Result<()> {
     }
 }
 
-/// `tawasul privacy encrypt`, with a bar over the cases still in the clear.
-async fn seal_reporters(app: &App, batch: i64) -> anyhow::Result<u64> {
+/// `tawasul privacy encrypt`, with a bar over the rows still in the clear: how many cases,
+/// conversations and call-backs it encrypted.
+async fn seal_reporters(app: &App, batch: i64) -> anyhow::Result<(u64, u64, u64)> {
+    let operator = app.operator();
+    let failed = |e: tawasul_app::error::Failure| anyhow::anyhow!("{e}");
+    let total = operator.plain_reporter_count().await.map_err(failed)?
+        + operator.plain_contact_count().await.map_err(failed)?;
+    let bar = ProgressBar::new(total).with_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} rows, {per_sec}, {eta} left",
+    )?);
+    let cases = operator.seal_reporters(batch, |n| bar.inc(n)).await;
+    let contacts = match cases {
+        Ok(_) => operator.seal_contacts(batch, |n| bar.inc(n)).await,
+        Err(_) => Ok((0, 0)),
+    };
+    bar.finish();
+    let (conversations, callbacks) = contacts.map_err(failed)?;
+    Ok((cases.map_err(failed)?, conversations, callbacks))
+}
+
+/// `tawasul privacy rotate-key`, with a bar over the values under another key; Ctrl-C stops it
+/// after the batch under way.
+async fn rotate_reporter_key(app: &App, batch: i64) -> anyhow::Result<tawasul_app::operator::Rotated> {
+    use std::sync::atomic::{AtomicBool, Ordering};
     let operator = app.operator();
     let bar = ProgressBar::new(
         operator
-            .plain_reporter_count()
+            .values_under_old_key()
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?,
     )
     .with_style(ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} cases, {per_sec}, {eta} left",
+        "{bar:40} {pos}/{len} values, {per_sec}, {eta} left",
     )?);
-    let sealed = operator.seal_reporters(batch, |n| bar.inc(n)).await;
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let interrupt = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+    let rotated = operator
+        .rotate_reporter_key(batch, |n| {
+            bar.inc(n);
+            match stop.load(Ordering::SeqCst) {
+                true => std::ops::ControlFlow::Break(()),
+                false => std::ops::ControlFlow::Continue(()),
+            }
+        })
+        .await;
+    interrupt.abort();
     bar.finish();
-    sealed.map_err(|e| anyhow::anyhow!("{e}"))
+    rotated.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// `tawasul kpi rebuild`, with a bar over the cases.

@@ -5,16 +5,22 @@
 //! e-mail reply threaded to its case. A sealed value copied onto another case does not open;
 //! a node without the key, or with another, refuses to open the store; `tawasul privacy
 //! encrypt` converts a store written in the clear, and again converts nothing; without the
-//! key nothing changes. On SQLite and PostgreSQL.
+//! key nothing changes. The guided dialogue's conversation addresses and the call-backs'
+//! numbers are sealed too, with blind indexes, and found by the contact; `tawasul privacy
+//! rotate-key` moves every sealed value to a new key, and an interrupted rotation, which no
+//! node starts on, finishes when run again. On SQLite and PostgreSQL.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use std::ops::ControlFlow;
 use std::path::Path;
 use tawasul_app::cases::mail::{MailReply, Threaded};
 use tawasul_app::cases::privacy::{Erasure, PersonalExport};
-use tawasul_app::identity::sealing::ReporterKey;
+use tawasul_app::identity::sealing::{ReporterKey, ReporterSealer};
+use tawasul_app::operator::Rotated;
 use tawasul_app::{App, Settings};
 use tawasul_domain::vocab::Role;
+use tawasul_store::{CallbackInsert, CaseChange, ConversationStart, EventInsert, ReporterCipher};
 use tawasul_testkit::fixtures::{Fixtures, PASSWORD};
 use tawasul_testkit::process::{run, Storage};
 use tawasul_testkit::{on_both, spawn, Backend, Options, TestApp};
@@ -26,6 +32,8 @@ const PHONE: &str = "+97333001234";
 const SUBSCRIBER: &str = "33001234";
 const EMAIL: &str = "fatima@example.bh";
 const OTHER_PHONE: &str = "+97336009876";
+/// Fatima's WhatsApp id: her number's digits.
+const WA_ID: &str = "97333001234";
 
 fn key() -> ReporterKey {
     ReporterKey("5a".repeat(32))
@@ -69,21 +77,7 @@ fn fatima() -> Value {
 
 /// Every value of a text query's one column, straight from the database.
 async fn texts(t: &TestApp, sql: &str) -> Vec<String> {
-    use sqlx::Connection;
-    let rows: Vec<Option<String>> = match &t.database_url {
-        Some(url) => {
-            let mut db = sqlx::PgConnection::connect(url).await.expect("connect");
-            sqlx::query_scalar(sql).fetch_all(&mut db).await.expect(sql)
-        }
-        None => {
-            let file = tawasul_store::backup::sqlite_file(t.data_dir.path());
-            let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-                .await
-                .expect("connect");
-            sqlx::query_scalar(sql).fetch_all(&mut db).await.expect(sql)
-        }
-    };
-    rows.into_iter().flatten().collect()
+    t.texts(sql).await
 }
 
 /// One statement straight on the database.
@@ -121,6 +115,10 @@ async fn stored_text(t: &TestApp) -> String {
         "SELECT details FROM audit_log",
         "SELECT target FROM audit_log",
         "SELECT payload FROM outbox",
+        "SELECT address FROM conversations",
+        "SELECT address_index FROM conversations",
+        "SELECT phone FROM callbacks",
+        "SELECT phone_index FROM callbacks",
     ] {
         all.extend(texts(t, sql).await);
     }
@@ -168,12 +166,91 @@ fn cli(t: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String
     )
 }
 
+/// Fatima's conversations that made no case, by SMS and by WhatsApp, started in the store as
+/// the dialogue starts them; and a call-back to her number on case `reference`.
+async fn conversations_and_a_callback(t: &TestApp, reference: &str) {
+    let at = t.app.now_micros();
+    for (channel, address) in [("sms", PHONE), ("whatsapp", WA_ID)] {
+        t.store
+            .start_conversation(ConversationStart {
+                channel: channel.into(),
+                address: address.into(),
+                state: "{}".into(),
+                at,
+            })
+            .await
+            .expect("started");
+    }
+    let case = t.store.case_by_reference(reference).await.expect("read").expect("case");
+    t.store
+        .change_case(CaseChange {
+            case_id: case.id,
+            expected_status: case.status,
+            at,
+            event: EventInsert {
+                case_id: case.id,
+                at,
+                actor_type: "system".into(),
+                actor_id: None,
+                actor_name: "call-back".into(),
+                action: "note".into(),
+                from_status: None,
+                to_status: None,
+                public: false,
+                body: None,
+                details: "{}".into(),
+            },
+            callback: Some(CallbackInsert {
+                status: "acknowledged".into(),
+                phone: PHONE.into(),
+                language: "ar".into(),
+                survey: false,
+            }),
+            ..CaseChange::default()
+        })
+        .await
+        .expect("the call-back");
+}
+
+/// What an export by Fatima's number says of her conversations and calls, opened.
+fn conversations_and_calls(export: &PersonalExport) -> (Vec<(String, String)>, Vec<String>) {
+    let conversations = export
+        .conversations
+        .iter()
+        .map(|c| {
+            (
+                c["channel"].as_str().unwrap_or_default().to_owned(),
+                c["address"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let calls = export
+        .cases
+        .iter()
+        .flat_map(|c| c["calls"].as_array().cloned().unwrap_or_default())
+        .map(|call| call["phone"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    (conversations, calls)
+}
+
 /// The application opened anew on the test's store with `reporter_key`, as a node starts.
 async fn open(t: &TestApp, reporter_key: Option<ReporterKey>) -> anyhow::Result<App> {
     App::open(Settings {
         data_dir: t.data_dir.path().to_path_buf(),
         database_url: t.database_url.clone(),
         reporter_key,
+        ..Settings::default()
+    })
+    .await
+}
+
+/// The application opened for a rotation of the reporter key from `old` to `new`.
+async fn open_rotating(t: &TestApp, new: ReporterKey, old: ReporterKey) -> anyhow::Result<App> {
+    App::open(Settings {
+        data_dir: t.data_dir.path().to_path_buf(),
+        database_url: t.database_url.clone(),
+        reporter_key: Some(new),
+        old_reporter_key: Some(old),
         ..Settings::default()
     })
     .await
@@ -285,6 +362,109 @@ on_both! { sealed_site;
     }
 }
 
+on_both! { sealed_site;
+    async fn conversation_addresses_and_call_back_numbers_are_sealed_and_found_by_the_contact(t: &TestApp) {
+        let (reference, _) = t.submit(report("تسرب", fatima())).await;
+        conversations_and_a_callback(t, &reference).await;
+        assert_nothing_personal(&stored_text(t).await);
+        for sql in ["SELECT address FROM conversations", "SELECT phone FROM callbacks"] {
+            let sealed = texts(t, sql).await;
+            assert!(!sealed.is_empty() && sealed.iter().all(|s| s.starts_with('k') && s.contains(".v1.")), "{sql}: {sealed:?}");
+        }
+        assert_eq!(texts(t, "SELECT address_index FROM conversations").await.len(), 2);
+        assert_eq!(texts(t, "SELECT phone_index FROM callbacks").await.len(), 1);
+
+        // Read back opened, found by the address, one open conversation per address.
+        let sms = t.store.open_conversation("sms", PHONE).await.expect("read").expect("open");
+        assert_eq!(sms.address, PHONE);
+        let again = ConversationStart { channel: "sms".into(), address: PHONE.into(), state: "{}".into(), at: 0 };
+        assert!(matches!(t.store.start_conversation(again).await, Err(tawasul_store::StoreError::Duplicate(_))), "unique on the blind index");
+        assert_eq!(t.store.conversations_of_address("whatsapp", WA_ID).await.expect("read").len(), 1);
+        let case_id = t.store.case_by_reference(&reference).await.expect("read").expect("case").id;
+        assert_eq!(t.store.callbacks_of_case(case_id).await.expect("read")[0].phone, PHONE);
+
+        // A sealed address is bound to its blind index: given another's, it does not open.
+        let own = texts(t, &format!("SELECT address_index FROM conversations WHERE id = {}", sms.id)).await.remove(0);
+        execute(t, &format!(
+            "UPDATE conversations SET address_index = (SELECT address_index FROM conversations WHERE channel = 'whatsapp') WHERE id = {}",
+            sms.id
+        )).await;
+        let moved = t.store.conversation(sms.id).await.expect_err("bound to its blind index");
+        assert!(moved.to_string().contains("cannot be opened"), "{moved}");
+        execute(t, &format!("UPDATE conversations SET address_index = '{own}' WHERE id = {}", sms.id)).await;
+
+        // The export and the erasure by her number find them by the blind index.
+        let export = t.app.operator().privacy_export("+973 3300 1234").await.expect("export");
+        let (conversations, calls) = conversations_and_calls(&export);
+        assert_eq!(conversations, [("sms".to_owned(), PHONE.to_owned()), ("whatsapp".to_owned(), WA_ID.to_owned())]);
+        assert_eq!(calls, [PHONE]);
+        match t.app.operator().privacy_erase(PHONE, true).await.expect("erase") {
+            Erasure::Done { forgotten, .. } => assert_eq!(forgotten.conversations, 2),
+            refused => panic!("{refused:?}"),
+        }
+        for sql in ["SELECT address_index FROM conversations", "SELECT phone_index FROM callbacks"] {
+            assert!(texts(t, sql).await.is_empty(), "{sql}: erased with the rest");
+        }
+    }
+
+    async fn rotating_the_key_moves_every_value_and_an_interrupted_rotation_finishes(t: &TestApp) {
+        let (reference, _) = t.submit(report("تسرب", fatima())).await;
+        let (others, _) = t.submit(report("تسرب آخر", json!({"name": "علي", "phone": OTHER_PHONE}))).await;
+        conversations_and_a_callback(t, &reference).await;
+        let before = t.app.operator().privacy_export(PHONE).await.expect("export");
+        assert_eq!(conversations_and_calls(&before).0.len(), 2);
+        let new = ReporterKey("b7".repeat(32));
+        let new_id = ReporterSealer::new(&new).expect("a key").key_id().to_owned();
+
+        // A node started with the new key before any rotation is told how to rotate.
+        let refused = open(t, Some(new.clone())).await.err().expect("refused");
+        assert!(format!("{refused:#}").contains("cannot be opened") && format!("{refused:#}").contains("rotate-key"), "{refused:#}");
+
+        // A rotation stopped after its first batch: no node starts, with either key.
+        let rotating = open_rotating(t, new.clone(), key()).await.expect("opens for the rotation");
+        let first = rotating.operator().rotate_reporter_key(1, |_| ControlFlow::Break(())).await.expect("one batch");
+        rotating.close().await;
+        assert_eq!(first, Rotated { values: 1, finished: false });
+        for k in [key(), new.clone()] {
+            let refused = open(t, Some(k)).await.err().expect("refused mid-rotation");
+            assert!(format!("{refused:#}").contains("has not finished") && format!("{refused:#}").contains("rotate-key"), "{refused:#}");
+        }
+        let (code, _, stderr) = cli(t, &["privacy", "export", "--contact", PHONE], &[("TAWASUL_REPORTER_KEY", &new.0)]);
+        assert_ne!(code, 0);
+        assert!(stderr.contains("rotate-key"), "{stderr}");
+
+        // The command finishes it, a batch at a time, and repeated changes nothing.
+        let old_hex = key().0;
+        let env = [("TAWASUL_REPORTER_KEY", new.0.as_str()), ("TAWASUL_OLD_REPORTER_KEY", old_hex.as_str())];
+        let (code, stdout, stderr) = cli(t, &["privacy", "rotate-key", "--batch", "1"], &env);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("encrypted 4 value(s) anew"), "the other case, two conversations, a call-back: {stdout}");
+        let (code, stdout, stderr) = cli(t, &["privacy", "rotate-key"], &env);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("encrypted 0 value(s) anew"), "{stdout}");
+        for sql in [
+            "SELECT reporter_sealed FROM cases",
+            "SELECT address FROM conversations",
+            "SELECT phone FROM callbacks",
+        ] {
+            let values = texts(t, sql).await;
+            assert!(!values.is_empty() && values.iter().all(|v| v.starts_with(&format!("{new_id}."))), "{sql}: {values:?}");
+        }
+        assert_nothing_personal(&stored_text(t).await);
+
+        // The store opens with the new key only, and reads back the same, found by contact.
+        let refused = open(t, Some(key())).await.err().expect("the old key opens it no more");
+        assert!(format!("{refused:#}").contains("cannot be opened"), "{refused:#}");
+        let app = open(t, Some(new)).await.expect("the new key opens it");
+        let after = app.operator().privacy_export("+973 3300 1234").await.expect("export");
+        assert_eq!(after.cases, before.cases);
+        assert_eq!(after.conversations, before.conversations);
+        assert_eq!(references(&app.operator().privacy_export(OTHER_PHONE).await.expect("export")), [others]);
+        assert_eq!(app.operator().values_under_old_key().await.expect("count"), 0);
+        app.close().await;
+    }
+}
+
 on_both! { plain_site;
     async fn without_the_key_nothing_changes(t: &TestApp) {
         let (reference, _) = t.submit(report("تسرب", fatima())).await;
@@ -295,12 +475,20 @@ on_both! { plain_site;
             assert!(texts(t, &format!("SELECT {column} FROM cases")).await.is_empty(), "{column}");
         }
         assert!(texts(t, "SELECT term FROM case_terms WHERE personal").await.contains(&SUBSCRIBER.to_owned()));
+        conversations_and_a_callback(t, &reference).await;
+        assert_eq!(texts(t, "SELECT address FROM conversations ORDER BY id").await, [PHONE, WA_ID]);
+        assert_eq!(texts(t, "SELECT phone FROM callbacks").await, [PHONE]);
+        for sql in ["SELECT address_index FROM conversations", "SELECT phone_index FROM callbacks"] {
+            assert!(texts(t, sql).await.is_empty(), "{sql}");
+        }
         let export = t.app.operator().privacy_export("0097333001234").await.expect("export");
-        assert_eq!(references(&export), [reference]);
+        assert_eq!(references(&export), [reference.as_str()]);
+        assert_eq!(conversations_and_calls(&export), (vec![("sms".to_owned(), PHONE.to_owned()), ("whatsapp".to_owned(), WA_ID.to_owned())], vec![PHONE.to_owned()]));
     }
 
     async fn the_encrypt_command_converts_a_store_written_in_the_clear_once(t: &TestApp) {
         let (with_all, _) = t.submit(report("تسرب أول", fatima())).await;
+        conversations_and_a_callback(t, &with_all).await;
         let (name_only, _) = t.submit(report("تسرب ثان", json!({"name": NAME}))).await;
         let mut no_reporter = report("تسرب ثالث", json!({}));
         no_reporter.as_object_mut().expect("object").remove("reporter");
@@ -316,12 +504,15 @@ on_both! { plain_site;
 
         let (code, stdout, stderr) = cli(t, &["privacy", "encrypt", "--batch", "1"], &[("TAWASUL_REPORTER_KEY", &hex)]);
         assert_eq!(code, 0, "{stderr}");
-        assert!(stdout.contains("encrypted the reporter details of 2 case(s)"), "{stdout}");
+        assert!(
+            stdout.contains("encrypted the reporter details of 2 case(s), the addresses of 2 conversation(s) and the numbers of 1 call-back(s)"),
+            "{stdout}"
+        );
         assert_nothing_personal(&stored_text(t).await);
         assert_eq!(texts(t, "SELECT reporter_sealed FROM cases").await.len(), 2, "the anonymous case has nothing to seal");
         let (code, stdout, stderr) = cli(t, &["privacy", "encrypt"], &[("TAWASUL_REPORTER_KEY", &hex)]);
         assert_eq!(code, 0, "{stderr}");
-        assert!(stdout.contains("of 0 case(s)"), "repeated, it encrypts nothing more: {stdout}");
+        assert!(stdout.contains("of 0 case(s), the addresses of 0 conversation(s) and the numbers of 0 call-back(s)"), "repeated, it encrypts nothing more: {stdout}");
 
         // The store now opens only with the key, and finds her cases by her contact.
         assert!(open(t, None).await.is_err());
@@ -329,6 +520,7 @@ on_both! { plain_site;
         let export = app.operator().privacy_export("+973 3300 1234").await.expect("export");
         assert_eq!(references(&export), [with_all.as_str()]);
         assert_eq!(export.cases[0]["reporter"]["email"], EMAIL);
+        assert_eq!(conversations_and_calls(&export), (vec![("sms".to_owned(), PHONE.to_owned()), ("whatsapp".to_owned(), WA_ID.to_owned())], vec![PHONE.to_owned()]));
         app.close().await;
         let (code, stdout, stderr) = cli(t, &["privacy", "export", "--contact", EMAIL], &[("TAWASUL_REPORTER_KEY", &hex)]);
         assert_eq!(code, 0, "{stderr}");

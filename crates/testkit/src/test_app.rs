@@ -436,4 +436,24 @@ impl TestApp {
         let rows = self.store.count_by_status().await.expect("count");
         rows.iter().map(|(_, n)| usize::try_from(*n).unwrap_or(0)).sum()
     }
+
+    /// Every value of a text query's one column (NULLs left out), straight from the database:
+    /// what is stored, not what the store hands on.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        use sqlx::Connection;
+        let rows: Vec<Option<String>> = match &self.database_url {
+            Some(url) => {
+                let mut db = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query_scalar(sql).fetch_all(&mut db).await.expect(sql)
+            }
+            None => {
+                let file = tawasul_store::backup::sqlite_file(self.data_dir.path());
+                let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+                    .await
+                    .expect("connect");
+                sqlx::query_scalar(sql).fetch_all(&mut db).await.expect(sql)
+            }
+        };
+        rows.into_iter().flatten().collect()
+    }
 }

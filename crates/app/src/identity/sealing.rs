@@ -174,6 +174,10 @@ impl tawasul_store::ReporterCipher for ReporterSealer {
     fn blind_index(&self, normal: &str) -> String {
         hex::encode(hmac(&self.index_key, normal.as_bytes()))
     }
+
+    fn key_id(&self) -> &str {
+        &self.key_id
+    }
 }
 
 impl crate::App {

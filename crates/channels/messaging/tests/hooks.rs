@@ -5,13 +5,15 @@
 //! handed to a person, whose agent's page is fed the resident's new messages live (its
 //! long-poll, woken on this node by the message itself). WhatsApp's Cloud
 //! API is a local HTTP server in the provider's place, which records the replies and serves
-//! a photo.
+//! a photo. With the reporter key, a conversation's address is stored sealed and every
+//! look-up by it (the next message, WhatsApp's 24-hour window) still works.
 
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::time::Duration;
+use tawasul_app::identity::sealing::ReporterKey;
 use tawasul_app::{HookSettings, SmsHookSettings, WhatsappSettings};
 use tawasul_domain::vocab::Role;
 use tawasul_testkit::fixtures::{Fixtures, PASSWORD};
@@ -40,7 +42,7 @@ async fn setup_on_clock(backend: Backend) -> Setup {
 /// `setup` with an agent of the contact centre, and the SMS gateway that agents' answers go
 /// out through (the Cloud API's stand-in records it too, at `/gateway/sms`).
 async fn setup_with_agent(backend: Backend) -> Setup {
-    let s = setup_with(backend, None, true).await;
+    let s = setup_with(backend, None, true, None).await;
     Fixtures::new(&s.t.app)
         .await
         .staff("cap.agent", Role::Agent, Some("cap"))
@@ -49,10 +51,26 @@ async fn setup_with_agent(backend: Backend) -> Setup {
 }
 
 async fn setup_from(backend: Backend, clock_starts: Option<chrono::DateTime<chrono::Utc>>) -> Setup {
-    setup_with(backend, clock_starts, false).await
+    setup_with(backend, clock_starts, false, None).await
 }
 
-async fn setup_with(backend: Backend, clock_starts: Option<chrono::DateTime<chrono::Utc>>, sms_out: bool) -> Setup {
+/// `setup_on_clock` with reporters' details encrypted at rest (`--reporter-key`).
+async fn setup_sealed(backend: Backend) -> Setup {
+    setup_with(
+        backend,
+        Some(chrono::Utc::now()),
+        false,
+        Some(ReporterKey("5a".repeat(32))),
+    )
+    .await
+}
+
+async fn setup_with(
+    backend: Backend,
+    clock_starts: Option<chrono::DateTime<chrono::Utc>>,
+    sms_out: bool,
+    reporter_key: Option<ReporterKey>,
+) -> Setup {
     let graph = HttpSink::start().await.expect("the Cloud API's stand-in");
     let hooks = HookSettings {
         sms: Some(SmsHookSettings {
@@ -85,6 +103,7 @@ async fn setup_with(backend: Backend, clock_starts: Option<chrono::DateTime<chro
         hooks,
         clock_starts,
         delivery,
+        reporter_key,
         ..Options::on(backend)
     })
     .await;
@@ -736,7 +755,7 @@ async fn damaged_notifications_are_refused_or_ignored_never_a_server_error() {
 
 /// `setup_with_agent` on the kit's clock, for the ratings (WhatsApp's window, a day to answer).
 async fn setup_with_agent_on_clock(backend: Backend) -> Setup {
-    let s = setup_with(backend, Some(chrono::Utc::now()), true).await;
+    let s = setup_with(backend, Some(chrono::Utc::now()), true, None).await;
     Fixtures::new(&s.t.app)
         .await
         .staff("cap.agent", Role::Agent, Some("cap"))
@@ -1127,5 +1146,67 @@ on_both! { setup;
         assert!(wa("?".into()).await.contains("Would you like to speak to one of our staff?"));
         let handed = wa("1".into()).await;
         assert!(handed.contains("One of our staff will answer you here"), "{handed}");
+    }
+}
+
+on_both! { setup_sealed;
+    async fn with_the_reporter_key_conversations_work_and_store_no_address_in_the_clear(s: &Setup) {
+        let (t, graph) = (&s.t, &s.graph);
+        // An SMS conversation to a case, each message found by its sealed address.
+        let from = "97333111444";
+        for (i, (said, expect)) in [
+            ("السلام عليكم", "1. العربية"),
+            ("1", "1. تقديم بلاغ"),
+            ("1", "ما الذي تود تقديمه"),
+            ("1", "1. تسرب مياه"),
+            ("1", "صف المشكلة"),
+            ("الماء يتسرب من الأنبوب الرئيسي أمام المسجد", "أرسل موقعك"),
+            ("حي السلمانية، طريق 2411", "هل نرسل ما سبق"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (status, reply) = sms(t, from, said, &format!("s{i}")).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(text_of(&reply).contains(expect), "after {said:?}: {reply}");
+        }
+        let (_, done) = sms(t, from, "1", "s9").await;
+        let sms_case = text_of(&done).split_whitespace().find(|w| w.starts_with("TW-"))
+            .map(|w| w.trim_end_matches('.').to_owned()).expect("a case was made");
+        let case = t.store.case_by_reference(&sms_case).await.expect("read").expect("the case");
+        assert_eq!(case.reporter_phone.as_deref(), Some("+97333111444"));
+        let conversation = &t.store.conversations_of_address("sms", "+97333111444").await.expect("read")[0];
+        assert_eq!((conversation.address.as_str(), conversation.case_id), ("+97333111444", Some(case.id)), "handed on opened");
+
+        // A WhatsApp conversation to a case, and its acknowledgement by WhatsApp as free text:
+        // when the resident last wrote is found by the sealed address too.
+        let wa = "97333555222";
+        let say = |n: u32, key: &str| notification(wa, json!({"from": wa, "id": format!("wamid.e{n}"), "type": "text", "text": {"body": key}}));
+        for (n, key) in [(1, "hi"), (2, "2"), (3, "1"), (4, "1"), (5, "1"), (6, "Water is leaking from the main pipe by the mosque"), (7, "1"), (8, "1")] {
+            assert_eq!(whatsapp(t, &say(n, key)).await, StatusCode::OK);
+        }
+        let made = replies(graph).last().cloned().expect("a reply");
+        let reference = made["text"]["body"].as_str().and_then(|b| b.split_whitespace().find(|w| w.starts_with("TW-")))
+            .map(|w| w.trim_end_matches('.').to_owned()).expect("a case was made");
+        let sent = replies(graph).len();
+        t.work().await;
+        let received = replies(graph);
+        assert_eq!(received.len(), sent + 1, "one notification");
+        assert_eq!((received[sent]["type"].as_str(), received[sent]["to"].as_str()), (Some("text"), Some(wa)), "{}", received[sent]);
+        assert!(received[sent]["text"]["body"].as_str().is_some_and(|b| b.contains(&reference)), "{}", received[sent]);
+        assert_eq!(conversations(t, "whatsapp", wa).await, 1);
+
+        // What is stored: sealed addresses with their blind indexes, and neither number.
+        let addresses = t.texts("SELECT address FROM conversations").await;
+        assert_eq!(addresses.len(), 2);
+        assert!(addresses.iter().all(|a| a.starts_with('k') && a.contains(".v1.")), "{addresses:?}");
+        assert_eq!(t.texts("SELECT address_index FROM conversations").await.len(), 2);
+        let mut stored = addresses.join("\n");
+        for sql in ["SELECT address_index FROM conversations", "SELECT phone FROM callbacks", "SELECT reporter_phone FROM cases"] {
+            stored.push_str(&t.texts(sql).await.join("\n"));
+        }
+        for number in ["33111444", "33555222"] {
+            assert!(!stored.contains(number), "{number} is stored in the clear:\n{stored}");
+        }
     }
 }

@@ -421,7 +421,8 @@ for_both_backends! {
         .bind(case_id).fetch_all(&mut *c).await?)
     }
 
-    pub async fn change_case(c: &mut Conn, change: CaseChange) -> StoreResult<()> {
+    /// `cipher` seals the call-back's number, when the change asks for one.
+    pub async fn change_case(c: &mut Conn, (change, cipher): (CaseChange, Cipher)) -> StoreResult<()> {
         if let Some((channel, message_id)) = &change.inbound {
             sqlx::query("INSERT INTO inbound_messages (channel, message_id, received_at) VALUES ($1, $2, $3)")
                 .bind(channel).bind(message_id).bind(change.at)
@@ -501,7 +502,7 @@ for_both_backends! {
             write_invitation(c, (change.case_id, invitation)).await?;
         }
         if let Some(callback) = &change.callback {
-            insert_callback(c, (change.case_id, change.at, callback)).await?;
+            insert_callback(c, (change.case_id, change.at, callback, &cipher)).await?;
         }
         if let Some(audit) = &change.audit {
             insert_audit_row(c, audit).await?;
@@ -574,7 +575,7 @@ impl Store {
 
     /// Applies a change to a case if it is still in the status the caller saw.
     pub async fn change_case(&self, change: CaseChange) -> StoreResult<()> {
-        write_op!(self, change_case, change)
+        write_op!(self, change_case, (change, self.cipher()))
     }
 }
 

@@ -5,9 +5,13 @@
 
 use super::{AttachmentRow, CaseRow, EventRow, CASE_SELECT};
 use crate::audit::AuditInsert;
-use crate::reporters::{ContactLookup, CONTACT_MATCH};
+use crate::reporters::{Contact, ContactLookup, CONTACT_MATCH};
 use crate::{Store, StoreResult};
 use tawasul_domain::privacy::{erased_token, ERASED};
+
+/// The blind indexes of a contact's two forms (the normal one, the digits alone); none
+/// without a reporter key.
+type FormIndexes = (Option<String>, Option<String>);
 
 /// A survey answer of the reporter's.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -31,6 +35,8 @@ pub struct PersonalConversationRow {
     pub state: String,
     pub started_at: i64,
     pub ended_at: Option<i64>,
+    /// The address's blind index when it is stored sealed; handed on opened.
+    pub address_index: Option<String>,
 }
 
 /// One line of a conversation's transcript.
@@ -52,6 +58,8 @@ pub struct PersonalCallbackRow {
     pub state: String,
     pub attempts: i64,
     pub created_at: i64,
+    /// The number's blind index when it is stored sealed; handed on opened.
+    pub phone_index: Option<String>,
 }
 
 /// The reporter's rating of the agent who chatted with them.
@@ -176,7 +184,7 @@ for_both_backends! {
         )
         .bind(case_id).fetch_all(&mut *c).await?;
         let conversations: Vec<PersonalConversationRow> = sqlx::query_as(
-            "SELECT id, channel, address, state, started_at, ended_at FROM conversations WHERE case_id = $1 ORDER BY id",
+            "SELECT id, channel, address, state, started_at, ended_at, address_index FROM conversations WHERE case_id = $1 ORDER BY id",
         )
         .bind(case_id).fetch_all(&mut *c).await?;
         let messages: Vec<PersonalMessageRow> = sqlx::query_as(
@@ -185,7 +193,7 @@ for_both_backends! {
         )
         .bind(case_id).fetch_all(&mut *c).await?;
         let callbacks: Vec<PersonalCallbackRow> = sqlx::query_as(
-            "SELECT id, status, phone, state, attempts, created_at FROM callbacks WHERE case_id = $1 ORDER BY id",
+            "SELECT id, status, phone, state, attempts, created_at, phone_index FROM callbacks WHERE case_id = $1 ORDER BY id",
         )
         .bind(case_id).fetch_all(&mut *c).await?;
         let ratings: Vec<PersonalRatingRow> = sqlx::query_as("SELECT agent_score, answer_score, at FROM agent_ratings WHERE case_id = $1 ORDER BY id")
@@ -194,8 +202,8 @@ for_both_backends! {
     }
 
     /// What is tied to the contact in `forms` (its normal form, and its digits alone) beyond
-    /// its cases.
-    pub async fn contact_records(c: &mut Conn, forms: (String, String)) -> StoreResult<ContactRecords> {
+    /// its cases; `indexes`: the forms' blind indexes, which sealed conversation addresses match.
+    pub async fn contact_records(c: &mut Conn, (forms, indexes): ((String, String), FormIndexes)) -> StoreResult<ContactRecords> {
         let notifications: Vec<PersonalNotificationRow> = sqlx::query_as(
             "SELECT id, channel, template, status, created_at, delivered_at FROM outbox WHERE recipient IN ($1, $2) ORDER BY id",
         )
@@ -205,15 +213,16 @@ for_both_backends! {
         let sessions: Vec<PersonalCredentialRow> = sqlx::query_as("SELECT created_at, expires_at FROM sessions WHERE contact IN ($1, $2) ORDER BY created_at")
             .bind(&forms.0).bind(&forms.1).fetch_all(&mut *c).await?;
         let conversations: Vec<PersonalConversationRow> = sqlx::query_as(
-            "SELECT id, channel, address, state, started_at, ended_at FROM conversations \
-             WHERE address IN ($1, $2) AND case_id IS NULL ORDER BY id",
+            "SELECT id, channel, address, state, started_at, ended_at, address_index FROM conversations \
+             WHERE (address IN ($1, $2) OR address_index IN ($3, $4)) AND case_id IS NULL ORDER BY id",
         )
-        .bind(&forms.0).bind(&forms.1).fetch_all(&mut *c).await?;
+        .bind(&forms.0).bind(&forms.1).bind(&indexes.0).bind(&indexes.1).fetch_all(&mut *c).await?;
         let messages: Vec<PersonalMessageRow> = sqlx::query_as(
             "SELECT m.id, m.conversation_id, m.at, m.direction, m.body FROM conversation_messages m \
-             JOIN conversations v ON v.id = m.conversation_id WHERE v.address IN ($1, $2) AND v.case_id IS NULL ORDER BY m.id",
+             JOIN conversations v ON v.id = m.conversation_id \
+             WHERE (v.address IN ($1, $2) OR v.address_index IN ($3, $4)) AND v.case_id IS NULL ORDER BY m.id",
         )
-        .bind(&forms.0).bind(&forms.1).fetch_all(&mut *c).await?;
+        .bind(&forms.0).bind(&forms.1).bind(&indexes.0).bind(&indexes.1).fetch_all(&mut *c).await?;
         Ok(ContactRecords { notifications, codes, sessions, conversations, messages })
     }
 
@@ -255,11 +264,12 @@ for_both_backends! {
         // with their sealed tokens, Open311's look-up token, the survey link, the reporter's
         // mails' ids (which thread a reply into the case).
         sqlx::query(&format!(
-            "UPDATE conversations SET address = '{ERASED}:' || CAST(id AS TEXT), ended_at = COALESCE(ended_at, $2), \
-             end_reason = COALESCE(end_reason, 'erased') WHERE case_id = $1"
+            "UPDATE conversations SET address = '{ERASED}:' || CAST(id AS TEXT), address_index = NULL, \
+             ended_at = COALESCE(ended_at, $2), end_reason = COALESCE(end_reason, 'erased') WHERE case_id = $1"
         ))
         .bind(a.case_id).bind(a.at).execute(&mut *c).await?;
-        sqlx::query("UPDATE callbacks SET phone = $2 WHERE case_id = $1").bind(a.case_id).bind(ERASED).execute(&mut *c).await?;
+        sqlx::query("UPDATE callbacks SET phone = $2, phone_index = NULL WHERE case_id = $1")
+            .bind(a.case_id).bind(ERASED).execute(&mut *c).await?;
         sqlx::query("DELETE FROM idempotency_keys WHERE case_id = $1").bind(a.case_id).execute(&mut *c).await?;
         sqlx::query("UPDATE open311_requests SET token = $2 WHERE case_id = $1")
             .bind(a.case_id).bind(erased_token(a.case_id)).execute(&mut *c).await?;
@@ -304,7 +314,7 @@ for_both_backends! {
     /// Forgets what is tied to the contact in `forms` beyond its cases: notifications to it
     /// (pending ones too), its one-time codes and sessions; its conversations that made no
     /// case are ended, their address and every line replaced by the marker.
-    pub async fn forget_contact(c: &mut Conn, (forms, at): ((String, String), i64)) -> StoreResult<Forgotten> {
+    pub async fn forget_contact(c: &mut Conn, (forms, indexes, at): ((String, String), FormIndexes, i64)) -> StoreResult<Forgotten> {
         let notifications = sqlx::query("DELETE FROM outbox WHERE recipient IN ($1, $2)")
             .bind(&forms.0).bind(&forms.1).execute(&mut *c).await?.rows_affected();
         let codes = sqlx::query("DELETE FROM otp_codes WHERE contact IN ($1, $2)")
@@ -313,15 +323,15 @@ for_both_backends! {
             .bind(&forms.0).bind(&forms.1).execute(&mut *c).await?.rows_affected();
         sqlx::query(
             "UPDATE conversation_messages SET body = $3 WHERE conversation_id IN \
-             (SELECT id FROM conversations WHERE address IN ($1, $2) AND case_id IS NULL)",
+             (SELECT id FROM conversations WHERE (address IN ($1, $2) OR address_index IN ($4, $5)) AND case_id IS NULL)",
         )
-        .bind(&forms.0).bind(&forms.1).bind(ERASED).execute(&mut *c).await?;
+        .bind(&forms.0).bind(&forms.1).bind(ERASED).bind(&indexes.0).bind(&indexes.1).execute(&mut *c).await?;
         let conversations = sqlx::query(&format!(
-            "UPDATE conversations SET address = '{ERASED}:' || CAST(id AS TEXT), state = '{{}}', \
+            "UPDATE conversations SET address = '{ERASED}:' || CAST(id AS TEXT), address_index = NULL, state = '{{}}', \
              ended_at = COALESCE(ended_at, $3), end_reason = COALESCE(end_reason, 'erased') \
-             WHERE address IN ($1, $2) AND case_id IS NULL"
+             WHERE (address IN ($1, $2) OR address_index IN ($4, $5)) AND case_id IS NULL"
         ))
-        .bind(&forms.0).bind(&forms.1).bind(at).execute(&mut *c).await?.rows_affected();
+        .bind(&forms.0).bind(&forms.1).bind(at).bind(&indexes.0).bind(&indexes.1).execute(&mut *c).await?.rows_affected();
         Ok(Forgotten { notifications, codes, sessions, conversations })
     }
 }
@@ -341,14 +351,50 @@ impl Store {
         match read_op!(self, personal_case, case_id)? {
             Some(p) => Ok(Some(PersonalCase {
                 case: self.open_case(p.case)?,
+                conversations: self.open_personal_conversations(p.conversations)?,
+                callbacks: p
+                    .callbacks
+                    .into_iter()
+                    .map(|mut b| {
+                        b.phone = self.open_contact(Contact::CallbackPhone, b.id, b.phone, b.phone_index.as_deref())?;
+                        Ok(b)
+                    })
+                    .collect::<StoreResult<_>>()?,
                 ..p
             })),
             None => Ok(None),
         }
     }
 
+    fn open_personal_conversations(
+        &self,
+        rows: Vec<PersonalConversationRow>,
+    ) -> StoreResult<Vec<PersonalConversationRow>> {
+        rows.into_iter()
+            .map(|mut v| {
+                v.address = self.open_contact(
+                    Contact::ConversationAddress,
+                    v.id,
+                    v.address,
+                    v.address_index.as_deref(),
+                )?;
+                Ok(v)
+            })
+            .collect()
+    }
+
+    /// The blind indexes of a contact's two forms (none without a key).
+    fn form_indexes(&self, normal: &str, digits: &str) -> FormIndexes {
+        (self.contact_key(normal).index, self.contact_key(digits).index)
+    }
+
     pub async fn contact_records(&self, normal: String, digits: String) -> StoreResult<ContactRecords> {
-        read_op!(self, contact_records, (normal, digits))
+        let indexes = self.form_indexes(&normal, &digits);
+        let records = read_op!(self, contact_records, ((normal, digits), indexes))?;
+        Ok(ContactRecords {
+            conversations: self.open_personal_conversations(records.conversations)?,
+            ..records
+        })
     }
 
     /// Anonymises a case in one transaction; see `anonymise_case`.
@@ -362,6 +408,7 @@ impl Store {
     }
 
     pub async fn forget_contact(&self, normal: String, digits: String, at: i64) -> StoreResult<Forgotten> {
-        write_op!(self, forget_contact, ((normal, digits), at))
+        let indexes = self.form_indexes(&normal, &digits);
+        write_op!(self, forget_contact, ((normal, digits), indexes, at))
     }
 }

@@ -66,7 +66,7 @@ const INVITATION_SELECT: &str = "SELECT i.case_id, c.reference, i.round, i.creat
 for_both_backends! {
     uses { cases: insert_event, change_case; }
 
-    pub async fn insert_survey(c: &mut Conn, s: SurveyInsert) -> StoreResult<i64> {
+    pub async fn insert_survey(c: &mut Conn, (s, cipher): (SurveyInsert, crate::reporters::Cipher)) -> StoreResult<i64> {
         let id = sqlx::query_scalar(
             "INSERT INTO case_surveys (case_id, round, quality, speed, agent, solved, comment, low, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -89,7 +89,7 @@ for_both_backends! {
         }
         insert_event(c, &s.event).await?;
         if let Some(change) = s.change {
-            change_case(c, change).await?;
+            change_case(c, (change, cipher)).await?;
         }
         Ok(id)
     }
@@ -138,7 +138,7 @@ impl Store {
     /// Records a survey with its timeline entry and what it does to the case; a second one
     /// for the same resolution is a `Duplicate`, a used or replaced link a `Conflict`.
     pub async fn insert_survey(&self, s: SurveyInsert) -> StoreResult<i64> {
-        write_op!(self, insert_survey, s)
+        write_op!(self, insert_survey, (s, self.cipher()))
     }
 
     pub async fn survey(&self, case_id: i64) -> StoreResult<Option<SurveyRow>> {
