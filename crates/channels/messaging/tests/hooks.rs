@@ -406,17 +406,36 @@ on_both! { setup;
     }
 }
 
+/// The WhatsApp resident `wa` makes a case in English through the dialogue (its messages'
+/// ids `wamid.{tag}1`, `wamid.{tag}2`…); the case's reference, as the last reply gave it.
+async fn whatsapp_case(t: &TestApp, graph: &HttpSink, wa: &str, tag: &str) -> String {
+    let steps = [
+        (1, "hi"),
+        (2, "2"),
+        (3, "1"),
+        (4, "1"),
+        (5, "1"),
+        (6, "Water is leaking from the main pipe by the mosque"),
+        (7, "1"),
+        (8, "1"),
+    ];
+    for (n, key) in steps {
+        let message = json!({"from": wa, "id": format!("wamid.{tag}{n}"), "type": "text", "text": {"body": key}});
+        assert_eq!(whatsapp(t, &notification(wa, message)).await, StatusCode::OK);
+    }
+    let made = replies(graph).last().cloned().expect("a reply");
+    made["text"]["body"]
+        .as_str()
+        .and_then(|b| b.split_whitespace().find(|w| w.starts_with("TW-")))
+        .map(|w| w.trim_end_matches('.').to_owned())
+        .expect("a case was made")
+}
+
 on_both! { setup_on_clock;
     async fn whatsapp_cases_hear_back_by_whatsapp_free_within_a_day_by_template_after(s: &Setup) {
         let (t, graph) = (&s.t, &s.graph);
         let wa = "97333555111";
-        let say = |n: u32, key: &str| notification(wa, json!({"from": wa, "id": format!("wamid.n{n}"), "type": "text", "text": {"body": key}}));
-        for (n, key) in [(1, "hi"), (2, "2"), (3, "1"), (4, "1"), (5, "1"), (6, "Water is leaking from the main pipe by the mosque"), (7, "1"), (8, "1")] {
-            assert_eq!(whatsapp(t, &say(n, key)).await, StatusCode::OK);
-        }
-        let made = replies(graph).last().cloned().expect("a reply");
-        let reference = made["text"]["body"].as_str().and_then(|b| b.split_whitespace().find(|w| w.starts_with("TW-")))
-            .map(|w| w.trim_end_matches('.').to_owned()).expect("a case was made");
+        let reference = whatsapp_case(t, graph, wa, "n").await;
         let sent = replies(graph).len();
 
         // The case's acknowledgement goes by WhatsApp, as free text: the resident wrote minutes ago.
@@ -631,13 +650,7 @@ on_both! { setup_on_clock;
     async fn a_providers_refusal_is_on_the_case_once_a_failure_retried_a_refusal_final(s: &Setup) {
         let (t, graph) = (&s.t, &s.graph);
         let wa = "97333555222";
-        let say = |n: u32, key: &str| notification(wa, json!({"from": wa, "id": format!("wamid.r{n}"), "type": "text", "text": {"body": key}}));
-        for (n, key) in [(1, "hi"), (2, "2"), (3, "1"), (4, "1"), (5, "1"), (6, "Water is leaking from the main pipe by the mosque"), (7, "1"), (8, "1")] {
-            assert_eq!(whatsapp(t, &say(n, key)).await, StatusCode::OK);
-        }
-        let made = replies(graph).last().cloned().expect("a reply");
-        let reference = made["text"]["body"].as_str().and_then(|b| b.split_whitespace().find(|w| w.starts_with("TW-")))
-            .map(|w| w.trim_end_matches('.').to_owned()).expect("a case was made");
+        let reference = whatsapp_case(t, graph, wa, "r").await;
         let sent = replies(graph).len();
 
         // The acknowledgement meets a failing Cloud API twice: noted once, tried again, delivered.
@@ -1181,13 +1194,7 @@ on_both! { setup_sealed;
         // A WhatsApp conversation to a case, and its acknowledgement by WhatsApp as free text:
         // when the resident last wrote is found by the sealed address too.
         let wa = "97333555222";
-        let say = |n: u32, key: &str| notification(wa, json!({"from": wa, "id": format!("wamid.e{n}"), "type": "text", "text": {"body": key}}));
-        for (n, key) in [(1, "hi"), (2, "2"), (3, "1"), (4, "1"), (5, "1"), (6, "Water is leaking from the main pipe by the mosque"), (7, "1"), (8, "1")] {
-            assert_eq!(whatsapp(t, &say(n, key)).await, StatusCode::OK);
-        }
-        let made = replies(graph).last().cloned().expect("a reply");
-        let reference = made["text"]["body"].as_str().and_then(|b| b.split_whitespace().find(|w| w.starts_with("TW-")))
-            .map(|w| w.trim_end_matches('.').to_owned()).expect("a case was made");
+        let reference = whatsapp_case(t, graph, wa, "e").await;
         let sent = replies(graph).len();
         t.work().await;
         let received = replies(graph);
