@@ -35,7 +35,6 @@ const KEEP_FOR: Duration = Duration::from_secs(24 * 3600);
 const SECRETS_KEPT: Duration = Duration::from_secs(2 * 24 * 3600);
 /// Notifications that have ended (sent, failed, undeliverable) are kept this long, then forgotten.
 const NOTIFICATIONS_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
-/// Jobs one node claims at once; deliveries among them run concurrently.
 /// The messages of a conversation with an agent (their replies, then the rating question):
 /// they go out in the order written, each waiting while an earlier message to the same
 /// address on the same channel is still to be delivered, for at most [`IN_ORDER_FOR`].
@@ -45,6 +44,7 @@ const CONVERSATION_TEMPLATES: [&str; 2] = ["chat_reply", "agent_rating"];
 const IN_ORDER_FOR: Duration = Duration::from_secs(10 * 60);
 /// How soon a message that waited is tried again.
 const IN_ORDER_RETRY: Duration = Duration::from_secs(2);
+/// Jobs one node claims at once; deliveries among them run concurrently.
 const CLAIM_BATCH: i64 = 64;
 /// How long an idle runner waits before looking again.
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -462,9 +462,7 @@ impl App {
         }
         outcome
     }
-}
 
-impl App {
     /// When a message of a conversation (see [`CONVERSATION_TEMPLATES`]) is to be tried again
     /// because an earlier one to the same address is still to be delivered: at once when that
     /// one is only waiting its turn (the runner delivers it first), after [`IN_ORDER_RETRY`]
